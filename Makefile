@@ -1,0 +1,57 @@
+# Seshat: build, test and lint. `make test` is what CI runs (.ci/run).
+
+GO          ?= go
+GOROOT      := $(shell $(GO) env GOROOT)
+WASM_EXEC   := $(GOROOT)/lib/wasm/go_js_wasm_exec
+# Packages that must stay pure Go (no syscall/js, no net/http, no wall clock)
+# and therefore run natively, under GOOS=js in node, and in the page.
+PURE_PKGS   := ./core/... ./storage/... ./statemachine/...
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHTIME   ?= 2s
+
+.PHONY: run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+
+all: test
+
+## test: everything CI runs: lint, native tests, WebAssembly tests.
+test: lint test-native test-wasm
+
+## test-native: all Go tests on this machine, with the race detector.
+test-native:
+	$(GO) test -race -count=1 ./...
+
+## test-wasm: the pure packages compiled to WebAssembly and run under node.
+test-wasm: tools-node
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(PURE_PKGS)
+
+## lint: gofmt, go vet, staticcheck, and the purity rule for the pure packages.
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(PURE_PKGS)
+	$(GO) run $(STATICCHECK) ./...
+	bash scripts/check-purity.sh $(PURE_PKGS)
+
+## bench: RaftNode and storage benchmarks, natively and under WebAssembly.
+bench: bench-native bench-wasm
+
+bench-native:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PURE_PKGS)
+
+bench-wasm: tools-node
+	GOOS=js GOARCH=wasm $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -exec="$(WASM_EXEC)" $(PURE_PKGS)
+
+# node runs Go's WebAssembly test binaries. Install it when missing and we are
+# root on Debian; otherwise say what to install.
+tools-node:
+	@command -v node >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "node not found: installing Debian's nodejs"; \
+	    apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; \
+	  else \
+	    echo "node (Node.js >= 18) is needed to run WebAssembly tests: install it, e.g. 'sudo apt-get install nodejs'"; exit 1; \
+	  fi; }
+
+## run: build and start the dev server on 127.0.0.1:8080.
+run:
+	$(GO) run ./cmd/devserver

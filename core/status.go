@@ -1,0 +1,121 @@
+package core
+
+import (
+	"slices"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/tracker"
+)
+
+// Status is a node's state as Seshat shows it: plain values, ids as NodeID,
+// peers sorted by id (unlike raft.Status, whose JSON prints ids in hex in map
+// order). Building one does not allocate beyond the Progress slice.
+type Status struct {
+	ID     NodeID `json:"id"`
+	Role   Role   `json:"role"`
+	Term   Term   `json:"term"`
+	Vote   NodeID `json:"vote"`
+	Leader NodeID `json:"leader"`
+	// Commit is the highest index known committed; Applied the highest applied
+	// to the state machine; LastIndex the last index in the log.
+	Commit    LogIndex `json:"commit"`
+	Applied   LogIndex `json:"applied"`
+	LastIndex LogIndex `json:"last_index"`
+	// FirstIndex is the first index still in the log; entries before it are
+	// compacted into the snapshot at SnapshotIndex.
+	FirstIndex    LogIndex `json:"first_index"`
+	SnapshotIndex LogIndex `json:"snapshot_index"`
+	SnapshotTerm  Term     `json:"snapshot_term"`
+	// LeadTransferee is the node leadership is being handed to, or 0.
+	LeadTransferee NodeID `json:"lead_transferee,omitempty"`
+	// Voters and Learners are the membership as of the last applied entry.
+	Voters   []NodeID `json:"voters"`
+	Learners []NodeID `json:"learners,omitempty"`
+	// Progress is the leader's view of each member, sorted by id; empty on
+	// other nodes.
+	Progress []PeerProgress `json:"progress,omitempty"`
+}
+
+// PeerProgress is a leader's replication state for one member.
+type PeerProgress struct {
+	ID NodeID `json:"id"`
+	// Match is the highest index known replicated on the peer; Next the next
+	// index the leader will send.
+	Match LogIndex `json:"match"`
+	Next  LogIndex `json:"next"`
+	// State is "probe", "replicate" or "snapshot".
+	State           string   `json:"state"`
+	PendingSnapshot LogIndex `json:"pending_snapshot,omitempty"`
+	RecentActive    bool     `json:"recent_active"`
+	Paused          bool     `json:"paused,omitempty"`
+	Learner         bool     `json:"learner,omitempty"`
+}
+
+// Status returns the node's current state.
+func (n *RaftNode) Status() Status {
+	bs := n.rn.BasicStatus()
+	ss := n.storage.Stats()
+	st := Status{
+		ID:             n.id,
+		Role:           roleOf(bs.RaftState),
+		Term:           Term(bs.HardState.GetTerm()),
+		Vote:           NodeID(bs.HardState.GetVote()),
+		Leader:         NodeID(bs.Lead),
+		Commit:         LogIndex(bs.HardState.GetCommit()),
+		Applied:        LogIndex(n.sm.AppliedIndex()),
+		LastIndex:      LogIndex(ss.LastIndex),
+		FirstIndex:     LogIndex(ss.FirstIndex),
+		SnapshotIndex:  LogIndex(ss.SnapshotIndex),
+		SnapshotTerm:   Term(ss.SnapshotTerm),
+		LeadTransferee: NodeID(bs.LeadTransferee),
+		Voters:         toNodeIDs(n.confState.GetVoters()),
+		Learners:       toNodeIDs(n.confState.GetLearners()),
+	}
+	if bs.RaftState == raft.StateLeader {
+		n.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
+			st.Progress = append(st.Progress, PeerProgress{
+				ID:              NodeID(id),
+				Match:           LogIndex(pr.Match),
+				Next:            LogIndex(pr.Next),
+				State:           progressState(pr.State),
+				PendingSnapshot: LogIndex(pr.PendingSnapshot),
+				RecentActive:    pr.RecentActive,
+				Paused:          pr.MsgAppFlowPaused,
+				Learner:         typ == raft.ProgressTypeLearner,
+			})
+		})
+		slices.SortFunc(st.Progress, func(a, b PeerProgress) int {
+			switch {
+			case a.ID < b.ID:
+				return -1
+			case a.ID > b.ID:
+				return 1
+			}
+			return 0
+		})
+	}
+	return st
+}
+
+func toNodeIDs(ids []uint64) []NodeID {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = NodeID(id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func progressState(s tracker.StateType) string {
+	switch s {
+	case tracker.StateReplicate:
+		return "replicate"
+	case tracker.StateSnapshot:
+		return "snapshot"
+	default:
+		return "probe"
+	}
+}
