@@ -1,0 +1,348 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/seshat-raft/seshat/core"
+)
+
+// Command kinds: what a person (or a test) can ask the simulator to do.
+const (
+	CmdSet           = "set"            // Key, Value; Node optional (default: the leader)
+	CmdDel           = "del"            // Key; Node optional
+	CmdGet           = "get"            // Key; Node optional (a linearizable read via ReadIndex)
+	CmdCrash         = "crash"          // Node
+	CmdRestart       = "restart"        // Node
+	CmdPartition     = "partition"      // Groups
+	CmdHeal          = "heal"           // Node and Peer to heal one link (OneWay: that direction only); neither: every link
+	CmdCut           = "cut"            // Node, Peer: cut the link (OneWay: Node -> Peer only)
+	CmdIsolate       = "isolate"        // Node: cut it off from every other node
+	CmdCampaign      = "campaign"       // Node: force its election timeout
+	CmdTransfer      = "transfer"       // Node: hand leadership to it
+	CmdDeliver       = "deliver"        // Msg: deliver it now
+	CmdDrop          = "drop"           // Msg: lose it
+	CmdDuplicate     = "duplicate"      // Msg: put a copy of it in flight
+	CmdNetwork       = "network"        // Network: new latency, drop, duplicate and reorder settings
+	CmdManual        = "manual"         // On: hold messages for deliver/drop/duplicate commands (true) or not
+	CmdAddClients    = "add-clients"    // Count
+	CmdRemoveClients = "remove-clients" // Count
+)
+
+// Command is one instruction from outside the simulation. Which fields matter
+// depends on Kind (see the Cmd constants). Its JSON form is what the page
+// sends and what a session export stores.
+type Command struct {
+	Kind    string          `json:"kind"`
+	Node    core.NodeID     `json:"node,omitempty"`
+	Peer    core.NodeID     `json:"peer,omitempty"`
+	OneWay  bool            `json:"one_way,omitempty"`
+	Groups  [][]core.NodeID `json:"groups,omitempty"`
+	Msg     uint64          `json:"msg,omitempty"`
+	Key     string          `json:"key,omitempty"`
+	Value   string          `json:"value,omitempty"`
+	Network *NetworkConfig  `json:"network,omitempty"`
+	On      bool            `json:"on,omitempty"`
+	Count   int             `json:"count,omitempty"`
+}
+
+// LoggedCommand is a command with the point in the run where it was applied:
+// after Step events, at virtual time At.
+type LoggedCommand struct {
+	Step    uint64  `json:"step"`
+	At      int64   `json:"at"`
+	Command Command `json:"cmd"`
+}
+
+// ParseCommand decodes a command from JSON, refusing unknown fields.
+func ParseCommand(data []byte) (Command, error) {
+	var cmd Command
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cmd); err != nil {
+		return Command{}, fmt.Errorf("%w: %v", ErrBadCommand, err)
+	}
+	return cmd, nil
+}
+
+// Apply carries out a command at the current virtual time and logs it. A
+// malformed or impossible command returns an error (ErrBadCommand,
+// ErrUnknownNode, ErrUnknownMessage or ErrImpossible) and changes nothing.
+func (c *Cluster) Apply(cmd Command) error {
+	if c.halted != nil {
+		return fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+	}
+	if err := c.validate(cmd); err != nil {
+		return err
+	}
+	// Commands due now from the recorded future go first, then the new
+	// command replaces the rest of that future.
+	withEntropy(c.ent, func() { c.applyDue(c.now) })
+	c.log = append(c.log[:c.logPos], LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
+	c.logPos = len(c.log)
+	withEntropy(c.ent, func() { c.apply(cmd) })
+	return nil
+}
+
+// validate checks a command against the current state without changing it.
+func (c *Cluster) validate(cmd Command) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
+	}
+	node := func(id core.NodeID, field string) (*simNode, error) {
+		if id < 1 || int(id) > len(c.nodes) {
+			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", ErrUnknownNode, cmd.Kind, field, id, len(c.nodes))
+		}
+		return c.nodes[id-1], nil
+	}
+	impossible := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
+	}
+	switch cmd.Kind {
+	case CmdSet, CmdDel, CmdGet:
+		if cmd.Key == "" {
+			return bad("key is empty")
+		}
+		if len(cmd.Key) > 256 || len(cmd.Value) > 4096 {
+			return bad("key is limited to 256 bytes and value to 4096")
+		}
+		if cmd.Kind != CmdSet && cmd.Value != "" {
+			return bad("takes no value")
+		}
+		if cmd.Node != 0 {
+			n, err := node(cmd.Node, "node")
+			if err != nil {
+				return err
+			}
+			if !n.up() {
+				return impossible("%s is down", n.id)
+			}
+		} else if c.randomUpNodeExists() == false {
+			return impossible("every node is down")
+		}
+	case CmdCrash, CmdRestart, CmdIsolate, CmdCampaign, CmdTransfer:
+		n, err := node(cmd.Node, "node")
+		if err != nil {
+			return err
+		}
+		switch {
+		case cmd.Kind == CmdRestart && n.up():
+			return impossible("%s is running; crash it first", n.id)
+		case cmd.Kind != CmdRestart && cmd.Kind != CmdIsolate && !n.up():
+			return impossible("%s is down; restart it first", n.id)
+		case cmd.Kind == CmdTransfer && c.leader() == nil:
+			return impossible("there is no leader to hand leadership over")
+		case cmd.Kind == CmdTransfer && c.leader().id == n.id:
+			return impossible("%s is already the leader", n.id)
+		}
+	case CmdPartition:
+		if len(cmd.Groups) == 0 {
+			return bad("groups is empty; give the groups of nodes that can still talk, e.g. [[1,2],[3,4,5]]")
+		}
+		seen := map[core.NodeID]bool{}
+		for _, g := range cmd.Groups {
+			for _, id := range g {
+				if _, err := node(id, "node"); err != nil {
+					return err
+				}
+				if seen[id] {
+					return bad("%s is in two groups", id)
+				}
+				seen[id] = true
+			}
+		}
+	case CmdCut, CmdHeal:
+		if cmd.Kind == CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
+			return nil
+		}
+		if _, err := node(cmd.Node, "node"); err != nil {
+			return err
+		}
+		if _, err := node(cmd.Peer, "peer"); err != nil {
+			return err
+		}
+		if cmd.Node == cmd.Peer {
+			return bad("node and peer are both %s; a link joins two nodes", cmd.Node)
+		}
+	case CmdDeliver, CmdDrop, CmdDuplicate:
+		f, ok := c.flights[cmd.Msg]
+		if !ok {
+			return fmt.Errorf("%w: %s: message %d is not in flight", ErrUnknownMessage, cmd.Kind, cmd.Msg)
+		}
+		if cmd.Kind == CmdDeliver && !c.nodes[f.to-1].up() {
+			return impossible("%s is down; the message can only be dropped", f.to)
+		}
+	case CmdNetwork:
+		if cmd.Network == nil {
+			return bad("network settings are missing")
+		}
+		cfg := c.cfg
+		cfg.Network = *cmd.Network
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadCommand, err)
+		}
+	case CmdManual:
+	case CmdAddClients:
+		if cmd.Count < 1 || c.activeClients()+cmd.Count > MaxClients {
+			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, MaxClients, c.activeClients())
+		}
+	case CmdRemoveClients:
+		if cmd.Count < 1 || cmd.Count > c.activeClients() {
+			return bad("count %d must be from 1 to the number of clients (%d)", cmd.Count, c.activeClients())
+		}
+	case "":
+		return bad("kind is missing")
+	default:
+		return fmt.Errorf("%w: unknown kind %q", ErrBadCommand, cmd.Kind)
+	}
+	return nil
+}
+
+func (c *Cluster) randomUpNodeExists() bool {
+	for _, n := range c.nodes {
+		if n.up() {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cluster) activeClients() int {
+	k := 0
+	for _, cl := range c.clients {
+		if !cl.removed {
+			k++
+		}
+	}
+	return k
+}
+
+// apply carries out a validated command.
+func (c *Cluster) apply(cmd Command) {
+	n := c.nodeOrNil(cmd.Node)
+	note := func(text string) { c.emit(Event{Kind: EvCommand, Node: cmd.Node, Type: cmd.Kind, Text: text}) }
+	switch cmd.Kind {
+	case CmdSet, CmdDel, CmdGet:
+		note(fmt.Sprintf("console: %s", describeOp(OpKind(cmd.Kind), cmd.Key, cmd.Value)))
+		c.invoke(c.console, OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
+	case CmdCrash:
+		c.emit(Event{Kind: EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
+		c.crashLocked(n)
+	case CmdRestart:
+		if err := c.startNode(n); err != nil {
+			c.nodeFailed(n, err)
+			return
+		}
+		c.emit(Event{Kind: EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
+			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
+	case CmdPartition:
+		text := c.partition(cmd.Groups)
+		c.emit(Event{Kind: EvPartition, Text: "network partitioned: " + text})
+	case CmdCut:
+		c.setLink(cmd.Node, cmd.Peer, true)
+		text := fmt.Sprintf("cut the link %s↔%s", cmd.Node, cmd.Peer)
+		if cmd.OneWay {
+			text = fmt.Sprintf("cut the link %s→%s (one way)", cmd.Node, cmd.Peer)
+		} else {
+			c.setLink(cmd.Peer, cmd.Node, true)
+		}
+		c.emit(Event{Kind: EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case CmdHeal:
+		if cmd.Node == 0 {
+			c.healAll()
+			c.emit(Event{Kind: EvHeal, Text: "healed every link"})
+			return
+		}
+		c.setLink(cmd.Node, cmd.Peer, false)
+		text := fmt.Sprintf("healed the link %s↔%s", cmd.Node, cmd.Peer)
+		if cmd.OneWay {
+			text = fmt.Sprintf("healed the link %s→%s (one way)", cmd.Node, cmd.Peer)
+		} else {
+			c.setLink(cmd.Peer, cmd.Node, false)
+		}
+		c.emit(Event{Kind: EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case CmdIsolate:
+		for _, o := range c.nodes {
+			if o.id != n.id {
+				c.setLink(n.id, o.id, true)
+				c.setLink(o.id, n.id, true)
+			}
+		}
+		c.emit(Event{Kind: EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
+	case CmdCampaign:
+		note(fmt.Sprintf("forced %s's election timeout", n.id))
+		_ = n.rn.Campaign()
+		c.drain(n)
+	case CmdTransfer:
+		l := c.leader()
+		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, n.id))
+		_ = l.rn.TransferLeadership(n.id)
+		c.drain(l)
+	case CmdDeliver:
+		f := c.flights[cmd.Msg]
+		f.lost = false
+		c.blockedOverride(f, func() { c.deliver(cmd.Msg) })
+	case CmdDrop:
+		f := c.flights[cmd.Msg]
+		delete(c.flights, cmd.Msg)
+		c.drop(f, "dropped by command")
+	case CmdDuplicate:
+		c.duplicate(c.flights[cmd.Msg])
+	case CmdNetwork:
+		c.cfg.Network = *cmd.Network
+		net := c.cfg.Network
+		c.emit(Event{Kind: EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
+			net.MinLatencyMS, net.MaxLatencyMS, 100*net.DropRate, 100*net.DuplicateRate, 100*net.ReorderRate)})
+	case CmdManual:
+		c.setManual(cmd.On)
+	case CmdAddClients:
+		for i := 0; i < cmd.Count; i++ {
+			cl := c.newClient(len(c.clients) + 1)
+			c.clients = append(c.clients, cl)
+			c.scheduleClient(cl)
+		}
+		note(fmt.Sprintf("added %d clients (%d now)", cmd.Count, c.activeClients()))
+	case CmdRemoveClients:
+		left := cmd.Count
+		for i := len(c.clients) - 1; i >= 0 && left > 0; i-- {
+			if cl := c.clients[i]; !cl.removed {
+				cl.removed = true
+				if cl.cur != nil {
+					r := cl.cur
+					c.finish(r, "", false, r.proposed, !r.proposed)
+				}
+				left--
+			}
+		}
+		note(fmt.Sprintf("removed %d clients (%d now)", cmd.Count, c.activeClients()))
+	}
+}
+
+// blockedOverride runs f (a delivery by command) even across a cut link: a
+// person delivering a message by hand means it.
+func (c *Cluster) blockedOverride(fl *flight, f func()) {
+	saved := c.blocked[fl.from][fl.to]
+	c.blocked[fl.from][fl.to] = false
+	f()
+	c.blocked[fl.from][fl.to] = saved
+}
+
+// setManual switches manual delivery on or off. Switching it off schedules
+// every held message as if just sent.
+func (c *Cluster) setManual(on bool) {
+	if on == c.cfg.Manual {
+		return
+	}
+	c.cfg.Manual = on
+	if on {
+		c.emit(Event{Kind: EvCommand, Type: CmdManual, Text: "manual delivery on: messages wait for deliver, drop or duplicate"})
+		return
+	}
+	c.emit(Event{Kind: EvCommand, Type: CmdManual, Text: "manual delivery off: the network delivers messages again"})
+	for _, id := range c.flightIDs() {
+		if f := c.flights[id]; f.deliverAt == 0 {
+			c.route(f)
+		}
+	}
+}

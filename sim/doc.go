@@ -1,0 +1,16 @@
+// Package sim simulates a whole Raft cluster in one deterministic thread:
+// several core.RaftNodes on a virtual clock, a network that delays, drops,
+// duplicates and reorders their messages, partitions and crashes, clients
+// with a recorded history, a trace of typed events, online safety checkers,
+// and time travel by replay.
+//
+// A seed decides everything: the same seed, configuration and commands give
+// a byte-identical trace, natively, under node and in the browser. Nothing
+// here reads the wall clock or starts a goroutine; etcd Raft's randomized
+// election timeouts come from a seeded stream installed in crypto/rand.Reader
+// while the cluster works (entropy.go).
+//
+// Drive a Cluster with Step, RunUntil or RunFor; change it with Apply and a
+// Command; read it with View and Events; travel with SeekTo; save and load it
+// with Export and Import.
+package sim

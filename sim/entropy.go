@@ -1,0 +1,45 @@
+package sim
+
+import (
+	"crypto/rand"
+	"io"
+	mrand "math/rand/v2"
+)
+
+// etcd Raft draws each randomized election timeout with
+// crypto/rand.Int(crypto/rand.Reader, ...). To make a run a function of its
+// seed, the simulator points crypto/rand.Reader at the cluster's own seeded
+// ChaCha8 stream for as long as the cluster is doing work (every exported
+// method that may reach etcd Raft goes through enter). This is the one place
+// in Seshat that touches crypto/rand.Reader.
+//
+// crypto/rand.Reader is a process-wide variable, so clusters in one process
+// must not run concurrently: one goroutine drives the simulator (the wasm
+// engine and the tests do). The real reader is restored on leaving, so other
+// code in the process is unaffected between calls.
+
+// entropy is a cluster's deterministic replacement for crypto/rand.Reader.
+type entropy struct{ src *mrand.ChaCha8 }
+
+func newEntropy(seed uint64) *entropy {
+	var key [32]byte
+	for i := 0; i < 8; i++ {
+		key[i] = byte(seed >> (8 * i))
+	}
+	copy(key[8:], "seshat election timeouts")
+	return &entropy{src: mrand.NewChaCha8(key)}
+}
+
+// Read fills p from the seeded stream; it never fails.
+func (e *entropy) Read(p []byte) (int, error) { return e.src.Read(p) }
+
+// withEntropy runs f with crypto/rand.Reader replaced by e, restoring the
+// previous reader afterwards. Calls nest.
+func withEntropy(e *entropy, f func()) {
+	prev := rand.Reader
+	rand.Reader = e
+	defer func() { rand.Reader = prev }()
+	f()
+}
+
+var _ io.Reader = (*entropy)(nil)

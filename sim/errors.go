@@ -1,0 +1,26 @@
+package sim
+
+import "errors"
+
+// Error kinds returned by the simulator. Test with errors.Is; the message of
+// each concrete error says what was wrong and what would be accepted.
+var (
+	// ErrBadConfig marks an invalid Config.
+	ErrBadConfig = errors.New("sim: invalid configuration")
+	// ErrBadCommand marks a malformed command: unknown kind, missing or
+	// out-of-range field. The cluster is unchanged.
+	ErrBadCommand = errors.New("sim: invalid command")
+	// ErrUnknownNode marks a command naming a node that does not exist.
+	ErrUnknownNode = errors.New("sim: unknown node")
+	// ErrUnknownMessage marks a command naming a message not in flight.
+	ErrUnknownMessage = errors.New("sim: unknown message")
+	// ErrImpossible marks a well-formed command that cannot be carried out in
+	// the current state (restarting a running node, delivering to a crashed
+	// one, ...). The cluster is unchanged.
+	ErrImpossible = errors.New("sim: impossible now")
+	// ErrHalted is returned once a safety checker has found a violation: the
+	// run stops there so the violation can be inspected. Seek back to continue.
+	ErrHalted = errors.New("sim: halted by a safety violation")
+	// ErrBadSession marks a session export that cannot be imported.
+	ErrBadSession = errors.New("sim: invalid session")
+)

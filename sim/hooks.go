@@ -1,0 +1,18 @@
+package sim
+
+import "github.com/seshat-raft/seshat/core"
+
+// hooks plant faults, to prove the checkers catch them. They are set only by
+// tests in this package; a nil hook does nothing.
+type hooks struct {
+	// crashed runs right after a node crashes; it may damage the node's
+	// storage (n.store) to model a node that lost what it acknowledged.
+	crashed func(c *Cluster, n *simNode)
+	// processed runs after each Ready round of a node, before the checkers
+	// and clients see it; it may damage the node's state machine.
+	processed func(c *Cluster, n *simNode, u *core.Update)
+	// localRead, if it returns true for a node, makes that node answer a
+	// get from its own state machine at once, skipping ReadIndex (a stale
+	// read bug).
+	localRead func(c *Cluster, n *simNode) bool
+}

@@ -1,0 +1,245 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/storage"
+)
+
+// simNode is one node's place in the simulation. Its storage is durable: it
+// survives crashes. Everything else is volatile.
+type simNode struct {
+	id    core.NodeID
+	store *storage.MemStorage
+	rn    *core.RaftNode // nil while crashed
+	gen   uint64         // incarnation: bumped by each crash and restart
+	phase int64          // offset of this node's ticks within a heartbeat
+
+	// What the trace last said about the node, to describe changes.
+	role   core.Role
+	term   core.Term
+	vote   core.NodeID
+	leader core.NodeID
+	commit core.LogIndex
+	// votes are the grants received in the current campaign.
+	votes []core.NodeID
+	// ticksSinceReset approximates etcd Raft's electionElapsed: ticks since
+	// the node last heard from a leader, voted, or started a campaign.
+	ticksSinceReset int
+	err             error // the node's last fatal error, if it stopped
+}
+
+func (n *simNode) up() bool { return n.rn != nil }
+
+// startNode builds the node's RaftNode from its storage (fresh or after a
+// crash), schedules its ticks and processes its first Ready.
+func (c *Cluster) startNode(n *simNode) error {
+	rn, err := core.New(c.nodeConfig(n.id), n.store)
+	if err != nil {
+		return fmt.Errorf("sim: start %s: %w", n.id, err)
+	}
+	n.rn = rn
+	n.gen++
+	n.role, n.leader, n.votes, n.ticksSinceReset = core.RoleFollower, 0, nil, 0
+	hs, _, _ := n.store.InitialState()
+	n.term, n.vote, n.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
+	hb := int64(c.cfg.Raft.HeartbeatIntervalMS)
+	first := c.now - c.now%hb + n.phase
+	if first <= c.now {
+		first += hb
+	}
+	c.schedule(qevent{at: first, kind: qTick, node: int(n.id - 1), gen: n.gen})
+	c.drain(n)
+	return nil
+}
+
+// tick advances a node's Raft clock by one heartbeat and schedules the next.
+func (c *Cluster) tick(n *simNode, gen uint64) {
+	if !n.up() || gen != n.gen {
+		return // a stale tick from before a crash
+	}
+	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, node: int(n.id - 1), gen: n.gen})
+	before := n.role
+	n.rn.Tick()
+	n.ticksSinceReset++
+	if after := n.rn.Role(); after != before && (after == core.RolePreCandidate || after == core.RoleCandidate) {
+		c.emit(Event{Kind: EvTimeout, Node: n.id, Term: n.term,
+			Text: fmt.Sprintf("%s's election timeout fired after %d ticks without hearing from a leader", n.id, n.ticksSinceReset)})
+	}
+	c.drain(n)
+}
+
+// drain runs the node's Ready loop until it has nothing left to do, turning
+// each Update into trace events, messages on the network, client answers and
+// checker observations.
+func (c *Cluster) drain(n *simNode) {
+	for n.up() && n.rn.HasReady() {
+		u, err := n.rn.Process()
+		if err != nil {
+			c.nodeFailed(n, err)
+			return
+		}
+		c.observe(n, &u)
+		if c.halted != nil {
+			return
+		}
+		for _, m := range u.Messages {
+			c.send(n, m)
+		}
+	}
+}
+
+// nodeFailed stops a node whose Ready loop failed: like a process that exits
+// on a storage error. Its storage survives; restart it to continue.
+func (c *Cluster) nodeFailed(n *simNode, err error) {
+	n.err = err
+	c.emit(Event{Kind: EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
+	c.crashLocked(n)
+}
+
+// observe records what one Ready round did.
+func (c *Cluster) observe(n *simNode, u *core.Update) {
+	if hs := u.HardState; hs != nil {
+		if t := core.Term(hs.GetTerm()); t != n.term {
+			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t, Text: fmt.Sprintf("%s moved to term %d", n.id, t)})
+			n.term = t
+			n.votes = nil
+		}
+		if v := core.NodeID(hs.GetVote()); v != n.vote {
+			n.vote = v
+			if v != 0 {
+				n.ticksSinceReset = 0
+				text := fmt.Sprintf("%s voted for %s in term %d", n.id, v, n.term)
+				if v == n.id {
+					text = fmt.Sprintf("%s voted for itself in term %d", n.id, n.term)
+				}
+				c.emit(Event{Kind: EvVote, Node: n.id, Peer: v, Term: n.term, Text: text})
+			}
+		}
+	}
+	if u.SnapshotInstalled != nil {
+		md := u.SnapshotInstalled
+		c.emit(Event{Kind: EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
+			Text: fmt.Sprintf("%s installed a snapshot up to index %d (term %d), replacing its log", n.id, md.GetIndex(), md.GetTerm())})
+	}
+	if len(u.Entries) > 0 {
+		first, last := u.Entries[0], u.Entries[len(u.Entries)-1]
+		text := fmt.Sprintf("%s appended entries %d..%d (term %d)", n.id, first.GetIndex(), last.GetIndex(), last.GetTerm())
+		if len(u.Entries) == 1 {
+			text = fmt.Sprintf("%s appended entry %s", n.id, raft.DescribeEntry(first, formatEntry))
+		}
+		c.emit(Event{Kind: EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex()), Text: text})
+	}
+	if hs := u.HardState; hs != nil {
+		if ci := core.LogIndex(hs.GetCommit()); ci != n.commit {
+			c.emit(Event{Kind: EvCommit, Node: n.id, Term: n.term, Index: n.commit + 1, Index2: ci,
+				Text: fmt.Sprintf("%s learnt that entries up to %d are committed", n.id, ci)})
+			n.commit = ci
+		}
+	}
+	if len(u.Applied) > 0 {
+		first, last := u.Applied[0], u.Applied[len(u.Applied)-1]
+		var ops []string
+		for _, r := range u.Applied {
+			if r.Op != nil {
+				ops = append(ops, fmt.Sprintf("%d:%s→%s", r.Index, r.Op, r.Output))
+			}
+		}
+		text := fmt.Sprintf("%s applied entries %d..%d", n.id, first.Index, last.Index)
+		if first.Index == last.Index {
+			text = fmt.Sprintf("%s applied entry %d", n.id, first.Index)
+		}
+		if len(ops) > 0 {
+			text += ": " + strings.Join(ops, ", ")
+		}
+		c.emit(Event{Kind: EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index), Text: text})
+	}
+	for _, cc := range u.ConfChanges {
+		c.emit(Event{Kind: EvConfChange, Node: n.id, Index: cc.Index,
+			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, raft.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+	}
+	if u.SnapshotCreated != nil {
+		md := u.SnapshotCreated
+		text := fmt.Sprintf("%s took a snapshot at index %d (term %d)", n.id, md.GetIndex(), md.GetTerm())
+		if u.CompactedTo > 0 {
+			text += fmt.Sprintf(" and compacted its log up to %d", u.CompactedTo)
+		}
+		c.emit(Event{Kind: EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
+	}
+	if u.RoleChanged {
+		c.roleChanged(n, u.Role, u.Leader)
+	}
+	if c.hooks.processed != nil {
+		c.hooks.processed(c, n, u)
+	}
+	c.safety.observe(c, n, u)
+	c.clientsObserve(n, u)
+}
+
+// roleChanged emits role and leader events.
+func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID) {
+	if role != n.role {
+		text := fmt.Sprintf("%s became %s in term %d", n.id, role, n.term)
+		switch role {
+		case core.RoleLeader:
+			text = fmt.Sprintf("%s became leader in term %d with votes from %s", n.id, n.term, nodeList(append(n.votes, n.id)))
+		case core.RolePreCandidate:
+			text = fmt.Sprintf("%s became pre-candidate: asking for pre-votes for term %d", n.id, n.term+1)
+			n.votes = nil
+		case core.RoleCandidate:
+			text = fmt.Sprintf("%s became candidate in term %d and asked for votes", n.id, n.term)
+			n.votes = nil
+		}
+		if role == core.RolePreCandidate || role == core.RoleCandidate {
+			n.ticksSinceReset = 0
+		}
+		c.emit(Event{Kind: EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
+		n.role = role
+	}
+	if leader != n.leader {
+		text := fmt.Sprintf("%s follows leader %s in term %d", n.id, leader, n.term)
+		if leader == 0 {
+			text = fmt.Sprintf("%s knows no leader in term %d", n.id, n.term)
+		} else if leader == n.id {
+			text = fmt.Sprintf("%s leads term %d", n.id, n.term)
+		}
+		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: text})
+		n.leader = leader
+	}
+}
+
+// nodeList formats ids sorted and deduplicated: "n1, n3, n5".
+func nodeList(ids []core.NodeID) string {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// noteVoteResponse records a granted vote or pre-vote delivered to a candidate.
+// Only grants for the node's current campaign count.
+func (n *simNode) noteVoteResponse(m *pb.Message) {
+	if m.GetReject() {
+		return
+	}
+	switch {
+	case m.GetType() == pb.MsgVoteResp && n.role == core.RoleCandidate && core.Term(m.GetTerm()) == n.term,
+		m.GetType() == pb.MsgPreVoteResp && n.role == core.RolePreCandidate && core.Term(m.GetTerm()) == n.term+1:
+		n.votes = append(n.votes, core.NodeID(m.GetFrom()))
+	}
+}
+
+// formatEntry is the EntryFormatter for trace descriptions: it decodes Set
+// and Del operations.
+var formatEntry raft.EntryFormatter = statemachine.FormatEntryData

@@ -1,0 +1,238 @@
+package sim
+
+import (
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/statemachine"
+)
+
+// View is the cluster's state as the page draws it. The same schema is
+// produced by the in-browser engine and the dev server. Ids are small
+// numbers; times are virtual milliseconds.
+type View struct {
+	Time     int64         `json:"time"`
+	Steps    uint64        `json:"steps"`
+	Events   uint64        `json:"events"` // events recorded so far; Seq of the newest
+	Seed     uint64        `json:"seed"`
+	Manual   bool          `json:"manual"`
+	Nodes    []NodeView    `json:"nodes"`
+	Messages []MessageView `json:"messages"`
+	Cuts     []Link        `json:"cuts"` // links that are cut, one entry per direction
+	Clients  []ClientView  `json:"clients"`
+	Safety   SafetyView    `json:"safety"`
+	Network  NetworkConfig `json:"network"`
+	Timing   TimingView    `json:"timing"`
+}
+
+// TimingView gives the page what it needs to draw timers.
+type TimingView struct {
+	HeartbeatMS int `json:"heartbeat_ms"`
+	// ElectionTicks is etcd's ElectionTick: a follower's timeout is drawn
+	// from [ElectionTicks, 2*ElectionTicks) ticks.
+	ElectionTicks int `json:"election_ticks"`
+}
+
+// NodeView is one node. A crashed node (Up false) shows what its storage
+// holds: term, vote, commit and log survive a crash.
+type NodeView struct {
+	ID     core.NodeID   `json:"id"`
+	Up     bool          `json:"up"`
+	Role   core.Role     `json:"role,omitempty"`
+	Term   core.Term     `json:"term"`
+	Vote   core.NodeID   `json:"vote"`
+	Leader core.NodeID   `json:"leader"`
+	Commit core.LogIndex `json:"commit"`
+	// Applied is 0 for a crashed node: its state machine is gone.
+	Applied       core.LogIndex `json:"applied"`
+	LastIndex     core.LogIndex `json:"last_index"`
+	FirstIndex    core.LogIndex `json:"first_index"` // entries before it are compacted
+	SnapshotIndex core.LogIndex `json:"snapshot_index"`
+	SnapshotTerm  core.Term     `json:"snapshot_term"`
+	// ElectionElapsed is the ticks since the node last heard from a leader,
+	// voted or campaigned (an approximation of etcd's private counter).
+	ElectionElapsed int                 `json:"election_elapsed"`
+	Voters          []core.NodeID       `json:"voters,omitempty"`
+	Log             []EntryView         `json:"log"`
+	LogOmitted      int                 `json:"log_omitted"` // entries in the log before the shown window
+	KV              []statemachine.KV   `json:"kv"`
+	Progress        []core.PeerProgress `json:"progress,omitempty"` // leader only
+	Error           string              `json:"error,omitempty"`
+}
+
+// EntryView is one log entry.
+type EntryView struct {
+	Index core.LogIndex `json:"index"`
+	Term  core.Term     `json:"term"`
+	// Type is "normal", "conf-change" or "conf-change-v2".
+	Type string `json:"type"`
+	// Op is the decoded operation ("set k=v #3", "del k"), a membership
+	// change, or "" for the empty entry a new leader appends.
+	Op string `json:"op"`
+}
+
+// MessageView is a message in flight.
+type MessageView struct {
+	ID      uint64        `json:"id"`
+	From    core.NodeID   `json:"from"`
+	To      core.NodeID   `json:"to"`
+	Type    string        `json:"type"` // etcd's name, e.g. "MsgApp"
+	Term    core.Term     `json:"term"`
+	Index   core.LogIndex `json:"index,omitempty"`
+	LogTerm core.Term     `json:"log_term,omitempty"`
+	Commit  core.LogIndex `json:"commit,omitempty"`
+	Entries int           `json:"entries,omitempty"`
+	// Response is true for responses (MsgAppResp, MsgVoteResp, ...); Reject
+	// tells a rejected response from an accepted one.
+	Response bool  `json:"response,omitempty"`
+	Reject   bool  `json:"reject,omitempty"`
+	SentAt   int64 `json:"sent_at"`
+	// DeliverAt is when it arrives; 0 while it waits for a command (manual).
+	DeliverAt int64 `json:"deliver_at"`
+	// Lost is true when the network will lose it on the way.
+	Lost bool   `json:"lost,omitempty"`
+	Text string `json:"text"`
+}
+
+// Link is a directed link between two nodes.
+type Link struct {
+	From core.NodeID `json:"from"`
+	To   core.NodeID `json:"to"`
+}
+
+// ClientView is one client.
+type ClientView struct {
+	ID      int         `json:"id"`
+	Leader  core.NodeID `json:"leader"` // who it believes leads
+	Pending string      `json:"pending,omitempty"`
+	Issued  int         `json:"issued"`
+}
+
+// SafetyView is the checkers' state: OK, or the violation that halted the run.
+type SafetyView struct {
+	OK        bool       `json:"ok"`
+	Violation *Violation `json:"violation,omitempty"`
+}
+
+// DefaultLogWindow is how many of the newest entries a node's view shows.
+const DefaultLogWindow = 200
+
+// View returns the cluster's state, showing at most logWindow of each node's
+// newest entries (DefaultLogWindow if logWindow <= 0).
+func (c *Cluster) View(logWindow int) View {
+	if logWindow <= 0 {
+		logWindow = DefaultLogWindow
+	}
+	v := View{
+		Time: c.now, Steps: c.steps, Events: c.trace.count, Seed: c.cfg.Seed, Manual: c.cfg.Manual,
+		Network: c.cfg.Network,
+		Timing:  TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
+		Safety:  SafetyView{OK: c.halted == nil, Violation: c.halted},
+		Nodes:   make([]NodeView, 0, len(c.nodes)),
+	}
+	for _, n := range c.nodes {
+		v.Nodes = append(v.Nodes, c.nodeView(n, logWindow))
+	}
+	v.Messages = make([]MessageView, 0, len(c.flights))
+	for _, id := range c.flightIDs() {
+		f := c.flights[id]
+		m := f.m
+		v.Messages = append(v.Messages, MessageView{
+			ID: f.id, From: f.from, To: f.to, Type: m.GetType().String(), Term: core.Term(m.GetTerm()),
+			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
+			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
+			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
+			Text: raft.DescribeMessage(m, statemachine.FormatEntryData),
+		})
+	}
+	v.Cuts = []Link{}
+	for _, a := range c.nodes {
+		for _, b := range c.nodes {
+			if c.blocked[a.id][b.id] {
+				v.Cuts = append(v.Cuts, Link{From: a.id, To: b.id})
+			}
+		}
+	}
+	v.Clients = []ClientView{}
+	for _, cl := range c.clients {
+		if cl.removed {
+			continue
+		}
+		cv := ClientView{ID: cl.id, Leader: cl.leader, Issued: cl.count}
+		if r := cl.cur; r != nil {
+			cv.Pending = describeOp(r.kind, r.op.Key, r.op.Value)
+		}
+		v.Clients = append(v.Clients, cv)
+	}
+	return v
+}
+
+func (c *Cluster) nodeView(n *simNode, window int) NodeView {
+	ss := n.store.Stats()
+	nv := NodeView{
+		ID: n.id, Up: n.up(), FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
+		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
+		Log: []EntryView{}, KV: []statemachine.KV{},
+	}
+	if n.err != nil {
+		nv.Error = n.err.Error()
+	}
+	if n.up() {
+		st := n.rn.Status()
+		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
+		nv.Commit, nv.Applied = st.Commit, st.Applied
+		nv.Voters, nv.Progress = st.Voters, st.Progress
+		nv.ElectionElapsed = n.ticksSinceReset
+		if st.Role == core.RoleLeader {
+			nv.ElectionElapsed = 0
+		}
+		nv.KV = n.rn.StateMachine().Pairs()
+		if nv.KV == nil {
+			nv.KV = []statemachine.KV{}
+		}
+	} else {
+		hs, cs, _ := n.store.InitialState()
+		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
+		for _, id := range cs.GetVoters() {
+			nv.Voters = append(nv.Voters, core.NodeID(id))
+		}
+	}
+	lo := ss.FirstIndex
+	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
+		lo = ss.LastIndex - uint64(window) + 1
+		nv.LogOmitted = int(lo - ss.FirstIndex)
+	}
+	if ss.LastIndex >= lo {
+		ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0))
+		if err == nil {
+			for _, e := range ents {
+				nv.Log = append(nv.Log, entryView(e))
+			}
+		}
+	}
+	return nv
+}
+
+func entryView(e *pb.Entry) EntryView {
+	ev := EntryView{Index: core.LogIndex(e.GetIndex()), Term: core.Term(e.GetTerm())}
+	switch e.GetType() {
+	case pb.EntryConfChange:
+		ev.Type = "conf-change"
+		var cc pb.ConfChange
+		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
+			ev.Op = raft.DescribeConfChange(&cc)
+		}
+	case pb.EntryConfChangeV2:
+		ev.Type = "conf-change-v2"
+		var cc pb.ConfChangeV2
+		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
+			ev.Op = raft.DescribeConfChange(&cc)
+		}
+	default:
+		ev.Type = "normal"
+		ev.Op = statemachine.FormatEntryData(e.GetData())
+	}
+	return ev
+}
