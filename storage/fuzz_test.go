@@ -20,16 +20,45 @@ import (
 //	go test -fuzz=FuzzDifferential ./storage
 func FuzzDifferential(f *testing.F) {
 	f.Add([]byte{})
-	// Append 1..5, entries, compact, snapshot, entries across the compaction.
-	f.Add([]byte{0, 0, 4, 1, 0, 5, 3, 0, 9, 5, 1, 6, 0, 1, 2, 3, 4, 7, 0, 1, 8})
-	// Append, overwrite with a truncation, append past the end (gap).
-	f.Add([]byte{0, 1, 3, 2, 0, 7, 0, 2, 1, 3, 1, 0, 0, 9, 0, 1, 0, 0, 5, 2, 2})
-	// Bootstrap snapshot at 0, append, apply an older and a newer snapshot.
-	f.Add([]byte{3, 0, 0, 1, 2, 3, 0, 1, 3, 1, 2, 3, 3, 2, 1, 3, 4, 5, 6, 3, 8, 2, 1, 0, 0})
-	// Compact beyond the snapshot, then snapshot below the compaction point.
-	f.Add([]byte{0, 1, 4, 1, 1, 1, 1, 1, 1, 4, 2, 2, 0, 0, 2, 1, 0, 0})
-	// Hard states, terms and queries.
-	f.Add([]byte{4, 1, 2, 3, 6, 0, 6, 1, 7, 4, 0, 0, 0, 7, 5, 2, 0, 0})
+	// See runDifferential for the encoding: an operation byte, then its
+	// arguments; an index is a mode byte (0: anywhere) and an offset.
+	f.Add([]byte{
+		0, 1, 0, 5, 1, // Append 1..5, term 1, each with 4 bytes of data:
+		0, 0, 2, 3, 0, 0, 2, 3, 0, 0, 2, 3, 0, 0, 2, 3, 0, 0, 2, 3,
+		6, 1, 0, 1, 4, 0, // Entries(1, 5, max)
+		2, 1, 2, // Compact(3)
+		3, 1, 0, 2, 2, 5, // CreateSnapshot(3, voters 1 2 3, 6 bytes)
+		6, 0, 2, 1, 2, 1, 100, // Entries(2, 4, 100): compacted
+		7, 1, 0, 1, 2, 2, 0, 1, // Entries(4, 6, exactly the size of entry 4)
+	})
+	f.Add([]byte{
+		0, 1, 0, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // Append 1..4, term 1
+		1, 1, 2, 2, 2, 0, 1, 0, 1, 0, 1, // Append 3..4, terms 2 and 3: overwrites
+		0, 0, 7, 1, 2, 0, 0, 0, // Append 7: a gap (etcd panics)
+		8, 1, 0, // Term(0)
+	})
+	f.Add([]byte{
+		4, 1, 0, 1, 0, 0, 2, // ApplySnapshot(index 0, voters 1 2 3): bootstrap
+		0, 1, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, // Append 1..3, term 1
+		3, 1, 1, 0, 3, 2, // CreateSnapshot(2, nil, 6 bytes)
+		4, 1, 0, 1, 1, 1, 0, // ApplySnapshot(index 1): out of date
+		4, 1, 1, 1, 5, 3, 3, 1, 2, 0, // ApplySnapshot(index 5, term 3, empty data, joint config)
+		10, // queries
+	})
+	f.Add([]byte{
+		0, 1, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // Append 1..5
+		2, 1, 3, // Compact(4), past the snapshot at 0
+		3, 0, 2, 0, 0, // CreateSnapshot(2): compacted (etcd panics half way)
+	})
+	f.Add([]byte{
+		5, 1, 3, 1, 0, // SetHardState(term 3, vote 1, commit 0)
+		0, 1, 0, 2, 1, 0, 0, 0, 1, 0, 0, // Append 1..2
+		5, 1, 3, 1, 2, // SetHardState(commit 2)
+		8, 1, 2, // Term(2)
+		8, 0, 9, // Term(4): unavailable
+		9, 3, 1, 2, 1, // SetConfState(joint config)
+		11, 5, 0, 10, // queries, SetHardState(nil), queries
+	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		runDifferential(t, data)
 	})
