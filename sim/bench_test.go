@@ -14,6 +14,7 @@ func benchConfig() Config {
 
 // BenchmarkSimulate10Minutes simulates 10 virtual minutes of benchConfig.
 func BenchmarkSimulate10Minutes(b *testing.B) {
+	var msgs uint64
 	for i := 0; i < b.N; i++ {
 		c, err := New(benchConfig())
 		if err != nil {
@@ -22,6 +23,16 @@ func BenchmarkSimulate10Minutes(b *testing.B) {
 		if err := c.RunFor(10 * 60 * 1000); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(c.nextMsg)/b.Elapsed().Seconds()*float64(i+1)/float64(i+1), "msgs")
+		msgs += c.nextMsg
 	}
+	reportSpeed(b, msgs, 10*60)
+}
+
+// reportSpeed reports messages per op, messages per wall second and virtual
+// seconds per wall second.
+func reportSpeed(b *testing.B, msgs uint64, virtualSeconds float64) {
+	wall := b.Elapsed().Seconds()
+	b.ReportMetric(float64(msgs)/float64(b.N), "msgs/op")
+	b.ReportMetric(float64(msgs)/wall, "msgs/s")
+	b.ReportMetric(virtualSeconds*float64(b.N)/wall, "vsec/s")
 }

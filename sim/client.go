@@ -259,11 +259,14 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 		}
 		id := binary.BigEndian.Uint64(rs.RequestCtx)
 		if r := c.pending[id]; r != nil && r.waiting && r.target == n.id && r.kind == OpGet {
-			r.readIdx = rs.Index
 			if r.readIdx == 0 {
-				r.readIdx = 1
+				c.readsWaiting++
 			}
+			r.readIdx = max(rs.Index, 1)
 		}
+	}
+	if c.readsWaiting == 0 {
+		return
 	}
 	applied := n.rn.StateMachine().AppliedIndex()
 	for _, id := range c.pendingIDs() {
@@ -296,6 +299,9 @@ func (c *Cluster) clientTimeout(_ int, id uint64) {
 // finish completes a request and schedules the client's next one.
 func (c *Cluster) finish(r *request, output string, found, unknown, failed bool) {
 	r.done = true
+	if r.readIdx != 0 {
+		c.readsWaiting--
+	}
 	delete(c.pending, r.op.ID)
 	h := &c.history[r.hist]
 	h.Output, h.Found, h.Unknown, h.Failed = output, found, unknown, failed

@@ -37,7 +37,9 @@ type Cluster struct {
 	console *client // requests typed by a person (client id 0)
 	history []HistoryOp
 	pending map[uint64]*request // outstanding requests by id
-	nextReq uint64
+	// readsWaiting counts gets granted a read index and waiting for apply.
+	readsWaiting int
+	nextReq      uint64
 
 	// initial is the configuration the cluster was created with (commands
 	// may change the network settings and manual mode later).
@@ -52,6 +54,9 @@ type Cluster struct {
 	horizon int64
 
 	hooks hooks // test-only faults
+
+	cps     *checkpoints // replicas for seeking back
+	replica bool         // this cluster is a checkpoint replica
 }
 
 // New creates a cluster from cfg: its nodes bootstrapped and not yet ticked,
@@ -67,6 +72,7 @@ func New(cfg Config) (*Cluster, error) {
 		ent:     newEntropy(cfg.Seed),
 		flights: make(map[uint64]*flight),
 		pending: make(map[uint64]*request),
+		cps:     &checkpoints{every: DefaultCheckpointEveryMS},
 		trace:   newTrace(defaultTraceKeep),
 	}
 	c.safety = newSafety()
@@ -268,4 +274,4 @@ func (c *Cluster) EventCount() uint64 { return c.trace.count }
 
 // TraceHash is a hash of every event recorded since time 0: two runs with the
 // same seed, configuration and commands have the same hash.
-func (c *Cluster) TraceHash() uint64 { return c.trace.h.Sum64() }
+func (c *Cluster) TraceHash() uint64 { return c.trace.sum }

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/seshat-raft/seshat/core"
@@ -79,8 +80,10 @@ func (c *Cluster) Apply(cmd Command) error {
 	// Commands due now from the recorded future go first, then the new
 	// command replaces the rest of that future.
 	withEntropy(c.ent, func() { c.applyDue(c.now) })
-	c.log = append(c.log[:c.logPos], LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
+	// Clip first: checkpoints and the builder share the old array.
+	c.log = append(slices.Clip(c.log[:c.logPos]), LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
 	c.logPos = len(c.log)
+	c.invalidateAfter()
 	withEntropy(c.ent, func() { c.apply(cmd) })
 	return nil
 }

@@ -26,7 +26,7 @@ func (c *Cluster) send(from *simNode, m *pb.Message) {
 	to := core.NodeID(m.GetTo())
 	c.nextMsg++
 	f := &flight{id: c.nextMsg, from: from.id, to: to, m: m, sentAt: c.now}
-	c.emit(Event{Kind: EvSend, Node: from.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: f.id, Type: m.GetType().String(), m: m})
+	c.emit(Event{Kind: EvSend, Node: from.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: f.id, Type: msgTypeName(m.GetType()), m: m})
 	if m.GetType() == pb.MsgSnap {
 		md := m.GetSnapshot().GetMetadata()
 		c.emit(Event{Kind: EvSnapshotSend, Node: from.id, Peer: to, Msg: f.id, Index: core.LogIndex(md.GetIndex()),
@@ -66,7 +66,7 @@ func (c *Cluster) route(f *flight) {
 func (c *Cluster) duplicate(f *flight) *flight {
 	c.nextMsg++
 	d := &flight{id: c.nextMsg, from: f.from, to: f.to, m: proto.Clone(f.m).(*pb.Message), sentAt: c.now}
-	c.emit(Event{Kind: EvDuplicate, Node: f.from, Peer: f.to, Msg: d.id, Type: f.m.GetType().String(), m: d.m})
+	c.emit(Event{Kind: EvDuplicate, Node: f.from, Peer: f.to, Msg: d.id, Type: msgTypeName(f.m.GetType()), m: d.m})
 	c.flights[d.id] = d
 	c.route(d)
 	return d
@@ -94,7 +94,7 @@ func (c *Cluster) deliver(id uint64) {
 		c.reportUnreachable(from, f)
 		return
 	}
-	c.emit(Event{Kind: EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: f.m.GetType().String(), m: f.m})
+	c.emit(Event{Kind: EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: msgTypeName(f.m.GetType()), m: f.m})
 	to.noteVoteResponse(f.m)
 	switch f.m.GetType() {
 	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
@@ -112,7 +112,7 @@ func (c *Cluster) deliver(id uint64) {
 
 // drop records a lost message and tells the sender of a lost snapshot.
 func (c *Cluster) drop(f *flight, why string) {
-	c.emit(Event{Kind: EvDrop, Node: f.from, Peer: f.to, Msg: f.id, Type: f.m.GetType().String(),
+	c.emit(Event{Kind: EvDrop, Node: f.from, Peer: f.to, Msg: f.id, Type: msgTypeName(f.m.GetType()),
 		Text: fmt.Sprintf("dropped %s %s→%s: %s", f.m.GetType(), f.from, f.to, why)})
 	if f.m.GetType() == pb.MsgSnap {
 		if from := c.nodes[f.from-1]; from.up() {
@@ -133,3 +133,24 @@ func (c *Cluster) reportUnreachable(from *simNode, f *flight) {
 
 // linkCut reports whether messages from -> to are blocked.
 func (c *Cluster) linkCut(from, to core.NodeID) bool { return c.blocked[from][to] }
+
+// msgTypeNames caches etcd's message type names: the protobuf enum's String
+// goes through reflection, too slow for every trace event.
+var msgTypeNames = func() []string {
+	names := make([]string, 0, 32)
+	for i := int32(0); ; i++ {
+		name, ok := pb.MessageType_name[i]
+		if !ok {
+			return names
+		}
+		names = append(names, name)
+	}
+}()
+
+// msgTypeName returns etcd's name of a message type, e.g. "MsgApp".
+func msgTypeName(t pb.MessageType) string {
+	if int(t) < len(msgTypeNames) {
+		return msgTypeNames[t]
+	}
+	return t.String()
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.etcd.io/raft/v3"
@@ -108,7 +109,7 @@ func (c *Cluster) nodeFailed(n *simNode, err error) {
 func (c *Cluster) observe(n *simNode, u *core.Update) {
 	if hs := u.HardState; hs != nil {
 		if t := core.Term(hs.GetTerm()); t != n.term {
-			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t, Text: fmt.Sprintf("%s moved to term %d", n.id, t)})
+			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t})
 			n.term = t
 			n.votes = nil
 		}
@@ -116,11 +117,7 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 			n.vote = v
 			if v != 0 {
 				n.ticksSinceReset = 0
-				text := fmt.Sprintf("%s voted for %s in term %d", n.id, v, n.term)
-				if v == n.id {
-					text = fmt.Sprintf("%s voted for itself in term %d", n.id, n.term)
-				}
-				c.emit(Event{Kind: EvVote, Node: n.id, Peer: v, Term: n.term, Text: text})
+				c.emit(Event{Kind: EvVote, Node: n.id, Peer: v, Term: n.term})
 			}
 		}
 	}
@@ -131,35 +128,25 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 	}
 	if len(u.Entries) > 0 {
 		first, last := u.Entries[0], u.Entries[len(u.Entries)-1]
-		text := fmt.Sprintf("%s appended entries %d..%d (term %d)", n.id, first.GetIndex(), last.GetIndex(), last.GetTerm())
+		e := Event{Kind: EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
 		if len(u.Entries) == 1 {
-			text = fmt.Sprintf("%s appended entry %s", n.id, raft.DescribeEntry(first, formatEntry))
+			e.ent = first
 		}
-		c.emit(Event{Kind: EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex()), Text: text})
+		c.emit(e)
 	}
 	if hs := u.HardState; hs != nil {
 		if ci := core.LogIndex(hs.GetCommit()); ci != n.commit {
-			c.emit(Event{Kind: EvCommit, Node: n.id, Term: n.term, Index: n.commit + 1, Index2: ci,
-				Text: fmt.Sprintf("%s learnt that entries up to %d are committed", n.id, ci)})
+			c.emit(Event{Kind: EvCommit, Node: n.id, Term: n.term, Index: n.commit + 1, Index2: ci})
 			n.commit = ci
 		}
 	}
 	if len(u.Applied) > 0 {
 		first, last := u.Applied[0], u.Applied[len(u.Applied)-1]
-		var ops []string
-		for _, r := range u.Applied {
-			if r.Op != nil {
-				ops = append(ops, fmt.Sprintf("%d:%s→%s", r.Index, r.Op, r.Output))
-			}
+		e := Event{Kind: EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index)}
+		if !c.trace.off {
+			e.Type = appliedOps(u.Applied)
 		}
-		text := fmt.Sprintf("%s applied entries %d..%d", n.id, first.Index, last.Index)
-		if first.Index == last.Index {
-			text = fmt.Sprintf("%s applied entry %d", n.id, first.Index)
-		}
-		if len(ops) > 0 {
-			text += ": " + strings.Join(ops, ", ")
-		}
-		c.emit(Event{Kind: EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index), Text: text})
+		c.emit(e)
 	}
 	for _, cc := range u.ConfChanges {
 		c.emit(Event{Kind: EvConfChange, Node: n.id, Index: cc.Index,
@@ -243,3 +230,23 @@ func (n *simNode) noteVoteResponse(m *pb.Message) {
 // formatEntry is the EntryFormatter for trace descriptions: it decodes Set
 // and Del operations.
 var formatEntry raft.EntryFormatter = statemachine.FormatEntryData
+
+// appliedOps lists the operations among applied entries, for the apply
+// event: "5:set k=v→OK, 6:del k→1".
+func appliedOps(rs []statemachine.Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		if r.Op == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatUint(r.Index, 10))
+		b.WriteByte(':')
+		b.WriteString(r.Op.String())
+		b.WriteString("→")
+		b.WriteString(r.Output)
+	}
+	return b.String()
+}

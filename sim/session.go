@@ -73,8 +73,9 @@ func Import(s Session) (*Cluster, error) {
 }
 
 // SeekTo moves the cluster to virtual time t (0 <= t <= the horizon). Going
-// back replays the session from the start, so the state at t is exactly what
-// it was; going forward runs on, re-applying recorded commands. The command
+// back replays the session from the latest checkpoint at or before t (or
+// from the start), so the state at t is exactly what it was; going forward
+// runs on, re-applying recorded commands. The command
 // log is kept: seeking back and then forward again returns to the same
 // state, until a new command is applied, which replaces the recorded future.
 func (c *Cluster) SeekTo(t int64) error {
@@ -84,14 +85,17 @@ func (c *Cluster) SeekTo(t int64) error {
 	if t >= c.now && c.halted == nil {
 		return c.RunUntil(t)
 	}
-	fresh, err := New(c.initial)
-	if err != nil {
-		return err
+	r := c.takeCheckpoint(t)
+	if r == nil {
+		var err error
+		if r, err = New(c.initial); err != nil {
+			return err
+		}
 	}
-	fresh.log = c.log
-	fresh.horizon = c.horizon
-	*c = *fresh
-	err = c.RunUntil(t)
+	r.replica = false
+	r.log, r.horizon, r.cps, r.hooks = c.log, c.horizon, c.cps, c.hooks
+	*c = *r
+	err := c.RunUntil(t)
 	if c.halted != nil {
 		return nil // the violation is the state at t; the page shows it
 	}

@@ -1,9 +1,7 @@
 package sim
 
 import (
-	"encoding/binary"
-	"hash"
-	"hash/fnv"
+	"fmt"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -60,12 +58,49 @@ type Event struct {
 	Client int           `json:"client,omitempty"` // client id
 	Text   string        `json:"text"`             // one-line human description
 
-	m *pb.Message // for describing messages lazily
+	m   *pb.Message // for describing messages lazily
+	ent *pb.Entry   // for describing a single appended entry lazily
 }
 
-// describe fills Text if it was left for later.
+// describe fills Text if it was left for later: the frequent events are
+// described only when read, from their fields.
 func (e *Event) describe() {
-	if e.Text != "" || e.m == nil {
+	if e.Text != "" {
+		return
+	}
+	switch e.Kind {
+	case EvTerm:
+		e.Text = fmt.Sprintf("%s moved to term %d", e.Node, e.Term)
+		return
+	case EvVote:
+		if e.Peer == e.Node {
+			e.Text = fmt.Sprintf("%s voted for itself in term %d", e.Node, e.Term)
+		} else {
+			e.Text = fmt.Sprintf("%s voted for %s in term %d", e.Node, e.Peer, e.Term)
+		}
+		return
+	case EvCommit:
+		e.Text = fmt.Sprintf("%s learnt that entries up to %d are committed", e.Node, e.Index2)
+		return
+	case EvAppend:
+		if e.ent != nil {
+			e.Text = fmt.Sprintf("%s appended entry %s", e.Node, raft.DescribeEntry(e.ent, statemachine.FormatEntryData))
+		} else {
+			e.Text = fmt.Sprintf("%s appended entries %d..%d (term %d)", e.Node, e.Index, e.Index2, e.Term)
+		}
+		return
+	case EvApply:
+		if e.Index == e.Index2 {
+			e.Text = fmt.Sprintf("%s applied entry %d", e.Node, e.Index)
+		} else {
+			e.Text = fmt.Sprintf("%s applied entries %d..%d", e.Node, e.Index, e.Index2)
+		}
+		if e.Type != "" {
+			e.Text += ": " + e.Type
+		}
+		return
+	}
+	if e.m == nil {
 		return
 	}
 	d := raft.DescribeMessage(e.m, statemachine.FormatEntryData)
@@ -88,16 +123,15 @@ type trace struct {
 	ring  []Event
 	next  int // ring position of the next event
 	count uint64
-	h     hash.Hash64
-	buf   []byte
-	off   bool // record nothing (fast replay)
+	sum   uint64 // running hash of every event
+	off   bool   // record nothing (fast replay)
 }
 
 // defaultTraceKeep is how many recent events the trace keeps.
 const defaultTraceKeep = 20_000
 
 func newTrace(keep int) *trace {
-	return &trace{ring: make([]Event, 0, keep), h: fnv.New64a()}
+	return &trace{ring: make([]Event, 0, keep), sum: 0xcbf29ce484222325}
 }
 
 func (t *trace) add(e Event) {
@@ -115,31 +149,52 @@ func (t *trace) add(e Event) {
 	t.next = (t.next + 1) % cap(t.ring)
 }
 
+// hashEvent folds an event into the running hash. Texts left for later
+// (lazy) are functions of the hashed fields and message, so they are covered.
 func (t *trace) hashEvent(e *Event) {
-	b := t.buf[:0]
-	b = binary.AppendUvarint(b, e.Seq)
-	b = binary.AppendVarint(b, e.At)
-	b = append(b, e.Kind...)
-	b = append(b, 0)
-	for _, v := range []uint64{uint64(e.Node), uint64(e.Peer), uint64(e.Term), uint64(e.Index), uint64(e.Index2), e.Msg, uint64(e.Client)} {
-		b = binary.AppendUvarint(b, v)
+	h := t.sum
+	mix := func(v uint64) {
+		h ^= v
+		h *= 0x100000001b3
+		h ^= h >> 29
 	}
-	b = append(b, e.Type...)
-	b = append(b, 0)
-	b = append(b, e.Text...)
-	if e.m != nil {
-		b = binary.AppendUvarint(b, uint64(e.m.GetType()))
-		b = binary.AppendUvarint(b, e.m.GetTerm())
-		b = binary.AppendUvarint(b, e.m.GetIndex())
-		b = binary.AppendUvarint(b, e.m.GetLogTerm())
-		b = binary.AppendUvarint(b, e.m.GetCommit())
-		b = binary.AppendUvarint(b, uint64(len(e.m.GetEntries())))
-		if e.m.GetReject() {
-			b = append(b, 1)
+	mixString := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 0x100000001b3
+		}
+		mix(uint64(len(s)))
+	}
+	mix(e.Seq)
+	mix(uint64(e.At))
+	mixString(string(e.Kind))
+	mix(uint64(e.Node))
+	mix(uint64(e.Peer))
+	mix(uint64(e.Term))
+	mix(uint64(e.Index))
+	mix(uint64(e.Index2))
+	mix(e.Msg)
+	mix(uint64(e.Client))
+	mixString(e.Type)
+	mixString(e.Text)
+	if en := e.ent; en != nil {
+		mix(en.GetIndex())
+		mix(en.GetTerm())
+		mix(uint64(en.GetType()))
+		mixString(string(en.GetData()))
+	}
+	if m := e.m; m != nil {
+		mix(uint64(m.GetType()))
+		mix(m.GetTerm())
+		mix(m.GetIndex())
+		mix(m.GetLogTerm())
+		mix(m.GetCommit())
+		mix(uint64(len(m.GetEntries())))
+		if m.GetReject() {
+			mix(1)
 		}
 	}
-	t.h.Write(b)
-	t.buf = b
+	t.sum = h
 }
 
 // since returns the kept events with Seq > seq, oldest first, texts filled.
@@ -152,7 +207,10 @@ func (t *trace) since(seq uint64) []Event {
 			continue
 		}
 		e.describe()
-		e.m = nil
+		e.m, e.ent = nil, nil
+		if e.Kind == EvApply {
+			e.Type = ""
+		}
 		out = append(out, e)
 	}
 	return out

@@ -140,7 +140,7 @@ func (c *Cluster) View(logWindow int) View {
 		f := c.flights[id]
 		m := f.m
 		v.Messages = append(v.Messages, MessageView{
-			ID: f.id, From: f.from, To: f.to, Type: m.GetType().String(), Term: core.Term(m.GetTerm()),
+			ID: f.id, From: f.from, To: f.to, Type: msgTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
 			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
 			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
