@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"runtime"
 	"testing"
 )
 
@@ -35,4 +36,29 @@ func reportSpeed(b *testing.B, msgs uint64, virtualSeconds float64) {
 	b.ReportMetric(float64(msgs)/float64(b.N), "msgs/op")
 	b.ReportMetric(float64(msgs)/wall, "msgs/s")
 	b.ReportMetric(virtualSeconds*float64(b.N)/wall, "vsec/s")
+}
+
+// BenchmarkHeapAfterOneHour simulates one virtual hour of 5 nodes with about
+// 100 completed client operations per second (14 clients, each thinking 100
+// ms on average between requests) and reports the live heap at the end:
+// snapshots and log compaction must keep it bounded.
+func BenchmarkHeapAfterOneHour(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		cfg := DefaultConfig()
+		cfg.Clients.Count = 14
+		cfg.Clients.RatePerSec = 10
+		c, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.RunFor(60 * 60 * 1000); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMB")
+		b.ReportMetric(float64(len(c.history))/3600, "ops/s")
+		runtime.KeepAlive(c)
+	}
 }

@@ -152,6 +152,13 @@ func (c *Cluster) invoke(cl *client, kind OpKind, key, value string, target core
 	c.schedule(qevent{at: c.now + int64(c.cfg.Clients.TimeoutMS), kind: qClientTimeout, cli: cl.id, gen: op.ID})
 	if r.target == 0 {
 		r.target = cl.leader
+		if cl.id == 0 {
+			// The console is a person looking at the page: they send to the
+			// node drawn as leader.
+			if l := c.leader(); l != nil {
+				r.target = l.id
+			}
+		}
 	}
 	c.submit(r)
 	return r

@@ -121,7 +121,7 @@ func (c *Cluster) validate(cmd Command) error {
 			if !n.up() {
 				return impossible("%s is down", n.id)
 			}
-		} else if c.randomUpNodeExists() == false {
+		} else if !c.randomUpNodeExists() {
 			return impossible("every node is down")
 		}
 	case CmdCrash, CmdRestart, CmdIsolate, CmdCampaign, CmdTransfer:

@@ -131,9 +131,6 @@ func (c *Cluster) reportUnreachable(from *simNode, f *flight) {
 	}
 }
 
-// linkCut reports whether messages from -> to are blocked.
-func (c *Cluster) linkCut(from, to core.NodeID) bool { return c.blocked[from][to] }
-
 // msgTypeNames caches etcd's message type names: the protobuf enum's String
 // goes through reflection, too slow for every trace event.
 var msgTypeNames = func() []string {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
@@ -150,7 +149,7 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 	}
 	for _, cc := range u.ConfChanges {
 		c.emit(Event{Kind: EvConfChange, Node: n.id, Index: cc.Index,
-			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, raft.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, describeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
 	}
 	if u.SnapshotCreated != nil {
 		md := u.SnapshotCreated
@@ -226,10 +225,6 @@ func (n *simNode) noteVoteResponse(m *pb.Message) {
 		n.votes = append(n.votes, core.NodeID(m.GetFrom()))
 	}
 }
-
-// formatEntry is the EntryFormatter for trace descriptions: it decodes Set
-// and Del operations.
-var formatEntry raft.EntryFormatter = statemachine.FormatEntryData
 
 // appliedOps lists the operations among applied entries, for the apply
 // event: "5:set k=v→OK, 6:del k→1".

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"strings"
+
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
@@ -222,17 +224,45 @@ func entryView(e *pb.Entry) EntryView {
 		ev.Type = "conf-change"
 		var cc pb.ConfChange
 		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
-			ev.Op = raft.DescribeConfChange(&cc)
+			ev.Op = describeConfChange(&cc)
 		}
 	case pb.EntryConfChangeV2:
 		ev.Type = "conf-change-v2"
 		var cc pb.ConfChangeV2
 		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
-			ev.Op = raft.DescribeConfChange(&cc)
+			ev.Op = describeConfChange(&cc)
 		}
 	default:
 		ev.Type = "normal"
 		ev.Op = statemachine.FormatEntryData(e.GetData())
 	}
 	return ev
+}
+
+// describeConfChange says what a membership change does, in words: "add n4",
+// "remove n2", "add learner n5, remove n1", "leave joint configuration".
+func describeConfChange(cc pb.ConfChangeI) string {
+	v2 := cc.AsV2()
+	if len(v2.GetChanges()) == 0 {
+		return "leave joint configuration"
+	}
+	parts := make([]string, 0, len(v2.GetChanges()))
+	for _, ch := range v2.GetChanges() {
+		id := core.NodeID(ch.GetNodeId()).String()
+		switch ch.GetType() {
+		case pb.ConfChangeAddNode:
+			parts = append(parts, "add "+id)
+		case pb.ConfChangeRemoveNode:
+			parts = append(parts, "remove "+id)
+		case pb.ConfChangeAddLearnerNode:
+			parts = append(parts, "add learner "+id)
+		default:
+			parts = append(parts, "update "+id)
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if _, joint := v2.EnterJoint(); joint {
+		s += " (joint)"
+	}
+	return s
 }

@@ -1,0 +1,133 @@
+package sim
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/seshat-raft/seshat/core"
+)
+
+func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
+	cfg := DefaultConfig()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RunUntil(3000); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := c.Apply(Command{Kind: CmdSet, Key: "k", Value: strings.Repeat("v", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.RunUntil(4000); err != nil {
+		t.Fatal(err)
+	}
+	v := c.View(0)
+	var leader *NodeView
+	for i := range v.Nodes {
+		if v.Nodes[i].Role == core.RoleLeader {
+			if leader != nil {
+				t.Fatalf("two leaders in view: %d and %d", leader.ID, v.Nodes[i].ID)
+			}
+			leader = &v.Nodes[i]
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader after 3 s")
+	}
+	if len(leader.Progress) != 5 {
+		t.Fatalf("leader progress = %+v, want 5 peers", leader.Progress)
+	}
+	for _, n := range v.Nodes {
+		if !n.Up || n.Leader != leader.ID || n.Term != leader.Term {
+			t.Errorf("node %d: up %v leader %d term %d; want up, leader %d, term %d", n.ID, n.Up, n.Leader, n.Term, leader.ID, leader.Term)
+		}
+		if len(n.KV) != 1 || n.KV[0].Key != "k" || n.KV[0].Value != "vvv" {
+			t.Errorf("node %d kv = %+v, want k=vvv", n.ID, n.KV)
+		}
+		if n.Applied != n.Commit || int(n.LastIndex) != len(n.Log) {
+			t.Errorf("node %d: applied %d commit %d last %d log %d", n.ID, n.Applied, n.Commit, n.LastIndex, len(n.Log))
+		}
+	}
+	last := leader.Log[len(leader.Log)-1]
+	if last.Type != "normal" || !strings.Contains(last.Op, "set k=vvv") || leader.Log[0].Type != "conf-change" || leader.Log[0].Op != "add n1" {
+		t.Errorf("leader log = %+v", leader.Log)
+	}
+	// Heartbeats go out at the leader's next tick.
+	for i := 0; i < 100 && len(v.Messages) == 0; i++ {
+		if _, err := c.Step(); err != nil {
+			t.Fatal(err)
+		}
+		v = c.View(0)
+	}
+	if len(v.Messages) == 0 {
+		t.Fatal("no message in flight within 100 events")
+	}
+	for _, m := range v.Messages {
+		if m.DeliverAt <= m.SentAt || m.From == m.To || m.Type == "" || m.Text == "" {
+			t.Errorf("message %+v", m)
+		}
+	}
+	// A crashed node shows its durable state; a small window omits old entries.
+	victim := core.NodeID(1)
+	if victim == leader.ID {
+		victim = 2
+	}
+	if err := c.Apply(Command{Kind: CmdCrash, Node: victim}); err != nil {
+		t.Fatal(err)
+	}
+	v = c.View(3)
+	n := v.Nodes[victim-1]
+	if n.Up || n.Role != "" || n.Term != leader.Term || n.Commit == 0 || n.Applied != 0 || len(n.KV) != 0 {
+		t.Errorf("crashed node view = %+v", n)
+	}
+	if len(n.Log) != 3 || n.LogOmitted != int(n.LastIndex)-3 || n.Log[2].Index != n.LastIndex {
+		t.Errorf("window of 3: log %+v omitted %d last %d", n.Log, n.LogOmitted, n.LastIndex)
+	}
+	for _, m := range v.Messages {
+		if m.From == victim || m.To == victim {
+			t.Errorf("message %d to or from a crashed node still in flight", m.ID)
+		}
+	}
+	if _, err := json.Marshal(v); err != nil {
+		t.Fatal(err)
+	}
+	if !v.Safety.OK || v.Timing.ElectionTicks != 5 || v.Timing.HeartbeatMS != 100 {
+		t.Errorf("safety %+v timing %+v", v.Safety, v.Timing)
+	}
+}
+
+func TestEventsDescribeWhatHappened(t *testing.T) {
+	c, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RunUntil(3000); err != nil {
+		t.Fatal(err)
+	}
+	var sawLeader, sawVote, sawTimeout bool
+	var prev uint64
+	for _, e := range c.Events(0) {
+		if e.Seq != prev+1 || e.Text == "" {
+			t.Fatalf("event %+v after seq %d", e, prev)
+		}
+		prev = e.Seq
+		switch {
+		case e.Kind == EvRole && e.Type == string(core.RoleLeader):
+			sawLeader = strings.Contains(e.Text, "became leader in term") && strings.Contains(e.Text, "with votes from")
+		case e.Kind == EvVote:
+			sawVote = strings.Contains(e.Text, "voted for")
+		case e.Kind == EvTimeout:
+			sawTimeout = strings.Contains(e.Text, "election timeout fired")
+		}
+	}
+	if !sawLeader || !sawVote || !sawTimeout {
+		t.Fatalf("leader %v vote %v timeout %v", sawLeader, sawVote, sawTimeout)
+	}
+	if got := c.Events(prev); len(got) != 0 {
+		t.Fatalf("Events(last seq) = %d events, want 0", len(got))
+	}
+}
