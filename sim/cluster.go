@@ -26,6 +26,8 @@ type Cluster struct {
 	queue   eventQueue
 	flights map[uint64]*flight
 	nextMsg uint64
+	// freeFlights recycles delivered flights.
+	freeFlights []*flight
 	// blocked[from][to] is true when the link from -> to is cut. Indexed by
 	// node id; row and column 0 unused.
 	blocked [MaxNodes + 1][MaxNodes + 1]bool

@@ -25,7 +25,8 @@ type flight struct {
 func (c *Cluster) send(from *simNode, m *pb.Message) {
 	to := core.NodeID(m.GetTo())
 	c.nextMsg++
-	f := &flight{id: c.nextMsg, from: from.id, to: to, m: m, sentAt: c.now}
+	f := c.newFlight()
+	*f = flight{id: c.nextMsg, from: from.id, to: to, m: m, sentAt: c.now}
 	c.emit(Event{Kind: EvSend, Node: from.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: f.id, Type: msgTypeName(m.GetType()), m: m})
 	if m.GetType() == pb.MsgSnap {
 		md := m.GetSnapshot().GetMetadata()
@@ -65,7 +66,8 @@ func (c *Cluster) route(f *flight) {
 // duplicate puts a copy of a message in flight; the copy gets its own latency.
 func (c *Cluster) duplicate(f *flight) *flight {
 	c.nextMsg++
-	d := &flight{id: c.nextMsg, from: f.from, to: f.to, m: proto.Clone(f.m).(*pb.Message), sentAt: c.now}
+	d := c.newFlight()
+	*d = flight{id: c.nextMsg, from: f.from, to: f.to, m: proto.Clone(f.m).(*pb.Message), sentAt: c.now}
 	c.emit(Event{Kind: EvDuplicate, Node: f.from, Peer: f.to, Msg: d.id, Type: msgTypeName(f.m.GetType()), m: d.m})
 	c.flights[d.id] = d
 	c.route(d)
@@ -94,6 +96,7 @@ func (c *Cluster) deliver(id uint64) {
 		c.reportUnreachable(from, f)
 		return
 	}
+	defer c.freeFlight(f)
 	c.emit(Event{Kind: EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: msgTypeName(f.m.GetType()), m: f.m})
 	to.noteVoteResponse(f.m)
 	switch f.m.GetType() {
@@ -150,4 +153,20 @@ func msgTypeName(t pb.MessageType) string {
 		return msgTypeNames[t]
 	}
 	return t.String()
+}
+
+// newFlight returns a flight from the free list, or a new one.
+func (c *Cluster) newFlight() *flight {
+	if n := len(c.freeFlights); n > 0 {
+		f := c.freeFlights[n-1]
+		c.freeFlights = c.freeFlights[:n-1]
+		return f
+	}
+	return new(flight)
+}
+
+// freeFlight recycles a delivered flight.
+func (c *Cluster) freeFlight(f *flight) {
+	*f = flight{}
+	c.freeFlights = append(c.freeFlights, f)
 }

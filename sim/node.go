@@ -34,6 +34,8 @@ type simNode struct {
 	// the node last heard from a leader, voted, or started a campaign.
 	ticksSinceReset int
 	err             error // the node's last fatal error, if it stopped
+
+	upd core.Update // the Ready round being handled (reused)
 }
 
 func (n *simNode) up() bool { return n.rn != nil }
@@ -81,18 +83,22 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 // checker observations.
 func (c *Cluster) drain(n *simNode) {
 	for n.up() && n.rn.HasReady() {
-		u, err := n.rn.Process()
+		var err error
+		// The update lives in the node, not on the heap afresh each round.
+		n.upd, err = n.rn.Process()
 		if err != nil {
 			c.nodeFailed(n, err)
 			return
 		}
-		c.observe(n, &u)
+		u := &n.upd
+		c.observe(n, u)
 		if c.halted != nil {
 			return
 		}
 		for _, m := range u.Messages {
 			c.send(n, m)
 		}
+		n.upd = core.Update{}
 	}
 }
 
