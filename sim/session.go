@@ -101,3 +101,7 @@ func (c *Cluster) SeekTo(t int64) error {
 	}
 	return err
 }
+
+// Horizon returns the furthest virtual time the session has reached: the end
+// of the time-travel slider.
+func (c *Cluster) Horizon() int64 { return c.horizon }
