@@ -43,6 +43,10 @@ type ClusterConfig struct {
 	// ReplicationFactor is the number of voters. 0 means "as many as
 	// InitialMembers"; 1 allows a single-node cluster, which otherwise is refused.
 	ReplicationFactor int `json:"replication_factor,omitempty"`
+	// AllowSmallCluster permits one or two initial members without
+	// replication_factor 1. Such a cluster tolerates no failure; the
+	// simulator uses it to show why three members are the minimum.
+	AllowSmallCluster bool `json:"allow_small_cluster,omitempty"`
 }
 
 // InitialMember is one founding voter of a cluster.

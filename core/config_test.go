@@ -37,6 +37,12 @@ func TestValidateAcceptsGoodConfigs(t *testing.T) {
 			c.Cluster.ReplicationFactor = 3
 			return c
 		}(),
+		"two members, explicitly small": func() Config {
+			c := validConfig()
+			c.Cluster.InitialMembers = c.Cluster.InitialMembers[:2]
+			c.Cluster.AllowSmallCluster = true
+			return c
+		}(),
 		"lease reads with check quorum": func() Config {
 			c := validConfig()
 			c.Raft.ReadOnlyLeaseBased, c.Raft.CheckQuorum = true, true

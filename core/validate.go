@@ -85,6 +85,8 @@ func (c ClusterConfig) validate() []error {
 			errs = append(errs, &ConfigError{"cluster.replication_factor", fmt.Sprintf("is 1 (a single-node cluster) but initial_members lists %d members", n)})
 		case c.ReplicationFactor == 1:
 			// An explicit single-node cluster.
+		case n < 3 && c.AllowSmallCluster:
+			// An explicit, fault-intolerant small cluster.
 		case n < 3:
 			errs = append(errs, &ConfigError{"cluster.initial_members", fmt.Sprintf("lists %d members; a fault-tolerant cluster needs at least 3 (set replication_factor to 1 for an explicit single-node cluster)", n)})
 		case c.ReplicationFactor > 1 && c.ReplicationFactor != n:

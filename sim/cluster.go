@@ -111,13 +111,9 @@ func (c *Cluster) nodeConfig(id core.NodeID) core.Config {
 	for _, n := range c.nodes {
 		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: n.id})
 	}
-	if len(c.nodes) < 3 {
-		// The simulator also runs 1- and 2-node clusters, which a real
-		// deployment would refuse; they are instructive.
-		cfg.Cluster.ReplicationFactor = 1
-		cfg.Cluster.InitialMembers = cfg.Cluster.InitialMembers[:1]
-		cfg.Cluster.Bootstrap = false
-	}
+	// The simulator also runs 1- and 2-node clusters, which a real
+	// deployment would refuse: they show why three is the minimum.
+	cfg.Cluster.AllowSmallCluster = len(c.nodes) < 3
 	return cfg
 }
 

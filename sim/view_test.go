@@ -131,3 +131,24 @@ func TestEventsDescribeWhatHappened(t *testing.T) {
 		t.Fatalf("Events(last seq) = %d events, want 0", len(got))
 	}
 }
+
+func TestSmallClustersElectALeader(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 9} {
+		cfg := DefaultConfig()
+		cfg.Nodes = size
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatalf("%d nodes: %v", size, err)
+		}
+		if err := c.RunUntil(5000); err != nil {
+			t.Fatal(err)
+		}
+		l := c.leader()
+		if l == nil {
+			t.Fatalf("%d nodes: no leader after 5 s", size)
+		}
+		if got := len(c.View(0).Nodes[l.id-1].Progress); got != size {
+			t.Fatalf("%d nodes: leader tracks %d peers", size, got)
+		}
+	}
+}
