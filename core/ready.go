@@ -29,6 +29,9 @@ type Update struct {
 	// Messages are to be delivered to peers. They may be sent now: everything
 	// they depend on is in storage.
 	Messages []*pb.Message
+	// Committed are the committed entries handed to the state machine in
+	// this round, in log order (Applied has the results of those it applied).
+	Committed []*pb.Entry
 	// Applied lists the committed entries applied to the state machine, in
 	// log order, with each one's result.
 	Applied []statemachine.Result
@@ -115,6 +118,7 @@ func (n *RaftNode) Process() (Update, error) {
 	u.ReadStates = rd.ReadStates
 
 	// 2. Apply.
+	u.Committed = rd.CommittedEntries
 	for _, e := range rd.CommittedEntries {
 		switch e.GetType() {
 		case pb.EntryConfChange:
