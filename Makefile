@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
@@ -25,6 +25,12 @@ test-native:
 # determinism against the same runs.
 test-wasm: tools-node
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS)
+
+## chaos: the chaos campaign over more seeds, e.g. make chaos SEEDS=1000 SECONDS=120.
+SEEDS   ?= 1000
+SECONDS ?= 60
+chaos:
+	SESHAT_CHAOS_SEEDS=$(SEEDS) SESHAT_CHAOS_SECONDS=$(SECONDS) $(GO) test -count=1 -timeout=0 -run '^TestChaos$$' ./sim
 
 ## lint: gofmt, go vet, staticcheck, and the purity rule for the pure packages.
 lint:
