@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos wasm run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
@@ -24,7 +24,7 @@ test-native:
 # The long chaos run is native only; the golden-trace test proves wasm
 # determinism against the same runs.
 test-wasm: tools-node
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS)
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/...
 
 ## chaos: the chaos campaign over more seeds, e.g. make chaos SEEDS=1000 SECONDS=120.
 SEEDS   ?= 1000
@@ -60,6 +60,11 @@ tools-node:
 	    echo "node (Node.js >= 18) is needed to run WebAssembly tests: install it, e.g. 'sudo apt-get install nodejs'"; exit 1; \
 	  fi; }
 
-## run: build and start the dev server on 127.0.0.1:8080.
-run:
+## wasm: build the in-browser engine (web/seshat.wasm) and copy Go's loader.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o web/seshat.wasm ./wasm
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+
+## run: build the engine and start the dev server on 127.0.0.1:8080.
+run: wasm
 	$(GO) run ./cmd/devserver
