@@ -9,13 +9,29 @@ import (
 	"github.com/anishathalye/porcupine"
 )
 
+// Linearizability of client histories is checked with Porcupine
+// (github.com/anishathalye/porcupine) against the sequential specification of
+// the key-value store, one key at a time.
+//
+// The check runs without a timeout: it always answers OK or not. Porcupine
+// checks the keys in parallel goroutines; its verdict does not depend on
+// their scheduling. It reads no clock and is not part of the step path, so it
+// changes nothing in the trace. A 60 virtual second history of 5 busy
+// clients (about 2,000 operations) takes a few milliseconds natively.
+
 // LinearizabilityResult is the verdict on a client history.
 type LinearizabilityResult struct {
+	// OK is true if some order of the operations, each taking effect at one
+	// instant between its call and its return, explains every output.
 	OK bool `json:"ok"`
 	// Ops is how many operations were checked (failed requests and reads
 	// that never completed are left out).
-	Ops  int    `json:"ops"`
+	Ops int `json:"ops"`
+	// Text is a one-line verdict for people.
 	Text string `json:"text"`
+	// Keys, when OK is false, lists the keys whose operations admit no such
+	// order, in the order they first appear in the history.
+	Keys []string `json:"keys,omitempty"`
 }
 
 // kvInput is one operation as the model sees it.
@@ -38,29 +54,73 @@ type kvState struct {
 	value   string
 }
 
+// kvMeta identifies an operation in the visualization.
+type kvMeta struct {
+	client int
+	id     uint64
+	note   string // why the operation has no return, if it has none
+}
+
+// partitionByKey splits operations by key, keys in order of first
+// appearance, each partition in history order.
+func partitionByKey(history []porcupine.Operation) (keys []string, parts [][]porcupine.Operation) {
+	byKey := map[string]int{} // only looked up, never iterated
+	for _, op := range history {
+		k := op.Input.(kvInput).key
+		i, ok := byKey[k]
+		if !ok {
+			i = len(parts)
+			byKey[k] = i
+			keys = append(keys, k)
+			parts = append(parts, nil)
+		}
+		parts[i] = append(parts[i], op)
+	}
+	return keys, parts
+}
+
+// partitionEventsByKey is partitionByKey for Porcupine's event form: a return
+// event goes with the call event of the same Id.
+func partitionEventsByKey(history []porcupine.Event) [][]porcupine.Event {
+	byKey := map[string]int{} // only looked up, never iterated
+	byID := map[int]int{}
+	var parts [][]porcupine.Event
+	for _, e := range history {
+		i, ok := byID[e.Id]
+		if !ok {
+			in, isCall := e.Value.(kvInput)
+			if e.Kind != porcupine.CallEvent || !isCall {
+				continue // a return without its call: not a well-formed history
+			}
+			if i, ok = byKey[in.key]; !ok {
+				i = len(parts)
+				byKey[in.key] = i
+				parts = append(parts, nil)
+			}
+			byID[e.Id] = i
+		}
+		parts[i] = append(parts[i], e)
+	}
+	return parts
+}
+
 // kvModel is the key-value store's sequential specification, partitioned by
-// key (operations on different keys never constrain each other). A write
-// with an unknown outcome may take effect at any point after its call, or,
-// placed after everything else, effectively never; its output is not
-// checked.
+// key (operations on different keys never constrain each other); the state
+// of a partition is its key's (present, value).
+//
+// A set answers "OK"; a del answers "1" if the key was present, else "0",
+// and leaves it absent; a get answers the value, found or not. A write with
+// an unknown outcome has no return (it may take effect at any point after its
+// call, or, placed after everything else, effectively never) and its output
+// is not checked.
 func kvModel() porcupine.Model {
 	return porcupine.Model{
 		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-			byKey := map[string]int{}
-			var out [][]porcupine.Operation
-			for _, op := range history {
-				k := op.Input.(kvInput).key
-				i, ok := byKey[k]
-				if !ok {
-					i = len(out)
-					byKey[k] = i
-					out = append(out, nil)
-				}
-				out[i] = append(out[i], op)
-			}
-			return out
+			_, parts := partitionByKey(history)
+			return parts
 		},
-		Init: func() any { return kvState{} },
+		PartitionEvent: partitionEventsByKey,
+		Init:           func() any { return kvState{} },
 		Step: func(state, input, output any) (bool, any) {
 			st, in, out := state.(kvState), input.(kvInput), output.(kvOutput)
 			switch in.kind {
@@ -93,12 +153,28 @@ func kvModel() porcupine.Model {
 			}
 			return fmt.Sprintf("%q", st.value)
 		},
+		DescribeOperationMetadata: func(info any) string {
+			m, ok := info.(kvMeta)
+			if !ok {
+				return ""
+			}
+			s := fmt.Sprintf("request #%d from client %d", m.id, m.client)
+			if m.client == 0 {
+				s = fmt.Sprintf("request #%d from the console", m.id)
+			}
+			if m.note != "" {
+				s += "; " + m.note
+			}
+			return s
+		},
 	}
 }
 
 // operations converts a history to Porcupine operations. Failed requests
 // are dropped; so are reads that never completed. Writes still pending or
-// with an unknown outcome never return (Return = +infinity).
+// with an unknown outcome never return (Return = math.MaxInt64): they may
+// take effect at any time after their call, or never, and whatever output
+// they carry is ignored.
 func operations(h []HistoryOp) []porcupine.Operation {
 	ops := make([]porcupine.Operation, 0, len(h))
 	for _, op := range h {
@@ -107,11 +183,16 @@ func operations(h []HistoryOp) []porcupine.Operation {
 		}
 		ret := op.Return
 		unknown := op.Unknown || ret < 0
+		meta := kvMeta{client: op.Client, id: op.ID}
 		if unknown {
 			if op.Kind == OpGet {
 				continue
 			}
 			ret = math.MaxInt64
+			meta.note = "still pending: it may or may not take effect"
+			if op.Unknown {
+				meta.note = "the client gave up: it may or may not have taken effect"
+			}
 		}
 		ops = append(ops, porcupine.Operation{
 			ClientId: op.Client,
@@ -119,35 +200,58 @@ func operations(h []HistoryOp) []porcupine.Operation {
 			Call:     op.Call,
 			Output:   kvOutput{output: op.Output, found: op.Found},
 			Return:   ret,
+			Metadata: meta,
 		})
 	}
 	return ops
 }
 
 // CheckHistory checks a client history for linearizability against the
-// key-value model.
+// key-value model: each completed operation must take effect at one instant
+// between its Call and its Return, in an order that explains every output.
+// Failed operations are ignored, as are reads that never completed; writes
+// that are Unknown or still pending may take effect at any time after their
+// call, or never.
 func CheckHistory(h []HistoryOp) LinearizabilityResult {
 	ops := operations(h)
-	ok := porcupine.CheckOperations(kvModel(), ops)
-	r := LinearizabilityResult{OK: ok, Ops: len(ops)}
-	if ok {
+	m := kvModel()
+	r := LinearizabilityResult{OK: porcupine.CheckOperations(m, ops), Ops: len(ops)}
+	if r.OK {
 		r.Text = fmt.Sprintf("linearizable: %d operations", len(ops))
-	} else {
-		r.Text = fmt.Sprintf("NOT linearizable: no order of the %d operations explains what the clients saw", len(ops))
+		return r
 	}
+	// Find the keys at fault: check each key's operations alone.
+	m.Partition = nil
+	keys, parts := partitionByKey(ops)
+	for i, part := range parts {
+		if !porcupine.CheckOperations(m, part) {
+			r.Keys = append(r.Keys, keys[i])
+		}
+	}
+	r.Text = fmt.Sprintf("NOT linearizable: no order of the %d operations explains what the clients saw", len(ops))
 	return r
 }
 
-// History returns a copy of the client history so far.
+// WriteHistoryHTML writes Porcupine's interactive visualization of a client
+// history to w: one row per client, each operation a bar from call to
+// return (writes with an unknown outcome run to the end), and, for each key,
+// the longest orders that explain the operations. It is most useful when the
+// history is not linearizable, to see where every order breaks down. The
+// page is self-contained HTML; the order of equally long explanations in it
+// may differ from run to run.
+func WriteHistoryHTML(w io.Writer, h []HistoryOp) error {
+	m := kvModel()
+	_, info := porcupine.CheckOperationsVerbose(m, operations(h), 0) // 0: no timeout
+	return porcupine.Visualize(m, info, w)
+}
+
+// History returns a copy of the client history so far: every request in the
+// order it was sent, with its outcome once known.
 func (c *Cluster) History() []HistoryOp { return slices.Clone(c.history) }
 
-// CheckLinearizable checks the client history so far.
+// CheckLinearizable checks the client history so far (see CheckHistory).
 func (c *Cluster) CheckLinearizable() LinearizabilityResult { return CheckHistory(c.history) }
 
 // WriteLinearizabilityHTML writes Porcupine's interactive visualization of
-// the history (most useful when it is not linearizable) to w.
-func (c *Cluster) WriteLinearizabilityHTML(w io.Writer) error {
-	m := kvModel()
-	_, info := porcupine.CheckOperationsVerbose(m, operations(c.history), 0)
-	return porcupine.Visualize(m, info, w)
-}
+// the client history so far to w (see WriteHistoryHTML).
+func (c *Cluster) WriteLinearizabilityHTML(w io.Writer) error { return WriteHistoryHTML(w, c.history) }
