@@ -9,12 +9,23 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos wasm run all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos wasm run test-web test-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
-## test: everything CI runs: lint, native tests, WebAssembly tests.
-test: lint test-native test-wasm
+## test: everything CI runs: lint, native, WebAssembly, page and browser tests.
+test: lint test-native test-wasm test-web test-browser
+
+## test-web: the page's model and engine adapter, with node's test runner.
+test-web: tools-node
+	node --test web/
+
+## test-browser: the page in headless Chromium (installed when missing, as root on Debian).
+# Screenshots land in bin/e2e/_artifacts.
+test-browser:
+	bash scripts/ensure-chromium.sh
+	mkdir -p bin/e2e
+	SESHAT_E2E=1 $(GO) test -count=1 -timeout=15m -artifacts -outputdir="$(CURDIR)/bin/e2e" ./e2e
 
 ## test-native: all Go tests on this machine, with the race detector.
 test-native:

@@ -34,8 +34,8 @@ type Result struct {
 
 // KV is one key-value pair, as returned by StateMachine.Pairs.
 type KV struct {
-	Key   string
-	Value string
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // StateMachine is a replicated key-value store: a map from non-empty string

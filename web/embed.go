@@ -1,10 +1,15 @@
-// Package web holds Seshat's page: plain ES modules, HTML and CSS with no build
-// step. Files are embedded so the dev server binary carries the page with it.
+// Package web holds Seshat's page: plain ES modules, HTML and CSS with no
+// build step. The files are embedded so the dev server carries the page.
+//
+// seshat.wasm and wasm_exec.js are build outputs (make wasm): they are
+// embedded when present at build time, which is why make run builds the
+// wasm before the server.
 package web
 
 import "embed"
 
-// Files is the page's static files, rooted at this directory.
+// Files is the page's files, rooted at this directory. The dev server
+// serves only page file types from it (not Go sources or tests).
 //
-//go:embed index.html
+//go:embed *
 var Files embed.FS

@@ -4,10 +4,15 @@
 //
 //	devserver [-addr 127.0.0.1:8080] [-web DIR]
 //
-// It binds to loopback by default and warns when told to bind elsewhere.
+// The page and the WebAssembly engine are embedded (build the engine first:
+// make run does). -web serves a directory from disk instead, re-read on
+// every request, for editing the page. The server binds to loopback by
+// default and warns when told to bind elsewhere; it stops cleanly on
+// SIGINT or SIGTERM.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +21,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
+	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/web"
 )
 
@@ -26,28 +35,33 @@ func main() {
 	flag.Parse()
 
 	var files fs.FS = web.Files
+	cache := true
 	if *webDir != "" {
-		files = os.DirFS(*webDir)
+		files, cache = os.DirFS(*webDir), false
 	}
-	ln, err := listen(*addr)
+	if _, err := fs.Stat(files, "seshat.wasm"); err != nil {
+		log.Printf("warning: seshat.wasm is missing: run `make run` (or `make wasm` before building) so the page has its engine")
+	}
+	if !devserver.IsLoopback(*addr) {
+		log.Printf("warning: %s is not a loopback address: the dev server has no authentication and is now reachable from other machines", *addr)
+	}
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("devserver: %v", err)
 	}
+	srv := &http.Server{Handler: devserver.NewHandler(files, cache), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("Seshat is running: open http://%s/\n", ln.Addr())
-	srv := &http.Server{Handler: http.FileServerFS(files)}
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
-	}
-}
 
-// listen binds addr, warning when it is not a loopback address.
-func listen(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("devserver: -addr %q is not host:port: %w", addr, err)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("devserver: %v", err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		log.Printf("warning: binding %s exposes the dev server beyond this machine; it has no authentication", addr)
-	}
-	return net.Listen("tcp", addr)
+	fmt.Println("Seshat stopped.")
 }

@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/seshat-raft/seshat/internal/devserver"
+)
+
+// built is the directory holding seshat.wasm and wasm_exec.js, built once.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// overlay serves files from the first file system that has them.
+type overlay []fs.FS
+
+func (o overlay) Open(name string) (fs.File, error) {
+	var err error
+	for _, f := range o {
+		var file fs.File
+		if file, err = f.Open(name); err == nil {
+			return file, nil
+		}
+	}
+	return nil, err
+}
+
+func buildWasm() (string, error) {
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "seshat-e2e-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "seshat.wasm"), "../wasm")
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("building the wasm engine: %v\n%s", err, out)
+			return
+		}
+		src, err := os.ReadFile(filepath.Join(goroot(), "lib", "wasm", "wasm_exec.js"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "wasm_exec.js"), src, 0o644)
+		}
+		built.dir, built.err = dir, err
+	})
+	return built.dir, built.err
+}
+
+func goroot() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// page is one browser tab on a fresh server.
+type page struct {
+	t      *testing.T
+	ctx    context.Context
+	url    string
+	h      *devserver.Handler
+	mu     sync.Mutex
+	errors []string
+}
+
+// chromium finds the browser.
+func chromium() (string, error) {
+	for _, p := range []string{os.Getenv("SESHAT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no Chromium found: install it (Debian: apt-get install chromium) or set SESHAT_CHROMIUM; `make test` installs it when run as root")
+}
+
+// newPage serves the page and opens it in headless Chromium.
+func newPage(t *testing.T) *page {
+	t.Helper()
+	if os.Getenv("SESHAT_E2E") != "1" {
+		t.Skip("browser tests run with `make test-browser` (SESHAT_E2E=1)")
+	}
+	dir, err := buildWasm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := chromium()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS("../web")}, false)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 720))
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	p := &page{t: t, ctx: ctx, url: srv.URL + "/", h: h}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch e := ev.(type) {
+		case *cdpruntime.EventConsoleAPICalled:
+			if e.Type == cdpruntime.ConsoleAPICalledTypeError || e.Type == cdpruntime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				p.errors = append(p.errors, "console.error: "+strings.Join(parts, " "))
+			}
+		case *cdpruntime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			text := d.Text
+			if d.Exception != nil {
+				text += " " + d.Exception.Description
+			}
+			p.errors = append(p.errors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, text))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, e := range p.errors {
+			t.Errorf("page: %s", e)
+		}
+	})
+	return p
+}
+
+// open navigates to the page (with an optional URL suffix) and waits until
+// the engine runs.
+func (p *page) open(suffix string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(p.url + suffix))
+	p.poll(`window.seshatPage && window.seshatPage.frame() !== null`)
+}
+
+func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.shot("failure")
+		p.t.Fatal(err)
+	}
+}
+
+// eval evaluates JavaScript and decodes the result.
+func eval[T any](p *page, js string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		p.t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// poll waits until a JavaScript expression is truthy (bounded; the page's
+// own virtual clock decides how fast things happen).
+func (p *page) poll(js string) {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		p.shot("timeout")
+		p.t.Fatalf("waiting for %s: %v", js, err)
+	}
+}
+
+func (p *page) click(testid string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="%s"]`, testid))))
+}
+
+// shot saves a full-page screenshot in the test's artifact folder.
+func (p *page) shot(name string) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(p.t.ArtifactDir(), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	p.t.Logf("screenshot: %s", path)
+}
+
+// Helpers reading the engine's last frame through the page.
+const (
+	jsLeader = `(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.up && n.role === 'leader'); return l ? l.id : 0; })()`
+)
