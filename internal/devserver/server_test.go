@@ -1,0 +1,124 @@
+package devserver
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func files() fstest.MapFS {
+	return fstest.MapFS{
+		"index.html":       {Data: []byte(strings.Repeat("<p>hello</p>", 100))},
+		"main.js":          {Data: []byte(strings.Repeat("export const x = 1;\n", 100))},
+		"seshat.wasm":      {Data: append([]byte("\x00asm"), bytes.Repeat([]byte{1, 2, 3, 4}, 500)...)},
+		"embed.go":         {Data: []byte("package web")},
+		"model.test.js":    {Data: []byte("test")},
+		"engine/worker.js": {Data: []byte(strings.Repeat("self.x = 1;\n", 50))},
+	}
+}
+
+func get(t *testing.T, h http.Handler, path string, header map[string]string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func body(t *testing.T, r *http.Response) []byte {
+	t.Helper()
+	var rd io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = zr
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestServesTypesCompressionAndCaching(t *testing.T) {
+	fs := files()
+	for _, cache := range []bool{true, false} {
+		h := NewHandler(fs, cache)
+		for _, tt := range []struct{ path, ctype, file string }{
+			{"/", "text/html; charset=utf-8", "index.html"},
+			{"/main.js", "text/javascript; charset=utf-8", "main.js"},
+			{"/seshat.wasm", "application/wasm", "seshat.wasm"},
+			{"/engine/worker.js", "text/javascript; charset=utf-8", "engine/worker.js"},
+		} {
+			plain := get(t, h, tt.path, nil)
+			if plain.StatusCode != 200 || plain.Header.Get("Content-Type") != tt.ctype || plain.Header.Get("Content-Encoding") != "" {
+				t.Fatalf("%s: %d %q %q", tt.path, plain.StatusCode, plain.Header.Get("Content-Type"), plain.Header.Get("Content-Encoding"))
+			}
+			if got := body(t, plain); !bytes.Equal(got, fs[tt.file].Data) {
+				t.Fatalf("%s: plain body differs", tt.path)
+			}
+			gz := get(t, h, tt.path, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
+			if gz.Header.Get("Content-Encoding") != "gzip" || gz.Header.Get("Vary") != "Accept-Encoding" {
+				t.Fatalf("%s: not gzipped: %v", tt.path, gz.Header)
+			}
+			if got := body(t, gz); !bytes.Equal(got, fs[tt.file].Data) {
+				t.Fatalf("%s: gzipped body differs after decompression", tt.path)
+			}
+			if no := get(t, h, tt.path, map[string]string{"Accept-Encoding": "gzip;q=0"}); no.Header.Get("Content-Encoding") != "" {
+				t.Fatalf("%s: gzip sent though refused", tt.path)
+			}
+			etag := plain.Header.Get("ETag")
+			if etag == "" || plain.Header.Get("Cache-Control") != "no-cache" {
+				t.Fatalf("%s: cache headers %v", tt.path, plain.Header)
+			}
+			if r := get(t, h, tt.path, map[string]string{"If-None-Match": etag}); r.StatusCode != http.StatusNotModified {
+				t.Fatalf("%s: revalidation gave %d", tt.path, r.StatusCode)
+			}
+		}
+		for _, path := range []string{"/embed.go", "/model.test.js", "/nope.js", "/../secret"} {
+			if r := get(t, h, path, nil); r.StatusCode != http.StatusNotFound {
+				t.Fatalf("%s: %d, want 404", path, r.StatusCode)
+			}
+		}
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusMethodNotAllowed {
+			t.Fatalf("POST: %d", rec.Code)
+		}
+		if h.BytesSent() == 0 {
+			t.Fatal("no bytes counted")
+		}
+	}
+}
+
+func TestDiskModeSeesEdits(t *testing.T) {
+	fs := files()
+	h := NewHandler(fs, false)
+	first := body(t, get(t, h, "/main.js", nil))
+	fs["main.js"] = &fstest.MapFile{Data: []byte("export const y = 2;")}
+	if second := body(t, get(t, h, "/main.js", nil)); bytes.Equal(first, second) {
+		t.Fatal("disk mode served a stale file")
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true, "127.1.2.3:1": true,
+		"0.0.0.0:8080": false, ":8080": false, "192.168.1.5:8080": false, "example.com:80": false, "nonsense": false,
+	} {
+		if got := IsLoopback(addr); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
