@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos wasm run test-web test-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos wasm run test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
@@ -19,6 +19,12 @@ test: lint test-native test-wasm test-web test-browser
 ## test-web: the page's model and engine adapter, with node's test runner.
 test-web: tools-node
 	node --test web/
+
+## bench-browser: page weight, first leader, frame times and memory in headless Chromium.
+bench-browser:
+	bash scripts/ensure-chromium.sh
+	mkdir -p bin/e2e
+	SESHAT_E2E=1 SESHAT_PERF=1 $(GO) test -count=1 -timeout=15m -v -run '^TestPerformance$$' -artifacts -outputdir="$(CURDIR)/bin/e2e" ./e2e
 
 ## test-browser: the page in headless Chromium (installed when missing, as root on Debian).
 # Screenshots land in bin/e2e/_artifacts.

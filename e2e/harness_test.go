@@ -115,9 +115,10 @@ func newPage(t *testing.T) *page {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("enable-precise-memory-info", true), chromedp.Flag("js-flags", "--expose-gc"),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 720))
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	p := &page{t: t, ctx: ctx, url: srv.URL + "/", h: h}
 	if err := chromedp.Listen(ctx, func(ev any) {
@@ -181,9 +182,12 @@ func eval[T any](p *page, js string) T {
 
 // poll waits until a JavaScript expression is truthy (bounded; the page's
 // own virtual clock decides how fast things happen).
-func (p *page) poll(js string) {
+func (p *page) poll(js string) { p.t.Helper(); p.pollFor(js, 30*time.Second) }
+
+// pollFor is poll with a longer bound, for long simulated runs.
+func (p *page) pollFor(js string, limit time.Duration) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(limit))); err != nil {
 		p.shot("timeout")
 		p.t.Fatalf("waiting for %s: %v", js, err)
 	}

@@ -56,6 +56,7 @@ function frameArgs(extra = {}) {
 
 function take(frame, reset = false) {
   state.model = applyFrame(state.model, frame, { reset });
+  if (!state.firstLeaderAt && frame.view.nodes.some((n) => n.up && n.role === 'leader')) state.firstLeaderAt = performance.now();
   if (reset) state.consoleSeen = 0;
   announce(state.model.announcements);
   state.dirtyPanels = true;
@@ -211,6 +212,7 @@ function setPlaying(on) {
 }
 
 async function loop(ts) {
+  if (state.frameTimes) state.frameTimes.push(ts);
   const dt = state.lastTs ? ts - state.lastTs : 0;
   state.lastTs = ts;
   const halted = state.model.frame && !state.model.frame.view.safety.ok;
@@ -361,4 +363,20 @@ window.seshatPage = {
   setSpeed: (s) => { state.speed = s; $('speed').value = String(s); },
   setPlaying,
   wasmMemory: () => state.engine.memory(),
+  /** firstLeaderAt is the page time (ms since navigation) a leader was first drawn. */
+  firstLeaderAt: () => state.firstLeaderAt || 0,
+  /** measureFrames records requestAnimationFrame timestamps for ms and summarises the gaps. */
+  measureFrames: (ms) => new Promise((resolve) => {
+    state.frameTimes = [];
+    let inFlight = 0, samples = 0;
+    const sample = setInterval(() => { if (state.model.frame) { inFlight += state.model.frame.view.messages.length; samples++; } }, 100);
+    setTimeout(() => {
+      clearInterval(sample);
+      const t = state.frameTimes;
+      state.frameTimes = null;
+      const gaps = t.slice(1).map((x, i) => x - t[i]).sort((a, b) => a - b);
+      const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
+      resolve({ frames: gaps.length, p50: q(0.5), p95: q(0.95), max: gaps[gaps.length - 1], avgInFlight: samples ? inFlight / samples : 0 });
+    }, ms);
+  }),
 };
