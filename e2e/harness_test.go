@@ -109,6 +109,9 @@ func newPage(t *testing.T) *page {
 		t.Fatal(err)
 	}
 	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS("../web")}, false)
+	if err := h.Prepare(); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
@@ -173,7 +176,7 @@ func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 // eval evaluates JavaScript and decodes the result.
 func eval[T any](p *page, js string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("%s: %v", js, err)
 	}

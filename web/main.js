@@ -336,6 +336,7 @@ function bind() {
 async function start() {
   bind();
   state.engine = await WasmEngine.start();
+  state.engineAt = performance.now();
   const m = location.hash.match(/^#s=(.+)$/);
   if (m) {
     try {
@@ -365,6 +366,15 @@ window.seshatPage = {
   wasmMemory: () => state.engine.memory(),
   /** firstLeaderAt is the page time (ms since navigation) a leader was first drawn. */
   firstLeaderAt: () => state.firstLeaderAt || 0,
+  /** engineAt is the page time the engine finished loading. */
+  engineAt: () => state.engineAt || 0,
+  /** engineTiming is when the worker started, instantiated and was ready (page ms). */
+  engineTiming: () => {
+    const t = state.engine && state.engine.client.timing;
+    if (!t) return null;
+    const o = performance.timeOrigin;
+    return { workerStart: t.start - o, instantiated: t.instantiated - o, ready: t.ready - o };
+  },
   /** measureFrames records requestAnimationFrame timestamps for ms and summarises the gaps. */
   measureFrames: (ms) => new Promise((resolve) => {
     state.frameTimes = [];

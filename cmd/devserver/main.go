@@ -49,7 +49,11 @@ func main() {
 	if err != nil {
 		log.Fatalf("devserver: %v", err)
 	}
-	srv := &http.Server{Handler: devserver.NewHandler(files, cache), ReadHeaderTimeout: 10 * time.Second}
+	h := devserver.NewHandler(files, cache)
+	if err := h.Prepare(); err != nil {
+		log.Fatalf("devserver: %v", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("Seshat is running: open http://%s/\n", ln.Addr())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

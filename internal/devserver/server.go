@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -33,6 +34,9 @@ type asset struct {
 	body, gz []byte
 	etag     string
 	ctype    string
+	// stamp identifies the file version read (size and modification time),
+	// so files on disk are compressed again only when they change.
+	stamp string
 }
 
 // Handler serves files from an fs.FS.
@@ -47,10 +51,26 @@ type Handler struct {
 }
 
 // NewHandler serves files. With cache true every file is read and
-// compressed once (right for embedded files); with false each request reads
-// the file again (right while editing files on disk).
+// compressed once (right for embedded files); with false each request checks
+// the file's size and modification time and prepares it again when it
+// changed (right while editing files on disk).
 func NewHandler(files fs.FS, cache bool) *Handler {
 	return &Handler{files: files, cache: cache, assets: make(map[string]*asset)}
+}
+
+// Prepare reads and compresses every servable file now, so the first page
+// load does not wait for compression (the wasm takes about a second at the
+// best gzip level). It returns the first error met.
+func (h *Handler) Prepare() error {
+	return fs.WalkDir(h.files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if _, err := h.load(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
 }
 
 // BytesSent returns the number of body bytes written so far.
@@ -61,24 +81,30 @@ func (h *Handler) BytesSent() int64 {
 }
 
 func (h *Handler) load(name string) (*asset, error) {
-	if h.cache {
-		h.mu.Lock()
-		a, ok := h.assets[name]
-		h.mu.Unlock()
-		if ok {
-			return a, nil
-		}
-	}
 	ctype, ok := served[path.Ext(name)]
 	if !ok || strings.HasSuffix(name, ".test.js") || strings.HasSuffix(name, ".test.mjs") {
 		return nil, fs.ErrNotExist
+	}
+	stamp := ""
+	if !h.cache {
+		fi, err := fs.Stat(h.files, name)
+		if err != nil {
+			return nil, err
+		}
+		stamp = fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+	}
+	h.mu.Lock()
+	a, ok := h.assets[name]
+	h.mu.Unlock()
+	if ok && a.stamp == stamp {
+		return a, nil
 	}
 	body, err := fs.ReadFile(h.files, name)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	a := &asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	a = &asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, stamp: stamp}
 	if ctype != "image/png" {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -88,11 +114,9 @@ func (h *Handler) load(name string) (*asset, error) {
 			a.gz = buf.Bytes()
 		}
 	}
-	if h.cache {
-		h.mu.Lock()
-		h.assets[name] = a
-		h.mu.Unlock()
-	}
+	h.mu.Lock()
+	h.assets[name] = a
+	h.mu.Unlock()
 	return a, nil
 }
 

@@ -9,7 +9,18 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
+
+func TestPrepareCompressesEverythingOnce(t *testing.T) {
+	h := NewHandler(files(), true)
+	if err := h.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.assets["seshat.wasm"]; !ok || len(h.assets) != 4 {
+		t.Fatalf("prepared %d assets: %v", len(h.assets), h.assets)
+	}
+}
 
 func files() fstest.MapFS {
 	return fstest.MapFS{
@@ -106,7 +117,7 @@ func TestDiskModeSeesEdits(t *testing.T) {
 	fs := files()
 	h := NewHandler(fs, false)
 	first := body(t, get(t, h, "/main.js", nil))
-	fs["main.js"] = &fstest.MapFile{Data: []byte("export const y = 2;")}
+	fs["main.js"] = &fstest.MapFile{Data: []byte("export const y = 2;"), ModTime: time.Unix(99, 0)}
 	if second := body(t, get(t, h, "/main.js", nil)); bytes.Equal(first, second) {
 		t.Fatal("disk mode served a stale file")
 	}

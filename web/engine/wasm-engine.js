@@ -31,6 +31,7 @@ export class Client {
         for (const { reject } of this.waiting.values()) reject(this.fatal);
         this.waiting.clear();
       } else if (msg.ready) {
+        this.timing = msg.timing;
         this.resolveReady();
       }
       return;

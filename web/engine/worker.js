@@ -9,6 +9,8 @@
 const base = new URL('../', self.location.href);
 let ready;
 
+const timing = { start: performance.timeOrigin + performance.now() };
+
 async function load() {
   importScripts(new URL('wasm_exec.js', base).href);
   const go = new Go();
@@ -16,6 +18,7 @@ async function load() {
   let result;
   try {
     result = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
+    timing.instantiated = performance.timeOrigin + performance.now();
   } catch (err) {
     // Served with the wrong MIME type, or no streaming support: fall back.
     const bytes = await (await fetch(url)).arrayBuffer();
@@ -27,10 +30,11 @@ async function load() {
   }
   if (typeof self.seshat === 'undefined') throw new Error('the engine did not start');
   self.wasmMemory = result.instance.exports.mem;
+  timing.ready = performance.timeOrigin + performance.now();
 }
 
 ready = load().then(
-  () => self.postMessage({ id: 0, ready: true }),
+  () => self.postMessage({ id: 0, ready: true, timing }),
   (err) => self.postMessage({ id: 0, fatal: `cannot start the engine: ${err && err.message ? err.message : err}` }),
 );
 
