@@ -1,14 +1,26 @@
 // Command wasm is Seshat's in-browser engine: the simulator (package sim)
-// compiled with GOOS=js GOARCH=wasm and run in a Web Worker. It is the only
-// package that imports syscall/js.
+// compiled with GOOS=js GOARCH=wasm and run in a Web Worker
+// (web/engine/worker.js). It is the only package that imports syscall/js.
 //
 // It registers one function, globalThis.seshat.call(op, argsJSON), which
 // answers with JSON as described in docs/engine-protocol.md: the page
 // creates a cluster, advances virtual time, sends commands, reads views and
-// events, seeks, and exports or imports sessions. Every error comes back as
-// a value ({"ok": false, "error": ..., "kind": ...}); a panic is recovered at
-// the boundary, reported as kind "internal", and the engine keeps working.
+// events, seeks, and exports or imports sessions.
 //
-// The request handling (Engine) is plain Go, tested natively; only
-// main_js.go touches syscall/js. Build with `make wasm`.
+// Every error comes back as a value, {"ok": false, "error": ..., "kind": ...}:
+// sim's sentinel errors give the kind; arguments that are not JSON, an
+// unknown op, a call before create and out-of-range arguments are
+// "bad-request"; JSON of the wrong shape is what sim would call it (a bad
+// config, command or session). A panic is recovered at the boundary, reported
+// as kind "internal", and the engine keeps working.
+//
+// Each call is bounded (at most a virtual minute per frame, 100,000 events
+// per step) so one call cannot freeze the worker. A command's frame carries
+// the events the command caused, since each call returns the events up to
+// its end; calls that take no log_window (create, import, command) use the
+// last one given. The same calls give the same answers, byte for byte.
+//
+// The request handling (Engine, engine.go) is plain Go, tested natively;
+// only main_js.go touches syscall/js. Build with `make wasm`, which writes
+// web/seshat.wasm and copies Go's web/wasm_exec.js.
 package main

@@ -16,10 +16,14 @@ const (
 	maxMaintainSteps = 200_000 // checkpoint-building steps per frame call
 )
 
-// Engine answers the page's calls for one simulated cluster at a time. It is
+// Engine answers the page's calls for one simulated cluster at a time. The
+// zero value is ready: its first call is usually defaults or create. It is
 // not safe for concurrent use; the worker calls it from one thread.
 type Engine struct {
 	c *sim.Cluster
+	// logWindow is the last log_window a call asked for, used by calls that
+	// cannot say (create, import, command); 0 means sim.DefaultLogWindow.
+	logWindow int
 	// panicHook, set by tests, runs at the start of every call.
 	panicHook func(op string)
 }
@@ -32,7 +36,9 @@ type answer struct {
 	Kind   string `json:"kind,omitempty"`
 }
 
-// Frame is what the page draws after a call.
+// Frame is what the page draws after a call: the cluster's view, the trace
+// events it has not seen yet, the end of the time-travel slider, and the
+// safety violation that stopped the run, if any.
 type Frame struct {
 	View    sim.View       `json:"view"`
 	Events  []sim.Event    `json:"events"`
@@ -40,14 +46,29 @@ type Frame struct {
 	Halted  *sim.Violation `json:"halted"`
 }
 
-// frameArgs are the common arguments of calls that return a Frame.
+// viewArgs say which events and how much of each log a Frame shows.
+type viewArgs struct {
+	Since     uint64 `json:"since"`
+	LogWindow int    `json:"log_window"`
+}
+
+// frameArgs are the arguments of frame.
 type frameArgs struct {
-	AdvanceMS     int64  `json:"advance_ms"`
-	Since         uint64 `json:"since"`
-	LogWindow     int    `json:"log_window"`
-	MaintainSteps int    `json:"maintain_steps"`
-	N             int    `json:"n"`
-	T             int64  `json:"t"`
+	viewArgs
+	AdvanceMS     int64 `json:"advance_ms"`
+	MaintainSteps int   `json:"maintain_steps"`
+}
+
+// stepArgs are the arguments of step.
+type stepArgs struct {
+	viewArgs
+	N int `json:"n"`
+}
+
+// seekArgs are the arguments of seek.
+type seekArgs struct {
+	viewArgs
+	T int64 `json:"t"`
 }
 
 // requestError is a malformed call.
@@ -69,6 +90,9 @@ func (e *Engine) Call(op string, args []byte) (out []byte) {
 	if e.panicHook != nil {
 		e.panicHook(op)
 	}
+	if len(bytes.TrimSpace(args)) > 0 && !json.Valid(args) {
+		return encode(answer{Error: fmt.Sprintf("engine: %s: the arguments are not JSON", op), Kind: "bad-request"})
+	}
 	res, err := e.call(op, args)
 	if err != nil {
 		return encode(answer{Error: err.Error(), Kind: kindOf(err)})
@@ -84,12 +108,16 @@ func encode(a answer) []byte {
 	return b
 }
 
-// kindOf maps an error to the protocol's error kinds.
+// kindOf maps an error to the protocol's error kinds. A session that fails
+// for a deeper reason (its configuration is invalid) is still a bad session:
+// that is what the page was given.
 func kindOf(err error) string {
 	var re *requestError
 	switch {
 	case errors.As(err, &re):
 		return "bad-request"
+	case errors.Is(err, sim.ErrBadSession):
+		return "bad-session"
 	case errors.Is(err, sim.ErrBadConfig):
 		return "bad-config"
 	case errors.Is(err, sim.ErrBadCommand):
@@ -102,21 +130,33 @@ func kindOf(err error) string {
 		return "impossible"
 	case errors.Is(err, sim.ErrHalted):
 		return "halted"
-	case errors.Is(err, sim.ErrBadSession):
-		return "bad-session"
 	}
 	return "internal"
 }
 
-// decode parses args strictly into v; empty args mean {}.
+// decode parses args strictly into v; empty args mean {}. Call has already
+// refused args that are not JSON, so an error here is JSON of the wrong
+// shape (an unknown field, a string for a number).
 func decode(args []byte, v any) error {
 	if len(bytes.TrimSpace(args)) == 0 {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(args))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("arguments: %v", err)
+	return dec.Decode(v)
+}
+
+// decodeArgs decodes the arguments of a frame-returning call into v and
+// remembers its log window.
+func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
+	if err := decode(args, v); err != nil {
+		return badRequest("%s: %v", op, err)
+	}
+	if va.LogWindow < 0 {
+		return badRequest("%s: log_window %d must be 0 (the default) or more", op, va.LogWindow)
+	}
+	if va.LogWindow > 0 {
+		e.logWindow = va.LogWindow
 	}
 	return nil
 }
@@ -128,72 +168,69 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "create":
 		cfg := sim.DefaultConfig()
 		if err := decode(args, &cfg); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", sim.ErrBadConfig, err)
 		}
 		c, err := sim.New(cfg)
 		if err != nil {
 			return nil, err
 		}
 		e.c = c
-		return e.frame(frameArgs{}), nil
+		return e.frame(0), nil
 	case "import":
-		var s sim.Session
-		if err := decode(args, &s); err != nil {
-			return nil, fmt.Errorf("%w: %v", sim.ErrBadSession, err)
+		s, err := sim.UnmarshalSession(args)
+		if err != nil {
+			return nil, err
 		}
 		c, err := sim.Import(s)
 		if err != nil {
 			return nil, err
 		}
 		e.c = c
-		return e.frame(frameArgs{}), nil
-	}
-	if e.c == nil {
-		switch op {
-		case "frame", "step", "next", "command", "seek", "export":
-			return nil, badRequest("%q before create: create a cluster first", op)
+		return e.frame(0), nil
+	case "frame", "step", "next", "command", "seek", "export":
+		if e.c == nil {
+			return nil, badRequest("%s before create: create a cluster first", op)
 		}
-		return nil, badRequest("unknown operation %q", op)
+	default:
+		return nil, badRequest("unknown operation %q; the operations are defaults, create, frame, step, next, command, seek, export and import", op)
 	}
 	c := e.c
 	switch op {
 	case "frame":
 		var a frameArgs
-		if err := decode(args, &a); err != nil {
+		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
 		}
 		if a.AdvanceMS < 0 || a.AdvanceMS > maxAdvanceMS {
-			return nil, badRequest("advance_ms %d must be 0 to %d", a.AdvanceMS, maxAdvanceMS)
+			return nil, badRequest("frame: advance_ms %d must be 0 to %d", a.AdvanceMS, maxAdvanceMS)
 		}
 		if a.MaintainSteps < 0 || a.MaintainSteps > maxMaintainSteps {
-			return nil, badRequest("maintain_steps %d must be 0 to %d", a.MaintainSteps, maxMaintainSteps)
+			return nil, badRequest("frame: maintain_steps %d must be 0 to %d", a.MaintainSteps, maxMaintainSteps)
 		}
-		var err error
 		if a.AdvanceMS > 0 {
-			err = c.RunFor(a.AdvanceMS)
+			if err := c.RunFor(a.AdvanceMS); err != nil && !errors.Is(err, sim.ErrHalted) {
+				return nil, err
+			}
 		}
 		if a.MaintainSteps > 0 {
 			c.Maintain(a.MaintainSteps)
 		}
-		if err != nil && !errors.Is(err, sim.ErrHalted) {
-			return nil, err
-		}
-		return e.frame(a), nil
+		return e.frame(a.Since), nil
 	case "step":
-		var a frameArgs
-		if err := decode(args, &a); err != nil {
+		var a stepArgs
+		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
 		}
 		if a.N < 1 || a.N > maxStepsPerCall {
-			return nil, badRequest("n %d must be 1 to %d", a.N, maxStepsPerCall)
+			return nil, badRequest("step: n %d must be 1 to %d", a.N, maxStepsPerCall)
 		}
 		if _, err := c.StepN(a.N); err != nil && !errors.Is(err, sim.ErrHalted) {
 			return nil, err
 		}
-		return e.frame(a), nil
+		return e.frame(a.Since), nil
 	case "next":
-		var a frameArgs
-		if err := decode(args, &a); err != nil {
+		var a viewArgs
+		if err := e.decodeArgs(op, args, &a, &a); err != nil {
 			return nil, err
 		}
 		if t, ok := c.NextEventAt(); ok {
@@ -201,38 +238,39 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 				return nil, err
 			}
 		}
-		return e.frame(a), nil
+		return e.frame(a.Since), nil
 	case "command":
-		var cmd sim.Command
-		if err := decode(args, &cmd); err != nil {
-			return nil, fmt.Errorf("%w: %v", sim.ErrBadCommand, err)
+		cmd, err := sim.ParseCommand(args)
+		if err != nil {
+			return nil, err
 		}
+		// The page has seen every event so far (each call returns the
+		// events up to now), so the frame carries the command's own.
+		before := c.EventCount()
 		if err := c.Apply(cmd); err != nil {
 			return nil, err
 		}
-		return e.frame(frameArgs{}), nil
+		return e.frame(before), nil
 	case "seek":
-		var a frameArgs
-		if err := decode(args, &a); err != nil {
+		var a seekArgs
+		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
 		}
 		if err := c.SeekTo(a.T); err != nil {
 			return nil, err
 		}
-		a.Since = 0
-		return e.frame(a), nil
-	case "export":
+		return e.frame(0), nil // the trace restarts: every kept event
+	default: // export
 		return c.Export(), nil
 	}
-	return nil, badRequest("unknown operation %q", op)
 }
 
-// frame builds the Frame after a call.
-func (e *Engine) frame(a frameArgs) Frame {
+// frame builds the Frame after a call, with the events after since.
+func (e *Engine) frame(since uint64) Frame {
 	c := e.c
-	ev := c.Events(a.Since)
+	ev := c.Events(since)
 	if ev == nil {
 		ev = []sim.Event{}
 	}
-	return Frame{View: c.View(a.LogWindow), Events: ev, Horizon: c.Horizon(), Halted: c.Halted()}
+	return Frame{View: c.View(e.logWindow), Events: ev, Horizon: c.Horizon(), Halted: c.Halted()}
 }

@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
 )
 
 type reply struct {
@@ -15,16 +19,20 @@ type reply struct {
 	Kind   string          `json:"kind"`
 }
 
-func call(t *testing.T, e *Engine, op, args string) reply {
+func call(t testing.TB, e *Engine, op, args string) reply {
 	t.Helper()
+	out := e.Call(op, []byte(args))
 	var r reply
-	if err := json.Unmarshal(e.Call(op, []byte(args)), &r); err != nil {
-		t.Fatalf("%s: answer is not JSON: %v", op, err)
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%s: answer is not JSON: %v: %s", op, err, out)
+	}
+	if r.OK == (r.Kind != "") || r.OK == (r.Error != "") {
+		t.Fatalf("%s: inconsistent answer %s", op, out)
 	}
 	return r
 }
 
-func frameOf(t *testing.T, r reply) Frame {
+func frameOf(t testing.TB, r reply) Frame {
 	t.Helper()
 	if !r.OK {
 		t.Fatalf("call failed: %s (%s)", r.Error, r.Kind)
@@ -38,127 +46,334 @@ func frameOf(t *testing.T, r reply) Frame {
 
 func leaderOf(f Frame) core.NodeID {
 	for _, n := range f.View.Nodes {
-		if n.Role == core.RoleLeader {
+		if n.Up && n.Role == core.RoleLeader {
 			return n.ID
 		}
 	}
 	return 0
 }
 
-func TestEngineRunsACluster(t *testing.T) {
-	e := &Engine{}
-	f := frameOf(t, call(t, e, "create", `{"nodes": 5, "seed": 9}`))
-	if len(f.View.Nodes) != 5 || f.View.Time != 0 || f.View.Seed != 9 {
-		t.Fatalf("create: %+v", f.View)
+// page keeps events the way web/model.js does: it appends each frame's
+// events, starts over after create, import and seek, and asks for the
+// events after the last one it has.
+type page struct {
+	t      *testing.T
+	e      *Engine
+	events []sim.Event
+	f      Frame
+}
+
+func (p *page) lastSeq() uint64 {
+	if len(p.events) == 0 {
+		return 0
 	}
-	var seq uint64
-	for i := 0; i < 30 && leaderOf(f) == 0; i++ {
-		f = frameOf(t, call(t, e, "frame", `{"advance_ms": 100, "since": `+itoa(seq)+`, "maintain_steps": 100}`))
-		for _, ev := range f.Events {
-			if ev.Seq <= seq {
-				t.Fatalf("event %d repeated (since %d)", ev.Seq, seq)
-			}
-			seq = ev.Seq
+	return p.events[len(p.events)-1].Seq
+}
+
+// do runs a call, with "since" added to args when the op takes it.
+func (p *page) do(op, args string, reset bool) Frame {
+	p.t.Helper()
+	if strings.Contains(args, "SINCE") {
+		args = strings.ReplaceAll(args, "SINCE", fmt.Sprint(p.lastSeq()))
+	}
+	p.f = frameOf(p.t, call(p.t, p.e, op, args))
+	if reset {
+		p.events = nil
+	}
+	p.events = append(p.events, p.f.Events...)
+	// With fewer events than the trace keeps, the page has all of them, in
+	// order, each once.
+	for i, ev := range p.events {
+		if ev.Seq != uint64(i+1) {
+			p.t.Fatalf("after %s %s: event %d has seq %d: events lost or repeated", op, args, i, ev.Seq)
 		}
 	}
-	l := leaderOf(f)
-	if l == 0 {
+	if uint64(len(p.events)) != p.f.View.Events {
+		p.t.Fatalf("after %s %s: page has %d events, the trace %d", op, args, len(p.events), p.f.View.Events)
+	}
+	return p.f
+}
+
+func TestEngineRunsACluster(t *testing.T) {
+	p := &page{t: t, e: &Engine{}}
+	f := p.do("create", `{"nodes": 5, "seed": 9}`, true)
+	if len(f.View.Nodes) != 5 || f.View.Time != 0 || f.View.Seed != 9 || f.Halted != nil {
+		t.Fatalf("create: %+v", f.View)
+	}
+	for i := 0; i < 30 && leaderOf(f) == 0; i++ {
+		f = p.do("frame", `{"advance_ms": 100, "since": SINCE, "maintain_steps": 100}`, false)
+	}
+	if leaderOf(f) == 0 {
 		t.Fatal("no leader after 3 virtual seconds")
 	}
-	f = frameOf(t, call(t, e, "command", `{"kind": "set", "key": "a", "value": "1"}`))
-	f = frameOf(t, call(t, e, "frame", `{"advance_ms": 500}`))
+	f = p.do("command", `{"kind": "set", "key": "a", "value": "1"}`, false)
+	if len(f.Events) == 0 || f.Events[0].Kind != sim.EvCommand {
+		t.Fatalf("command frame events = %+v, want the command first", f.Events)
+	}
+	f = p.do("frame", `{"advance_ms": 500, "since": SINCE}`, false)
 	for _, n := range f.View.Nodes {
 		if len(n.KV) != 1 || n.KV[0].Value != "1" {
 			t.Fatalf("%s kv = %v", n.ID, n.KV)
 		}
 	}
-	// Step, next, seek, export and import.
+
 	before := f.View.Steps
-	f = frameOf(t, call(t, e, "step", `{"n": 3}`))
+	f = p.do("step", `{"n": 3, "since": SINCE}`, false)
 	if f.View.Steps != before+3 {
 		t.Fatalf("step 3: steps %d -> %d", before, f.View.Steps)
 	}
-	f = frameOf(t, call(t, e, "next", `{}`))
-	if f.View.Steps <= before+3 {
-		t.Fatal("next processed nothing")
+	now, steps := f.View.Time, f.View.Steps
+	f = p.do("next", `{"since": SINCE}`, false)
+	if f.View.Steps <= steps || f.View.Time < now {
+		t.Fatalf("next: steps %d -> %d, time %d -> %d", steps, f.View.Steps, now, f.View.Time)
 	}
-	f = frameOf(t, call(t, e, "seek", `{"t": 1000}`))
-	if f.View.Time != 1000 || len(f.Events) == 0 || f.Events[0].Seq != 1 {
-		t.Fatalf("seek: time %d, %d events from seq %d", f.View.Time, len(f.Events), f.Events[0].Seq)
+	now, steps = f.View.Time, f.View.Steps
+	f = p.do("frame", `{"since": SINCE}`, false) // advance_ms 0: nothing runs
+	if f.View.Time != now || f.View.Steps != steps || len(f.Events) != 0 {
+		t.Fatalf("frame {}: time %d -> %d, steps %d -> %d, %d events", now, f.View.Time, steps, f.View.Steps, len(f.Events))
 	}
-	r := call(t, e, "export", `{}`)
-	if !r.OK || !strings.Contains(string(r.Result), `"commands"`) {
+
+	horizon := f.Horizon
+	f = p.do("seek", `{"t": 1000}`, true)
+	if f.View.Time != 1000 || f.Horizon != horizon || f.Events[0].Seq != 1 {
+		t.Fatalf("seek: time %d horizon %d, events from seq %d", f.View.Time, f.Horizon, f.Events[0].Seq)
+	}
+	f = p.do("seek", fmt.Sprintf(`{"t": %d, "log_window": 60}`, horizon), true)
+	if f.View.Time != horizon {
+		t.Fatalf("seek forward: time %d, want %d", f.View.Time, horizon)
+	}
+
+	r := call(t, p.e, "export", `{}`)
+	var s sim.Session
+	if !r.OK || json.Unmarshal(r.Result, &s) != nil || len(s.Commands) != 1 || s.Until != horizon || s.Config.Seed != 9 {
 		t.Fatalf("export: %+v", r)
 	}
-	g := frameOf(t, call(t, &Engine{}, "import", string(r.Result)))
-	if g.Horizon != f.Horizon {
-		t.Fatalf("import: horizon %d, want %d", g.Horizon, f.Horizon)
+	q := &page{t: t, e: &Engine{}}
+	g := q.do("import", string(r.Result), true)
+	if g.Horizon != horizon || g.View.Time != horizon {
+		t.Fatalf("import: time %d horizon %d, want %d", g.View.Time, g.Horizon, horizon)
+	}
+	if !reflect.DeepEqual(g.View, f.View) {
+		t.Fatal("import: the view differs from the exported cluster's")
 	}
 }
 
-func itoa(v uint64) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+func TestEngineCreateKeepsOmittedDefaults(t *testing.T) {
+	e := &Engine{}
+	r := call(t, e, "defaults", ``)
+	var d sim.Config
+	if !r.OK || json.Unmarshal(r.Result, &d) != nil || !reflect.DeepEqual(d, sim.DefaultConfig()) {
+		t.Fatalf("defaults = %s", r.Result)
+	}
+	frameOf(t, call(t, e, "create", `{"seed": 4, "network": {"drop_rate": 0.25}, "raft": {"heartbeat_interval_ms": 20}}`))
+	var s sim.Session
+	if err := json.Unmarshal(call(t, e, "export", ``).Result, &s); err != nil {
+		t.Fatal(err)
+	}
+	want := sim.DefaultConfig()
+	want.Seed = 4
+	want.Network.DropRate = 0.25
+	want.Raft.HeartbeatIntervalMS = 20
+	if !reflect.DeepEqual(s.Config, want) {
+		t.Fatalf("created with\n%+v\nwant\n%+v", s.Config, want)
+	}
+	for _, args := range []string{``, `{}`, `null`, " \n"} {
+		frameOf(t, call(t, e, "create", args))
+		if err := json.Unmarshal(call(t, e, "export", ``).Result, &s); err != nil || !reflect.DeepEqual(s.Config, sim.DefaultConfig()) {
+			t.Fatalf("create %q: config %+v (%v)", args, s.Config, err)
+		}
+	}
+}
+
+func TestEngineRemembersTheLogWindow(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"clients": {"count": 3, "rate_per_sec": 20}}`))
+	longest := func(f Frame) int {
+		n := 0
+		for _, v := range f.View.Nodes {
+			n = max(n, len(v.Log))
+		}
+		return n
+	}
+	if f := frameOf(t, call(t, e, "frame", `{"advance_ms": 1000}`)); longest(f) <= 5 {
+		t.Fatalf("log of %d entries after 1 s of clients; the test needs more than 5", longest(f))
+	}
+	if f := frameOf(t, call(t, e, "frame", `{"log_window": 5}`)); longest(f) != 5 {
+		t.Fatalf("log_window 5: %d entries", longest(f))
+	}
+	if f := frameOf(t, call(t, e, "command", `{"kind": "crash", "node": 1}`)); longest(f) != 5 {
+		t.Fatalf("command after log_window 5: %d entries", longest(f))
+	}
+	if f := frameOf(t, call(t, e, "frame", `{"advance_ms": 10}`)); longest(f) != 5 {
+		t.Fatalf("frame without log_window after log_window 5: %d entries", longest(f))
+	}
 }
 
 func TestEngineErrorsAreValues(t *testing.T) {
 	e := &Engine{}
-	for _, tt := range []struct{ op, args, kind string }{
-		{"frame", `{}`, "bad-request"},
-		{"fly", `{}`, "bad-request"},
-		{"create", `{"nodes": 12}`, "bad-config"},
-		{"create", `{"nodes": "five"}`, "bad-request"},
-		{"create", `{"bogus": 1}`, "bad-request"},
-		{"import", `{"version": 9}`, "bad-session"},
-	} {
-		if r := call(t, e, tt.op, tt.args); r.OK || r.Kind != tt.kind || r.Error == "" {
-			t.Errorf("%s %s: %+v, want kind %s", tt.op, tt.args, r, tt.kind)
+	check := func(op, args, kind string) {
+		t.Helper()
+		r := call(t, e, op, args)
+		if r.OK || r.Kind != kind {
+			t.Errorf("%s %s: %+v, want kind %s", op, args, r, kind)
 		}
 	}
-	frameOf(t, call(t, e, "create", `{}`))
+	for _, op := range []string{"frame", "step", "next", "command", "seek", "export"} {
+		check(op, `{}`, "bad-request") // before create
+	}
+	for _, tt := range []struct{ op, args, kind string }{
+		{"fly", `{}`, "bad-request"},
+		{"", `{}`, "bad-request"},
+		{"create", `{"nodes": 12}`, "bad-config"},
+		{"create", `{"nodes": 0, "network": {"drop_rate": 2}}`, "bad-config"},
+		{"create", `{"nodes": "five"}`, "bad-config"},
+		{"create", `{"bogus": 1}`, "bad-config"},
+		{"create", `{"nodes": 3`, "bad-request"},
+		{"import", `{"version": 9}`, "bad-session"},
+		{"import", `{"version": 1, "config": {"nodes": 3}, "extra": true}`, "bad-session"},
+		{"import", `{"version": 1, "config": {"nodes": 99}, "commands": [], "until": 0}`, "bad-session"},
+		{"import", `[1, 2`, "bad-request"},
+	} {
+		check(tt.op, tt.args, tt.kind)
+	}
+
+	frameOf(t, call(t, e, "create", `{"manual": true}`))
 	for _, tt := range []struct{ op, args, kind string }{
 		{"command", `{"kind": "crash", "node": 9}`, "unknown-node"},
 		{"command", `{"kind": "restart", "node": 1}`, "impossible"},
 		{"command", `{"kind": "drop", "msg": 123456}`, "unknown-message"},
 		{"command", `{"kind": "warp"}`, "bad-command"},
-		{"command", `not json`, "bad-command"},
-		{"frame", `{"advance_ms": 3600000}`, "bad-request"},
-		{"step", `{"n": 0}`, "bad-request"},
+		{"command", `{"kind": "crash", "node": 1, "colour": "red"}`, "bad-command"},
+		{"command", ``, "bad-command"},
+		{"command", `not json`, "bad-request"},
+		{"frame", `{"advance_ms": 60001}`, "bad-request"},
+		{"frame", `{"advance_ms": -1}`, "bad-request"},
+		{"frame", `{"maintain_steps": 200001}`, "bad-request"},
+		{"frame", `{"since": -1}`, "bad-request"},
+		{"frame", `{"log_window": -1}`, "bad-request"},
+		{"frame", `{"t": 5}`, "bad-request"},
+		{"frame", `{"advance_ms": 1.5}`, "bad-request"},
+		{"frame", `[]`, "bad-request"},
+		{"frame", `{"advance_ms": 10}}`, "bad-request"},
+		{"step", `{}`, "bad-request"},
+		{"step", `{"n": 100001}`, "bad-request"},
+		{"step", `{"n": 1, "advance_ms": 5}`, "bad-request"},
+		{"next", `{"n": 1}`, "bad-request"},
 		{"seek", `{"t": 99999}`, "impossible"},
+		{"seek", `{"t": -1}`, "impossible"},
+		{"seek", `{"t": 0, "advance_ms": 5}`, "bad-request"},
 	} {
-		if r := call(t, e, tt.op, tt.args); r.OK || r.Kind != tt.kind {
-			t.Errorf("%s %s: %+v, want kind %s", tt.op, tt.args, r, tt.kind)
+		check(tt.op, tt.args, tt.kind)
+	}
+	if r := call(t, e, "fly", `{}`); !strings.Contains(r.Error, "create, frame") {
+		t.Errorf("unknown op error %q does not list the operations", r.Error)
+	}
+	// The engine still works after all that, and the cluster is untouched.
+	f := frameOf(t, call(t, e, "frame", `{"advance_ms": 100}`))
+	if f.View.Time != 100 || len(f.View.Nodes) != 5 {
+		t.Fatalf("after the errors: time %d, %d nodes", f.View.Time, len(f.View.Nodes))
+	}
+	if r := call(t, e, "frame", `{"advance_ms": 60000}`); !r.OK {
+		t.Fatalf("advance_ms 60000: %+v", r)
+	}
+}
+
+func TestKindOfEverySentinel(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		kind string
+	}{
+		{sim.ErrBadConfig, "bad-config"},
+		{errors.Join(fmt.Errorf("%w: nodes", sim.ErrBadConfig), fmt.Errorf("%w: seed", sim.ErrBadConfig)), "bad-config"},
+		{fmt.Errorf("%w: x", sim.ErrBadCommand), "bad-command"},
+		{fmt.Errorf("%w: node 9", sim.ErrUnknownNode), "unknown-node"},
+		{fmt.Errorf("%w: msg 9", sim.ErrUnknownMessage), "unknown-message"},
+		{fmt.Errorf("%w: node 1 is up", sim.ErrImpossible), "impossible"},
+		{fmt.Errorf("%w: split brain", sim.ErrHalted), "halted"},
+		{fmt.Errorf("%w: %w", sim.ErrBadSession, sim.ErrBadConfig), "bad-session"},
+		{fmt.Errorf("%w: version 9", sim.ErrBadSession), "bad-session"},
+		{badRequest("no"), "bad-request"},
+		{fmt.Errorf("wrapped: %w", badRequest("no")), "bad-request"},
+		{errors.New("something else"), "internal"},
+	} {
+		if got := kindOf(tt.err); got != tt.kind {
+			t.Errorf("kindOf(%v) = %s, want %s", tt.err, got, tt.kind)
 		}
 	}
-	// The engine still works after all that.
-	frameOf(t, call(t, e, "frame", `{"advance_ms": 100}`))
 }
 
 func TestEngineRecoversPanics(t *testing.T) {
 	e := &Engine{}
 	frameOf(t, call(t, e, "create", `{}`))
-	e.panicHook = func(op string) {
-		if op == "frame" {
-			panic("boom")
+	frameOf(t, call(t, e, "frame", `{"advance_ms": 10}`))
+	for _, v := range []any{"boom", errors.New("boom error"), 42} {
+		e.panicHook = func(op string) {
+			if op == "frame" {
+				panic(v)
+			}
+		}
+		r := call(t, e, "frame", `{"advance_ms": 10}`)
+		if r.OK || r.Kind != "internal" || !strings.Contains(r.Error, fmt.Sprint(v)) || !strings.Contains(r.Error, `"frame"`) {
+			t.Fatalf("panic(%v) answer = %+v", v, r)
 		}
 	}
-	r := call(t, e, "frame", `{"advance_ms": 10}`)
-	if r.OK || r.Kind != "internal" || !strings.Contains(r.Error, "boom") {
-		t.Fatalf("panic answer = %+v", r)
+	e.panicHook = nil
+	if f := frameOf(t, call(t, e, "frame", `{"advance_ms": 10}`)); f.View.Time != 20 {
+		t.Fatalf("after the panics the cluster is at %d ms, want 20", f.View.Time)
+	}
+	// A panic before any cluster exists leaves the engine usable too.
+	e = &Engine{panicHook: func(string) { panic("early") }}
+	if r := call(t, e, "create", `{}`); r.Kind != "internal" {
+		t.Fatalf("panic in create: %+v", r)
 	}
 	e.panicHook = nil
-	frameOf(t, call(t, e, "frame", `{"advance_ms": 10}`))
+	frameOf(t, call(t, e, "create", `{}`))
 }
 
 func TestEngineIsDeterministic(t *testing.T) {
 	run := func() string {
 		e := &Engine{}
-		call(t, e, "create", `{"seed": 3, "clients": {"count": 2, "rate_per_sec": 5, "timeout_ms": 1000, "keys": 3}}`)
-		call(t, e, "frame", `{"advance_ms": 2000}`)
-		call(t, e, "command", `{"kind": "crash", "node": 2}`)
-		return string(e.Call("frame", []byte(`{"advance_ms": 3000, "since": 0}`)))
+		var out strings.Builder
+		for _, c := range []struct{ op, args string }{
+			{"create", `{"seed": 3, "clients": {"count": 2, "rate_per_sec": 5, "timeout_ms": 1000, "keys": 3}}`},
+			{"frame", `{"advance_ms": 2000, "maintain_steps": 500}`},
+			{"command", `{"kind": "crash", "node": 2}`},
+			{"step", `{"n": 7, "since": 10}`},
+			{"next", `{}`},
+			{"frame", `{"advance_ms": 3000, "since": 0, "log_window": 20}`},
+			{"seek", `{"t": 1500}`},
+			{"command", `{"kind": "partition", "groups": [[1, 2], [3, 4, 5]]}`},
+			{"frame", `{"advance_ms": 1000}`},
+			{"export", `{}`},
+		} {
+			out.Write(e.Call(c.op, []byte(c.args)))
+			out.WriteByte('\n')
+		}
+		return out.String()
 	}
-	if a, b := run(), run(); a != b {
-		t.Fatal("same calls gave different frames")
+	a, b := run(), run()
+	if a != b {
+		t.Fatal("the same calls gave different answers")
 	}
+	if strings.Contains(a, `"ok":false`) {
+		t.Fatalf("a call failed:\n%s", a)
+	}
+}
+
+// BenchmarkEngineTenSeconds is the page's steady state for 10 virtual
+// seconds: a new cluster (5 nodes, 10 client operations per virtual second)
+// and 200 frame calls of 50 ms each, as the page makes at 20x speed.
+func BenchmarkEngineTenSeconds(b *testing.B) {
+	answer := 0
+	for b.Loop() {
+		e := &Engine{}
+		frameOf(b, call(b, e, "create", `{"clients": {"count": 2, "rate_per_sec": 5}}`))
+		var since uint64
+		for range 200 {
+			out := e.Call("frame", fmt.Appendf(nil, `{"advance_ms": 50, "since": %d, "log_window": 60, "maintain_steps": 3000}`, since))
+			answer += len(out)
+			since = e.c.EventCount()
+		}
+	}
+	b.ReportMetric(float64(answer)/float64(b.N)/200, "answer-bytes/frame")
 }

@@ -1,55 +1,100 @@
-// Seshat's engine worker: runs the simulator (Go compiled to WebAssembly) off
-// the page's main thread. It answers postMessage({id, op, args}) with
-// postMessage({id, reply}), where reply is the engine's JSON answer, parsed
-// (see docs/engine-protocol.md). A classic worker, so importScripts can load
-// Go's wasm_exec.js, which is not a module.
+// Seshat's engine worker: runs the simulator (Go compiled to WebAssembly, see
+// wasm/) off the page's main thread.
+//
+// It is a classic worker (new Worker(url), not {type: 'module'}) because Go's
+// wasm_exec.js is a classic script that sets globalThis.Go, and only classic
+// workers have importScripts. Chromium, Firefox and Safari all run it.
+//
+// Protocol (docs/engine-protocol.md):
+//   page -> worker  {id, op, args}       id > 0; args is any JSON value
+//   worker -> page  {id, reply}          reply = JSON.parse(seshat.call(op, JSON.stringify(args)))
+//   worker -> page  {id: 0, ready: true} once, when the engine is running
+//   worker -> page  {id: 0, fatal: msg}  the engine could not start, or stopped;
+//                                        later calls are answered with msg
+// One op is the worker's own: '__memory' answers {wasm_bytes}, the size of
+// the wasm instance's memory.
+//
+// seshat.wasm and wasm_exec.js are looked up next to the page's files, one
+// directory above this script.
 /* global importScripts, Go, seshat */
 'use strict';
 
 const base = new URL('../', self.location.href);
-let ready;
+let memory = null; // the instance's WebAssembly.Memory
+let fatal = null; // why the engine is not running, once known
 
-const timing = { start: performance.timeOrigin + performance.now() };
+function describe(err) {
+  return err && err.message ? err.message : String(err);
+}
+
+function die(message) {
+  if (fatal) return;
+  fatal = message;
+  self.postMessage({ id: 0, fatal });
+}
+
+// instantiate compiles and instantiates seshat.wasm, streaming when the
+// server sends application/wasm and from an ArrayBuffer when it does not.
+async function instantiate(url, importObject) {
+  const get = async () => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    return response;
+  };
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return await WebAssembly.instantiateStreaming(get(), importObject);
+    } catch (err) {
+      // A wrong MIME type is a TypeError: fetch again (the body is used)
+      // and compile from the bytes. Anything else is a real failure.
+      if (!(err instanceof TypeError)) throw err;
+    }
+  }
+  return WebAssembly.instantiate(await (await get()).arrayBuffer(), importObject);
+}
 
 async function load() {
   importScripts(new URL('wasm_exec.js', base).href);
   const go = new Go();
-  const url = new URL('seshat.wasm', base).href;
-  let result;
-  try {
-    result = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
-    timing.instantiated = performance.timeOrigin + performance.now();
-  } catch (err) {
-    // Served with the wrong MIME type, or no streaming support: fall back.
-    const bytes = await (await fetch(url)).arrayBuffer();
-    result = await WebAssembly.instantiate(bytes, go.importObject);
+  let exitCode = null;
+  const exit = go.exit;
+  go.exit = (code) => { exitCode = code; exit.call(go, code); };
+  const { instance } = await instantiate(new URL('seshat.wasm', base).href, go.importObject);
+  memory = instance.exports.mem;
+  // run returns a promise settled when the Go program exits; main never
+  // returns, so that means it crashed (a runtime fatal error).
+  go.run(instance).then(
+    () => die(`the engine stopped (exit code ${exitCode}); reload the page`),
+    (err) => die(`the engine stopped: ${describe(err)}; reload the page`),
+  );
+  // main registers globalThis.seshat before it blocks, so it is there by
+  // now; wait a little in case a future runtime starts main later.
+  for (let i = 0; i < 100 && typeof self.seshat === 'undefined' && !fatal; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  go.run(result.instance); // returns when the Go program exits; it never does
-  for (let i = 0; i < 1000 && typeof self.seshat === 'undefined'; i++) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (typeof self.seshat === 'undefined') throw new Error('the engine did not start');
-  self.wasmMemory = result.instance.exports.mem;
-  timing.ready = performance.timeOrigin + performance.now();
+  if (typeof self.seshat === 'undefined') throw new Error('seshat.wasm started but did not register globalThis.seshat');
 }
 
-ready = load().then(
-  () => self.postMessage({ id: 0, ready: true, timing }),
-  (err) => self.postMessage({ id: 0, fatal: `cannot start the engine: ${err && err.message ? err.message : err}` }),
+const ready = load().then(
+  () => { if (!fatal) self.postMessage({ id: 0, ready: true }); },
+  (err) => die(`cannot start the engine: ${describe(err)}`),
 );
 
 self.onmessage = async (e) => {
   const { id, op, args } = e.data;
-  try {
-    await ready;
-    if (op === '__memory') {
-      const mem = self.wasmMemory ? self.wasmMemory.buffer.byteLength : 0;
-      self.postMessage({ id, reply: { ok: true, result: { wasm_bytes: mem } } });
-      return;
+  await ready; // calls wait for the engine, in the order they came
+  let reply;
+  if (fatal) {
+    reply = { ok: false, kind: 'internal', error: fatal };
+  } else if (op === '__memory') {
+    reply = { ok: true, result: { wasm_bytes: memory ? memory.buffer.byteLength : 0 } };
+  } else {
+    try {
+      reply = JSON.parse(seshat.call(op, JSON.stringify(args ?? {})));
+    } catch (err) {
+      // seshat.call answers every call itself; this is the runtime failing.
+      reply = { ok: false, kind: 'internal', error: `engine worker: ${describe(err)}` };
     }
-    const out = seshat.call(op, JSON.stringify(args ?? {}));
-    self.postMessage({ id, reply: JSON.parse(out) });
-  } catch (err) {
-    self.postMessage({ id, reply: { ok: false, kind: 'internal', error: `engine worker: ${err && err.message ? err.message : err}` } });
   }
+  self.postMessage({ id, reply });
 };

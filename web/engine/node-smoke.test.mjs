@@ -1,0 +1,121 @@
+// End to end in node: the real worker.js, wasm_exec.js and seshat.wasm,
+// driven through WasmEngine, with node's worker_threads standing in for a
+// browser's Web Worker. It needs the built engine: `make wasm` (make
+// test-web does it), or SESHAT_WASM_DIR naming a directory holding
+// seshat.wasm and wasm_exec.js. Without one it skips.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker as NodeWorker } from 'node:worker_threads';
+import { WasmEngine } from './wasm-engine.js';
+
+const dir = process.env.SESHAT_WASM_DIR || fileURLToPath(new URL('../', import.meta.url));
+const built = existsSync(join(dir, 'seshat.wasm')) && existsSync(join(dir, 'wasm_exec.js'));
+const skip = built ? false : `no seshat.wasm and wasm_exec.js in ${dir}: run make wasm`;
+
+// BOOT runs in the worker thread before worker.js and gives it what a
+// browser's worker has: self, location, importScripts, fetch, postMessage
+// and onmessage. seshat.wasm and wasm_exec.js come from workerData.dir; the
+// wasm is served with workerData.mime.
+const BOOT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { pathToFileURL } = require('node:url');
+globalThis.self = globalThis;
+self.location = new URL(pathToFileURL(workerData.script).href);
+const local = (url) => path.join(workerData.dir, path.basename(new URL(url).pathname));
+self.importScripts = (...urls) => {
+  for (const url of urls) vm.runInThisContext(fs.readFileSync(local(url), 'utf8'), { filename: url });
+};
+self.fetch = async (url) => {
+  const file = local(url);
+  if (!fs.existsSync(file)) return new Response('not found', { status: 404, statusText: 'Not Found' });
+  return new Response(fs.readFileSync(file), { headers: { 'content-type': workerData.mime } });
+};
+self.postMessage = (m) => parentPort.postMessage(m);
+parentPort.on('message', (data) => self.onmessage && self.onmessage({ data }));
+vm.runInThisContext(fs.readFileSync(workerData.script, 'utf8'), { filename: workerData.script });
+`;
+
+/** webWorker returns a Worker class for WasmEngine.start backed by worker_threads. */
+function webWorker({ from = dir, mime = 'application/wasm' } = {}) {
+  return class {
+    constructor(url) {
+      this.thread = new NodeWorker(BOOT, { eval: true, workerData: { script: fileURLToPath(url), dir: from, mime } });
+      this.thread.on('message', (data) => this.onmessage && this.onmessage({ data }));
+      this.thread.on('error', (err) => this.onerror && this.onerror({ message: err.message }));
+    }
+    postMessage(m) { this.thread.postMessage(m); }
+    terminate() { this.thread.terminate(); }
+  };
+}
+
+const leader = (frame) => frame.view.nodes.find((n) => n.up && n.role === 'leader');
+
+test('the engine elects a leader within 5 virtual seconds', { skip }, async () => {
+  globalThis.Worker = webWorker();
+  const engine = await WasmEngine.start();
+  try {
+    const defaults = await engine.call('defaults');
+    assert.equal(defaults.nodes, 5);
+    let frame = await engine.call('create', { nodes: 5, seed: 1 });
+    assert.equal(frame.view.nodes.length, 5);
+    let seen = frame.events.length;
+    for (let i = 0; i < 50; i++) {
+      frame = await engine.call('frame', { advance_ms: 100, since: seen, log_window: 60, maintain_steps: 1000 });
+      for (const e of frame.events) assert.equal(e.seq, ++seen, 'events arrive in order, each once');
+    }
+    assert.equal(frame.view.time, 5000);
+    assert.ok(leader(frame), 'a leader by 5 s');
+    assert.equal(frame.halted, null);
+
+    frame = await engine.call('command', { kind: 'set', key: 'x', value: '42' });
+    assert.equal(frame.events[0].seq, seen + 1, 'a command frame carries its own events');
+    frame = await engine.call('frame', { advance_ms: 200, since: frame.events.at(-1).seq });
+    assert.ok(frame.view.nodes.every((n) => n.kv.some((kv) => kv.key === 'x' && kv.value === '42')));
+
+    await assert.rejects(engine.call('command', { kind: 'crash', node: 9 }), (e) => e.kind === 'unknown-node');
+    await assert.rejects(engine.call('frame', { advance_ms: 3600000 }), (e) => e.kind === 'bad-request');
+    await assert.rejects(engine.call('warp'), (e) => e.kind === 'bad-request');
+
+    const session = await engine.call('export');
+    assert.equal(session.until, 5200);
+    frame = await engine.call('seek', { t: 2500, since: 0 });
+    assert.equal(frame.view.time, 2500);
+    frame = await engine.call('import', session);
+    assert.equal(frame.view.time, 5200);
+    assert.ok((await engine.memory()) > 1 << 20, 'memory reports the instance size');
+  } finally {
+    engine.close();
+  }
+});
+
+test('a wasm served with the wrong MIME type still loads', { skip }, async () => {
+  globalThis.Worker = webWorker({ mime: 'application/octet-stream' });
+  const engine = await WasmEngine.start();
+  try {
+    await engine.call('create', { nodes: 3, seed: 2 });
+    const frame = await engine.call('frame', { advance_ms: 3000 });
+    assert.ok(leader(frame));
+  } finally {
+    engine.close();
+  }
+});
+
+test('a missing seshat.wasm is reported, not hung on', { skip }, async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'seshat-'));
+  try {
+    copyFileSync(join(dir, 'wasm_exec.js'), join(empty, 'wasm_exec.js'));
+    globalThis.Worker = webWorker({ from: empty });
+    await assert.rejects(WasmEngine.start(), (e) => e.kind === 'internal' && /cannot start the engine: .*seshat\.wasm: HTTP 404/.test(e.message));
+    globalThis.Worker = webWorker({ from: join(empty, 'nowhere') });
+    await assert.rejects(WasmEngine.start(), (e) => e.kind === 'internal' && /wasm_exec\.js/.test(e.message));
+  } finally {
+    rmSync(empty, { recursive: true });
+  }
+});
