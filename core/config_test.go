@@ -77,6 +77,8 @@ func TestValidateRejectsNamingFieldAndRule(t *testing.T) {
 	}{
 		{"zero id", func(c *Config) { c.Node.ID = 0 }, "node.id", "greater than 0"},
 		{"bad client addr", func(c *Config) { c.Node.ClientAddr = "localhost" }, "node.client_addr", "host:port"},
+		{"unbracketed ipv6", func(c *Config) { c.Node.ClientAddr = "::1:80" }, "node.client_addr", "brackets"},
+		{"unclosed bracket", func(c *Config) { c.Node.ClientAddr = "[::1:80" }, "node.client_addr", "host:port"},
 		{"bad port", func(c *Config) { c.Node.InternalAddr = "127.0.0.1:http" }, "node.internal_addr", "port must be a number"},
 		{"port out of range", func(c *Config) { c.Node.InternalAddr = "127.0.0.1:70000" }, "node.internal_addr", "1 to 65535"},
 		{"advertise port 0", func(c *Config) { c.Node.AdvertiseAddr = "10.0.0.1:0" }, "node.advertise_addr", "port 0"},
