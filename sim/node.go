@@ -58,6 +58,11 @@ func (c *Cluster) startNode(n *simNode) error {
 		first += hb
 	}
 	c.schedule(qevent{at: first, kind: qTick, node: int(n.id - 1), gen: n.gen})
+	// Check the state the node restarted with before its first round can
+	// overwrite it.
+	if !c.safety.started(c, n, true) {
+		return nil
+	}
 	c.drain(n)
 	return nil
 }

@@ -1,7 +1,10 @@
 package sim
 
+// Unit tests of each safety check, fed synthetic Ready rounds. The planted
+// faults in whole runs are in safety_fault_test.go, healthy runs and memory
+// bounds in safety_healthy_test.go.
+
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -9,11 +12,11 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
-	"github.com/seshat-raft/seshat/storage"
 )
 
-// freshCluster is an unstarted-looking cluster for feeding the checker
-// synthetic updates.
+// freshCluster is a cluster at time 0 for feeding the checkers synthetic
+// rounds: every node has processed its first round (the bootstrap entries
+// 1..nodes, committed and applied, in term 1) and nothing else.
 func freshCluster(t *testing.T, nodes int) *Cluster {
 	t.Helper()
 	cfg := DefaultConfig()
@@ -22,14 +25,70 @@ func freshCluster(t *testing.T, nodes int) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.Halted() != nil {
+		t.Fatalf("a fresh cluster is halted: %+v", c.Halted())
+	}
 	return c
 }
 
+// ent is a normal entry.
 func ent(index, term uint64, data string) *pb.Entry {
 	return &pb.Entry{Index: new(index), Term: new(term), Type: pb.EntryNormal.Enum(), Data: []byte(data)}
 }
 
-func wantViolation(t *testing.T, c *Cluster, property string) {
+// setOp is the data of an entry that sets key to value.
+func setOp(key, value string) string { return string(statemachine.Set(key, value).Encode()) }
+
+func hardState(term, vote, commit uint64) *pb.HardState {
+	return &pb.HardState{Term: new(term), Vote: new(vote), Commit: new(commit)}
+}
+
+// appendRound stores entries in a node's storage, as HandleReady does, and
+// shows the checkers the round.
+func appendRound(t *testing.T, c *Cluster, n *simNode, ents ...*pb.Entry) {
+	t.Helper()
+	if err := n.store.Append(ents); err != nil {
+		t.Fatal(err)
+	}
+	c.safety.observe(c, n, &core.Update{Entries: ents})
+}
+
+// commitRound saves a hard state committing up to commit, applies the
+// entries up to it to the node's state machine (they must be in its
+// storage) and shows the checkers the round.
+func commitRound(t *testing.T, c *Cluster, n *simNode, term, commit uint64) {
+	t.Helper()
+	hs := hardState(term, 0, commit)
+	if err := n.store.SetHardState(hs); err != nil {
+		t.Fatal(err)
+	}
+	sm := n.rn.StateMachine()
+	var ents []*pb.Entry
+	if ai := sm.AppliedIndex(); ai < commit {
+		var err error
+		if ents, err = n.store.Entries(ai+1, commit+1, ^uint64(0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if _, _, err := sm.Apply(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c.safety.observe(c, n, &core.Update{HardState: hs, Committed: ents})
+}
+
+// noViolation fails if the run has halted.
+func noViolation(t *testing.T, c *Cluster, what string) {
+	t.Helper()
+	if v := c.Halted(); v != nil {
+		t.Fatalf("%s flagged: %+v", what, v)
+	}
+}
+
+// wantViolation checks that the run halted on property, naming nodes, with
+// a violation event in the trace, and that it refuses to go on.
+func wantViolation(t *testing.T, c *Cluster, property string) *Violation {
 	t.Helper()
 	v := c.Halted()
 	if v == nil {
@@ -38,9 +97,14 @@ func wantViolation(t *testing.T, c *Cluster, property string) {
 	if v.Property != property || v.Text == "" || len(v.Nodes) == 0 {
 		t.Fatalf("violation %+v; want %s naming nodes", v, property)
 	}
+	for _, id := range v.Nodes {
+		if !strings.Contains(v.Text, id.String()) {
+			t.Errorf("text %q does not name %s", v.Text, id)
+		}
+	}
 	found := false
 	for _, e := range c.Events(0) {
-		if e.Kind == EvViolation && strings.Contains(e.Text, property) {
+		if e.Kind == EvViolation && e.Type == property && strings.Contains(e.Text, v.Text) && e.Node == v.Nodes[len(v.Nodes)-1] {
 			found = true
 		}
 	}
@@ -50,145 +114,11 @@ func wantViolation(t *testing.T, c *Cluster, property string) {
 	if _, err := c.Step(); err == nil {
 		t.Fatal("the run went on after a violation")
 	}
+	t.Logf("%s: %s", v.Property, v.Text)
+	return v
 }
 
-func TestCheckerCatchesTwoLeadersInATerm(t *testing.T) {
-	c := freshCluster(t, 3)
-	n1, n2 := c.nodes[0], c.nodes[1]
-	n1.term, n2.term = 7, 7
-	c.safety.observe(c, n1, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: 1})
-	if c.Halted() != nil {
-		t.Fatalf("one leader flagged: %+v", c.Halted())
-	}
-	c.safety.observe(c, n2, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: 2})
-	wantViolation(t, c, PropElectionSafety)
-}
-
-func TestCheckerCatchesLeaderOverwritingItsLog(t *testing.T) {
-	c := freshCluster(t, 3)
-	n := c.nodes[0]
-	n.term, n.role = 3, core.RoleLeader
-	c.safety.observe(c, n, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: 1})
-	c.safety.observe(c, n, &core.Update{Entries: []*pb.Entry{ent(6, 3, "a"), ent(7, 3, "b")}})
-	if c.Halted() != nil {
-		t.Fatalf("appending flagged: %+v", c.Halted())
-	}
-	c.safety.observe(c, n, &core.Update{Entries: []*pb.Entry{ent(7, 3, "c")}})
-	wantViolation(t, c, PropLeaderAppendOnly)
-}
-
-func TestCheckerCatchesLogMismatch(t *testing.T) {
-	c := freshCluster(t, 3)
-	c.safety.observe(c, c.nodes[0], &core.Update{Entries: []*pb.Entry{ent(9, 4, "x")}})
-	c.safety.observe(c, c.nodes[1], &core.Update{Entries: []*pb.Entry{ent(9, 4, "x")}})
-	if c.Halted() != nil {
-		t.Fatalf("matching entries flagged: %+v", c.Halted())
-	}
-	c.safety.observe(c, c.nodes[2], &core.Update{Entries: []*pb.Entry{ent(9, 4, "y")}})
-	wantViolation(t, c, PropLogMatching)
-}
-
-func TestCheckerCatchesCommitGoingBack(t *testing.T) {
-	c := freshCluster(t, 3)
-	n := c.nodes[0]
-	c.safety.observe(c, n, &core.Update{HardState: &pb.HardState{Term: new(uint64(2)), Commit: new(uint64(3))}})
-	c.safety.observe(c, n, &core.Update{HardState: &pb.HardState{Term: new(uint64(2)), Commit: new(uint64(2))}})
-	wantViolation(t, c, PropMonotonic)
-}
-
-func TestCheckerCatchesDifferentEntriesApplied(t *testing.T) {
-	c := freshCluster(t, 3)
-	c.safety.observe(c, c.nodes[0], &core.Update{Committed: []*pb.Entry{ent(4, 2, "p")}})
-	c.safety.observe(c, c.nodes[1], &core.Update{Committed: []*pb.Entry{ent(4, 2, "q")}})
-	wantViolation(t, c, PropStateMachineSafety)
-}
-
-func TestCheckerCatchesLeaderWithoutCommittedEntry(t *testing.T) {
-	c := freshCluster(t, 3)
-	// Node 1's storage holds entries 6..8 of term 2 (after the bootstrap
-	// entries 1..3), committed up to 8.
-	n1, n3 := c.nodes[0], c.nodes[2]
-	if err := n1.store.Append([]*pb.Entry{ent(4, 1, ""), ent(5, 1, ""), ent(6, 2, "a"), ent(7, 2, "b"), ent(8, 2, "c")}); err != nil {
-		t.Fatal(err)
-	}
-	c.safety.observe(c, n1, &core.Update{HardState: &pb.HardState{Term: new(uint64(2)), Commit: new(uint64(8))}})
-	if c.Halted() != nil {
-		t.Fatalf("commit flagged: %+v", c.Halted())
-	}
-	// Node 3 holds only up to 5 and takes office in term 3.
-	if err := n3.store.Append([]*pb.Entry{ent(4, 1, ""), ent(5, 1, "")}); err != nil {
-		t.Fatal(err)
-	}
-	n3.term = 3
-	c.safety.observe(c, n3, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: 3})
-	wantViolation(t, c, PropLeaderCompleteness)
-}
-
-// Ways rebuilt damages a hard state.
-const (
-	keepHardState = iota
-	forgetHardState
-	forgetVote // term and vote forgotten, commit kept
-)
-
-// rebuilt copies a node's storage, damaging it on the way: its hard state
-// (see the constants above), and its last dropTail entries (acknowledged but
-// never persisted; the commit index it saved is lowered to what is left, as
-// it would have been lost with them).
-func rebuilt(t *testing.T, old *storage.MemStorage, hardState int, dropTail uint64) *storage.MemStorage {
-	t.Helper()
-	snap, err := old.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := storage.NewMemStorage()
-	if err := ns.ApplySnapshot(snap); err != nil {
-		t.Fatal(err)
-	}
-	first, _ := old.FirstIndex()
-	last, _ := old.LastIndex()
-	if last >= dropTail && last-dropTail >= first {
-		ents, err := old.Entries(first, last-dropTail+1, ^uint64(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ns.Append(ents); err != nil {
-			t.Fatal(err)
-		}
-	}
-	hs, _, _ := old.InitialState()
-	newLast, _ := ns.LastIndex()
-	commit := min(hs.GetCommit(), newLast)
-	switch hardState {
-	case keepHardState:
-		if err := ns.SetHardState(&pb.HardState{Term: new(hs.GetTerm()), Vote: new(hs.GetVote()), Commit: new(commit)}); err != nil {
-			t.Fatal(err)
-		}
-	case forgetVote:
-		if err := ns.SetHardState(&pb.HardState{Term: new(uint64(0)), Vote: new(uint64(0)), Commit: new(commit)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ns
-}
-
-// leaderAndFollowers returns the leader and the other nodes of a settled
-// cluster.
-func leaderAndFollowers(t *testing.T, c *Cluster) (*simNode, []*simNode) {
-	t.Helper()
-	l := c.leader()
-	if l == nil {
-		t.Fatal("no leader")
-	}
-	var fs []*simNode
-	for _, n := range c.nodes {
-		if n != l {
-			fs = append(fs, n)
-		}
-	}
-	return l, fs
-}
-
+// apply applies commands, failing the test on the first refused.
 func apply(t *testing.T, c *Cluster, cmds ...Command) {
 	t.Helper()
 	for _, cmd := range cmds {
@@ -198,175 +128,294 @@ func apply(t *testing.T, c *Cluster, cmds ...Command) {
 	}
 }
 
-func TestCheckerCatchesNodeAckingBeforePersisting(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Nodes = 3
-	c, err := New(cfg)
-	if err != nil {
+// becomeLeader makes a node leader of term in the checkers' eyes.
+func becomeLeader(c *Cluster, n *simNode, term core.Term) {
+	n.term, n.role = term, core.RoleLeader
+	c.safety.observe(c, n, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: n.id})
+}
+
+func TestCheckerCatchesTwoLeadersInATerm(t *testing.T) {
+	c := freshCluster(t, 3)
+	becomeLeader(c, c.nodes[0], 7)
+	becomeLeader(c, c.nodes[1], 8)
+	noViolation(t, c, "leaders of different terms")
+	becomeLeader(c, c.nodes[2], 7)
+	v := wantViolation(t, c, PropElectionSafety)
+	if v.Term != 7 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 3 {
+		t.Fatalf("violation %+v; want n1 and n3 in term 7", v)
+	}
+}
+
+func TestCheckerRemembersLeadersAcrossCrashes(t *testing.T) {
+	c := freshCluster(t, 3)
+	becomeLeader(c, c.nodes[0], 4)
+	apply(t, c, Command{Kind: CmdCrash, Node: 1}, Command{Kind: CmdRestart, Node: 1})
+	becomeLeader(c, c.nodes[1], 4)
+	wantViolation(t, c, PropElectionSafety)
+}
+
+func TestCheckerCatchesLeaderOverwritingItsLog(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[0]
+	becomeLeader(c, n, 3)
+	appendRound(t, c, n, ent(4, 3, ""), ent(5, 3, "a"))
+	appendRound(t, c, n, ent(6, 3, "b"))
+	noViolation(t, c, "appending")
+	appendRound(t, c, n, ent(6, 3, "c"))
+	v := wantViolation(t, c, PropLeaderAppendOnly)
+	if v.Index != 6 || v.Term != 3 {
+		t.Fatalf("violation %+v; want index 6, term 3", v)
+	}
+}
+
+func TestCheckerLetsAFollowerOverwrite(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[1]
+	appendRound(t, c, n, ent(4, 2, ""), ent(5, 2, "a"))
+	appendRound(t, c, n, ent(5, 3, "b"))
+	noViolation(t, c, "a follower replacing an uncommitted entry")
+}
+
+func TestCheckerCatchesLeaderLosingEntries(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[0]
+	becomeLeader(c, n, 3)
+	appendRound(t, c, n, ent(4, 3, ""), ent(5, 3, "a"))
+	// Behind Raft's back, the leader's storage loses entry 5.
+	n.store = rebuilt(t, n.store, keepHardState, 1, nil)
+	c.safety.observe(c, n, &core.Update{Messages: []*pb.Message{{}}})
+	v := wantViolation(t, c, PropLeaderAppendOnly)
+	if v.Index != 5 {
+		t.Fatalf("violation %+v; want index 5", v)
+	}
+}
+
+func TestCheckerCatchesLeaderInstallingASnapshot(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[0]
+	becomeLeader(c, n, 3)
+	c.safety.observe(c, n, &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(3)), Term: new(uint64(1))}})
+	wantViolation(t, c, PropLeaderAppendOnly)
+}
+
+func TestCheckerCatchesLogMismatch(t *testing.T) {
+	c := freshCluster(t, 3)
+	appendRound(t, c, c.nodes[0], ent(4, 2, ""), ent(5, 2, "x"))
+	appendRound(t, c, c.nodes[1], ent(4, 2, ""), ent(5, 2, "x"))
+	appendRound(t, c, c.nodes[1], ent(6, 3, "z"))
+	noViolation(t, c, "matching entries")
+	appendRound(t, c, c.nodes[2], ent(4, 2, ""), ent(5, 2, "y"))
+	v := wantViolation(t, c, PropLogMatching)
+	if v.Index != 5 || v.Term != 2 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 3 {
+		t.Fatalf("violation %+v; want n1 and n3 at index 5, term 2", v)
+	}
+}
+
+func TestCheckerCatchesLogsDifferingBeforeAMatchingEntry(t *testing.T) {
+	// n1 and n2 both hold (5, term 3) with the same data, but n1's entry 4
+	// has term 2 and n2's has term 1: the logs differ before a shared
+	// entry, which Log Matching forbids.
+	c := freshCluster(t, 3)
+	appendRound(t, c, c.nodes[0], ent(4, 2, ""), ent(5, 3, "x"))
+	appendRound(t, c, c.nodes[1], ent(4, 1, ""))
+	appendRound(t, c, c.nodes[1], ent(5, 3, "x"))
+	v := wantViolation(t, c, PropLogMatching)
+	if v.Index != 5 || !strings.Contains(v.Text, "before it differ") {
+		t.Fatalf("violation %+v; want the entries before index 5", v)
+	}
+}
+
+func TestCheckerCatchesTermGoingBack(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[0]
+	c.safety.observe(c, n, &core.Update{HardState: hardState(5, 0, 3)})
+	c.safety.observe(c, n, &core.Update{HardState: hardState(4, 0, 3)})
+	v := wantViolation(t, c, PropMonotonic)
+	if v.Term != 4 || !strings.Contains(v.Text, "from 5 to 4") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesCommitGoingBack(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[0]
+	appendRound(t, c, n, ent(4, 2, ""))
+	commitRound(t, c, n, 2, 4)
+	noViolation(t, c, "committing")
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 0, 3)})
+	v := wantViolation(t, c, PropMonotonic)
+	if v.Index != 3 || !strings.Contains(v.Text, "from 4 to 3") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesCommitPastTheLog(t *testing.T) {
+	c := freshCluster(t, 3)
+	c.safety.observe(c, c.nodes[1], &core.Update{HardState: hardState(1, 0, 9)})
+	v := wantViolation(t, c, PropIndexOrder)
+	if !strings.Contains(v.Text, "committed 9, last index 3") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesApplyingUncommitted(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[1]
+	appendRound(t, c, n, ent(4, 2, ""))
+	e := ent(4, 2, "")
+	if _, _, err := n.rn.StateMachine().Apply(e); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RunUntil(3000); err != nil {
+	c.safety.observe(c, n, &core.Update{Committed: []*pb.Entry{e}})
+	v := wantViolation(t, c, PropIndexOrder)
+	if !strings.Contains(v.Text, "applied 4, committed 3") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesDifferentEntriesApplied(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n2 := c.nodes[0], c.nodes[1]
+	appendRound(t, c, n1, ent(4, 2, setOp("k", "p")))
+	commitRound(t, c, n1, 2, 4)
+	noViolation(t, c, "applying")
+	// n2's state machine is handed another entry at index 4.
+	e := ent(4, 2, setOp("k", "q"))
+	if _, _, err := n2.rn.StateMachine().Apply(e); err != nil {
 		t.Fatal(err)
 	}
-	l, fs := leaderAndFollowers(t, c)
-	f1, f2 := fs[0], fs[1]
-	// f1 loses, on crash, the entries it acknowledged since 3 s.
-	var lastAt3s uint64
-	lastAt3s, _ = f1.store.LastIndex()
-	c.hooks.crashed = func(c *Cluster, n *simNode) {
-		if n == f1 {
-			last, _ := n.store.LastIndex()
-			n.store = rebuilt(t, n.store, keepHardState, last-lastAt3s)
+	c.safety.checkApplied(c, n2, &core.Update{Committed: []*pb.Entry{e}})
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if v.Index != 4 || !strings.Contains(v.Text, "applied different entries at index 4") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesCommittedEntriesDiffering(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n2 := c.nodes[0], c.nodes[1]
+	appendRound(t, c, n1, ent(4, 2, "a"))
+	commitRound(t, c, n1, 2, 4)
+	appendRound(t, c, n2, ent(4, 3, "b"))
+	noViolation(t, c, "appending")
+	commitRound(t, c, n2, 3, 4)
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if v.Index != 4 || !strings.Contains(v.Text, "committed different entries at index 4 (terms 2 and 3)") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesAppliedGap(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[2]
+	c.safety.observe(c, n, &core.Update{Committed: []*pb.Entry{ent(5, 2, "")}})
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if v.Index != 5 || !strings.Contains(v.Text, "right after entry 3") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesStateMachineNotApplying(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[2]
+	appendRound(t, c, n, ent(4, 2, setOp("k", "v")))
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 0, 4), Committed: []*pb.Entry{ent(4, 2, setOp("k", "v"))}})
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if !strings.Contains(v.Text, "applied up to index 3, but it was given entries up to 4") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesStatesDiffering(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n2 := c.nodes[0], c.nodes[1]
+	for _, n := range []*simNode{n1, n2} {
+		appendRound(t, c, n, ent(4, 2, setOp("k", "v")))
+	}
+	commitRound(t, c, n1, 2, 4)
+	// n2's state machine holds a key no entry set.
+	bad := statemachine.New()
+	for i := uint64(1); i <= 2; i++ {
+		if _, _, err := bad.Apply(ent(i, 1, "")); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// f2 is cut off; the leader commits a write with f1's acknowledgement.
-	apply(t, c, Command{Kind: CmdIsolate, Node: f2.id}, Command{Kind: CmdSet, Key: "k", Value: "committed"})
-	if err := c.RunFor(500); err != nil {
+	if _, _, err := bad.Apply(ent(3, 1, setOp("ghost", "x"))); err != nil {
 		t.Fatal(err)
 	}
-	if h := c.history[len(c.history)-1]; h.Output != "OK" {
-		t.Fatalf("the write did not commit: %+v", h)
-	}
-	// The leader and f1 crash; f1 comes back without the entry and, with f2,
-	// elects a leader that lacks a committed entry.
-	apply(t, c, Command{Kind: CmdCrash, Node: l.id}, Command{Kind: CmdCrash, Node: f1.id},
-		Command{Kind: CmdHeal}, Command{Kind: CmdRestart, Node: f1.id})
-	err = c.RunFor(10_000)
-	if err == nil {
-		t.Fatal("no violation within 10 s")
-	}
-	// f1 comes back claiming a commit index past the end of its log, which
-	// is caught at once; were it not, the election would break Leader
-	// Completeness (TestCheckerCatchesLeaderWithoutCommittedEntry).
-	wantViolation(t, c, PropIndexOrder)
-	if !strings.Contains(c.Halted().Text, f1.id.String()) {
-		t.Fatalf("violation %q does not name %s", c.Halted().Text, f1.id)
-	}
-}
-
-func TestCheckerCatchesNodeForgettingItsHardState(t *testing.T) {
-	// Manual delivery, no pre-vote: n1 wins n2's vote in term 2; n2 crashes
-	// and forgets its hard state; n3 campaigns in term 2 too and asks n2.
-	// Forgetting everything is caught as soon as n2 saves a lower commit
-	// index; forgetting only term and vote lets n2 vote twice: two leaders
-	// in term 2.
-	for _, tc := range []struct {
-		name  string
-		fault int
-		want  string
-	}{{"everything", forgetHardState, PropMonotonic}, {"vote only", forgetVote, PropElectionSafety}} {
-		t.Run(tc.name, func(t *testing.T) { forgottenVoteScenario(t, tc.fault, tc.want) })
-	}
-}
-
-func forgottenVoteScenario(t *testing.T, fault int, want string) {
-	cfg := DefaultConfig()
-	cfg.Nodes, cfg.Manual = 3, true
-	cfg.Raft.PreVote, cfg.Raft.CheckQuorum = false, false
-	c, err := New(cfg)
-	if err != nil {
+	if err := n2.rn.StateMachine().Restore(bad.Snapshot()); err != nil {
 		t.Fatal(err)
 	}
-	c.hooks.crashed = func(c *Cluster, n *simNode) { n.store = rebuilt(t, n.store, fault, 0) }
-	deliver := func(from, to core.NodeID, typ string) {
-		t.Helper()
-		for _, m := range c.View(0).Messages {
-			if m.From == from && m.To == to && m.Type == typ {
-				apply(t, c, Command{Kind: CmdDeliver, Msg: m.ID})
-				return
-			}
-		}
-		t.Fatalf("no %s %s->%s in flight: %+v", typ, from, to, c.View(0).Messages)
-	}
-	apply(t, c, Command{Kind: CmdCampaign, Node: 1})
-	deliver(1, 2, "MsgVote")
-	deliver(2, 1, "MsgVoteResp")
-	if c.nodes[0].role != core.RoleLeader {
-		t.Fatalf("n1 is %s, want leader", c.nodes[0].role)
-	}
-	apply(t, c, Command{Kind: CmdCrash, Node: 2}, Command{Kind: CmdRestart, Node: 2}, Command{Kind: CmdCampaign, Node: 3})
-	deliver(3, 2, "MsgVote")
-	if c.Halted() == nil {
-		deliver(2, 3, "MsgVoteResp")
-	}
-	wantViolation(t, c, want)
-	if v := c.Halted(); want == PropElectionSafety && (v.Term != 2 || len(v.Nodes) != 2) {
-		t.Fatalf("violation %+v, want term 2 and both leaders", v)
+	commitRound(t, c, n2, 2, 4)
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if v.Index != 4 || !strings.Contains(v.Text, "states differ") {
+		t.Fatalf("violation %+v", v)
 	}
 }
 
-// freshRun is a settled cluster of the given size with clients writing.
-func freshRun(t *testing.T, nodes, clients int) *Cluster {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Nodes = nodes
-	cfg.Clients.Count = clients
-	cfg.Clients.RatePerSec = 10
-	c, err := New(cfg)
-	if err != nil {
+func TestCheckerCatchesSnapshotAgainstCommittedTerm(t *testing.T) {
+	c := freshCluster(t, 3)
+	// Index 3 was committed in term 1 (bootstrap); a snapshot says term 2.
+	c.safety.observe(c, c.nodes[1], &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(3)), Term: new(uint64(2))}})
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if v.Index != 3 || !strings.Contains(v.Text, "snapshot") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesSnapshotTakingStateBack(t *testing.T) {
+	c := freshCluster(t, 3)
+	c.safety.observe(c, c.nodes[1], &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(2)), Term: new(uint64(1))}})
+	v := wantViolation(t, c, PropStateMachineSafety)
+	if !strings.Contains(v.Text, "taking back") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCatchesLeaderWithoutCommittedEntry(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n3 := c.nodes[0], c.nodes[2]
+	// n1 holds entries 4..8 and commits them; n3 holds only 4..5 and takes
+	// office in term 3.
+	appendRound(t, c, n1, ent(4, 1, ""), ent(5, 1, ""), ent(6, 2, "a"), ent(7, 2, "b"), ent(8, 2, "c"))
+	commitRound(t, c, n1, 2, 8)
+	appendRound(t, c, n3, ent(4, 1, ""), ent(5, 1, ""))
+	noViolation(t, c, "committing")
+	becomeLeader(c, n3, 3)
+	v := wantViolation(t, c, PropLeaderCompleteness)
+	if v.Index != 6 || v.Term != 3 || len(v.Nodes) != 2 || v.Nodes[1] != 3 {
+		t.Fatalf("violation %+v; want n3 lacking index 6 in term 3", v)
+	}
+}
+
+func TestCheckerCatchesLeaderWithWrongCommittedEntry(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n3 := c.nodes[0], c.nodes[2]
+	appendRound(t, c, n1, ent(4, 2, "a"), ent(5, 2, "b"))
+	commitRound(t, c, n1, 2, 5)
+	appendRound(t, c, n3, ent(4, 2, "a"), ent(5, 3, "z"), ent(6, 3, ""))
+	noViolation(t, c, "a follower with an uncommitted conflict")
+	becomeLeader(c, n3, 4)
+	v := wantViolation(t, c, PropLeaderCompleteness)
+	if v.Index != 5 || !strings.Contains(v.Text, "has term 3, not the term 2") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+func TestCheckerCountsSnapshotAsPresent(t *testing.T) {
+	c := freshCluster(t, 3)
+	n1, n3 := c.nodes[0], c.nodes[2]
+	appendRound(t, c, n1, ent(4, 2, "a"), ent(5, 2, "b"), ent(6, 2, "c"))
+	commitRound(t, c, n1, 2, 6)
+	// n3's storage holds a snapshot at 5 and entry 6.
+	appendRound(t, c, n3, ent(4, 2, "a"), ent(5, 2, "b"), ent(6, 2, "c"))
+	commitRound(t, c, n3, 2, 6)
+	if _, err := n3.store.CreateSnapshot(5, &pb.ConfState{Voters: []uint64{1, 2, 3}}, n3.rn.StateMachine().Snapshot()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RunUntil(3000); err != nil {
+	if err := n3.store.Compact(5); err != nil {
 		t.Fatal(err)
 	}
-	return c
-}
-
-func TestCheckerCatchesStateMachineSkippingAnEntry(t *testing.T) {
-	c := freshRun(t, 5, 3)
-	victim := c.nodes[1]
-	done := false
-	c.hooks.processed = func(c *Cluster, n *simNode, u *core.Update) {
-		if n != victim || done || len(u.Applied) == 0 {
-			return
-		}
-		for _, r := range u.Applied {
-			if r.Op != nil && r.Op.Kind == statemachine.OpSet {
-				// Rebuild the state machine as if this set had been skipped.
-				skipped := statemachine.New()
-				sm := n.rn.StateMachine()
-				var idx uint64
-				for _, kv := range sm.Pairs() {
-					if kv.Key == r.Op.Key {
-						continue
-					}
-					idx++
-					op := statemachine.Set(kv.Key, kv.Value)
-					if _, _, err := skipped.Apply(ent(idx, 1, string(op.Encode()))); err != nil {
-						t.Fatal(err)
-					}
-				}
-				for idx < sm.AppliedIndex() {
-					idx++
-					if _, _, err := skipped.Apply(ent(idx, 1, "")); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := sm.Restore(skipped.Snapshot()); err != nil {
-					t.Fatal(err)
-				}
-				done = true
-				return
-			}
-		}
-	}
-	err := c.RunFor(10_000)
-	if err == nil || !done {
-		t.Fatalf("no violation (fault planted: %v)", done)
-	}
-	wantViolation(t, c, PropStateMachineSafety)
-	if !strings.Contains(c.Halted().Text, "states differ") {
-		t.Fatalf("text %q", c.Halted().Text)
-	}
-}
-
-func TestHealthyRunsHaveNoViolation(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			c := scriptedRun(t, seed)
-			if v := c.Halted(); v != nil {
-				t.Fatalf("violation in a healthy run: %+v", v)
-			}
-		})
-	}
+	becomeLeader(c, n3, 3)
+	noViolation(t, c, "a leader whose snapshot covers committed entries")
 }
