@@ -16,22 +16,23 @@ all: test
 ## test: everything CI runs: lint, native, WebAssembly, page and browser tests.
 test: lint test-native test-wasm test-web test-browser
 
-## test-web: the page's model and engine adapter, with node's test runner.
-test-web: tools-node
+## test-web: the page's model and engine adapter, and the built engine end to end, with node's test runner.
+test-web: tools-node wasm
 	node --test web/
 
 ## bench-browser: page weight, first leader, frame times and memory in headless Chromium.
 bench-browser:
 	bash scripts/ensure-chromium.sh
 	mkdir -p bin/e2e
-	SESHAT_E2E=1 SESHAT_PERF=1 $(GO) test -count=1 -timeout=15m -v -run '^TestPerformance$$' -artifacts -outputdir="$(CURDIR)/bin/e2e" ./e2e
+	SESHAT_E2E=1 SESHAT_PERF=1 $(GO) test -count=1 -timeout=15m -v -run '^TestPerformance$$' ./e2e -shots="$(CURDIR)/bin/e2e"
 
 ## test-browser: the page in headless Chromium (installed when missing, as root on Debian).
-# Screenshots land in bin/e2e/_artifacts.
+# Each test saves screenshots in bin/e2e/<test name>/.
 test-browser:
 	bash scripts/ensure-chromium.sh
 	mkdir -p bin/e2e
-	SESHAT_E2E=1 $(GO) test -count=1 -timeout=15m -artifacts -outputdir="$(CURDIR)/bin/e2e" ./e2e
+	SESHAT_E2E=1 $(GO) test -count=1 -timeout=15m ./e2e -shots="$(CURDIR)/bin/e2e"
+	@echo "screenshots: $(CURDIR)/bin/e2e/<test name>/"
 
 ## test-native: all Go tests on this machine, with the race detector.
 test-native:

@@ -2,5 +2,11 @@
 // engine served by the dev server's handler and driven in headless Chromium
 // with chromedp, as a user would. They run with `make test-browser` (part of
 // `make test`), which installs Chromium when it can; without SESHAT_E2E=1
-// they are skipped.
+// they are skipped. Each test saves screenshots in DIR/<test name>/ when run
+// with -shots DIR (the Makefile passes bin/e2e), else in its artifact
+// directory, and logs their paths.
+//
+// TestPerformance (`make bench-browser`, SESHAT_PERF=1) measures page
+// weight, time to the first leader drawn, frame times with 9 nodes and
+// memory over 30 virtual minutes, and fails when a target is missed.
 package e2e

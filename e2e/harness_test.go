@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/http/httptest"
@@ -19,6 +20,11 @@ import (
 
 	"github.com/seshat-raft/seshat/internal/devserver"
 )
+
+// shots is where screenshots go: DIR/<test name>/<shot>.png, replaced on
+// each run. Without it they go to the test's temporary output directory
+// (t.ArtifactDir()), whose path each test logs.
+var shots = flag.String("shots", "", "save screenshots in `DIR`/<test name>/")
 
 // built is the directory holding seshat.wasm and wasm_exec.js, built once.
 var built struct {
@@ -77,6 +83,7 @@ type page struct {
 	ctx    context.Context
 	url    string
 	h      *devserver.Handler
+	dir    string // screenshot folder, once made
 	mu     sync.Mutex
 	errors []string
 }
@@ -201,7 +208,28 @@ func (p *page) click(testid string) {
 	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="%s"]`, testid))))
 }
 
-// shot saves a full-page screenshot in the test's artifact folder.
+// shotDir returns the test's screenshot folder, created once.
+func (p *page) shotDir() (string, error) {
+	if p.dir != "" {
+		return p.dir, nil
+	}
+	if *shots == "" {
+		p.dir = p.t.ArtifactDir()
+		return p.dir, nil
+	}
+	dir := filepath.Join(*shots, strings.NewReplacer("/", "__", `\`, "__").Replace(p.t.Name()))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	p.dir = dir
+	return dir, nil
+}
+
+// shot saves a full-page screenshot in the test's screenshot folder and
+// prints its path.
 func (p *page) shot(name string) {
 	p.t.Helper()
 	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
@@ -209,7 +237,12 @@ func (p *page) shot(name string) {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	path := filepath.Join(p.t.ArtifactDir(), name+".png")
+	dir, err := p.shotDir()
+	if err != nil {
+		p.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return

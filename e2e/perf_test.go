@@ -2,58 +2,107 @@ package e2e
 
 import (
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
+// firstLeaderScript runs in the page before its own scripts: it notes the
+// time (ms since navigation started) of the first animation frame after a
+// node was drawn as leader.
+const firstLeaderScript = `
+window.__e2eFirstLeader = 0;
+new MutationObserver((_, obs) => {
+  if (document.querySelector('[data-testid^="node-"][data-role="leader"]')) {
+    obs.disconnect();
+    requestAnimationFrame((t) => { window.__e2eFirstLeader = t; });
+  }
+}).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-role'] });`
+
+// measureFrames records requestAnimationFrame timestamps for ms
+// milliseconds, with the main thread's long tasks and the messages in
+// flight sampled every 100 ms, and summarises the gaps between frames.
+const measureFrames = `(ms) => new Promise((resolve) => {
+  const ts = [], long = [];
+  let inFlight = 0, samples = 0;
+  const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(e.duration); });
+  obs.observe({ type: 'longtask' });
+  const sample = setInterval(() => { const f = seshatPage.frame(); if (f) { inFlight += f.view.messages.length; samples++; } }, 100);
+  const start = performance.now();
+  const tick = (t) => {
+    ts.push(t);
+    if (t - start < ms) { requestAnimationFrame(tick); return; }
+    clearInterval(sample);
+    obs.disconnect();
+    const gaps = ts.slice(1).map((x, i) => x - ts[i]).sort((a, b) => a - b);
+    const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
+    resolve({ frames: gaps.length, p50: q(0.5), p95: q(0.95), max: gaps[gaps.length - 1],
+      longTasks: long.length, longTaskMs: long.reduce((a, b) => a + b, 0), avgInFlight: samples ? inFlight / samples : 0 });
+  };
+  requestAnimationFrame(tick);
+})`
+
+// frames is what measureFrames returns.
+type frames struct {
+	Frames      int     `json:"frames"`
+	P50         float64 `json:"p50"`
+	P95         float64 `json:"p95"`
+	Max         float64 `json:"max"`
+	LongTasks   int     `json:"longTasks"`
+	LongTaskMs  float64 `json:"longTaskMs"`
+	AvgInFlight float64 `json:"avgInFlight"`
+}
+
 // TestPerformance measures the page in headless Chromium and logs the
-// figures: page weight, time to the first leader, frame times with 9 nodes
-// and 100+ messages in flight at 10x, and memory over 30 virtual minutes at
-// 100x. It runs with `make bench-browser` (SESHAT_PERF=1); the targets are
-// checked and a miss fails the run.
+// figures: page weight, time to the first leader drawn, frame times with 9
+// nodes and 100+ messages in flight at 10x, and memory over 30 virtual
+// minutes at 100x. It runs with `make bench-browser` (SESHAT_PERF=1); a
+// missed target fails the run. Frame times depend on the machine: the run
+// logs its CPU count and load, and Chromium draws without a GPU here.
 func TestPerformance(t *testing.T) {
 	if os.Getenv("SESHAT_PERF") != "1" {
 		t.Skip("performance figures run with `make bench-browser` (SESHAT_PERF=1)")
 	}
+	t.Logf("machine: %d CPUs, load average %s", runtime.NumCPU(), loadAverage())
 	p := newPage(t)
+	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: firstLeaderScript}); err != nil {
+		t.Fatal(err)
+	}
 	p.open("")
-	p.poll(`seshatPage.firstLeaderAt() > 0`)
+	p.poll(`window.__e2eFirstLeader > 0`)
 	weight := p.h.BytesSent()
-	firstLeader := eval[float64](p, `seshatPage.firstLeaderAt()`)
+	firstLeader := eval[float64](p, `window.__e2eFirstLeader`)
 	t.Logf("page weight: %.2f MB transferred (gzip), target < 2.5 MB", float64(weight)/1e6)
-	t.Logf("navigation to first leader drawn: %.0f ms (engine loaded at %.0f ms: %s), target < 2000 ms", firstLeader, eval[float64](p, `seshatPage.engineAt()`),
-		eval[string](p, `JSON.stringify(seshatPage.engineTiming())`))
+	t.Logf("navigation to first leader drawn: %.0f ms, target < 2000 ms", firstLeader)
 	if weight >= 2_500_000 {
 		t.Errorf("page weight %d bytes over 2.5 MB", weight)
 	}
 	if firstLeader >= 2000 {
-		t.Errorf("first leader after %.0f ms", firstLeader)
+		t.Errorf("first leader drawn after %.0f ms", firstLeader)
 	}
 
-	// 9 nodes, slow links and clients: over 100 messages in flight at 10x.
-	eval[bool](p, `(() => { seshatPage.setPlaying(false); return true; })()`)
+	// 9 nodes with a leader, slow links and busy clients: over 100 messages
+	// in flight at 10x. Links slow enough to keep 100 messages in the air
+	// but fast enough that the leader's heartbeats hold its followers.
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), "9"))
 	p.click("restart-cluster")
 	p.poll(`seshatPage.frame() && seshatPage.frame().view.nodes.length === 9`)
-	eval[bool](p, `(async () => {
-		const e = document.querySelector('#lat-min'); e.value = 400;
-		document.querySelector('#lat-max').value = 1200;
-		document.querySelector('#net-form').requestSubmit();
-		for (let i = 0; i < 10; i++) document.querySelector('#add-client').click();
-		seshatPage.setSpeed(10); seshatPage.setPlaying(true); return true; })()`)
-	p.poll(`seshatPage.frame().view.messages.length >= 100`)
-	type frames struct {
-		Frames      int     `json:"frames"`
-		P50         float64 `json:"p50"`
-		P95         float64 `json:"p95"`
-		Max         float64 `json:"max"`
-		AvgInFlight float64 `json:"avgInFlight"`
+	eval[bool](p, `(() => { seshatPage.setSpeed(10); seshatPage.setPlaying(true); return true; })()`)
+	p.poll(jsLeader + ` > 0`)
+	p.do(chromedp.SetValue(chromedp.CSS(`#lat-min`), "200"), chromedp.SetValue(chromedp.CSS(`#lat-max`), "300"))
+	p.click("network-apply")
+	for range 10 {
+		p.click("add-client")
 	}
-	f := eval[frames](p, `seshatPage.measureFrames(10000)`)
-	t.Logf("frames at 10x with 9 nodes: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms, %.0f messages in flight on average; target p95 < 16.7 ms",
-		f.Frames, f.P50, f.P95, f.Max, f.AvgInFlight)
+	p.poll(`seshatPage.frame().view.clients.length === 10 && seshatPage.frame().view.messages.length >= 100`)
+	f := eval[frames](p, `(`+measureFrames+`)(10000)`)
+	leader := eval[string](p, `(() => { const l = seshatPage.frame().view.nodes.find(n => n.up && n.role === 'leader'); return l ? 'n' + l.id + ' leads term ' + l.term : 'no leader'; })()`)
+	t.Logf("frames at 10x with 9 nodes: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms (%.0f ms); %.0f messages in flight on average, %s; target p95 < 16.7 ms",
+		f.Frames, f.P50, f.P95, f.Max, f.LongTasks, f.LongTaskMs, f.AvgInFlight, leader)
 	if f.P95 >= 16.7 || f.AvgInFlight < 100 {
 		t.Errorf("frame p95 %.1f ms with %.0f messages in flight", f.P95, f.AvgInFlight)
 	}
@@ -72,9 +121,19 @@ func TestPerformance(t *testing.T) {
 	eval[bool](p, `(() => { seshatPage.setSpeed(100); seshatPage.setPlaying(true); return true; })()`)
 	p.pollFor(`seshatPage.frame().view.time >= 1800000`, 3*time.Minute)
 	after := eval[mem](p, readMem)
-	t.Logf("memory before: JS heap %.1f MB, wasm %.1f MB; after 30 virtual minutes at 100x: JS heap %.1f MB, wasm %.1f MB",
+	t.Logf("memory before: page JS heap %.1f MB, wasm %.1f MB; after 30 virtual minutes at 100x: page JS heap %.1f MB, wasm %.1f MB",
 		before.JS/1e6, before.Wasm/1e6, after.JS/1e6, after.Wasm/1e6)
 	if after.JS > 200e6 || after.Wasm > 1e9 {
 		t.Errorf("memory unbounded: JS %.0f MB, wasm %.0f MB", after.JS/1e6, after.Wasm/1e6)
 	}
+	p.shot("thirty-minutes")
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }

@@ -1,0 +1,324 @@
+// FakeEngine answers the engine protocol (docs/engine-protocol.md) with a
+// toy cluster in plain JS (fake-cluster.js): same calls, same Frame and
+// error shapes as WasmEngine, for tests and for working on the page without
+// the WebAssembly build (load the page with ?engine=fake).
+import { FakeCluster } from './fake-cluster.js';
+
+/** FakeEngineError is a refused call, with the protocol's error kind. */
+export class FakeEngineError extends Error {
+  constructor(message, kind) {
+    super(message);
+    this.name = 'EngineError';
+    this.kind = kind;
+  }
+}
+
+/** defaultConfig mirrors sim.DefaultConfig (the fields the fake uses). */
+export function defaultConfig() {
+  return {
+    nodes: 5, seed: 1,
+    raft: { heartbeat_interval_ms: 100, election_timeout_min_ms: 500, election_timeout_max_ms: 1000, pre_vote: true, check_quorum: true },
+    network: { min_latency_ms: 10, max_latency_ms: 30, drop_rate: 0, duplicate_rate: 0, reorder_rate: 0 },
+    clients: { count: 0, rate_per_sec: 1, timeout_ms: 2000, keys: 5 },
+  };
+}
+
+function merge(base, over) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over || {})) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
+  }
+  return out;
+}
+
+const fail = (kind, msg) => { throw new FakeEngineError(msg, kind); };
+
+/** Engine state for one session: the cluster, its command log and horizon. */
+class Session {
+  constructor(cfg) {
+    if (!(cfg.nodes >= 1 && cfg.nodes <= 9)) fail('bad-config', `sim: bad config: nodes: is ${cfg.nodes}; must be 1 to 9`);
+    const n = cfg.network;
+    if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) fail('bad-config', `sim: bad config: network: latency [${n.min_latency_ms}, ${n.max_latency_ms}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms`);
+    this.initial = cfg;
+    this.log = [];
+    this.pos = 0;
+    this.horizon = 0;
+    this.c = new FakeCluster(structuredClone(cfg));
+    this.addClients(this.c, cfg.clients.count);
+  }
+
+  addClients(c, count) {
+    for (let i = 0; i < count; i++) {
+      const cl = { id: c.clients.length + 1, count: 0, cur: null, removed: false };
+      c.clients.push(cl);
+      c.schedule(50 + Math.floor(c.rand() * 500), { type: 'client', client: cl.id });
+    }
+  }
+
+  /** runTo advances to time t, applying recorded commands that fall due. */
+  runTo(t) {
+    const c = this.c;
+    while (this.pos < this.log.length && this.log[this.pos].at <= t && !c.halted) {
+      const lc = this.log[this.pos++];
+      c.runUntil(lc.at);
+      this.apply(lc.cmd);
+    }
+    c.runUntil(t);
+    this.horizon = Math.max(this.horizon, c.now);
+  }
+
+  command(cmd) {
+    const c = this.c;
+    if (c.halted) fail('halted', `sim: halted: ${c.halted.text}`);
+    this.validate(cmd);
+    this.log.length = this.pos; // a new command replaces the recorded future
+    this.log.push({ step: c.steps, at: c.now, cmd });
+    this.pos = this.log.length;
+    this.horizon = c.now;
+    this.apply(cmd);
+  }
+
+  validate(cmd) {
+    const c = this.c;
+    const node = (id, field = 'node') => {
+      if (!(id >= 1 && id <= c.nodes.length)) fail('unknown-node', `sim: unknown node: ${cmd.kind}: ${field} ${id}; nodes are 1 to ${c.nodes.length}`);
+      return c.nodes[id - 1];
+    };
+    const impossible = (msg) => fail('impossible', `sim: impossible: ${cmd.kind}: ${msg}`);
+    switch (cmd.kind) {
+      case 'set': case 'get': case 'del':
+        if (!cmd.key) fail('bad-command', `sim: invalid command: ${cmd.kind}: key is empty`);
+        if (!c.nodes.some((n) => n.up)) impossible('every node is down');
+        break;
+      case 'crash': case 'restart': case 'isolate': case 'campaign': case 'transfer': {
+        const n = node(cmd.node);
+        if (cmd.kind === 'restart' && n.up) impossible(`n${n.id} is running; crash it first`);
+        if (cmd.kind !== 'restart' && cmd.kind !== 'isolate' && !n.up) impossible(`n${n.id} is down; restart it first`);
+        if (cmd.kind === 'transfer' && !c.leader()) impossible('there is no leader to hand leadership over');
+        if (cmd.kind === 'transfer' && c.leader().id === n.id) impossible(`n${n.id} is already the leader`);
+        break;
+      }
+      case 'cut': case 'heal':
+        if (cmd.kind === 'heal' && !cmd.node && !cmd.peer) break;
+        node(cmd.node); node(cmd.peer, 'peer');
+        if (cmd.node === cmd.peer) fail('bad-command', `sim: invalid command: ${cmd.kind}: node and peer are both n${cmd.node}; a link joins two nodes`);
+        break;
+      case 'deliver': case 'drop': case 'duplicate':
+        if (!c.flights.has(cmd.msg)) fail('unknown-message', `sim: unknown message: ${cmd.kind}: message ${cmd.msg} is not in flight`);
+        if (cmd.kind === 'deliver' && !c.nodes[c.flights.get(cmd.msg).to - 1].up) impossible(`n${c.flights.get(cmd.msg).to} is down; the message can only be dropped`);
+        break;
+      case 'network': {
+        const n = cmd.network;
+        if (!n) fail('bad-command', 'sim: invalid command: network: network settings are missing');
+        if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) fail('bad-command', `sim: invalid command: sim: bad config: network: latency [${n.min_latency_ms}, ${n.max_latency_ms}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms`);
+        for (const k of ['drop_rate', 'duplicate_rate', 'reorder_rate']) if (!(n[k] >= 0 && n[k] <= 1)) fail('bad-command', `sim: invalid command: sim: bad config: network.${k}: is ${n[k]}; must be a probability from 0 to 1`);
+        break;
+      }
+      case 'manual': break;
+      case 'add-clients': if (!(cmd.count >= 1)) fail('bad-command', `sim: invalid command: add-clients: count ${cmd.count} must be at least 1`); break;
+      case 'remove-clients': {
+        const active = c.clients.filter((x) => !x.removed).length;
+        if (!(cmd.count >= 1 && cmd.count <= active)) fail('bad-command', `sim: invalid command: remove-clients: count ${cmd.count} must be from 1 to the number of clients (${active})`);
+        break;
+      }
+      default: fail('bad-command', `sim: invalid command: unknown kind "${cmd.kind}"`);
+    }
+  }
+
+  apply(cmd) {
+    const c = this.c;
+    const n = cmd.node ? c.nodes[cmd.node - 1] : null;
+    const note = (text) => c.emit({ kind: 'command', node: cmd.node || undefined, type: cmd.kind, text });
+    switch (cmd.kind) {
+      case 'set': case 'get': case 'del':
+        note(`console: ${cmd.kind === 'set' ? `set ${cmd.key}=${cmd.value || ''}` : `${cmd.kind} ${cmd.key}`}`);
+        c.invoke(0, cmd.kind, cmd.key, cmd.value || '');
+        break;
+      case 'crash':
+        c.emit({ kind: 'crash', node: n.id, text: `n${n.id} crashed: its volatile state and messages in flight are lost, its storage survives` });
+        Object.assign(n, { up: false, role: '', leader: 0, applied: 0, kv: new Map(), progress: new Map(), elapsed: 0 });
+        for (const [id, m] of c.flights) if (m.from === n.id || m.to === n.id) { c.flights.delete(id); if (m.item) c.queue = c.queue.filter((q) => q !== m.item); }
+        break;
+      case 'restart':
+        Object.assign(n, { up: true, role: 'follower', leader: 0, elapsed: 0, applied: n.snapIndex, kv: new Map(n.snapKV) });
+        c.applyCommitted(n);
+        c.emit({ kind: 'restart', node: n.id, index: n.snapIndex, text: `n${n.id} restarted from its storage (term ${n.term}, state machine restored to index ${n.snapIndex})` });
+        break;
+      case 'cut':
+        c.cuts.add(`${cmd.node}>${cmd.peer}`);
+        if (!cmd.one_way) c.cuts.add(`${cmd.peer}>${cmd.node}`);
+        c.emit({ kind: 'partition', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `cut the link n${cmd.node}→n${cmd.peer} (one way)` : `cut the link n${cmd.node}↔n${cmd.peer}` });
+        break;
+      case 'heal':
+        if (!cmd.node) { c.cuts.clear(); c.emit({ kind: 'heal', text: 'healed every link' }); break; }
+        c.cuts.delete(`${cmd.node}>${cmd.peer}`);
+        if (!cmd.one_way) c.cuts.delete(`${cmd.peer}>${cmd.node}`);
+        c.emit({ kind: 'heal', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `healed the link n${cmd.node}→n${cmd.peer} (one way)` : `healed the link n${cmd.node}↔n${cmd.peer}` });
+        break;
+      case 'isolate':
+        for (const o of c.nodes) if (o.id !== n.id) { c.cuts.add(`${n.id}>${o.id}`); c.cuts.add(`${o.id}>${n.id}`); }
+        c.emit({ kind: 'partition', node: n.id, text: `isolated n${n.id} from every other node` });
+        break;
+      case 'campaign': note(`forced n${n.id}'s election timeout`); c.preCampaign(n); break;
+      case 'transfer': {
+        const l = c.leader();
+        note(`asked leader n${l.id} to hand leadership to n${n.id}`);
+        c.send(l, n.id, { type: 'MsgTimeoutNow', term: l.term });
+        break;
+      }
+      case 'deliver': c.deliver(cmd.msg, true); break;
+      case 'drop': {
+        const m = c.flights.get(cmd.msg);
+        c.flights.delete(cmd.msg);
+        if (m.item) c.queue = c.queue.filter((q) => q !== m.item);
+        c.emit({ kind: 'drop', node: m.from, peer: m.to, msg: m.id, type: m.type, text: `dropped ${m.type} n${m.from}→n${m.to}: dropped by command` });
+        break;
+      }
+      case 'duplicate': {
+        const m = c.flights.get(cmd.msg);
+        const copy = { ...m, id: ++c.msgId, item: null };
+        c.emit({ kind: 'duplicate', node: m.from, peer: m.to, msg: copy.id, type: m.type, text: `network duplicated ${m.text}` });
+        c.flights.set(copy.id, copy);
+        if (!c.cfg.manual) c.route(copy);
+        break;
+      }
+      case 'network': {
+        c.cfg.network = { ...cmd.network };
+        const x = c.cfg.network;
+        c.emit({ kind: 'network', text: `network: latency ${x.min_latency_ms}-${x.max_latency_ms} ms, drop ${Math.round(100 * x.drop_rate)}%, duplicate ${Math.round(100 * x.duplicate_rate)}%, reorder ${Math.round(100 * x.reorder_rate)}%` });
+        break;
+      }
+      case 'manual':
+        if (!!cmd.on === !!c.cfg.manual) break;
+        c.cfg.manual = !!cmd.on;
+        c.emit({ kind: 'command', type: 'manual', text: cmd.on ? 'manual delivery on: messages wait for deliver, drop or duplicate' : 'manual delivery off: the network delivers messages again' });
+        if (!cmd.on) for (const m of c.flights.values()) if (!m.deliver_at) c.route(m);
+        break;
+      case 'add-clients':
+        this.addClients(c, cmd.count);
+        note(`added ${cmd.count} clients (${c.clients.filter((x) => !x.removed).length} now)`);
+        break;
+      case 'remove-clients': {
+        let left = cmd.count;
+        for (let i = c.clients.length - 1; i >= 0 && left > 0; i--) if (!c.clients[i].removed) { c.clients[i].removed = true; left--; }
+        note(`removed ${cmd.count} clients (${c.clients.filter((x) => !x.removed).length} now)`);
+        break;
+      }
+    }
+  }
+
+  view(window) {
+    const c = this.c;
+    const nodes = c.nodes.map((n) => {
+      const last = c.last(n);
+      const log = n.log.slice(Math.max(0, n.log.length - window));
+      return {
+        id: n.id, up: n.up, role: n.up ? n.role : undefined, term: n.term, vote: n.vote, leader: n.up ? n.leader : 0,
+        commit: n.commit, applied: n.up ? n.applied : 0, last_index: last, first_index: n.first, snapshot_index: n.snapIndex,
+        snapshot_term: n.snapTerm, election_elapsed: n.up && n.role !== 'leader' ? n.elapsed : 0, voters: c.nodes.map((x) => x.id),
+        log: log.map((e) => ({ index: e.index, term: e.term, type: e.type, op: e.op })), log_omitted: n.log.length - log.length,
+        kv: n.up ? [...n.kv].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([key, value]) => ({ key, value })) : [],
+        progress: n.up && n.role === 'leader' ? [...n.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, recent_active: p.recent })) : undefined,
+      };
+    });
+    const messages = [...c.flights.values()].sort((a, b) => a.id - b.id).map((m) => ({
+      id: m.id, from: m.from, to: m.to, type: m.type, term: m.term, index: m.index || undefined, log_term: m.log_term || undefined,
+      commit: m.commit || undefined, entries: m.entries || undefined, response: m.response || undefined, reject: m.reject || undefined,
+      sent_at: m.sent_at, deliver_at: m.deliver_at, lost: m.lost || undefined, text: m.text,
+    }));
+    const cuts = [...c.cuts].map((k) => k.split('>').map(Number)).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([from, to]) => ({ from, to }));
+    const clients = c.clients.filter((x) => !x.removed).map((x) => {
+      const l = c.leader();
+      return { id: x.id, leader: l ? l.id : 0, pending: x.cur || undefined, issued: x.count };
+    });
+    return {
+      time: c.now, steps: c.steps, events: c.seq, seed: this.initial.seed, manual: !!c.cfg.manual, nodes, messages, cuts, clients,
+      safety: c.halted ? { ok: false, violation: c.halted } : { ok: true }, network: { ...c.cfg.network },
+      timing: { heartbeat_ms: c.cfg.raft.heartbeat_interval_ms, election_ticks: 5 },
+    };
+  }
+
+  frame(since, window) {
+    const events = this.c.ring.filter((e) => e.seq > since).map((e) => ({ ...e }));
+    return { view: this.view(window), events, horizon: this.horizon, halted: this.c.halted };
+  }
+
+  seek(t) {
+    if (!(t >= 0 && t <= this.horizon)) fail('impossible', `sim: impossible: seek to ${t} ms; the session spans 0 to ${this.horizon} ms`);
+    if (t >= this.c.now) { this.runTo(t); return; }
+    const { log, horizon } = this;
+    const fresh = new Session(this.initial);
+    Object.assign(this, { c: fresh.c, pos: 0, log, horizon });
+    this.runTo(t);
+  }
+
+  export() {
+    return { version: 1, config: structuredClone(this.initial), commands: this.log.map((x) => structuredClone(x)), until: this.horizon };
+  }
+}
+
+/** FakeEngine is the protocol over a Session, answering asynchronously like a worker. */
+export class FakeEngine {
+  static async start() { return new FakeEngine(); }
+
+  constructor() {
+    this.s = null;
+    this.window = 200;
+  }
+
+  /** call answers one protocol call: a Promise of the result, rejected with .kind on errors. */
+  call(op, args = {}) {
+    return new Promise((resolve, reject) => {
+      queueMicrotask(() => {
+        try { resolve(structuredClone(this.answer(op, args || {}))); } catch (err) {
+          reject(err instanceof FakeEngineError ? err : new FakeEngineError(`engine: internal error in "${op}": ${err.message}`, 'internal'));
+        }
+      });
+    });
+  }
+
+  /** memory reports 0: the fake has no wasm memory. */
+  async memory() { return 0; }
+
+  answer(op, a) {
+    if (a.log_window > 0) this.window = a.log_window;
+    switch (op) {
+      case 'defaults': return defaultConfig();
+      case 'create': this.s = new Session(merge(defaultConfig(), a)); return this.s.frame(0, this.window);
+      case 'import': {
+        if (!a || a.version !== 1 || !a.config) fail('bad-session', 'sim: bad session: not a version 1 session');
+        const s = new Session(merge(defaultConfig(), a.config));
+        s.log = a.commands || [];
+        s.horizon = a.until || 0;
+        s.runTo(s.horizon);
+        this.s = s;
+        return s.frame(0, this.window);
+      }
+    }
+    if (!this.s) fail('bad-request', `engine: ${op} before create: create a cluster first`);
+    const s = this.s;
+    switch (op) {
+      case 'frame':
+        if (!(a.advance_ms >= 0 && a.advance_ms <= 60000)) fail('bad-request', `engine: frame: advance_ms ${a.advance_ms} must be 0 to 60000`);
+        if (a.advance_ms) s.runTo(s.c.now + a.advance_ms);
+        return s.frame(a.since || 0, this.window);
+      case 'step':
+        if (!(a.n >= 1)) fail('bad-request', `engine: step: n ${a.n} must be 1 to 100000`);
+        for (let i = 0; i < a.n && s.c.queue.length && !s.c.halted; i++) s.runTo(s.c.nextAt());
+        return s.frame(a.since || 0, this.window);
+      case 'next': {
+        const t = s.c.nextAt();
+        if (t !== null) s.runTo(t);
+        return s.frame(a.since || 0, this.window);
+      }
+      case 'command': {
+        const before = s.c.seq;
+        s.command(a);
+        return s.frame(before, this.window);
+      }
+      case 'seek': s.seek(a.t); return s.frame(0, this.window);
+      case 'export': return s.export();
+      default: return fail('bad-request', `engine: unknown operation "${op}"`);
+    }
+  }
+}

@@ -1,0 +1,217 @@
+// The page's controller: the model, what is selected, playback, and every
+// engine call, each reported when it fails. It knows nothing of the DOM;
+// main.js wires it to the drawing and the controls.
+import { initialModel, applyFrame, isHalted } from './model.js';
+import { advanceFor, nextSpeed } from './clock.js';
+import { describeError } from './engine.js';
+
+/** Steps of checkpoint building per frame call (time travel stays fast). */
+const MAINTAIN_STEPS = 2000;
+
+/** What each command kind is called in error messages. */
+function commandName(cmd) {
+  const n = cmd.node ? ` n${cmd.node}` : '';
+  switch (cmd.kind) {
+    case 'set': return `Set ${cmd.key}`;
+    case 'get': return `Get ${cmd.key}`;
+    case 'del': return `Del ${cmd.key}`;
+    case 'cut': return `Cut n${cmd.node}${cmd.one_way ? '→' : '–'}n${cmd.peer}`;
+    case 'heal': return cmd.node ? `Heal n${cmd.node}–n${cmd.peer}` : 'Heal every link';
+    case 'campaign': return `Force a timeout on${n}`;
+    case 'transfer': return `Transfer leadership to${n}`;
+    case 'deliver': case 'drop': case 'duplicate': return `${cmd.kind[0].toUpperCase()}${cmd.kind.slice(1)} message #${cmd.msg}`;
+    case 'network': return 'Network settings';
+    case 'manual': return `Manual delivery ${cmd.on ? 'on' : 'off'}`;
+    case 'add-clients': return 'Add a client';
+    case 'remove-clients': return 'Remove a client';
+    default: return `${cmd.kind[0].toUpperCase()}${cmd.kind.slice(1)}${n}`;
+  }
+}
+
+/** App holds the page's state and talks to the engine. */
+export class App {
+  /**
+   * engine is a SerialEngine; hooks: onChange(mode) after every new frame,
+   * onError(text) for every failed call, onSessionChange() after anything
+   * that changes the session (to update the URL).
+   */
+  constructor(engine, hooks) {
+    this.engine = engine;
+    this.hooks = hooks;
+    this.model = initialModel();
+    this.selected = 1;
+    this.selectedMsg = 0;
+    this.playing = true;
+    this.speed = 1;
+    this.carry = 0;
+    this.lastCallAt = 0;
+    this.logWindow = 40;
+    this.dragging = false;
+    this.seekTarget = null;
+    this.seekLoop = null;
+  }
+
+  get frame() { return this.model.frame; }
+  get view() { return this.model.view; }
+
+  args(extra = {}) {
+    return { since: this.model.lastSeq, log_window: this.logWindow, ...extra };
+  }
+
+  take(frame, mode) {
+    this.model = applyFrame(this.model, frame, mode);
+    const n = frame.view.nodes.length;
+    if (this.selected > n) this.selected = 1;
+    if (isHalted(frame)) this.playing = false;
+    this.hooks.onChange(mode);
+  }
+
+  /** call runs an engine call returning a Frame; on failure it reports and resolves null. */
+  async call(op, args, mode, what) {
+    if (!this.engine) {
+      this.hooks.onError(`${what || op}: the engine is still starting`);
+      return null;
+    }
+    try {
+      const frame = await this.engine.call(op, args);
+      this.take(frame, mode);
+      return frame;
+    } catch (err) {
+      this.hooks.onError(describeError(what || op, err));
+      return null;
+    }
+  }
+
+  /** tick runs once per animation frame: when playing, it asks the engine to advance. */
+  tick(now) {
+    if (!this.playing || this.engine.busy || this.dragging || !this.frame || isHalted(this.frame)) {
+      this.lastCallAt = now;
+      return;
+    }
+    const { advance, carry } = advanceFor(this.lastCallAt ? now - this.lastCallAt : 16, this.speed, this.carry);
+    this.carry = carry;
+    this.lastCallAt = now;
+    if (advance <= 0) return;
+    this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
+      if (!f) this.setPlaying(false);
+    });
+  }
+
+  setPlaying(on) {
+    this.playing = !!on && !isHalted(this.frame);
+    this.carry = 0;
+    this.hooks.onChange('ui');
+    if (!this.playing) this.hooks.onSessionChange();
+  }
+
+  setSpeed(s) {
+    this.speed = s;
+    this.hooks.onChange('ui');
+  }
+
+  faster(dir) { this.setSpeed(nextSpeed(this.speed, dir)); }
+
+  select(id) {
+    if (this.view && id >= 1 && id <= this.view.nodes.length) {
+      this.selected = id;
+      this.hooks.onChange('ui');
+    }
+  }
+
+  selectMessage(id) {
+    this.selectedMsg = id || 0;
+    this.hooks.onChange('ui');
+  }
+
+  /** cycleMessage selects the previous (-1) or next (+1) message in flight. */
+  cycleMessage(dir) {
+    const msgs = this.view ? this.view.messages : [];
+    if (!msgs.length) { this.selectMessage(0); return; }
+    const i = msgs.findIndex((m) => m.id === this.selectedMsg);
+    const j = i < 0 ? (dir > 0 ? 0 : msgs.length - 1) : (i + dir + msgs.length) % msgs.length;
+    this.selectMessage(msgs[j].id);
+  }
+
+  async command(cmd) {
+    const f = await this.call('command', cmd, 'command', commandName(cmd));
+    if (f) this.hooks.onSessionChange();
+    return f;
+  }
+
+  /** messageCommand acts on the selected message (or, to deliver, the oldest held one). */
+  messageCommand(kind) {
+    let id = this.selectedMsg;
+    const v = this.view;
+    if (!id && kind === 'deliver' && v) {
+      const held = v.messages.find((m) => !m.deliver_at);
+      if (held) id = held.id;
+    }
+    if (!id) { this.hooks.onError(`${kind[0].toUpperCase()}${kind.slice(1)}: no message selected (click one, or press [ or ])`); return null; }
+    return this.command({ kind, msg: id });
+  }
+
+  async next() {
+    this.setPlaying(false);
+    return this.call('next', this.args(), 'continue', 'Next event');
+  }
+
+  /**
+   * seek travels to virtual time t. While a seek runs, later targets
+   * coalesce: the returned promise settles once the newest target is shown.
+   */
+  seek(t) {
+    if (!this.frame) return Promise.resolve(null);
+    this.seekTarget = Math.max(0, Math.min(Math.round(t), this.frame.horizon));
+    if (!this.seekLoop) this.seekLoop = this.runSeeks().finally(() => { this.seekLoop = null; });
+    return this.seekLoop;
+  }
+
+  async runSeeks() {
+    let f = null;
+    while (this.seekTarget !== null) {
+      const target = this.seekTarget;
+      this.seekTarget = null;
+      f = await this.call('seek', { t: target, since: 0, log_window: this.logWindow }, 'reset', `Travel to ${(target / 1000).toFixed(3)} s`);
+    }
+    this.hooks.onSessionChange();
+    return f;
+  }
+
+  /** travel moves by dms of virtual time from now (keys ← →), pausing first. */
+  travel(dms) {
+    if (!this.frame) return null;
+    this.setPlaying(false);
+    return this.seek(this.frame.view.time + dms);
+  }
+
+  async create(cfg) {
+    const f = await this.call('create', cfg, 'fresh', 'New cluster');
+    if (f) {
+      this.selected = 1;
+      this.selectedMsg = 0;
+      this.hooks.onSessionChange();
+    }
+    return f;
+  }
+
+  /** load imports a session and, when t is given and earlier, travels back to it. */
+  async load(session, t) {
+    const f = await this.call('import', session, 'fresh', 'Import session');
+    if (!f) return null;
+    this.selected = 1;
+    this.selectedMsg = 0;
+    this.setPlaying(false);
+    if (t !== undefined && t < f.horizon) return this.seek(t);
+    return f;
+  }
+
+  async exportSession() {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('export', {});
+    } catch (err) {
+      this.hooks.onError(describeError('Export', err));
+      return null;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App } from './app.js';
+import { SerialEngine } from './engine.js';
+import { FakeEngine } from '../engine/fake-engine.js';
+
+async function newApp() {
+  const log = { errors: [], changes: [], sessions: 0 };
+  const app = new App(new SerialEngine(await FakeEngine.start(), 'fake'), {
+    onChange: (mode) => log.changes.push(mode),
+    onError: (text) => log.errors.push(text),
+    onSessionChange: () => { log.sessions++; },
+  });
+  await app.create({ nodes: 5, seed: 2 });
+  return { app, log };
+}
+
+const idle = (app) => new Promise((resolve) => {
+  const wait = () => (app.engine.busy ? setTimeout(wait, 1) : resolve());
+  wait();
+});
+
+test('every failed command is reported in words, naming the action', async () => {
+  const { app, log } = await newApp();
+  assert.equal(await app.command({ kind: 'crash', node: 9 }), null);
+  assert.deepEqual(log.errors, ['Crash n9: sim: unknown node: crash: node 9; nodes are 1 to 5']);
+  await app.command({ kind: 'restart', node: 2 });
+  assert.match(log.errors[1], /^Restart n2: .*n2 is running; crash it first/);
+  app.messageCommand('drop');
+  assert.match(log.errors[2], /no message selected/);
+});
+
+test('playing advances virtual time by wall time times speed', async () => {
+  const { app } = await newApp();
+  app.setSpeed(2);
+  app.tick(1000);
+  await idle(app);
+  const t0 = app.view.time;
+  app.tick(1016); // 16 ms of wall time at 2x
+  await idle(app);
+  assert.equal(app.view.time - t0, 32);
+  app.setPlaying(false);
+  app.tick(2000);
+  await idle(app);
+  assert.equal(app.view.time - t0, 32, 'paused: no advance');
+});
+
+test('seeks coalesce: only the newest target is shown', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 3000 }), 'continue');
+  const calls = [];
+  const inner = app.engine.inner;
+  const orig = inner.call.bind(inner);
+  inner.call = (op, args) => { calls.push(op === 'seek' ? args.t : op); return orig(op, args); };
+  const a = app.seek(100), b = app.seek(200), c = app.seek(2500);
+  assert.equal(a, b);
+  await c;
+  assert.equal(app.view.time, 2500);
+  assert.deepEqual(calls, [100, 2500]);
+  assert.equal(app.model.lastSeq > 0, true);
+});
+
+test('a session loads at the time the link was made', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 1500 }), 'continue');
+  await app.command({ kind: 'set', key: 'k', value: 'v' });
+  await app.call('frame', app.args({ advance_ms: 1500 }), 'continue');
+  const seen = app.view;
+  await app.seek(1700);
+  const earlier = app.view;
+  const session = await app.exportSession();
+  const other = (await newApp()).app;
+  await other.load(session, 1700);
+  assert.deepEqual(other.view, earlier);
+  assert.equal(other.playing, false);
+  await other.load(session);
+  assert.deepEqual(other.view.nodes, seen.nodes);
+});
+
+test('selection follows the cluster and cycles through messages', async () => {
+  const { app } = await newApp();
+  app.select(4);
+  assert.equal(app.selected, 4);
+  app.select(12);
+  assert.equal(app.selected, 4, 'no such node: unchanged');
+  await app.call('frame', app.args({ advance_ms: 1200 }), 'continue');
+  while (!app.view.messages.length) await app.call('frame', app.args({ advance_ms: 5 }), 'continue');
+  app.cycleMessage(1);
+  assert.equal(app.selectedMsg, app.view.messages[0].id);
+  app.cycleMessage(-1);
+  assert.equal(app.selectedMsg, app.view.messages[app.view.messages.length - 1].id);
+  await app.create({ nodes: 3, seed: 1 });
+  assert.equal(app.selected, 1);
+});

@@ -1,0 +1,91 @@
+// The forms and buttons of the side panels and the top bar, bound to the
+// app's actions.
+import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
+import { FILTERS } from '../events.js';
+import { $ } from '../render/dom.js';
+
+function num(id) {
+  const v = $(id).value.trim();
+  return v === '' ? NaN : Number(v);
+}
+
+/**
+ * bindForms wires the page's controls to handlers:
+ * app (the App), ui ({filter, node} state and redraw()), and actions from
+ * main: share(), exportFile(), importFile(file), error(text).
+ */
+export function bindForms(app, ui, actions) {
+  const speed = $('speed');
+  for (const s of SPEEDS) speed.append(new Option(formatSpeed(s), String(s), s === 1, s === 1));
+  speed.addEventListener('change', () => app.setSpeed(Number(speed.value)));
+  $('play').addEventListener('click', () => app.setPlaying(!app.playing));
+  $('next').addEventListener('click', () => app.next());
+
+  const slider = $('slider');
+  slider.addEventListener('input', () => {
+    app.dragging = true;
+    if (app.playing) app.setPlaying(false);
+    $('time').textContent = formatTime(Number(slider.value));
+    app.seek(Number(slider.value));
+  });
+  slider.addEventListener('change', async () => {
+    await app.seek(Number(slider.value));
+    app.dragging = false;
+  });
+
+  $('manual').addEventListener('change', (e) => app.command({ kind: 'manual', on: e.target.checked }));
+
+  const key = () => $('key').value.trim();
+  $('console-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    app.command({ kind: 'set', key: key(), value: $('value').value });
+  });
+  $('get').addEventListener('click', () => app.command({ kind: 'get', key: key() }));
+  $('del').addEventListener('click', () => app.command({ kind: 'del', key: key() }));
+
+  for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) {
+    $(id).addEventListener('input', () => { $(id).dataset.dirty = 'true'; });
+  }
+  $('net-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const net = { min_latency_ms: num('lat-min'), max_latency_ms: num('lat-max'), drop_rate: num('drop') / 100, duplicate_rate: num('dup') / 100, reorder_rate: num('reorder') / 100 };
+    const bad = Object.entries(net).find(([, v]) => !Number.isFinite(v));
+    if (bad) { actions.error(`Network settings: ${bad[0].replace(/_/g, ' ')} is not a number`); return; }
+    await app.command({ kind: 'network', network: net });
+    for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) $(id).dataset.dirty = 'false';
+  });
+  $('add-client').addEventListener('click', () => app.command({ kind: 'add-clients', count: 1 }));
+  $('remove-client').addEventListener('click', () => app.command({ kind: 'remove-clients', count: 1 }));
+  $('heal-all').addEventListener('click', () => app.command({ kind: 'heal' }));
+
+  $('restart-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const nodes = num('nodes-count'), seed = num('seed');
+    if (!Number.isInteger(nodes) || !Number.isInteger(seed) || seed < 0) { actions.error('New cluster: nodes and seed must be whole numbers (nodes 1 to 9, seed 0 or more)'); return; }
+    if (await app.create({ nodes, seed })) app.setPlaying(true);
+  });
+  $('share').addEventListener('click', () => actions.share());
+  $('export').addEventListener('click', () => actions.exportFile());
+  $('import').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (file) await actions.importFile(file);
+  });
+
+  const filter = $('event-filter');
+  for (const f of FILTERS) filter.append(new Option(f.text, f.value, f.value === ui.filter, f.value === ui.filter));
+  filter.addEventListener('change', () => { ui.filter = filter.value; ui.redraw(); });
+  $('event-node').addEventListener('change', (e) => { ui.node = Number(e.target.value); ui.redraw(); });
+  $('cluster').addEventListener('click', () => { if (app.selectedMsg) app.selectMessage(0); });
+}
+
+/** syncNodeFilter keeps the event log's node menu in step with the cluster size; it returns the node filtered on. */
+export function syncNodeFilter(n, current) {
+  const sel = $('event-node');
+  const node = current <= n ? current : 0;
+  if (sel.options.length !== n + 1) {
+    sel.replaceChildren(new Option('All nodes', '0'), ...Array.from({ length: n }, (_, i) => new Option(`n${i + 1}`, String(i + 1))));
+    sel.value = String(node);
+  }
+  return node;
+}

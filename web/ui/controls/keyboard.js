@@ -1,0 +1,30 @@
+// Keyboard shortcuts: keydown anywhere outside a text field runs the
+// action of ../keys.js's table.
+import { actionForKey, shownShortcuts } from '../keys.js';
+import { html } from '../render/dom.js';
+
+function typing(target) {
+  return !!(target && target.closest && target.closest('input:not([type="checkbox"]):not([type="range"]), select, textarea, [contenteditable="true"]'));
+}
+
+/** bindKeyboard calls act(action) for shortcut keys pressed on doc. */
+export function bindKeyboard(doc, act) {
+  doc.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || typing(e.target)) return;
+    const a = actionForKey(e.key, e);
+    if (!a) return;
+    // Space and Enter keep their meaning on buttons; arrows on the slider.
+    if (e.key === ' ' && e.target.closest && e.target.closest('button, [role="button"], summary, label')) return;
+    if (e.key.startsWith('Arrow') && e.target.matches && e.target.matches('input[type="range"]')) return;
+    e.preventDefault();
+    act(a);
+  });
+}
+
+/** listShortcuts fills a <dl> with the shortcut table. */
+export function listShortcuts(dl) {
+  dl.replaceChildren(...shownShortcuts().flatMap((s) => [
+    html('dt', {}, ...s.name.split(' / ').flatMap((k, i) => (i ? [' / ', html('kbd', { text: k })] : [html('kbd', { text: k })]))),
+    html('dd', { text: s.text }),
+  ]));
+}

@@ -1,0 +1,57 @@
+// The session outside the page: in the URL hash, in a downloaded JSON file,
+// or read back from either.
+import { encodeSession, decodeSession, parseHash, buildHash } from '../session-url.js';
+
+/** sessionURL is this page's URL holding the session seen at time t. */
+export async function sessionURL(session, t) {
+  const packed = await encodeSession(session);
+  return `${location.pathname}${location.search}${buildHash(packed, t)}`;
+}
+
+/** setURL replaces the page's URL without a navigation; it returns the full URL. */
+export function setURL(url) {
+  history.replaceState(null, '', url);
+  return location.href;
+}
+
+/** clearHash removes the session from the URL (it no longer shows what the page shows). */
+export function clearHash() {
+  if (location.hash) history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+/** readHash returns what the URL asks for: {session, t} or {nodes, seed} or {}; it throws on a bad session. */
+export async function readHash() {
+  const h = parseHash(location.hash);
+  if (h.session) return { session: await decodeSession(h.session), t: h.t };
+  return h;
+}
+
+/** download saves a session as a JSON file. */
+export function download(session) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([JSON.stringify(session, null, 1)], { type: 'application/json' }));
+  a.download = `seshat-seed${session.config.seed}-${(session.until / 1000).toFixed(1)}s.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 2000);
+}
+
+/** readFile parses a session file; it throws an Error that names the file. */
+export async function readFile(file) {
+  try {
+    return JSON.parse(await file.text());
+  } catch (err) {
+    throw new Error(`${file.name} is not a session file: ${err.message}`);
+  }
+}
+
+/** copyText copies text to the clipboard; it resolves false when the browser refuses. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+// Nodes' logs side by side, aligned by index: which indexes fit, and each
+// cell's state. DOM-free and pure.
+
+/**
+ * entryState classifies index i on a node: "none" (past its last index),
+ * "compacted" (folded into its snapshot), "applied", "committed" (not yet
+ * applied) or "uncommitted". A crashed node applied nothing: its state
+ * machine is gone, its committed entries survive on disk.
+ */
+export function entryState(node, i) {
+  if (i > node.last_index || i < 1) return 'none';
+  if (i < node.first_index) return 'compacted';
+  if (node.up && i <= node.applied) return 'applied';
+  if (i <= node.commit) return 'committed';
+  return 'uncommitted';
+}
+
+/** entryAt returns the node's shown entry at index i, or null (outside its window). */
+export function entryAt(node, i) {
+  const log = node.log;
+  if (!log || !log.length) return null;
+  const k = i - log[0].index;
+  return k >= 0 && k < log.length ? log[k] : null;
+}
+
+/**
+ * logColumns picks the indexes to draw: the newest `max` up to the highest
+ * last index of any node. It returns {lo, hi} (hi < lo when every log is
+ * empty).
+ */
+export function logColumns(view, max) {
+  let hi = 0;
+  for (const n of view.nodes) hi = Math.max(hi, n.last_index);
+  const lo = Math.max(1, hi - Math.max(1, max) + 1);
+  return { lo, hi };
+}
+
+/**
+ * logCell describes the cell of node at index i: its state, term, operation
+ * and a sentence for the tooltip.
+ */
+export function logCell(node, i) {
+  const state = entryState(node, i);
+  if (state === 'none') return { state, term: 0, text: '' };
+  if (state === 'compacted') {
+    return { state, term: 0, text: `n${node.id} index ${i}: compacted into the snapshot at ${node.snapshot_index} (term ${node.snapshot_term})` };
+  }
+  const e = entryAt(node, i);
+  const term = e ? e.term : 0;
+  const what = !e ? '' : e.type !== 'normal' ? `membership: ${e.op}` : e.op ? e.op : 'empty entry of a new leader';
+  const words = { applied: 'committed and applied', committed: 'committed, not yet applied', uncommitted: 'not committed' }[state];
+  return { state, term, op: what, text: `n${node.id} index ${i}${term ? `, term ${term}` : ''}: ${what}${what ? ' — ' : ''}${words}` };
+}
+
+/**
+ * progressMarks returns, for each follower id, the leader's view of it:
+ * {match, next, state}. Empty without a leader.
+ */
+export function progressMarks(leader) {
+  const out = new Map();
+  if (!leader || !leader.progress) return out;
+  for (const p of leader.progress) if (p.id !== leader.id) out.set(p.id, p);
+  return out;
+}
+
+/** TERM_COLOURS are the fills (light, for dark text) entries take by term. */
+export const TERM_COLOURS = ['#bfdbfe', '#bbf7d0', '#fed7aa', '#e9d5ff', '#fecaca', '#a5f3fc', '#fef08a', '#c7d2fe', '#fbcfe8', '#d9f99d'];
+
+/** termColour is a stable colour for a term, alike on every node. */
+export function termColour(term) {
+  if (!term) return '#e2e8f0';
+  return TERM_COLOURS[(term - 1) % TERM_COLOURS.length];
+}
+
+/** kvText is a node's key-value pairs as "k=v" strings, in the view's order. */
+export function kvText(node) {
+  return (node.kv || []).map((p) => `${p.key}=${p.value}`);
+}

@@ -1,0 +1,145 @@
+// Messages in flight, drawn on a canvas laid over the ring's SVG, at the
+// view's virtual time (or still, with reduced motion). A canvas because a
+// hundred labels move every frame: redrawing them costs far less than
+// moving a hundred SVG groups. Clicks are hit-tested against what was drawn.
+import { messageKind, messageFamily, messageLabel, placeMessages, COMPACT_OVER } from '../messages.js';
+import { pointOnLink, SIZE } from '../geometry.js';
+
+const LANE = 9;
+const H = 15;
+const FONT = '650 9.5px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/** Colours by kind and family; the legend (style.css .m.*) uses the same. */
+const STYLE = {
+  replication: { fill: '#dbeafe', stroke: '#1d4ed8' },
+  election: { fill: '#ede9fe', stroke: '#6d28d9' },
+  read: { fill: '#ccfbf1', stroke: '#0f766e' },
+  client: { fill: '#dbeafe', stroke: '#1d4ed8' },
+  other: { fill: '#f1f5f9', stroke: '#475569' },
+  accept: { fill: '#dcfce7', stroke: '#15803d' },
+  reject: { fill: '#fee2e2', stroke: '#b91c1c', text: '#7f1d1d' },
+  lost: { fill: '#ffffff', stroke: '#64748b', text: '#475569' },
+};
+
+/**
+ * layoutMessages computes where each message is drawn (viewBox units): its
+ * centre, label, box width and the direction of travel. Pure apart from
+ * measure(label) -> width.
+ */
+export function layoutMessages(view, pos, r, reducedMotion, measure) {
+  const msgs = view.messages;
+  const places = placeMessages(msgs, view.time, reducedMotion);
+  const compact = msgs.length > COMPACT_OVER;
+  const out = [];
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    const a = pos[m.from - 1], b = pos[m.to - 1];
+    if (!a || !b) continue;
+    const p = pointOnLink(a, b, places[i], r + 14, LANE);
+    const label = messageLabel(m, compact);
+    out.push({ m, x: p.x, y: p.y, angle: p.angle, label, w: Math.ceil(measure(label)) + 10 });
+  }
+  return out;
+}
+
+/** FlightsCanvas draws view.messages on a canvas over the ring. */
+export class FlightsCanvas {
+  constructor(canvas, svg) {
+    this.canvas = canvas;
+    this.svg = svg;
+    this.ctx = canvas.getContext('2d');
+    this.widths = new Map();
+    this.drawn = [];
+    this.map = { scale: 1, ox: 0, oy: 0, dpr: 1 };
+  }
+
+  /** fit sizes the canvas to the SVG's box; call it when the layout changes. */
+  fit() {
+    const w = this.svg.clientWidth, h = this.svg.clientHeight;
+    const dpr = window.devicePixelRatio || 1;
+    const c = this.canvas;
+    c.style.left = `${this.svg.offsetLeft}px`;
+    c.style.top = `${this.svg.offsetTop}px`;
+    c.style.width = `${w}px`;
+    c.style.height = `${h}px`;
+    c.width = Math.max(1, Math.round(w * dpr));
+    c.height = Math.max(1, Math.round(h * dpr));
+    const scale = Math.min(w, h) / SIZE;
+    this.map = { scale, ox: (w - SIZE * scale) / 2, oy: (h - SIZE * scale) / 2, dpr };
+  }
+
+  measure(label) {
+    let w = this.widths.get(label);
+    if (w === undefined) {
+      this.ctx.font = FONT;
+      w = this.ctx.measureText(label).width;
+      this.widths.set(label, w);
+    }
+    return w;
+  }
+
+  /** draw paints every message; pos are node positions (viewBox units), r the node radius. */
+  draw(view, pos, r, { selected = 0, reducedMotion = false } = {}) {
+    const { ctx, canvas } = this;
+    const { scale, ox, oy, dpr } = this.map;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * ox, dpr * oy);
+    ctx.font = FONT;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    this.drawn = layoutMessages(view, pos, r, reducedMotion, (l) => this.measure(l));
+    for (const d of this.drawn) this.paint(d, d.m.id === selected);
+  }
+
+  paint(d, isSelected) {
+    const { ctx } = this;
+    const m = d.m;
+    const kind = messageKind(m);
+    const st = m.lost ? STYLE.lost : kind === 'request' ? STYLE[messageFamily(m)] || STYLE.other : STYLE[kind];
+    const x = d.x - d.w / 2, y = d.y - H / 2;
+    ctx.globalAlpha = m.lost ? 0.65 : 1;
+    ctx.setLineDash(m.lost ? [2.5, 2] : []);
+    ctx.beginPath();
+    if (kind === 'request') {
+      // A request carries a nose pointing where it goes.
+      const dx = Math.cos(d.angle), dy = Math.sin(d.angle);
+      const t = Math.min(dx ? (d.w / 2) / Math.abs(dx) : Infinity, dy ? (H / 2) / Math.abs(dy) : Infinity);
+      const ex = d.x + dx * t, ey = d.y + dy * t;
+      ctx.moveTo(ex - dy * 3.5, ey + dx * 3.5);
+      ctx.lineTo(ex + dx * 6, ey + dy * 6);
+      ctx.lineTo(ex + dy * 3.5, ey - dx * 3.5);
+      ctx.closePath();
+    }
+    ctx.roundRect(x, y, d.w, H, kind === 'request' ? 2.5 : H / 2);
+    ctx.fillStyle = st.fill;
+    ctx.fill();
+    ctx.lineWidth = isSelected ? 3 : kind === 'reject' || !m.deliver_at ? 2 : 1.2;
+    ctx.strokeStyle = isSelected ? '#4338ca' : st.stroke;
+    ctx.stroke();
+    ctx.fillStyle = st.text || '#0f172a';
+    ctx.fillText(d.label, d.x, d.y + 0.5);
+    if (m.lost) {
+      ctx.setLineDash([]);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = st.text;
+      ctx.beginPath();
+      ctx.moveTo(d.x - d.w / 2 + 4, d.y + 0.5);
+      ctx.lineTo(d.x + d.w / 2 - 4, d.y + 0.5);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** hit returns the id of the message drawn under a client point, or 0. */
+  hit(clientX, clientY) {
+    const rect = this.svg.getBoundingClientRect();
+    const { scale, ox, oy } = this.map;
+    const x = (clientX - rect.left - ox) / scale, y = (clientY - rect.top - oy) / scale;
+    for (let i = this.drawn.length - 1; i >= 0; i--) {
+      const d = this.drawn[i];
+      if (Math.abs(x - d.x) <= d.w / 2 + 3 && Math.abs(y - d.y) <= H / 2 + 3) return d.m.id;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,192 @@
+// The inspector: the selected node (facts, actions, links, the leader's
+// view of replication, its store and newest entries) and the selected
+// message. The page holds the skeleton; buttons are updated in place so
+// keyboard focus survives redraws.
+import { ROLES, roleOf, electionTimer, currentLeader } from '../roles.js';
+import { cutSet, linkState } from '../links.js';
+import { messageTitle, messageLabel } from '../messages.js';
+import { formatTime } from '../clock.js';
+import { html, setText, setAttr, show, $ } from './dom.js';
+
+const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
+
+/** NodeInspector draws the selected node into the #insp-* skeleton. */
+export class NodeInspector {
+  constructor({ onCommand }) {
+    this.onCommand = onCommand;
+    this.title = $('insp-title');
+    this.facts = $('insp-facts');
+    this.links = $('insp-links');
+    this.progress = $('insp-progress');
+    this.progressBox = $('insp-progress-box');
+    this.kv = $('insp-kv');
+    this.entries = $('insp-entries');
+    this.buttons = Object.fromEntries(ACTIONS.map((a) => [a, $(`act-${a}`)]));
+    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => this.onCommand({ kind: a, node: this.id }));
+    this.id = 0;
+    this.linkKey = '';
+    this.linkRows = [];
+    this.sig = '';
+  }
+
+  draw(view, id) {
+    const node = view.nodes[id - 1];
+    if (!node) return;
+    const role = roleOf(node);
+    const leader = currentLeader(view);
+    const t = electionTimer(node, view.timing);
+    const cuts = cutSet(view);
+    let sig = `${id}|${role}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${(node.kv || []).length}`;
+    if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}`;
+    const lastEntry = node.log && node.log.length ? node.log[node.log.length - 1] : null;
+    sig += `|${lastEntry ? lastEntry.index : 0}|${(node.kv || []).map((p) => p.key + p.value).join()}`;
+    if (sig === this.sig) return;
+    this.sig = sig;
+    this.id = id;
+    setText(this.title, `n${id} · ${ROLES[role].label}`);
+    setAttr(this.title, 'data-role', role);
+
+    const facts = [
+      ['term', node.term], ['voted for', node.vote ? `n${node.vote}` : '—'],
+      ['leader', !node.up ? '—' : node.role === 'leader' ? 'itself' : node.leader ? `n${node.leader}` : 'unknown'],
+      ['commit', node.commit], ['applied', node.up ? node.applied : '— (crashed)'], ['last index', node.last_index],
+      ['snapshot', node.snapshot_index ? `≤ ${node.snapshot_index} (T${node.snapshot_term})` : 'none'],
+      ['voters', node.voters && node.voters.length ? node.voters.map((v) => `n${v}`).join(' ') : '—'],
+    ];
+    const timer = ['timer', t ? `≈ ${t.elapsed} of ${t.min}–${t.max} ticks${t.due ? ', may fire' : ''} (approx.)` : node.up ? '— (a leader has none)' : '— (down)'];
+    const wide = [timer];
+    if (node.error) wide.push(['error', node.error]);
+    this.facts.replaceChildren(...facts.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { text: String(v) })]),
+      ...wide.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { class: 'wide', text: String(v) })]));
+
+    const b = this.buttons;
+    for (const a of ACTIONS) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
+    b.crash.disabled = !node.up;
+    b.restart.disabled = node.up;
+    b.campaign.disabled = !node.up || node.role === 'leader';
+    b.transfer.disabled = !node.up || !leader || leader.id === id;
+    setAttr(b.transfer, 'title', !leader ? 'No leader to hand leadership over' : leader.id === id ? `n${id} already leads` : `Ask leader n${leader.id} to hand leadership to n${id} (L)`);
+
+    this.drawLinks(view, id, cuts);
+    this.drawProgress(node);
+    const kv = node.up ? (node.kv || []).map((p) => html('li', { text: `${p.key}=${p.value}` })) : [html('li', { class: 'note', text: 'lost in the crash' })];
+    if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
+    this.kv.replaceChildren(...kv);
+    const newest = (node.log || []).slice(-6).reverse().map((e) => {
+      const st = e.index <= (node.up ? node.applied : 0) ? 'applied' : e.index <= node.commit ? 'committed' : 'not committed';
+      const op = e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)';
+      return html('li', {}, html('span', { class: 'eix', text: `${e.index}` }), html('span', { class: 'eterm', text: `T${e.term}` }), html('span', { class: 'eop', text: op, title: op }), html('span', { class: `est ${st.replace(' ', '-')}`, text: st }));
+    });
+    if (!newest.length) newest.push(html('li', { class: 'note', text: node.first_index > 1 ? 'every entry is in the snapshot' : 'no entries' }));
+    this.entries.replaceChildren(...newest);
+  }
+
+  drawLinks(view, id, cuts) {
+    const n = view.nodes.length;
+    const key = `${id}/${n}`;
+    if (key !== this.linkKey) {
+      this.linkKey = key;
+      this.linkRows = [];
+      const rows = [];
+      for (let p = 1; p <= n; p++) {
+        if (p === id) continue;
+        const state = html('td', { class: 'lstate' });
+        const toggle = html('button', { type: 'button', class: 'btn small', 'data-testid': `link-${id}-${p}` });
+        const oneway = html('button', { type: 'button', class: 'btn small ghost', 'data-testid': `link-${id}-${p}-oneway`, text: `Cut n${id}→n${p} only` });
+        const peer = p;
+        toggle.addEventListener('click', () => {
+          const s = linkState(this.cuts, id, peer);
+          this.onCommand(s.state === 'open' ? { kind: 'cut', node: id, peer } : { kind: 'heal', node: id, peer });
+        });
+        oneway.addEventListener('click', () => this.onCommand({ kind: 'cut', node: id, peer, one_way: true }));
+        rows.push(html('tr', {}, html('th', { scope: 'row', text: `n${id} ⇄ n${p}` }), state, html('td', {}, toggle), html('td', {}, oneway)));
+        this.linkRows.push({ peer: p, state, toggle, oneway });
+      }
+      if (!rows.length) rows.push(html('tr', {}, html('td', { class: 'note', text: 'A one-node cluster has no links.' })));
+      this.links.replaceChildren(...rows);
+    }
+    this.cuts = cuts;
+    for (const r of this.linkRows) {
+      const s = linkState(cuts, id, r.peer);
+      setText(r.state, s.state === 'open' ? 'open' : s.state === 'cut' ? '✕ cut' : s.ab ? `✕ n${id}→n${r.peer}` : `✕ n${r.peer}→n${id}`);
+      setAttr(r.state, 'class', `lstate ${s.state}`);
+      setAttr(r.state, 'title', s.text);
+      setText(r.toggle, s.state === 'open' ? 'Cut' : 'Heal');
+      setAttr(r.toggle, 'aria-label', `${s.state === 'open' ? 'Cut' : 'Heal'} the link n${id}–n${r.peer} (both ways)`);
+      r.oneway.disabled = s.ab;
+    }
+  }
+
+  drawProgress(node) {
+    const ps = node.up && node.role === 'leader' ? (node.progress || []).filter((p) => p.id !== node.id) : [];
+    show(this.progressBox, ps.length > 0);
+    this.progress.replaceChildren(...ps.map((p) => html('tr', {},
+      html('th', { scope: 'row', text: `n${p.id}` }), html('td', { text: String(p.match) }), html('td', { text: String(p.next) }),
+      html('td', { text: `${p.state}${p.pending_snapshot ? ` (snapshot ${p.pending_snapshot})` : ''}${p.paused ? ', paused' : ''}` }),
+      html('td', { text: p.recent_active ? 'yes' : 'no' }))));
+  }
+}
+
+/** MessagePanel shows the selected message and, in manual mode, the held ones. */
+export class MessagePanel {
+  constructor({ onCommand, onSelect }) {
+    this.onCommand = onCommand;
+    this.onSelect = onSelect;
+    this.detail = $('msg-detail');
+    this.drop = $('msg-drop');
+    this.deliver = $('msg-deliver');
+    this.dup = $('msg-duplicate');
+    this.heldList = $('held-list');
+    this.heldBox = $('held-box');
+    this.heldCount = $('held-count');
+    this.id = 0;
+    this.drop.addEventListener('click', () => this.id && this.onCommand({ kind: 'drop', msg: this.id }));
+    this.deliver.addEventListener('click', () => this.id && this.onCommand({ kind: 'deliver', msg: this.id }));
+    this.dup.addEventListener('click', () => this.id && this.onCommand({ kind: 'duplicate', msg: this.id }));
+    this.items = new Map();
+    this.sig = '';
+  }
+
+  draw(view, selected) {
+    const m = selected ? view.messages.find((x) => x.id === selected) : null;
+    this.id = m ? m.id : 0;
+    const sig = `${this.id}|${m ? m.deliver_at : ''}|${view.manual}|${view.messages.length}|${view.time}`;
+    if (sig === this.sig) return;
+    this.sig = sig;
+    if (m) {
+      const when = m.deliver_at ? `sent at ${formatTime(m.sent_at)} s, arrives at ${formatTime(m.deliver_at)} s` : `sent at ${formatTime(m.sent_at)} s, held`;
+      setText(this.detail, `${messageTitle(m)}. ${when}.\n${m.text}`);
+    } else {
+      setText(this.detail, selected ? `Message #${selected} is no longer in flight (delivered or dropped).` : 'Click a message on the ring (or press ] ) to select it.');
+    }
+    this.drop.disabled = !m;
+    this.deliver.disabled = !m || !view.manual;
+    this.dup.disabled = !m || !view.manual;
+    const why = view.manual ? '' : ' (turn manual delivery on first)';
+    setAttr(this.deliver, 'title', `Deliver it now${why}`);
+    setAttr(this.dup, 'title', `Put a copy of it in flight${why}`);
+    this.drawHeld(view, selected);
+  }
+
+  drawHeld(view, selected) {
+    const held = view.manual ? view.messages.filter((x) => !x.deliver_at) : [];
+    show(this.heldBox, view.manual);
+    setText(this.heldCount, held.length ? `${held.length} held` : 'none held yet');
+    const keep = new Set();
+    let prev = null;
+    for (const m of held.slice(0, 40)) {
+      keep.add(m.id);
+      let b = this.items.get(m.id);
+      if (!b) {
+        b = html('button', { type: 'button', class: 'held', text: `#${m.id} n${m.from}→n${m.to} ${messageLabel(m)}`, title: m.text });
+        b.addEventListener('click', () => this.onSelect(m.id));
+        this.items.set(m.id, b);
+        const li = html('li', {}, b);
+        if (prev) prev.parentElement.after(li); else this.heldList.prepend(li);
+      }
+      setAttr(b, 'aria-pressed', selected === m.id);
+      prev = b;
+    }
+    for (const [id, b] of this.items) if (!keep.has(id)) { b.parentElement.remove(); this.items.delete(id); }
+  }
+}

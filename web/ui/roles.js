@@ -1,0 +1,59 @@
+// Roles as the page draws them: a label, a shape and a colour class, so a
+// role is never told by colour alone. DOM-free.
+
+/** ROLES maps a drawn role to its label, shape and one-letter badge. */
+export const ROLES = Object.freeze({
+  leader: { label: 'Leader', shape: 'star', short: 'L' },
+  candidate: { label: 'Candidate', shape: 'diamond', short: 'C' },
+  'pre-candidate': { label: 'Pre-candidate', shape: 'triangle', short: 'P' },
+  follower: { label: 'Follower', shape: 'circle', short: 'F' },
+  down: { label: 'Crashed', shape: 'cross', short: '✕' },
+});
+
+/** roleOf returns the drawn role of a NodeView: its Raft role, or "down". */
+export function roleOf(node) {
+  if (!node.up) return 'down';
+  return ROLES[node.role] ? node.role : 'follower';
+}
+
+/**
+ * currentLeader returns the live leader with the highest term, or null.
+ * A partitioned old leader can still believe it leads an older term.
+ */
+export function currentLeader(view) {
+  let best = null;
+  for (const n of view.nodes) {
+    if (n.up && n.role === 'leader' && (!best || n.term > best.term)) best = n;
+  }
+  return best;
+}
+
+/**
+ * electionTimer describes a node's election timer for drawing, or null when
+ * it has none (a leader, a crashed node). etcd draws each timeout from
+ * [E, 2E) ticks (E = timing.election_ticks) and the view's elapsed count is
+ * an approximation, so the page shows the window, not a precise deadline:
+ * remaining is the share of 2E ticks not yet elapsed (1 = just reset), and
+ * due is true once the earliest possible timeout (E ticks) has passed.
+ */
+export function electionTimer(node, timing) {
+  if (!node.up || node.role === 'leader' || !timing || !(timing.election_ticks > 0)) return null;
+  const e = timing.election_ticks;
+  const elapsed = Math.max(0, node.election_elapsed || 0);
+  return {
+    elapsed,
+    min: e,
+    max: 2 * e,
+    remaining: Math.max(0, 1 - elapsed / (2 * e)),
+    due: elapsed >= e,
+    text: `election timer ≈ ${elapsed} of ${e}–${2 * e} ticks (approximate)`,
+  };
+}
+
+/** nodeSummary is a one-line description of a node for labels and ARIA. */
+export function nodeSummary(node) {
+  const role = ROLES[roleOf(node)].label;
+  if (!node.up) return `n${node.id}: crashed (term ${node.term} on disk, commit ${node.commit})`;
+  const leader = node.role === 'leader' ? '' : node.leader ? `, follows n${node.leader}` : ', no leader known';
+  return `n${node.id}: ${role}, term ${node.term}${leader}, commit ${node.commit}, applied ${node.applied}`;
+}

@@ -1,0 +1,64 @@
+// A session in the URL: "#s=<packed session>&t=<ms>". The session (the
+// engine's export: seed, config, commands) is deflated and base64url-encoded
+// ("z" prefix), or base64url JSON where CompressionStream is missing ("j").
+// DOM-free: uses only web-platform globals that node also has.
+
+/** toBase64url encodes bytes as base64url without padding. */
+export function toBase64url(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** fromBase64url decodes what toBase64url encoded; it throws on other characters. */
+export function fromBase64url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const s = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+async function pipe(bytes, stream) {
+  const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+/** encodeSession packs a session for the URL; compress false forces the plain form. */
+export async function encodeSession(session, { compress = typeof CompressionStream !== 'undefined' } = {}) {
+  const json = new TextEncoder().encode(JSON.stringify(session));
+  if (compress) return 'z' + toBase64url(await pipe(json, new CompressionStream('deflate-raw')));
+  return 'j' + toBase64url(json);
+}
+
+/** decodeSession unpacks what encodeSession packed; it throws on anything else. */
+export async function decodeSession(text) {
+  if (!text) throw new Error('the link holds no session');
+  const body = fromBase64url(text.slice(1));
+  let json;
+  if (text[0] === 'z') json = await pipe(body, new DecompressionStream('deflate-raw'));
+  else if (text[0] === 'j') json = body;
+  else throw new Error('unknown session encoding');
+  return JSON.parse(new TextDecoder().decode(json));
+}
+
+/**
+ * parseHash reads the page's URL hash: {session, t} for a shared session,
+ * {nodes, seed} for a plain configuration link ("#nodes=7&seed=3"), or {}.
+ */
+export function parseHash(hash) {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const out = {};
+  if (params.get('s')) out.session = params.get('s');
+  const num = (k) => (params.has(k) && /^\d+$/.test(params.get(k)) ? Number(params.get(k)) : undefined);
+  if (num('t') !== undefined) out.t = num('t');
+  if (num('nodes') !== undefined) out.nodes = num('nodes');
+  if (num('seed') !== undefined) out.seed = num('seed');
+  return out;
+}
+
+/** buildHash makes the URL hash for a packed session seen at time t. */
+export function buildHash(packed, t) {
+  return `#s=${packed}${t !== undefined && t !== null ? `&t=${Math.round(t)}` : ''}`;
+}

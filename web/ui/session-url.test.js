@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeSession, decodeSession, toBase64url, fromBase64url, parseHash, buildHash } from './session-url.js';
+
+const session = { version: 1, config: { nodes: 5, seed: 42, network: { drop_rate: 0.1 } }, commands: [{ step: 3, at: 1200, cmd: { kind: 'set', key: 'ключ', value: 'värde ✓' } }], until: 5000 };
+
+test('sessions round-trip through the URL, compressed and plain', async () => {
+  const z = await encodeSession(session);
+  assert.match(z, /^z[A-Za-z0-9_-]+$/);
+  assert.deepEqual(await decodeSession(z), session);
+  const j = await encodeSession(session, { compress: false });
+  assert.match(j, /^j[A-Za-z0-9_-]+$/);
+  assert.deepEqual(await decodeSession(j), session);
+  const big = { ...session, commands: Array.from({ length: 500 }, (_, i) => ({ step: i, at: i * 10, cmd: { kind: 'crash', node: 1 + (i % 5) } })) };
+  const zb = await encodeSession(big);
+  assert.ok(zb.length < JSON.stringify(big).length / 5, 'compression pays for repetitive logs');
+  assert.deepEqual(await decodeSession(zb), big);
+});
+
+test('garbage in the URL is refused with a reason', async () => {
+  await assert.rejects(decodeSession(''), /no session/);
+  await assert.rejects(decodeSession('q123'), /unknown session encoding/);
+  await assert.rejects(decodeSession('j!!'), /base64url/);
+  await assert.rejects(decodeSession('zAAAA'));
+  assert.deepEqual(fromBase64url(toBase64url(new Uint8Array([0, 250, 7, 255]))), new Uint8Array([0, 250, 7, 255]));
+});
+
+test('the hash holds the session and the time it was seen at', () => {
+  assert.equal(buildHash('zABC', 1234.4), '#s=zABC&t=1234');
+  assert.deepEqual(parseHash('#s=zABC&t=1234'), { session: 'zABC', t: 1234 });
+  assert.deepEqual(parseHash('#nodes=7&seed=3'), { nodes: 7, seed: 3 });
+  assert.deepEqual(parseHash(''), {});
+  assert.deepEqual(parseHash('#t=-5&seed=x'), {});
+});
