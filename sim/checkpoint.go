@@ -13,6 +13,15 @@ package sim
 // minutes, a seek replays at most that much.
 const DefaultCheckpointEveryMS = 2 * 60 * 1000
 
+// Bounds on what checkpoints hold, so a long session's memory stays bounded:
+// at most maxCheckpoints replicas (past that the spacing doubles and every
+// other checkpoint is dropped), each keeping only the newest
+// checkpointTraceKeep trace events.
+const (
+	maxCheckpoints      = 12
+	checkpointTraceKeep = 2_000
+)
+
 // checkpoints is the live cluster's set of replicas.
 type checkpoints struct {
 	every   int64      // spacing in virtual ms; 0 disables checkpoints
@@ -60,6 +69,7 @@ func (c *Cluster) Maintain(maxSteps int) bool {
 			b.replica = true
 			b.log = c.log
 			b.hooks = c.hooks
+			b.trace.shrink(checkpointTraceKeep)
 			cp.builder, cp.target = b, t
 		}
 		b := cp.builder
@@ -96,6 +106,23 @@ func (c *Cluster) missingCheckpoint() int64 {
 
 func (c *Cluster) saveCheckpoint(r *Cluster) {
 	cp := c.cps
+	if len(cp.saved) >= maxCheckpoints {
+		// Thin out: double the spacing and keep the checkpoints on it.
+		cp.every *= 2
+		keep := cp.saved[:0]
+		for _, s := range cp.saved {
+			if s.now%cp.every == 0 {
+				keep = append(keep, s)
+			}
+		}
+		for i := len(keep); i < len(cp.saved); i++ {
+			cp.saved[i] = nil
+		}
+		cp.saved = keep
+		if r.now%cp.every != 0 {
+			return
+		}
+	}
 	i := 0
 	for i < len(cp.saved) && cp.saved[i].now < r.now {
 		i++

@@ -119,3 +119,33 @@ func BenchmarkSeek30Minutes(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckpointsStayBounded(t *testing.T) {
+	cfg := DefaultConfig()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetCheckpointInterval(10_000)
+	if err := c.RunUntil(40 * 10_000); err != nil {
+		t.Fatal(err)
+	}
+	for !c.Maintain(50_000) {
+	}
+	cps := c.Checkpoints()
+	if len(cps) > maxCheckpoints || len(cps) < maxCheckpoints/2 {
+		t.Fatalf("%d checkpoints for 40 intervals: %v", len(cps), cps)
+	}
+	for i := 1; i < len(cps); i++ {
+		if cps[i]-cps[i-1] != cps[1]-cps[0] {
+			t.Fatalf("uneven checkpoints %v", cps)
+		}
+	}
+	if err := c.SeekTo(123_456); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(c.View(0))
+	if want := viewAt(t, c, 123_456); string(got) != want {
+		t.Fatal("seek from a thinned checkpoint differs from a replay")
+	}
+}

@@ -197,6 +197,29 @@ func (t *trace) hashEvent(e *Event) {
 	t.sum = h
 }
 
+// shrink makes the trace keep only the newest keep events from now on. It is
+// called on fresh replicas, before any event is recorded.
+func (t *trace) shrink(keep int) {
+	if len(t.ring) == 0 {
+		t.ring = make([]Event, 0, keep)
+		t.next = 0
+	}
+}
+
+// grow lets the trace keep up to keep events, keeping those it has. It is
+// called when a checkpoint replica becomes the live cluster.
+func (t *trace) grow(keep int) {
+	if cap(t.ring) >= keep {
+		return
+	}
+	n := len(t.ring)
+	ring := make([]Event, 0, keep)
+	for i := 0; i < n; i++ {
+		ring = append(ring, t.ring[(t.next-n+i+cap(t.ring))%cap(t.ring)])
+	}
+	t.ring, t.next = ring, n
+}
+
 // since returns the kept events with Seq > seq, oldest first, texts filled.
 func (t *trace) since(seq uint64) []Event {
 	n := len(t.ring)
