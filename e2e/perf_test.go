@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -119,12 +120,20 @@ func TestPerformance(t *testing.T) {
 	const readMem = `(async () => { if (window.gc) gc(); return {js: performance.memory.usedJSHeapSize, wasm: await seshatPage.wasmMemory()}; })()`
 	before := eval[mem](p, readMem)
 	eval[bool](p, `(() => { seshatPage.setSpeed(100); seshatPage.setPlaying(true); return true; })()`)
-	p.pollFor(`seshatPage.frame().view.time >= 1800000`, 3*time.Minute)
-	after := eval[mem](p, readMem)
-	t.Logf("memory before: page JS heap %.1f MB, wasm %.1f MB; after 30 virtual minutes at 100x: page JS heap %.1f MB, wasm %.1f MB",
-		before.JS/1e6, before.Wasm/1e6, after.JS/1e6, after.Wasm/1e6)
-	if after.JS > 200e6 || after.Wasm > 1e9 {
-		t.Errorf("memory unbounded: JS %.0f MB, wasm %.0f MB", after.JS/1e6, after.Wasm/1e6)
+	// Sample every 10 virtual minutes: bounded means the last third of the
+	// run adds next to nothing.
+	var at [3]mem
+	for i := range at {
+		p.pollFor(fmt.Sprintf(`seshatPage.frame().view.time >= %d`, (i+1)*600_000), 3*time.Minute)
+		at[i] = eval[mem](p, readMem)
+	}
+	t.Logf("memory before: page JS heap %.1f MB, wasm %.1f MB; at 10, 20 and 30 virtual minutes at 100x: JS heap %.1f, %.1f, %.1f MB; wasm %.1f, %.1f, %.1f MB",
+		before.JS/1e6, before.Wasm/1e6, at[0].JS/1e6, at[1].JS/1e6, at[2].JS/1e6, at[0].Wasm/1e6, at[1].Wasm/1e6, at[2].Wasm/1e6)
+	if grow := at[2].Wasm - at[1].Wasm; grow > 0.1*at[1].Wasm {
+		t.Errorf("wasm memory still growing: %.1f MB more between 20 and 30 virtual minutes", grow/1e6)
+	}
+	if at[2].JS > 2*at[0].JS+10e6 {
+		t.Errorf("JS heap still growing: %.1f MB at 10 virtual minutes, %.1f MB at 30", at[0].JS/1e6, at[2].JS/1e6)
 	}
 	p.shot("thirty-minutes")
 }

@@ -69,7 +69,7 @@ func (c *Cluster) Maintain(maxSteps int) bool {
 			b.replica = true
 			b.log = c.log
 			b.hooks = c.hooks
-			b.trace.shrink(checkpointTraceKeep)
+			b.trace.resize(checkpointTraceKeep)
 			cp.builder, cp.target = b, t
 		}
 		b := cp.builder

@@ -141,8 +141,19 @@ func TestCheckpointsStayBounded(t *testing.T) {
 			t.Fatalf("uneven checkpoints %v", cps)
 		}
 	}
+	for _, r := range c.cps.saved {
+		if n := cap(r.trace.ring); n != checkpointTraceKeep {
+			t.Fatalf("checkpoint at %d ms keeps %d trace events, want %d", r.now, n, checkpointTraceKeep)
+		}
+	}
 	if err := c.SeekTo(123_456); err != nil {
 		t.Fatal(err)
+	}
+	if n := cap(c.trace.ring); n != defaultTraceKeep {
+		t.Fatalf("after a seek the live trace keeps %d events, want %d", n, defaultTraceKeep)
+	}
+	if n := len(c.Events(0)); n <= checkpointTraceKeep {
+		t.Fatalf("after seeking %d ms past a checkpoint, only %d events kept", 123_456-120_000, n)
 	}
 	got, _ := json.Marshal(c.View(0))
 	if want := viewAt(t, c, 123_456); string(got) != want {

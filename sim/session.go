@@ -93,7 +93,7 @@ func (c *Cluster) SeekTo(t int64) error {
 		}
 	}
 	r.replica = false
-	r.trace.grow(defaultTraceKeep)
+	r.trace.resize(defaultTraceKeep)
 	r.log, r.horizon, r.cps, r.hooks = c.log, c.horizon, c.cps, c.hooks
 	*c = *r
 	err := c.RunUntil(t)

@@ -197,27 +197,19 @@ func (t *trace) hashEvent(e *Event) {
 	t.sum = h
 }
 
-// shrink makes the trace keep only the newest keep events from now on. It is
-// called on fresh replicas, before any event is recorded.
-func (t *trace) shrink(keep int) {
-	if len(t.ring) == 0 {
-		t.ring = make([]Event, 0, keep)
-		t.next = 0
-	}
-}
-
-// grow lets the trace keep up to keep events, keeping those it has. It is
-// called when a checkpoint replica becomes the live cluster.
-func (t *trace) grow(keep int) {
-	if cap(t.ring) >= keep {
+// resize makes the trace keep up to keep events from now on, keeping the
+// newest of those it has. Checkpoint replicas keep fewer events than the
+// live cluster; a replica that goes live gets the full ring back.
+func (t *trace) resize(keep int) {
+	if cap(t.ring) == keep {
 		return
 	}
 	n := len(t.ring)
 	ring := make([]Event, 0, keep)
-	for i := 0; i < n; i++ {
+	for i := max(0, n-keep); i < n; i++ {
 		ring = append(ring, t.ring[(t.next-n+i+cap(t.ring))%cap(t.ring)])
 	}
-	t.ring, t.next = ring, n
+	t.ring, t.next = ring, len(ring)%keep
 }
 
 // since returns the kept events with Seq > seq, oldest first, texts filled.
