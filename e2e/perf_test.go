@@ -61,7 +61,7 @@ type frames struct {
 // TestPerformance measures the page in headless Chromium and logs the
 // figures: page weight, time to the first leader drawn, frame times with 9
 // nodes and 100+ messages in flight at 10x, and memory over 30 virtual
-// minutes at 100x. It runs with `make bench-browser` (SESHAT_PERF=1); a
+// minutes at 100x (and on to an hour, to see it level off). It runs with `make bench-browser` (SESHAT_PERF=1); a
 // missed target fails the run. Frame times depend on the machine: the run
 // logs its CPU count and load, and Chromium draws without a GPU here.
 func TestPerformance(t *testing.T) {
@@ -100,11 +100,18 @@ func TestPerformance(t *testing.T) {
 		p.click("add-client")
 	}
 	p.poll(`seshatPage.frame().view.clients.length === 10 && seshatPage.frame().view.messages.length >= 100`)
+	// Two seconds of frames first, not counted: the tags' sprites are drawn
+	// and the page's code compiled as the load builds up.
+	eval[frames](p, `(`+measureFrames+`)(2000)`)
 	f := eval[frames](p, `(`+measureFrames+`)(10000)`)
 	leader := eval[string](p, `(() => { const l = seshatPage.frame().view.nodes.find(n => n.up && n.role === 'leader'); return l ? 'n' + l.id + ' leads term ' + l.term : 'no leader'; })()`)
-	t.Logf("frames at 10x with 9 nodes: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms (%.0f ms); %.0f messages in flight on average, %s; target p95 < 16.7 ms",
+	t.Logf("frames at 10x with 9 nodes: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms (%.0f ms); %.0f messages in flight on average, %s; target p95 one refresh (16.7 ms)",
 		f.Frames, f.P50, f.P95, f.Max, f.LongTasks, f.LongTaskMs, f.AvgInFlight, leader)
-	if f.P95 >= 16.7 || f.AvgInFlight < 100 {
+	// Animation frames come once per display refresh, 16.67 ms at 60 Hz, so
+	// the gap between two frames is never less: the target is met when at
+	// least 95% of the gaps are one refresh (a missed frame makes a gap of
+	// two, 33.3 ms). frameBudget allows for the timestamps' jitter.
+	if f.P95 >= frameBudget || f.AvgInFlight < 100 {
 		t.Errorf("frame p95 %.1f ms with %.0f messages in flight", f.P95, f.AvgInFlight)
 	}
 	p.shot("nine-nodes")
@@ -120,23 +127,35 @@ func TestPerformance(t *testing.T) {
 	const readMem = `(async () => { if (window.gc) gc(); return {js: performance.memory.usedJSHeapSize, wasm: await seshatPage.wasmMemory()}; })()`
 	before := eval[mem](p, readMem)
 	eval[bool](p, `(() => { seshatPage.setSpeed(100); seshatPage.setPlaying(true); return true; })()`)
-	// Sample every 10 virtual minutes: bounded means the last third of the
-	// run adds next to nothing.
-	var at [3]mem
+	// Sample every 10 virtual minutes for an hour: the issue asks for 30
+	// minutes; the second half hour shows where the memory levels off
+	// (checkpoints stop adding up at 12, the trace at its ring's size).
+	var at [6]mem
 	for i := range at {
 		p.pollFor(fmt.Sprintf(`seshatPage.frame().view.time >= %d`, (i+1)*600_000), 3*time.Minute)
 		at[i] = eval[mem](p, readMem)
 	}
-	t.Logf("memory before: page JS heap %.1f MB, wasm %.1f MB; at 10, 20 and 30 virtual minutes at 100x: JS heap %.1f, %.1f, %.1f MB; wasm %.1f, %.1f, %.1f MB",
-		before.JS/1e6, before.Wasm/1e6, at[0].JS/1e6, at[1].JS/1e6, at[2].JS/1e6, at[0].Wasm/1e6, at[1].Wasm/1e6, at[2].Wasm/1e6)
-	if grow := at[2].Wasm - at[1].Wasm; grow > 0.1*at[1].Wasm {
-		t.Errorf("wasm memory still growing: %.1f MB more between 20 and 30 virtual minutes", grow/1e6)
+	mb := func(pick func(mem) float64) string {
+		var parts []string
+		for _, m := range at {
+			parts = append(parts, fmt.Sprintf("%.1f", pick(m)/1e6))
+		}
+		return strings.Join(parts, ", ")
 	}
-	if at[2].JS > 2*at[0].JS+10e6 {
-		t.Errorf("JS heap still growing: %.1f MB at 10 virtual minutes, %.1f MB at 30", at[0].JS/1e6, at[2].JS/1e6)
+	t.Logf("memory before: page JS heap %.1f MB, wasm %.1f MB; at 10 to 60 virtual minutes at 100x (every 10): JS heap %s MB; wasm %s MB",
+		before.JS/1e6, before.Wasm/1e6, mb(func(m mem) float64 { return m.JS }), mb(func(m mem) float64 { return m.Wasm }))
+	first, second := at[2].Wasm-before.Wasm, at[5].Wasm-at[2].Wasm
+	if second > first/2 {
+		t.Errorf("wasm memory still growing: %.1f MB in the first 30 virtual minutes, %.1f MB in the next 30", first/1e6, second/1e6)
 	}
-	p.shot("thirty-minutes")
+	if at[5].JS > 2*at[0].JS+10e6 {
+		t.Errorf("JS heap still growing: %.1f MB at 10 virtual minutes, %.1f MB at 60", at[0].JS/1e6, at[5].JS/1e6)
+	}
+	p.shot("one-hour")
 }
+
+// frameBudget is one refresh at 60 Hz plus 5% for timestamp jitter.
+const frameBudget = 1000.0 / 60 * 1.05
 
 // loadAverage returns the 1, 5 and 15 minute load averages, or "unknown".
 func loadAverage() string {

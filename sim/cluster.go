@@ -265,7 +265,16 @@ func (c *Cluster) emit(e Event) {
 // Events returns the recent events with Seq > since, oldest first. The trace
 // keeps the last 20,000 events; older ones are gone (TraceHash still covers
 // them).
-func (c *Cluster) Events(since uint64) []Event { return c.trace.since(since) }
+func (c *Cluster) Events(since uint64) []Event { return c.trace.since(since, false, 0) }
+
+// EventsFiltered is Events keeping only the newest max events (0: no
+// limit) and, when notable is set, leaving out the routine ones (see
+// Event.Routine). A page that shows a few hundred notable events asks for
+// those only, and the thousands of messages a busy second produces are
+// never described or sent.
+func (c *Cluster) EventsFiltered(since uint64, notable bool, max int) []Event {
+	return c.trace.since(since, notable, max)
+}
 
 // EventCount is the number of events recorded since time 0.
 func (c *Cluster) EventCount() uint64 { return c.trace.count }

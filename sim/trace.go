@@ -212,15 +212,37 @@ func (t *trace) resize(keep int) {
 	t.ring, t.next = ring, len(ring)%keep
 }
 
-// since returns the kept events with Seq > seq, oldest first, texts filled.
-func (t *trace) since(seq uint64) []Event {
-	n := len(t.ring)
-	var out []Event
-	for i := 0; i < n; i++ {
-		e := t.ring[(t.next-n+i+cap(t.ring))%cap(t.ring)]
+// Routine reports whether e is routine traffic, the bulk of a busy trace:
+// a message sent, delivered, dropped or duplicated, or entries appended,
+// committed or applied. Every other event (elections, faults, snapshots,
+// membership, clients, commands, violations) is notable.
+func (e *Event) Routine() bool {
+	switch e.Kind {
+	case EvSend, EvDeliver, EvDrop, EvDuplicate, EvAppend, EvCommit, EvApply:
+		return true
+	}
+	return false
+}
+
+// since returns the kept events with Seq > seq, oldest first, texts filled:
+// only the newest max of them (0: no limit) and, with notable, none of the
+// routine ones. Only the events returned are described.
+func (t *trace) since(seq uint64, notable bool, max int) []Event {
+	n, size := len(t.ring), cap(t.ring)
+	var picked []int // ring positions, newest first
+	for i := n - 1; i >= 0 && (max <= 0 || len(picked) < max); i-- {
+		at := (t.next - n + i + size) % size
+		e := &t.ring[at]
 		if e.Seq <= seq {
-			continue
+			break // older events have smaller sequence numbers
 		}
+		if !notable || !e.Routine() {
+			picked = append(picked, at)
+		}
+	}
+	out := make([]Event, 0, len(picked))
+	for i := len(picked) - 1; i >= 0; i-- {
+		e := t.ring[picked[i]]
 		e.describe()
 		e.m, e.ent = nil, nil
 		if e.Kind == EvApply {

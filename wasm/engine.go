@@ -24,6 +24,10 @@ type Engine struct {
 	// logWindow is the last log_window a call asked for, used by calls that
 	// cannot say (create, import, command); 0 means sim.DefaultLogWindow.
 	logWindow int
+	// notable and maxEvents are the last events and max_events asked for,
+	// used the same way.
+	notable   bool
+	maxEvents int
 	// panicHook, set by tests, runs at the start of every call.
 	panicHook func(op string)
 }
@@ -37,7 +41,8 @@ type answer struct {
 }
 
 // Frame is what the page draws after a call: the cluster's view, the trace
-// events it has not seen yet, the end of the time-travel slider, and the
+// events it has not seen yet (those it asked for: the view's event count is
+// the since of its next call), the end of the time-travel slider, and the
 // safety violation that stopped the run, if any.
 type Frame struct {
 	View    sim.View       `json:"view"`
@@ -47,9 +52,13 @@ type Frame struct {
 }
 
 // viewArgs say which events and how much of each log a Frame shows.
+// Events is "all" (the default) or "notable" (no routine traffic: see
+// sim.Event.Routine); MaxEvents keeps only the newest events (0: no limit).
 type viewArgs struct {
 	Since     uint64 `json:"since"`
 	LogWindow int    `json:"log_window"`
+	Events    string `json:"events"`
+	MaxEvents int    `json:"max_events"`
 }
 
 // frameArgs are the arguments of frame.
@@ -155,9 +164,21 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 	if va.LogWindow < 0 {
 		return badRequest("%s: log_window %d must be 0 (the default) or more", op, va.LogWindow)
 	}
+	if va.MaxEvents < 0 {
+		return badRequest("%s: max_events %d must be 0 (no limit) or more", op, va.MaxEvents)
+	}
+	switch va.Events {
+	case "", "all":
+		e.notable = false
+	case "notable":
+		e.notable = true
+	default:
+		return badRequest("%s: events %q must be \"all\" or \"notable\"", op, va.Events)
+	}
 	if va.LogWindow > 0 {
 		e.logWindow = va.LogWindow
 	}
+	e.maxEvents = va.MaxEvents
 	return nil
 }
 
@@ -268,7 +289,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 // frame builds the Frame after a call, with the events after since.
 func (e *Engine) frame(since uint64) Frame {
 	c := e.c
-	ev := c.Events(since)
+	ev := c.EventsFiltered(since, e.notable, e.maxEvents)
 	if ev == nil {
 		ev = []sim.Event{}
 	}

@@ -377,3 +377,49 @@ func BenchmarkEngineTenSeconds(b *testing.B) {
 	}
 	b.ReportMetric(float64(answer)/float64(b.N)/200, "answer-bytes/frame")
 }
+
+func TestEngineSendsTheEventsAskedFor(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"clients": {"count": 3, "rate_per_sec": 20}}`))
+	all := frameOf(t, call(t, e, "frame", `{"advance_ms": 2000}`))
+	routine := 0
+	for _, ev := range all.Events {
+		if ev.Routine() {
+			routine++
+		}
+	}
+	if routine < len(all.Events)/2 {
+		t.Fatalf("%d of %d events routine; the test needs a busy cluster", routine, len(all.Events))
+	}
+	since := all.View.Events
+	f := frameOf(t, call(t, e, "frame", fmt.Sprintf(`{"advance_ms": 2000, "since": %d, "events": "notable"}`, since)))
+	if len(f.Events) == 0 {
+		t.Fatal("no notable events in 2 s of clients")
+	}
+	for _, ev := range f.Events {
+		if ev.Routine() || ev.Seq <= since {
+			t.Fatalf("notable frame carries event %d (%s)", ev.Seq, ev.Kind)
+		}
+	}
+	// Remembered for commands, which cannot say.
+	f = frameOf(t, call(t, e, "command", `{"kind": "set", "key": "a", "value": "b"}`))
+	for _, ev := range f.Events {
+		if ev.Routine() {
+			t.Fatalf("command frame after events=notable carries %s", ev.Kind)
+		}
+	}
+	// max_events keeps the newest, also when seeking.
+	last := f.View.Events
+	f = frameOf(t, call(t, e, "seek", `{"t": 3000, "events": "all", "max_events": 25}`))
+	if len(f.Events) != 25 || f.Events[24].Seq != f.View.Events {
+		t.Fatalf("seek with max_events 25: %d events ending at %d of %d", len(f.Events), f.Events[len(f.Events)-1].Seq, f.View.Events)
+	}
+	if f.View.Events >= last {
+		t.Fatalf("seek back to 3 s: %d events, before %d", f.View.Events, last)
+	}
+	for _, bad := range []string{`{"events": "some"}`, `{"max_events": -1}`, `{"events": 1}`} {
+		if r := call(t, e, "frame", bad); r.OK || r.Kind != "bad-request" {
+			t.Errorf("frame %s: %+v", bad, r)
+		}
+	}
+}

@@ -25,7 +25,7 @@ const ERROR_MS = 12000;
 
 const motion = window.matchMedia('(prefers-reduced-motion: reduce)');
 const page = {
-  version: 0, drawnStage: -1, drawnPanels: -1, panelsAt: 0, frameTimes: null,
+  version: 0, drawnStage: -1, drawnPanels: -1, panelsAt: 0, panelQueue: [], panelState: null, frameTimes: null,
   firstLeaderAt: 0, engineAt: 0, hashTimer: 0, hashGen: 0, errorTimer: 0, noticeTimer: 0,
   announcer: initialAnnouncer(),
 };
@@ -34,7 +34,7 @@ const ui = { filter: 'important', node: 0, redraw: () => { page.version++; } };
 const app = new App(null, {
   onChange: (mode) => {
     page.version++;
-    if (mode === 'reset' || mode === 'fresh') events.invalidate();
+    if (mode === 'reset' || mode === 'fresh' || mode === 'refill') events.invalidate();
     if (app.model.said.length) page.pendingSaid = (page.pendingSaid || []).concat(app.model.said);
   },
   onError: (text) => showError(text),
@@ -98,22 +98,40 @@ function drawStage() {
   flights.draw(v, ring.positions(), nodeRadius(v.nodes.length), { selected: app.selectedMsg, reducedMotion: motion.matches });
 }
 
-/** drawPanels draws the DOM-heavy panels; each skips what did not change. */
-function drawPanels() {
-  const v = app.view;
-  chrome.draw(app.frame, { playing: app.playing, dragging: app.dragging, markers: app.model.markers });
-  grid.draw(v, app.selected);
-  kv.draw(v);
-  ui.node = syncNodeFilter(v.nodes.length, ui.node);
-  events.draw(app.model, ui.filter, ui.node);
-  inspector.draw(v, app.selected);
-  messages.draw(v, app.selectedMsg);
-  consoleView.draw(app.model.console);
-  const play = $('play');
-  play.setAttribute('aria-pressed', String(app.playing));
-  play.querySelector('.lbl').textContent = app.playing ? 'Pause' : 'Play';
-  const speed = $('speed');
-  if (speed.value !== String(app.speed)) speed.value = String(app.speed);
+/**
+ * PANELS draw the DOM-heavy panels from a snapshot of the page's state; each
+ * skips what did not change. While playing they are spread over successive
+ * animation frames, one per frame, all from the same snapshot: no frame
+ * pays for every panel's layout at once, and the panels always agree with
+ * each other.
+ */
+const PANELS = [
+  (s) => {
+    chrome.draw(s.frame, { playing: s.playing, dragging: s.dragging, markers: s.model.markers });
+    const play = $('play');
+    play.setAttribute('aria-pressed', String(s.playing));
+    play.querySelector('.lbl').textContent = s.playing ? 'Pause' : 'Play';
+    const speed = $('speed');
+    if (speed.value !== String(s.speed)) speed.value = String(s.speed);
+  },
+  (s) => grid.draw(s.view, s.selected),
+  (s) => kv.draw(s.view),
+  (s) => {
+    ui.node = syncNodeFilter(s.view.nodes.length, ui.node);
+    events.draw(s.model, ui.filter, ui.node);
+  },
+  (s) => {
+    inspector.draw(s.view, s.selected);
+    messages.draw(s.view, s.selectedMsg);
+    consoleView.draw(s.model.console);
+  },
+];
+
+function panelSnapshot() {
+  return {
+    frame: app.frame, view: app.view, model: app.model, selected: app.selected, selectedMsg: app.selectedMsg,
+    playing: app.playing, dragging: app.dragging, speed: app.speed,
+  };
 }
 
 function announce(now) {
@@ -138,11 +156,22 @@ function draw(ts) {
     drawStage();
     if (!page.firstLeaderAt && currentLeader(app.view)) page.firstLeaderAt = performance.now();
   }
-  const every = app.speed >= 10 ? PANEL_FAST_MS : PANEL_MS;
-  if (page.drawnPanels !== page.version && (ts - page.panelsAt >= every || !app.playing)) {
-    page.drawnPanels = page.version;
-    page.panelsAt = ts;
-    drawPanels();
+  if (page.panelQueue.length) {
+    page.panelQueue.shift()(page.panelState);
+  } else if (page.drawnPanels !== page.version) {
+    const every = app.speed >= 10 ? PANEL_FAST_MS : PANEL_MS;
+    if (!app.playing) {
+      // Paused: the user just acted; show everything now.
+      page.drawnPanels = page.version;
+      const snap = panelSnapshot();
+      for (const draw of PANELS) draw(snap);
+    } else if (ts - page.panelsAt >= every) {
+      page.drawnPanels = page.version;
+      page.panelsAt = ts;
+      page.panelState = panelSnapshot();
+      page.panelQueue = PANELS.slice(1);
+      PANELS[0](page.panelState);
+    }
   }
   announce(ts);
 }

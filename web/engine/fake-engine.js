@@ -4,6 +4,9 @@
 // the WebAssembly build (load the page with ?engine=fake).
 import { FakeCluster } from './fake-cluster.js';
 
+/** ROUTINE_KINDS are the events left out when a call asks for notable ones (sim.Event.Routine). */
+const ROUTINE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply']);
+
 /** FakeEngineError is a refused call, with the protocol's error kind. */
 export class FakeEngineError extends Error {
   constructor(message, kind) {
@@ -238,8 +241,10 @@ class Session {
     };
   }
 
-  frame(since, window) {
-    const events = this.c.ring.filter((e) => e.seq > since).map((e) => ({ ...e }));
+  /** frame is the Frame with the events after since: no routine ones when notable, only the newest max (0: all). */
+  frame(since, window, notable = false, max = 0) {
+    let events = this.c.ring.filter((e) => e.seq > since && !(notable && ROUTINE_KINDS.has(e.kind))).map((e) => ({ ...e }));
+    if (max > 0 && events.length > max) events = events.slice(events.length - max);
     return { view: this.view(window), events, horizon: this.horizon, halted: this.c.halted };
   }
 
@@ -264,6 +269,21 @@ export class FakeEngine {
   constructor() {
     this.s = null;
     this.window = 200;
+    this.notable = false;
+    this.max = 0;
+  }
+
+  /** show remembers what frames carry (log_window, events, max_events), as the Go engine does. */
+  show(op, a) {
+    if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) fail('bad-request', `engine: ${op}: max_events ${a.max_events} must be 0 (no limit) or more`);
+    if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') fail('bad-request', `engine: ${op}: events "${a.events}" must be "all" or "notable"`);
+    this.notable = a.events === 'notable';
+    this.max = a.max_events || 0;
+  }
+
+  /** frameOf is the session's Frame as the last call asked for it. */
+  frameOf(since) {
+    return this.s.frame(since, this.window, this.notable, this.max);
   }
 
   /** call answers one protocol call: a Promise of the result, rejected with .kind on errors. */
@@ -284,7 +304,7 @@ export class FakeEngine {
     if (a.log_window > 0) this.window = a.log_window;
     switch (op) {
       case 'defaults': return defaultConfig();
-      case 'create': this.s = new Session(merge(defaultConfig(), a)); return this.s.frame(0, this.window);
+      case 'create': this.s = new Session(merge(defaultConfig(), a)); return this.frameOf(0);
       case 'import': {
         if (!a || a.version !== 1 || !a.config) fail('bad-session', 'sim: bad session: not a version 1 session');
         const s = new Session(merge(defaultConfig(), a.config));
@@ -292,31 +312,32 @@ export class FakeEngine {
         s.horizon = a.until || 0;
         s.runTo(s.horizon);
         this.s = s;
-        return s.frame(0, this.window);
+        return this.frameOf(0);
       }
     }
     if (!this.s) fail('bad-request', `engine: ${op} before create: create a cluster first`);
     const s = this.s;
+    if (op === 'frame' || op === 'step' || op === 'next' || op === 'seek') this.show(op, a);
     switch (op) {
       case 'frame':
-        if (!(a.advance_ms >= 0 && a.advance_ms <= 60000)) fail('bad-request', `engine: frame: advance_ms ${a.advance_ms} must be 0 to 60000`);
+        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= 60000))) fail('bad-request', `engine: frame: advance_ms ${a.advance_ms} must be 0 to 60000`);
         if (a.advance_ms) s.runTo(s.c.now + a.advance_ms);
-        return s.frame(a.since || 0, this.window);
+        return this.frameOf(a.since || 0);
       case 'step':
         if (!(a.n >= 1)) fail('bad-request', `engine: step: n ${a.n} must be 1 to 100000`);
         for (let i = 0; i < a.n && s.c.queue.length && !s.c.halted; i++) s.runTo(s.c.nextAt());
-        return s.frame(a.since || 0, this.window);
+        return this.frameOf(a.since || 0);
       case 'next': {
         const t = s.c.nextAt();
         if (t !== null) s.runTo(t);
-        return s.frame(a.since || 0, this.window);
+        return this.frameOf(a.since || 0);
       }
       case 'command': {
         const before = s.c.seq;
         s.command(a);
-        return s.frame(before, this.window);
+        return this.frameOf(before);
       }
-      case 'seek': s.seek(a.t); return s.frame(0, this.window);
+      case 'seek': s.seek(a.t); return this.frameOf(0);
       case 'export': return s.export();
       default: return fail('bad-request', `engine: unknown operation "${op}"`);
     }

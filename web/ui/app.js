@@ -1,7 +1,7 @@
 // The page's controller: the model, what is selected, playback, and every
 // engine call, each reported when it fails. It knows nothing of the DOM;
 // main.js wires it to the drawing and the controls.
-import { initialModel, applyFrame, isHalted } from './model.js';
+import { initialModel, applyFrame, isHalted, EVENT_KEEP } from './model.js';
 import { advanceFor, nextSpeed } from './clock.js';
 import { describeError } from './engine.js';
 
@@ -46,6 +46,9 @@ export class App {
     this.carry = 0;
     this.lastCallAt = 0;
     this.logWindow = 40;
+    // Which events the engine sends: "notable" until the event log shows
+    // routine traffic (see detailFor in events.js).
+    this.detail = 'notable';
     this.dragging = false;
     this.seekTarget = null;
     this.seekLoop = null;
@@ -55,7 +58,7 @@ export class App {
   get view() { return this.model.view; }
 
   args(extra = {}) {
-    return { since: this.model.lastSeq, log_window: this.logWindow, ...extra };
+    return { since: this.model.lastSeq, log_window: this.logWindow, events: this.detail, max_events: EVENT_KEEP, ...extra };
   }
 
   take(frame, mode) {
@@ -95,6 +98,18 @@ export class App {
     this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
       if (!f) this.setPlaying(false);
     });
+  }
+
+  /**
+   * setEventDetail switches the events the engine sends ("all" or
+   * "notable"). Switching to "all" fetches the newest events of every kind
+   * at once, so the log is full straight away.
+   */
+  async setEventDetail(detail) {
+    if (detail === this.detail) return null;
+    this.detail = detail;
+    if (detail !== 'all' || !this.engine || !this.frame) return null;
+    return this.call('frame', this.args({ since: 0 }), 'refill', 'Loading the event log');
   }
 
   setPlaying(on) {
@@ -171,7 +186,7 @@ export class App {
     while (this.seekTarget !== null) {
       const target = this.seekTarget;
       this.seekTarget = null;
-      f = await this.call('seek', { t: target, since: 0, log_window: this.logWindow }, 'reset', `Travel to ${(target / 1000).toFixed(3)} s`);
+      f = await this.call('seek', this.args({ t: target, since: 0 }), 'reset', `Travel to ${(target / 1000).toFixed(3)} s`);
     }
     this.hooks.onSessionChange();
     return f;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { App } from './app.js';
 import { SerialEngine } from './engine.js';
 import { FakeEngine } from '../engine/fake-engine.js';
+import { isRoutine } from './events.js';
+import { EVENT_KEEP } from './model.js';
 
 async function newApp() {
   const log = { errors: [], changes: [], sessions: 0 };
@@ -91,4 +93,20 @@ test('selection follows the cluster and cycles through messages', async () => {
   assert.equal(app.selectedMsg, app.view.messages[app.view.messages.length - 1].id);
   await app.create({ nodes: 3, seed: 1 });
   assert.equal(app.selected, 1);
+});
+
+test('the engine sends notable events until the log shows traffic, then a refill brings it', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 2000 }), 'continue');
+  assert.equal(app.detail, 'notable');
+  assert.ok(app.model.events.length > 0);
+  assert.ok(app.model.events.every((e) => !isRoutine(e)), 'notable frames carry no routine events');
+  assert.equal(app.model.lastSeq, app.view.events);
+  await app.setEventDetail('all');
+  assert.ok(app.model.events.some((e) => e.kind === 'send'), 'the refill brings messages');
+  assert.ok(app.model.events.length <= EVENT_KEEP);
+  const before = app.model.events.length;
+  await app.call('frame', app.args({ advance_ms: 200 }), 'continue');
+  assert.ok(app.model.events.length > before || app.model.events.length === EVENT_KEEP);
+  assert.ok(app.model.events.slice(before).some(isRoutine), 'later frames carry traffic too');
 });

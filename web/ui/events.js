@@ -26,6 +26,15 @@ export function isMessageEvent(e) {
 /** ROUTINE replication events: left out of the "important" view (a flood under load). */
 const ROUTINE = new Set(['append', 'commit', 'apply']);
 
+/**
+ * isRoutine reports whether e is routine traffic as the engine counts it
+ * (sim.Event.Routine): message traffic and entries appended, committed or
+ * applied. The engine leaves these out when asked for notable events only.
+ */
+export function isRoutine(e) {
+  return isMessageEvent(e) || ROUTINE.has(e.kind);
+}
+
 /** FILTERS are the event log's filter choices, in menu order. */
 export const FILTERS = [
   { value: 'important', text: 'Important' },
@@ -48,6 +57,15 @@ export function matches(e, filter, node = 0) {
     case 'important': return !isMessageEvent(e) && !ROUTINE.has(e.kind);
     default: return groupOf(e.kind) === filter;
   }
+}
+
+/**
+ * detailFor says which events the engine must send for a filter: "all" for
+ * the filters that show routine traffic, "notable" for the others, which
+ * spares the engine describing and sending thousands of messages a second.
+ */
+export function detailFor(filter) {
+  return filter === 'all' || filter === 'messages' || filter === 'replication' ? 'all' : 'notable';
 }
 
 /** BADGES are the short kind labels shown before each event line. */

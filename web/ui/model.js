@@ -27,11 +27,18 @@ function capped(list, n) {
  * time, because a command rewrites the recorded future; "reset" (create,
  * import, seek) replaces the events with the frame's, which restart there.
  * "fresh" is a reset into another session (create, import): markers go too.
+ * "refill" replaces the full event list with the frame's (the newest events
+ * of every kind, fetched when the page starts showing routine traffic) and
+ * merges its notable events into the kept ones; console and markers stay.
+ *
+ * lastSeq, the since of the next call, is the trace's event count
+ * (view.events): events the page did not ask for are not sent later.
  *
  * said lists the sentences for the live region ({text, priority}) derived
  * from the change between the previous view and this one; none on resets.
  */
 export function applyFrame(model, frame, mode = 'continue') {
+  if (mode === 'refill') return refill(model, frame);
   const reset = mode === 'reset' || mode === 'fresh';
   const all = frame.events || [];
   const fresh = reset ? all : all.filter((e) => e.seq > model.lastSeq);
@@ -41,6 +48,7 @@ export function applyFrame(model, frame, mode = 'continue') {
   const consoleLines = capped(base.console.concat(fresh.filter(isConsoleEvent).map((e) => ({ seq: e.seq, at: e.at, ...consoleLine(e) }))), CONSOLE_KEEP);
   let lastSeq = reset ? 0 : model.lastSeq;
   for (const e of fresh) if (e.seq > lastSeq) lastSeq = e.seq;
+  lastSeq = Math.max(lastSeq, frame.view.events || 0);
   const view = frame.view;
   return {
     frame,
@@ -52,6 +60,16 @@ export function applyFrame(model, frame, mode = 'continue') {
     lastSeq,
     said: reset ? [] : describeChanges(model.view, view),
   };
+}
+
+function refill(model, frame) {
+  const all = frame.events || [];
+  const seen = new Set(model.notable.map((e) => e.seq));
+  const added = all.filter((e) => !isMessageEvent(e) && !seen.has(e.seq));
+  const notable = added.length ? capped(model.notable.concat(added).sort((a, b) => a.seq - b.seq), EVENT_KEEP) : model.notable;
+  let lastSeq = Math.max(model.lastSeq, frame.view.events || 0);
+  for (const e of all) if (e.seq > lastSeq) lastSeq = e.seq;
+  return { ...model, frame, view: frame.view, events: capped(all, EVENT_KEEP), notable, lastSeq, said: [] };
 }
 
 /**

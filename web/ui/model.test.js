@@ -79,3 +79,28 @@ test('replaying and halted', () => {
   assert.equal(isHalted(frame(view([]))), false);
   assert.equal(isHalted(frame(view([], { safety: { ok: false, violation: { text: 'x' } } }))), true);
 });
+
+test('lastSeq follows the trace count, so events left out are not asked for again', () => {
+  let m = applyFrame(initialModel(), frame(view([], { events: 40 }), [ev(7, 'role')]), 'fresh');
+  assert.equal(m.lastSeq, 40);
+  m = applyFrame(m, frame(view([], { events: 90 }), [ev(60, 'crash')]));
+  assert.equal(m.lastSeq, 90);
+  assert.deepEqual(m.events.map((e) => e.seq), [7, 60]);
+  m = applyFrame(m, frame(view([], { events: 12 }), [ev(7, 'role')]), 'reset');
+  assert.equal(m.lastSeq, 12, 'a seek back restarts the count');
+});
+
+test('a refill brings every kind of event and keeps the notable ones, console and markers', () => {
+  let m = applyFrame(initialModel(), frame(view([], { events: 10 }), [
+    ev(2, 'role', { type: 'leader', node: 1, term: 2 }),
+    ev(9, 'command', { type: 'set', text: 'console: set a=1' }),
+  ]), 'fresh');
+  const refill = [ev(8, 'send'), ev(9, 'command', { type: 'set', text: 'console: set a=1' }), ev(10, 'append')];
+  m = applyFrame(m, frame(view([], { events: 10 }), refill), 'refill');
+  assert.deepEqual(m.events.map((e) => e.seq), [8, 9, 10]);
+  assert.deepEqual(m.notable.map((e) => e.seq), [2, 9, 10], 'merged once each, in order');
+  assert.equal(m.console.length, 1);
+  assert.equal(m.markers.length, 2);
+  assert.equal(m.lastSeq, 10);
+  assert.deepEqual(m.said, []);
+});

@@ -6,7 +6,7 @@ import { entryState, logColumns, logCell, progressMarks, termColour, kvText } fr
 import { nodePosition, pointOnLink, ringPositions } from './geometry.js';
 import { advanceFor, nextSpeed, formatTime, SPEEDS } from './clock.js';
 import { linkState, cutSet, pairs } from './links.js';
-import { matches, groupOf, isConsoleEvent, badgeOf } from './events.js';
+import { matches, groupOf, isConsoleEvent, badgeOf, isRoutine, detailFor, FILTERS } from './events.js';
 import { actionForKey, shownShortcuts } from './keys.js';
 import { announceStep, initialAnnouncer, GAP_MS, HOLD_MS } from './announce.js';
 import { caption } from './render/ring.js';
@@ -193,4 +193,15 @@ test('the ring says why there is no leader', () => {
   assert.equal(caption(v([{ up: true }, { up: false }, { up: false }])), 'no majority up: no leader possible');
   assert.equal(caption(v([{ up: false }])), 'every node is down');
   assert.equal(caption(v([{ up: true, role: 'leader' }], false)), 'halted: safety violated');
+});
+
+test('routine events are what the engine leaves out; filters that show them ask for all', () => {
+  const routine = ['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply'];
+  for (const kind of routine) assert.equal(isRoutine({ kind }), true, kind);
+  for (const kind of ['role', 'timeout', 'crash', 'snapshot-send', 'conf-change', 'client-return', 'command', 'violation']) assert.equal(isRoutine({ kind }), false, kind);
+  // A filter asks for notable events only when it never shows a routine one.
+  for (const f of FILTERS) {
+    const shows = routine.some((kind) => matches({ kind }, f.value));
+    assert.equal(detailFor(f.value), shows ? 'all' : 'notable', f.value);
+  }
 });

@@ -1,7 +1,7 @@
 // The forms and buttons of the side panels and the top bar, bound to the
 // app's actions.
 import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
-import { FILTERS } from '../events.js';
+import { FILTERS, detailFor } from '../events.js';
 import { $ } from '../render/dom.js';
 
 function num(id) {
@@ -74,7 +74,11 @@ export function bindForms(app, ui, actions) {
 
   const filter = $('event-filter');
   for (const f of FILTERS) filter.append(new Option(f.text, f.value, f.value === ui.filter, f.value === ui.filter));
-  filter.addEventListener('change', () => { ui.filter = filter.value; ui.redraw(); });
+  filter.addEventListener('change', () => {
+    ui.filter = filter.value;
+    app.setEventDetail(detailFor(ui.filter));
+    ui.redraw();
+  });
   $('event-node').addEventListener('change', (e) => { ui.node = Number(e.target.value); ui.redraw(); });
   $('cluster').addEventListener('click', () => { if (app.selectedMsg) app.selectMessage(0); });
 }

@@ -1,13 +1,20 @@
 // Messages in flight, drawn on a canvas laid over the ring's SVG, at the
 // view's virtual time (or still, with reduced motion). A canvas because a
 // hundred labels move every frame: redrawing them costs far less than
-// moving a hundred SVG groups. Clicks are hit-tested against what was drawn.
+// moving a hundred SVG groups. Each distinct tag (label, colours, direction,
+// selection) is rasterised once into a sprite at the screen's scale and then
+// copied, so a frame costs one image copy per message rather than a path, a
+// stroke and a line of text. Clicks are hit-tested against what was drawn.
 import { messageKind, messageFamily, messageLabel, placeMessages, COMPACT_OVER } from '../messages.js';
 import { pointOnLink, SIZE } from '../geometry.js';
 
 const LANE = 9;
 const H = 15;
 const FONT = '650 9.5px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** PAD is the room around a tag's box in its sprite: a request's nose and the selection stroke. */
+const PAD = 9;
+/** SPRITES_MAX bounds the sprite cache; it starts over when full. */
+const SPRITES_MAX = 2000;
 
 /** Colours by kind and family; the legend (style.css .m.*) uses the same. */
 const STYLE = {
@@ -42,6 +49,45 @@ export function layoutMessages(view, pos, r, reducedMotion, measure) {
   return out;
 }
 
+/** paintTag draws one message tag centred on (d.x, d.y) in viewBox units. */
+function paintTag(ctx, d, isSelected) {
+  const m = d.m;
+  const kind = messageKind(m);
+  const st = m.lost ? STYLE.lost : kind === 'request' ? STYLE[messageFamily(m)] || STYLE.other : STYLE[kind];
+  const x = d.x - d.w / 2, y = d.y - H / 2;
+  ctx.globalAlpha = m.lost ? 0.65 : 1;
+  ctx.setLineDash(m.lost ? [2.5, 2] : []);
+  ctx.beginPath();
+  if (kind === 'request') {
+    // A request carries a nose pointing where it goes.
+    const dx = Math.cos(d.angle), dy = Math.sin(d.angle);
+    const t = Math.min(dx ? (d.w / 2) / Math.abs(dx) : Infinity, dy ? (H / 2) / Math.abs(dy) : Infinity);
+    const ex = d.x + dx * t, ey = d.y + dy * t;
+    ctx.moveTo(ex - dy * 3.5, ey + dx * 3.5);
+    ctx.lineTo(ex + dx * 6, ey + dy * 6);
+    ctx.lineTo(ex + dy * 3.5, ey - dx * 3.5);
+    ctx.closePath();
+  }
+  ctx.roundRect(x, y, d.w, H, kind === 'request' ? 2.5 : H / 2);
+  ctx.fillStyle = st.fill;
+  ctx.fill();
+  ctx.lineWidth = isSelected ? 3 : kind === 'reject' || !m.deliver_at ? 2 : 1.2;
+  ctx.strokeStyle = isSelected ? '#4338ca' : st.stroke;
+  ctx.stroke();
+  ctx.fillStyle = st.text || '#0f172a';
+  ctx.fillText(d.label, d.x, d.y + 0.5);
+  if (m.lost) {
+    ctx.setLineDash([]);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = st.text;
+    ctx.beginPath();
+    ctx.moveTo(d.x - d.w / 2 + 4, d.y + 0.5);
+    ctx.lineTo(d.x + d.w / 2 - 4, d.y + 0.5);
+    ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+}
+
 /** FlightsCanvas draws view.messages on a canvas over the ring. */
 export class FlightsCanvas {
   constructor(canvas, svg) {
@@ -51,6 +97,7 @@ export class FlightsCanvas {
     this.widths = new Map();
     this.drawn = [];
     this.map = { scale: 1, ox: 0, oy: 0, dpr: 1 };
+    this.sprites = new Map();
   }
 
   /** fit sizes the canvas to the SVG's box; call it when the layout changes. */
@@ -66,6 +113,7 @@ export class FlightsCanvas {
     c.height = Math.max(1, Math.round(h * dpr));
     const scale = Math.min(w, h) / SIZE;
     this.map = { scale, ox: (w - SIZE * scale) / 2, oy: (h - SIZE * scale) / 2, dpr };
+    this.sprites.clear(); // drawn for the old scale
   }
 
   measure(label) {
@@ -84,51 +132,36 @@ export class FlightsCanvas {
     const { scale, ox, oy, dpr } = this.map;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * ox, dpr * oy);
-    ctx.font = FONT;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
     this.drawn = layoutMessages(view, pos, r, reducedMotion, (l) => this.measure(l));
-    for (const d of this.drawn) this.paint(d, d.m.id === selected);
+    const k = scale * dpr;
+    for (const d of this.drawn) {
+      const sp = this.sprite(d, d.m.id === selected);
+      ctx.drawImage(sp.canvas, Math.round(dpr * ox + d.x * k - sp.cx), Math.round(dpr * oy + d.y * k - sp.cy));
+    }
   }
 
-  paint(d, isSelected) {
-    const { ctx } = this;
+  /** sprite returns the tag of d rasterised at the current scale, drawing it the first time. */
+  sprite(d, isSelected) {
     const m = d.m;
     const kind = messageKind(m);
-    const st = m.lost ? STYLE.lost : kind === 'request' ? STYLE[messageFamily(m)] || STYLE.other : STYLE[kind];
-    const x = d.x - d.w / 2, y = d.y - H / 2;
-    ctx.globalAlpha = m.lost ? 0.65 : 1;
-    ctx.setLineDash(m.lost ? [2.5, 2] : []);
-    ctx.beginPath();
-    if (kind === 'request') {
-      // A request carries a nose pointing where it goes.
-      const dx = Math.cos(d.angle), dy = Math.sin(d.angle);
-      const t = Math.min(dx ? (d.w / 2) / Math.abs(dx) : Infinity, dy ? (H / 2) / Math.abs(dy) : Infinity);
-      const ex = d.x + dx * t, ey = d.y + dy * t;
-      ctx.moveTo(ex - dy * 3.5, ey + dx * 3.5);
-      ctx.lineTo(ex + dx * 6, ey + dy * 6);
-      ctx.lineTo(ex + dy * 3.5, ey - dx * 3.5);
-      ctx.closePath();
-    }
-    ctx.roundRect(x, y, d.w, H, kind === 'request' ? 2.5 : H / 2);
-    ctx.fillStyle = st.fill;
-    ctx.fill();
-    ctx.lineWidth = isSelected ? 3 : kind === 'reject' || !m.deliver_at ? 2 : 1.2;
-    ctx.strokeStyle = isSelected ? '#4338ca' : st.stroke;
-    ctx.stroke();
-    ctx.fillStyle = st.text || '#0f172a';
-    ctx.fillText(d.label, d.x, d.y + 0.5);
-    if (m.lost) {
-      ctx.setLineDash([]);
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = st.text;
-      ctx.beginPath();
-      ctx.moveTo(d.x - d.w / 2 + 4, d.y + 0.5);
-      ctx.lineTo(d.x + d.w / 2 - 4, d.y + 0.5);
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
+    // A request's nose points along its link: the angle is part of its look.
+    const key = `${d.label}|${kind}|${messageFamily(m)}|${m.lost ? 1 : 0}|${m.deliver_at ? 1 : 0}|${isSelected ? 1 : 0}|${kind === 'request' ? Math.round(d.angle * 100) : ''}`;
+    let sp = this.sprites.get(key);
+    if (sp) return sp;
+    if (this.sprites.size >= SPRITES_MAX) this.sprites.clear();
+    const k = this.map.scale * this.map.dpr;
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.ceil((d.w + 2 * PAD) * k));
+    canvas.height = Math.max(1, Math.ceil((H + 2 * PAD) * k));
+    const g = canvas.getContext('2d');
+    g.setTransform(k, 0, 0, k, 0, 0);
+    g.font = FONT;
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    paintTag(g, { ...d, x: PAD + d.w / 2, y: PAD + H / 2 }, isSelected);
+    sp = { canvas, cx: (PAD + d.w / 2) * k, cy: (PAD + H / 2) * k };
+    this.sprites.set(key, sp);
+    return sp;
   }
 
   /** hit returns the id of the message drawn under a client point, or 0. */
