@@ -324,11 +324,13 @@ func (c *Cluster) apply(cmd Command) {
 
 // blockedOverride runs f (a delivery by command) even across a cut link: a
 // person delivering a message by hand means it.
+// The link is read before f runs: delivering frees the flight.
 func (c *Cluster) blockedOverride(fl *flight, f func()) {
-	saved := c.blocked[fl.from][fl.to]
-	c.blocked[fl.from][fl.to] = false
+	from, to := fl.from, fl.to
+	saved := c.blocked[from][to]
+	c.blocked[from][to] = false
 	f()
-	c.blocked[fl.from][fl.to] = saved
+	c.blocked[from][to] = saved
 }
 
 // setManual switches manual delivery on or off. Switching it off schedules

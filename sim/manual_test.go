@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
@@ -220,5 +221,46 @@ func TestClientsTimeOutWithoutQuorum(t *testing.T) {
 	h := c.history[len(c.history)-1]
 	if h.Key != "lost" || h.Return != -1 || !(h.Unknown || h.Failed) {
 		t.Fatalf("write without quorum: %+v, want given up", h)
+	}
+}
+
+// TestDeliveringByHandAcrossACutKeepsTheCut delivers a held message over a
+// one-way cut (a person means it) and checks the cut is still there after.
+func TestDeliveringByHandAcrossACutKeepsTheCut(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Manual = true
+	cfg.Nodes = 3
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RunUntil(3000); err != nil {
+		t.Fatal(err)
+	}
+	msgs := c.View(0).Messages
+	if len(msgs) == 0 {
+		t.Fatal("no messages held after 3 s of manual mode")
+	}
+	m := msgs[0]
+	if err := c.Apply(Command{Kind: CmdCut, Node: m.From, Peer: m.To, OneWay: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Link{{From: m.From, To: m.To}}
+	if got := c.View(0).Cuts; !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the cut: %v, want %v", got, want)
+	}
+	before := c.EventCount()
+	if err := c.Apply(Command{Kind: CmdDeliver, Msg: m.ID}); err != nil {
+		t.Fatal(err)
+	}
+	delivered := false
+	for _, e := range c.Events(before) {
+		delivered = delivered || (e.Kind == EvDeliver && e.Msg == m.ID)
+	}
+	if !delivered {
+		t.Fatalf("message %d was not delivered across the cut", m.ID)
+	}
+	if got := c.View(0).Cuts; !reflect.DeepEqual(got, want) {
+		t.Fatalf("after delivering by hand: cuts %v, want %v", got, want)
 	}
 }
