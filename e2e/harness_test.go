@@ -155,13 +155,27 @@ func newPage(t *testing.T) *page {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// Errors the page showed the user (a failed engine call, say) are
+		// failures too, unless the test took them with shownErrors(true).
+		shown, err := p.shownErrors(false)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for _, e := range p.errors {
 			t.Errorf("page: %s", e)
 		}
+		if err == nil {
+			for _, e := range shown {
+				t.Errorf("page showed an error: %s", e)
+			}
+		}
 	})
 	return p
+}
+
+// shownErrors returns the errors the page has shown the user; take clears
+// them (a test that provokes an error on purpose takes it).
+func (p *page) shownErrors(take bool) ([]string, error) {
+	return chromedp.Run(p.ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`window.seshatPage ? seshatPage.shownErrors(%t) : []`, take)))
 }
 
 // open navigates to the page (with an optional URL suffix) and waits until

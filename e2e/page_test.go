@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -119,4 +120,69 @@ func TestReloadingTheSharedURLShowsTheSameState(t *testing.T) {
 		t.Fatalf("after reload:\n%s\nbefore:\n%s", after, before)
 	}
 	p.shot("reloaded")
+}
+
+func TestAFailedActionIsShownInWords(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.poll(jsLeader + ` > 0`)
+	// Ask for something impossible as the console would: restart a node
+	// that is running.
+	eval[bool](p, `(() => { seshatPage.command({kind: 'restart', node: 2}); return true; })()`)
+	p.poll(`!document.getElementById('error').hidden`)
+	text := eval[string](p, `document.getElementById('error').textContent`)
+	if !strings.HasPrefix(text, "Restart n2: ") || !strings.Contains(text, "running") {
+		t.Fatalf("error shown: %q", text)
+	}
+	if role := eval[string](p, `document.getElementById('error').getAttribute('role')`); role != "alert" {
+		t.Fatalf("the error box has role %q; screen readers need alert", role)
+	}
+	p.shot("error")
+	// The harness fails a test on errors shown and not taken: it sees this one.
+	shown, err := p.shownErrors(false)
+	if err != nil || len(shown) != 1 || shown[0] != text {
+		t.Fatalf("shown errors %q (%v), want [%q]", shown, err, text)
+	}
+	if _, err := p.shownErrors(true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTheCompactedPrefixIsShown(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	// Snapshots every 20 entries and busy clients: logs are compacted
+	// within seconds, and the prefix lies far left of the cells shown.
+	eval[bool](p, `(async () => { await seshatPage.create({nodes: 3, seed: 4, raft: {snapshot_interval_entries: 20, snapshot_catchup_entries: 5}, clients: {count: 4, rate_per_sec: 20}}); seshatPage.setSpeed(10); seshatPage.setPlaying(true); return true; })()`)
+	p.poll(`seshatPage.frame().view.nodes.every(n => n.first_index > 60)`)
+	eval[bool](p, `(() => { seshatPage.setPlaying(false); return true; })()`)
+	p.poll(`document.querySelector('[data-testid="play-toggle"]').getAttribute('aria-pressed') === "false"`)
+	// Drawn as the view says (read together: a call may still land after
+	// the pause).
+	for id := 1; id <= 3; id++ {
+		sel := fmt.Sprintf(`document.querySelector('[data-testid="snap-%d"]')`, id)
+		prefix := fmt.Sprintf(`(seshatPage.frame().view.nodes[%d].first_index - 1)`, id-1)
+		p.poll(fmt.Sprintf(`%s.textContent === "1–" + %s && %s.title.includes("entries 1 to " + %s + " are compacted")`, sel, prefix, sel, prefix))
+	}
+	p.shot("compacted")
+}
+
+func TestUsableOnAPhone(t *testing.T) {
+	p := newPage(t)
+	if _, err := chromedp.Call(p.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 2, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	p.open("")
+	p.poll(jsLeader + ` > 0`)
+	if w := eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Fatalf("the page is %d px wide in a %d px screen: it scrolls sideways", w[0], w[1])
+	}
+	// The ring is on screen and a Set works from the phone's form.
+	if h := eval[float64](p, `document.getElementById('cluster').getBoundingClientRect().height`); h < 250 {
+		t.Fatalf("the cluster is %.0f px high on a phone", h)
+	}
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="set-key"]`), "phone"), chromedp.SetValue(chromedp.CSS(`[data-testid="set-value"]`), "ok"))
+	p.click("set-submit")
+	p.poll(`document.querySelector('[data-testid="kv-1"]').textContent.includes("phone=ok")`)
+	p.shot("phone")
 }

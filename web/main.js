@@ -5,6 +5,7 @@ import { startEngine, engineKind } from './ui/engine.js';
 import { App } from './ui/app.js';
 import { currentLeader } from './ui/roles.js';
 import { nodeRadius } from './ui/geometry.js';
+import { meterStep, lagging, formatRate } from './ui/clock.js';
 import { initialAnnouncer, announceStep } from './ui/announce.js';
 import { RingView } from './ui/render/ring.js';
 import { FlightsCanvas } from './ui/render/flights.js';
@@ -27,7 +28,7 @@ const motion = window.matchMedia('(prefers-reduced-motion: reduce)');
 const page = {
   version: 0, drawnStage: -1, drawnPanels: -1, panelsAt: 0, panelQueue: [], panelState: null, frameTimes: null,
   firstLeaderAt: 0, engineAt: 0, hashTimer: 0, hashGen: 0, errorTimer: 0, noticeTimer: 0,
-  announcer: initialAnnouncer(),
+  announcer: initialAnnouncer(), shownErrors: [], meter: null, meterText: '',
 };
 const ui = { filter: 'important', node: 0, redraw: () => { page.version++; } };
 
@@ -53,6 +54,8 @@ const consoleView = new ConsoleView($('console-output'));
 const chrome = new Chrome();
 
 function showError(text) {
+  page.shownErrors.push(text);
+  if (page.shownErrors.length > 50) page.shownErrors.shift();
   const box = $('error');
   box.textContent = text;
   box.hidden = false;
@@ -134,6 +137,18 @@ function panelSnapshot() {
   };
 }
 
+/** showActualSpeed says how fast time really goes when the engine cannot keep up with the speed asked for. */
+function showActualSpeed(ts) {
+  page.meter = meterStep(page.meter, ts, app.view.time, app.playing && !app.dragging);
+  const slow = app.playing ? lagging(page.meter.rate, app.speed) : null;
+  const text = slow === null ? '' : `actual ${formatRate(slow)}`;
+  if (text === page.meterText) return;
+  page.meterText = text;
+  const el = $('speed-actual');
+  el.textContent = text;
+  el.hidden = !text;
+}
+
 function announce(now) {
   const r = announceStep(page.announcer, page.pendingSaid || [], now);
   page.pendingSaid = null;
@@ -146,7 +161,10 @@ function loop(ts) {
   if (page.frameTimes) page.frameTimes.push(ts);
   const t0 = performance.now();
   app.tick(ts);
-  if (app.frame) draw(ts);
+  if (app.frame) {
+    draw(ts);
+    showActualSpeed(ts);
+  }
   if (page.drawTimes) page.drawTimes.push(performance.now() - t0);
 }
 
@@ -286,6 +304,8 @@ window.seshatPage = {
   /** seek travels to virtual time t (ms). */
   seek: (t) => app.seek(t),
   wasmMemory: () => app.engine.memory(),
+  /** shownErrors lists the error messages shown to the user (the newest 50); take empties the list. */
+  shownErrors: (take = false) => { const out = page.shownErrors.slice(); if (take) page.shownErrors.length = 0; return out; },
   /** firstLeaderAt is the page time (ms since navigation) a leader was first drawn. */
   firstLeaderAt: () => page.firstLeaderAt,
   /** engineAt is the page time the engine finished loading. */

@@ -85,12 +85,19 @@ export class App {
     }
   }
 
-  /** tick runs once per animation frame: when playing, it asks the engine to advance. */
+  /**
+   * tick runs once per animation frame: when playing, it asks the engine to
+   * advance by the wall time since its last call times the speed. While a
+   * call is still running the wall time is kept for the next one, so a busy
+   * engine takes bigger steps instead of falling behind (up to MAX_WALL_MS
+   * per call; past that the speed shown as actual drops).
+   */
   tick(now) {
-    if (!this.playing || this.engine.busy || this.dragging || !this.frame || isHalted(this.frame)) {
+    if (!this.playing || this.dragging || !this.frame || isHalted(this.frame)) {
       this.lastCallAt = now;
       return;
     }
+    if (this.engine.busy) return;
     const { advance, carry } = advanceFor(this.lastCallAt ? now - this.lastCallAt : 16, this.speed, this.carry);
     this.carry = carry;
     this.lastCallAt = now;

@@ -110,3 +110,18 @@ test('the engine sends notable events until the log shows traffic, then a refill
   assert.ok(app.model.events.length > before || app.model.events.length === EVENT_KEEP);
   assert.ok(app.model.events.slice(before).some(isRoutine), 'later frames carry traffic too');
 });
+
+test('wall time that passes while the engine is busy goes into the next step', async () => {
+  const { app } = await newApp();
+  app.setSpeed(10);
+  app.tick(1000);
+  await idle(app);
+  const t0 = app.view.time;
+  app.tick(1016); // a call starts: 16 ms at 10x
+  assert.equal(app.engine.busy, true);
+  app.tick(1032); // still busy: this frame's 16 ms wait
+  await idle(app);
+  app.tick(1048); // 32 ms since the last call
+  await idle(app);
+  assert.equal(app.view.time - t0, 160 + 320);
+});

@@ -29,9 +29,38 @@ export function nextSpeed(speed, dir) {
   return SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + dir))];
 }
 
+/** RATE_WINDOW_MS is the wall time the actual-speed meter averages over. */
+export const RATE_WINDOW_MS = 1000;
+
+/**
+ * meterStep folds one animation frame into the actual-speed meter. m is
+ * {t0, v0, rate}: wall and virtual ms at the start of the window, and the
+ * last rate measured (virtual ms per wall ms, null before a full window).
+ * Pausing or going back in time starts over.
+ */
+export function meterStep(m, now, vtime, playing) {
+  if (!playing || !m) return { t0: now, v0: vtime, rate: null };
+  if (vtime < m.v0) return { t0: now, v0: vtime, rate: m.rate };
+  if (now - m.t0 < RATE_WINDOW_MS) return m;
+  return { t0: now, v0: vtime, rate: (vtime - m.v0) / (now - m.t0) };
+}
+
+/**
+ * lagging returns the actual speed to show when it falls short of the speed
+ * asked for by more than 10%, or null when it keeps up (or is unknown).
+ */
+export function lagging(rate, speed) {
+  return rate !== null && rate < 0.9 * speed ? rate : null;
+}
+
 /** formatSpeed names a speed for the speed control: "0.1×", "1×", "100×". */
 export function formatSpeed(s) {
   return `${s}×`;
+}
+
+/** formatRate shows a measured speed: "45×", "2.5×", "0.09×". */
+export function formatRate(r) {
+  return `${r >= 10 ? Math.round(r) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
 }
 
 /** formatTime shows virtual ms as seconds with 3 decimals: 200 -> "0.200". */

@@ -4,9 +4,9 @@ import { roleOf, currentLeader, electionTimer, nodeSummary } from './roles.js';
 import { messageKind, messageLabel, messageProgress, placeMessages, messageTitle, HELD_START, HELD_GAP } from './messages.js';
 import { entryState, logColumns, logCell, progressMarks, termColour, kvText } from './logs.js';
 import { nodePosition, pointOnLink, ringPositions } from './geometry.js';
-import { advanceFor, nextSpeed, formatTime, SPEEDS } from './clock.js';
+import { advanceFor, nextSpeed, formatTime, SPEEDS, meterStep, lagging, formatRate } from './clock.js';
 import { linkState, cutSet, pairs } from './links.js';
-import { matches, groupOf, isConsoleEvent, badgeOf, isRoutine, detailFor, FILTERS } from './events.js';
+import { matches, groupOf, isConsoleEvent, badgeOf, isRoutine, detailFor, FILTERS, markerOf } from './events.js';
 import { actionForKey, shownShortcuts } from './keys.js';
 import { announceStep, initialAnnouncer, GAP_MS, HOLD_MS } from './announce.js';
 import { caption } from './render/ring.js';
@@ -204,4 +204,30 @@ test('routine events are what the engine leaves out; filters that show them ask 
     const shows = routine.some((kind) => matches({ kind }, f.value));
     assert.equal(detailFor(f.value), shows ? 'all' : 'notable', f.value);
   }
+});
+
+test('the slider markers differ by shape, and the legend draws the same shapes', async () => {
+  const { MARKER_SHAPES } = await import('./render/chrome.js');
+  const { readFile } = await import('node:fs/promises');
+  const html = await readFile(new URL('../index.html', import.meta.url), 'utf8');
+  const legend = Object.fromEntries([...html.matchAll(/<path class="mk (\w+)" d="([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  assert.deepEqual(legend, MARKER_SHAPES);
+  assert.equal(new Set(Object.values(MARKER_SHAPES)).size, Object.keys(MARKER_SHAPES).length, 'every kind its own shape');
+  for (const e of [{ kind: 'role', type: 'leader' }, { kind: 'crash' }, { kind: 'restart' }, { kind: 'partition' }, { kind: 'command', type: 'set' }, { kind: 'violation' }]) {
+    const mk = markerOf({ at: 1, node: 1, term: 2, text: 't', ...e });
+    assert.ok(MARKER_SHAPES[mk.cls], `${e.kind} has a shape`);
+  }
+});
+
+test('the actual-speed meter measures over a second and shows only a shortfall', () => {
+  let m = meterStep(null, 0, 0, true);
+  m = meterStep(m, 500, 2000, true);
+  assert.equal(m.rate, null, 'no rate before a full window');
+  m = meterStep(m, 1000, 45000, true);
+  assert.equal(m.rate, 45);
+  assert.equal(lagging(m.rate, 100), 45);
+  assert.equal(lagging(m.rate, 50), null, 'within 10% of 50x: keeping up');
+  assert.equal(meterStep(m, 1100, 100, true).rate, 45, 'a seek back keeps the last rate and restarts the window');
+  assert.equal(meterStep(m, 1100, 46000, false).rate, null, 'paused: no rate');
+  assert.deepEqual([formatRate(45.4), formatRate(2.46), formatRate(0.094)], ['45×', '2.5×', '0.09×']);
 });

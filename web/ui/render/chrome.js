@@ -22,6 +22,22 @@ export function statusLine(frame, playing) {
 }
 
 /** Chrome updates the page's fixed controls from a frame. */
+/**
+ * MARKER_SHAPES tell the slider's markers apart by shape as well as colour
+ * (10 px high, centred on their time): a new leader is a full-height bar, a
+ * crash a triangle hanging from the top, a restart one standing at the
+ * bottom, a network change two dots, a command a diamond, a violation a
+ * wide bar. The legend under the ring draws the same shapes.
+ */
+export const MARKER_SHAPES = {
+  leader: 'M-1,0H1V10H-1Z',
+  crash: 'M-3.5,0H3.5L0,5.5Z',
+  restart: 'M-3.5,10H3.5L0,4.5Z',
+  net: 'M-1.5,1H1.5V4H-1.5ZM-1.5,6H1.5V9H-1.5Z',
+  command: 'M0,1.5L3.5,5L0,8.5L-3.5,5Z',
+  violation: 'M-2.5,0H2.5V10H-2.5Z',
+};
+
 export class Chrome {
   constructor() {
     this.time = $('time');
@@ -67,8 +83,10 @@ export class Chrome {
   }
 
   drawNetwork(net) {
-    const pairs = [['lat-min', net.min_latency_ms], ['lat-max', net.max_latency_ms], ['drop', Math.round(net.drop_rate * 100)],
-      ['dup', Math.round(net.duplicate_rate * 100)], ['reorder', Math.round(net.reorder_rate * 100)]];
+    // Rates as percentages to 0.1 (the inputs' step), without float noise.
+    const pct = (r) => Math.round(r * 1000) / 10;
+    const pairs = [['lat-min', net.min_latency_ms], ['lat-max', net.max_latency_ms], ['drop', pct(net.drop_rate)],
+      ['dup', pct(net.duplicate_rate)], ['reorder', pct(net.reorder_rate)]];
     for (const [id, val] of pairs) {
       const input = $(id);
       // Do not overwrite what the user is typing.
@@ -84,7 +102,8 @@ export class Chrome {
     if (!horizon) return;
     for (const m of markers) {
       const x = (100 * m.at) / horizon;
-      const mark = svg('rect', { class: `mk ${m.cls}`, x: `${x.toFixed(3)}%`, y: m.cls === 'leader' ? 0 : 3, width: 2, height: m.cls === 'leader' ? 10 : 7 }, this.markers);
+      const at = svg('svg', { x: `${x.toFixed(3)}%`, y: 0, overflow: 'visible' }, this.markers);
+      const mark = svg('path', { class: `mk ${m.cls}`, d: MARKER_SHAPES[m.cls] || MARKER_SHAPES.command }, at);
       svg('title', { text: `${formatTime(m.at)} s: ${m.label}` }, mark);
     }
   }

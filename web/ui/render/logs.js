@@ -1,12 +1,15 @@
 // The logs side by side: one row per node, one column per index, cells
-// coloured and numbered by term; commit and applied per node; the leader's
-// match and next marked on each follower's row. Cells are reused.
+// coloured and numbered by term; commit, applied and the compacted prefix
+// (entries folded into the snapshot) per node; the leader's match and next
+// marked on each follower's row. Cells are reused.
 import { ROLES, roleOf, currentLeader } from '../roles.js';
 import { logColumns, logCell, entryState, entryAt, progressMarks, termColour } from '../logs.js';
 import { html, setText, setAttr, setClass } from './dom.js';
 
 /** CELL_W is a log cell's width in CSS px, gap included. */
 export const CELL_W = 24;
+/** FIXED_W is the width of the columns before the cells (style.css .lrow), plus room. */
+const FIXED_W = 210;
 
 /** LogGrid draws every node's log into a container. */
 export class LogGrid {
@@ -29,7 +32,7 @@ export class LogGrid {
 
   /** fit returns how many index columns fit the container's width. */
   fit() {
-    return Math.max(4, Math.floor((this.width - 150) / CELL_W));
+    return Math.max(4, Math.floor((this.width - FIXED_W) / CELL_W));
   }
 
   tooltip(cell) {
@@ -55,6 +58,7 @@ export class LogGrid {
     this.head = { cells: headCells };
     this.box.append(html('div', { class: 'lrow lhead', 'aria-hidden': 'true' },
       html('span', { class: 'lname', text: 'node' }), html('span', { class: 'lnum', text: 'commit' }), html('span', { class: 'lnum', text: 'applied' }),
+      html('span', { class: 'lsnap', text: 'compacted', title: 'Entries compacted into the snapshot: the log starts after them' }),
       html('span', { class: 'lcells' }, ...headCells)));
     this.rows = [];
     for (let i = 1; i <= n; i++) {
@@ -62,13 +66,14 @@ export class LogGrid {
       name.addEventListener('click', () => this.onSelectNode(i));
       const commit = html('span', { class: 'lnum', 'data-testid': `commit-${i}` });
       const applied = html('span', { class: 'lnum', 'data-testid': `applied-${i}` });
+      const snap = html('span', { class: 'lsnap', 'data-testid': `snap-${i}` });
       const cells = [];
       for (let c = 0; c < cols; c++) cells.push(html('span', { class: 'cell none' }));
       const note = html('span', { class: 'lnote', hidden: true });
       const strip = html('span', { class: 'lcells', 'data-testid': `log-${i}`, role: 'list', 'aria-label': `n${i} log` }, ...cells, note);
-      const row = html('div', { class: 'lrow' }, name, commit, applied, strip);
+      const row = html('div', { class: 'lrow' }, name, commit, applied, snap, strip);
       this.box.append(row);
-      this.rows.push({ row, name, commit, applied, strip, cells, note, keys: new Array(cols).fill('') });
+      this.rows.push({ row, name, commit, applied, snap, strip, cells, note, keys: new Array(cols).fill('') });
     }
   }
 
@@ -105,6 +110,11 @@ export class LogGrid {
     setText(row.commit, node.commit);
     setText(row.applied, node.up ? node.applied : '—');
     setAttr(row.applied, 'title', node.up ? `applied up to ${node.applied}` : 'crashed: nothing applied until it restarts');
+    // The compacted prefix, always in sight even when the window shows none of it.
+    const upto = node.first_index - 1;
+    setText(row.snap, upto > 0 ? `1–${upto}` : '');
+    setClass(row.snap, upto > 0 ? 'lsnap compacted' : 'lsnap');
+    setAttr(row.snap, 'title', upto > 0 ? `n${node.id}: entries 1 to ${upto} are compacted into its snapshot (term ${node.snapshot_term}); its log starts at ${node.first_index}` : `n${node.id}: nothing compacted yet`);
     // A node far behind has no cell in the window: say where its log ends.
     const behind = node.last_index < lo && hi >= lo;
     row.note.hidden = !behind;
