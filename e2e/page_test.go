@@ -112,13 +112,20 @@ func TestReloadingTheSharedURLShowsTheSameState(t *testing.T) {
 	p.click("share-url")
 	p.poll(`location.hash.startsWith("#s=")`)
 	const state = `JSON.stringify((() => { const v = seshatPage.frame().view; return {time: v.time, nodes: v.nodes.map(n => [n.id, n.role, n.term, n.commit, n.kv])}; })())`
+	// What the page shows: time, each node's label, commit, applied and store.
+	const shown = `JSON.stringify({time: document.querySelector('[data-testid="time"]').textContent,
+		nodes: [...document.querySelectorAll('[data-testid^="node-"][data-up]')].map(n => [n.dataset.testid, n.dataset.role, n.dataset.term, n.dataset.up]),
+		logs: [1, 2, 3, 4, 5].map(i => ['commit', 'applied', 'kv'].map(k => document.querySelector('[data-testid="' + k + '-' + i + '"]').textContent))})`
 	before := eval[string](p, state)
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="time"]').textContent === %q`, fmt.Sprintf("%.3f", eval[float64](p, `seshatPage.frame().view.time`)/1000)))
+	beforeShown := eval[string](p, shown)
 	url := eval[string](p, `location.href`)
 	p.do(chromedp.Navigate("about:blank"), chromedp.Navigate(url))
 	p.poll(`window.seshatPage && seshatPage.frame() !== null`)
 	if after := eval[string](p, state); after != before {
 		t.Fatalf("after reload:\n%s\nbefore:\n%s", after, before)
 	}
+	p.poll(fmt.Sprintf(`%s === %q`, shown, beforeShown))
 	p.shot("reloaded")
 }
 
