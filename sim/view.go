@@ -11,6 +11,19 @@ import (
 	"github.com/seshat-raft/seshat/statemachine"
 )
 
+// Frame is what a page draws after a call: the cluster's view, the trace
+// events it has not seen yet (those it asked for: the view's event count is
+// the since of its next call), the end of the time-travel slider, and the
+// safety violation that stopped the run, if any. The wasm engine and the dev
+// server's native cluster both answer in this schema
+// (docs/engine-protocol.md), so the page has one renderer.
+type Frame struct {
+	View    View       `json:"view"`
+	Events  []Event    `json:"events"`
+	Horizon int64      `json:"horizon"`
+	Halted  *Violation `json:"halted"`
+}
+
 // View is the cluster's state as the page draws it. The same schema is
 // produced by the in-browser engine and the dev server. Ids are small
 // numbers; times are virtual milliseconds.

@@ -40,16 +40,9 @@ type answer struct {
 	Kind   string `json:"kind,omitempty"`
 }
 
-// Frame is what the page draws after a call: the cluster's view, the trace
-// events it has not seen yet (those it asked for: the view's event count is
-// the since of its next call), the end of the time-travel slider, and the
-// safety violation that stopped the run, if any.
-type Frame struct {
-	View    sim.View       `json:"view"`
-	Events  []sim.Event    `json:"events"`
-	Horizon int64          `json:"horizon"`
-	Halted  *sim.Violation `json:"halted"`
-}
+// Frame is what every frame-returning call answers: sim.Frame, the schema
+// the dev server's native cluster sends too.
+type Frame = sim.Frame
 
 // viewArgs say which events and how much of each log a Frame shows.
 // Events is "all" (the default) or "notable" (no routine traffic: see
