@@ -1,7 +1,8 @@
 // Seshat's page: wiring and the one requestAnimationFrame loop. The engine
-// computes (Go in a Web Worker); ui/app.js keeps the state; ui/render/*
-// draw it; ui/controls/* turn input into actions.
-import { startEngine, engineKind } from './ui/engine.js';
+// computes (Go in a Web Worker, or the dev server's native nodes with
+// ?engine=native); ui/app.js keeps the state; ui/render/* draw it;
+// ui/controls/* turn input into actions.
+import { startEngine, engineKind, realTime, blockedAction } from './ui/engine.js';
 import { App } from './ui/app.js';
 import { currentLeader } from './ui/roles.js';
 import { nodeRadius } from './ui/geometry.js';
@@ -18,6 +19,7 @@ import { $ } from './ui/render/dom.js';
 import { bindKeyboard, listShortcuts } from './ui/controls/keyboard.js';
 import { bindForms, syncNodeFilter } from './ui/controls/forms.js';
 import * as share from './ui/controls/share.js';
+import { bindEngineSwitch, applyEngineKind, showDropped, offerWayOut } from './ui/controls/engine-switch.js';
 
 /** Panels (logs, events, inspector) redraw at most this often while playing (slower at high speed: nobody reads 10 updates a second). */
 const PANEL_MS = 120;
@@ -25,7 +27,10 @@ const PANEL_FAST_MS = 250;
 const ERROR_MS = 12000;
 
 const motion = window.matchMedia('(prefers-reduced-motion: reduce)');
+/** kind is the engine this page runs on (?engine=native|fake; the WebAssembly one by default); switching reloads the page. */
+const kind = engineKind(location.search);
 const page = {
+  realTime: realTime(kind),
   version: 0, drawnStage: -1, drawnPanels: -1, panelsAt: 0, panelQueue: [], panelState: null, frameTimes: null,
   firstLeaderAt: 0, engineAt: 0, hashTimer: 0, hashGen: 0, errorTimer: 0, noticeTimer: 0,
   announcer: initialAnnouncer(), shownErrors: [], meter: null, meterText: '',
@@ -39,7 +44,8 @@ const app = new App(null, {
     if (app.model.said.length) page.pendingSaid = (page.pendingSaid || []).concat(app.model.said);
   },
   onError: (text) => showError(text),
-  onSessionChange: () => { if (page.started) scheduleHash(); },
+  // A real-time engine has no session to put in the URL.
+  onSessionChange: () => { if (page.started && !page.realTime) scheduleHash(); },
 });
 
 const select = (id) => app.select(id);
@@ -116,6 +122,8 @@ const PANELS = [
     play.querySelector('.lbl').textContent = s.playing ? 'Pause' : 'Play';
     const speed = $('speed');
     if (speed.value !== String(s.speed)) speed.value = String(s.speed);
+    if (page.realTime) showDropped(app.engine.dropped());
+    if (page.lost) $('status-line').textContent = page.lost;
   },
   (s) => grid.draw(s.view, s.selected),
   (s) => kv.draw(s.view),
@@ -139,6 +147,7 @@ function panelSnapshot() {
 
 /** showActualSpeed says how fast time really goes when the engine cannot keep up with the speed asked for. */
 function showActualSpeed(ts) {
+  if (page.realTime) return; // no speed to fall short of
   page.meter = meterStep(page.meter, ts, app.view.time, app.playing && !app.dragging);
   const slow = app.playing ? lagging(page.meter.rate, app.speed) : null;
   const text = slow === null ? '' : `actual ${formatRate(slow)}`;
@@ -195,6 +204,8 @@ function draw(ts) {
 }
 
 function act(a) {
+  const blocked = blockedAction(kind, a.action);
+  if (blocked) { showNotice(blocked); return; }
   const id = app.selected;
   switch (a.action) {
     case 'toggle-play': app.setPlaying(!app.playing); break;
@@ -234,8 +245,18 @@ async function importFile(file) {
   if (await app.load(s)) scheduleHash();
 }
 
+/** engineLost reports an engine that went away after it started (the dev server stopped). */
+function engineLost(err) {
+  page.lost = err.message;
+  app.setPlaying(false);
+  showError(err.message);
+  offerWayOut(err.message);
+}
+
 async function start() {
-  bindForms(app, ui, { share: shareLink, exportFile, importFile, error: showError });
+  bindEngineSwitch(kind);
+  applyEngineKind(kind);
+  bindForms(app, ui, { share: shareLink, exportFile, importFile, error: showError, realTime: page.realTime });
   bindKeyboard(document, act);
   listShortcuts($('shortcuts'));
   motion.addEventListener('change', () => { page.version++; });
@@ -260,16 +281,20 @@ async function start() {
     }
   }, true);
 
-  const kind = engineKind(location.search);
   try {
-    app.engine = await startEngine(kind);
+    app.engine = await startEngine(kind, { onFatal: engineLost });
   } catch (err) {
     $('stage-empty').textContent = 'The engine could not start.';
     $('status-line').textContent = `The engine could not start: ${err.message}`;
     showError(`The engine could not start: ${err.message}`);
+    if (page.realTime) offerWayOut(err.message);
     throw err;
   }
   page.engineAt = performance.now();
+  if (page.realTime) {
+    await attachNative();
+    return;
+  }
   let want = {};
   try {
     want = await share.readHash();
@@ -283,6 +308,24 @@ async function start() {
   $('stage-empty').hidden = true;
   $('nodes-count').value = String(app.view.nodes.length);
   $('seed').value = String(app.view.seed);
+  requestAnimationFrame(loop);
+}
+
+/** attachNative shows the dev server's running cluster: it is shared, so the page does not create one. */
+async function attachNative() {
+  if (location.hash) {
+    share.clearHash();
+    showNotice('Session links replay only in the in-browser engine: this page shows the native cluster as it runs.');
+  }
+  if (!(await app.attach())) {
+    const msg = page.lost || 'The native cluster sent no view (the error above says why)';
+    offerWayOut(msg);
+    throw new Error(msg);
+  }
+  page.started = true;
+  $('stage-empty').hidden = true;
+  $('nodes-count').value = String(app.view.nodes.length);
+  if (app.view.seed !== undefined) $('seed').value = String(app.view.seed);
   requestAnimationFrame(loop);
 }
 
@@ -303,6 +346,10 @@ window.seshatPage = {
   create: (cfg) => app.create(cfg),
   /** seek travels to virtual time t (ms). */
   seek: (t) => app.seek(t),
+  /** engineKind is the engine the page runs on: 'wasm', 'native' or 'fake'. */
+  engineKind: () => kind,
+  /** dropped is what the native cluster could not push to this tab ({frames, events}); null on other engines. */
+  dropped: () => (app.engine ? app.engine.dropped() : null),
   wasmMemory: () => app.engine.memory(),
   /** shownErrors lists the error messages shown to the user (the newest 50); take empties the list. */
   shownErrors: (take = false) => { const out = page.shownErrors.slice(); if (take) page.shownErrors.length = 0; return out; },

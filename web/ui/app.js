@@ -216,6 +216,19 @@ export class App {
     return f;
   }
 
+  /**
+   * attach shows the cluster the engine already runs, without creating one
+   * (the native cluster is the dev server's, shared by every page).
+   */
+  async attach() {
+    const f = await this.call('frame', this.args({ since: 0 }), 'fresh', 'Connecting to the native cluster');
+    if (f) {
+      this.selected = 1;
+      this.selectedMsg = 0;
+    }
+    return f;
+  }
+
   /** load imports a session and, when t is given and earlier, travels back to it. */
   async load(session, t) {
     const f = await this.call('import', session, 'fresh', 'Import session');

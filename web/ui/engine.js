@@ -1,10 +1,65 @@
-// The engine adapter: picks the engine (the WebAssembly simulator, or the
-// fake one with ?engine=fake) and runs its calls one at a time, so every
-// answer is the state after the calls before it.
+// The engine adapter: picks the engine (the WebAssembly simulator; the dev
+// server's native nodes with ?engine=native; the fake one with ?engine=fake)
+// and runs its calls one at a time, so every answer is the state after the
+// calls before it. Also what each engine can do, for the controls.
 
-/** engineKind reads the engine choice from a URL query string. */
+/** ENGINES are the engines the page offers in its engine switch (the fake one is for tests). */
+export const ENGINES = [
+  { kind: 'wasm', text: 'In the browser (WebAssembly)' },
+  { kind: 'native', text: 'Native nodes (dev server)' },
+];
+
+/** engineKind reads the engine choice from a URL query string: 'wasm' (default), 'native' or 'fake'. */
 export function engineKind(search) {
-  return new URLSearchParams(search || '').get('engine') === 'fake' ? 'fake' : 'wasm';
+  const e = new URLSearchParams(search || '').get('engine');
+  return e === 'fake' || e === 'native' ? e : 'wasm';
+}
+
+/** engineSearch is the query string that loads the page on engine kind, other parameters kept. */
+export function engineSearch(search, kind) {
+  const q = new URLSearchParams(search || '');
+  if (kind === 'wasm') q.delete('engine');
+  else q.set('engine', kind);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** REAL_TIME_NOTE is shown where the controls of virtual time would be, on the native engine. */
+export const REAL_TIME_NOTE = 'real time: native nodes at wall-clock speed';
+
+/** realTime reports whether the engine runs at wall-clock speed, with no past to travel to. */
+export function realTime(kind) { return kind === 'native'; }
+
+/**
+ * TIME_CONTROLS are the page's controls (element ids) that need virtual
+ * time: the time-travel slider, Next event, speed, manual delivery, the
+ * per-message buttons, and the session's link and files.
+ */
+export const TIME_CONTROLS = ['slider', 'next', 'speed', 'manual', 'msg-drop', 'msg-deliver', 'msg-duplicate', 'share', 'export', 'import'];
+
+/** disabledControls lists the controls (element ids) engine kind cannot offer. */
+export function disabledControls(kind) { return realTime(kind) ? TIME_CONTROLS.slice() : []; }
+
+/** TIME_ACTIONS name the keyboard actions (keys.js) that need virtual time. */
+const TIME_ACTIONS = {
+  next: 'Next event', faster: 'Faster', slower: 'Slower', back: 'Travel back', forward: 'Travel forward',
+  manual: 'Manual delivery', deliver: 'Deliver', drop: 'Drop', duplicate: 'Duplicate',
+};
+
+/** blockedAction is the sentence shown instead of running action on engine kind, or null when it runs. */
+export function blockedAction(kind, action) {
+  if (!realTime(kind) || !TIME_ACTIONS[action]) return null;
+  return `${TIME_ACTIONS[action]}: not here, ${REAL_TIME_NOTE} (no time travel, speed or manual delivery)`;
+}
+
+/** droppedText says what the server could not push to this tab ({frames, events}); '' when nothing. */
+export function droppedText(d) {
+  const frames = (d && d.frames) || 0, events = (d && d.events) || 0;
+  if (!frames && !events) return '';
+  const parts = [];
+  if (frames) parts.push(`${frames} view${frames === 1 ? '' : 's'}`);
+  if (events) parts.push(`${events} event${events === 1 ? '' : 's'}`);
+  return `${parts.join(' and ')} dropped: this tab could not keep up`;
 }
 
 /** SerialEngine queues calls on an engine with call(op, args) -> Promise. */
@@ -32,10 +87,21 @@ export class SerialEngine {
 
   /** timing is the worker's load timing when the engine reports one. */
   timing() { return (this.inner.client && this.inner.client.timing) || null; }
+
+  /** dropped is what a pushing engine (native) could not push to this tab: {frames, events}; null for the others. */
+  dropped() { return this.inner.dropped ? this.inner.dropped() : null; }
 }
 
-/** startEngine starts the chosen engine and wraps it in a SerialEngine. */
-export async function startEngine(kind) {
+/**
+ * startEngine starts the chosen engine and wraps it in a SerialEngine.
+ * onFatal(err) is called if the engine goes away later (the native one,
+ * when the dev server stops).
+ */
+export async function startEngine(kind, { onFatal = null } = {}) {
+  if (kind === 'native') {
+    const { NativeEngine } = await import('../engine/native-engine.js');
+    return new SerialEngine(await NativeEngine.start({ onFatal }), kind);
+  }
   const mod = kind === 'fake' ? await import('../engine/fake-engine.js') : await import('../engine/wasm-engine.js');
   const Engine = kind === 'fake' ? mod.FakeEngine : mod.WasmEngine;
   return new SerialEngine(await Engine.start(), kind);

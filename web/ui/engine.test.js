@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SerialEngine, engineKind, describeError } from './engine.js';
+import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, droppedText, realTime, ENGINES, TIME_CONTROLS } from './engine.js';
+import { SHORTCUTS } from './keys.js';
 
 test('calls run one at a time, in order, errors included', async () => {
   const log = [];
@@ -29,6 +30,43 @@ test('calls run one at a time, in order, errors included', async () => {
 
 test('engine choice and error words', () => {
   assert.equal(engineKind('?engine=fake'), 'fake');
+  assert.equal(engineKind('?x=1&engine=native'), 'native');
+  assert.equal(engineKind('?engine=warp'), 'wasm');
   assert.equal(engineKind(''), 'wasm');
   assert.equal(describeError('Crash n9', new Error('sim: unknown node: crash: node 9; nodes are 1 to 5')), 'Crash n9: sim: unknown node: crash: node 9; nodes are 1 to 5');
+});
+
+test('switching engines keeps the other query parameters', () => {
+  assert.equal(engineSearch('', 'native'), '?engine=native');
+  assert.equal(engineSearch('?engine=native', 'wasm'), '');
+  assert.equal(engineSearch('?lang=en&engine=fake', 'native'), '?lang=en&engine=native');
+  assert.equal(engineSearch('?lang=en&engine=native', 'wasm'), '?lang=en');
+  assert.deepEqual(ENGINES.map((e) => e.kind), ['wasm', 'native']);
+});
+
+test('the native engine has no virtual time: its controls go and their keys say why', () => {
+  assert.deepEqual(disabledControls('wasm'), []);
+  assert.deepEqual(disabledControls('fake'), []);
+  assert.deepEqual(disabledControls('native'), TIME_CONTROLS);
+  for (const id of ['slider', 'next', 'speed', 'manual', 'msg-deliver', 'msg-duplicate', 'msg-drop', 'share', 'export', 'import']) assert.ok(TIME_CONTROLS.includes(id), id);
+  assert.equal(realTime('native'), true);
+  assert.equal(realTime('wasm'), false);
+  const blocked = SHORTCUTS.map((s) => s.action).filter((a) => blockedAction('native', a));
+  assert.deepEqual(blocked, ['next', 'faster', 'slower', 'back', 'forward', 'manual', 'deliver', 'duplicate', 'drop']);
+  for (const a of SHORTCUTS.map((s) => s.action)) assert.equal(blockedAction('wasm', a), null, a);
+  assert.equal(blockedAction('native', 'next'), 'Next event: not here, real time: native nodes at wall-clock speed (no time travel, speed or manual delivery)');
+  assert.equal(blockedAction('native', 'crash'), null);
+});
+
+test('dropped views and events are counted in words, and only when there are any', () => {
+  assert.equal(droppedText(null), '');
+  assert.equal(droppedText({ frames: 0, events: 0 }), '');
+  assert.equal(droppedText({ frames: 12, events: 0 }), '12 views dropped: this tab could not keep up');
+  assert.equal(droppedText({ frames: 1, events: 300 }), '1 view and 300 events dropped: this tab could not keep up');
+  assert.equal(droppedText({ frames: 0, events: 1 }), '1 event dropped: this tab could not keep up');
+});
+
+test('dropped passes through to engines that count it', () => {
+  assert.equal(new SerialEngine({ call() {} }).dropped(), null);
+  assert.deepEqual(new SerialEngine({ call() {}, dropped: () => ({ frames: 2, events: 0 }) }, 'native').dropped(), { frames: 2, events: 0 });
 });

@@ -12,7 +12,8 @@ function num(id) {
 /**
  * bindForms wires the page's controls to handlers:
  * app (the App), ui ({filter, node} state and redraw()), and actions from
- * main: share(), exportFile(), importFile(file), error(text).
+ * main: share(), exportFile(), importFile(file), error(text), and realTime
+ * (the engine runs at wall-clock speed: a new cluster has no seed).
  */
 export function bindForms(app, ui, actions) {
   const speed = $('speed');
@@ -61,6 +62,12 @@ export function bindForms(app, ui, actions) {
   $('restart-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const nodes = num('nodes-count'), seed = num('seed');
+    // Native nodes run in real time: no seed replays them.
+    if (actions.realTime) {
+      if (!Number.isInteger(nodes)) { actions.error('New cluster: nodes must be a whole number from 1 to 9'); return; }
+      if (await app.create({ nodes })) app.setPlaying(true);
+      return;
+    }
     if (!Number.isInteger(nodes) || !Number.isInteger(seed) || seed < 0) { actions.error('New cluster: nodes and seed must be whole numbers (nodes 1 to 9, seed 0 or more)'); return; }
     if (await app.create({ nodes, seed })) app.setPlaying(true);
   });

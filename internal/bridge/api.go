@@ -1,0 +1,262 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/seshat-raft/seshat/sim"
+)
+
+// apiAnswer is the JSON of a key-value or command answer; failures say
+// ok false, the error and its kind.
+type apiAnswer struct {
+	OK    bool   `json:"ok"`
+	Index uint64 `json:"index,omitempty"`
+	Error string `json:"error,omitempty"`
+	Kind  string `json:"kind,omitempty"`
+}
+
+// KV is the answer of GET /api/kv/{key}.
+type KV struct {
+	// Key is the key read.
+	Key string `json:"key"`
+	// Value is its value, "" when it is not found.
+	Value string `json:"value"`
+	// Found says whether the key exists.
+	Found bool `json:"found"`
+}
+
+// API returns the HTTP API, to be mounted at /api/ (it reads the whole
+// path):
+//
+//	PUT    /api/kv/{key}  body: the value   200 {"ok": true, "index": n}
+//	DELETE /api/kv/{key}                    200 {"ok": true, "index": n}
+//	GET    /api/kv/{key}                    200 {"key": k, "value": v, "found": b}
+//	POST   /api/command   body: a Command   200 {"ok": true}
+//	GET    /api/view?since=n&events=all|notable&max_events=n&log_window=n
+//	                                        200 a Frame
+//
+// Failures answer {"ok": false, "error": "...", "kind": "..."} with 400
+// (bad-request, bad-command, ...), 404 (unknown-node), 409 (impossible,
+// halted), 503 (unavailable: no leader, no quorum, timeout) or 500
+// (internal). Bodies are limited to Options.MaxBodyBytes; key-value
+// requests to Options.RequestTimeout.
+func (b *Bridge) API() http.Handler {
+	return http.HandlerFunc(b.serveAPI)
+}
+
+func (b *Bridge) serveAPI(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Printf("bridge: panic answering %s %s (a bug): %v", r.Method, r.URL.Path, p)
+			b.fail(w, fmt.Errorf("bridge: internal error answering %s %s: %v (this is a bug; the bridge is still running)", r.Method, r.URL.Path, p))
+		}
+	}()
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/api/kv/"):
+		key := strings.TrimPrefix(path, "/api/kv/")
+		if key == "" || !utf8.ValidString(key) {
+			b.fail(w, badRequest("the key is missing or not UTF-8: use /api/kv/{key}"))
+			return
+		}
+		switch r.Method {
+		case http.MethodPut:
+			b.apiSet(w, r, key)
+		case http.MethodDelete:
+			b.apiWrite(w, r, func(ctx context.Context) (uint64, error) { return b.e.Delete(ctx, key) })
+		case http.MethodGet:
+			b.apiGet(w, r, key)
+		default:
+			notAllowed(w, "GET, PUT, DELETE")
+		}
+	case path == "/api/command":
+		if r.Method != http.MethodPost {
+			notAllowed(w, "POST")
+			return
+		}
+		b.apiCommand(w, r)
+	case path == "/api/view":
+		if r.Method != http.MethodGet {
+			notAllowed(w, "GET")
+			return
+		}
+		b.apiView(w, r)
+	default:
+		writeJSON(w, http.StatusNotFound, apiAnswer{Error: fmt.Sprintf("bridge: no endpoint %s; the endpoints are /api/kv/{key}, /api/command and /api/view", path), Kind: KindBadRequest})
+	}
+}
+
+// notAllowed answers 405 naming the allowed methods.
+func notAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeJSON(w, http.StatusMethodNotAllowed, apiAnswer{Error: "bridge: method not allowed; use " + allow, Kind: KindBadRequest})
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(apiAnswer{Error: "bridge: cannot encode the answer: " + err.Error(), Kind: KindInternal})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// fail answers err with the status of its kind.
+func (b *Bridge) fail(w http.ResponseWriter, err error) {
+	kind := kindOf(err)
+	writeJSON(w, statusOf(kind), apiAnswer{Error: err.Error(), Kind: kind})
+}
+
+// body reads a request body of at most Options.MaxBodyBytes.
+func (b *Bridge) body(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.opt.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, badRequest("the body is larger than %d bytes", b.opt.MaxBodyBytes)
+		}
+		return nil, badRequest("cannot read the body: %v", err)
+	}
+	return data, nil
+}
+
+// requestContext bounds a key-value request by Options.RequestTimeout and
+// by the bridge's life.
+func (b *Bridge) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(r.Context(), b.opt.RequestTimeout)
+	stop := context.AfterFunc(b.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// timeoutError explains a request that ran out of time.
+func (b *Bridge) timeoutError(ctx context.Context, err error) error {
+	if ctx.Err() != nil && !unavailable(err) {
+		err = fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("bridge: no answer within %v (no leader or no quorum?): %w", b.opt.RequestTimeout, err)
+	}
+	return err
+}
+
+func (b *Bridge) apiSet(w http.ResponseWriter, r *http.Request, key string) {
+	data, err := b.body(w, r)
+	if err != nil {
+		b.fail(w, err)
+		return
+	}
+	if !utf8.Valid(data) {
+		b.fail(w, badRequest("the value is not UTF-8 text"))
+		return
+	}
+	value := string(data)
+	b.apiWrite(w, r, func(ctx context.Context) (uint64, error) { return b.e.Set(ctx, key, value) })
+}
+
+// apiWrite runs a write and answers its index.
+func (b *Bridge) apiWrite(w http.ResponseWriter, r *http.Request, write func(context.Context) (uint64, error)) {
+	ctx, cancel := b.requestContext(r)
+	defer cancel()
+	index, err := write(ctx)
+	if err != nil {
+		b.fail(w, b.timeoutError(ctx, engineErr(err)))
+		return
+	}
+	writeJSON(w, http.StatusOK, apiAnswer{OK: true, Index: index})
+}
+
+func (b *Bridge) apiGet(w http.ResponseWriter, r *http.Request, key string) {
+	ctx, cancel := b.requestContext(r)
+	defer cancel()
+	value, found, err := b.e.Get(ctx, key)
+	if err != nil {
+		b.fail(w, b.timeoutError(ctx, engineErr(err)))
+		return
+	}
+	writeJSON(w, http.StatusOK, KV{Key: key, Value: value, Found: found})
+}
+
+func (b *Bridge) apiCommand(w http.ResponseWriter, r *http.Request) {
+	data, err := b.body(w, r)
+	if err != nil {
+		b.fail(w, err)
+		return
+	}
+	var raw json.RawMessage
+	if err := decodeStrict(data, &raw); err != nil {
+		b.fail(w, fmt.Errorf("%w: %v", sim.ErrBadCommand, err))
+		return
+	}
+	cmd, err := sim.ParseCommand(raw)
+	if err == nil {
+		err = refused(cmd)
+	}
+	if err == nil {
+		err = engineErr(b.e.Apply(cmd))
+	}
+	if err != nil {
+		b.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiAnswer{OK: true})
+}
+
+func (b *Bridge) apiView(w http.ResponseWriter, r *http.Request) {
+	var (
+		since                uint64
+		notable              bool
+		maxEvents, logWindow int
+	)
+	for name, vals := range r.URL.Query() {
+		if len(vals) != 1 {
+			b.fail(w, badRequest("view: %s is given %d times", name, len(vals)))
+			return
+		}
+		v := vals[0]
+		var err error
+		switch name {
+		case "since":
+			since, err = strconv.ParseUint(v, 10, 64)
+		case "events":
+			notable, err = parseEvents("view", v)
+		case "max_events":
+			maxEvents, err = atoiNonNegative(v)
+		case "log_window":
+			logWindow, err = atoiNonNegative(v)
+		default:
+			err = errors.New("unknown parameter; the parameters are since, events, max_events and log_window")
+		}
+		if err != nil {
+			var re *requestError
+			if !errors.As(err, &re) {
+				err = badRequest("view: %s=%q: %v", name, v, err)
+			}
+			b.fail(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, b.frame(since, notable, maxEvents, logWindow))
+}
+
+// atoiNonNegative parses a count of 0 or more.
+func atoiNonNegative(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err == nil && n < 0 {
+		err = errors.New("must be 0 or more")
+	}
+	return n, err
+}

@@ -1,0 +1,218 @@
+package bridge
+
+import (
+	"context"
+	"io"
+	"log"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/seshat-raft/seshat/sim"
+)
+
+// Engine is the cluster the bridge serves: the native cluster, or a fake in
+// tests. Every method may be called from several goroutines at once (one per
+// connection, the push hub and HTTP requests); the Engine serialises what it
+// must. No method may block on the bridge.
+//
+// Errors say their kind by wrapping one of sim's sentinels (sim.ErrBadConfig,
+// sim.ErrBadCommand, sim.ErrUnknownNode, sim.ErrImpossible, ...; see
+// sim.ErrorKind). Any other error means the cluster could not serve a
+// well-formed call now (no leader, no quorum, ctx ended, a node or the
+// cluster stopped mid-request): the bridge answers it as kind unavailable,
+// HTTP 503. Error texts are shown to people as they are.
+type Engine interface {
+	// Frame returns the cluster now: the view with each log's newest
+	// logWindow entries (0: the default), and the kept events with a larger
+	// seq than since, oldest first, only notable ones if notable is set,
+	// only the newest maxEvents of them (0: no limit). View.Events is the seq
+	// of the newest event recorded; the caller passes it as its next since.
+	Frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame
+	// Apply carries out a command (a fault, a cluster change, or a client
+	// operation that is submitted and answered later by a client-return
+	// event). It returns an error wrapping one of sim's sentinels and
+	// changes nothing when the command is malformed or impossible now.
+	Apply(cmd sim.Command) error
+	// Create stops the current cluster and starts a new one with cfg. Its
+	// events start again from seq 1. An invalid cfg returns an error
+	// wrapping sim.ErrBadConfig and changes nothing.
+	Create(cfg sim.Config) error
+	// Config returns the running cluster's configuration.
+	Config() sim.Config
+	// Set writes key and returns once the write is committed and applied,
+	// with its log index. Delete is the same for removing key.
+	Set(ctx context.Context, key, value string) (index uint64, err error)
+	// Delete removes key and returns once committed and applied.
+	Delete(ctx context.Context, key string) (index uint64, err error)
+	// Get is a linearizable read (ReadIndex).
+	Get(ctx context.Context, key string) (value string, found bool, err error)
+}
+
+// Options tune a Bridge. Zero fields take the defaults named.
+type Options struct {
+	// MinInterval and MaxInterval bound the push interval a subscriber may
+	// ask for (defaults 50 ms and 5 s); DefaultInterval is used when it asks
+	// for none (100 ms). The hub ticks every MinInterval.
+	MinInterval, MaxInterval, DefaultInterval time.Duration
+	// ClientFrameLimit is the largest client message read, in bytes
+	// (default 64 KiB). A larger one is answered with an error and skipped.
+	ClientFrameLimit int
+	// WriteTimeout is how long one write to a client may take before the
+	// client is disconnected (default 10 s).
+	WriteTimeout time.Duration
+	// PendingEvents bounds the events carried in a subscriber's pending
+	// frame (default 5,000); older ones beyond it are dropped and counted.
+	PendingEvents int
+	// PingInterval is how often each connection is pinged (default 30 s). A
+	// peer that shows no sign of life (a message or a pong) for two
+	// intervals plus WriteTimeout is disconnected.
+	PingInterval time.Duration
+	// RequestTimeout bounds an HTTP key-value request (default 10 s); one
+	// that takes longer answers 503.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds an HTTP request body (default 64 KiB).
+	MaxBodyBytes int64
+	// Logger receives reports of refused and dropped connections and of
+	// recovered panics (default: none).
+	Logger *log.Logger
+}
+
+// withDefaults fills the zero fields of o.
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.MinInterval, 50*time.Millisecond)
+	def(&o.MaxInterval, 5*time.Second)
+	def(&o.DefaultInterval, 100*time.Millisecond)
+	def(&o.WriteTimeout, 10*time.Second)
+	def(&o.PingInterval, 30*time.Second)
+	def(&o.RequestTimeout, 10*time.Second)
+	if o.MaxInterval < o.MinInterval {
+		o.MaxInterval = o.MinInterval
+	}
+	o.DefaultInterval = min(max(o.DefaultInterval, o.MinInterval), o.MaxInterval)
+	if o.ClientFrameLimit <= 0 {
+		o.ClientFrameLimit = 64 << 10
+	}
+	if o.PendingEvents <= 0 {
+		o.PendingEvents = 5000
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = log.New(io.Discard, "", 0)
+	}
+	return o
+}
+
+// Bridge serves one Engine to pages over websockets (ServeWS) and to curl
+// over HTTP (API). Create it with New; Close ends it.
+type Bridge struct {
+	e        Engine
+	opt      Options
+	log      *log.Logger
+	upgrader websocket.Upgrader
+	hub      *hub
+
+	// ctx is cancelled by Close; HTTP requests in flight give up with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// wg counts every goroutine the bridge runs: the hub and each
+	// connection's reader and writer.
+	wg sync.WaitGroup
+	// gen counts the clusters created through the bridge, so cursors into
+	// an old cluster's events are not used in a new one.
+	gen atomic.Uint64
+
+	mu      sync.Mutex
+	closed  bool
+	nextID  uint64
+	clients map[uint64]*client
+	gone    []ClientStats // the most recently closed connections, oldest first
+	total   Totals        // of closed connections
+}
+
+// keepClosed is how many closed connections Stats still lists.
+const keepClosed = 256
+
+// New returns a Bridge serving e and starts its push hub.
+func New(e Engine, opts Options) *Bridge {
+	b := newBridge(e, opts)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.hub.run(b.ctx)
+	}()
+	return b
+}
+
+// newBridge returns a Bridge whose hub is not running (tests tick it).
+func newBridge(e Engine, opts Options) *Bridge {
+	o := opts.withDefaults()
+	b := &Bridge{e: e, opt: o, log: o.Logger, clients: make(map[uint64]*client)}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 16 << 10,
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     sameOrigin,
+	}
+	b.hub = newHub(b)
+	return b
+}
+
+// Close stops the hub, closes every connection (with a close frame saying
+// "going away" where the peer still reads) and returns once every
+// goroutine the bridge started has ended. HTTP requests in flight are
+// cancelled; new websocket requests are refused with 503. Close may be
+// called more than once.
+func (b *Bridge) Close() {
+	b.mu.Lock()
+	b.closed = true
+	open := make([]*client, 0, len(b.clients))
+	for _, c := range b.clients {
+		open = append(open, c)
+	}
+	b.mu.Unlock()
+	b.cancel()
+	var bye sync.WaitGroup
+	for _, c := range open {
+		bye.Go(func() {
+			c.goodbye()
+			c.shutdown()
+		})
+	}
+	bye.Wait()
+	b.wg.Wait()
+}
+
+// frame calls the engine's Frame and makes its events a non-nil slice, so
+// they encode as [].
+func (b *Bridge) frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame {
+	f := b.e.Frame(since, notable, maxEvents, logWindow)
+	if f.Events == nil {
+		f.Events = []sim.Event{}
+	}
+	return f
+}
+
+// eventCounter is implemented by engines that can say how many events they
+// have recorded without building a frame (the native cluster can).
+type eventCounter interface {
+	EventCount() uint64
+}
+
+// eventCount returns the seq of the newest event recorded.
+func (b *Bridge) eventCount() uint64 {
+	if ec, ok := b.e.(eventCounter); ok {
+		return ec.EventCount()
+	}
+	return b.e.Frame(^uint64(0), true, 1, 1).View.Events
+}
