@@ -9,12 +9,12 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos wasm run test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos wasm run run-native test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
 ## test: everything CI runs: lint, native, WebAssembly, page and browser tests.
-test: lint test-native test-wasm test-web test-browser
+test: lint test-native test-wasm test-web test-browser test-load
 
 ## test-web: the page's model and engine adapter, and the built engine end to end, with node's test runner.
 test-web: tools-node wasm
@@ -43,6 +43,16 @@ test-native:
 # determinism against the same runs.
 test-wasm: tools-node
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/...
+
+## test-load: the native cluster under load with 50 watching pages, 20 s (make load: 60 s).
+LOAD_SECONDS ?= 20
+test-load:
+	SESHAT_LOAD=1 SESHAT_LOAD_SECONDS=$(LOAD_SECONDS) $(GO) test -count=1 -timeout=10m -v -run '^TestLoad$$' ./loadtest
+
+## load: the full load test (60 s), then the same writes with no page watching, for comparison.
+load:
+	$(MAKE) test-load LOAD_SECONDS=60
+	SESHAT_LOAD=1 SESHAT_LOAD_SECONDS=60 SESHAT_LOAD_PAGES=0 $(GO) test -count=1 -timeout=10m -v -run '^TestLoad$$' ./loadtest
 
 ## chaos: the chaos campaign over more seeds, e.g. make chaos SEEDS=1000 SECONDS=120.
 SEEDS   ?= 1000
@@ -86,3 +96,8 @@ wasm:
 ## run: build the engine and start the dev server on 127.0.0.1:8080.
 run: wasm
 	$(GO) run ./cmd/devserver
+
+## run-native: the same, with 5 native Raft nodes for the page's native engine (?engine=native).
+NATIVE ?= 5
+run-native: wasm
+	$(GO) run ./cmd/devserver -native $(NATIVE)

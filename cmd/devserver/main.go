@@ -1,12 +1,16 @@
-// Command devserver serves Seshat's page on a local address.
+// Command devserver serves Seshat's page on a local address, and optionally
+// runs native Raft nodes the page can watch and drive.
 //
 // Usage:
 //
-//	devserver [-addr 127.0.0.1:8080] [-web DIR]
+//	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N]
 //
 // The page and the WebAssembly engine are embedded (build the engine first:
 // make run does). -web serves a directory from disk instead, re-read on
-// every request, for editing the page. The server binds to loopback by
+// every request, for editing the page. -native N starts N native Raft nodes
+// at wall-clock speed on loopback and bridges them to the page over a
+// websocket at /ws, with an HTTP API at /api/ (docs/bridge-protocol.md);
+// open the page with ?engine=native. The server binds to loopback by
 // default and warns when told to bind elsewhere; it stops cleanly on
 // SIGINT or SIGTERM.
 package main
@@ -16,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log"
 	"net"
@@ -25,47 +30,107 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
+	"github.com/seshat-raft/seshat/native"
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/web"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
-	webDir := flag.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
-	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, log.Default()); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		log.Fatalf("devserver: %v", err)
+	}
+}
+
+// run parses the flags, serves until ctx ends, then shuts down: the HTTP
+// server, every websocket, and the native nodes.
+func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) error {
+	fl := flag.NewFlagSet("devserver", flag.ContinueOnError)
+	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
+	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
+	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", sim.MaxNodes))
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *nodes < 0 || *nodes > sim.MaxNodes {
+		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, sim.MaxNodes)
+	}
 
 	var files fs.FS = web.Files
 	cache := true
 	if *webDir != "" {
+		if st, err := os.Stat(*webDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("-web %s: not a directory", *webDir)
+		}
 		files, cache = os.DirFS(*webDir), false
 	}
 	if _, err := fs.Stat(files, "seshat.wasm"); err != nil {
-		log.Printf("warning: seshat.wasm is missing: run `make run` (or `make wasm` before building) so the page has its engine")
+		logger.Printf("warning: seshat.wasm is missing: run `make run` (or `make wasm` before building) so the page has its engine")
 	}
 	if !devserver.IsLoopback(*addr) {
-		log.Printf("warning: %s is not a loopback address: the dev server has no authentication and is now reachable from other machines", *addr)
+		logger.Printf("warning: %s is not a loopback address: the dev server has no authentication and is now reachable from other machines", *addr)
 	}
+	// Listen first: a bad address fails at once, and connections wait in the
+	// backlog while the files are compressed.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		log.Fatalf("devserver: %v", err)
+		return err
 	}
+	defer ln.Close()
 	h := devserver.NewHandler(files, cache)
 	if err := h.Prepare(); err != nil {
-		log.Fatalf("devserver: %v", err)
+		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("Seshat is running: open http://%s/\n", ln.Addr())
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
+	var cluster *native.Cluster
+	var br *bridge.Bridge
+	if *nodes > 0 {
+		cfg := sim.DefaultConfig()
+		cfg.Nodes = *nodes
+		if cluster, err = native.Start(cfg); err != nil {
+			return err
+		}
+		br = bridge.New(cluster, bridge.Options{Logger: logger})
+		mux.HandleFunc("/ws", br.ServeWS)
+		mux.Handle("/api/", br.API())
+	}
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(out, "Seshat is running: open http://%s/\n", ln.Addr())
+	if cluster != nil {
+		fmt.Fprintf(out, "%d native nodes: open http://%s/?engine=native (API: curl -X PUT --data v http://%s/api/kv/k)\n", *nodes, ln.Addr(), ln.Addr())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatalf("devserver: %v", err)
+		if br != nil {
+			br.Close() // websockets are hijacked: Shutdown does not wait for them
+		}
+		err = srv.Shutdown(shutdown)
+		<-served
 	}
-	fmt.Println("Seshat stopped.")
+	if br != nil {
+		br.Close()
+	}
+	if cluster != nil {
+		err = errors.Join(err, cluster.Stop())
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(out, "Seshat stopped.")
+	return nil
 }

@@ -1,0 +1,13 @@
+// Package loadtest holds the dev server's load test: a five-node native
+// cluster on loopback taking at least a thousand writes a second while fifty
+// pages watch it over the websocket bridge, with a partition and a crash in
+// the middle. At the end every acknowledged write must be applied on every
+// live node and the client history must be linearizable (Porcupine).
+//
+// It runs with `make test` (target test-load) for 20 seconds and with `make
+// load` for the full 60 (SESHAT_LOAD=1, SESHAT_LOAD_SECONDS), never under the
+// race detector, whose slowdown would make the rate meaningless; it logs the
+// throughput,
+// the write latency percentiles, each page's bytes per second and dropped
+// views, and the server's memory afterwards.
+package loadtest

@@ -1,0 +1,288 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/raft/v3"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
+)
+
+// Limits on what Set, Delete and Get accept.
+const (
+	maxKeyBytes   = 4 << 10
+	maxValueBytes = 1 << 20
+	// maxRedirects is how many times in a row a request follows a node's
+	// "the leader is X" before waiting a little.
+	maxRedirects = 3
+)
+
+// errNotSubmitted marks a request that never reached a node's loop (the
+// node was down or stopping): it certainly had no effect, so it is retried.
+var errNotSubmitted = fmt.Errorf("%w before the request reached it", ErrNodeDown)
+
+// Set sets key to value through the Raft log. It proposes on the leader,
+// following redirects and waiting out elections, and returns the entry's
+// index once the leader has applied it.
+//
+// Errors: ctx's error when it ends first (wrapping the last refusal, e.g.
+// core.ErrNotLeader when there was no leader, or core.ErrNoQuorum);
+// ErrLeadershipLost or ErrNodeDown when the leader that accepted the write
+// lost its leadership or crashed before applying it (the write may or may
+// not take effect); ErrStopped; sim.ErrBadCommand for an empty or oversized
+// key or value. Refused proposals (no leader, not the leader, dropped during
+// a leadership transfer) are retried until ctx ends; writes whose outcome is
+// unknown are not.
+func (c *Cluster) Set(ctx context.Context, key, value string) (uint64, error) {
+	res, err := c.write(ctx, statemachine.OpSet, key, value)
+	return res.index, err
+}
+
+// Delete deletes key through the Raft log, as Set does; deleting a missing
+// key is not an error.
+func (c *Cluster) Delete(ctx context.Context, key string) (uint64, error) {
+	res, err := c.write(ctx, statemachine.OpDel, key, "")
+	return res.index, err
+}
+
+// Get reads key linearizably: the leader obtains a read index with etcd's
+// ReadIndex (a heartbeat round confirming its leadership, shared by the
+// reads that arrive together), waits until it has applied that index, then
+// reads its state machine. The answer reflects every write acknowledged
+// before Get was called. Errors are those of Set; reads are always safe to
+// retry, so every refusal and leadership loss is retried until ctx ends.
+func (c *Cluster) Get(ctx context.Context, key string) (value string, found bool, err error) {
+	r, err := c.live()
+	if err != nil {
+		return "", false, err
+	}
+	if err := checkKV(key, ""); err != nil {
+		return "", false, err
+	}
+	res, err := r.get(ctx, key, 0)
+	return res.value, res.found, err
+}
+
+func checkKV(key, value string) error {
+	if key == "" {
+		return fmt.Errorf("%w: key is empty", sim.ErrBadCommand)
+	}
+	if len(key) > maxKeyBytes || len(value) > maxValueBytes {
+		return fmt.Errorf("%w: key is limited to %d bytes and value to %d", sim.ErrBadCommand, maxKeyBytes, maxValueBytes)
+	}
+	return nil
+}
+
+func (c *Cluster) write(ctx context.Context, kind statemachine.OpKind, key, value string) (propResult, error) {
+	r, err := c.live()
+	if err != nil {
+		return propResult{}, err
+	}
+	if err := checkKV(key, value); err != nil {
+		return propResult{}, err
+	}
+	op := statemachine.Operation{Kind: kind, Key: key, Value: value, ID: r.nextReq.Add(1)}
+	return r.write(ctx, op, 0)
+}
+
+// retryable reports whether a refusal certainly left no trace in any log.
+func retryable(err error) bool {
+	return errors.Is(err, core.ErrNotLeader) || errors.Is(err, core.ErrNoQuorum) ||
+		errors.Is(err, raft.ErrProposalDropped) || errors.Is(err, errNotSubmitted)
+}
+
+// errNoLeader is the refusal when no node is known to lead.
+var errNoLeader = &core.NotLeaderError{}
+
+// write proposes op, starting at node target (0: the leader), until it is
+// applied, its outcome becomes unknown, or ctx ends. The result's appended
+// tells whether the write may have taken effect.
+func (r *run) write(ctx context.Context, op statemachine.Operation, target core.NodeID) (propResult, error) {
+	var last error = errNoLeader
+	appended := false
+	redirects := 0
+	for {
+		if n := r.pick(target); n != nil {
+			res, err := n.propose(ctx, op)
+			appended = appended || res.appended
+			if err == nil {
+				return res, nil
+			}
+			var nl *core.NotLeaderError
+			switch {
+			case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != n.id && redirects < maxRedirects:
+				target, last = nl.Leader, err
+				redirects++
+				continue
+			case retryable(err):
+				target, last = 0, err
+			default:
+				return propResult{appended: appended}, r.failed(op, err)
+			}
+		}
+		redirects = 0
+		if err := r.pause(ctx); err != nil {
+			return propResult{appended: appended}, fmt.Errorf("native: %s: %w (last refusal: %w)", opText(op), err, last)
+		}
+	}
+}
+
+// get reads key at the leader (starting at node target, 0: the leader),
+// retrying every failure until ctx ends.
+func (r *run) get(ctx context.Context, key string, target core.NodeID) (readResult, error) {
+	var last error = errNoLeader
+	redirects := 0
+	for {
+		if n := r.pick(target); n != nil {
+			res, err := n.read(ctx, key)
+			if err == nil {
+				return res, nil
+			}
+			var nl *core.NotLeaderError
+			switch {
+			case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != n.id && redirects < maxRedirects:
+				target, last = nl.Leader, err
+				redirects++
+				continue
+			case errors.Is(err, ErrStopped) || ctx.Err() != nil:
+				return readResult{}, fmt.Errorf("native: get %s: %w", key, err)
+			default:
+				target, last = 0, err
+			}
+		}
+		redirects = 0
+		if err := r.pause(ctx); err != nil {
+			return readResult{}, fmt.Errorf("native: get %s: %w (last refusal: %w)", key, err, last)
+		}
+	}
+}
+
+func (r *run) failed(op statemachine.Operation, err error) error {
+	if r.stopped.Load() && errors.Is(err, ErrNodeDown) {
+		err = ErrStopped
+	}
+	return fmt.Errorf("native: %s: %w", opText(op), err)
+}
+
+func opText(op statemachine.Operation) string {
+	op.ID = 0
+	return op.String()
+}
+
+// pause waits before a retry: a tenth of an election timeout, at least a
+// millisecond. It returns ctx's error, or ErrStopped.
+func (r *run) pause(ctx context.Context) error {
+	d := time.Duration(r.cfg.Raft.ElectionTimeoutMinMS) * time.Millisecond / 10
+	d = max(d, time.Millisecond)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.ctx.Done():
+		return ErrStopped
+	}
+}
+
+// pick returns the running node a request should go to: target if it is
+// up, else the node that last became leader, else the up node that its
+// published state shows leading the highest term, else nil.
+func (r *run) pick(target core.NodeID) *node {
+	if target != 0 && int(target) <= len(r.nodes) {
+		if n := r.nodes[target-1]; n.up() {
+			return n
+		}
+	}
+	if id := r.leaderHint.Load(); id != 0 {
+		if n := r.nodes[id-1]; n.up() {
+			return n
+		}
+	}
+	return r.leader()
+}
+
+// leader returns the up node whose published state shows it leading the
+// highest term, or nil.
+func (r *run) leader() *node {
+	var best *node
+	var bestTerm core.Term
+	for _, n := range r.nodes {
+		n.mu.Lock()
+		up, st := n.inc != nil, n.state.status
+		n.mu.Unlock()
+		if up && st.Role == core.RoleLeader && (best == nil || st.Term > bestTerm) {
+			best, bestTerm = n, st.Term
+		}
+	}
+	return best
+}
+
+// propose hands a write to the node's loop and waits for its answer.
+func (n *node) propose(ctx context.Context, op statemachine.Operation) (propResult, error) {
+	in := n.running()
+	if in == nil {
+		return propResult{}, errNotSubmitted
+	}
+	p := &proposal{op: op, ctx: ctx, done: make(chan propResult, 1)}
+	select {
+	case in.propc <- p:
+	case <-in.ctx.Done():
+		return propResult{}, errNotSubmitted
+	case <-ctx.Done():
+		return propResult{}, ctx.Err()
+	}
+	select {
+	case res := <-p.done:
+		return res, res.err
+	case <-in.ctx.Done():
+	case <-ctx.Done():
+	}
+	// An answer that raced with the end wins.
+	select {
+	case res := <-p.done:
+		return res, res.err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return propResult{appended: true}, fmt.Errorf("%w (the write may still be applied)", err)
+	}
+	return propResult{appended: true}, ErrNodeDown
+}
+
+// read hands a read to the node's loop and waits for its answer.
+func (n *node) read(ctx context.Context, key string) (readResult, error) {
+	in := n.running()
+	if in == nil {
+		return readResult{}, errNotSubmitted
+	}
+	q := &readReq{key: key, ctx: ctx, done: make(chan readResult, 1)}
+	select {
+	case in.readc <- q:
+	case <-in.ctx.Done():
+		return readResult{}, errNotSubmitted
+	case <-ctx.Done():
+		return readResult{}, ctx.Err()
+	}
+	select {
+	case res := <-q.done:
+		return res, res.err
+	case <-in.ctx.Done():
+	case <-ctx.Done():
+	}
+	select {
+	case res := <-q.done:
+		return res, res.err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return readResult{}, err
+	}
+	return readResult{}, ErrNodeDown
+}

@@ -1,0 +1,196 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/storage"
+)
+
+// Cluster is a set of native Raft nodes running at wall-clock speed in this
+// process, talking over loopback TCP. All its methods are safe for
+// concurrent use. Create replaces the nodes with a fresh cluster; Stop ends
+// them.
+type Cluster struct {
+	// cmdMu serializes the calls that change the cluster: Apply, Create and
+	// Stop.
+	cmdMu sync.Mutex
+	// mu guards r, the current cluster, which readers (Frame, Set, ...)
+	// pick up and then use without holding mu.
+	mu sync.RWMutex
+	r  *run
+}
+
+// run is one cluster from Start or Create to the next Create or Stop.
+type run struct {
+	cfg   sim.Config // as created; the network settings live in net
+	start time.Time
+	ctx   context.Context // ended by stop
+	stop  context.CancelFunc
+	trace *trace
+	net   network
+	nodes []*node
+
+	nextMsg    atomic.Uint64 // message ids
+	nextReq    atomic.Uint64 // request ids, carried in log entries
+	rounds     atomic.Uint64 // Ready rounds handled by every node
+	leaderHint atomic.Uint64 // the node that last became leader, 0 if unknown
+	stopped    atomic.Bool
+	wg         sync.WaitGroup // console requests
+}
+
+// Start starts cfg.Nodes nodes, with ids 1 to cfg.Nodes, bootstrapped as
+// one cluster with cfg.Raft's timing (one tick per heartbeat interval) and
+// cfg.Network's latency and faults applied on the sending side. The
+// configuration is validated as the simulator's (sim.Config.Validate; errors
+// wrap sim.ErrBadConfig); manual delivery is refused, since the native
+// cluster runs in real time. Seed and Clients are kept in Config but not
+// used: the native cluster has no simulated workload.
+func Start(cfg sim.Config) (*Cluster, error) {
+	r, err := startRun(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Cluster{r: r}, nil
+}
+
+// validateConfig checks cfg as Start needs it.
+func validateConfig(cfg sim.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.Manual {
+		return fmt.Errorf("%w: manual: the native cluster runs in real time; messages cannot wait for commands", sim.ErrBadConfig)
+	}
+	return nil
+}
+
+func startRun(cfg sim.Config) (*run, error) {
+	if err := validateConfig(cfg); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	now := time.Now()
+	r := &run{cfg: cfg, start: now, ctx: ctx, stop: cancel, trace: newTrace(now)}
+	r.net.cfg = cfg.Network
+	for i := 1; i <= cfg.Nodes; i++ {
+		r.nodes = append(r.nodes, &node{id: core.NodeID(i), r: r, store: storage.NewMemStorage()})
+	}
+	for _, n := range r.nodes {
+		if err := n.start(); err != nil {
+			r.shutdown()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// nodeConfig is the core configuration of node id.
+func (r *run) nodeConfig(id core.NodeID) core.Config {
+	cfg := core.Config{Node: core.NodeConfig{ID: id}, Raft: r.cfg.Raft}
+	cfg.Cluster.Bootstrap = true
+	for _, n := range r.nodes {
+		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: n.id})
+	}
+	// Like the simulator, run 1- and 2-node clusters too: they show why
+	// three is the minimum.
+	cfg.Cluster.AllowSmallCluster = len(r.nodes) < 3
+	return cfg
+}
+
+// sinceStart is t in milliseconds since the cluster started.
+func (r *run) sinceStart(t time.Time) int64 { return t.Sub(r.start).Milliseconds() }
+
+// shutdown stops every node and waits for every goroutine of the run.
+func (r *run) shutdown() {
+	r.stopped.Store(true)
+	r.stop()
+	for _, n := range r.nodes {
+		n.stop()
+	}
+	r.wg.Wait()
+}
+
+// current returns the cluster now running (or last stopped).
+func (c *Cluster) current() *run {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.r
+}
+
+// live returns the running cluster, or ErrStopped.
+func (c *Cluster) live() (*run, error) {
+	r := c.current()
+	if r.stopped.Load() {
+		return nil, ErrStopped
+	}
+	return r, nil
+}
+
+// Stop stops every node gracefully: when it returns, every goroutine the
+// cluster started has ended and every socket is closed. Calls in progress
+// fail with ErrStopped or ErrNodeDown. Stop is idempotent and always returns
+// nil; Frame still shows the stopped cluster (every node down), and Create
+// starts a new one.
+func (c *Cluster) Stop() error {
+	c.cmdMu.Lock()
+	defer c.cmdMu.Unlock()
+	c.current().shutdown()
+	return nil
+}
+
+// Create stops the current nodes and starts a fresh cluster from cfg in
+// their place, keeping the same *Cluster. An invalid cfg returns an error
+// (wrapping sim.ErrBadConfig) and changes nothing. Events and times start
+// again from zero. If the new nodes cannot start (no loopback port), the
+// error is returned and the cluster is left stopped.
+func (c *Cluster) Create(cfg sim.Config) error {
+	c.cmdMu.Lock()
+	defer c.cmdMu.Unlock()
+	if err := validateConfig(cfg); err != nil {
+		return err
+	}
+	c.current().shutdown()
+	r, err := startRun(cfg)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.r = r
+	c.mu.Unlock()
+	return nil
+}
+
+// Config returns the configuration the cluster was created with, with the
+// current network settings.
+func (c *Cluster) Config() sim.Config {
+	r := c.current()
+	cfg := r.cfg
+	cfg.Network = r.net.config()
+	return cfg
+}
+
+// EventCount is the number of events recorded since the cluster started:
+// the Seq of the newest.
+func (c *Cluster) EventCount() uint64 { return c.current().trace.total() }
+
+// Frame returns the cluster's view and its events with Seq > since, oldest
+// first: with notable, only those that are not routine (sim.Event.Routine),
+// and with maxEvents > 0 only the newest maxEvents of them. Each node shows
+// at most logWindow of its newest entries (sim.DefaultLogWindow if
+// logWindow <= 0). Horizon is the view's time; Halted is always nil (the
+// native cluster runs no safety checkers). The view's Events is the Seq of
+// the newest event recorded when the events were read: pass it as the next
+// since.
+func (c *Cluster) Frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame {
+	r := c.current()
+	evs, count := r.trace.since(since, notable, maxEvents)
+	v := r.view(logWindow)
+	v.Events = count
+	return sim.Frame{View: v, Events: evs, Horizon: v.Time}
+}

@@ -1,0 +1,43 @@
+// Package native runs real Raft nodes at wall-clock speed in one process,
+// for the dev server's native cluster (docs/bridge-protocol.md).
+//
+// Each node is a core.RaftNode with its own storage.MemStorage and key-value
+// state machine, owned by one goroutine: the node's loop. The loop ticks
+// once per heartbeat interval (a time.Ticker), steps the messages its peers
+// send, takes proposals and reads from channels, many per round, and handles
+// etcd Raft's Ready rounds as the simulator does (core.RaftNode.Process:
+// entries, hard state and snapshot persisted, committed entries applied,
+// Advance), then hands the round's messages to its senders. Nothing else
+// touches the RaftNode; everything talks to the loop through channels.
+//
+// Nodes talk over loopback TCP. Each listens on 127.0.0.1 at a port of its
+// own; a frame is a 4-byte big-endian length followed by a raftpb.Message in
+// protobuf binary (proto.Marshal), at most MaxFrameBytes. Faults act on the
+// sending side: one sender goroutine per (node, peer) holds each message for
+// its latency (the native cluster's messages in flight), then loses it, drops
+// it because the link is cut (reporting the peer unreachable to Raft), or
+// writes it. A failed send is reported with ReportUnreachable, and every
+// MsgSnap is followed by ReportSnapshot. A deliver event means the message
+// was written to the peer's connection; a drop event says why it was not.
+//
+// A crash stops a node's goroutines and closes its sockets; its storage is
+// its disk, and a restart builds a new RaftNode from it (core.New sets
+// etcd's Applied to the snapshot's index, so nothing is applied twice).
+//
+// A Cluster speaks the simulator's schema, so the page draws both with one
+// renderer: Frame returns a sim.Frame (view and events, times in wall
+// milliseconds since the cluster started), Apply takes a sim.Command. Events
+// have the simulator's kinds and texts, are numbered by Seq and kept in a
+// ring of the last 20,000; the frequent ones are described only when read.
+// Views are built from a state each node's loop publishes under a mutex,
+// so reading them never waits for Raft.
+//
+// Set, Delete and Get are the blocking client API: writes are proposed on
+// the leader and answered once it has applied them (matched by the request
+// id carried in each encoded operation); reads are linearizable, through
+// ReadIndex on the leader. They are safe for many goroutines at once.
+//
+// The native cluster is not deterministic and runs no safety checkers; use
+// the simulator (package sim) for replayable runs. It is not one of the
+// pure packages: it uses the wall clock, goroutines and sockets.
+package native

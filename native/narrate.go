@@ -1,0 +1,130 @@
+package native
+
+import (
+	"fmt"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+)
+
+// observe turns one Ready round into trace events, with the simulator's
+// kinds and texts, and answers the requests it completes.
+func (in *incarnation) observe(u *core.Update) {
+	n := in.n
+	emit := in.ev.add
+	if hs := u.HardState; hs != nil {
+		if t := core.Term(hs.GetTerm()); t != in.term {
+			emit(sim.Event{Kind: sim.EvTerm, Node: n.id, Term: t})
+			in.term = t
+			in.votes = nil
+			in.lastPublish = time.Time{} // publish the new role or term at once
+		}
+		if v := core.NodeID(hs.GetVote()); v != in.vote {
+			in.vote = v
+			if v != 0 {
+				in.ticksSinceReset = 0
+				emit(sim.Event{Kind: sim.EvVote, Node: n.id, Peer: v, Term: in.term})
+			}
+		}
+	}
+	if md := u.SnapshotInstalled; md != nil {
+		emit(sim.Event{Kind: sim.EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
+			Text: fmt.Sprintf("%s installed a snapshot up to index %d (term %d), replacing its log", n.id, md.GetIndex(), md.GetTerm())})
+		in.kvDirty = true
+	}
+	if len(u.Entries) > 0 {
+		first, last := u.Entries[0], u.Entries[len(u.Entries)-1]
+		e := sim.Event{Kind: sim.EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
+		if len(u.Entries) == 1 {
+			e = e.WithEntry(first)
+		}
+		emit(e)
+	}
+	if hs := u.HardState; hs != nil {
+		if ci := core.LogIndex(hs.GetCommit()); ci != in.commit {
+			emit(sim.Event{Kind: sim.EvCommit, Node: n.id, Term: in.term, Index: in.commit + 1, Index2: ci})
+			in.commit = ci
+		}
+	}
+	if len(u.Applied) > 0 {
+		first, last := u.Applied[0], u.Applied[len(u.Applied)-1]
+		emit(sim.Event{Kind: sim.EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index), Type: sim.AppliedOps(u.Applied)})
+		in.kvDirty = true
+	}
+	for _, cc := range u.ConfChanges {
+		emit(sim.Event{Kind: sim.EvConfChange, Node: n.id, Index: cc.Index,
+			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, sim.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+	}
+	if md := u.SnapshotCreated; md != nil {
+		text := fmt.Sprintf("%s took a snapshot at index %d (term %d)", n.id, md.GetIndex(), md.GetTerm())
+		if u.CompactedTo > 0 {
+			text += fmt.Sprintf(" and compacted its log up to %d", u.CompactedTo)
+		}
+		emit(sim.Event{Kind: sim.EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
+	}
+	wasLeader := in.role == core.RoleLeader
+	if u.RoleChanged {
+		in.roleChanged(u.Role, u.Leader)
+	}
+	in.answer(u)
+	if wasLeader && in.role != core.RoleLeader {
+		in.failRequests(ErrLeadershipLost)
+	}
+}
+
+// roleChanged emits role and leader events and keeps the cluster's leader
+// hint up to date.
+func (in *incarnation) roleChanged(role core.Role, leader core.NodeID) {
+	n := in.n
+	emit := in.ev.add
+	in.lastPublish = time.Time{} // publish the new role or term at once
+	if role != in.role {
+		text := fmt.Sprintf("%s became %s in term %d", n.id, role, in.term)
+		switch role {
+		case core.RoleLeader:
+			text = fmt.Sprintf("%s became leader in term %d with votes from %s", n.id, in.term, sim.NodeList(append(in.votes, n.id)))
+		case core.RolePreCandidate:
+			text = fmt.Sprintf("%s became pre-candidate: asking for pre-votes for term %d", n.id, in.term+1)
+			in.votes = nil
+		case core.RoleCandidate:
+			text = fmt.Sprintf("%s became candidate in term %d and asked for votes", n.id, in.term)
+			in.votes = nil
+		}
+		if role == core.RolePreCandidate || role == core.RoleCandidate {
+			in.ticksSinceReset = 0
+		}
+		emit(sim.Event{Kind: sim.EvRole, Node: n.id, Term: in.term, Type: string(role), Text: text})
+		if role == core.RoleLeader {
+			n.r.leaderHint.Store(uint64(n.id))
+		} else if in.role == core.RoleLeader {
+			n.r.leaderHint.CompareAndSwap(uint64(n.id), 0)
+		}
+		in.role = role
+	}
+	if leader != in.leader {
+		text := fmt.Sprintf("%s follows leader %s in term %d", n.id, leader, in.term)
+		if leader == 0 {
+			text = fmt.Sprintf("%s knows no leader in term %d", n.id, in.term)
+		} else if leader == n.id {
+			text = fmt.Sprintf("%s leads term %d", n.id, in.term)
+		}
+		emit(sim.Event{Kind: sim.EvLeader, Node: n.id, Peer: leader, Term: in.term, Text: text})
+		in.leader = leader
+	}
+}
+
+// noteVoteResponse records a granted vote or pre-vote for the node's
+// current campaign, for the "became leader with votes from" text.
+func (in *incarnation) noteVoteResponse(m *pb.Message) {
+	if m.GetReject() {
+		return
+	}
+	switch {
+	case m.GetType() == pb.MsgVoteResp && in.role == core.RoleCandidate && core.Term(m.GetTerm()) == in.term,
+		m.GetType() == pb.MsgPreVoteResp && in.role == core.RolePreCandidate && core.Term(m.GetTerm()) == in.term+1:
+		in.votes = append(in.votes, core.NodeID(m.GetFrom()))
+	}
+}

@@ -1,0 +1,113 @@
+package native
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
+)
+
+// view builds the cluster's view in the simulator's schema (sim.View), from
+// the states the nodes last published, their storage (safe to read from any
+// goroutine) and the messages waiting in their senders. It never waits for
+// a node's loop.
+func (r *run) view(logWindow int) sim.View {
+	if logWindow <= 0 {
+		logWindow = sim.DefaultLogWindow
+	}
+	v := sim.View{
+		Time:    r.sinceStart(time.Now()),
+		Steps:   r.rounds.Load(),
+		Seed:    r.cfg.Seed,
+		Network: r.net.config(),
+		Timing:  sim.TimingView{HeartbeatMS: r.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: r.cfg.Raft.ElectionTicks()},
+		Safety:  sim.SafetyView{OK: true},
+		Nodes:   make([]sim.NodeView, 0, len(r.nodes)),
+		Cuts:    r.net.cuts(len(r.nodes)),
+		Clients: []sim.ClientView{},
+	}
+	var flights []*flight
+	for _, n := range r.nodes {
+		nv, in := n.view(logWindow)
+		v.Nodes = append(v.Nodes, nv)
+		if in != nil {
+			for _, s := range in.senders {
+				if s != nil {
+					flights = append(flights, s.inFlight()...)
+				}
+			}
+		}
+	}
+	slices.SortFunc(flights, func(a, b *flight) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	v.Messages = make([]sim.MessageView, 0, len(flights))
+	for _, f := range flights {
+		b, more := briefMessage(f.m)
+		mv := sim.MessageViewOf(b)
+		if more > 0 {
+			mv.Entries = len(f.m.GetEntries())
+			mv.Text += fmt.Sprintf(" (+%d more entries)", more)
+		}
+		mv.ID, mv.SentAt, mv.DeliverAt, mv.Lost = f.id, f.sentAt, f.deliverAt, f.lost
+		v.Messages = append(v.Messages, mv)
+	}
+	return v
+}
+
+// view returns the node's view and its running incarnation (nil while
+// down). A crashed node shows what its storage holds.
+func (n *node) view(window int) (sim.NodeView, *incarnation) {
+	n.mu.Lock()
+	in, st, err := n.inc, n.state, n.err
+	n.mu.Unlock()
+	ss := n.store.Stats()
+	nv := sim.NodeView{
+		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
+		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
+		Log: []sim.EntryView{}, KV: []statemachine.KV{},
+	}
+	if err != nil {
+		nv.Error = err.Error()
+	}
+	if in != nil {
+		s := st.status
+		nv.Role, nv.Term, nv.Vote, nv.Leader = s.Role, s.Term, s.Vote, s.Leader
+		nv.Commit, nv.Applied = s.Commit, s.Applied
+		nv.Voters, nv.Progress = s.Voters, s.Progress
+		nv.ElectionElapsed = st.electionElapsed
+		if st.kv != nil {
+			nv.KV = st.kv
+		}
+	} else {
+		hs, cs, _ := n.store.InitialState()
+		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
+		for _, id := range cs.GetVoters() {
+			nv.Voters = append(nv.Voters, core.NodeID(id))
+		}
+	}
+	lo := ss.FirstIndex
+	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
+		lo = ss.LastIndex - uint64(window) + 1
+		nv.LogOmitted = int(lo - ss.FirstIndex)
+	}
+	if ss.LastIndex >= lo {
+		// The log may have been compacted or truncated since Stats: then
+		// the window is left empty until the next view.
+		if ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
+			for _, e := range ents {
+				nv.Log = append(nv.Log, sim.EntryViewOf(e))
+			}
+		}
+	}
+	return nv, in
+}
