@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,7 +19,10 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
+	"github.com/seshat-raft/seshat/native"
+	"github.com/seshat-raft/seshat/sim"
 )
 
 // shots is where screenshots go: DIR/<test name>/<shot>.png, replaced on
@@ -104,6 +108,39 @@ func chromium() (string, error) {
 // newPage serves the page and opens it in headless Chromium.
 func newPage(t *testing.T) *page {
 	t.Helper()
+	return newPageServing(t, nil)
+}
+
+// newNativePage is newPage with n native Raft nodes behind /ws and /api/,
+// as `devserver -native n` serves them.
+func newNativePage(t *testing.T, n int) (*page, *native.Cluster) {
+	t.Helper()
+	if os.Getenv("SESHAT_E2E") != "1" {
+		t.Skip("browser tests run with `make test-browser` (SESHAT_E2E=1)")
+	}
+	cfg := sim.DefaultConfig()
+	cfg.Nodes = n
+	cl, err := native.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bridge.New(cl, bridge.Options{})
+	t.Cleanup(func() {
+		br.Close()
+		if err := cl.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return newPageServing(t, func(mux *http.ServeMux) {
+		mux.HandleFunc("/ws", br.ServeWS)
+		mux.Handle("/api/", br.API())
+	}), cl
+}
+
+// newPageServing serves the page, with more routes when mount is given, and
+// opens it in headless Chromium.
+func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
+	t.Helper()
 	if os.Getenv("SESHAT_E2E") != "1" {
 		t.Skip("browser tests run with `make test-browser` (SESHAT_E2E=1)")
 	}
@@ -119,7 +156,12 @@ func newPage(t *testing.T) *page {
 	if err := h.Prepare(); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	if mount != nil {
+		mount(mux)
+	}
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),

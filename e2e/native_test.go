@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestTheNativeClusterInThePage opens the page on the dev server's native
+// nodes: the same renderer shows their leader, a Set typed in the page is
+// applied by every node (and readable through the Go API), and crashing the
+// leader from the page elects another in a higher term.
+func TestTheNativeClusterInThePage(t *testing.T) {
+	p, cl := newNativePage(t, 3)
+	p.open("?engine=native")
+	p.poll(`!document.querySelector('[data-testid="engine-chip"]').hidden && !document.querySelector('[data-testid="realtime-note"]').hidden`)
+	p.poll(jsLeader + ` > 0`)
+	if n := eval[int](p, `document.querySelectorAll('[data-testid^="node-"][data-up]').length`); n != 3 {
+		t.Fatalf("%d nodes drawn, want 3", n)
+	}
+
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="set-key"]`), "where"), chromedp.SetValue(chromedp.CSS(`[data-testid="set-value"]`), "native"))
+	p.click("set-submit")
+	for id := 1; id <= 3; id++ {
+		p.poll(fmt.Sprintf(`document.querySelector('[data-testid="kv-%d"]').textContent.includes("where=native")`, id))
+	}
+	p.poll(`document.querySelector('[data-testid="console-output"]').textContent.includes("set where=native")`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	v, found, err := cl.Get(ctx, "where")
+	cancel()
+	if err != nil || !found || v != "native" {
+		t.Fatalf("the native cluster reads where=%q (found %v, %v)", v, found, err)
+	}
+	p.shot("native")
+
+	leader := eval[int](p, jsLeader)
+	term := eval[int](p, fmt.Sprintf(`Number(document.querySelector('[data-testid="node-%d"]').dataset.term)`, leader))
+	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="node-%d"]`, leader))))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="node-%d-crash"]') !== null`, leader))
+	p.click(fmt.Sprintf("node-%d-crash", leader))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="node-%d"]').dataset.up === "false"`, leader))
+	p.poll(fmt.Sprintf(`[...document.querySelectorAll('[data-testid^="node-"][data-role="leader"]')].some(n => n.dataset.testid !== "node-%d" && Number(n.dataset.term) > %d)`, leader, term))
+	p.shot("new-leader")
+}
