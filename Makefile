@@ -42,7 +42,7 @@ test-native:
 # The long chaos run is native only; the golden-trace test proves wasm
 # determinism against the same runs.
 test-wasm: tools-node
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/... ./internal/member/...
 
 ## test-load: the native cluster under load with 50 watching pages, 20 s (make load: 60 s).
 LOAD_SECONDS ?= 20

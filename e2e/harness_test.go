@@ -18,6 +18,7 @@ import (
 
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
@@ -124,7 +125,13 @@ func newNativePage(t *testing.T, n int) (*page, *native.Cluster) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	br := bridge.New(cl, bridge.Options{})
+	br := bridge.New(cl, bridge.Options{Join: func(ctx context.Context, send func(*raftpb.Message)) (bridge.Member, error) {
+		rm, err := cl.AddRemote(ctx, send)
+		if err != nil {
+			return nil, err
+		}
+		return rm, nil
+	}})
 	t.Cleanup(func() {
 		br.Close()
 		if err := cl.Stop(); err != nil {

@@ -45,3 +45,30 @@ func TestTheNativeClusterInThePage(t *testing.T) {
 	p.poll(fmt.Sprintf(`[...document.querySelectorAll('[data-testid^="node-"][data-role="leader"]')].some(n => n.dataset.testid !== "node-%d" && Number(n.dataset.term) > %d)`, leader, term))
 	p.shot("new-leader")
 }
+
+// TestJoinFromThePage runs a Raft node in the page itself: "Join from this
+// page" starts one in an engine worker (WebAssembly) and the native cluster
+// adds it as a voter through the websocket, raftpb binary frames crossing
+// it both ways. The ring draws it as this page's node, and a key set on
+// the native cluster reaches its state machine, which the page reports
+// back for the cluster's view.
+func TestJoinFromThePage(t *testing.T) {
+	p, cl := newNativePage(t, 3)
+	p.open("?engine=native")
+	p.poll(jsLeader + ` > 0`)
+	p.poll(`!document.getElementById('member-row').hidden`)
+	p.click("join-page")
+	p.poll(`(() => { const m = window.seshatPage.member(); return !!m && m.id === 4 && m.voters.length === 4; })()`)
+	p.poll(`document.querySelector('[data-testid="node-4"]') !== null && document.querySelector('[data-testid="node-4"]').dataset.hosted === "page"`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := cl.Set(ctx, "from", "native"); err != nil {
+		t.Fatal(err)
+	}
+	p.poll(`window.seshatPage.member().kv.some((kv) => kv.key === "from" && kv.value === "native")`)
+	p.poll(`document.querySelector('[data-testid="member-status"]').textContent.includes("n4 is hosted in this page")`)
+	// The page reports its node to the server, whose view (every page's)
+	// shows n4's state machine.
+	p.poll(`document.querySelector('[data-testid="kv-4"]').textContent.includes("from=native")`)
+	p.shot("member")
+}

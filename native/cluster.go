@@ -42,6 +42,15 @@ type run struct {
 	leaderHint atomic.Uint64 // the node that last became leader, 0 if unknown
 	stopped    atomic.Bool
 	wg         sync.WaitGroup // console requests
+
+	// remoteMu guards the members hosted outside the process (AddRemote):
+	// those in the cluster by id, every one ever added in id order (views
+	// keep showing those that left, as down, so ids stay 1 to n), and the
+	// highest id given to one.
+	remoteMu   sync.RWMutex
+	remotes    map[core.NodeID]*Remote
+	allRemotes []*Remote
+	lastRemote core.NodeID
 }
 
 // Start starts cfg.Nodes nodes, with ids 1 to cfg.Nodes, bootstrapped as

@@ -220,6 +220,10 @@ func (r *run) apply(cmd sim.Command) error {
 				r.net.setCut(o.id, n.id, true)
 			}
 		}
+		for _, rm := range r.remoteList() {
+			r.net.setCut(n.id, rm.id, true)
+			r.net.setCut(rm.id, n.id, true)
+		}
 		emit(sim.Event{Kind: sim.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
 	case sim.CmdCampaign:
 		note(fmt.Sprintf("forced %s's election timeout", n.id))

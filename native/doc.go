@@ -37,6 +37,25 @@
 // id carried in each encoded operation); reads are linearizable, through
 // ReadIndex on the leader. They are safe for many goroutines at once.
 //
+// # Remote members
+//
+// AddRemote adds a voter hosted outside the process (a node a page runs in
+// its worker, reached through the bridge's websocket) with the next id
+// above the native nodes', by a ConfChange AddNode proposed on the leader;
+// the member starts with empty storage and learns the membership and the
+// log from index 1 (or a snapshot) like any new node. Native nodes send
+// its messages through a sender of their own, on the same faults as to a
+// native peer (latency, drops, cut links; isolate cuts its links too), to
+// the send function AddRemote was given; Remote.Deliver hands its messages
+// to the native node they address, refusing any not from its id, for no
+// native node, or of a type a node's own process produces. Views show it
+// after the native nodes, from what it reports of itself (Remote.Report)
+// and what its messages and the leader's progress reveal; once removed
+// (Remote.Remove: ConfChange RemoveNode) it stays in views as a down node,
+// so that ids stay 1 to n, and its id is not given again. While a remote
+// member leads, Set, Delete and Get wait: the native nodes propose only on
+// a native leader.
+//
 // The native cluster is not deterministic and runs no safety checkers; use
 // the simulator (package sim) for replayable runs. It is not one of the
 // pure packages: it uses the wall clock, goroutines and sockets.

@@ -17,8 +17,9 @@ type network struct {
 	mu  sync.RWMutex
 	cfg sim.NetworkConfig
 
-	// cut[from] has bit to set when the link from -> to is cut.
-	cut [sim.MaxNodes + 1]atomic.Uint32
+	// cut[from] has bit to set when the link from -> to is cut; remote
+	// members (AddRemote) have ids up to maxNodeID.
+	cut [maxNodeID + 1]atomic.Uint32
 }
 
 // fate is what the network decides for one message when it is sent.

@@ -72,6 +72,11 @@ type incarnation struct {
 
 	senders []*sender // by peer id; nil for itself
 
+	// remoteSenders are the senders to remote members (AddRemote), started
+	// by the loop on first use; views read them too.
+	remoteMu      sync.Mutex
+	remoteSenders map[core.NodeID]*sender
+
 	// Owned by the loop goroutine: events of the current round, and the
 	// messages of the current round waiting for their send events to be
 	// recorded.
@@ -315,8 +320,11 @@ func (in *incarnation) tick() {
 // step hands a peer's message to Raft.
 func (in *incarnation) step(m *pb.Message) {
 	from := core.NodeID(m.GetFrom())
-	if from == 0 || int(from) > len(in.n.r.nodes) || core.NodeID(m.GetTo()) != in.n.id {
-		return // not from a member, or not for this node
+	if from == 0 || core.NodeID(m.GetTo()) != in.n.id {
+		return // not for this node
+	}
+	if int(from) > len(in.n.r.nodes) && in.n.r.remote(from) == nil {
+		return // not from a member
 	}
 	in.noteVoteResponse(m)
 	switch m.GetType() {
@@ -410,10 +418,10 @@ func (in *incarnation) send(m *pb.Message) {
 		in.ev.add(sim.Event{Kind: sim.EvSnapshotSend, Node: in.n.id, Peer: to, Msg: id, Index: core.LogIndex(md.GetIndex()),
 			Text: fmt.Sprintf("%s sent %s a snapshot up to index %d: the entries it needs were compacted", in.n.id, to, md.GetIndex())})
 	}
-	if int(to) >= len(in.senders) || in.senders[to] == nil {
+	s := in.senderTo(to)
+	if s == nil {
 		return
 	}
-	s := in.senders[to]
 	ft := r.net.decide()
 	now := time.Now()
 	at := r.sinceStart(now)

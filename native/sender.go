@@ -38,6 +38,9 @@ type flight struct {
 type sender struct {
 	in *incarnation
 	to core.NodeID
+	// remote is set for a sender to a member hosted outside the process:
+	// its messages go to the member's send function, not a TCP connection.
+	remote *Remote
 
 	mu sync.Mutex
 	q  []*flight // min-heap by (due, id)
@@ -81,6 +84,10 @@ func (s *sender) run() {
 	defer s.closeConn()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var gone <-chan struct{} // nil (never ready) for a native peer
+	if s.remote != nil {
+		gone = s.remote.gone
+	}
 	var due []*flight
 	for {
 		now := time.Now()
@@ -102,20 +109,26 @@ func (s *sender) run() {
 		if wait >= 0 {
 			timer.Reset(wait)
 		}
+		why := ""
 		select {
 		case <-s.in.ctx.Done():
+			why = fmt.Sprintf("%s crashed", s.in.n.id)
+		case <-gone:
+			why = fmt.Sprintf("%s left the cluster", s.to)
+		case <-s.wake:
+		case <-timer.C:
+		}
+		if why != "" {
 			timer.Stop()
 			s.mu.Lock()
 			rest := s.q
 			s.q = nil
 			s.mu.Unlock()
 			for _, f := range rest {
-				s.drop(f, fmt.Sprintf("%s crashed", s.in.n.id), false)
+				s.drop(f, why, false)
 			}
 			s.ev.flush()
 			return
-		case <-s.wake:
-		case <-timer.C:
 		}
 		timer.Stop()
 	}
@@ -172,6 +185,13 @@ func (s *sender) deliver(batch []*flight) {
 // write puts one message's frame in the connection's buffer, dialling first
 // if there is no connection. An error means the message was not sent.
 func (s *sender) write(m *pb.Message) error {
+	if s.remote != nil {
+		if s.remote.left() {
+			return fmt.Errorf("%s left the cluster", s.to)
+		}
+		s.remote.send(m)
+		return nil
+	}
 	if s.conn == nil {
 		if err := s.dial(); err != nil {
 			return err

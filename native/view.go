@@ -34,12 +34,23 @@ func (r *run) view(logWindow int) sim.View {
 		nv, in := n.view(logWindow)
 		v.Nodes = append(v.Nodes, nv)
 		if in != nil {
-			for _, s := range in.senders {
-				if s != nil {
-					flights = append(flights, s.inFlight()...)
-				}
+			for _, s := range in.allSenders() {
+				flights = append(flights, s.inFlight()...)
 			}
 		}
+	}
+	if remotes := r.shownRemotes(); len(remotes) > 0 {
+		var leader *sim.NodeView
+		for i := range v.Nodes {
+			if nv := &v.Nodes[i]; nv.Up && nv.Role == core.RoleLeader && (leader == nil || nv.Term > leader.Term) {
+				leader = nv
+			}
+		}
+		for _, rm := range remotes {
+			v.Nodes = append(v.Nodes, rm.view(leader))
+		}
+		// Remote ids follow the native ones: 1 to n in all.
+		v.Cuts = r.net.cuts(len(v.Nodes))
 	}
 	slices.SortFunc(flights, func(a, b *flight) int {
 		switch {

@@ -7,6 +7,15 @@
 // creates a cluster, advances virtual time, sends commands, reads views and
 // events, seeks, and exports or imports sessions.
 //
+// The member-* calls run one Raft node of the dev server's native cluster
+// in the page (internal/member): member-start {id, raft} creates it with
+// empty storage (it joins; no bootstrap), member-tick advances it one
+// heartbeat, member-step {messages: [base64 raftpb.Message...]} steps what
+// the bridge sent; each answers {messages, view, events}: the raftpb bytes
+// to send back (base64), its view (role, term, vote, leader, commit,
+// applied, log window, kv) and what it did. member-view and member-stop
+// read and drop it. web/engine/page-member.js relays.
+//
 // Every error comes back as a value, {"ok": false, "error": ..., "kind": ...}:
 // sim's sentinel errors give the kind; arguments that are not JSON, an
 // unknown op, a call before create and out-of-range arguments are

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/sim"
 )
 
@@ -28,6 +29,9 @@ type Engine struct {
 	// used the same way.
 	notable   bool
 	maxEvents int
+	// member is the Raft node the page hosts for the native cluster
+	// (member-start), or nil.
+	member *member.Member
 	// panicHook, set by tests, runs at the start of every call.
 	panicHook func(op string)
 }
@@ -176,6 +180,9 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 }
 
 func (e *Engine) call(op string, args []byte) (any, error) {
+	if res, ok, err := e.callMember(op, args); ok {
+		return res, err
+	}
 	switch op {
 	case "defaults":
 		return sim.DefaultConfig(), nil
@@ -206,7 +213,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, badRequest("%s before create: create a cluster first", op)
 		}
 	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, create, frame, step, next, command, seek, export and import", op)
+		return nil, badRequest("unknown operation %q; the operations are defaults, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
 	}
 	c := e.c
 	switch op {

@@ -248,6 +248,7 @@ async function importFile(file) {
 /** engineLost reports an engine that went away after it started (the dev server stopped). */
 function engineLost(err) {
   page.lost = err.message;
+  if (page.member) page.member.stop(); // its websocket is gone: the cluster removes it
   app.setPlaying(false);
   showError(err.message);
   offerWayOut(err.message);
@@ -326,7 +327,53 @@ async function attachNative() {
   $('stage-empty').hidden = true;
   $('nodes-count').value = String(app.view.nodes.length);
   if (app.view.seed !== undefined) $('seed').value = String(app.view.seed);
+  offerJoin();
   requestAnimationFrame(loop);
+}
+
+/** offerJoin shows "Join from this page" when the dev server can host a member of this page. */
+function offerJoin() {
+  const native = app.engine.inner;
+  if (!native.hello || !native.hello.join) return;
+  $('member-row').hidden = false;
+  $('join-page').addEventListener('click', joinFromPage);
+}
+
+/**
+ * joinFromPage runs one more Raft node in this page, in an engine worker,
+ * and adds it to the native cluster through the websocket
+ * (web/engine/page-member.js). The native cluster reports it like its own
+ * nodes; the ring marks it as this page's.
+ */
+async function joinFromPage() {
+  const btn = $('join-page');
+  const status = $('member-status');
+  btn.disabled = true;
+  status.hidden = false;
+  status.textContent = 'Starting a Raft node in this page…';
+  try {
+    const [{ WasmEngine }, { PageMember, memberText }] = await Promise.all([import('./engine/wasm-engine.js'), import('./engine/page-member.js')]);
+    page.memberWorker = page.memberWorker || await WasmEngine.start();
+    page.member = new PageMember({
+      native: app.engine.inner,
+      worker: page.memberWorker,
+      onView: (v) => {
+        status.textContent = memberText(v);
+        if (ring.hosted !== v.id) { ring.hosted = v.id; page.version++; }
+      },
+      onError: (err) => showError(`The node in this page: ${err.message}`),
+    });
+    status.textContent = 'Asking the native cluster to add this page\'s node as a voter…';
+    const joined = await page.member.start();
+    btn.textContent = `n${joined.node} runs in this page`;
+    showNotice(`n${joined.node} joined the native cluster from this page; closing or reloading the page removes it.`);
+  } catch (err) {
+    if (page.member) page.member.stop();
+    page.member = null;
+    btn.disabled = false;
+    status.textContent = `Join from this page failed: ${err.message}`;
+    showError(`Join from this page: ${err.message}`);
+  }
 }
 
 const ready = start();
@@ -346,6 +393,10 @@ window.seshatPage = {
   create: (cfg) => app.create(cfg),
   /** seek travels to virtual time t (ms). */
   seek: (t) => app.seek(t),
+  /** member is the view of the node this page hosts (Join from this page), or null. */
+  member: () => (page.member ? page.member.view : null),
+  /** joinFromPage clicks "Join from this page". */
+  joinFromPage: () => joinFromPage(),
   /** engineKind is the engine the page runs on: 'wasm', 'native' or 'fake'. */
   engineKind: () => kind,
   /** dropped is what the native cluster could not push to this tab ({frames, events}); null on other engines. */

@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		if cluster, err = native.Start(cfg); err != nil {
 			return err
 		}
-		br = bridge.New(cluster, bridge.Options{Logger: logger})
+		br = bridge.New(cluster, bridge.Options{Logger: logger, Join: joinNative(cluster)})
 		mux.HandleFunc("/ws", br.ServeWS)
 		mux.Handle("/api/", br.API())
 	}

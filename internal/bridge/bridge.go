@@ -75,6 +75,17 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxBodyBytes bounds an HTTP request body (default 64 KiB).
 	MaxBodyBytes int64
+	// Join, when set, lets a page host a Raft member of the cluster: the
+	// join operation calls it, and the connection then carries the
+	// member's raftpb messages as binary frames. Nil refuses join.
+	Join JoinFunc
+	// RaftFrameLimit is the largest binary frame (one raftpb.Message) read
+	// from a member's page (default 16 MiB); a larger one is answered with
+	// an error and dropped.
+	RaftFrameLimit int
+	// RaftQueue bounds the raft messages waiting for a connection's writer
+	// (default 1024); beyond it they are dropped and counted.
+	RaftQueue int
 	// Logger receives reports of refused and dropped connections and of
 	// recovered panics (default: none).
 	Logger *log.Logger
@@ -99,6 +110,12 @@ func (o Options) withDefaults() Options {
 	o.DefaultInterval = min(max(o.DefaultInterval, o.MinInterval), o.MaxInterval)
 	if o.ClientFrameLimit <= 0 {
 		o.ClientFrameLimit = 64 << 10
+	}
+	if o.RaftFrameLimit <= 0 {
+		o.RaftFrameLimit = 16 << 20
+	}
+	if o.RaftQueue <= 0 {
+		o.RaftQueue = 1024
 	}
 	if o.PendingEvents <= 0 {
 		o.PendingEvents = 5000

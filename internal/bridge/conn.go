@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,6 +24,7 @@ type client struct {
 	conn   *websocket.Conn // nil in tests that call handle directly
 
 	replies chan outgoing // replies for the writer
+	raft    chan []byte   // raft messages for the page's member, for the writer
 	wake    chan struct{} // the pending slot was offered
 	done    chan struct{} // closed when the connection ends
 	once    sync.Once
@@ -41,6 +43,11 @@ type client struct {
 	// generation seenGen, so a command's frame carries only newer events.
 	seen, seenGen uint64
 
+	// member is the Raft member the page hosts, after join; only the reader
+	// uses it. memberID is its id for Stats.
+	member   Member
+	memberID atomic.Uint64
+
 	n counters
 }
 
@@ -48,6 +55,7 @@ func newClient(b *Bridge, id uint64, remote string, conn *websocket.Conn) *clien
 	return &client{
 		id: id, remote: remote, b: b, conn: conn,
 		replies: make(chan outgoing, 8),
+		raft:    make(chan []byte, b.opt.RaftQueue),
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
@@ -65,6 +73,11 @@ func (c *client) stats() ClientStats {
 		BytesSent:     c.n.bytesSent.Load(),
 		FramesDropped: c.n.framesDropped.Load(),
 		EventsDropped: c.n.eventsDropped.Load(),
+		Member:        c.memberID.Load(),
+		RaftIn:        c.n.raftIn.Load(),
+		RaftOut:       c.n.raftOut.Load(),
+		RaftDropped:   c.n.raftDropped.Load(),
+		RaftRefused:   c.n.raftRefused.Load(),
 	}
 }
 
@@ -168,6 +181,7 @@ func (b *Bridge) ServeWS(w http.ResponseWriter, r *http.Request) {
 	}()
 	defer b.wg.Done()
 	c.readLoop()
+	c.leave()
 }
 
 // readTimeout is how long a peer may show no sign of life.
@@ -205,10 +219,14 @@ func (c *client) readLoop() {
 				out = c.handle(data)
 			}
 		default:
-			if _, err := io.Copy(io.Discard, r); err != nil {
+			o, err := c.readRaft(r)
+			if err != nil {
 				return
 			}
-			out.data = encodeReply(0, badRequest("binary messages are not read: send JSON text {\"id\", \"op\", \"args\"}"))
+			if o == nil {
+				continue // a raft message, delivered: no reply
+			}
+			out = *o
 		}
 		alive()
 		select {
@@ -243,6 +261,8 @@ func (c *client) writeLoop() {
 				continue
 			}
 			err = c.writePush(p)
+		case data := <-c.raft:
+			err = c.writeRaft(data)
 		case <-ping.C:
 			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.b.opt.WriteTimeout))
 		}

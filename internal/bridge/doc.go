@@ -10,11 +10,27 @@
 // message is JSON text {"id", "op", "args"} of at most
 // Options.ClientFrameLimit bytes and gets exactly one reply
 // {"id", "reply": {"ok", "result" | "error", "kind"}}; a message that is too
-// large, not JSON, binary, or names an unknown operation is answered with an
+// large, not JSON, binary (before join), or names an unknown operation is answered with an
 // error and changes nothing, and the connection stays open. The operations
-// are hello, create, frame, command, subscribe and unsubscribe; the
+// are hello, create, frame, command, subscribe and unsubscribe (and join
+// and report, below); the
 // simulator's time-travel calls and message-by-id commands are refused with
 // kind impossible.
+//
+// # Members hosted by a page
+//
+// With Options.Join set, join adds a Raft voter for the connection (the
+// native cluster's AddRemote) and answers its id, peers and Raft tuning.
+// From then on binary frames carry that member's raft traffic, one
+// raftpb.Message in protobuf binary per frame, both ways: the page's
+// frames (at most Options.RaftFrameLimit bytes) are handed to the engine
+// with no reply, or, when too large, not a raftpb.Message or refused by
+// the engine, answered with an error (id 0) and dropped; the cluster's are
+// queued for the connection's writer (Options.RaftQueue), which drops
+// them when the queue is full (Raft retries), counting drops in Stats.
+// report takes the page's account of its node (a sim.NodeView) for every
+// page's view. When the connection ends the member is removed
+// (ConfChange RemoveNode), waiting up to Options.RequestTimeout.
 //
 // Error kinds are the engine protocol's (sim.ErrorKind) plus bad-request
 // for malformed requests and unavailable for a cluster that cannot serve

@@ -90,6 +90,9 @@ func FuzzClientFrame(f *testing.F) {
 		`{"id":16,"op":"command","args":{"kind":"network","network":{"min_latency_ms":1}}}`,
 		`{"id":17,"op":"command","args":null}`,
 		`{"id":18,"op":"command","args":{"kind":"heal"}} {}`,
+		`{"id":19,"op":"join","args":{}}`,
+		`{"id":20,"op":"join","args":{"node":4}}`,
+		`{"id":21,"op":"report","args":{"term":3,"kv":[{"key":"k","value":"v"}]}}`,
 		`[]`, `null`, `"hello"`, ``, `{`, `{"id":-1}`, `{"id":1e400}`,
 	} {
 		f.Add([]byte(s))

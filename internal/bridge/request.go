@@ -44,6 +44,8 @@ type Hello struct {
 	Protocol int `json:"protocol"`
 	// Config is the running cluster's configuration.
 	Config sim.Config `json:"config"`
+	// Join says whether the page may host a member (the join operation).
+	Join bool `json:"join,omitempty"`
 }
 
 // viewArgs are the arguments of frame.
@@ -195,7 +197,11 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err := decodeArgs(op, args, &empty{}); err != nil {
 			return nil, err
 		}
-		return Hello{Engine: "native", Protocol: Protocol, Config: b.e.Config()}, nil
+		return Hello{Engine: "native", Protocol: Protocol, Config: b.e.Config(), Join: b.opt.Join != nil}, nil
+	case "join":
+		return c.join(args)
+	case "report":
+		return c.report(args)
 	case "create":
 		cfg := sim.DefaultConfig()
 		if len(bytes.TrimSpace(args)) > 0 {
@@ -294,7 +300,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 	case "seek", "step", "next", "export", "import":
 		return nil, impossiblef("%s: the native cluster runs in real time and keeps no replayable history; time travel is for the in-browser engine", op)
 	case "":
-		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, subscribe and unsubscribe")
+		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report")
 	}
-	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, subscribe and unsubscribe", op)
+	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report", op)
 }

@@ -28,6 +28,17 @@ type ClientStats struct {
 	// EventsDropped is the number of events dropped beyond the pending
 	// bound (Options.PendingEvents).
 	EventsDropped uint64 `json:"events_dropped"`
+	// Member is the id of the Raft member the page hosts (join), or 0.
+	Member uint64 `json:"member,omitempty"`
+	// RaftIn and RaftOut count the member's raft messages delivered to the
+	// engine and written to the page; RaftDropped those for the page
+	// dropped because its queue was full (Raft retries); RaftRefused the
+	// binary frames refused (too large, not a raftpb.Message, refused by
+	// the engine).
+	RaftIn      uint64 `json:"raft_in,omitempty"`
+	RaftOut     uint64 `json:"raft_out,omitempty"`
+	RaftDropped uint64 `json:"raft_dropped,omitempty"`
+	RaftRefused uint64 `json:"raft_refused,omitempty"`
 }
 
 // Totals add up the counters of many connections.
@@ -67,6 +78,8 @@ type Stats struct {
 // goroutines update them.
 type counters struct {
 	replies, framesSent, bytesSent, framesDropped, eventsDropped atomic.Uint64
+
+	raftIn, raftOut, raftDropped, raftRefused atomic.Uint64
 }
 
 // Stats returns the counters of the open connections, of the most recently

@@ -111,6 +111,10 @@ export class NativeEngine {
     this.drops = { frames: 0, events: 0 };
     this.creating = 0;
     this.heldPushes = [];
+    // Binary frames are raft messages for a member hosted in this page
+    // (join): handed to onRaft(Uint8Array), dropped while nobody listens.
+    this.onRaft = null;
+    try { ws.binaryType = 'arraybuffer'; } catch { /* a socket without binaryType */ }
     ws.onopen = () => this.resolveOpen();
     ws.onmessage = (e) => this.receive(e.data);
     // A browser fires close (with the code) right after error: the error
@@ -138,8 +142,13 @@ export class NativeEngine {
     if (this.onFatal) this.onFatal(err);
   }
 
-  /** receive handles one text frame from the server: a push or a reply. */
+  /** receive handles one frame from the server: a push or a reply, or a raft message (binary). */
   receive(data) {
+    if (typeof data !== 'string') {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+      if (bytes && this.onRaft) this.onRaft(bytes);
+      return;
+    }
     let msg;
     try { msg = JSON.parse(data); } catch { return; } // not ours to answer: ignored
     if (!msg || typeof msg !== 'object') return;
@@ -283,6 +292,37 @@ export class NativeEngine {
     const held = this.heldPushes;
     this.heldPushes = [];
     for (const f of held) this.merge(f, true);
+  }
+
+  /**
+   * join asks the server to add a Raft member for this connection; it
+   * resolves with {node, peers, raft, max_message_bytes}. Raft messages for
+   * it then arrive through onRaft, and sendRaft sends its own.
+   */
+  join() {
+    if (this.conn.fatal) return Promise.reject(this.conn.fatal);
+    if (!this.hello || !this.hello.join) return Promise.reject(new EngineError('This dev server cannot host a member in the page', 'impossible'));
+    return this.conn.call('join', {});
+  }
+
+  /**
+   * report tells the server what the page's member says of itself (a node
+   * view: role, term, ..., log, kv), shown to every page in place of what
+   * its messages reveal. Failures are ignored: the next report follows.
+   */
+  report(view) {
+    if (this.conn.fatal) return;
+    this.conn.call('report', view).catch(() => {});
+  }
+
+  /** sendRaft sends one raft message (raftpb.Message bytes) of the page's member as a binary frame. */
+  sendRaft(bytes) {
+    if (this.conn.fatal) return;
+    try {
+      this.ws.send(bytes);
+    } catch (err) {
+      this.die(`the websocket cannot send: ${err.message}`);
+    }
   }
 
   /** dropped is what the server could not push to this tab since it connected: {frames, events}. */

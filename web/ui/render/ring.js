@@ -13,6 +13,8 @@ export class RingView {
     this.gNodes = nodesLayer;
     this.gLabels = labelsLayer;
     this.onSelectNode = onSelectNode;
+    // hosted is the id of the node this page runs (Join from this page), or 0.
+    this.hosted = 0;
     this.count = -1;
     this.nodes = [];
     this.links = [];
@@ -80,30 +82,32 @@ export class RingView {
     }
     // Nodes a safety violation names are marked.
     const culprits = !view.safety.ok && view.safety.violation ? view.safety.violation.nodes || [] : [];
-    view.nodes.forEach((node, i) => this.drawNode(this.nodes[i], node, view.timing, selected === node.id, culprits.includes(node.id)));
+    view.nodes.forEach((node, i) => this.drawNode(this.nodes[i], node, view.timing, selected === node.id, culprits.includes(node.id), node.id === this.hosted));
     setText(this.caption, caption(view));
   }
 
-  drawNode(el, node, timing, selected, culprit) {
+  drawNode(el, node, timing, selected, culprit, hosted = false) {
     const role = roleOf(node);
     const info = ROLES[role];
     const t = electionTimer(node, timing);
     // Skip nodes whose drawn state did not change.
-    const key = `${role}|${node.term}|${node.vote}|${selected}|${culprit}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
+    const key = `${role}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
     if (key === el.key) return;
     el.key = key;
-    setClass(el.g, `node ${role}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}`);
+    setClass(el.g, `node ${role}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}${hosted ? ' hosted' : ''}`);
+    setAttr(el.g, 'data-hosted', hosted ? 'page' : null);
     setAttr(el.g, 'data-role', role);
     setAttr(el.g, 'data-term', node.term);
     setAttr(el.g, 'data-up', node.up);
     setAttr(el.g, 'aria-pressed', selected);
-    setAttr(el.g, 'aria-label', `${nodeSummary(node)}${t ? `; ${t.text}` : ''}`);
+    const here = hosted ? '; hosted in this page' : '';
+    setAttr(el.g, 'aria-label', `${nodeSummary(node)}${here}${t ? `; ${t.text}` : ''}`);
     setAttr(el.body, 'd', shapePath(info.shape, this.r));
-    setText(el.label, node.up ? `${info.label} · T${node.term}` : `Crashed · T${node.term}`);
+    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : `Crashed · T${node.term}`}${hosted ? ' · this page' : ''}`);
     setClass(el.label, `nrole ${role}`);
     // Who it voted for in its term (a leader voted for itself: not shown).
     setText(el.vote, node.vote && node.role !== 'leader' ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
-    setText(el.title, `${nodeSummary(node)}${t ? `\n${t.text}` : ''}`);
+    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : ''}${t ? `\n${t.text}` : ''}`);
     if (t) {
       setAttr(el.timer, 'stroke-dasharray', `${(t.remaining * 100).toFixed(1)} 100`);
       setClass(el.timer, t.due ? 'timer due' : 'timer');

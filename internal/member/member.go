@@ -1,0 +1,292 @@
+// Package member runs one Raft node that joins an existing cluster from
+// outside its process: the node a page hosts in its worker and connects to
+// the dev server's native cluster through the bridge (the wasm engine's
+// member-* calls), and the same node in Go tests.
+//
+// A Member is a core.RaftNode on an empty storage.MemStorage, created
+// without bootstrapping: it has no membership until the leader, having
+// added it with a ConfChange, sends it the log (from the founding
+// configuration changes at index 1) or a snapshot. It is driven by its
+// owner, one call at a time: Tick once per heartbeat interval of wall
+// time, Step for every message received; each returns the messages to
+// send, after the Ready round has persisted, sent and applied in the order
+// core.RaftNode.Process keeps. Messages cross the wire as raftpb.Message in
+// protobuf binary (Marshal, Unmarshal).
+//
+// The package is pure: no clock, no goroutines, no I/O.
+package member
+
+import (
+	"errors"
+	"fmt"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/storage"
+)
+
+// MaxMessageBytes is the largest encoded message Unmarshal accepts.
+const MaxMessageBytes = 16 << 20
+
+// Errors of a member.
+var (
+	// ErrBadMessage is returned for a message that cannot be decoded, is
+	// too large, is not addressed to the member, or is of a type only a
+	// node's own process produces. The member is unchanged.
+	ErrBadMessage = errors.New("member: bad message")
+	// ErrFailed is returned by every call once a Ready round has failed
+	// (storage or decoding): the node cannot continue.
+	ErrFailed = errors.New("member: the node has failed")
+)
+
+// Member is one Raft node joining a cluster from outside. It is not safe
+// for concurrent use.
+type Member struct {
+	id  core.NodeID
+	rn  *core.RaftNode
+	err error
+
+	ticks  uint64
+	events []Event
+}
+
+// Event is something the member did that a page may show: its role, term or
+// vote changed, it applied entries or a membership change, it installed a
+// snapshot.
+type Event struct {
+	Kind string `json:"kind"` // "role", "term", "vote", "apply", "conf-change", "snapshot"
+	Text string `json:"text"`
+}
+
+// New returns a member with id id and Raft tuning rc (the cluster's: the
+// same timing, PreVote and CheckQuorum). It has no membership yet.
+func New(id core.NodeID, rc core.RaftConfig) (*Member, error) {
+	cfg := core.Config{Node: core.NodeConfig{ID: id}, Raft: rc}
+	rn, err := core.New(cfg, storage.NewMemStorage())
+	if err != nil {
+		return nil, fmt.Errorf("member: %w", err)
+	}
+	return &Member{id: id, rn: rn}, nil
+}
+
+// ID is the member's Raft id.
+func (m *Member) ID() core.NodeID { return m.id }
+
+// Tick advances the member's Raft clock by one heartbeat interval and
+// returns the messages to send.
+func (m *Member) Tick() ([]*pb.Message, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	m.ticks++
+	m.rn.Tick()
+	return m.drain()
+}
+
+// Step hands the member a message from a peer and returns the messages to
+// send. A message etcd Raft ignores (an old term, a peer it does not know)
+// is not an error.
+func (m *Member) Step(msg *pb.Message) ([]*pb.Message, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	if err := m.check(msg); err != nil {
+		return nil, err
+	}
+	_ = m.rn.Step(msg) // a refusal is etcd Raft ignoring what it should ignore
+	return m.drain()
+}
+
+// TransferLeadership asks the member, if it leads, to hand leadership to
+// voter to, and returns the messages to send. It returns a
+// *core.NotLeaderError when the member does not lead.
+func (m *Member) TransferLeadership(to core.NodeID) ([]*pb.Message, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	if err := m.rn.TransferLeadership(to); err != nil {
+		return nil, err
+	}
+	return m.drain()
+}
+
+func (m *Member) check(msg *pb.Message) error {
+	switch {
+	case core.NodeID(msg.GetTo()) != m.id:
+		return fmt.Errorf("%w: it is for %s; this member is %s", ErrBadMessage, core.NodeID(msg.GetTo()), m.id)
+	case msg.GetFrom() == 0 || core.NodeID(msg.GetFrom()) == m.id:
+		return fmt.Errorf("%w: it is from %s", ErrBadMessage, core.NodeID(msg.GetFrom()))
+	case raft.IsLocalMsg(msg.GetType()) || msg.GetType() == pb.MsgProp:
+		return fmt.Errorf("%w: %s is not sent between nodes here", ErrBadMessage, msg.GetType())
+	}
+	return nil
+}
+
+// StepBytes decodes a message (Unmarshal) and steps it.
+func (m *Member) StepBytes(data []byte) ([]*pb.Message, error) {
+	msg, err := Unmarshal(data)
+	if err != nil {
+		return nil, err
+	}
+	return m.Step(msg)
+}
+
+// drain runs Ready rounds until there is nothing left to do, collecting
+// their messages. Each round persists, applies and advances before its
+// messages are returned (core.RaftNode.Process).
+func (m *Member) drain() ([]*pb.Message, error) {
+	var out []*pb.Message
+	for m.rn.HasReady() {
+		before := m.rn.Status()
+		u, err := m.rn.Process()
+		if err != nil {
+			m.err = fmt.Errorf("%w: %w", ErrFailed, err)
+			return nil, m.err
+		}
+		m.note(before, &u)
+		out = append(out, u.Messages...)
+	}
+	return out, nil
+}
+
+// maxEvents bounds the events kept until TakeEvents.
+const maxEvents = 256
+
+// note records the round's events.
+func (m *Member) note(before core.Status, u *core.Update) {
+	add := func(kind, format string, args ...any) {
+		if len(m.events) == maxEvents {
+			m.events = m.events[1:]
+		}
+		m.events = append(m.events, Event{Kind: kind, Text: fmt.Sprintf(format, args...)})
+	}
+	if hs := u.HardState; hs != nil {
+		if t := core.Term(hs.GetTerm()); t != before.Term {
+			add("term", "%s moved to term %d", m.id, t)
+		}
+		if v := core.NodeID(hs.GetVote()); v != 0 && (v != before.Vote || core.Term(hs.GetTerm()) != before.Term) {
+			add("vote", "%s voted for %s in term %d", m.id, v, hs.GetTerm())
+		}
+	}
+	if u.RoleChanged && (u.Role != before.Role || u.Leader != before.Leader) {
+		add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
+	}
+	if md := u.SnapshotInstalled; md != nil {
+		add("snapshot", "%s installed a snapshot up to index %d", m.id, md.GetIndex())
+	}
+	for _, cc := range u.ConfChanges {
+		add("conf-change", "%s applied a membership change at %d; voters now %v", m.id, cc.Index, cc.ConfState.GetVoters())
+	}
+	if n := len(u.Applied); n > 0 {
+		add("apply", "%s applied entries %d to %d", m.id, u.Applied[0].Index, u.Applied[n-1].Index)
+	}
+}
+
+// TakeEvents returns the events since the last call (at most 256: the
+// oldest go first) and forgets them.
+func (m *Member) TakeEvents() []Event {
+	ev := m.events
+	m.events = nil
+	return ev
+}
+
+// View is the member's state as a page shows it.
+type View struct {
+	ID        core.NodeID       `json:"id"`
+	Role      core.Role         `json:"role"`
+	Term      core.Term         `json:"term"`
+	Vote      core.NodeID       `json:"vote"`
+	Leader    core.NodeID       `json:"leader"`
+	Commit    core.LogIndex     `json:"commit"`
+	Applied   core.LogIndex     `json:"applied"`
+	LastIndex core.LogIndex     `json:"last_index"`
+	Voters    []core.NodeID     `json:"voters"`
+	Ticks     uint64            `json:"ticks"`
+	KV        []statemachine.KV `json:"kv"`
+	Error     string            `json:"error,omitempty"`
+	// FirstIndex, SnapshotIndex and SnapshotTerm say what the log keeps;
+	// Log is its newest LogWindow entries, LogOmitted those before them.
+	FirstIndex    core.LogIndex   `json:"first_index"`
+	SnapshotIndex core.LogIndex   `json:"snapshot_index"`
+	SnapshotTerm  core.Term       `json:"snapshot_term"`
+	Log           []sim.EntryView `json:"log"`
+	LogOmitted    int             `json:"log_omitted"`
+}
+
+// LogWindow is how many of the newest log entries View shows.
+const LogWindow = 40
+
+// View returns the member's state.
+func (m *Member) View() View {
+	st := m.rn.Status()
+	v := View{
+		ID: m.id, Role: st.Role, Term: st.Term, Vote: st.Vote, Leader: st.Leader,
+		Commit: st.Commit, Applied: st.Applied, LastIndex: st.LastIndex, Voters: st.Voters,
+		Ticks: m.ticks, KV: m.rn.StateMachine().Pairs(),
+	}
+	v.FirstIndex, v.SnapshotIndex, v.SnapshotTerm = st.FirstIndex, st.SnapshotIndex, st.SnapshotTerm
+	v.Log = []sim.EntryView{}
+	if last := uint64(st.LastIndex); last >= uint64(st.FirstIndex) && last > 0 {
+		lo := uint64(st.FirstIndex)
+		if last-lo+1 > LogWindow {
+			lo = last - LogWindow + 1
+		}
+		v.LogOmitted = int(lo - uint64(st.FirstIndex))
+		if ents, err := m.rn.Storage().Entries(lo, last+1, ^uint64(0)); err == nil {
+			for _, e := range ents {
+				v.Log = append(v.Log, sim.EntryViewOf(e))
+			}
+		}
+	}
+	if v.Voters == nil {
+		v.Voters = []core.NodeID{}
+	}
+	if v.KV == nil {
+		v.KV = []statemachine.KV{}
+	}
+	if m.err != nil {
+		v.Error = m.err.Error()
+	}
+	return v
+}
+
+// NodeView is the view in the simulator's schema (sim.NodeView), as the
+// page reports it to the native cluster (the bridge's report operation):
+// what the cluster says itself (up, voters, progress) is left out.
+func (v View) NodeView() sim.NodeView {
+	return sim.NodeView{
+		ID: v.ID, Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
+		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
+		Log: v.Log, LogOmitted: v.LogOmitted, KV: v.KV,
+	}
+}
+
+// Get reads key from the member's state machine (not linearizable: what
+// the member has applied).
+func (m *Member) Get(key string) (string, bool) { return m.rn.StateMachine().Get(key) }
+
+// Marshal encodes a message as it crosses the wire: protobuf binary.
+func Marshal(msg *pb.Message) ([]byte, error) {
+	b, err := proto.Marshal(msg)
+	if err != nil {
+		return nil, fmt.Errorf("member: encode %s: %w", msg.GetType(), err)
+	}
+	return b, nil
+}
+
+// Unmarshal decodes a message of at most MaxMessageBytes.
+func Unmarshal(data []byte) (*pb.Message, error) {
+	if len(data) > MaxMessageBytes {
+		return nil, fmt.Errorf("%w: %d bytes; the limit is %d", ErrBadMessage, len(data), MaxMessageBytes)
+	}
+	msg := new(pb.Message)
+	if err := proto.Unmarshal(data, msg); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadMessage, err)
+	}
+	return msg, nil
+}

@@ -1,0 +1,459 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
+)
+
+// maxNodeID is the largest node id the network's cut table holds: native
+// nodes (at most sim.MaxNodes) and the remote members added after them.
+const maxNodeID = 31
+
+// Errors of remote members.
+var (
+	// ErrRemoteGone is returned by Deliver once the remote member has been
+	// removed (or its cluster replaced).
+	ErrRemoteGone = errors.New("native: the remote member has left the cluster")
+	// ErrBadRemoteMessage is returned by Deliver for a message a remote
+	// member may not send: not from its own id, to no native node, or of a
+	// type only a node's own process produces (MsgHup, MsgProp, ...).
+	ErrBadRemoteMessage = errors.New("native: refused a remote member's message")
+)
+
+// Remote is a Raft member hosted outside the process (a node running in a
+// page, reached through the bridge). Native nodes send it messages through
+// the send function given to AddRemote, on the sending side's faults (cut
+// links, latency, drops), exactly as to a native peer; Deliver hands its
+// messages to the native node they address. Its methods are safe for
+// concurrent use.
+type Remote struct {
+	id     core.NodeID
+	r      *run
+	send   func(*pb.Message)
+	joined time.Time
+
+	gone     chan struct{} // closed once it has left
+	goneOnce sync.Once
+
+	// mu guards what views show of the member: seen is what its messages
+	// reveal (at once, but only in part), rep what it last reported of
+	// itself (Report).
+	mu   sync.Mutex
+	seen sim.NodeView
+	rep  sim.NodeView
+}
+
+// ID is the member's Raft id.
+func (rm *Remote) ID() core.NodeID { return rm.id }
+
+// Peers are the native nodes' ids: the members it talks to.
+func (rm *Remote) Peers() []core.NodeID {
+	out := make([]core.NodeID, 0, len(rm.r.nodes))
+	for _, n := range rm.r.nodes {
+		out = append(out, n.id)
+	}
+	return out
+}
+
+// Raft is the Raft tuning of the cluster, which the member should use too.
+func (rm *Remote) Raft() core.RaftConfig { return rm.r.cfg.Raft }
+
+// Done is closed once the member has left the cluster.
+func (rm *Remote) Done() <-chan struct{} { return rm.gone }
+
+// left reports whether the member has left.
+func (rm *Remote) left() bool {
+	select {
+	case <-rm.gone:
+		return true
+	default:
+		return rm.r.stopped.Load()
+	}
+}
+
+// AddRemote adds a voter hosted outside the process, with the next free id
+// above the native nodes' (4 for the first one of a 3-node cluster; ids
+// are never reused within a cluster). It proposes a ConfChange AddNode on
+// the leader and returns once the leader has applied it, or when ctx ends
+// (then the member is removed again in the background and the error wraps
+// ctx's). From the moment AddRemote is called, native messages for the new
+// id go to send: it is called on a sender goroutine, must not block, and
+// may drop messages (Raft retries). The member starts with empty storage
+// and learns the membership and the log from the leader. Remove it with
+// Remove when its host goes away.
+//
+// Errors: ErrStopped; sim.ErrImpossible when no id is left.
+func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remote, error) {
+	if send == nil {
+		return nil, fmt.Errorf("%w: add remote: send is nil", sim.ErrBadCommand)
+	}
+	c.cmdMu.Lock()
+	r, err := c.live()
+	if err != nil {
+		c.cmdMu.Unlock()
+		return nil, err
+	}
+	r.remoteMu.Lock()
+	id := max(r.lastRemote, core.NodeID(len(r.nodes))) + 1
+	if id > maxNodeID {
+		r.remoteMu.Unlock()
+		c.cmdMu.Unlock()
+		return nil, fmt.Errorf("%w: add remote: every node id up to %d has been used in this cluster; create a new one", sim.ErrImpossible, maxNodeID)
+	}
+	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: sim.NodeView{Role: core.RoleFollower}}
+	r.lastRemote = id
+	if r.remotes == nil {
+		r.remotes = make(map[core.NodeID]*Remote)
+	}
+	r.remotes[id] = rm
+	r.allRemotes = append(r.allRemotes, rm)
+	r.remoteMu.Unlock()
+	c.cmdMu.Unlock()
+
+	r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
+		Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a voter (ConfChange AddNode)", id)})
+	cc := &pb.ConfChange{Type: pb.ConfChangeAddNode.Enum(), NodeId: ptr(uint64(id))}
+	if err := r.changeMembership(ctx, cc, func(voters []core.NodeID) bool { return slices.Contains(voters, id) }); err != nil {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			ctx, cancel := context.WithTimeout(r.ctx, time.Duration(r.cfg.Clients.TimeoutMS)*time.Millisecond)
+			defer cancel()
+			_ = rm.Remove(ctx)
+		}()
+		return nil, fmt.Errorf("native: add %s: %w", id, err)
+	}
+	return rm, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Remove takes the member out of the cluster: it proposes a ConfChange
+// RemoveNode on the leader and waits until the leader has applied it (or
+// ctx ends), then stops routing messages to the member. Deliver refuses its
+// messages from then on. Remove is idempotent; it returns ctx's error (the
+// member is then forgotten anyway, but may stay a voter until removed by
+// hand).
+func (rm *Remote) Remove(ctx context.Context) error {
+	r := rm.r
+	var err error
+	if !rm.left() {
+		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: rm.id, Type: "leave",
+			Text: fmt.Sprintf("%s left: its page went away; asking the leader to remove it (ConfChange RemoveNode)", rm.id)})
+		cc := &pb.ConfChange{Type: pb.ConfChangeRemoveNode.Enum(), NodeId: ptr(uint64(rm.id))}
+		err = r.changeMembership(ctx, cc, func(voters []core.NodeID) bool { return !slices.Contains(voters, rm.id) })
+	}
+	rm.goneOnce.Do(func() { close(rm.gone) })
+	r.remoteMu.Lock()
+	if r.remotes[rm.id] == rm {
+		delete(r.remotes, rm.id)
+	}
+	r.remoteMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("native: remove %s: %w", rm.id, err)
+	}
+	return nil
+}
+
+// maxReportedKV and maxReportedLog bound what a report keeps of the
+// member's key-value pairs and log window.
+const (
+	maxReportedKV  = 1000
+	maxReportedLog = 200
+)
+
+// Report records the member's own account of its state (a view in the
+// simulator's schema: role, term, vote, leader, commit, applied, log
+// indexes, log window and key-value pairs), shown in views in place of
+// what its messages reveal. Its id, up, voters, progress and error are the
+// cluster's to say and are ignored; the log window and pairs are cut to
+// their newest 200 and first 1,000.
+func (rm *Remote) Report(v sim.NodeView) {
+	st := sim.NodeView{
+		Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
+		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
+		ElectionElapsed: v.ElectionElapsed, LogOmitted: v.LogOmitted,
+		Log: slices.Clone(v.Log), KV: slices.Clone(v.KV),
+	}
+	switch st.Role {
+	case core.RoleFollower, core.RolePreCandidate, core.RoleCandidate, core.RoleLeader:
+	default:
+		st.Role = core.RoleFollower
+	}
+	if n := len(st.Log); n > maxReportedLog {
+		st.LogOmitted += n - maxReportedLog
+		st.Log = st.Log[n-maxReportedLog:]
+	}
+	if len(st.KV) > maxReportedKV {
+		st.KV = st.KV[:maxReportedKV]
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	rm.rep = st
+}
+
+// status returns what views show of the member: its report, with the
+// role, term, vote and leader its messages showed since when they are as
+// new, and the highest indexes of both.
+func (rm *Remote) status() sim.NodeView {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	nv, seen := rm.rep, rm.seen
+	if seen.Term >= nv.Term {
+		vote := nv.Vote
+		if seen.Term > nv.Term || seen.Vote != 0 {
+			vote = seen.Vote
+		}
+		nv.Role, nv.Term, nv.Vote, nv.Leader = seen.Role, seen.Term, vote, seen.Leader
+	}
+	nv.Commit = max(nv.Commit, seen.Commit)
+	nv.LastIndex = max(nv.LastIndex, seen.LastIndex)
+	return nv
+}
+
+// Deliver hands a message from the member to the native node it addresses,
+// on the faults of the link (a cut link or a drop loses it); a down node or
+// a full inbox loses it too, as a network would, and Deliver still returns
+// nil. It returns ErrRemoteGone after Remove, ErrStopped once the cluster
+// has stopped, and ErrBadRemoteMessage for a message the member may not
+// send; nothing changes then.
+func (rm *Remote) Deliver(m *pb.Message) error {
+	r := rm.r
+	if r.stopped.Load() {
+		return ErrStopped
+	}
+	if rm.left() {
+		return ErrRemoteGone
+	}
+	from, to := core.NodeID(m.GetFrom()), core.NodeID(m.GetTo())
+	switch {
+	case from != rm.id:
+		return fmt.Errorf("%w: it is from %s, but this member is %s", ErrBadRemoteMessage, from, rm.id)
+	case to < 1 || int(to) > len(r.nodes):
+		return fmt.Errorf("%w: it is for %s; the native nodes are n1 to n%d", ErrBadRemoteMessage, to, len(r.nodes))
+	case raft.IsLocalMsg(m.GetType()) || m.GetType() == pb.MsgProp:
+		return fmt.Errorf("%w: %s is not sent between nodes here", ErrBadRemoteMessage, m.GetType())
+	}
+	rm.observe(m)
+	id := r.nextMsg.Add(1)
+	typ := sim.MessageTypeName(m.GetType())
+	ev := eventBuf{tr: r.trace}
+	ev.addMessage(sim.Event{Kind: sim.EvSend, Node: from, Peer: to, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
+	drop := func(why string) {
+		ev.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Msg: id, Type: typ,
+			Text: fmt.Sprintf("dropped %s %s→%s: %s", m.GetType(), from, to, why)})
+		ev.flush()
+	}
+	if r.net.isCut(from, to) {
+		drop(fmt.Sprintf("the link %s→%s is cut", from, to))
+		return nil
+	}
+	if f := r.net.decide(); f.lost {
+		drop("lost by the network")
+		return nil
+	}
+	in := r.nodes[to-1].running()
+	if in == nil {
+		drop(fmt.Sprintf("%s is down", to))
+		return nil
+	}
+	ev.addMessage(sim.Event{Kind: sim.EvDeliver, Node: to, Peer: from, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
+	ev.flush()
+	select {
+	case in.recvc <- m:
+	default:
+		// A native node far behind: the message is lost, and Raft retries.
+	}
+	return nil
+}
+
+// observe updates what the member's messages reveal of it.
+func (rm *Remote) observe(m *pb.Message) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	st := &rm.seen
+	t := core.Term(m.GetTerm())
+	if t > st.Term && m.GetType() != pb.MsgPreVote && m.GetType() != pb.MsgPreVoteResp {
+		st.Term, st.Vote, st.Leader = t, 0, 0
+	}
+	switch m.GetType() {
+	case pb.MsgPreVote:
+		st.Role = core.RolePreCandidate
+	case pb.MsgVote:
+		st.Role, st.Vote = core.RoleCandidate, rm.id
+	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
+		st.Role, st.Leader = core.RoleLeader, rm.id
+		st.Commit = max(st.Commit, core.LogIndex(m.GetCommit()))
+	case pb.MsgVoteResp:
+		if !m.GetReject() {
+			st.Role, st.Vote = core.RoleFollower, core.NodeID(m.GetTo())
+		}
+	case pb.MsgAppResp:
+		st.Role, st.Leader = core.RoleFollower, core.NodeID(m.GetTo())
+		if !m.GetReject() {
+			st.LastIndex = max(st.LastIndex, core.LogIndex(m.GetIndex()))
+		}
+	case pb.MsgHeartbeatResp:
+		st.Role, st.Leader = core.RoleFollower, core.NodeID(m.GetTo())
+	}
+}
+
+// view is the member's node in the cluster's view.
+func (rm *Remote) view(leader *sim.NodeView) sim.NodeView {
+	nv := rm.status()
+	nv.ID, nv.Up = rm.id, !rm.left()
+	if nv.Log == nil {
+		nv.Log = []sim.EntryView{}
+	}
+	if nv.KV == nil {
+		nv.KV = []statemachine.KV{}
+	}
+	if !nv.Up {
+		nv.Role = ""
+		nv.Error = fmt.Sprintf("%s left the cluster (its page went away)", rm.id)
+		return nv
+	}
+	if leader != nil {
+		nv.Voters = leader.Voters
+		for _, p := range leader.Progress {
+			if p.ID == rm.id && nv.LastIndex < p.Match {
+				nv.LastIndex = p.Match
+			}
+		}
+		if nv.Commit == 0 {
+			nv.Commit = min(leader.Commit, nv.LastIndex)
+		}
+	}
+	return nv
+}
+
+// remote returns the registered remote member id, or nil.
+func (r *run) remote(id core.NodeID) *Remote {
+	r.remoteMu.RLock()
+	defer r.remoteMu.RUnlock()
+	return r.remotes[id]
+}
+
+// remoteList returns the registered remote members by id.
+func (r *run) remoteList() []*Remote {
+	r.remoteMu.RLock()
+	out := make([]*Remote, 0, len(r.remotes))
+	for _, rm := range r.remotes {
+		out = append(out, rm)
+	}
+	r.remoteMu.RUnlock()
+	slices.SortFunc(out, func(a, b *Remote) int { return int(a.id) - int(b.id) })
+	return out
+}
+
+// shownRemotes returns every remote member added to the cluster, those
+// that left included, by id.
+func (r *run) shownRemotes() []*Remote {
+	r.remoteMu.RLock()
+	defer r.remoteMu.RUnlock()
+	return slices.Clone(r.allRemotes)
+}
+
+// Remotes lists the ids of the remote members now in the cluster.
+func (c *Cluster) Remotes() []core.NodeID {
+	var out []core.NodeID
+	for _, rm := range c.current().remoteList() {
+		out = append(out, rm.id)
+	}
+	return out
+}
+
+// changeMembership proposes cc on the leader until done holds for the
+// leader's applied membership, or ctx ends. A proposal is repeated when
+// the leader changes or an election timeout passes without effect (etcd
+// Raft turns a change proposed while another is pending into an empty
+// entry); adding a voter twice, or removing a removed one, changes nothing.
+func (r *run) changeMembership(ctx context.Context, cc *pb.ConfChange, done func([]core.NodeID) bool) error {
+	var (
+		last     error = errNoLeader
+		proposer core.NodeID
+		at       time.Time
+	)
+	again := time.Duration(r.cfg.Raft.ElectionTimeoutMinMS) * time.Millisecond
+	for {
+		if l := r.leader(); l != nil {
+			l.mu.Lock()
+			voters := l.state.status.Voters
+			l.mu.Unlock()
+			if done(voters) {
+				return nil
+			}
+			if in := l.running(); in != nil && (l.id != proposer || time.Since(at) >= again) {
+				var err error
+				if derr := in.do(func() { err = in.rn.ProposeConfChange(cc) }); derr != nil {
+					err = derr
+				}
+				if err == nil {
+					proposer, at = l.id, time.Now()
+				} else {
+					last = err
+				}
+			}
+		}
+		if err := r.pause(ctx); err != nil {
+			return fmt.Errorf("%w (last refusal: %w)", err, last)
+		}
+	}
+}
+
+// senderTo returns the incarnation's sender to peer to: a native peer's, or
+// a remote member's, started on first use. It returns nil for an unknown or
+// departed peer. Only the loop goroutine calls it.
+func (in *incarnation) senderTo(to core.NodeID) *sender {
+	if int(to) < len(in.senders) && in.senders[to] != nil {
+		return in.senders[to]
+	}
+	in.remoteMu.Lock()
+	defer in.remoteMu.Unlock()
+	if s := in.remoteSenders[to]; s != nil {
+		if !s.remote.left() {
+			return s
+		}
+		delete(in.remoteSenders, to)
+	}
+	rm := in.n.r.remote(to)
+	if rm == nil || rm.left() {
+		return nil
+	}
+	s := newSender(in, to)
+	s.remote = rm
+	if in.remoteSenders == nil {
+		in.remoteSenders = make(map[core.NodeID]*sender)
+	}
+	in.remoteSenders[to] = s
+	in.wg.Add(1)
+	go s.run()
+	return s
+}
+
+// allSenders returns the incarnation's senders, native and remote.
+func (in *incarnation) allSenders() []*sender {
+	out := make([]*sender, 0, len(in.senders))
+	for _, s := range in.senders {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	in.remoteMu.Lock()
+	for _, s := range in.remoteSenders {
+		out = append(out, s)
+	}
+	in.remoteMu.Unlock()
+	return out
+}
