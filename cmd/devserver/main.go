@@ -4,13 +4,17 @@
 // Usage:
 //
 //	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N]
+//	devserver -join HOST:PORT
 //
 // The page and the WebAssembly engine are embedded (build the engine first:
 // make run does). -web serves a directory from disk instead, re-read on
 // every request, for editing the page. -native N starts N native Raft nodes
 // at wall-clock speed on loopback and bridges them to the page over a
 // websocket at /ws, with an HTTP API at /api/ (docs/bridge-protocol.md);
-// open the page with ?engine=native. The server binds to loopback by
+// open the page with ?engine=native. -join runs, instead of a server, one
+// Raft node in this process that joins the native cluster of the dev server
+// at HOST:PORT (on this machine or another) as a voting member, through the
+// same websocket bridge a page uses; it leaves when stopped. The server binds to loopback by
 // default and warns when told to bind elsewhere; it stops cleanly on
 // SIGINT or SIGTERM.
 package main
@@ -55,11 +59,21 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
 	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", sim.MaxNodes))
+	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every option is a flag (-h lists them)", fl.Args())
+	}
 	if *nodes < 0 || *nodes > sim.MaxNodes {
 		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, sim.MaxNodes)
+	}
+	if *join != "" {
+		if *nodes > 0 || *webDir != "" {
+			return errors.New("-join runs one member node and serves nothing: it cannot be combined with -native or -web")
+		}
+		return runMember(ctx, *join, out)
 	}
 
 	var files fs.FS = web.Files

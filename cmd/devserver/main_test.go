@@ -4,14 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -125,4 +128,146 @@ func TestBadFlagsAreRefused(t *testing.T) {
 			t.Errorf("%v: accepted", args)
 		}
 	}
+}
+
+// TestAMemberProcessJoinsVotesAndLeaves runs `devserver -join` as a separate
+// process: its node joins the native cluster of a dev server, applies a
+// write, is needed for a quorum once a native node crashes (3 of 4 voters),
+// and leaves the cluster on SIGTERM.
+func TestAMemberProcessJoinsVotesAndLeaves(t *testing.T) {
+	url, stop := start(t, "-native", "3")
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	exe := filepath.Join(t.TempDir(), "devserver")
+	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the dev server: %v\n%s", err, out)
+	}
+	cmd := exec.Command(exe, "-join", strings.TrimPrefix(url, "http://"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var said []string
+	expect := func(what string) {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("the member process ended before saying %q: %q", what, said)
+				}
+				said = append(said, l)
+				if strings.Contains(l, what) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("the member process did not say %q: %q", what, said)
+			}
+		}
+	}
+	expect("n4 joined the native cluster")
+
+	request := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	type nodeView struct {
+		ID     int    `json:"id"`
+		Up     bool   `json:"up"`
+		Role   string `json:"role"`
+		Leader int    `json:"leader"`
+		KV     []struct{ Key, Value string }
+	}
+	view := func() []nodeView {
+		_, b := request(http.MethodGet, "/api/view?max_events=1", "")
+		var f struct {
+			View struct {
+				Nodes []nodeView `json:"nodes"`
+			} `json:"view"`
+		}
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatalf("GET /api/view: %v: %s", err, b)
+		}
+		return f.View.Nodes
+	}
+	holds := func(id int, key, value string) bool {
+		for _, n := range view() {
+			if n.ID == id && n.Up {
+				for _, p := range n.KV {
+					if p.Key == key && p.Value == value {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	eventually(t, 10*time.Second, "a write to be accepted", func() bool { c, _ := request(http.MethodPut, "/api/kv/proc", "yes"); return c == 200 })
+	eventually(t, 10*time.Second, "n4 (the other process) to apply it", func() bool { return holds(4, "proc", "yes") })
+
+	// With a native follower down, 3 of the 4 voters are left: every commit
+	// needs the other process's node.
+	var leader int
+	eventually(t, 10*time.Second, "a native leader", func() bool {
+		for _, n := range view() {
+			if n.Up && n.Role == "leader" && n.ID <= 3 {
+				leader = n.ID
+				return true
+			}
+		}
+		return false
+	})
+	follower := 1
+	if follower == leader {
+		follower = 2
+	}
+	if c, b := request(http.MethodPost, "/api/command", fmt.Sprintf(`{"kind": "crash", "node": %d}`, follower)); c != 200 {
+		t.Fatalf("crash n%d: %d %s", follower, c, b)
+	}
+	eventually(t, 10*time.Second, "a write with n4 in the quorum", func() bool { c, _ := request(http.MethodPut, "/api/kv/quorum", "n4"); return c == 200 })
+	eventually(t, 10*time.Second, "n4 to apply it", func() bool { return holds(4, "quorum", "n4") })
+	if c, b := request(http.MethodPost, "/api/command", fmt.Sprintf(`{"kind": "restart", "node": %d}`, follower)); c != 200 {
+		t.Fatalf("restart n%d: %d %s", follower, c, b)
+	}
+
+	// SIGTERM: the process leaves the cluster and exits cleanly.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	expect("n4 left the cluster")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the member process exited with %v: %q", err, said)
+	}
+	eventually(t, 10*time.Second, "n4 to be gone from the cluster", func() bool {
+		for _, n := range view() {
+			if n.ID == 4 && n.Up {
+				return false
+			}
+		}
+		return true
+	})
+	http.DefaultClient.CloseIdleConnections()
 }
