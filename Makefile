@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos wasm run run-native test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
@@ -101,3 +101,8 @@ run: wasm
 NATIVE ?= 5
 run-native: wasm
 	$(GO) run ./cmd/devserver -native $(NATIVE)
+
+## run-durable: native nodes whose Raft logs live in DATA_DIR: kill the server (even kill -9) and run it again, no acknowledged write is lost.
+DATA_DIR ?= .seshat-data
+run-durable: wasm
+	$(GO) run ./cmd/devserver -native $(NATIVE) -data-dir $(DATA_DIR)

@@ -28,13 +28,14 @@ type Cluster struct {
 
 // run is one cluster from Start or Create to the next Create or Stop.
 type run struct {
-	cfg   sim.Config // as created; the network settings live in net
-	start time.Time
-	ctx   context.Context // ended by stop
-	stop  context.CancelFunc
-	trace *trace
-	net   network
-	nodes []*node
+	cfg     sim.Config // as created; the network settings live in net
+	durable durability // where the nodes keep their logs, if anywhere
+	start   time.Time
+	ctx     context.Context // ended by stop
+	stop    context.CancelFunc
+	trace   *trace
+	net     network
+	nodes   []*node
 
 	nextMsg    atomic.Uint64 // message ids
 	nextReq    atomic.Uint64 // request ids, carried in log entries
@@ -79,13 +80,16 @@ func validateConfig(cfg sim.Config) error {
 	return nil
 }
 
-func startRun(cfg sim.Config) (*run, error) {
+func startRun(cfg sim.Config) (*run, error) { return startRunWith(cfg, durability{}) }
+
+// startRunWith starts a run whose nodes keep their state as d says.
+func startRunWith(cfg sim.Config, d durability) (*run, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	now := time.Now()
-	r := &run{cfg: cfg, start: now, ctx: ctx, stop: cancel, trace: newTrace(now)}
+	r := &run{cfg: cfg, durable: d, start: now, ctx: ctx, stop: cancel, trace: newTrace(now)}
 	r.net.cfg = cfg.Network
 	for i := 1; i <= cfg.Nodes; i++ {
 		r.nodes = append(r.nodes, &node{id: core.NodeID(i), r: r, store: storage.NewMemStorage()})
@@ -94,6 +98,9 @@ func startRun(cfg sim.Config) (*run, error) {
 		if err := n.start(); err != nil {
 			r.shutdown()
 			return nil, err
+		}
+		if e := n.restored(); e != nil {
+			r.trace.add(*e)
 		}
 	}
 	return r, nil
@@ -157,12 +164,17 @@ func (c *Cluster) Stop() error {
 // their place, keeping the same *Cluster. An invalid cfg returns an error
 // (wrapping sim.ErrBadConfig) and changes nothing. Events and times start
 // again from zero. If the new nodes cannot start (no loopback port), the
-// error is returned and the cluster is left stopped.
+// error is returned and the cluster is left stopped. A durable cluster
+// (StartDurable) refuses, with sim.ErrImpossible, and keeps running: its
+// data directory holds that one cluster.
 func (c *Cluster) Create(cfg sim.Config) error {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	if err := validateConfig(cfg); err != nil {
 		return err
+	}
+	if dir := c.current().durable.dir; dir != "" {
+		return fmt.Errorf("%w: create: this cluster keeps its nodes' logs in %s and restarts from them; to start a fresh cluster, restart the server with an empty data directory (or none)", sim.ErrImpossible, dir)
 	}
 	c.current().shutdown()
 	r, err := startRun(cfg)

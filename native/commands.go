@@ -182,11 +182,16 @@ func (r *run) apply(cmd sim.Command) error {
 			n.mu.Unlock()
 			return err
 		}
-		hs, _, _ := n.store.InitialState()
-		snap, _ := n.store.Snapshot()
+		st := n.storage()
+		hs, _, _ := st.InitialState()
+		snap, _ := st.Snapshot()
 		applied := snap.GetMetadata().GetIndex()
+		from := "its storage"
+		if r.durable.dir != "" {
+			from = "its log on disk"
+		}
 		emit(sim.Event{Kind: sim.EvRestart, Node: n.id, Index: core.LogIndex(applied),
-			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, hs.GetTerm(), applied)})
+			Text: fmt.Sprintf("%s restarted from %s (term %d, state machine restored to index %d)", n.id, from, hs.GetTerm(), applied)})
 	case sim.CmdPartition:
 		text := r.net.partition(len(r.nodes), cmd.Groups)
 		emit(sim.Event{Kind: sim.EvPartition, Text: "network partitioned: " + text})

@@ -24,6 +24,17 @@
 // its disk, and a restart builds a new RaftNode from it (core.New sets
 // etcd's Applied to the snapshot's index, so nothing is applied twice).
 //
+// # Durable storage
+//
+// StartDurable keeps each node's hard state, entries and latest snapshot in
+// a write-ahead log (package wal) in dataDir/n<id>/ as well. Each Ready
+// round is saved and synced after Process and before the round's writes are
+// acknowledged and its messages sent; a snapshot the node takes compacts
+// the log. Started again on the same directory, every node restarts from
+// its log, so killing the process, even with SIGKILL, loses no
+// acknowledged write; a restart command rebuilds the node's storage from
+// its log too.
+//
 // A Cluster speaks the simulator's schema, so the page draws both with one
 // renderer: Frame returns a sim.Frame (view and events, times in wall
 // milliseconds since the cluster started), Apply takes a sim.Command. Events

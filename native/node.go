@@ -13,6 +13,7 @@ import (
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wal"
 )
 
 // Loop tuning.
@@ -32,17 +33,22 @@ const (
 
 // node is one member of a running cluster. Its storage is its disk: it
 // survives crashes. Everything else lives in an incarnation, one per start.
+// A durable node's disk is its log (StartDurable): each start rebuilds its
+// storage from it.
 type node struct {
-	id    core.NodeID
-	r     *run
-	store *storage.MemStorage
+	id core.NodeID
+	r  *run
 
 	mu    sync.Mutex
-	inc   *incarnation   // running incarnation, nil while down
-	dead  []*incarnation // stopped incarnations whose goroutines may still be ending
-	addr  string         // listen address while up
-	state nodeState      // published by the running incarnation
-	err   error          // why the node stopped on its own, if it did
+	store *storage.MemStorage // replaced by a durable node's start
+	inc   *incarnation        // running incarnation, nil while down
+	dead  []*incarnation      // stopped incarnations whose goroutines may still be ending
+	addr  string              // listen address while up
+	state nodeState           // published by the running incarnation
+	err   error               // why the node stopped on its own, if it did
+	// fromLog says what a durable node's last start found in its log (nil:
+	// nothing, or not durable).
+	fromLog *sim.Event
 }
 
 // nodeState is what a node's goroutine publishes for views.
@@ -56,13 +62,15 @@ type nodeState struct {
 // core.RaftNode, owned by the loop goroutine, its listener, its readers and
 // senders.
 type incarnation struct {
-	n      *node
-	rn     *core.RaftNode
-	ctx    context.Context
-	cancel context.CancelFunc
-	ln     net.Listener
-	conns  connSet
-	wg     sync.WaitGroup // every goroutine of this incarnation
+	n       *node
+	rn      *core.RaftNode
+	wal     *wal.WAL    // the node's log (StartDurable), owned by the loop; nil in memory
+	pending pendingSave // rounds not saved yet (the planted saveLazily only)
+	ctx     context.Context
+	cancel  context.CancelFunc
+	ln      net.Listener
+	conns   connSet
+	wg      sync.WaitGroup // every goroutine of this incarnation
 
 	recvc   chan *pb.Message
 	propc   chan *proposal
@@ -126,6 +134,13 @@ func (n *node) address() string {
 	return n.addr
 }
 
+// storage returns the node's storage.
+func (n *node) storage() *storage.MemStorage {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.store
+}
+
 // running returns the running incarnation, or nil.
 func (n *node) running() *incarnation {
 	n.mu.Lock()
@@ -140,17 +155,31 @@ func (n *node) up() bool { return n.running() != nil }
 // listens on a new loopback port and starts the node's goroutines.
 func (n *node) start() error {
 	n.reap()
-	rn, err := core.New(n.r.nodeConfig(n.id), n.store)
+	var wlog *wal.WAL
+	if n.r.durable.dir != "" {
+		var err error
+		if wlog, err = n.openLog(); err != nil {
+			return err
+		}
+	}
+	closeLog := func() {
+		if wlog != nil {
+			wlog.Close()
+		}
+	}
+	rn, err := core.New(n.r.nodeConfig(n.id), n.storage())
 	if err != nil {
+		closeLog()
 		return fmt.Errorf("native: start %s: %w", n.id, err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		closeLog()
 		return fmt.Errorf("native: start %s: %w", n.id, err)
 	}
 	ctx, cancel := context.WithCancel(n.r.ctx)
 	in := &incarnation{
-		n: n, rn: rn, ctx: ctx, cancel: cancel, ln: ln,
+		n: n, rn: rn, wal: wlog, ctx: ctx, cancel: cancel, ln: ln,
 		recvc:      make(chan *pb.Message, 4096),
 		propc:      make(chan *proposal, 4096),
 		readc:      make(chan *readReq, 4096),
@@ -164,7 +193,7 @@ func (n *node) start() error {
 		dirty:      true,
 		kvDirty:    true,
 	}
-	hs, _, _ := n.store.InitialState()
+	hs, _, _ := rn.Storage().InitialState()
 	in.term, in.vote, in.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 	for _, p := range n.r.nodes {
 		if p.id != n.id {
@@ -231,6 +260,7 @@ func (in *incarnation) watch() {
 // nothing left to do.
 func (in *incarnation) loop() {
 	defer in.wg.Done()
+	defer in.closeLog()
 	ticker := time.NewTicker(time.Duration(in.n.r.cfg.Raft.HeartbeatIntervalMS) * time.Millisecond)
 	defer ticker.Stop()
 	if err := in.drain(); err != nil {
@@ -378,14 +408,19 @@ func (in *incarnation) do(f func()) error {
 }
 
 // drain runs Ready rounds until Raft has nothing left to do: each round
-// persists, applies and advances (core.RaftNode.Process), then the round's
-// messages go to the senders, whose contents are already in storage. The
+// persists, applies and advances (core.RaftNode.Process), is saved to the
+// node's log if it has one (persist, synced), and only then are the writes
+// it applied acknowledged (observe) and its messages handed to the
+// senders, whose contents are by then in storage and on disk. The
 // round's events, send events included, are recorded before any message
 // reaches a sender, so a deliver or drop event never comes before its send.
 func (in *incarnation) drain() error {
 	for in.rn.HasReady() {
 		u, err := in.rn.Process()
 		if err != nil {
+			return err
+		}
+		if err := in.persist(&u); err != nil {
 			return err
 		}
 		in.n.r.rounds.Add(1)

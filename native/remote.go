@@ -93,7 +93,10 @@ func (rm *Remote) left() bool {
 // and learns the membership and the log from the leader. Remove it with
 // Remove when its host goes away.
 //
-// Errors: ErrStopped; sim.ErrImpossible when no id is left.
+// Errors: ErrStopped; sim.ErrImpossible when no id is left, and from a
+// durable cluster (StartDurable): a remote member keeps no log in the data
+// directory, so after a restart the cluster would count a voter it cannot
+// reach, and could give its id to a new member with an empty log.
 func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remote, error) {
 	if send == nil {
 		return nil, fmt.Errorf("%w: add remote: send is nil", sim.ErrBadCommand)
@@ -103,6 +106,10 @@ func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remot
 	if err != nil {
 		c.cmdMu.Unlock()
 		return nil, err
+	}
+	if r.durable.dir != "" {
+		c.cmdMu.Unlock()
+		return nil, fmt.Errorf("%w: add remote: this cluster keeps its nodes' logs in %s, and a member hosted elsewhere keeps none there; join a cluster kept in memory", sim.ErrImpossible, r.durable.dir)
 	}
 	r.remoteMu.Lock()
 	id := max(r.lastRemote, core.NodeID(len(r.nodes))) + 1

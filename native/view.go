@@ -79,9 +79,9 @@ func (r *run) view(logWindow int) sim.View {
 // down). A crashed node shows what its storage holds.
 func (n *node) view(window int) (sim.NodeView, *incarnation) {
 	n.mu.Lock()
-	in, st, err := n.inc, n.state, n.err
+	in, st, err, store := n.inc, n.state, n.err, n.store
 	n.mu.Unlock()
-	ss := n.store.Stats()
+	ss := store.Stats()
 	nv := sim.NodeView{
 		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
@@ -100,7 +100,7 @@ func (n *node) view(window int) (sim.NodeView, *incarnation) {
 			nv.KV = st.kv
 		}
 	} else {
-		hs, cs, _ := n.store.InitialState()
+		hs, cs, _ := store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 		for _, id := range cs.GetVoters() {
 			nv.Voters = append(nv.Voters, core.NodeID(id))
@@ -114,7 +114,7 @@ func (n *node) view(window int) (sim.NodeView, *incarnation) {
 	if ss.LastIndex >= lo {
 		// The log may have been compacted or truncated since Stats: then
 		// the window is left empty until the next view.
-		if ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
+		if ents, err := store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
 			for _, e := range ents {
 				nv.Log = append(nv.Log, sim.EntryViewOf(e))
 			}

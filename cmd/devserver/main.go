@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N]
+//	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N [-data-dir DIR]]
 //	devserver -join HOST:PORT
 //
 // The page and the WebAssembly engine are embedded (build the engine first:
@@ -11,12 +11,15 @@
 // every request, for editing the page. -native N starts N native Raft nodes
 // at wall-clock speed on loopback and bridges them to the page over a
 // websocket at /ws, with an HTTP API at /api/ (docs/bridge-protocol.md);
-// open the page with ?engine=native. -join runs, instead of a server, one
+// open the page with ?engine=native. -data-dir DIR keeps each native
+// node's Raft log in DIR/n<id>/, synced before any write is acknowledged,
+// and restarts the nodes from it: killing the server, even with SIGKILL,
+// loses no acknowledged write. -join runs, instead of a server, one
 // Raft node in this process that joins the native cluster of the dev server
 // at HOST:PORT (on this machine or another) as a voting member, through the
-// same websocket bridge a page uses; it leaves when stopped. The server binds to loopback by
-// default and warns when told to bind elsewhere; it stops cleanly on
-// SIGINT or SIGTERM.
+// same websocket bridge a page uses; it leaves when stopped. The server
+// binds to loopback by default and warns when told to bind elsewhere; it
+// stops cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -60,6 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
 	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", sim.MaxNodes))
 	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
+	dataDir := fl.String("data-dir", "", "keep the native nodes' Raft logs in this directory (a subdirectory n<id> each) and restart from them; empty: memory only")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -70,10 +74,13 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, sim.MaxNodes)
 	}
 	if *join != "" {
-		if *nodes > 0 || *webDir != "" {
-			return errors.New("-join runs one member node and serves nothing: it cannot be combined with -native or -web")
+		if *nodes > 0 || *webDir != "" || *dataDir != "" {
+			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web or -data-dir")
 		}
 		return runMember(ctx, *join, out)
+	}
+	if *dataDir != "" && *nodes == 0 {
+		return fmt.Errorf("-data-dir %s: needs native nodes (-native N)", *dataDir)
 	}
 
 	var files fs.FS = web.Files
@@ -109,10 +116,21 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	if *nodes > 0 {
 		cfg := sim.DefaultConfig()
 		cfg.Nodes = *nodes
-		if cluster, err = native.Start(cfg); err != nil {
+		if *dataDir != "" {
+			cluster, err = native.StartDurable(cfg, *dataDir)
+		} else {
+			cluster, err = native.Start(cfg)
+		}
+		if err != nil {
 			return err
 		}
-		br = bridge.New(cluster, bridge.Options{Logger: logger, Join: joinNative(cluster)})
+		opts := bridge.Options{Logger: logger}
+		if *dataDir == "" {
+			// A durable cluster keeps every voter's log in its data dir: a
+			// node hosted elsewhere could not be restarted with it.
+			opts.Join = joinNative(cluster)
+		}
+		br = bridge.New(cluster, opts)
 		mux.HandleFunc("/ws", br.ServeWS)
 		mux.Handle("/api/", br.API())
 	}

@@ -122,7 +122,7 @@ func TestNativeNodesTakeWritesOverHTTP(t *testing.T) {
 }
 
 func TestBadFlagsAreRefused(t *testing.T) {
-	for _, args := range [][]string{{"-native", "12"}, {"-native", "-1"}, {"-addr", "nowhere"}, {"-bogus"}, {"-web", "/no/such/dir"}} {
+	for _, args := range [][]string{{"-native", "12"}, {"-native", "-1"}, {"-addr", "nowhere"}, {"-bogus"}, {"-web", "/no/such/dir"}, {"-data-dir", "/tmp/x"}, {"-join", "127.0.0.1:1", "-data-dir", "/tmp/x"}, {"-native", "3", "stray"}} {
 		err := run(context.Background(), args, io.Discard, log.New(io.Discard, "", 0))
 		if err == nil {
 			t.Errorf("%v: accepted", args)

@@ -1,0 +1,360 @@
+package native
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wal"
+)
+
+// startDurableCluster starts a durable cluster in dir, stopped when the
+// test ends.
+func startDurableCluster(t testing.TB, cfg sim.Config, dir string) *Cluster {
+	t.Helper()
+	c, err := StartDurable(cfg, dir)
+	if err != nil {
+		t.Fatalf("StartDurable: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	return c
+}
+
+// readLog reads node id's log in dir as a restart would.
+func readLog(t testing.TB, dir string, id core.NodeID) wal.State {
+	t.Helper()
+	w, st, err := wal.Open(nodeDir(dir, id))
+	if err != nil {
+		t.Fatalf("opening n%d's log: %v", id, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// waitKV waits until every up node's state machine holds want exactly.
+func waitKV(t testing.TB, c *Cluster, want map[string]string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, fmt.Sprintf("every up node to hold the %d keys written", len(want)), func() bool {
+		for _, n := range view(c).Nodes {
+			if !n.Up {
+				continue
+			}
+			if len(n.KV) != len(want) {
+				return false
+			}
+			for _, kv := range n.KV {
+				if want[kv.Key] != kv.Value {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+func TestDurableRestartFromTheLogs(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(3)
+	c := startDurableCluster(t, cfg, dir)
+	if c.DataDir() != dir {
+		t.Errorf("DataDir() = %q, want %q", c.DataDir(), dir)
+	}
+	waitLeader(t, c)
+	want := map[string]string{}
+	for i := 0; i < 40; i++ {
+		k, v := fmt.Sprintf("k%d", i%13), fmt.Sprint(i)
+		mustSet(t, c, k, v)
+		want[k] = v
+	}
+	if _, err := c.Delete(ctxT(t), "k0"); err != nil {
+		t.Fatal(err)
+	}
+	delete(want, "k0")
+	waitKV(t, c, want)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// What each stopped node shows is what its log holds.
+	before := view(c)
+	var maxCommit core.LogIndex
+	for _, n := range before.Nodes {
+		st := readLog(t, dir, n.ID)
+		hs := st.HardState
+		last := st.Snapshot.GetMetadata().GetIndex()
+		if k := len(st.Entries); k > 0 {
+			last = st.Entries[k-1].GetIndex()
+		}
+		if core.Term(hs.GetTerm()) != n.Term || core.NodeID(hs.GetVote()) != n.Vote || core.LogIndex(hs.GetCommit()) != n.Commit || core.LogIndex(last) != n.LastIndex {
+			t.Errorf("%s: log holds term %d vote %d commit %d last %d; the node had term %d vote %d commit %d last %d",
+				n.ID, hs.GetTerm(), hs.GetVote(), hs.GetCommit(), last, n.Term, n.Vote, n.Commit, n.LastIndex)
+		}
+		maxCommit = max(maxCommit, n.Commit)
+	}
+
+	restored := func(c *Cluster) (k int) {
+		for _, e := range c.Frame(0, false, 0, 0).Events {
+			if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log in") {
+				k++
+			}
+		}
+		return k
+	}
+	if k := restored(c); k != 0 {
+		t.Errorf("%d restart events from a new data directory, want none", k)
+	}
+	c2 := startDurableCluster(t, cfg, dir)
+	if k := restored(c2); k != 3 {
+		t.Errorf("%d restart events, want one per node", k)
+	}
+	// Each node restarts with its term, vote and log, and applies what was
+	// committed again (nothing is bootstrapped a second time).
+	waitFor(t, 10*time.Second, "every node to apply what was committed", func() bool {
+		for _, n := range view(c2).Nodes {
+			if !n.Up || n.Applied < maxCommit {
+				return false
+			}
+		}
+		return true
+	})
+	for i, n := range view(c2).Nodes {
+		b := before.Nodes[i]
+		if n.Term < b.Term || n.Commit < b.Commit || n.LastIndex < b.LastIndex || n.FirstIndex != b.FirstIndex {
+			t.Errorf("%s after restart: term %d commit %d first %d last %d; before: term %d commit %d first %d last %d",
+				n.ID, n.Term, n.Commit, n.FirstIndex, n.LastIndex, b.Term, b.Commit, b.FirstIndex, b.LastIndex)
+		}
+		if len(n.Log) == 0 || n.Log[0].Op != "add n1" {
+			t.Errorf("%s's log after restart starts with %+v; want the bootstrap entries once", n.ID, n.Log[:min(1, len(n.Log))])
+		}
+	}
+	waitKV(t, c2, want)
+	var maxTerm core.Term
+	for _, n := range before.Nodes {
+		maxTerm = max(maxTerm, n.Term)
+	}
+	if l := waitLeader(t, c2); l.Term <= maxTerm {
+		t.Errorf("new leader in term %d; before the restart terms were up to %d, and are kept", l.Term, maxTerm)
+	}
+	// The cluster keeps working.
+	mustSet(t, c2, "after", "restart")
+	want["after"] = "restart"
+	if v, ok, err := c2.Get(ctxT(t), "k5"); err != nil || !ok || v != want["k5"] {
+		t.Errorf("Get(k5) = %q, %v, %v; want %q", v, ok, err, want["k5"])
+	}
+	waitKV(t, c2, want)
+}
+
+func TestDurableCrashAndRestartReopenTheLog(t *testing.T) {
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(3), dir)
+	l := waitLeader(t, c)
+	want := map[string]string{}
+	set := func(k, v string) { mustSet(t, c, k, v); want[k] = v }
+	set("a", "1")
+	f := l.ID%3 + 1
+	oldStore := c.nodeByID(f).storage()
+	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	for i := 0; i < 10; i++ {
+		set(fmt.Sprintf("while-down-%d", i), "x")
+	}
+	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	if c.nodeByID(f).storage() == oldStore {
+		t.Error("the restarted node kept its storage; a durable node rebuilds it from its log")
+	}
+	waitKV(t, c, want)
+
+	// The leader crashes too: the others elect a new one, and the old one
+	// comes back from its log.
+	l = waitLeader(t, c)
+	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: l.ID})
+	set("b", "2")
+	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: l.ID})
+	waitKV(t, c, want)
+	var restarts int
+	for _, e := range c.Frame(0, true, 0, 0).Events {
+		if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log on disk") {
+			restarts++
+		}
+	}
+	if restarts != 2 {
+		t.Errorf("%d restart events from the log, want 2", restarts)
+	}
+	// Every node's log on disk holds the last write.
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for id := core.NodeID(1); id <= 3; id++ {
+		found := false
+		for _, e := range readLog(t, dir, id).Entries {
+			op, err := statemachine.Decode(e.GetData())
+			found = found || (err == nil && op.Key == "b" && op.Value == "2")
+		}
+		if !found {
+			t.Errorf("n%d's log lacks the last write", id)
+		}
+	}
+}
+
+func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(3)
+	cfg.Raft.SnapshotIntervalEntries = 20
+	cfg.Raft.SnapshotCatchupEntries = 5
+	c := startDurableCluster(t, cfg, dir)
+	l := waitLeader(t, c)
+	f := l.ID%3 + 1
+	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	want := map[string]string{}
+	for i := 0; i < 80; i++ {
+		k, v := fmt.Sprintf("k%d", i%7), fmt.Sprint(i)
+		mustSet(t, c, k, v)
+		want[k] = v
+	}
+	// The leader's log was compacted to its snapshot.
+	st := readLogWhileRunning(t, dir, l.ID)
+	if st.Snapshot.GetMetadata().GetIndex() < 20 || len(st.Entries) > 40 {
+		t.Errorf("leader's log: snapshot at %d and %d entries; want a snapshot past 20 and the log compacted",
+			st.Snapshot.GetMetadata().GetIndex(), len(st.Entries))
+	}
+	// The follower that missed it all catches up with a snapshot, which it
+	// saves: it comes back from its log with the same keys.
+	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	waitKV(t, c, want)
+	waitFor(t, 5*time.Second, "the follower to install a snapshot", func() bool { return nodeView(c, f).SnapshotIndex > 0 })
+	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	if s := readLog(t, dir, f); s.Snapshot.GetMetadata().GetIndex() == 0 {
+		t.Error("the follower's log holds no snapshot after installing one")
+	}
+	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	waitKV(t, c, want)
+
+	// The whole cluster restarts from snapshots and the entries after them.
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startDurableCluster(t, cfg, dir)
+	waitKV(t, c2, want)
+	mustSet(t, c2, "k0", "new")
+	want["k0"] = "new"
+	waitKV(t, c2, want)
+}
+
+// readLogWhileRunning reads a running node's log from a copy of its file
+// (Open would truncate a record being written).
+func readLogWhileRunning(t testing.TB, dir string, id core.NodeID) wal.State {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(nodeDir(dir, id), wal.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cp, wal.FileName), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, st, err := wal.Open(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return st
+}
+
+func TestDurableDataDirMustMatchTheConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(3), dir)
+	waitLeader(t, c)
+	if err := c.Create(testConfig(3)); !errors.Is(err, sim.ErrImpossible) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Create on a durable cluster: %v; want ErrImpossible naming the data directory", err)
+	}
+	if _, err := c.AddRemote(ctxT(t), func(*pb.Message) {}); !errors.Is(err, sim.ErrImpossible) {
+		t.Errorf("AddRemote on a durable cluster: %v; want ErrImpossible", err)
+	}
+	mustSet(t, c, "still", "running")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 5} {
+		_, err := StartDurable(testConfig(n), dir)
+		if !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "holds the logs of 3 nodes") || !strings.Contains(err.Error(), fmt.Sprintf("asks for %d nodes", n)) {
+			t.Errorf("StartDurable with %d nodes on the logs of 3: %v; want ErrDataDir saying so", n, err)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, clusterFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StartDurable(testConfig(3), dir); !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "no CLUSTER file") {
+		t.Errorf("StartDurable on logs without a CLUSTER file: %v", err)
+	}
+	if _, err := StartDurable(testConfig(3), ""); !errors.Is(err, ErrDataDir) {
+		t.Errorf("StartDurable with no directory: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StartDurable(testConfig(3), file); err == nil {
+		t.Error("StartDurable on a file: no error")
+	}
+	bad := testConfig(3)
+	bad.Manual = true
+	if _, err := StartDurable(bad, t.TempDir()); !errors.Is(err, sim.ErrBadConfig) {
+		t.Errorf("StartDurable with a bad config: %v", err)
+	}
+}
+
+func TestDurableRefusesALogThatCommitsPastItsEnd(t *testing.T) {
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(1), dir)
+	waitLeader(t, c)
+	mustSet(t, c, "k", "v")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Damage n1's log: its hard state commits past its last entry.
+	st := readLog(t, dir, 1)
+	hs := st.HardState
+	hs.Commit = new(hs.GetCommit() + 10)
+	w, _, err := wal.Open(nodeDir(dir, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(hs, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	_, err = StartDurable(testConfig(1), dir)
+	if err == nil || !strings.Contains(err.Error(), "commits index") {
+		t.Fatalf("StartDurable on a log committing past its end: %v", err)
+	}
+}
+
+func TestDurableNodeStopsWhenItsLogFailsAndRestartsFromIt(t *testing.T) {
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(3), dir)
+	l := waitLeader(t, c)
+	mustSet(t, c, "before", "1")
+	f := l.ID%3 + 1
+	in := c.nodeByID(f).running()
+	// Close the follower's log under it: its next Save fails.
+	if err := in.do(func() { _ = in.wal.Close() }); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, c, "after", "2")
+	waitFor(t, 5*time.Second, "the follower to stop on its log's error", func() bool {
+		n := nodeView(c, f)
+		return !n.Up && strings.Contains(n.Error, "could not save its log")
+	})
+	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	waitKV(t, c, map[string]string{"before": "1", "after": "2"})
+}
