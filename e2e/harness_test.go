@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"go.etcd.io/raft/v3/raftpb"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/native"
@@ -125,8 +126,8 @@ func newNativePage(t *testing.T, n int) (*page, *native.Cluster) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	br := bridge.New(cl, bridge.Options{Join: func(ctx context.Context, send func(*raftpb.Message)) (bridge.Member, error) {
-		rm, err := cl.AddRemote(ctx, send)
+	br := bridge.New(cl, bridge.Options{Join: func(ctx context.Context, id core.NodeID, send func(*raftpb.Message)) (bridge.Member, error) {
+		rm, err := cl.AddRemoteAs(ctx, id, send)
 		if err != nil {
 			return nil, err
 		}

@@ -98,6 +98,15 @@ func (rm *Remote) left() bool {
 // directory, so after a restart the cluster would count a voter it cannot
 // reach, and could give its id to a new member with an empty log.
 func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remote, error) {
+	return c.AddRemoteAs(ctx, 0, send)
+}
+
+// AddRemoteAs is AddRemote for a host that asks for its id (a `devserver
+// -join -node-id` process started by a script). Ids run from 1 without gaps
+// and are never reused, so the id asked for must be the next one; 0 takes
+// it, whatever it is. Another id is refused with sim.ErrImpossible, naming
+// the next one.
+func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*pb.Message)) (*Remote, error) {
 	if send == nil {
 		return nil, fmt.Errorf("%w: add remote: send is nil", sim.ErrBadCommand)
 	}
@@ -117,6 +126,11 @@ func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remot
 		r.remoteMu.Unlock()
 		c.cmdMu.Unlock()
 		return nil, fmt.Errorf("%w: add remote: every node id up to %d has been used in this cluster; create a new one", sim.ErrImpossible, maxNodeID)
+	}
+	if want != 0 && want != id {
+		r.remoteMu.Unlock()
+		c.cmdMu.Unlock()
+		return nil, fmt.Errorf("%w: add remote: %s is not free; the next id is %s (ids run from 1 without gaps and are never reused: a fresh node under an old id could vote twice in a term)", sim.ErrImpossible, want, id)
 	}
 	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: sim.NodeView{Role: core.RoleFollower}}
 	r.lastRemote = id

@@ -5,6 +5,7 @@ import (
 
 	pb "go.etcd.io/raft/v3/raftpb"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/native"
 )
@@ -12,8 +13,8 @@ import (
 // joinNative lets pages host members of the native cluster (the bridge's
 // join operation).
 func joinNative(c *native.Cluster) bridge.JoinFunc {
-	return func(ctx context.Context, send func(*pb.Message)) (bridge.Member, error) {
-		rm, err := c.AddRemote(ctx, send)
+	return func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (bridge.Member, error) {
+		rm, err := c.AddRemoteAs(ctx, id, send)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N [-data-dir DIR]]
-//	devserver -join HOST:PORT
+//	devserver -join HOST:PORT [-node-id N]
 //
 // The page and the WebAssembly engine are embedded (build the engine first:
 // make run does). -web serves a directory from disk instead, re-read on
@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/native"
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
 	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", sim.MaxNodes))
 	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
+	nodeID := fl.Int("node-id", 0, "with -join: the id this node asks for, which must be the cluster's next (ids run from 1 without gaps and are never reused); 0: whatever is next")
 	dataDir := fl.String("data-dir", "", "keep the native nodes' Raft logs in this directory (a subdirectory n<id> each) and restart from them; empty: memory only")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -77,7 +79,13 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		if *nodes > 0 || *webDir != "" || *dataDir != "" {
 			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web or -data-dir")
 		}
-		return runMember(ctx, *join, out)
+		if *nodeID < 0 || *nodeID > 64 {
+			return fmt.Errorf("-node-id %d: must be 0 (the next free id) to 64", *nodeID)
+		}
+		return runMember(ctx, *join, core.NodeID(*nodeID), out)
+	}
+	if *nodeID != 0 {
+		return errors.New("-node-id names the node a -join process hosts: use it with -join")
 	}
 	if *dataDir != "" && *nodes == 0 {
 		return fmt.Errorf("-data-dir %s: needs native nodes (-native N)", *dataDir)

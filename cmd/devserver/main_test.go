@@ -122,7 +122,7 @@ func TestNativeNodesTakeWritesOverHTTP(t *testing.T) {
 }
 
 func TestBadFlagsAreRefused(t *testing.T) {
-	for _, args := range [][]string{{"-native", "12"}, {"-native", "-1"}, {"-addr", "nowhere"}, {"-bogus"}, {"-web", "/no/such/dir"}, {"-data-dir", "/tmp/x"}, {"-join", "127.0.0.1:1", "-data-dir", "/tmp/x"}, {"-native", "3", "stray"}} {
+	for _, args := range [][]string{{"-native", "12"}, {"-native", "-1"}, {"-addr", "nowhere"}, {"-bogus"}, {"-web", "/no/such/dir"}, {"-data-dir", "/tmp/x"}, {"-join", "127.0.0.1:1", "-data-dir", "/tmp/x"}, {"-native", "3", "stray"}, {"-node-id", "4"}, {"-join", "127.0.0.1:1", "-node-id", "-2"}} {
 		err := run(context.Background(), args, io.Discard, log.New(io.Discard, "", 0))
 		if err == nil {
 			t.Errorf("%v: accepted", args)
@@ -145,7 +145,12 @@ func TestAMemberProcessJoinsVotesAndLeaves(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building the dev server: %v\n%s", err, out)
 	}
-	cmd := exec.Command(exe, "-join", strings.TrimPrefix(url, "http://"))
+	host := strings.TrimPrefix(url, "http://")
+	// An id that is not the next one is refused, with the reason.
+	if out, err := exec.Command(exe, "-join", host, "-node-id", "9").CombinedOutput(); err == nil || !strings.Contains(string(out), "the next id is n4") {
+		t.Fatalf("-node-id 9 on a 3-node cluster: %v: %s", err, out)
+	}
+	cmd := exec.Command(exe, "-join", host, "-node-id", "4")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

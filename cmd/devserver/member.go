@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	pb "go.etcd.io/raft/v3/raftpb"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/member"
 )
@@ -61,7 +62,8 @@ type frame struct {
 // another): it joins through the bridge, exchanges raftpb messages as
 // binary websocket frames, ticks on the wall clock and reports its state so
 // every page shows it. It leaves the cluster when ctx ends.
-func runMember(ctx context.Context, join string, out io.Writer) error {
+// id is the id it asks for (0: the next free one).
+func runMember(ctx context.Context, join string, id core.NodeID, out io.Writer) error {
 	target, err := wsURL(join)
 	if err != nil {
 		return err
@@ -94,7 +96,7 @@ func runMember(ctx context.Context, join string, out io.Writer) error {
 		_ = conn.SetWriteDeadline(time.Now().Add(memberWriteTimeout))
 		return conn.WriteMessage(typ, data)
 	}
-	if err := write(websocket.TextMessage, []byte(`{"id":1,"op":"join","args":{}}`)); err != nil {
+	if err := write(websocket.TextMessage, fmt.Appendf(nil, `{"id":1,"op":"join","args":{"node":%d}}`, id)); err != nil {
 		return fmt.Errorf("joining %s: %w", target, err)
 	}
 

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
 )
 
 // fakeMember is a Member that records what the bridge hands it.
@@ -81,7 +83,10 @@ func TestJoinRefusedWithoutJoin(t *testing.T) {
 
 func TestJoinRelaysRaftFrames(t *testing.T) {
 	fm := &fakeMember{}
-	join := func(ctx context.Context, send func(*pb.Message)) (Member, error) {
+	join := func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (Member, error) {
+		if id != 0 && id != 7 {
+			return nil, fmt.Errorf("%w: %s is not free; the next id is n7", sim.ErrImpossible, id)
+		}
 		fm.send = send
 		return fm, nil
 	}
@@ -92,8 +97,11 @@ func TestJoinRelaysRaftFrames(t *testing.T) {
 	if !h.Join {
 		t.Fatal("hello does not offer join")
 	}
-	if a := c.call("join", map[string]any{"node": 3}); a.OK || a.Kind != "bad-request" {
-		t.Fatalf("join with arguments: %+v", a)
+	if a := c.call("join", map[string]any{"node": 3}); a.OK || a.Kind != "impossible" {
+		t.Fatalf("join as a taken id: %+v", a)
+	}
+	if a := c.call("join", map[string]any{"node": "n7"}); a.OK || a.Kind != "bad-request" {
+		t.Fatalf("join with an id that is not a number: %+v", a)
 	}
 	var jr JoinReply
 	c.ok("join", map[string]any{}, &jr)

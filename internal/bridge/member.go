@@ -41,11 +41,17 @@ type Reporter interface {
 	Report(v sim.NodeView)
 }
 
-// JoinFunc adds a member for one connection. send is called with every
+// JoinFunc adds a member for one connection, with the id asked for (0: the
+// next free one). send is called with every
 // message for the member, from engine goroutines; it never blocks (the
 // bridge drops what its queue cannot hold: Raft retries). It returns once
 // the member is a voter, or fails (ctx ended, no leader).
-type JoinFunc func(ctx context.Context, send func(*pb.Message)) (Member, error)
+type JoinFunc func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (Member, error)
+
+// joinArgs are the arguments of join: the id the member asks for, if any.
+type joinArgs struct {
+	Node core.NodeID `json:"node"`
+}
 
 // JoinReply is the result of join.
 type JoinReply struct {
@@ -63,7 +69,8 @@ type JoinReply struct {
 // join answers the join operation.
 func (c *client) join(args []byte) (any, error) {
 	b := c.b
-	if err := decodeArgs("join", args, &empty{}); err != nil {
+	var a joinArgs
+	if err := decodeArgs("join", args, &a); err != nil {
 		return nil, err
 	}
 	if b.opt.Join == nil {
@@ -74,7 +81,7 @@ func (c *client) join(args []byte) (any, error) {
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, b.opt.RequestTimeout)
 	defer cancel()
-	m, err := b.opt.Join(ctx, c.sendRaft)
+	m, err := b.opt.Join(ctx, a.Node, c.sendRaft)
 	if err != nil {
 		return nil, engineErr(err)
 	}

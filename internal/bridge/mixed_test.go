@@ -22,8 +22,8 @@ import (
 
 // joinNative is the dev server's Options.Join for a native cluster.
 func joinNative(c *native.Cluster) JoinFunc {
-	return func(ctx context.Context, send func(*pb.Message)) (Member, error) {
-		rm, err := c.AddRemote(ctx, send)
+	return func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (Member, error) {
+		rm, err := c.AddRemoteAs(ctx, id, send)
 		if err != nil {
 			return nil, err
 		}
