@@ -259,7 +259,7 @@ async function start() {
   applyEngineKind(kind);
   bindForms(app, ui, { share: shareLink, exportFile, importFile, error: showError, realTime: page.realTime });
   bindKeyboard(document, act);
-  listShortcuts($('shortcuts'));
+  listShortcuts($('shortcuts'), (action) => blockedAction(kind, action) !== null);
   motion.addEventListener('change', () => { page.version++; });
   new ResizeObserver((entries) => {
     grid.resize(entries[0].contentRect.width);

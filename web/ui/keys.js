@@ -25,9 +25,13 @@ export const SHORTCUTS = [
   { keys: ['?'], name: '?', action: 'help', text: 'Show the shortcuts' },
 ];
 
-/** shownShortcuts are the rows of the shortcut list on the page. */
-export function shownShortcuts() {
-  return SHORTCUTS.filter((s) => s.name).map((s) => ({ name: s.name, text: s.text }));
+/**
+ * shownShortcuts are the rows of the shortcut list on the page, leaving out
+ * those whose action hidden(action) says the engine cannot do (time travel
+ * and manual delivery on native nodes).
+ */
+export function shownShortcuts(hidden = () => false) {
+  return SHORTCUTS.filter((s) => s.name && !hidden(s.action)).map((s) => ({ name: s.name, text: s.text }));
 }
 
 /**

@@ -8,6 +8,7 @@ import { advanceFor, nextSpeed, formatTime, SPEEDS, meterStep, lagging, formatRa
 import { linkState, cutSet, pairs } from './links.js';
 import { matches, groupOf, isConsoleEvent, badgeOf, isRoutine, detailFor, FILTERS, markerOf } from './events.js';
 import { actionForKey, shownShortcuts } from './keys.js';
+import { blockedAction } from './engine.js';
 import { announceStep, initialAnnouncer, GAP_MS, HOLD_MS } from './announce.js';
 import { caption } from './render/ring.js';
 
@@ -161,6 +162,11 @@ test('keyboard map', () => {
   const shown = shownShortcuts();
   assert.ok(shown.some((s) => s.name === 'Space'));
   assert.ok(shown.every((s) => s.text));
+  // On native nodes the list leaves out what real time cannot do.
+  const native = shownShortcuts((action) => blockedAction('native', action) !== null);
+  assert.ok(native.length < shown.length && native.length > 0);
+  assert.ok(!native.some((s) => /next event|travel|faster|manual/i.test(s.text)), JSON.stringify(native));
+  assert.deepEqual(shownShortcuts((action) => blockedAction('wasm', action) !== null), shown);
 });
 
 test('announcements are throttled, commits collapse, important ones go first', () => {

@@ -21,9 +21,9 @@ export function bindKeyboard(doc, act) {
   });
 }
 
-/** listShortcuts fills a <dl> with the shortcut table. */
-export function listShortcuts(dl) {
-  dl.replaceChildren(...shownShortcuts().flatMap((s) => [
+/** listShortcuts fills a <dl> with the shortcut table, without the actions hidden(action) rules out. */
+export function listShortcuts(dl, hidden) {
+  dl.replaceChildren(...shownShortcuts(hidden).flatMap((s) => [
     html('dt', {}, ...s.name.split(' / ').flatMap((k, i) => (i ? [' / ', html('kbd', { text: k })] : [html('kbd', { text: k })]))),
     html('dd', { text: s.text }),
   ]));
