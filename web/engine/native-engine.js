@@ -25,6 +25,11 @@ export const NO_NATIVE = 'The dev server runs no native cluster: start it with `
 export const REAL_TIME = 'The native cluster runs in real time: no time travel';
 
 /** ROUTINE_KINDS are the events left out when a call asks for notable ones (sim.Event.Routine). */
+/**
+ * EXTRAPOLATE_MS bounds how far past the newest pushed view the page's clock
+ * runs while it waits for the next (pushes come every 100 ms).
+ */
+export const EXTRAPOLATE_MS = 150;
 const ROUTINE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply']);
 
 /** TIME_OPS are the engine calls that need a replayable virtual clock. */
@@ -58,7 +63,7 @@ export class NativeEngine {
    * error) naming what to do when the socket fails, closes, or does not
    * answer hello within timeoutMs.
    */
-  static async start({ url, WebSocket: WS = globalThis.WebSocket, timeoutMs = HELLO_TIMEOUT_MS, onFatal = null } = {}) {
+  static async start({ url, WebSocket: WS = globalThis.WebSocket, timeoutMs = HELLO_TIMEOUT_MS, onFatal = null, now = () => performance.now() } = {}) {
     url = url || socketURL(globalThis.location);
     if (typeof WS !== 'function') throw new EngineError(`This browser has no WebSocket. ${NO_NATIVE}`, 'closed');
     let ws;
@@ -68,6 +73,7 @@ export class NativeEngine {
       throw new EngineError(`Cannot open ${url} (${err.message}). ${NO_NATIVE}`, 'closed');
     }
     const engine = new NativeEngine(ws, url);
+    engine.now = now;
     let timer = 0;
     const late = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new EngineError(`${url} did not answer within ${timeoutMs / 1000} s`, 'closed')), timeoutMs);
@@ -103,8 +109,11 @@ export class NativeEngine {
     // what the server was asked to push.
     this.show = { log_window: 40, events: 'all' };
     this.subscribed = null;
-    // The newest view, pushed or answered, and the pushed events.
+    // The newest view, pushed or answered, when it arrived (this.now(),
+    // wall ms), and the pushed events.
     this.latest = null;
+    this.latestAt = 0;
+    this.now = () => performance.now();
     this.events = [];
     this.complete = 0; // every event up to this seq has arrived (or was counted as dropped)
     this.handed = 0; // the watermark of the last frame handed to the page
@@ -185,7 +194,10 @@ export class NativeEngine {
       }
       if (this.events.length > EVENT_BUFFER) this.events = this.events.slice(this.events.length - EVENT_BUFFER);
     }
-    if (!this.latest || frame.view.time >= this.latest.view.time) this.latest = frame;
+    if (!this.latest || frame.view.time >= this.latest.view.time) {
+      this.latest = frame;
+      this.latestAt = this.now();
+    }
     if (complete) {
       let high = frame.view.events || 0;
       for (const e of evs) if (e.seq > high) high = e.seq;
@@ -206,7 +218,12 @@ export class NativeEngine {
     if (max > 0 && evs.length > max) evs = evs.slice(evs.length - max);
     this.handed = high;
     const f = this.latest;
-    return { view: { ...f.view, events: high }, events: evs, horizon: f.view.time, halted: f.halted || null };
+    // Between pushes the clock runs on (a little: see EXTRAPOLATE_MS), so
+    // messages glide along their links at the speed they really travel
+    // instead of jumping ten times a second; every other field is the
+    // newest pushed state.
+    const time = f.view.time + Math.round(Math.min(Math.max(0, this.now() - this.latestAt), EXTRAPOLATE_MS));
+    return { view: { ...f.view, time, events: high }, events: evs, horizon: time, halted: f.halted || null };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NativeEngine, socketURL, EVENT_BUFFER, NO_NATIVE } from './native-engine.js';
+import { NativeEngine, socketURL, EVENT_BUFFER, NO_NATIVE, EXTRAPOLATE_MS } from './native-engine.js';
 import { App } from '../ui/app.js';
 import { SerialEngine } from '../ui/engine.js';
 
@@ -141,8 +141,10 @@ class FakeServer {
 async function connected(opts = {}) {
   const server = new FakeServer(opts);
   const fatal = [];
-  const engine = await NativeEngine.start({ url: 'ws://test/ws', WebSocket: server.WebSocket, timeoutMs: 50, onFatal: (e) => fatal.push(e) });
-  return { server, engine, fatal, ws: server.socket };
+  // The page's wall clock stands still unless a test moves it.
+  const clock = { t: 0 };
+  const engine = await NativeEngine.start({ url: 'ws://test/ws', WebSocket: server.WebSocket, timeoutMs: 50, onFatal: (e) => fatal.push(e), now: () => clock.t });
+  return { server, engine, fatal, ws: server.socket, clock };
 }
 
 const sentOps = (ws) => ws.sent.map((m) => m.op);
@@ -238,6 +240,25 @@ test('pushes bring the newest view and the dropped counts; the buffer is bounded
   ws.deliver({ push: 'frame' }); // no frame: counts only, ignored otherwise
   ws.onmessage({ data: 'not json' });
   assert.equal((await engine.call('frame', { since: 0 })).view.time, server.time);
+});
+
+test('between pushes the clock runs on a little, so messages glide; the state stays the pushed one', async () => {
+  const { server, engine, clock } = await connected();
+  await engine.call('frame', { since: 0, events: 'all' });
+  server.tick(100);
+  server.push();
+  const pushed = await engine.call('frame', { since: 0 });
+  assert.equal(pushed.view.time, 100);
+  clock.t += 40;
+  const later = await engine.call('frame', { since: 0 });
+  assert.equal(later.view.time, 140, '40 ms of wall time later');
+  assert.equal(later.horizon, 140);
+  assert.deepEqual(later.view.nodes, pushed.view.nodes);
+  clock.t += 1000; // no push for a second: the clock stops EXTRAPOLATE_MS on
+  assert.equal((await engine.call('frame', { since: 0 })).view.time, 100 + EXTRAPOLATE_MS);
+  server.tick(1000);
+  server.push(); // a new push starts over from its own time
+  assert.equal((await engine.call('frame', { since: 0 })).view.time, 1100);
 });
 
 test('commands round-trip, matched by id in any order; their events arrive with the next push', async () => {
