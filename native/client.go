@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
@@ -107,7 +108,15 @@ func (r *run) write(ctx context.Context, op statemachine.Operation, target core.
 	appended := false
 	redirects := 0
 	for {
-		if n := r.pick(target); n != nil {
+		n := r.pick(target)
+		if n == nil {
+			// No native node leads; if a member hosted elsewhere does, the
+			// native clients' proposals cannot reach it: take it back.
+			if f, l := r.followingRemote(); f != nil {
+				r.reclaim(f, l)
+			}
+		}
+		if n != nil {
 			res, err := n.propose(ctx, op)
 			appended = appended || res.appended
 			if err == nil {
@@ -115,6 +124,9 @@ func (r *run) write(ctx context.Context, op statemachine.Operation, target core.
 			}
 			var nl *core.NotLeaderError
 			switch {
+			case errors.As(err, &nl) && r.remote(nl.Leader) != nil:
+				r.reclaim(n, nl.Leader)
+				target, last = 0, err
 			case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != n.id && redirects < maxRedirects:
 				target, last = nl.Leader, err
 				redirects++
@@ -138,13 +150,22 @@ func (r *run) get(ctx context.Context, key string, target core.NodeID) (readResu
 	var last error = errNoLeader
 	redirects := 0
 	for {
-		if n := r.pick(target); n != nil {
+		n := r.pick(target)
+		if n == nil {
+			if f, l := r.followingRemote(); f != nil {
+				r.reclaim(f, l)
+			}
+		}
+		if n != nil {
 			res, err := n.read(ctx, key)
 			if err == nil {
 				return res, nil
 			}
 			var nl *core.NotLeaderError
 			switch {
+			case errors.As(err, &nl) && r.remote(nl.Leader) != nil:
+				r.reclaim(n, nl.Leader)
+				target, last = 0, err
 			case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != n.id && redirects < maxRedirects:
 				target, last = nl.Leader, err
 				redirects++
@@ -206,6 +227,44 @@ func (r *run) pick(target core.NodeID) *node {
 		}
 	}
 	return r.leader()
+}
+
+// followingRemote returns an up native node that follows a member hosted
+// elsewhere, and that member's id, or nil.
+func (r *run) followingRemote() (*node, core.NodeID) {
+	for _, n := range r.nodes {
+		n.mu.Lock()
+		up, st := n.inc != nil, n.state.status
+		n.mu.Unlock()
+		if up && st.Role == core.RoleFollower && st.Leader != 0 && r.remote(st.Leader) != nil {
+			return n, st.Leader
+		}
+	}
+	return nil, 0
+}
+
+// reclaim asks the member hosted elsewhere that leads (a page or a -join
+// process) to hand leadership to native node n: the native clients'
+// requests go to native nodes, and core proposes only on a leader. n steps
+// a MsgTransferLeader naming itself, which etcd Raft forwards to the
+// leader; the leader hands over (MsgTimeoutNow) once n's log is up to
+// date. At most once per election timeout.
+func (r *run) reclaim(n *node, from core.NodeID) {
+	now := time.Now()
+	every := time.Duration(r.cfg.Raft.ElectionTimeoutMinMS) * time.Millisecond
+	r.remoteMu.Lock()
+	if now.Sub(r.reclaimedAt) < every {
+		r.remoteMu.Unlock()
+		return
+	}
+	r.reclaimedAt = now
+	r.remoteMu.Unlock()
+	r.trace.add(sim.Event{Kind: sim.EvCommand, Node: n.id, Peer: from, Type: "reclaim",
+		Text: fmt.Sprintf("%s asked %s, hosted outside the dev server, to hand it leadership: native clients propose on native nodes", n.id, from)})
+	r.onNode(n, func(in *incarnation) {
+		id := uint64(n.id)
+		_ = in.rn.Step(&pb.Message{Type: pb.MsgTransferLeader.Enum(), From: &id, To: &id})
+	})
 }
 
 // leader returns the up node whose published state shows it leading the

@@ -51,7 +51,10 @@ type run struct {
 	remoteMu   sync.RWMutex
 	remotes    map[core.NodeID]*Remote
 	allRemotes []*Remote
-	lastRemote core.NodeID
+	// reclaimedAt is when a native node last asked a member hosted
+	// elsewhere for leadership (under remoteMu).
+	reclaimedAt time.Time
+	lastRemote  core.NodeID
 }
 
 // Start starts cfg.Nodes nodes, with ids 1 to cfg.Nodes, bootstrapped as

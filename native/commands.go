@@ -83,7 +83,17 @@ func (r *run) validate(cmd sim.Command) error {
 		} else if !r.anyUp() {
 			return impossible("every node is down")
 		}
-	case sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign, sim.CmdTransfer:
+	case sim.CmdTransfer:
+		if rm := r.remote(cmd.Node); rm != nil {
+			// Leadership may go to a member hosted elsewhere (a page or a
+			// -join process), from a native leader.
+			if l := r.leader(); l == nil {
+				return impossible("there is no native leader to hand leadership over")
+			}
+			return nil
+		}
+		fallthrough
+	case sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign:
 		n, err := node(cmd.Node, "node")
 		if err != nil {
 			return err
@@ -235,8 +245,8 @@ func (r *run) apply(cmd sim.Command) error {
 		r.onNode(n, func(in *incarnation) { _ = in.rn.Campaign() })
 	case sim.CmdTransfer:
 		l := r.leader()
-		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, n.id))
-		r.onNode(l, func(in *incarnation) { _ = in.rn.TransferLeadership(n.id) })
+		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, cmd.Node))
+		r.onNode(l, func(in *incarnation) { _ = in.rn.TransferLeadership(cmd.Node) })
 	case sim.CmdNetwork:
 		r.net.setConfig(*cmd.Network)
 		net := *cmd.Network

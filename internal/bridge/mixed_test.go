@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -490,3 +491,48 @@ func mustMarshal(t *testing.T, m *pb.Message) []byte {
 }
 
 func ptrU(v uint64) *uint64 { return &v }
+
+// TestNativeWritesTakeLeadershipBackFromThePage hands leadership to the
+// page's node (a transfer command can now name it), then writes through the
+// native cluster: the native nodes cannot propose on the page's node, so one
+// of them asks it for leadership (a forwarded MsgTransferLeader) and the
+// writes go through.
+func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
+	c, err := native.Start(mixedConfig(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	_, srv := serve(t, c, Options{Join: joinNative(c)})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
+	defer cancel()
+	if _, err := c.Set(ctx, "before", "join"); err != nil {
+		t.Fatalf("set before join: %v", err)
+	}
+	// The page's node never times out by itself here: it leads only when
+	// handed leadership.
+	p, jr := joinPage(t, wsURL(srv), 50)
+	eventually(t, "the member to catch up", func() bool { return kvHas(p.view(), "before", "join") })
+	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: jr.Node}); err != nil {
+		t.Fatalf("transfer to the page's node: %v", err)
+	}
+	eventually(t, "the page's node to lead", func() bool { return p.view().Role == core.RoleLeader })
+
+	if _, err := c.Set(ctx, "after", "reclaim"); err != nil {
+		t.Fatalf("a native write while the page's node leads: %v", err)
+	}
+	if l, _ := clusterLeader(c); l == 0 || l == jr.Node {
+		t.Fatalf("after the write the leader is %s, want a native node", l)
+	}
+	reclaimed := false
+	for _, e := range c.Frame(0, true, 0, 0).Events {
+		reclaimed = reclaimed || (e.Type == "reclaim" && e.Peer == jr.Node)
+	}
+	if !reclaimed {
+		t.Fatal("no event says a native node asked the page's node for leadership")
+	}
+	eventually(t, "the member to apply the write", func() bool { return kvHas(p.view(), "after", "reclaim") })
+	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: 9}); !errors.Is(err, sim.ErrUnknownNode) {
+		t.Fatalf("transfer to a node that does not exist: %v", err)
+	}
+}
