@@ -383,7 +383,7 @@ test('start rejects, saying how to start the native cluster, when the socket fai
 test('the page on the native engine: attach, play, commands, and time travel refused in words', async () => {
   const server = new FakeServer();
   const errors = [];
-  const engine = new SerialEngine(await NativeEngine.start({ url: 'ws://test/ws', WebSocket: server.WebSocket, timeoutMs: 50 }), 'native');
+  const engine = new SerialEngine(await NativeEngine.start({ url: 'ws://test/ws', WebSocket: server.WebSocket, timeoutMs: 50, now: () => 0 }), 'native'); // a still wall clock
   const app = new App(engine, { onChange: () => {}, onError: (t) => errors.push(t), onSessionChange: () => {} });
   server.tick(600);
   assert.ok(await app.attach());
