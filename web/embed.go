@@ -1,9 +1,3 @@
-// Package web holds Seshat's page: plain ES modules, HTML and CSS with no
-// build step. The files are embedded so the dev server carries the page.
-//
-// seshat.wasm and wasm_exec.js are build outputs (make wasm): they are
-// embedded when present at build time, which is why make run builds the
-// wasm before the server.
 package web
 
 import "embed"
