@@ -108,15 +108,7 @@ func (r *run) write(ctx context.Context, op statemachine.Operation, target core.
 	appended := false
 	redirects := 0
 	for {
-		n := r.pick(target)
-		if n == nil {
-			// No native node leads; if a member hosted elsewhere does, the
-			// native clients' proposals cannot reach it: take it back.
-			if f, l := r.followingRemote(); f != nil {
-				r.reclaim(f, l)
-			}
-		}
-		if n != nil {
+		if n := r.pickOrReclaim(target); n != nil {
 			res, err := n.propose(ctx, op)
 			appended = appended || res.appended
 			if err == nil {
@@ -150,13 +142,7 @@ func (r *run) get(ctx context.Context, key string, target core.NodeID) (readResu
 	var last error = errNoLeader
 	redirects := 0
 	for {
-		n := r.pick(target)
-		if n == nil {
-			if f, l := r.followingRemote(); f != nil {
-				r.reclaim(f, l)
-			}
-		}
-		if n != nil {
+		if n := r.pickOrReclaim(target); n != nil {
 			res, err := n.read(ctx, key)
 			if err == nil {
 				return res, nil
@@ -229,6 +215,19 @@ func (r *run) pick(target core.NodeID) *node {
 	return r.leader()
 }
 
+// pickOrReclaim is pick; when no native node leads but a member hosted
+// elsewhere does, which the native clients' requests cannot reach, it also
+// asks for leadership back (reclaim) and returns nil.
+func (r *run) pickOrReclaim(target core.NodeID) *node {
+	n := r.pick(target)
+	if n == nil {
+		if f, l := r.followingRemote(); f != nil {
+			r.reclaim(f, l)
+		}
+	}
+	return n
+}
+
 // followingRemote returns an up native node that follows a member hosted
 // elsewhere, and that member's id, or nil.
 func (r *run) followingRemote() (*node, core.NodeID) {
@@ -283,6 +282,32 @@ func (r *run) leader() *node {
 	return best
 }
 
+// handOver gives req to the node's loop on ch and waits for its answer on
+// done. taken reports whether the loop took the request; answered whether
+// an answer came (one that raced with the end wins). When the loop never
+// took it, err is ctx's error if ctx ended, else errNotSubmitted.
+func handOver[Q, A any](ctx context.Context, in *incarnation, ch chan<- Q, req Q, done <-chan A) (ans A, taken, answered bool, err error) {
+	select {
+	case ch <- req:
+	case <-in.ctx.Done():
+		return ans, false, false, errNotSubmitted
+	case <-ctx.Done():
+		return ans, false, false, ctx.Err()
+	}
+	select {
+	case ans = <-done:
+		return ans, true, true, nil
+	case <-in.ctx.Done():
+	case <-ctx.Done():
+	}
+	select {
+	case ans = <-done:
+		return ans, true, true, nil
+	default:
+	}
+	return ans, true, false, nil
+}
+
 // propose hands a write to the node's loop and waits for its answer.
 func (n *node) propose(ctx context.Context, op statemachine.Operation) (propResult, error) {
 	in := n.running()
@@ -290,27 +315,14 @@ func (n *node) propose(ctx context.Context, op statemachine.Operation) (propResu
 		return propResult{}, errNotSubmitted
 	}
 	p := &proposal{op: op, ctx: ctx, done: make(chan propResult, 1)}
-	select {
-	case in.propc <- p:
-	case <-in.ctx.Done():
-		return propResult{}, errNotSubmitted
-	case <-ctx.Done():
-		return propResult{}, ctx.Err()
-	}
-	select {
-	case res := <-p.done:
+	res, taken, answered, err := handOver(ctx, in, in.propc, p, p.done)
+	switch {
+	case !taken:
+		return propResult{}, err
+	case answered:
 		return res, res.err
-	case <-in.ctx.Done():
-	case <-ctx.Done():
-	}
-	// An answer that raced with the end wins.
-	select {
-	case res := <-p.done:
-		return res, res.err
-	default:
-	}
-	if err := ctx.Err(); err != nil {
-		return propResult{appended: true}, fmt.Errorf("%w (the write may still be applied)", err)
+	case ctx.Err() != nil:
+		return propResult{appended: true}, fmt.Errorf("%w (the write may still be applied)", ctx.Err())
 	}
 	return propResult{appended: true}, ErrNodeDown
 }
@@ -322,26 +334,14 @@ func (n *node) read(ctx context.Context, key string) (readResult, error) {
 		return readResult{}, errNotSubmitted
 	}
 	q := &readReq{key: key, ctx: ctx, done: make(chan readResult, 1)}
-	select {
-	case in.readc <- q:
-	case <-in.ctx.Done():
-		return readResult{}, errNotSubmitted
-	case <-ctx.Done():
-		return readResult{}, ctx.Err()
-	}
-	select {
-	case res := <-q.done:
-		return res, res.err
-	case <-in.ctx.Done():
-	case <-ctx.Done():
-	}
-	select {
-	case res := <-q.done:
-		return res, res.err
-	default:
-	}
-	if err := ctx.Err(); err != nil {
+	res, taken, answered, err := handOver(ctx, in, in.readc, q, q.done)
+	switch {
+	case !taken:
 		return readResult{}, err
+	case answered:
+		return res, res.err
+	case ctx.Err() != nil:
+		return readResult{}, ctx.Err()
 	}
 	return readResult{}, ErrNodeDown
 }
