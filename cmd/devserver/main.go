@@ -4,7 +4,8 @@
 // Usage:
 //
 //	devserver [-addr 127.0.0.1:8080] [-web DIR] [-native N [-data-dir DIR]]
-//	devserver -join HOST:PORT [-node-id N]
+//	          [-allow-host NAME] [-require-token | -token TOKEN] [-max-conns 64]
+//	devserver -join HOST:PORT|LINK [-token TOKEN] [-node-id N]
 //
 // The page and the WebAssembly engine are embedded (build the engine first:
 // make run does). -web serves a directory from disk instead, re-read on
@@ -18,8 +19,16 @@
 // Raft node in this process that joins the native cluster of the dev server
 // at HOST:PORT (on this machine or another) as a voting member, through the
 // same websocket bridge a page uses; it leaves when stopped. The server
-// binds to loopback by default and warns when told to bind elsewhere; it
-// stops cleanly on SIGINT or SIGTERM.
+// binds to loopback by default and stops cleanly on SIGINT or SIGTERM.
+//
+// Every request must name the server by a host it answers to (the
+// listening address, localhost, 127.0.0.1, [::1], or -allow-host NAME), so
+// DNS rebinding gets nowhere; websockets and state-changing API requests
+// from another origin are refused. Bound beyond loopback (or with
+// -require-token or -token), the server draws a random access token and
+// prints a link carrying it (http://HOST:PORT/?token=...): opening the link
+// sets a cookie, tools send "Authorization: Bearer TOKEN", and -join takes
+// -token TOKEN or the link itself.
 package main
 
 import (
@@ -34,6 +43,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,6 +77,18 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
 	nodeID := fl.Int("node-id", 0, "with -join: the id this node asks for, which must be the cluster's next (ids run from 1 without gaps and are never reused); 0: whatever is next")
 	dataDir := fl.String("data-dir", "", "keep the native nodes' Raft logs in this directory (a subdirectory n<id> each) and restart from them; empty: memory only")
+	var allowHosts []string
+	fl.Func("allow-host", "also answer requests addressed to this host name (name or name:port; repeat or separate with commas), e.g. a name in /etc/hosts", func(v string) error {
+		for h := range strings.SplitSeq(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				allowHosts = append(allowHosts, h)
+			}
+		}
+		return nil
+	})
+	token := fl.String("token", "", "the access token: the server requires this one (at least 16 characters) instead of drawing one; with -join, the token to present")
+	requireToken := fl.Bool("require-token", false, "require a random access token on loopback too (beyond loopback it is always required)")
+	maxConns := fl.Int("max-conns", 64, "the most websocket connections open at once (pages and -join processes)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -76,13 +99,13 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, sim.MaxNodes)
 	}
 	if *join != "" {
-		if *nodes > 0 || *webDir != "" || *dataDir != "" {
-			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web or -data-dir")
+		if *nodes > 0 || *webDir != "" || *dataDir != "" || *requireToken || len(allowHosts) > 0 {
+			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web, -data-dir, -require-token or -allow-host")
 		}
 		if *nodeID < 0 || *nodeID > 64 {
 			return fmt.Errorf("-node-id %d: must be 0 (the next free id) to 64", *nodeID)
 		}
-		return runMember(ctx, *join, core.NodeID(*nodeID), out)
+		return runMember(ctx, *join, *token, core.NodeID(*nodeID), out)
 	}
 	if *nodeID != 0 {
 		return errors.New("-node-id names the node a -join process hosts: use it with -join")
@@ -90,20 +113,39 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	if *dataDir != "" && *nodes == 0 {
 		return fmt.Errorf("-data-dir %s: needs native nodes (-native N)", *dataDir)
 	}
+	if *maxConns < 1 {
+		return fmt.Errorf("-max-conns %d: must be 1 or more", *maxConns)
+	}
+	if *token != "" && len(*token) < 16 {
+		return errors.New("-token: give at least 16 characters (or leave it out: the server draws a random one)")
+	}
+	if *token == "" && (*requireToken || !devserver.IsLoopback(*addr)) {
+		t, err := bridge.NewToken()
+		if err != nil {
+			return err
+		}
+		*token = t
+	}
 
 	var files fs.FS = web.Files
 	cache := true
 	if *webDir != "" {
-		if st, err := os.Stat(*webDir); err != nil || !st.IsDir() {
+		// os.Root keeps every file, symlinks included, inside the directory.
+		root, err := os.OpenRoot(*webDir)
+		if err != nil {
+			return fmt.Errorf("-web %s: %w", *webDir, err)
+		}
+		defer root.Close()
+		if st, err := root.Stat("."); err != nil || !st.IsDir() {
 			return fmt.Errorf("-web %s: not a directory", *webDir)
 		}
-		files, cache = os.DirFS(*webDir), false
+		files, cache = root.FS(), false
 	}
 	if _, err := fs.Stat(files, "seshat.wasm"); err != nil {
 		logger.Printf("warning: seshat.wasm is missing: run `make run` (or `make wasm` before building) so the page has its engine")
 	}
 	if !devserver.IsLoopback(*addr) {
-		logger.Printf("warning: %s is not a loopback address: the dev server has no authentication and is now reachable from other machines", *addr)
+		logger.Printf("warning: %s is not a loopback address: the dev server is reachable from other machines; every request needs the access token in the link printed below", *addr)
 	}
 	// Listen first: a bad address fails at once, and connections wait in the
 	// backlog while the files are compressed.
@@ -114,6 +156,25 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	defer ln.Close()
 	h := devserver.NewHandler(files, cache)
 	if err := h.Prepare(); err != nil {
+		return err
+	}
+	here := ln.Addr().String()
+	if host, _, err := net.SplitHostPort(*addr); err == nil && host != "" && net.ParseIP(host) == nil {
+		allowHosts = append(allowHosts, host) // the name -addr gave
+	}
+	show, remote := here, "" // the host:port the printed links name
+	if tcp := ln.Addr().(*net.TCPAddr); tcp.IP.IsUnspecified() {
+		// Bound to every address: links name loopback, and this machine's
+		// name for the others.
+		port := strconv.Itoa(tcp.Port)
+		show = net.JoinHostPort("127.0.0.1", port)
+		if name, err := os.Hostname(); err == nil && name != "" {
+			allowHosts = append(allowHosts, name)
+			remote = net.JoinHostPort(name, port)
+		}
+	}
+	guard, err := bridge.NewGuard(bridge.GuardOptions{Addr: here, Hosts: allowHosts, Token: *token, Logger: logger})
+	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
@@ -132,7 +193,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		if err != nil {
 			return err
 		}
-		opts := bridge.Options{Logger: logger}
+		opts := bridge.Options{Logger: logger, MaxConns: *maxConns}
 		if *dataDir == "" {
 			// A durable cluster keeps every voter's log in its data dir: a
 			// node hosted elsewhere could not be restarted with it.
@@ -143,10 +204,19 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		mux.Handle("/api/", br.API())
 	}
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(out, "Seshat is running: open http://%s/\n", ln.Addr())
+	srv := devserver.NewServer(guard.Wrap(mux), devserver.DefaultLimits())
+	link, native, curl := "http://"+show+"/", "http://"+show+"/?engine=native", "curl"
+	if *token != "" {
+		link += "?token=" + *token
+		native += "&token=" + *token
+		curl += " -H 'Authorization: Bearer " + *token + "'"
+	}
+	fmt.Fprintf(out, "Seshat is running: open %s\n", link)
+	if remote != "" {
+		fmt.Fprintf(out, "  from other machines: %s (or this machine's IP address for %s)\n", strings.Replace(link, show, remote, 1), remote)
+	}
 	if cluster != nil {
-		fmt.Fprintf(out, "%d native nodes: open http://%s/?engine=native (API: curl -X PUT --data v http://%s/api/kv/k)\n", *nodes, ln.Addr(), ln.Addr())
+		fmt.Fprintf(out, "%d native nodes: open %s (API: %s -X PUT --data v http://%s/api/kv/k)\n", *nodes, native, curl, show)
 	}
 
 	served := make(chan error, 1)

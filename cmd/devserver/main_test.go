@@ -23,6 +23,13 @@ import (
 // function that cancels it and returns run's error.
 func start(t *testing.T, args ...string) (string, func() error) {
 	t.Helper()
+	url, _, stop := startSaying(t, args...)
+	return url, stop
+}
+
+// startSaying is start that also returns the first line the server printed.
+func startSaying(t *testing.T, args ...string) (string, string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -47,7 +54,7 @@ func start(t *testing.T, args ...string) (string, func() error) {
 		t.Fatalf("first line %q names no URL", lines.Text())
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	return m[1], func() error { cancel(); return <-done }
+	return m[1], lines.Text(), func() error { cancel(); return <-done }
 }
 
 // eventually polls cond until it holds or the limit passes (native nodes
@@ -191,6 +198,7 @@ func TestAMemberProcessJoinsVotesAndLeaves(t *testing.T) {
 
 	request := func(method, path, body string) (int, []byte) {
 		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,8 +26,9 @@ const (
 	memberReportEvery  = 250 * time.Millisecond
 )
 
-// wsURL turns the -join argument (host:port, http://host:port or
-// ws://host:port/ws) into the bridge's websocket URL.
+// wsURL turns the -join argument (host:port, http://host:port, the link
+// the server printed, http://host:port/?token=..., or ws://host:port/ws)
+// into the bridge's websocket URL, without the link's query.
 func wsURL(join string) (string, error) {
 	if join == "" {
 		return "", errors.New("-join: give the dev server's address, e.g. 127.0.0.1:8080")
@@ -48,7 +50,18 @@ func wsURL(join string) (string, error) {
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/ws"
 	}
+	u.RawQuery, u.Fragment = "", ""
 	return u.String(), nil
+}
+
+// linkToken returns the token of a -join argument given as the link the
+// server printed (http://host:port/?token=...), or "".
+func linkToken(join string) string {
+	u, err := url.Parse(join)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("token")
 }
 
 // frame is one websocket message read from the dev server.
@@ -62,20 +75,39 @@ type frame struct {
 // another): it joins through the bridge, exchanges raftpb messages as
 // binary websocket frames, ticks on the wall clock and reports its state so
 // every page shows it. It leaves the cluster when ctx ends.
-// id is the id it asks for (0: the next free one).
-func runMember(ctx context.Context, join string, id core.NodeID, out io.Writer) error {
+// id is the id it asks for (0: the next free one). token, or the one in a
+// link given as join, is presented as "Authorization: Bearer TOKEN".
+func runMember(ctx context.Context, join, token string, id core.NodeID, out io.Writer) error {
 	target, err := wsURL(join)
 	if err != nil {
 		return err
 	}
+	if token == "" {
+		token = linkToken(join)
+	}
+	header := http.Header{}
+	if token != "" {
+		header.Set("Authorization", "Bearer "+token)
+	}
 	dctx, cancel := context.WithTimeout(ctx, memberJoinTimeout)
 	defer cancel()
-	conn, resp, err := websocket.DefaultDialer.DialContext(dctx, target, nil)
+	conn, resp, err := websocket.DefaultDialer.DialContext(dctx, target, header)
 	if err != nil {
-		if resp != nil && resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("%s: the dev server there runs no native nodes (start it with -native N)", target)
+		if resp == nil {
+			return fmt.Errorf("joining %s: %w", target, err)
 		}
-		return fmt.Errorf("joining %s: %w", target, err)
+		said, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		switch resp.StatusCode {
+		case http.StatusNotFound:
+			return fmt.Errorf("%s: the dev server there runs no native nodes (start it with -native N)", target)
+		case http.StatusUnauthorized:
+			what := "needs its access token"
+			if token != "" {
+				what = "refused the token given"
+			}
+			return fmt.Errorf("%s %s: pass it with -token TOKEN, or give -join the link the server printed (http://HOST:PORT/?token=...): %s", target, what, bytes.TrimSpace(said))
+		}
+		return fmt.Errorf("joining %s: %s: %s", target, resp.Status, bytes.TrimSpace(said))
 	}
 	defer conn.Close()
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,6 +60,9 @@ func (b *Bridge) serveAPI(w http.ResponseWriter, r *http.Request) {
 			b.fail(w, fmt.Errorf("bridge: internal error answering %s %s: %v (this is a bug; the bridge is still running)", r.Method, r.URL.Path, p))
 		}
 	}()
+	if !b.accepted(w, r) {
+		return
+	}
 	path := r.URL.Path
 	switch {
 	case strings.HasPrefix(path, "/api/kv/"):
@@ -92,6 +96,35 @@ func (b *Bridge) serveAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, apiAnswer{Error: fmt.Sprintf("bridge: no endpoint %s; the endpoints are /api/kv/{key}, /api/command and /api/view", path), Kind: KindBadRequest})
 	}
+}
+
+// accepted checks what a browser could forge: a state-changing request
+// (any method but GET and HEAD) whose Origin is present must come from the
+// server's own origin, and a POST body must be declared application/json
+// (an HTML form can send text/plain, urlencoded or multipart from any site
+// without a CORS preflight; a JSON content type forces one, and the Guard
+// refuses preflights). PUT and DELETE need no content-type rule: they are
+// not CORS simple methods, so a browser preflights them cross-origin. It
+// answers the request and returns false when it is refused.
+func (b *Bridge) accepted(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	if !sameOrigin(r) {
+		b.log.Printf("bridge: refused %s %s from origin %q (host %q)", r.Method, r.URL.Path, r.Header.Get("Origin"), r.Host)
+		writeJSON(w, http.StatusForbidden, apiAnswer{Kind: KindForbidden,
+			Error: fmt.Sprintf("bridge: cross-origin requests are refused: origin %q is not %s://%s", r.Header.Get("Origin"), requestScheme(r), r.Host)})
+		return false
+	}
+	if r.Method == http.MethodPost {
+		ct := r.Header.Get("Content-Type")
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, apiAnswer{Kind: KindBadRequest,
+				Error: fmt.Sprintf("bridge: a POST body must be sent as Content-Type: application/json, not %q (curl: -H 'Content-Type: application/json')", ct)})
+			return false
+		}
+	}
+	return true
 }
 
 // notAllowed answers 405 naming the allowed methods.

@@ -26,6 +26,9 @@ func do(t *testing.T, client *http.Client, method, url, body string) (int, map[s
 	if err != nil {
 		t.Fatal(err)
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)

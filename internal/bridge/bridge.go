@@ -86,6 +86,9 @@ type Options struct {
 	// RaftQueue bounds the raft messages waiting for a connection's writer
 	// (default 1024); beyond it they are dropped and counted.
 	RaftQueue int
+	// MaxConns bounds the websocket connections open at once (default
+	// 64); one more is refused with 503 until one closes.
+	MaxConns int
 	// Logger receives reports of refused and dropped connections and of
 	// recovered panics (default: none).
 	Logger *log.Logger
@@ -120,6 +123,9 @@ func (o Options) withDefaults() Options {
 	if o.PendingEvents <= 0 {
 		o.PendingEvents = 5000
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 64
+	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 64 << 10
 	}
@@ -152,8 +158,11 @@ type Bridge struct {
 	closed  bool
 	nextID  uint64
 	clients map[uint64]*client
-	gone    []ClientStats // the most recently closed connections, oldest first
-	total   Totals        // of closed connections
+	// upgrading counts websocket handshakes under way, which hold a place
+	// under Options.MaxConns.
+	upgrading int
+	gone      []ClientStats // the most recently closed connections, oldest first
+	total     Totals        // of closed connections
 }
 
 // keepClosed is how many closed connections Stats still lists.
@@ -176,10 +185,11 @@ func newBridge(e Engine, opts Options) *Bridge {
 	b := &Bridge{e: e, opt: o, log: o.Logger, clients: make(map[uint64]*client)}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.upgrader = websocket.Upgrader{
-		ReadBufferSize:  4096,
-		WriteBufferSize: 16 << 10,
-		WriteBufferPool: &sync.Pool{},
-		CheckOrigin:     sameOrigin,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  16 << 10,
+		WriteBufferPool:  &sync.Pool{},
+		HandshakeTimeout: o.WriteTimeout,
+		CheckOrigin:      sameOrigin,
 	}
 	b.hub = newHub(b)
 	return b

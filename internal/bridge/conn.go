@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,37 +128,36 @@ func (c *client) goodbye() {
 	_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(goodbyeTimeout))
 }
 
-// sameOrigin allows requests without an Origin header (curl, websocat) and
-// those whose Origin names the request's host.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
-
 // ServeWS upgrades the request to a websocket and serves it until the peer
 // leaves, stalls past the write timeout, or the bridge closes. A request
-// from another origin is refused with 403; after Close, with 503.
+// whose Origin is not exactly the server's own (scheme, host and port) is
+// refused with 403; one beyond Options.MaxConns open connections, or after
+// Close, with 503.
 func (b *Bridge) ServeWS(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		b.log.Printf("bridge: refused a websocket from origin %q (host %q)", r.Header.Get("Origin"), r.Host)
-		http.Error(w, "bridge: cross-origin websocket requests are refused", http.StatusForbidden)
+		http.Error(w, fmt.Sprintf("bridge: cross-origin websocket requests are refused: origin %q is not %s://%s", r.Header.Get("Origin"), requestScheme(r), r.Host), http.StatusForbidden)
 		return
 	}
 	b.mu.Lock()
-	closed := b.closed
+	closed, open := b.closed, len(b.clients)+b.upgrading
+	if !closed && open < b.opt.MaxConns {
+		b.upgrading++
+	}
 	b.mu.Unlock()
-	if closed {
+	switch {
+	case closed:
 		http.Error(w, "bridge: closed", http.StatusServiceUnavailable)
+		return
+	case open >= b.opt.MaxConns:
+		b.log.Printf("bridge: refused a websocket from %s: %d connections are open", r.RemoteAddr, open)
+		http.Error(w, fmt.Sprintf("bridge: %d websocket connections are open, the most this server accepts: close a page or a -join process, or raise -max-conns", b.opt.MaxConns), http.StatusServiceUnavailable)
 		return
 	}
 	conn, err := b.upgrader.Upgrade(w, r, nil)
+	b.mu.Lock()
+	b.upgrading--
+	b.mu.Unlock()
 	if err != nil {
 		return // the upgrader has answered
 	}

@@ -174,6 +174,12 @@ func TestOrigin(t *testing.T) {
 		{"http://evil.example", false},
 		{"http://" + host + ".evil.example", false},
 		{"null", false},
+		{"https://" + host, false},                       // another scheme
+		{"ws://" + host, false},                          // not an origin a browser sends
+		{"http://" + strings.Split(host, ":")[0], false}, // port 80
+		{"http://" + strings.Split(host, ":")[0] + ":1", false},
+		{"http://localhost:" + strings.Split(host, ":")[1], false}, // another name, another origin
+		{"HTTP://" + strings.ToUpper(host), true},
 	} {
 		h := http.Header{}
 		if tt.origin != "" {

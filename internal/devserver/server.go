@@ -60,13 +60,15 @@ func NewHandler(files fs.FS, cache bool) *Handler {
 
 // Prepare reads and compresses every servable file now, so the first page
 // load does not wait for compression (the wasm takes about a second at the
-// best gzip level). It returns the first error met.
+// best gzip level). It returns the first error met; files on disk (cache
+// false) that cannot be read, such as a link leading out of an os.Root,
+// are skipped, and requests for them refused.
 func (h *Handler) Prepare() error {
 	return fs.WalkDir(h.files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if _, err := h.load(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if _, err := h.load(name); err != nil && h.cache && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		return nil
@@ -137,7 +139,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
-		http.Error(w, "cannot read "+name, http.StatusInternalServerError)
+		// Served from an os.Root, a link leading out of the directory
+		// fails here ("path escapes from parent").
+		http.Error(w, fmt.Sprintf("cannot serve %s: %v", name, err), http.StatusForbidden)
 		return
 	}
 	hd := w.Header()
