@@ -6,7 +6,8 @@
 //
 // # Websocket
 //
-// ServeWS accepts same-origin connections (or none named). Each client
+// ServeWS accepts connections from the server's own origin (scheme, host
+// and port exactly) or with no Origin, up to Options.MaxConns at once. Each client
 // message is JSON text {"id", "op", "args"} of at most
 // Options.ClientFrameLimit bytes and gets exactly one reply
 // {"id", "reply": {"ok", "result" | "error", "kind"}}; a message that is too
@@ -54,6 +55,15 @@
 //
 // API serves /api/kv/{key} (PUT, DELETE, GET), /api/command (POST) and
 // /api/view (GET), answering JSON with the status codes of the protocol.
+// A state-changing request (not GET or HEAD) with a foreign Origin is
+// refused with 403, a POST body not declared application/json with 415.
+//
+// # Who may connect
+//
+// Guard wraps the whole server (page, /ws, /api/): it refuses requests
+// whose Host the server does not answer to (DNS rebinding), CORS preflights,
+// and, when a token is set, requests that do not present it (a header, or
+// the cookie set by the printed link).
 //
 // Stats reports each connection's counters (frames and bytes sent, frames
 // and events dropped) for load tests and the server's closing figures;
