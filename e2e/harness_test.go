@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -82,6 +83,9 @@ func goroot() string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// pageToken is the access token the pages' servers require.
+const pageToken = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0"
 
 // page is one browser tab on a fresh server.
 type page struct {
@@ -169,7 +173,20 @@ func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
 	if mount != nil {
 		mount(mux)
 	}
-	srv := httptest.NewServer(mux)
+	// Behind the Guard with a token, as `devserver -require-token` serves
+	// it: the page must keep working with its Host, Origin and cookie.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard, err := bridge.NewGuard(bridge.GuardOptions{Addr: ln.Addr().String(), Token: pageToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(guard.Wrap(mux))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
@@ -181,6 +198,10 @@ func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
 	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	p := &page{t: t, ctx: ctx, url: srv.URL + "/", h: h}
+	// Open a token link once, for its cookie: every later request of the
+	// page carries it, as a user's does (the link answers a redirect to a
+	// file that does not exist, which is cheap).
+	p.do(chromedp.Navigate(srv.URL + "/token-cookie?token=" + pageToken))
 	if err := chromedp.Listen(ctx, func(ev any) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
