@@ -118,7 +118,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	br := bridge.New(cl, bridge.Options{})
+	br := bridge.New(cl, bridge.Options{MaxConns: max(pages, 1)}) // SESHAT_LOAD_PAGES may pass the default cap
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", br.ServeWS)
 	srv := httptest.NewServer(mux)
