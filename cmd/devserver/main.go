@@ -213,7 +213,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	}
 	fmt.Fprintf(out, "Seshat is running: open %s\n", link)
 	if remote != "" {
-		fmt.Fprintf(out, "  from other machines: %s (or this machine's IP address for %s)\n", strings.Replace(link, show, remote, 1), remote)
+		fmt.Fprintf(out, "  from other machines: %s (or the same link with this machine's IP address)\n", strings.Replace(link, show, remote, 1))
 	}
 	if cluster != nil {
 		fmt.Fprintf(out, "%d native nodes: open %s (API: %s -X PUT --data v http://%s/api/kv/k)\n", *nodes, native, curl, show)
