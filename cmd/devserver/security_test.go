@@ -235,7 +235,7 @@ func TestTokenIsRequiredWhenAsked(t *testing.T) {
 			cookie = c
 		}
 	}
-	if cookie == nil || cookie.Value != token || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Path != "/" {
+	if cookie == nil || cookie.Value != token || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" {
 		t.Fatalf("the link's cookie: %+v (Set-Cookie %q)", cookie, h.Values("Set-Cookie"))
 	}
 

@@ -57,7 +57,7 @@ type GuardOptions struct {
 //     with a JSON body).
 //   - With a token set, each request presents it as "Authorization: Bearer
 //     TOKEN", "X-Seshat-Token: TOKEN" or the cookie the server sets when a
-//     link with ?token=TOKEN is opened (HttpOnly, SameSite=Strict; the
+//     link with ?token=TOKEN is opened (HttpOnly, SameSite=Lax; the
 //     link's answer is a 303 to the same URL without the token). A request
 //     without it, or with a wrong one, gets 401 kind unauthorized.
 //
@@ -233,7 +233,7 @@ func (g *Guard) authorized(w http.ResponseWriter, r *http.Request) bool {
 		}
 		http.SetCookie(w, &http.Cookie{
 			Name: g.cookie, Value: q.Get("token"), Path: "/",
-			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 		})
 		q.Del("token")
 		to := (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
