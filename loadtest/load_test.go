@@ -279,9 +279,15 @@ func TestLoad(t *testing.T) {
 			}
 		}
 	}
+	// Porcupine works within a budget (sim.PorcupineTimeout and
+	// sim.PorcupineMaxOps); a history it cannot decide in time is reported,
+	// not failed: the native cluster records no log order for an exact check.
 	res := sim.CheckHistory(rec.ops)
 	t.Logf("history: %s", res.Text)
-	if !res.OK {
+	switch {
+	case res.Undecided:
+		t.Logf("linearizability NOT CHECKED: %s", res.Text)
+	case !res.OK:
 		t.Errorf("not linearizable; keys %v", res.Keys)
 	}
 

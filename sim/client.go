@@ -50,6 +50,12 @@ type HistoryOp struct {
 	// that timed out, a write never accepted by a leader): the linearizability
 	// check ignores it.
 	Failed bool `json:"failed,omitempty"`
+	// Index is where the operation sits in the log, as the simulator saw
+	// it: for a write, the log index at which some node first applied it
+	// (0 while no node has); for a completed get, the applied index of the
+	// node that answered it. The exact log-order check (CheckLogOrder) uses
+	// it; histories recorded elsewhere (a native cluster) leave it 0.
+	Index uint64 `json:"index,omitempty"`
 }
 
 // client is a simulated client with at most one request outstanding; the
@@ -188,6 +194,7 @@ func (c *Cluster) submit(r *request) {
 	if r.kind == OpGet && c.hooks.localRead != nil && c.hooks.localRead(c, n) {
 		r.waiting = true
 		v, ok := n.rn.StateMachine().Get(r.op.Key)
+		c.history[r.hist].Index = n.rn.StateMachine().AppliedIndex()
 		c.finish(r, v, ok, false, false)
 		return
 	}
@@ -249,12 +256,12 @@ func (c *Cluster) randomUpNode() *simNode {
 // clientsObserve answers requests whose entries a node applied or whose
 // read index the node has reached.
 func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
-	if len(c.pending) == 0 {
-		return
-	}
 	for _, res := range u.Applied {
 		if res.Op == nil || res.Op.ID == 0 {
 			continue
+		}
+		if h := c.historyOf(res.Op.ID); h != nil && h.Index == 0 && h.Kind != OpGet {
+			h.Index = res.Index
 		}
 		if r := c.pending[res.Op.ID]; r != nil && r.waiting && r.target == n.id {
 			c.finish(r, res.Output, false, false, false)
@@ -280,9 +287,29 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 		r := c.pending[id]
 		if r.kind == OpGet && r.waiting && r.target == n.id && r.readIdx != 0 && applied >= r.readIdx {
 			v, ok := n.rn.StateMachine().Get(r.op.Key)
+			c.history[r.hist].Index = applied
 			c.finish(r, v, ok, false, false)
 		}
 	}
+}
+
+// historyOf returns the history entry of request id, or nil if there is
+// none. Request ids are handed out in history order, so the history is
+// sorted by id.
+func (c *Cluster) historyOf(id uint64) *HistoryOp {
+	i, ok := slices.BinarySearchFunc(c.history, id, func(h HistoryOp, id uint64) int {
+		switch {
+		case h.ID < id:
+			return -1
+		case h.ID > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return nil
+	}
+	return &c.history[i]
 }
 
 // clientsNodeDown ends requests waiting at a crashed node: writes already

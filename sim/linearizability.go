@@ -5,25 +5,51 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 )
 
-// Linearizability of client histories is checked with Porcupine
-// (github.com/anishathalye/porcupine) against the sequential specification of
-// the key-value store, one key at a time.
+// Linearizability of client histories is checked in two ways.
 //
-// The check runs without a timeout: it always answers OK or not. Porcupine
-// checks the keys in parallel goroutines; its verdict does not depend on
-// their scheduling. It reads no clock and is not part of the step path, so it
-// changes nothing in the trace. A 60 virtual second history of 5 busy
-// clients (about 2,000 operations) takes a few milliseconds natively.
+// A history the simulator recorded carries the log index of every applied
+// write, and CheckLogOrder decides it exactly in a linear sweep (see
+// logorder.go); Cluster.CheckLinearizable runs it first.
+//
+// Porcupine (github.com/anishathalye/porcupine) checks any history, the
+// native cluster's included, against the sequential specification of the
+// key-value store, one key at a time, by searching for an order. The search
+// can take exponential time and memory (a 60 virtual second chaos run with
+// 63 writes of unknown outcome once ran past 6 GB), so CheckHistory gives it
+// a budget: at most PorcupineMaxOps operations per key (larger keys are
+// skipped) and PorcupineTimeout of wall-clock time, kept by Porcupine's own
+// clock. Past the budget the result is Undecided and says so: never a hang.
+// For the simulator it is a cross-check of the exact check; its verdict,
+// when it reaches one, does not depend on the scheduling of its goroutines.
+// It is not part of the step path, so it changes nothing in the trace.
+
+// Porcupine's budget per history.
+const (
+	// PorcupineTimeout is the most wall-clock time Porcupine is given for
+	// a history (and again, per key at fault, to name the keys).
+	PorcupineTimeout = 2 * time.Second
+	// PorcupineMaxOps is the most operations of one key Porcupine is
+	// given; a key with more is skipped.
+	PorcupineMaxOps = 5000
+	// HTMLMaxOps is the most operations WriteHistoryHTML draws.
+	HTMLMaxOps = 1500
+)
 
 // LinearizabilityResult is the verdict on a client history.
 type LinearizabilityResult struct {
 	// OK is true if some order of the operations, each taking effect at one
 	// instant between its call and its return, explains every output.
 	OK bool `json:"ok"`
+	// Undecided is true when Porcupine ran out of its budget (time, or a
+	// key with too many operations) without finding a violation: OK is then
+	// false, and Text says what was not checked. Never set by CheckLogOrder.
+	Undecided bool `json:"undecided,omitempty"`
 	// Ops is how many operations were checked (failed requests and reads
 	// that never completed are left out).
 	Ops int `json:"ops"`
@@ -32,6 +58,14 @@ type LinearizabilityResult struct {
 	// Keys, when OK is false, lists the keys whose operations admit no such
 	// order, in the order they first appear in the history.
 	Keys []string `json:"keys,omitempty"`
+	// Problem, from the log-order check, names the first operation that no
+	// order explains and why.
+	Problem string `json:"problem,omitempty"`
+	// ProblemID is the request id of that operation (0 if none).
+	ProblemID uint64 `json:"problemId,omitempty"`
+	// CrossCheck, from Cluster.CheckLinearizable, is Porcupine's verdict on
+	// the same history: "Porcupine agrees", or why it did not decide.
+	CrossCheck string `json:"crossCheck,omitempty"`
 }
 
 // kvInput is one operation as the model sees it.
@@ -207,28 +241,58 @@ func operations(h []HistoryOp) []porcupine.Operation {
 }
 
 // CheckHistory checks a client history for linearizability against the
-// key-value model: each completed operation must take effect at one instant
+// key-value model with Porcupine, within its budget (PorcupineTimeout,
+// PorcupineMaxOps): each completed operation must take effect at one instant
 // between its Call and its Return, in an order that explains every output.
 // Failed operations are ignored, as are reads that never completed; writes
 // that are Unknown or still pending may take effect at any time after their
-// call, or never.
+// call, or never. The result is OK, not OK (Keys names the keys at fault),
+// or Undecided (the budget ran out first; Text says what went unchecked).
 func CheckHistory(h []HistoryOp) LinearizabilityResult {
-	ops := operations(h)
+	return checkPorcupine(operations(h), PorcupineTimeout, PorcupineMaxOps)
+}
+
+// checkPorcupine runs Porcupine on ops within a budget.
+func checkPorcupine(ops []porcupine.Operation, timeout time.Duration, maxOps int) LinearizabilityResult {
+	keys, parts := partitionByKey(ops)
+	var skipped []string
+	checked := make([]porcupine.Operation, 0, len(ops))
+	for i, part := range parts {
+		if len(part) > maxOps {
+			skipped = append(skipped, fmt.Sprintf("%s (%d operations)", keys[i], len(part)))
+			continue
+		}
+		checked = append(checked, part...)
+	}
 	m := kvModel()
-	r := LinearizabilityResult{OK: porcupine.CheckOperations(m, ops), Ops: len(ops)}
-	if r.OK {
-		r.Text = fmt.Sprintf("linearizable: %d operations", len(ops))
+	r := LinearizabilityResult{Ops: len(ops)}
+	res := porcupine.CheckOperationsTimeout(m, checked, timeout)
+	if res == porcupine.Illegal {
+		// Find the keys at fault: check each key's operations alone.
+		m.Partition, m.PartitionEvent = nil, nil
+		ckeys, cparts := partitionByKey(checked)
+		for i, part := range cparts {
+			if porcupine.CheckOperationsTimeout(m, part, timeout) == porcupine.Illegal {
+				r.Keys = append(r.Keys, ckeys[i])
+			}
+		}
+		r.Text = fmt.Sprintf("NOT linearizable: no order of the %d operations explains what the clients saw", len(ops))
 		return r
 	}
-	// Find the keys at fault: check each key's operations alone.
-	m.Partition = nil
-	keys, parts := partitionByKey(ops)
-	for i, part := range parts {
-		if !porcupine.CheckOperations(m, part) {
-			r.Keys = append(r.Keys, keys[i])
-		}
+	var why []string
+	if res == porcupine.Unknown {
+		why = append(why, fmt.Sprintf("timed out after %v", timeout))
 	}
-	r.Text = fmt.Sprintf("NOT linearizable: no order of the %d operations explains what the clients saw", len(ops))
+	if len(skipped) > 0 {
+		why = append(why, fmt.Sprintf("skipped keys with more than %d operations: %s", maxOps, strings.Join(skipped, ", ")))
+	}
+	if len(why) > 0 {
+		r.Undecided = true
+		r.Text = fmt.Sprintf("undecided: Porcupine %s (%d operations)", strings.Join(why, "; "), len(ops))
+		return r
+	}
+	r.OK = true
+	r.Text = fmt.Sprintf("linearizable: %d operations", len(ops))
 	return r
 }
 
@@ -239,9 +303,37 @@ func CheckHistory(h []HistoryOp) LinearizabilityResult {
 // history is not linearizable, to see where every order breaks down. The
 // page is self-contained HTML; the order of equally long explanations in it
 // may differ from run to run.
+//
+// The drawing is bounded: if the exact log-order check (which needs a
+// history the simulator recorded) finds a problem, only the keys at fault
+// are drawn; at most HTMLMaxOps operations are drawn, those sent before and
+// a little after the first operation no order explains (or the last ones,
+// if there is none); and Porcupine gets PorcupineTimeout. A window that does
+// not start at the beginning of the history starts from an absent key, so
+// its first operations may show as unexplained.
 func WriteHistoryHTML(w io.Writer, h []HistoryOp) error {
+	ops := operations(h)
+	lo := CheckLogOrder(h)
+	if !lo.OK {
+		ops = slices.DeleteFunc(ops, func(op porcupine.Operation) bool {
+			return !slices.Contains(lo.Keys, op.Input.(kvInput).key)
+		})
+	}
+	if len(ops) > HTMLMaxOps {
+		end := len(ops)
+		if lo.ProblemID != 0 {
+			for i, op := range ops {
+				if m, ok := op.Metadata.(kvMeta); ok && m.id == lo.ProblemID {
+					end = min(len(ops), i+1+HTMLMaxOps/10)
+					break
+				}
+			}
+		}
+		start := max(0, end-HTMLMaxOps)
+		ops = ops[start:end]
+	}
 	m := kvModel()
-	_, info := porcupine.CheckOperationsVerbose(m, operations(h), 0) // 0: no timeout
+	_, info := porcupine.CheckOperationsVerbose(m, ops, PorcupineTimeout)
 	return porcupine.Visualize(m, info, w)
 }
 
@@ -249,8 +341,29 @@ func WriteHistoryHTML(w io.Writer, h []HistoryOp) error {
 // order it was sent, with its outcome once known.
 func (c *Cluster) History() []HistoryOp { return slices.Clone(c.history) }
 
-// CheckLinearizable checks the client history so far (see CheckHistory).
-func (c *Cluster) CheckLinearizable() LinearizabilityResult { return CheckHistory(c.history) }
+// CheckLinearizable checks the client history so far: exactly, in log
+// order (CheckLogOrder), then with Porcupine as a cross-check within its
+// budget (CheckHistory). The verdict is the log-order check's; if Porcupine
+// finds no order for a history the log-order check accepts, one of the two
+// checkers is wrong and the result is not OK. Porcupine running out of its
+// budget is reported in CrossCheck, not a failure.
+func (c *Cluster) CheckLinearizable() LinearizabilityResult {
+	r := CheckLogOrder(c.history)
+	p := CheckHistory(c.history)
+	switch {
+	case p.Undecided:
+		r.CrossCheck = strings.TrimPrefix(p.Text, "undecided: ")
+	case p.OK == r.OK:
+		r.CrossCheck = "Porcupine agrees"
+	case r.OK:
+		r.OK, r.Keys = false, p.Keys
+		r.CrossCheck = "Porcupine finds no order for keys " + strings.Join(p.Keys, ", ")
+		r.Text = fmt.Sprintf("checkers disagree: the log-order check accepts %d operations, but Porcupine finds no order for keys %s", r.Ops, strings.Join(p.Keys, ", "))
+	default:
+		r.CrossCheck = "Porcupine accepts: it does not know the log order"
+	}
+	return r
+}
 
 // WriteLinearizabilityHTML writes Porcupine's interactive visualization of
 // the client history so far to w (see WriteHistoryHTML).
