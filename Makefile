@@ -54,11 +54,18 @@ load:
 	$(MAKE) test-load LOAD_SECONDS=60
 	SESHAT_LOAD=1 SESHAT_LOAD_SECONDS=60 SESHAT_LOAD_PAGES=0 $(GO) test -count=1 -timeout=10m -v -run '^TestLoad$$' ./loadtest
 
-## chaos: the chaos campaign over more seeds, e.g. make chaos SEEDS=1000 SECONDS=120.
+## chaos: the chaos campaign over more seeds, e.g. make chaos SEEDS=1000 SECONDS=120 FIRST=1.
+## The whole output goes to bin/chaos.log; failing seeds and the summary are printed.
 SEEDS   ?= 1000
 SECONDS ?= 60
+FIRST   ?= 1
 chaos:
-	SESHAT_CHAOS_SEEDS=$(SEEDS) SESHAT_CHAOS_SECONDS=$(SECONDS) $(GO) test -count=1 -timeout=0 -run '^TestChaos$$' ./sim
+	@mkdir -p bin
+	@echo "chaos: $(SEEDS) seeds from $(FIRST), $(SECONDS) virtual s each; log in bin/chaos.log"
+	@SESHAT_CHAOS_FIRST=$(FIRST) SESHAT_CHAOS_SEEDS=$(SEEDS) SESHAT_CHAOS_SECONDS=$(SECONDS) \
+	  $(GO) test -count=1 -timeout=0 -v -run '^TestChaos$$' ./sim > bin/chaos.log 2>&1; status=$$?; \
+	  grep -E '^ *--- FAIL|^ *chaos_test.go:[0-9]+: |^ +(replay|files in)' bin/chaos.log || true; \
+	  tail -n 1 bin/chaos.log; exit $$status
 
 ## lint: gofmt, go vet, staticcheck, and the purity rule for the pure packages.
 lint:
