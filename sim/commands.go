@@ -237,6 +237,11 @@ func (c *Cluster) apply(cmd Command) {
 			c.nodeFailed(n, err)
 			return
 		}
+		if !n.up() {
+			// Its first Ready round failed: nodeFailed stopped it again and
+			// put its error in the trace and the view.
+			return
+		}
 		c.emit(Event{Kind: EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
 			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
 	case CmdPartition:

@@ -89,8 +89,13 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 func (c *Cluster) drain(n *simNode) {
 	for n.up() && n.rn.HasReady() {
 		var err error
+		if c.hooks.roundFails != nil {
+			err = c.hooks.roundFails(c, n)
+		}
 		// The update lives in the node, not on the heap afresh each round.
-		n.upd, err = n.rn.Process()
+		if err == nil {
+			n.upd, err = n.rn.Process()
+		}
 		if err != nil {
 			c.nodeFailed(n, err)
 			return

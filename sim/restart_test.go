@@ -1,0 +1,49 @@
+package sim
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestRestartOfANodeWhoseFirstRoundFails restarts a node whose first Ready
+// round after the restart fails (as a storage error would): the node stays
+// down with that error in the view, instead of the simulator panicking on
+// the node's missing RaftNode. A later restart, with the fault gone, works.
+func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Nodes = 3
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RunUntil(3000); err != nil {
+		t.Fatal(err)
+	}
+	do(t, c, Command{Kind: CmdCrash, Node: 2})
+	fail := errors.New("planted: the disk is gone")
+	c.hooks.roundFails = func(_ *Cluster, n *simNode) error {
+		if n.id == 2 {
+			return fail
+		}
+		return nil
+	}
+	if err := c.Apply(Command{Kind: CmdRestart, Node: 2}); err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	n2 := c.View(1).Nodes[1]
+	if n2.Up || !strings.Contains(n2.Error, fail.Error()) {
+		t.Fatalf("n2 after a restart whose first round failed: up %v, error %q", n2.Up, n2.Error)
+	}
+	if err := c.RunFor(2000); err != nil {
+		t.Fatal(err)
+	}
+	c.hooks.roundFails = nil
+	do(t, c, Command{Kind: CmdRestart, Node: 2})
+	if err := c.RunFor(3000); err != nil {
+		t.Fatal(err)
+	}
+	if n2 := c.View(1).Nodes[1]; !n2.Up {
+		t.Fatalf("n2 did not come back: %+v", n2)
+	}
+}
