@@ -18,8 +18,4 @@ type hooks struct {
 	// roundFails, if it returns an error for a node, fails the node's next
 	// Ready round with it, as a storage error would.
 	roundFails func(c *Cluster, n *simNode) error
-	// forgetVote, if it returns true for a node about to restart, erases
-	// the vote from its saved hard state (a node that does not persist its
-	// vote).
-	forgetVote func(c *Cluster, n *simNode) bool
 }

@@ -46,6 +46,9 @@ const (
 	PropMonotonic = "Monotonic term and commit"
 	// PropIndexOrder: applied <= committed <= last index on a running node.
 	PropIndexOrder = "applied <= committed <= last index"
+	// PropOneVote: a node votes for at most one candidate per term, even
+	// across a crash (its vote is part of its durable hard state).
+	PropOneVote = "One vote per term"
 )
 
 // safety runs the online safety checks: observe after every Ready round of a
@@ -81,6 +84,10 @@ const (
 //     durable: a restarted node's storage must hold what it saved).
 //   - applied <= committed <= last index, on every running node after every
 //     round and at every restart.
+//   - One vote per term: the vote each node saved in its hard state, and the
+//     term of that vote, are remembered across crashes; a node saving a vote
+//     for another candidate in the same term has voted twice (a vote that
+//     was not durable).
 //
 // Work is proportional to what a round changed: the entries appended,
 // committed or applied (a hash of each appended entry, a few slice and
@@ -131,6 +138,10 @@ type nodeFacts struct {
 	leadTerm       core.Term
 	leaderLast     uint64
 	leaderLastTerm uint64
+	// votedFor is the candidate the node saved its vote for in voteTerm
+	// (0: no vote seen yet).
+	voteTerm core.Term
+	votedFor core.NodeID
 }
 
 // indexFacts is what is known of one index.
@@ -311,6 +322,9 @@ func (s *safety) started(c *Cluster, n *simNode, checkStorage bool) bool {
 		return false
 	}
 	nf.term, nf.commit = t, ci
+	if !s.checkVote(c, n, t, core.NodeID(hs.GetVote())) {
+		return false
+	}
 	return s.checkIndexOrder(c, n, nf.applied, " on restart")
 }
 
@@ -329,6 +343,24 @@ func (s *safety) checkHardState(c *Cluster, n *simNode, hs *pb.HardState) bool {
 		return false
 	}
 	nf.term, nf.commit = t, ci
+	return s.checkVote(c, n, t, core.NodeID(hs.GetVote()))
+}
+
+// checkVote checks that a node saving vote in term t did not vote for
+// another candidate in t before, in this incarnation or an earlier one.
+func (s *safety) checkVote(c *Cluster, n *simNode, t core.Term, vote core.NodeID) bool {
+	nf := &s.nodes[n.id]
+	if vote == 0 {
+		return true
+	}
+	if t == nf.voteTerm && nf.votedFor != 0 && vote != nf.votedFor {
+		c.violate(Violation{Property: PropOneVote, Nodes: []core.NodeID{n.id}, Term: t,
+			Text: fmt.Sprintf("%s voted for %s and then for %s in term %d: its vote was not durable", n.id, nf.votedFor, vote, t)})
+		return false
+	}
+	if t > nf.voteTerm {
+		nf.voteTerm, nf.votedFor = t, vote
+	}
 	return true
 }
 

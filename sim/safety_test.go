@@ -419,3 +419,41 @@ func TestCheckerCountsSnapshotAsPresent(t *testing.T) {
 	becomeLeader(c, n3, 3)
 	noViolation(t, c, "a leader whose snapshot covers committed entries")
 }
+
+func TestSafetyCatchesTwoVotesInOneTerm(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[1]
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 1, 3)})
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 1, 3)}) // the same vote again
+	c.safety.observe(c, n, &core.Update{HardState: hardState(3, 0, 3)}) // a new term, no vote yet
+	c.safety.observe(c, n, &core.Update{HardState: hardState(3, 3, 3)}) // another candidate, a new term
+	noViolation(t, c, "one vote per term")
+	c.safety.observe(c, n, &core.Update{HardState: hardState(3, 1, 3)})
+	v := wantViolation(t, c, PropOneVote)
+	if v.Term != 3 || len(v.Nodes) != 1 || v.Nodes[0] != n.id || !strings.Contains(v.Text, "voted for n3 and then for n1 in term 3") {
+		t.Fatalf("violation %+v", v)
+	}
+}
+
+// TestSafetyCatchesTwoVotesAcrossARestart: the vote is remembered across a
+// crash, so a node that restarts without its vote and votes again in the
+// same term is caught.
+func TestSafetyCatchesTwoVotesAcrossARestart(t *testing.T) {
+	c := freshCluster(t, 3)
+	n := c.nodes[1]
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 1, 3)})
+	if err := n.store.SetHardState(hardState(2, 1, 3)); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, c, Command{Kind: CmdCrash, Node: n.id})
+	if err := n.store.SetHardState(hardState(2, 0, 3)); err != nil { // the vote is lost
+		t.Fatal(err)
+	}
+	apply(t, c, Command{Kind: CmdRestart, Node: n.id})
+	noViolation(t, c, "the restart")
+	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 3, 3)})
+	v := wantViolation(t, c, PropOneVote)
+	if v.Term != 2 || !strings.Contains(v.Text, "voted for n1 and then for n3 in term 2") {
+		t.Fatalf("violation %+v", v)
+	}
+}
