@@ -8,7 +8,10 @@
 // a byte-identical trace, natively, under node and in the browser. Nothing
 // here reads the wall clock or starts a goroutine; etcd Raft's randomized
 // election timeouts come from a seeded stream installed in crypto/rand.Reader
-// while the cluster works (entropy.go).
+// while the cluster works (entropy.go). The one exception is off the step
+// path: Porcupine, the linearizability cross-check (CheckHistory), runs in
+// goroutines with a wall-clock budget, so its verdict may be "undecided";
+// the exact log-order check (CheckLogOrder) is deterministic.
 //
 // Drive a Cluster with Step, RunUntil or RunFor; change it with Apply and a
 // Command; read it with View and Events; travel with SeekTo; save and load it
