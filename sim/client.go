@@ -53,8 +53,9 @@ type HistoryOp struct {
 	// Index is where the operation sits in the log, as the simulator saw
 	// it: for a write, the log index at which some node first applied it
 	// (0 while no node has); for a completed get, the applied index of the
-	// node that answered it. The exact log-order check (CheckLogOrder) uses
-	// it; histories recorded elsewhere (a native cluster) leave it 0.
+	// node that answered it. The exact log-order check (CheckLogOrder)
+	// places writes by it and names it for a get it finds stale; histories
+	// recorded elsewhere (a native cluster) leave it 0.
 	Index uint64 `json:"index,omitempty"`
 }
 

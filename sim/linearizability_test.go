@@ -134,8 +134,8 @@ func TestStaleReadsAreCaught(t *testing.T) {
 	if last := h[len(h)-1]; last.Output != "old" {
 		t.Fatalf("the planted stale read returned %+v", last)
 	}
-	if r := c.CheckLinearizable(); r.OK {
-		t.Fatalf("stale read not caught: %+v", r)
+	if r := c.CheckLinearizable(); r.OK || !strings.Contains(r.Problem, `"old"`) || !strings.Contains(r.Problem, "its node answered at applied index") || r.CrossCheck != "Porcupine agrees" {
+		t.Fatalf("stale read not caught, or not named: %+v", r)
 	}
 	var buf bytes.Buffer
 	if err := c.WriteLinearizabilityHTML(&buf); err != nil {

@@ -216,7 +216,11 @@ func checkKeyLogOrder(h []HistoryOp, part []int) (string, uint64) {
 			if hi != ^uint64(0) {
 				why += fmt.Sprintf(", before index %d", hi)
 			}
-			return why + ")", op.ID
+			why += ")"
+			if op.Index != 0 {
+				why += fmt.Sprintf("; its node answered at applied index %d", op.Index)
+			}
+			return why, op.ID
 		}
 		heap.Push(&done, placedGet{ret: op.Return, pos: pos})
 	}
