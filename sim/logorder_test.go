@@ -135,3 +135,19 @@ func TestLinearizabilityHTMLIsBounded(t *testing.T) {
 		t.Fatalf("drew %d operations (at most %d), stale read included: %v; %d bytes", drawn, HTMLMaxOps, strings.Contains(buf.String(), "request #6001 "), buf.Len())
 	}
 }
+
+// TestCheckHistorySkipsKeysOverBudget: a key with more operations than
+// Porcupine's budget is skipped and the result says so (Undecided), while a
+// violation on another key is still found.
+func TestCheckHistorySkipsKeysOverBudget(t *testing.T) {
+	h := []HistoryOp{set(1, "big", "a", 0, 10), get(2, "big", "a", true, 11, 20), get(2, "big", "a", true, 21, 30), set(1, "small", "b", 0, 10)}
+	r := checkPorcupine(operations(h), PorcupineTimeout, 2)
+	if r.OK || !r.Undecided || !strings.Contains(r.Text, "skipped keys with more than 2 operations: big (3 operations)") {
+		t.Fatalf("over budget: %+v", r)
+	}
+	h = append(h, get(2, "small", "", false, 11, 20))
+	r = checkPorcupine(operations(h), PorcupineTimeout, 2)
+	if r.OK || r.Undecided || len(r.Keys) != 1 || r.Keys[0] != "small" {
+		t.Fatalf("a violation beside a key over budget: %+v", r)
+	}
+}
