@@ -31,6 +31,8 @@ import (
 //	        wal.SegmentSizeBytes): CRC-chained records of hard states,
 //	        entries and snapshot markers
 //	snap/   etcd's snapshot files (<term>-<index>.snap, checksummed)
+//	SEGMENTS  how many segments the log has had (synced as it grows):
+//	          a later segment lost with everything after it is noticed
 //	CLOSED  written when the log was last closed cleanly: every file's
 //	        size, where its records end and a SHA-256 of them
 //
@@ -43,9 +45,11 @@ import (
 // still match its CLOSED digest.
 
 // segmentBytes is the size etcd's log preallocates each segment to (its
-// default is 64 MB; a dev cluster's logs are small). Every segment is at
-// least this long: a shorter one was cut short.
-const segmentBytes = 4 << 20
+// default is 64 MB; a dev cluster's logs are small), set into
+// wal.SegmentSizeBytes, a global of etcd's. Every segment is at least this
+// long: a shorter one was cut short. Tests that lower both
+// (setSegmentBytes) must not run in parallel.
+var segmentBytes int64 = 4 << 20
 
 func init() { wal.SegmentSizeBytes = segmentBytes }
 
@@ -54,6 +58,7 @@ const (
 	walDirName  = "wal"
 	snapDirName = "snap"
 	closedFile  = "CLOSED"
+	countFile   = "SEGMENTS"
 	// lockFile, in the data directory, is locked by the one server using it.
 	lockFile = "LOCK"
 )
@@ -81,10 +86,11 @@ var nop = zap.NewNop()
 
 // nodeLog is a durable node's open log: etcd's WAL and snapshotter.
 type nodeLog struct {
-	dir     string // the node's directory
-	w       *wal.WAL
-	snapper *snap.Snapshotter
-	failed  bool // a write failed: Close writes no CLOSED digest
+	dir      string // the node's directory
+	w        *wal.WAL
+	snapper  *snap.Snapshotter
+	segments int  // as recorded in SEGMENTS
+	failed   bool // a write failed: Close writes no CLOSED digest
 }
 
 // logState is what a node's log holds.
@@ -107,7 +113,35 @@ func createNodeLog(dir string) (*nodeLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating its log in %s: %w", dir, err)
 	}
-	return &nodeLog{dir: dir, w: w, snapper: snap.New(nop, filepath.Join(dir, snapDirName))}, nil
+	l := &nodeLog{dir: dir, w: w, snapper: snap.New(nop, filepath.Join(dir, snapDirName))}
+	if err := l.countSegments(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// countSegments records in SEGMENTS how many segments the log has, if
+// that grew.
+func (l *nodeLog) countSegments() error {
+	ents, err := os.ReadDir(filepath.Join(l.dir, walDirName))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".wal") {
+			n++
+		}
+	}
+	if n <= l.segments {
+		return nil
+	}
+	if err := writeSynced(l.dir, countFile, fmt.Appendf(nil, "segments %d\n", n)); err != nil {
+		return err
+	}
+	l.segments = n
+	return nil
 }
 
 // openNodeLog checks the log in dir (checkLog, and its CLOSED digest if it
@@ -151,12 +185,16 @@ func openNodeLog(dir string) (*nodeLog, logState, error) {
 		return nil, logState{}, fmt.Errorf("%w: %s: %w", ErrLogDamaged, walDir, err)
 	}
 	st.hs, st.ents = hs, ents
-	return &nodeLog{dir: dir, w: w, snapper: snap.New(nop, snapDir)}, st, nil
+	return &nodeLog{dir: dir, w: w, snapper: snap.New(nop, snapDir), segments: len(chk.files)}, st, nil
 }
 
 // Save appends a round's hard state and entries and syncs.
 func (l *nodeLog) Save(hs *pb.HardState, ents []*pb.Entry) error {
 	err := l.w.Save(hs, ents)
+	if err == nil {
+		// etcd starts a new segment within Save when one fills up.
+		err = l.countSegments()
+	}
 	l.failed = l.failed || err != nil
 	return err
 }
@@ -232,11 +270,17 @@ type segment struct {
 	data []byte
 }
 
+// logFiles is what a node's wal directory holds: its segments (etcd's
+// preallocated next segments, <n>.tmp, hold no record).
+type logFiles struct {
+	segs []segment
+}
+
 // readSegments reads the log segments in walDir, in order.
-func readSegments(walDir string) ([]segment, error) {
+func readSegments(walDir string) (logFiles, error) {
 	ents, err := os.ReadDir(walDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrLogDamaged, err)
+		return logFiles{}, fmt.Errorf("%w: %w", ErrLogDamaged, err)
 	}
 	var segs []segment
 	for _, e := range ents {
@@ -246,35 +290,46 @@ func readSegments(walDir string) ([]segment, error) {
 		}
 		var seq, index uint64
 		if _, err := fmt.Sscanf(name, "%016x-%016x.wal", &seq, &index); err != nil || name != fmt.Sprintf("%016x-%016x.wal", seq, index) {
-			return nil, fmt.Errorf("%w: %s is not a log segment's name", ErrLogDamaged, filepath.Join(walDir, name))
+			return logFiles{}, fmt.Errorf("%w: %s is not a log segment's name", ErrLogDamaged, filepath.Join(walDir, name))
 		}
 		b, err := os.ReadFile(filepath.Join(walDir, name))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrLogDamaged, err)
+			return logFiles{}, fmt.Errorf("%w: %w", ErrLogDamaged, err)
 		}
 		segs = append(segs, segment{path: filepath.Join(walDir, name), seq: seq, data: b})
 	}
 	if len(segs) == 0 {
-		return nil, fmt.Errorf("%w: %s holds no log segment", ErrLogDamaged, walDir)
+		return logFiles{}, fmt.Errorf("%w: %s holds no log segment", ErrLogDamaged, walDir)
 	}
 	for i, s := range segs {
 		if s.seq != uint64(i) {
-			return nil, fmt.Errorf("%w: %s: the log's segments are not numbered 0, 1, 2… (segment %d is missing)", ErrLogDamaged, s.path, i)
+			return logFiles{}, fmt.Errorf("%w: %s: the log's segments are not numbered 0, 1, 2… (segment %d is missing)", ErrLogDamaged, s.path, i)
 		}
 	}
-	return segs, nil
+	return logFiles{segs: segs}, nil
 }
 
 // checkLog checks the log in dir before etcd opens it: every record (see
 // checkSegments) and, if the log was closed cleanly, its CLOSED digest.
 func checkLog(dir string) (logCheck, error) {
-	segs, err := readSegments(filepath.Join(dir, walDirName))
+	files, err := readSegments(filepath.Join(dir, walDirName))
 	if err != nil {
 		return logCheck{}, err
 	}
-	chk, err := checkSegments(segs, segmentBytes)
+	chk, err := checkSegments(files, segmentBytes)
 	if err != nil {
 		return logCheck{}, err
+	}
+	last := files.segs[len(files.segs)-1]
+	if b, err := os.ReadFile(filepath.Join(dir, countFile)); err == nil {
+		var had int
+		if _, err := fmt.Sscanf(string(b), "segments %d\n", &had); err != nil {
+			return logCheck{}, fmt.Errorf("%w: %s: %q is not \"segments N\"", ErrLogDamaged, filepath.Join(dir, countFile), b)
+		}
+		if had > len(files.segs) {
+			return logCheck{}, damaged(last.path, int64(len(last.data)), "the log has had %d segments (%s) but this, segment %d, is the last: the later ones are missing",
+				had, countFile, len(files.segs))
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, closedFile))
 	switch {
@@ -287,19 +342,34 @@ func checkLog(dir string) (logCheck, error) {
 	p := filepath.Join(dir, closedFile)
 	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	if len(lines) != len(chk.files) {
-		return logCheck{}, fmt.Errorf("%w: %s lists %d log segments but %s holds %d: a segment was added or removed after the log was closed cleanly",
-			ErrLogDamaged, p, len(lines), filepath.Join(dir, walDirName), len(chk.files))
+		return logCheck{}, damaged(last.path, int64(len(last.data)), "%s lists %d log segments but this, segment %d, is the last: a segment was added or removed after the log was closed cleanly",
+			p, len(lines), len(chk.files))
 	}
 	for i, f := range chk.files {
 		if lines[i] != f.String() {
-			return logCheck{}, fmt.Errorf("%w: %s changed after the log was closed cleanly (%s says %q; it is now %q): %s",
-				ErrLogDamaged, filepath.Join(dir, walDirName, f.name), closedFile, lines[i], f.String(), recoverHint)
+			return logCheck{}, damaged(filepath.Join(dir, walDirName, f.name), firstDiff(lines[i], f),
+				"the file changed after the log was closed cleanly (%s says %q; it is now %q)", closedFile, lines[i], f.String())
 		}
 	}
 	if chk.tornAt >= 0 {
 		return logCheck{}, fmt.Errorf("%w: %s offset %d: bytes after the last record of a log closed cleanly", ErrLogDamaged, chk.tornFile, chk.tornAt)
 	}
 	return chk, nil
+}
+
+// firstDiff is where a file differs from its CLOSED line, as far as the
+// line tells: the end of its records if their digest differs, else the
+// shorter of its sizes.
+func firstDiff(line string, f fileDigest) int64 {
+	var name, sum string
+	var size, end int64
+	if _, err := fmt.Sscanf(line, "%s %d %d %s", &name, &size, &end, &sum); err != nil {
+		return 0
+	}
+	if end != f.end || sum != f.sum {
+		return min(end, f.end)
+	}
+	return min(size, f.size)
 }
 
 // recoverHint says what to do with a refused log.
@@ -342,7 +412,8 @@ func (w *walker) termAt(i uint64) (uint64, bool) {
 // not check out at the end, with part of it unwritten (a whole sector of
 // zeros, or cut off by the end of the file), nothing that validates after
 // it, and no single bit of its length field that would make it valid.
-func checkSegments(segs []segment, segBytes int64) (logCheck, error) {
+func checkSegments(files logFiles, segBytes int64) (logCheck, error) {
+	segs := files.segs
 	chk := logCheck{snap: &walpb.Snapshot{Index: new(uint64(0)), Term: new(uint64(0))}, tornAt: -1}
 	var w walker
 	for si, s := range segs {
@@ -403,7 +474,7 @@ func checkSegments(segs []segment, segBytes int64) (logCheck, error) {
 // checks its checksum against the chain, without changing w.
 func (w *walker) frame(data []byte, off int64, lenField uint64) (*walpb.Record, int64, error) {
 	if lenField == 0 {
-		return nil, 0, errors.New("a zero length field followed by bytes that are not zero")
+		return nil, 0, lazyErr("a zero length field followed by bytes that are not zero")
 	}
 	recBytes := int64(lenField &^ (0xff << 56))
 	padBytes := int64(0)
@@ -411,32 +482,43 @@ func (w *walker) frame(data []byte, off int64, lenField uint64) (*walpb.Record, 
 		padBytes = int64(lenField >> 56 & 7)
 	}
 	if want := canonicalLen(recBytes); lenField != want {
-		return nil, 0, fmt.Errorf("the length field %#x is not one etcd writes (%#x)", lenField, want)
+		return nil, 0, lazyErr("the length field %#x is not one etcd writes (%#x)", lenField, want)
 	}
 	body := off + frameBytes
 	if recBytes > int64(len(data))-body-padBytes {
-		return nil, 0, fmt.Errorf("the record's length (%d bytes) runs past the end of the file", recBytes)
+		return nil, 0, lazyErr("the record's length (%d bytes) runs past the end of the file", recBytes)
 	}
 	if !allZero(data[body+recBytes : body+recBytes+padBytes]) {
-		return nil, 0, errors.New("the record's padding is not zero")
+		return nil, 0, lazyErr("the record's padding is not zero")
 	}
 	rec := &walpb.Record{}
 	if err := exact(data[body:body+recBytes], rec); err != nil {
-		return nil, 0, fmt.Errorf("the record does not decode as etcd writes it: %w", err)
+		return nil, 0, lazyErr("the record does not decode as etcd writes it: %v", err)
 	}
 	if rec.Type == nil {
-		return nil, 0, errors.New("the record has no type")
+		return nil, 0, lazyErr("the record has no type")
 	}
 	if rec.GetType() != crcType {
 		if rec.Crc == nil {
-			return nil, 0, errors.New("the record has no checksum")
+			return nil, 0, lazyErr("the record has no checksum")
 		}
 		if got := crc32.Update(w.crc, crcTable, rec.Data); rec.GetCrc() != got {
-			return nil, 0, fmt.Errorf("the record's checksum %#08x does not match its contents (%#08x)", rec.GetCrc(), got)
+			return nil, 0, lazyErr("the record's checksum %#08x does not match its contents (%#08x)", rec.GetCrc(), got)
 		}
 	}
 	return rec, body + recBytes + padBytes, nil
 }
+
+// frameError is an error of frame, formatted only when shown: torn
+// probes many candidate records.
+type frameError struct {
+	format string
+	args   []any
+}
+
+func (e *frameError) Error() string { return fmt.Sprintf(e.format, e.args...) }
+
+func lazyErr(format string, args ...any) error { return &frameError{format, args} }
 
 // canonicalLen is the length field etcd's encoder writes for a record of
 // n bytes.
@@ -523,10 +605,19 @@ func (w *walker) entry(e *pb.Entry) error {
 		return fmt.Errorf("an entry at index %d, term %d", i, t)
 	case i > w.last+1:
 		return fmt.Errorf("an entry at index %d after the log's last index %d", i, w.last)
-	case i <= w.hsCommit && i <= w.last:
-		if old, ok := w.termAt(i); ok && old != t {
-			return fmt.Errorf("an entry at index %d, term %d, replacing a committed entry of term %d", i, t, old)
+	case i <= w.last:
+		// Raft replaces only entries in conflict with the leader's, and
+		// never a committed one.
+		old, ok := w.termAt(i)
+		switch {
+		case ok && old == t:
+			return fmt.Errorf("an entry at index %d, term %d, rewriting the entry it holds there", i, t)
+		case i <= w.hsCommit:
+			return fmt.Errorf("an entry at index %d, term %d, replacing a committed entry", i, t)
 		}
+	}
+	if _, ok := pb.EntryType_name[int32(e.GetType())]; !ok {
+		return fmt.Errorf("an entry at index %d of unknown type %d", i, e.GetType())
 	}
 	if prev, ok := w.termAt(i - 1); ok && t < prev {
 		return fmt.Errorf("an entry at index %d of term %d after one of term %d", i, t, prev)
@@ -675,11 +766,11 @@ func zeroFrom(path string, off int64) error {
 // writeClosed records the CLOSED digest of the log in dir, which must be
 // closed.
 func writeClosed(dir string) error {
-	segs, err := readSegments(filepath.Join(dir, walDirName))
+	files, err := readSegments(filepath.Join(dir, walDirName))
 	if err != nil {
 		return err
 	}
-	chk, err := checkSegments(segs, segmentBytes)
+	chk, err := checkSegments(files, segmentBytes)
 	if err != nil {
 		return err
 	}
