@@ -112,7 +112,7 @@ func startDurable(cfg sim.Config, dataDir string, policy savePolicy) (*Cluster, 
 type durability struct {
 	dir    string
 	policy savePolicy
-	fresh  bool                  // the directory was new: the nodes create their logs
+	fresh  bool                 // the directory was new: the nodes create their logs
 	lock   *fileutil.LockedFile // dir/LOCK, held until the run shuts down
 }
 

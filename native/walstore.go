@@ -389,7 +389,7 @@ func damaged(path string, off int64, format string, args ...any) error {
 type walker struct {
 	crc      uint32
 	snaps    []*walpb.Snapshot // the snapshot markers, in order
-	last     uint64 // the last index the log holds (entry or snapshot)
+	last     uint64            // the last index the log holds (entry or snapshot)
 	terms    []uint64
 	first    uint64 // index of terms[0]
 	hs       *pb.HardState
