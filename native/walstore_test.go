@@ -1,6 +1,7 @@
 package native
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -299,4 +300,128 @@ func TestWALDamageRefusedOrExact(t *testing.T) {
 			t.Logf("%d single-bit flips (%d refused, the rest opened with exactly the state written) and %d truncations", flips, refused, cuts)
 		})
 	}
+}
+
+// crashedLogDir writes the test log as a killed node leaves it (no CLOSED)
+// and returns a trial directory for it with the state written.
+func crashedLogDir(t testing.TB) (*logDir, logState) {
+	t.Helper()
+	dir := t.TempDir()
+	want := writeTestLog(t, dir, false)
+	return newLogDir(t, fastTempDir(t), readDirFiles(t, dir)), want
+}
+
+// TestWALLengthFlipIsRefused: one flipped bit in the first record's length
+// field used to empty the log silently (wal/ took the record for a torn
+// final write; etcd's own log, repaired as etcd does, cuts it there too).
+func TestWALLengthFlipIsRefused(t *testing.T) {
+	setSegmentBytes(t, 64<<10) // one segment: the damaged one is the last
+	d, want := crashedLogDir(t)
+	seg := d.files.segmentNames()[0]
+	for _, bit := range []int{3, 10, 20, 40} {
+		b := slices.Clone(d.files[seg])
+		b[bit/8] ^= 1 << (bit % 8)
+		got, err := d.open(t, logFilesOf{seg: b})
+		if err == nil {
+			t.Errorf("bit %d of the first length field flipped: opened with %s (written: %s); want a refusal", bit, describe(got), describe(want))
+			continue
+		}
+		if !errors.Is(err, ErrLogDamaged) || !strings.Contains(err.Error(), filepath.Base(seg)+" offset 0:") || !strings.Contains(err.Error(), "restore the node's directory") {
+			t.Errorf("bit %d flipped: %v; want ErrLogDamaged naming %s offset 0 and how to recover", bit, err, seg)
+		}
+	}
+}
+
+// TestWALZeroFilledTailOpens: zeros after the last record (etcd's
+// preallocation, or a file extended with zeros by a crash) are no damage.
+func TestWALZeroFilledTailOpens(t *testing.T) {
+	setSegmentBytes(t, 1024)
+	d, want := crashedLogDir(t)
+	segs := d.files.segmentNames()
+	last := segs[len(segs)-1]
+	longer := append(slices.Clone(d.files[last]), make([]byte, 8192)...)
+	for what, change := range map[string]logFilesOf{
+		"as written, its preallocated space zero": nil,
+		"with 8 KB more zeros":                    {last: longer},
+	} {
+		got, err := d.open(t, change)
+		if err != nil || !sameState(got, want) {
+			t.Errorf("log %s: opened with %s, %v; want %s", what, describe(got), err, describe(want))
+		}
+	}
+}
+
+// TestWALTornWriteAfterAKillIsDropped: a record the process was killed
+// while writing (its last sectors never reached the disk) is dropped, the
+// log opens with every record before it, and appends after it.
+func TestWALTornWriteAfterAKillIsDropped(t *testing.T) {
+	setSegmentBytes(t, 64<<10) // one segment
+	dir := t.TempDir()
+	want := writeTestLog(t, dir, false)
+	l, st, err := openNodeLog(dir)
+	if err != nil || !sameState(st, want) {
+		t.Fatalf("reopening the log: %s, %v", describe(st), err)
+	}
+	segs := readDirFiles(t, dir).segmentNames()
+	last := filepath.Join(dir, segs[len(segs)-1])
+	before, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := entry(3, 14, strings.Repeat("t", 1500)) // spans sectors
+	if err := l.Save(hardState(3, 3, 12), []*pb.Entry{big}); err != nil {
+		t.Fatal(err)
+	}
+	l.w.Close() // killed: no CLOSED
+	after, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The write reached the disk up to the record's second sector only.
+	end := recordsEnd(before)
+	torn := slices.Clone(after)
+	cut := (end/512 + 2) * 512
+	clear(torn[cut:])
+	if err := os.WriteFile(last, torn, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, st, err = openNodeLog(dir)
+	if err != nil {
+		t.Fatalf("opening a log with a torn final write: %v", err)
+	}
+	if !sameState(st, want) {
+		t.Fatalf("opened with %s; want what was written before the torn write: %s", describe(st), describe(want))
+	}
+	// It appends after it, and opens with that.
+	again := entry(3, 14, "after the kill")
+	if err := l.Save(hardState(3, 3, 13), []*pb.Entry{again}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want.ents = append(want.ents, again)
+	want.hs = hardState(3, 3, 13)
+	l, st, err = openNodeLog(dir)
+	if err != nil || !sameState(st, want) {
+		t.Fatalf("reopened with %s, %v; want %s", describe(st), err, describe(want))
+	}
+	l.Close()
+}
+
+// recordsEnd is where the records of a segment end.
+func recordsEnd(b []byte) int {
+	off := 0
+	for off+frameBytes <= len(b) {
+		l := binary.LittleEndian.Uint64(b[off:])
+		if l == 0 {
+			break
+		}
+		rec := int64(l &^ (0xff << 56))
+		if l>>63 == 1 {
+			rec += int64(l >> 56 & 7)
+		}
+		off += frameBytes + int(rec)
+	}
+	return off
 }
