@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -352,4 +353,75 @@ func TestDurableNodeStopsWhenItsLogFailsAndRestartsFromIt(t *testing.T) {
 	})
 	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
 	waitKV(t, c, map[string]string{"before": "1", "after": "2"})
+}
+
+// TestDurableMissingLogIsRefused: a node whose log is gone from a
+// cluster's directory used to start afresh with no vote (it could vote
+// twice in a term); it is refused, saying how to recover.
+func TestDurableMissingLogIsRefused(t *testing.T) {
+	for _, gone := range []string{"wal", ""} {
+		dir := t.TempDir()
+		c := startDurableCluster(t, testConfig(3), dir)
+		waitLeader(t, c)
+		mustSet(t, c, "k", "v")
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.RemoveAll(filepath.Join(nodeDir(dir, 2), gone)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := StartDurable(testConfig(3), dir)
+		if !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "no log for n2") ||
+			!strings.Contains(err.Error(), "remove the whole data directory "+dir) || !strings.Contains(err.Error(), "restore "+nodeDir(dir, 2)) {
+			t.Errorf("n2's %q removed: StartDurable: %v; want ErrDataDir saying n2 has no log and how to recover", gone, err)
+		}
+	}
+}
+
+// secondServerEnv, set, makes the test binary a second server on the data
+// directory it names (TestSecondServerProcessOnTheDataDirIsRefused).
+const secondServerEnv = "SESHAT_TEST_SECOND_SERVER_DIR"
+
+// TestSecondServerProcessOnTheDataDirIsRefused: two servers on one data
+// directory used to both acknowledge writes and split the history; a
+// second one, in another process or this one, is refused while the first
+// runs, and may start once it has stopped.
+func TestSecondServerProcessOnTheDataDirIsRefused(t *testing.T) {
+	if dir := os.Getenv(secondServerEnv); dir != "" {
+		c, err := StartDurable(testConfig(3), dir)
+		if err != nil {
+			fmt.Println("refused:", err)
+			os.Exit(3)
+		}
+		c.Stop()
+		fmt.Println("started")
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(3), dir)
+	waitLeader(t, c)
+	second := func() (string, int) {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestSecondServerProcessOnTheDataDirIsRefused$")
+		cmd.Env = append(os.Environ(), secondServerEnv+"="+dir)
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := second()
+	if code != 3 || !strings.Contains(out, filepath.Join(dir, lockFile)+" is locked: another server is using this data directory") {
+		t.Errorf("a second server process on the data directory: exit %d, %q; want it refused, naming the lock", code, out)
+	}
+	if _, err := StartDurable(testConfig(3), dir); !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "is locked") {
+		t.Errorf("a second server in this process: %v; want ErrDataDir saying the directory is locked", err)
+	}
+	mustSet(t, c, "still", "running")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := second(); code != 0 || !strings.Contains(out, "started") {
+		t.Errorf("a server on the data directory after the first stopped: exit %d, %q; want it started", code, out)
+	}
 }
