@@ -303,7 +303,7 @@ func readSegments(walDir string) (logFiles, error) {
 	}
 	for i, s := range segs {
 		if s.seq != uint64(i) {
-			return logFiles{}, fmt.Errorf("%w: %s: the log's segments are not numbered 0, 1, 2… (segment %d is missing)", ErrLogDamaged, s.path, i)
+			return logFiles{}, fmt.Errorf("%w: %s: segment %016x-*.wal is missing before %s; %s", ErrLogDamaged, walDir, i, filepath.Base(s.path), recoverHint)
 		}
 	}
 	return logFiles{segs: segs}, nil
