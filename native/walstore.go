@@ -341,6 +341,12 @@ func checkLog(dir string) (logCheck, error) {
 	// Closed cleanly: the files must be exactly as they were left.
 	p := filepath.Join(dir, closedFile)
 	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	// The last line counts the others: a CLOSED cut short anywhere fails.
+	if n := len(lines) - 1; lines[n] != fmt.Sprintf("end %d", n) {
+		return logCheck{}, fmt.Errorf("%w: %s is damaged (it does not end with \"end %d\"); %s", ErrLogDamaged, p, n, recoverHint)
+	} else {
+		lines = lines[:n]
+	}
 	if len(lines) != len(chk.files) {
 		return logCheck{}, damaged(last.path, int64(len(last.data)), "%s lists %d log segments but this, segment %d, is the last: a segment was added or removed after the log was closed cleanly",
 			p, len(lines), len(chk.files))
@@ -778,6 +784,7 @@ func writeClosed(dir string) error {
 	for _, f := range chk.files {
 		b.WriteString(f.String() + "\n")
 	}
+	fmt.Fprintf(&b, "end %d\n", len(chk.files))
 	return writeSynced(dir, closedFile, []byte(b.String()))
 }
 
