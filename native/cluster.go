@@ -28,14 +28,15 @@ type Cluster struct {
 
 // run is one cluster from Start or Create to the next Create or Stop.
 type run struct {
-	cfg     sim.Config // as created; the network settings live in net
-	durable durability // where the nodes keep their logs, if anywhere
-	start   time.Time
-	ctx     context.Context // ended by stop
-	stop    context.CancelFunc
-	trace   *trace
-	net     network
-	nodes   []*node
+	cfg      sim.Config // as created; the network settings live in net
+	durable  durability // where the nodes keep their logs, if anywhere
+	lockOnce sync.Once  // releases durable.lock once
+	start    time.Time
+	ctx      context.Context // ended by stop
+	stop     context.CancelFunc
+	trace    *trace
+	net      network
+	nodes    []*node
 
 	nextMsg    atomic.Uint64 // message ids
 	nextReq    atomic.Uint64 // request ids, carried in log entries
@@ -133,6 +134,11 @@ func (r *run) shutdown() {
 		n.stop()
 	}
 	r.wg.Wait()
+	r.lockOnce.Do(func() {
+		if r.durable.lock != nil {
+			r.durable.lock.Close()
+		}
+	})
 }
 
 // current returns the cluster now running (or last stopped).

@@ -27,13 +27,16 @@
 // # Durable storage
 //
 // StartDurable keeps each node's hard state, entries and latest snapshot in
-// a write-ahead log (package wal) in dataDir/n<id>/ as well. Each Ready
-// round is saved and synced after Process and before the round's writes are
-// acknowledged and its messages sent; a snapshot the node takes compacts
-// the log. Started again on the same directory, every node restarts from
-// its log, so killing the process, even with SIGKILL, loses no
-// acknowledged write; a restart command rebuilds the node's storage from
-// its log too.
+// etcd's own write-ahead log and snapshotter (go.etcd.io/etcd/server/v3
+// storage/wal and etcdserver/api/snap) in dataDir/n<id>/ as well. Each
+// Ready round is saved and synced after Process and before the round's
+// writes are acknowledged and its messages sent; a snapshot the node takes
+// or receives is saved to its snap directory and marked in the log. Started
+// again on the same directory, every node restarts from its log, so killing
+// the process, even with SIGKILL, loses no acknowledged write; a restart
+// command rebuilds the node's storage from its log too. A damaged log is
+// refused (ErrLogDamaged), never read in part: see walstore.go for the
+// checks etcd's log lacks. The data directory is locked by one process.
 //
 // A Cluster speaks the simulator's schema, so the page draws both with one
 // renderer: Frame returns a sim.Frame (view and events, times in wall

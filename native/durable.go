@@ -12,20 +12,32 @@ import (
 
 	pb "go.etcd.io/raft/v3/raftpb"
 
+	"go.etcd.io/etcd/client/pkg/v3/fileutil"
+
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/storage"
-	"github.com/seshat-raft/seshat/wal"
 )
 
 // StartDurable is Start with each node's durable state (hard state, log
-// entries, latest snapshot) kept in a write-ahead log (package wal) in
-// dataDir/n<id>/, so that killing the process, even with SIGKILL, loses no
-// acknowledged write.
+// entries, latest snapshot) kept in etcd's own write-ahead log and
+// snapshotter (go.etcd.io/etcd/server/v3 storage/wal and
+// etcdserver/api/snap, as etcd's raftexample uses them) in
+// dataDir/n<id>/wal and dataDir/n<id>/snap, so that killing the process,
+// even with SIGKILL, loses no acknowledged write.
 //
 // Every Ready round is saved, and the log synced, after Process and before
 // the round's messages are sent and before any write the round applied is
-// acknowledged; a snapshot the node takes compacts the log (wal.Compact).
+// acknowledged; a snapshot the node takes or receives is written to its
+// snap directory and marked in the log, and the log's older segments are
+// released (wal.ReleaseLockTo).
+//
+// A log fails loudly or not at all: before etcd opens a node's log, every
+// record is checked, and a log that is damaged anywhere but in a torn
+// final write (a write the process did not finish, which is dropped) is
+// refused with an error wrapping ErrLogDamaged that names the file and
+// offset and says how to recover; a log closed cleanly must also match the
+// digest (dataDir/n<id>/CLOSED) written when it was closed.
 //
 // If the directory does not exist or is empty, it is created, the number
 // of nodes is recorded in dataDir/CLUSTER (before any log), and the nodes
@@ -34,16 +46,18 @@ import (
 // the snapshot, hard state and entries, its state machine restored from the
 // snapshot and the committed entries after it applied again (as a crashed
 // node restarts, core.New, with etcd's Applied at the snapshot's index). A
-// cluster of another size, or logs without a CLUSTER file, is an error
-// wrapping ErrDataDir. A node whose log failed (a Save or Compact error)
-// stops, like a process exiting on a disk error.
+// cluster of another size, logs without a CLUSTER file, or a node with no
+// log in a cluster's directory (it would start afresh having forgotten its
+// vote) is an error wrapping ErrDataDir. A node whose log failed (a write
+// error) stops, like a process exiting on a disk error.
 //
 // A restart command reopens the node's log and rebuilds its storage from
 // it; a crash closes it. Stop closes every log. Create is refused
 // (sim.ErrImpossible): the directory holds one cluster; start a new one on
 // an empty directory instead. AddRemote is refused too: a member hosted
-// elsewhere keeps no log here. One process at a time may use dataDir; it
-// is not locked.
+// elsewhere keeps no log here. One process at a time may use dataDir: it
+// is locked (dataDir/LOCK) until Stop, and a second server on it is
+// refused with an error wrapping ErrDataDir.
 func StartDurable(cfg sim.Config, dataDir string) (*Cluster, error) {
 	return startDurable(cfg, dataDir, saveEachRound)
 }
@@ -74,10 +88,19 @@ func startDurable(cfg sim.Config, dataDir string, policy savePolicy) (*Cluster, 
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := checkDataDir(dataDir, cfg.Nodes); err != nil {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDataDir, err)
+	}
+	lock, err := lockDataDir(dataDir)
+	if err != nil {
 		return nil, err
 	}
-	r, err := startRunWith(cfg, durability{dir: dataDir, policy: policy})
+	fresh, err := checkDataDir(dataDir, cfg.Nodes)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	r, err := startRunWith(cfg, durability{dir: dataDir, policy: policy, fresh: fresh, lock: lock})
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +112,8 @@ func startDurable(cfg sim.Config, dataDir string, policy savePolicy) (*Cluster, 
 type durability struct {
 	dir    string
 	policy savePolicy
+	fresh  bool                 // the directory was new: the nodes create their logs
+	lock   *fileutil.LockedFile // dir/LOCK, held until the run shuts down
 }
 
 // nodeDir is the directory of node id's log.
@@ -101,30 +126,27 @@ func nodeDir(dataDir string, id core.NodeID) string {
 const clusterFile = "CLUSTER"
 
 // checkDataDir checks that dataDir holds no logs, or the logs of nodes 1
-// to nodes, and records the number of nodes there if it is new.
-func checkDataDir(dataDir string, nodes int) error {
+// to nodes, and records the number of nodes there if it is new (fresh).
+func checkDataDir(dataDir string, nodes int) (fresh bool, err error) {
 	b, err := os.ReadFile(filepath.Join(dataDir, clusterFile))
 	switch {
 	case err == nil:
 		var had int
 		if _, err := fmt.Sscanf(string(b), "nodes %d\n", &had); err != nil {
-			return fmt.Errorf("%w: %s: %q is not \"nodes N\"", ErrDataDir, filepath.Join(dataDir, clusterFile), b)
+			return false, fmt.Errorf("%w: %s: %q is not \"nodes N\"", ErrDataDir, filepath.Join(dataDir, clusterFile), b)
 		}
 		if had != nodes {
-			return mismatch(dataDir, had, nodes)
+			return false, mismatch(dataDir, had, nodes)
 		}
-		return nil
+		return false, nil
 	case !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %w", ErrDataDir, err)
+		return false, fmt.Errorf("%w: %w", ErrDataDir, err)
 	}
 	// No record: logs without one are not ours; an empty directory is new.
 	if ids := logIDs(dataDir); len(ids) > 0 {
-		return fmt.Errorf("%w: %s holds the logs of nodes %v but no %s file saying how many nodes the cluster has", ErrDataDir, dataDir, ids, clusterFile)
+		return false, fmt.Errorf("%w: %s holds the logs of nodes %v but no %s file saying how many nodes the cluster has", ErrDataDir, dataDir, ids, clusterFile)
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return fmt.Errorf("%w: %w", ErrDataDir, err)
-	}
-	return writeSynced(dataDir, clusterFile, fmt.Appendf(nil, "nodes %d\n", nodes))
+	return true, writeSynced(dataDir, clusterFile, fmt.Appendf(nil, "nodes %d\n", nodes))
 }
 
 func mismatch(dataDir string, had, nodes int) error {
@@ -141,7 +163,7 @@ func logIDs(dataDir string) []int {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), "n") || err != nil || id < 1 {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dataDir, e.Name(), wal.FileName)); err == nil {
+		if logExists(filepath.Join(dataDir, e.Name())) {
 			ids = append(ids, id)
 		}
 	}
@@ -174,23 +196,23 @@ func writeSynced(dir, name string, data []byte) error {
 }
 
 // storageFrom rebuilds a node's storage from what its log holds.
-func storageFrom(st wal.State) (*storage.MemStorage, error) {
+func storageFrom(st logState) (*storage.MemStorage, error) {
 	s := storage.NewMemStorage()
-	if st.Snapshot != nil && st.Snapshot.GetMetadata().GetIndex() > 0 {
-		if err := s.ApplySnapshot(st.Snapshot); err != nil {
+	if st.snap != nil && st.snap.GetMetadata().GetIndex() > 0 {
+		if err := s.ApplySnapshot(st.snap); err != nil {
 			return nil, fmt.Errorf("installing its snapshot: %w", err)
 		}
 	}
-	if err := s.Append(st.Entries); err != nil {
+	if err := s.Append(st.ents); err != nil {
 		return nil, fmt.Errorf("appending its entries: %w", err)
 	}
-	if st.HardState != nil {
+	if st.hs != nil && st.hs.GetTerm() > 0 {
 		last, _ := s.LastIndex()
-		if c := st.HardState.GetCommit(); c > last {
+		if c := st.hs.GetCommit(); c > last {
 			// etcd Raft would panic: refuse the log instead.
 			return nil, fmt.Errorf("its hard state commits index %d but its log ends at %d", c, last)
 		}
-		if err := s.SetHardState(st.HardState); err != nil {
+		if err := s.SetHardState(st.hs); err != nil {
 			return nil, err
 		}
 	}
@@ -205,9 +227,25 @@ func (n *node) restored() *sim.Event {
 	return n.fromLog
 }
 
-// openLog opens node n's log and rebuilds its storage from it.
-func (n *node) openLog() (*wal.WAL, error) {
-	w, st, err := wal.Open(nodeDir(n.r.durable.dir, n.id))
+// openLog opens node n's log and rebuilds its storage from it; in a new
+// data directory, a node's first start creates its log.
+func (n *node) openLog() (*nodeLog, error) {
+	dir := nodeDir(n.r.durable.dir, n.id)
+	if !logExists(dir) {
+		if !n.r.durable.fresh || n.logMade {
+			return nil, fmt.Errorf("%w: start %s: the cluster in %s has no log for %s (%s holds no log segment): started afresh it would have forgotten its vote and its entries; restore %s from a backup, or remove the whole data directory %s to start a new cluster",
+				ErrDataDir, n.id, n.r.durable.dir, n.id, filepath.Join(dir, walDirName), dir, n.r.durable.dir)
+		}
+		w, err := createNodeLog(dir)
+		if err != nil {
+			return nil, fmt.Errorf("native: start %s: %w", n.id, err)
+		}
+		n.mu.Lock()
+		n.store, n.fromLog, n.logMade = storage.NewMemStorage(), nil, true
+		n.mu.Unlock()
+		return w, nil
+	}
+	w, st, err := openNodeLog(dir)
 	if err != nil {
 		return nil, fmt.Errorf("native: start %s: %w", n.id, err)
 	}
@@ -225,7 +263,7 @@ func (n *node) openLog() (*wal.WAL, error) {
 				n.id, nodeDir(n.r.durable.dir, n.id), hs.GetTerm(), hs.GetCommit(), last, snap.GetMetadata().GetIndex())}
 	}
 	n.mu.Lock()
-	n.store, n.fromLog = s, ev
+	n.store, n.fromLog, n.logMade = s, ev, true
 	n.mu.Unlock()
 	return w, nil
 }
@@ -238,8 +276,8 @@ type pendingSave struct {
 }
 
 // persist saves a round's durable state to the node's log, if it has one:
-// the new hard state and entries and an installed snapshot, synced; then,
-// if the node took a snapshot, the log is compacted to it.
+// an installed snapshot first (as raftexample), then the new hard state
+// and entries, synced; then a snapshot the node took.
 func (in *incarnation) persist(u *core.Update) error {
 	if in.wal == nil {
 		return nil
@@ -263,40 +301,29 @@ func (in *incarnation) persist(u *core.Update) error {
 		}
 		hs, ents := p.hs, p.entries
 		*p = pendingSave{}
-		return in.wrap(in.wal.Save(hs, ents, nil))
+		return in.wrap(in.wal.Save(hs, ents))
 	}
 	if p.hs != nil || len(p.entries) > 0 {
-		if err := in.wal.Save(p.hs, p.entries, nil); err != nil {
+		if err := in.wal.Save(p.hs, p.entries); err != nil {
 			return in.wrap(err)
 		}
 		*p = pendingSave{}
 	}
-	if u.HardState != nil || len(u.Entries) > 0 || snap != nil {
-		if err := in.wal.Save(u.HardState, u.Entries, snap); err != nil {
+	if snap != nil {
+		if err := in.wal.SaveSnapshot(snap); err != nil {
 			return in.wrap(err)
 		}
 	}
-	if u.SnapshotCreated != nil {
-		return in.compactLog()
+	if u.HardState != nil || len(u.Entries) > 0 {
+		if err := in.wal.Save(u.HardState, u.Entries); err != nil {
+			return in.wrap(err)
+		}
+	}
+	if u.SnapshotCreated != nil && snap == nil {
+		s, _ := in.rn.Storage().Snapshot()
+		return in.wrap(in.wal.SaveSnapshot(s))
 	}
 	return nil
-}
-
-// compactLog rewrites the node's log as its storage's snapshot, hard state
-// and the entries after the snapshot.
-func (in *incarnation) compactLog() error {
-	st := in.rn.Storage()
-	snap, _ := st.Snapshot()
-	hs, _, _ := st.InitialState()
-	var ents []*pb.Entry
-	after := snap.GetMetadata().GetIndex() + 1
-	if last, _ := st.LastIndex(); last >= after {
-		var err error
-		if ents, err = st.Entries(after, last+1, ^uint64(0)); err != nil {
-			return in.wrap(err)
-		}
-	}
-	return in.wrap(in.wal.Compact(hs, snap, ents))
 }
 
 func (in *incarnation) wrap(err error) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +15,6 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
-	"github.com/seshat-raft/seshat/wal"
 )
 
 // startDurableCluster starts a durable cluster in dir, stopped when the
@@ -30,9 +30,9 @@ func startDurableCluster(t testing.TB, cfg sim.Config, dir string) *Cluster {
 }
 
 // readLog reads node id's log in dir as a restart would.
-func readLog(t testing.TB, dir string, id core.NodeID) wal.State {
+func readLog(t testing.TB, dir string, id core.NodeID) logState {
 	t.Helper()
-	w, st, err := wal.Open(nodeDir(dir, id))
+	w, st, err := openNodeLog(nodeDir(dir, id))
 	if err != nil {
 		t.Fatalf("opening n%d's log: %v", id, err)
 	}
@@ -91,10 +91,10 @@ func TestDurableRestartFromTheLogs(t *testing.T) {
 	var maxCommit core.LogIndex
 	for _, n := range before.Nodes {
 		st := readLog(t, dir, n.ID)
-		hs := st.HardState
-		last := st.Snapshot.GetMetadata().GetIndex()
-		if k := len(st.Entries); k > 0 {
-			last = st.Entries[k-1].GetIndex()
+		hs := st.hs
+		last := st.snap.GetMetadata().GetIndex()
+		if k := len(st.ents); k > 0 {
+			last = st.ents[k-1].GetIndex()
 		}
 		if core.Term(hs.GetTerm()) != n.Term || core.NodeID(hs.GetVote()) != n.Vote || core.LogIndex(hs.GetCommit()) != n.Commit || core.LogIndex(last) != n.LastIndex {
 			t.Errorf("%s: log holds term %d vote %d commit %d last %d; the node had term %d vote %d commit %d last %d",
@@ -196,7 +196,7 @@ func TestDurableCrashAndRestartReopenTheLog(t *testing.T) {
 	}
 	for id := core.NodeID(1); id <= 3; id++ {
 		found := false
-		for _, e := range readLog(t, dir, id).Entries {
+		for _, e := range readLog(t, dir, id).ents {
 			op, err := statemachine.Decode(e.GetData())
 			found = found || (err == nil && op.Key == "b" && op.Value == "2")
 		}
@@ -223,9 +223,9 @@ func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
 	}
 	// The leader's log was compacted to its snapshot.
 	st := readLogWhileRunning(t, dir, l.ID)
-	if st.Snapshot.GetMetadata().GetIndex() < 20 || len(st.Entries) > 40 {
-		t.Errorf("leader's log: snapshot at %d and %d entries; want a snapshot past 20 and the log compacted",
-			st.Snapshot.GetMetadata().GetIndex(), len(st.Entries))
+	if st.snap.GetMetadata().GetIndex() < 20 || len(st.ents) > 40 {
+		t.Errorf("leader's log: snapshot at %d and %d entries after it; want a snapshot past 20 and the entries after it only",
+			st.snap.GetMetadata().GetIndex(), len(st.ents))
 	}
 	// The follower that missed it all catches up with a snapshot, which it
 	// saves: it comes back from its log with the same keys.
@@ -233,7 +233,7 @@ func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
 	waitKV(t, c, want)
 	waitFor(t, 5*time.Second, "the follower to install a snapshot", func() bool { return nodeView(c, f).SnapshotIndex > 0 })
 	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
-	if s := readLog(t, dir, f); s.Snapshot.GetMetadata().GetIndex() == 0 {
+	if s := readLog(t, dir, f); s.snap.GetMetadata().GetIndex() == 0 {
 		t.Error("the follower's log holds no snapshot after installing one")
 	}
 	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
@@ -250,19 +250,15 @@ func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
 	waitKV(t, c2, want)
 }
 
-// readLogWhileRunning reads a running node's log from a copy of its file
-// (Open would truncate a record being written).
-func readLogWhileRunning(t testing.TB, dir string, id core.NodeID) wal.State {
+// readLogWhileRunning reads a running node's log from a copy of its files
+// (opening the log itself would drop a record being written).
+func readLogWhileRunning(t testing.TB, dir string, id core.NodeID) logState {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(nodeDir(dir, id), wal.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp := t.TempDir()
-	if err := os.WriteFile(filepath.Join(cp, wal.FileName), b, 0o644); err != nil {
+	if err := os.CopyFS(cp, os.DirFS(nodeDir(dir, id))); err != nil {
 		t.Fatal(err)
 	}
-	w, st, err := wal.Open(cp)
+	w, st, err := openNodeLog(cp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,19 +318,18 @@ func TestDurableRefusesALogThatCommitsPastItsEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Damage n1's log: its hard state commits past its last entry.
-	st := readLog(t, dir, 1)
-	hs := st.HardState
-	hs.Commit = new(hs.GetCommit() + 10)
-	w, _, err := wal.Open(nodeDir(dir, 1))
+	w, st, err := openNodeLog(nodeDir(dir, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Save(hs, nil, nil); err != nil {
+	hs := st.hs
+	hs.Commit = new(hs.GetCommit() + 10)
+	if err := w.Save(hs, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
 	_, err = StartDurable(testConfig(1), dir)
-	if err == nil || !strings.Contains(err.Error(), "commits index") {
+	if !errors.Is(err, ErrLogDamaged) || !strings.Contains(err.Error(), "committing index") {
 		t.Fatalf("StartDurable on a log committing past its end: %v", err)
 	}
 }
@@ -346,8 +341,9 @@ func TestDurableNodeStopsWhenItsLogFailsAndRestartsFromIt(t *testing.T) {
 	mustSet(t, c, "before", "1")
 	f := l.ID%3 + 1
 	in := c.nodeByID(f).running()
-	// Close the follower's log under it: its next Save fails.
-	if err := in.do(func() { _ = in.wal.Close() }); err != nil {
+	// Close the follower's log under it (etcd's, not ours, which would
+	// record a clean close): its next Save fails, as on a disk error.
+	if err := in.do(func() { _ = in.wal.w.Close() }); err != nil {
 		t.Fatal(err)
 	}
 	mustSet(t, c, "after", "2")
@@ -357,4 +353,75 @@ func TestDurableNodeStopsWhenItsLogFailsAndRestartsFromIt(t *testing.T) {
 	})
 	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
 	waitKV(t, c, map[string]string{"before": "1", "after": "2"})
+}
+
+// TestDurableMissingLogIsRefused: a node whose log is gone from a
+// cluster's directory used to start afresh with no vote (it could vote
+// twice in a term); it is refused, saying how to recover.
+func TestDurableMissingLogIsRefused(t *testing.T) {
+	for _, gone := range []string{"wal", ""} {
+		dir := t.TempDir()
+		c := startDurableCluster(t, testConfig(3), dir)
+		waitLeader(t, c)
+		mustSet(t, c, "k", "v")
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.RemoveAll(filepath.Join(nodeDir(dir, 2), gone)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := StartDurable(testConfig(3), dir)
+		if !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "no log for n2") ||
+			!strings.Contains(err.Error(), "remove the whole data directory "+dir) || !strings.Contains(err.Error(), "restore "+nodeDir(dir, 2)) {
+			t.Errorf("n2's %q removed: StartDurable: %v; want ErrDataDir saying n2 has no log and how to recover", gone, err)
+		}
+	}
+}
+
+// secondServerEnv, set, makes the test binary a second server on the data
+// directory it names (TestSecondServerProcessOnTheDataDirIsRefused).
+const secondServerEnv = "SESHAT_TEST_SECOND_SERVER_DIR"
+
+// TestSecondServerProcessOnTheDataDirIsRefused: two servers on one data
+// directory used to both acknowledge writes and split the history; a
+// second one, in another process or this one, is refused while the first
+// runs, and may start once it has stopped.
+func TestSecondServerProcessOnTheDataDirIsRefused(t *testing.T) {
+	if dir := os.Getenv(secondServerEnv); dir != "" {
+		c, err := StartDurable(testConfig(3), dir)
+		if err != nil {
+			fmt.Println("refused:", err)
+			os.Exit(3)
+		}
+		c.Stop()
+		fmt.Println("started")
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	c := startDurableCluster(t, testConfig(3), dir)
+	waitLeader(t, c)
+	second := func() (string, int) {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestSecondServerProcessOnTheDataDirIsRefused$")
+		cmd.Env = append(os.Environ(), secondServerEnv+"="+dir)
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := second()
+	if code != 3 || !strings.Contains(out, filepath.Join(dir, lockFile)+" is locked: another server is using this data directory") {
+		t.Errorf("a second server process on the data directory: exit %d, %q; want it refused, naming the lock", code, out)
+	}
+	if _, err := StartDurable(testConfig(3), dir); !errors.Is(err, ErrDataDir) || !strings.Contains(err.Error(), "is locked") {
+		t.Errorf("a second server in this process: %v; want ErrDataDir saying the directory is locked", err)
+	}
+	mustSet(t, c, "still", "running")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := second(); code != 0 || !strings.Contains(out, "started") {
+		t.Errorf("a server on the data directory after the first stopped: exit %d, %q; want it started", code, out)
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
-	"github.com/seshat-raft/seshat/wal"
 )
 
 // Loop tuning.
@@ -49,6 +48,9 @@ type node struct {
 	// fromLog says what a durable node's last start found in its log (nil:
 	// nothing, or not durable).
 	fromLog *sim.Event
+	// logMade says the node's log was created or opened once: a later
+	// start never creates it again.
+	logMade bool
 }
 
 // nodeState is what a node's goroutine publishes for views.
@@ -64,7 +66,7 @@ type nodeState struct {
 type incarnation struct {
 	n       *node
 	rn      *core.RaftNode
-	wal     *wal.WAL    // the node's log (StartDurable), owned by the loop; nil in memory
+	wal     *nodeLog    // the node's log (StartDurable), owned by the loop; nil in memory
 	pending pendingSave // rounds not saved yet (the planted saveLazily only)
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -155,7 +157,7 @@ func (n *node) up() bool { return n.running() != nil }
 // listens on a new loopback port and starts the node's goroutines.
 func (n *node) start() error {
 	n.reap()
-	var wlog *wal.WAL
+	var wlog *nodeLog
 	if n.r.durable.dir != "" {
 		var err error
 		if wlog, err = n.openLog(); err != nil {
