@@ -222,7 +222,19 @@ func TestLoad(t *testing.T) {
 	wwg.Wait()
 	elapsed := time.Since(rec.start)
 
-	// Every node catches up: same applied index, same state.
+	// Every node catches up: same applied index, same state. A write whose
+	// outcome was unknown may still be committed after the writers stop,
+	// and a node publishes its state for views at most every 20 ms: nodes
+	// can agree on a state that is already old. So a barrier write goes
+	// through the log first; once every node's view has applied it, every
+	// entry before it is settled (committed or overwritten), and no write
+	// can follow it (a write abandoned by its caller is never proposed).
+	barrierCtx, barrierCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	barrier, err := cl.Set(barrierCtx, "barrier", "end of the load")
+	barrierCancel()
+	if err != nil {
+		t.Fatalf("barrier write: %v", err)
+	}
 	var final sim.Frame
 	waitFor("every node to apply everything", 30*time.Second, func() bool {
 		final = cl.Frame(0, true, 1, 1)
@@ -232,7 +244,7 @@ func TestLoad(t *testing.T) {
 				return false
 			}
 		}
-		return first.Applied > 0
+		return uint64(first.Applied) >= barrier
 	})
 	cancel()
 	pwg.Wait()
