@@ -299,7 +299,7 @@ func (r *run) console(kind sim.OpKind, key, value string, target core.NodeID) {
 			switch {
 			case err == nil:
 				text = fmt.Sprintf("client 0: %s #%d → %s", desc, id, res.output)
-			case res.appended || errors.Is(err, ErrLeadershipLost):
+			case errors.Is(err, sim.ErrOutcomeUnknown):
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it may or may not have been applied", desc, id)
 			default:
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it had no effect", desc, id)

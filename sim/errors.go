@@ -23,4 +23,15 @@ var (
 	ErrHalted = errors.New("sim: halted by a safety violation")
 	// ErrBadSession marks a session export that cannot be imported.
 	ErrBadSession = errors.New("sim: invalid session")
+	// ErrUnavailable marks a client request the cluster could not serve
+	// and that certainly had no effect: no leader or no quorum before its
+	// time ran out, and a write was never accepted into any log. It is safe
+	// to retry.
+	ErrUnavailable = errors.New("sim: unavailable, not applied")
+	// ErrOutcomeUnknown marks a write that was accepted into a leader's log
+	// but whose result is not known: the leader crashed or lost its
+	// leadership, or the caller's time ran out, before it applied. The
+	// write may still take effect later, or never. Retry it only if
+	// applying it twice is harmless, or read first to find out.
+	ErrOutcomeUnknown = errors.New("sim: outcome unknown, may or may not be applied")
 )
