@@ -145,7 +145,7 @@ func (r *run) validate(cmd sim.Command) error {
 		cfg := r.cfg
 		cfg.Network = *cmd.Network
 		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", sim.ErrBadCommand, err)
+			return sim.CommandConfigError(err)
 		}
 	case sim.CmdManual, sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
 		return impossible("the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand")

@@ -1,6 +1,9 @@
 package sim
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Error kinds returned by the simulator. Test with errors.Is; the message of
 // each concrete error says what was wrong and what would be accepted.
@@ -35,3 +38,20 @@ var (
 	// applying it twice is harmless, or read first to find out.
 	ErrOutcomeUnknown = errors.New("sim: outcome unknown, may or may not be applied")
 )
+
+// CommandConfigError is the error of a command whose settings fail
+// Config.Validate (err): it wraps ErrBadCommand and err, and its text names
+// the package once ("sim: invalid command: network: ...").
+func CommandConfigError(err error) error {
+	text := strings.ReplaceAll(err.Error(), ErrBadConfig.Error()+": ", "")
+	return &joinedError{text: ErrBadCommand.Error() + ": " + text, errs: []error{ErrBadCommand, err}}
+}
+
+// joinedError is an error with its own text that wraps several.
+type joinedError struct {
+	text string
+	errs []error
+}
+
+func (e *joinedError) Error() string   { return e.text }
+func (e *joinedError) Unwrap() []error { return e.errs }
