@@ -39,8 +39,9 @@ var errNotSubmitted = fmt.Errorf("%w before the request reached it", ErrNodeDown
 // to retry; one wrapping sim.ErrOutcomeUnknown means a leader had accepted
 // the write into its log when it crashed (ErrNodeDown), lost its leadership
 // (ErrLeadershipLost) or ctx ended, so it may or may not take effect.
-// Otherwise ErrStopped, or sim.ErrBadCommand for an empty or oversized key
-// or value. Refused proposals (no leader, not the leader, dropped during a
+// ErrStopped when the cluster was stopped (wrapped with one of those two
+// when the write was under way), or sim.ErrBadCommand for an empty or
+// oversized key or value. Refused proposals (no leader, not the leader, dropped during a
 // leadership transfer) are retried until ctx ends; writes whose outcome is
 // unknown are not.
 func (c *Cluster) Set(ctx context.Context, key, value string) (uint64, error) {
