@@ -1,8 +1,11 @@
 // Package loadtest holds the dev server's load test: a five-node native
 // cluster on loopback taking at least a thousand writes a second while fifty
 // pages watch it over the websocket bridge, with a partition and a crash in
-// the middle. At the end every acknowledged write must be applied on every
-// live node and the client history must be linearizable (Porcupine).
+// the middle. At the end a barrier write settles the log (writes of unknown
+// outcome may commit after the writers stop, and views lag by up to 20 ms);
+// once every node has applied it, every acknowledged write must be applied
+// on every live node, and the client history must be linearizable
+// (Porcupine), with writes answered unavailable left out as not applied.
 //
 // It runs with `make test` (target test-load) for 20 seconds and with `make
 // load` for the full 60 (SESHAT_LOAD=1, SESHAT_LOAD_SECONDS), never under the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -31,32 +32,39 @@ var errNotSubmitted = fmt.Errorf("%w before the request reached it", ErrNodeDown
 // following redirects and waiting out elections, and returns the entry's
 // index once the leader has applied it.
 //
-// Errors: ctx's error when it ends first (wrapping the last refusal, e.g.
-// core.ErrNotLeader when there was no leader, or core.ErrNoQuorum);
-// ErrLeadershipLost or ErrNodeDown when the leader that accepted the write
-// lost its leadership or crashed before applying it (the write may or may
-// not take effect); ErrStopped; sim.ErrBadCommand for an empty or oversized
-// key or value. Refused proposals (no leader, not the leader, dropped during
-// a leadership transfer) are retried until ctx ends; writes whose outcome is
+// Errors tell whether to retry: one wrapping sim.ErrUnavailable means the
+// write certainly had no effect (ctx ended while there was no leader or no
+// quorum, or before any log took the write; it wraps ctx's error and the
+// last refusal, e.g. core.ErrNotLeader or core.ErrNoQuorum), so it is safe
+// to retry; one wrapping sim.ErrOutcomeUnknown means a leader had accepted
+// the write into its log when it crashed (ErrNodeDown), lost its leadership
+// (ErrLeadershipLost) or ctx ended, so it may or may not take effect.
+// ErrStopped when the cluster was stopped (wrapped with one of those two
+// when the write was under way), or sim.ErrBadCommand for an empty or
+// oversized key or value. Refused proposals (no leader, not the leader, dropped during a
+// leadership transfer) are retried until ctx ends; writes whose outcome is
 // unknown are not.
 func (c *Cluster) Set(ctx context.Context, key, value string) (uint64, error) {
 	res, err := c.write(ctx, statemachine.OpSet, key, value)
 	return res.index, err
 }
 
-// Delete deletes key through the Raft log, as Set does; deleting a missing
-// key is not an error.
-func (c *Cluster) Delete(ctx context.Context, key string) (uint64, error) {
+// Delete deletes key through the Raft log, as Set does, and reports whether
+// the key existed when the delete was applied; deleting a missing key is
+// not an error. Its errors are Set's.
+func (c *Cluster) Delete(ctx context.Context, key string) (index uint64, existed bool, err error) {
 	res, err := c.write(ctx, statemachine.OpDel, key, "")
-	return res.index, err
+	return res.index, err == nil && statemachine.Removed(res.output), err
 }
 
 // Get reads key linearizably: the leader obtains a read index with etcd's
 // ReadIndex (a heartbeat round confirming its leadership, shared by the
 // reads that arrive together), waits until it has applied that index, then
 // reads its state machine. The answer reflects every write acknowledged
-// before Get was called. Errors are those of Set; reads are always safe to
-// retry, so every refusal and leadership loss is retried until ctx ends.
+// before Get was called. Reads are always safe to retry, so every refusal
+// and leadership loss is retried until ctx ends; then the error wraps
+// sim.ErrUnavailable and ctx's error. Otherwise ErrStopped or
+// sim.ErrBadCommand, as for Set.
 func (c *Cluster) Get(ctx context.Context, key string) (value string, found bool, err error) {
 	r, err := c.live()
 	if err != nil {
@@ -126,12 +134,13 @@ func (r *run) write(ctx context.Context, op statemachine.Operation, target core.
 			case retryable(err):
 				target, last = 0, err
 			default:
-				return propResult{appended: appended}, r.failed(op, err)
+				return propResult{appended: appended}, r.failed(op, appended, err)
 			}
 		}
 		redirects = 0
 		if err := r.pause(ctx); err != nil {
-			return propResult{appended: appended}, fmt.Errorf("native: %s: %w (last refusal: %w)", opText(op), err, last)
+			// Every attempt was refused before any log took the write.
+			return propResult{}, requestErr(opText(op), sim.ErrUnavailable, err, last)
 		}
 	}
 }
@@ -157,24 +166,71 @@ func (r *run) get(ctx context.Context, key string, target core.NodeID) (readResu
 				redirects++
 				continue
 			case errors.Is(err, ErrStopped) || ctx.Err() != nil:
-				return readResult{}, fmt.Errorf("native: get %s: %w", key, err)
+				return readResult{}, requestErr("get "+key, sim.ErrUnavailable, err, nil)
 			default:
 				target, last = 0, err
 			}
 		}
 		redirects = 0
 		if err := r.pause(ctx); err != nil {
-			return readResult{}, fmt.Errorf("native: get %s: %w (last refusal: %w)", key, err, last)
+			return readResult{}, requestErr("get "+key, sim.ErrUnavailable, err, last)
 		}
 	}
 }
 
-func (r *run) failed(op statemachine.Operation, err error) error {
+// failed is the error of a write that ended on err: of unknown outcome
+// when a log may hold it (appended), else certainly not applied.
+func (r *run) failed(op statemachine.Operation, appended bool, err error) error {
 	if r.stopped.Load() && errors.Is(err, ErrNodeDown) {
 		err = ErrStopped
 	}
-	return fmt.Errorf("native: %s: %w", opText(op), err)
+	kind := sim.ErrUnavailable
+	if appended {
+		kind = sim.ErrOutcomeUnknown
+	}
+	return requestErr(opText(op), kind, err, nil)
 }
+
+// requestError is a failed request: what was asked, why it failed and the
+// last refusal before that, and its kind (sim.ErrUnavailable or
+// sim.ErrOutcomeUnknown), all of which it wraps. Its text names the
+// package once: "native: set k=v: <cause> (last refusal: ...); <kind>".
+type requestError struct {
+	text string
+	errs []error
+}
+
+func (e *requestError) Error() string   { return e.text }
+func (e *requestError) Unwrap() []error { return e.errs }
+
+// requestErr builds a requestError; last may be nil. A cause that is
+// already of a kind (a sim sentinel such as ErrBadCommand) keeps it, and
+// kind is then not added.
+func requestErr(what string, kind, cause, last error) error {
+	if sim.ErrorKind(cause) != "internal" {
+		kind = nil
+	}
+	text := "native: " + what + ": " + bare(cause)
+	errs := []error{cause}
+	if last != nil {
+		text += " (last refusal: " + bare(last) + ")"
+		errs = append(errs, last)
+	}
+	switch kind {
+	case sim.ErrUnavailable:
+		text += "; nothing was applied: safe to retry"
+	case sim.ErrOutcomeUnknown:
+		text += "; the outcome is unknown: it may or may not be applied"
+	}
+	if kind != nil {
+		errs = append(errs, kind)
+	}
+	return &requestError{text: text, errs: errs}
+}
+
+// bare is err's text without this package's prefix, for quoting inside an
+// error that already carries it.
+func bare(err error) string { return strings.TrimPrefix(err.Error(), "native: ") }
 
 func opText(op statemachine.Operation) string {
 	op.ID = 0
@@ -315,14 +371,20 @@ func (n *node) propose(ctx context.Context, op statemachine.Operation) (propResu
 		return propResult{}, errNotSubmitted
 	}
 	p := &proposal{op: op, ctx: ctx, done: make(chan propResult, 1)}
-	res, taken, answered, err := handOver(ctx, in, in.propc, p, p.done)
+	res, queued, answered, err := handOver(ctx, in, in.propc, p, p.done)
 	switch {
-	case !taken:
+	case !queued:
 		return propResult{}, err
 	case answered:
 		return res, res.err
+	case p.abandon():
+		// Still in the queue: the loop will never propose it.
+		if ctx.Err() != nil {
+			return propResult{}, ctx.Err()
+		}
+		return propResult{}, errNotSubmitted
 	case ctx.Err() != nil:
-		return propResult{appended: true}, fmt.Errorf("%w (the write may still be applied)", ctx.Err())
+		return propResult{appended: true}, ctx.Err()
 	}
 	return propResult{appended: true}, ErrNodeDown
 }

@@ -63,8 +63,11 @@ func TestSetGetDeleteReplicates(t *testing.T) {
 		}
 		return true
 	})
-	if _, err := c.Delete(ctxT(t), "k"); err != nil {
-		t.Fatal(err)
+	if _, existed, err := c.Delete(ctxT(t), "k"); err != nil || !existed {
+		t.Fatalf("Delete(k) = existed %v, %v; want true, nil", existed, err)
+	}
+	if _, existed, err := c.Delete(ctxT(t), "k"); err != nil || existed {
+		t.Fatalf("Delete(k) again = existed %v, %v; want false, nil", existed, err)
 	}
 	if v, found, err := c.Get(ctxT(t), "k"); err != nil || found {
 		t.Fatalf("Get(k) after Delete = %q, %v, %v; want not found", v, found, err)

@@ -145,7 +145,7 @@ func (r *run) validate(cmd sim.Command) error {
 		cfg := r.cfg
 		cfg.Network = *cmd.Network
 		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", sim.ErrBadCommand, err)
+			return sim.CommandConfigError(err)
 		}
 	case sim.CmdManual, sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
 		return impossible("the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand")
@@ -299,7 +299,7 @@ func (r *run) console(kind sim.OpKind, key, value string, target core.NodeID) {
 			switch {
 			case err == nil:
 				text = fmt.Sprintf("client 0: %s #%d → %s", desc, id, res.output)
-			case res.appended || errors.Is(err, ErrLeadershipLost):
+			case errors.Is(err, sim.ErrOutcomeUnknown):
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it may or may not have been applied", desc, id)
 			default:
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it had no effect", desc, id)

@@ -49,7 +49,10 @@
 // Set, Delete and Get are the blocking client API: writes are proposed on
 // the leader and answered once it has applied them (matched by the request
 // id carried in each encoded operation); reads are linearizable, through
-// ReadIndex on the leader. They are safe for many goroutines at once.
+// ReadIndex on the leader. They are safe for many goroutines at once. A
+// failed write says whether to retry: sim.ErrUnavailable (certainly not
+// applied) or sim.ErrOutcomeUnknown (a leader had accepted it); Delete
+// also reports whether the key existed.
 //
 // # Remote members
 //

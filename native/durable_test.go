@@ -77,7 +77,7 @@ func TestDurableRestartFromTheLogs(t *testing.T) {
 		mustSet(t, c, k, v)
 		want[k] = v
 	}
-	if _, err := c.Delete(ctxT(t), "k0"); err != nil {
+	if _, _, err := c.Delete(ctxT(t), "k0"); err != nil {
 		t.Fatal(err)
 	}
 	delete(want, "k0")

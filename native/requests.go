@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"encoding/binary"
+	"sync/atomic"
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
@@ -18,7 +19,28 @@ type proposal struct {
 	op   statemachine.Operation
 	ctx  context.Context // the caller's: an abandoned proposal is forgotten
 	done chan propResult
+	// state is who has the proposal while it waits in the node's queue:
+	// the loop takes it (queued to taken) before proposing, or the caller
+	// abandons it (queued to abandoned) when its time runs out or the node
+	// stops. Exactly one of them wins, so a proposal its caller abandoned
+	// is certainly never proposed: the caller may say "not applied".
+	state atomic.Int32
 }
+
+// Proposal states.
+const (
+	propQueued int32 = iota
+	propTaken
+	propAbandoned
+)
+
+// take claims a queued proposal for the loop; false if its caller has
+// abandoned it.
+func (p *proposal) take() bool { return p.state.CompareAndSwap(propQueued, propTaken) }
+
+// abandon withdraws a queued proposal for its caller; false if the loop has
+// already taken it (it may then have been appended to a log).
+func (p *proposal) abandon() bool { return p.state.CompareAndSwap(propQueued, propAbandoned) }
 
 // propResult is a proposal's answer. appended tells a refused proposal
 // (certainly not in any log) from one the leader accepted.
@@ -50,6 +72,9 @@ type readResult struct {
 // write whose caller has already given up is not proposed: it would only
 // land later, unseen.
 func (in *incarnation) propose(p *proposal) {
+	if !p.take() {
+		return // abandoned: its caller has answered "not applied"
+	}
 	if err := p.ctx.Err(); err != nil {
 		p.done <- propResult{err: err}
 		return

@@ -183,7 +183,7 @@ func (c *Cluster) validate(cmd Command) error {
 		cfg := c.cfg
 		cfg.Network = *cmd.Network
 		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrBadCommand, err)
+			return CommandConfigError(err)
 		}
 	case CmdManual:
 	case CmdAddClients:

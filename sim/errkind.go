@@ -2,10 +2,25 @@ package sim
 
 import "errors"
 
+// Error kinds of the engine and bridge protocols (docs/engine-protocol.md,
+// docs/bridge-protocol.md) that tell a client whether to retry. This file
+// is where every kind is named.
+const (
+	// KindUnavailable is the kind of ErrUnavailable: not applied, safe to
+	// retry.
+	KindUnavailable = "unavailable"
+	// KindOutcomeUnknown is the kind of ErrOutcomeUnknown: a write that may
+	// or may not be applied.
+	KindOutcomeUnknown = "unknown-outcome"
+)
+
 // ErrorKind names the engine protocol's error kind of err
 // (docs/engine-protocol.md): "bad-session", "bad-config", "bad-command",
-// "unknown-node", "unknown-message", "impossible" or "halted" for errors
-// that wrap this package's sentinels, and "internal" for anything else. A
+// "unknown-node", "unknown-message", "impossible", "halted",
+// "unknown-outcome" (KindOutcomeUnknown) or "unavailable" (KindUnavailable)
+// for errors that wrap this package's sentinels, and "internal" for
+// anything else. An error that wraps both ErrOutcomeUnknown and
+// ErrUnavailable is unknown-outcome: the write may have been applied. A
 // session that fails for a deeper reason (its configuration is invalid) is
 // still a bad session: that is what the caller was given. Malformed calls
 // ("bad-request") are the transport's to recognise; they never reach here.
@@ -25,6 +40,10 @@ func ErrorKind(err error) string {
 		return "impossible"
 	case errors.Is(err, ErrHalted):
 		return "halted"
+	case errors.Is(err, ErrOutcomeUnknown):
+		return KindOutcomeUnknown
+	case errors.Is(err, ErrUnavailable):
+		return KindUnavailable
 	}
 	return "internal"
 }

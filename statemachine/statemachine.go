@@ -14,6 +14,10 @@ const (
 	outputMissing = "0"  // a Del of a key that was not there
 )
 
+// Removed reports whether output, a Del's Result.Output, says that the Del
+// removed a key (false: the key was absent).
+func Removed(output string) bool { return output == outputDeleted }
+
 // Result is what applying one entry did.
 type Result struct {
 	// Index is the entry's index.

@@ -114,30 +114,14 @@ func encode(a answer) []byte {
 	return b
 }
 
-// kindOf maps an error to the protocol's error kinds. A session that fails
-// for a deeper reason (its configuration is invalid) is still a bad session:
-// that is what the page was given.
+// kindOf maps an error to the protocol's error kinds: bad-request for a
+// malformed call, else sim.ErrorKind's, where every kind is named.
 func kindOf(err error) string {
 	var re *requestError
-	switch {
-	case errors.As(err, &re):
+	if errors.As(err, &re) {
 		return "bad-request"
-	case errors.Is(err, sim.ErrBadSession):
-		return "bad-session"
-	case errors.Is(err, sim.ErrBadConfig):
-		return "bad-config"
-	case errors.Is(err, sim.ErrBadCommand):
-		return "bad-command"
-	case errors.Is(err, sim.ErrUnknownNode):
-		return "unknown-node"
-	case errors.Is(err, sim.ErrUnknownMessage):
-		return "unknown-message"
-	case errors.Is(err, sim.ErrImpossible):
-		return "impossible"
-	case errors.Is(err, sim.ErrHalted):
-		return "halted"
 	}
-	return "internal"
+	return sim.ErrorKind(err)
 }
 
 // decode parses args strictly into v; empty args mean {}. Call has already

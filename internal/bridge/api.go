@@ -20,8 +20,10 @@ import (
 type apiAnswer struct {
 	OK    bool   `json:"ok"`
 	Index uint64 `json:"index,omitempty"`
-	Error string `json:"error,omitempty"`
-	Kind  string `json:"kind,omitempty"`
+	// Existed, in a DELETE's answer, says whether the key existed.
+	Existed *bool  `json:"existed,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Kind    string `json:"kind,omitempty"`
 }
 
 // KV is the answer of GET /api/kv/{key}.
@@ -38,7 +40,7 @@ type KV struct {
 // path):
 //
 //	PUT    /api/kv/{key}  body: the value   200 {"ok": true, "index": n}
-//	DELETE /api/kv/{key}                    200 {"ok": true, "index": n}
+//	DELETE /api/kv/{key}                    200 {"ok": true, "index": n, "existed": b}
 //	GET    /api/kv/{key}                    200 {"key": k, "value": v, "found": b}
 //	POST   /api/command   body: a Command   200 {"ok": true}
 //	GET    /api/view?since=n&events=all|notable&max_events=n&log_window=n
@@ -46,8 +48,10 @@ type KV struct {
 //
 // Failures answer {"ok": false, "error": "...", "kind": "..."} with 400
 // (bad-request, bad-command, ...), 404 (unknown-node), 409 (impossible,
-// halted), 503 (unavailable: no leader, no quorum, timeout) or 500
-// (internal). Bodies are limited to Options.MaxBodyBytes; key-value
+// halted), 503 with Retry-After: 1 (unavailable: no leader, no quorum,
+// timeout; nothing was applied, safe to retry), 504 (unknown-outcome: a
+// write a leader had accepted was lost with it or timed out; it may or may
+// not be applied) or 500 (internal). Bodies are limited to Options.MaxBodyBytes; key-value
 // requests to Options.RequestTimeout.
 func (b *Bridge) API() http.Handler {
 	return http.HandlerFunc(b.serveAPI)
@@ -75,7 +79,7 @@ func (b *Bridge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		case http.MethodPut:
 			b.apiSet(w, r, key)
 		case http.MethodDelete:
-			b.apiWrite(w, r, func(ctx context.Context) (uint64, error) { return b.e.Delete(ctx, key) })
+			b.apiDelete(w, r, key)
 		case http.MethodGet:
 			b.apiGet(w, r, key)
 		default:
@@ -151,6 +155,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fail answers err with the status of its kind.
 func (b *Bridge) fail(w http.ResponseWriter, err error) {
 	kind := kindOf(err)
+	if kind == KindUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	writeJSON(w, statusOf(kind), apiAnswer{Error: err.Error(), Kind: kind})
 }
 
@@ -198,6 +205,17 @@ func (b *Bridge) apiSet(w http.ResponseWriter, r *http.Request, key string) {
 	}
 	value := string(data)
 	b.apiWrite(w, r, func(ctx context.Context) (uint64, error) { return b.e.Set(ctx, key, value) })
+}
+
+func (b *Bridge) apiDelete(w http.ResponseWriter, r *http.Request, key string) {
+	ctx, cancel := b.requestContext(r)
+	defer cancel()
+	index, existed, err := b.e.Delete(ctx, key)
+	if err != nil {
+		b.fail(w, b.timeoutError(ctx, engineErr(err)))
+		return
+	}
+	writeJSON(w, http.StatusOK, apiAnswer{OK: true, Index: index, Existed: &existed})
 }
 
 // apiWrite runs a write and answers its index.

@@ -64,8 +64,9 @@ func TestAPI(t *testing.T) {
 	check("GET", "/api/kv/greeting", "", 200, `{"found":true,"key":"greeting","value":"hello world"}`)
 	check("PUT", "/api/kv/a%2Fb", "x", 200, `"index":2`)
 	check("GET", "/api/kv/a/b", "", 200, `"value":"x"`)
-	check("DELETE", "/api/kv/greeting", "", 200, `{"index":3,"ok":true}`)
+	check("DELETE", "/api/kv/greeting", "", 200, `{"existed":true,"index":3,"ok":true}`)
 	check("GET", "/api/kv/greeting", "", 200, `{"found":false,"key":"greeting","value":""}`)
+	check("DELETE", "/api/kv/greeting", "", 200, `{"existed":false,"index":4,"ok":true}`)
 	check("PUT", "/api/kv/", "x", 400, `"kind":"bad-request"`)
 	check("PUT", "/api/kv/big", strings.Repeat("v", 101), 400, `larger than 100 bytes`)
 	check("PUT", "/api/kv/bin", "\xff\xfe", 400, `not UTF-8`)
@@ -167,6 +168,9 @@ func TestKindOf(t *testing.T) {
 		{&core.NotLeaderError{Leader: 2}, "unavailable", 503},
 		{fmt.Errorf("x: %w", core.ErrNoQuorum), "unavailable", 503},
 		{context.DeadlineExceeded, "unavailable", 503},
+		{fmt.Errorf("x: %w", sim.ErrUnavailable), "unavailable", 503},
+		{fmt.Errorf("x: %w: %w", context.DeadlineExceeded, sim.ErrOutcomeUnknown), "unknown-outcome", 504},
+		{engineErr(fmt.Errorf("x: %w", sim.ErrOutcomeUnknown)), "unknown-outcome", 504},
 		{errors.New("something else"), "internal", 500},
 		{engineErr(errors.New("native: the cluster is stopped")), "unavailable", 503},
 		{engineErr(fmt.Errorf("%w: x", sim.ErrUnknownNode)), "unknown-node", 404},
@@ -174,6 +178,53 @@ func TestKindOf(t *testing.T) {
 	} {
 		if k := kindOf(tt.err); k != tt.wkind || statusOf(k) != tt.wstatus {
 			t.Errorf("%v: kind %q status %d; want %q %d", tt.err, k, statusOf(k), tt.wkind, tt.wstatus)
+		}
+	}
+}
+
+// TestAPIRetryAdvice checks that a client can tell a write that certainly
+// did not happen (503 unavailable, Retry-After) from one that may have
+// (504 unknown-outcome, no Retry-After: retrying is the client's choice).
+func TestAPIRetryAdvice(t *testing.T) {
+	fe := newFake()
+	_, srv := serve(t, fe, Options{RequestTimeout: 100 * time.Millisecond})
+	send := func(method, path, body string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		return resp, v
+	}
+	for _, tt := range []struct {
+		name        string
+		err         error
+		delay       time.Duration
+		status      int
+		kind, retry string
+	}{
+		{"not applied", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, sim.ErrUnavailable), 0, 503, "unavailable", "1"},
+		{"no quorum", core.ErrNoQuorum, 0, 503, "unavailable", "1"},
+		{"timeout, nothing accepted", nil, time.Minute, 503, "unavailable", "1"},
+		{"leader crashed", fmt.Errorf("native: set k=v: the node went down: %w", sim.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
+		{"timeout after propose", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, sim.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
+	} {
+		fe.set(func(f *fakeEngine) { f.kvErr, f.delay = tt.err, tt.delay })
+		for _, method := range []string{"PUT", "DELETE"} {
+			resp, v := send(method, "/api/kv/k", "v")
+			if resp.StatusCode != tt.status || v["kind"] != tt.kind || resp.Header.Get("Retry-After") != tt.retry {
+				t.Errorf("%s: %s: %d kind %v Retry-After %q; want %d %s %q (%v)", tt.name, method,
+					resp.StatusCode, v["kind"], resp.Header.Get("Retry-After"), tt.status, tt.kind, tt.retry, v["error"])
+			}
 		}
 	}
 }

@@ -20,10 +20,14 @@ import (
 //
 // Errors say their kind by wrapping one of sim's sentinels (sim.ErrBadConfig,
 // sim.ErrBadCommand, sim.ErrUnknownNode, sim.ErrImpossible, ...; see
-// sim.ErrorKind). Any other error means the cluster could not serve a
-// well-formed call now (no leader, no quorum, ctx ended, a node or the
-// cluster stopped mid-request): the bridge answers it as kind unavailable,
-// HTTP 503. Error texts are shown to people as they are.
+// sim.ErrorKind). A write that a leader had accepted into its log but whose
+// result is unknown (the leader crashed or stepped down, ctx ended) must
+// wrap sim.ErrOutcomeUnknown: kind unknown-outcome, HTTP 504. Any other
+// error means the cluster could not serve a well-formed call now and the
+// call had no effect (no leader, no quorum, ctx ended before any log took
+// the write, the cluster stopped): the bridge answers it as kind
+// unavailable, HTTP 503, safe to retry. Error texts are shown to people as
+// they are.
 type Engine interface {
 	// Frame returns the cluster now: the view with each log's newest
 	// logWindow entries (0: the default), and the kept events with a larger
@@ -45,8 +49,9 @@ type Engine interface {
 	// Set writes key and returns once the write is committed and applied,
 	// with its log index. Delete is the same for removing key.
 	Set(ctx context.Context, key, value string) (index uint64, err error)
-	// Delete removes key and returns once committed and applied.
-	Delete(ctx context.Context, key string) (index uint64, err error)
+	// Delete removes key and returns once committed and applied, saying
+	// whether the key existed then.
+	Delete(ctx context.Context, key string) (index uint64, existed bool, err error)
 	// Get is a linearizable read (ReadIndex).
 	Get(ctx context.Context, key string) (value string, found bool, err error)
 }

@@ -34,9 +34,11 @@
 // (ConfChange RemoveNode), waiting up to Options.RequestTimeout.
 //
 // Error kinds are the engine protocol's (sim.ErrorKind) plus bad-request
-// for malformed requests and unavailable for a cluster that cannot serve
-// now (no leader, no quorum, timeout, or any Engine error that names no
-// kind: see ErrUnavailable).
+// for malformed requests, unavailable for a cluster that cannot serve now
+// and did nothing (no leader, no quorum, timeout, or any Engine error that
+// names no kind: see ErrUnavailable; HTTP 503 with Retry-After), and
+// unknown-outcome for a write that may or may not be applied
+// (sim.ErrOutcomeUnknown; HTTP 504).
 //
 // # Pushed frames
 //

@@ -12,12 +12,14 @@ import (
 	"github.com/seshat-raft/seshat/sim"
 )
 
-// ErrUnavailable marks a request the cluster cannot serve right now: no
-// leader, no quorum, no answer in time, a node or leader lost mid-request,
-// a cluster stopped. The bridge answers kind "unavailable" and HTTP 503 for
-// it, for core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, an
-// expired or cancelled context, and for any Engine error that wraps none of
-// sim's sentinels.
+// ErrUnavailable marks a request the cluster cannot serve right now and
+// that had no effect: no leader, no quorum, no answer in time, a cluster
+// stopped. The bridge answers kind "unavailable" (sim.KindUnavailable) and
+// HTTP 503 with Retry-After for it, for sim.ErrUnavailable,
+// core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, an expired
+// or cancelled context, and for any Engine error that wraps none of sim's
+// sentinels. A write whose outcome is unknown (sim.ErrOutcomeUnknown) is
+// never unavailable: it answers kind "unknown-outcome" and HTTP 504.
 var ErrUnavailable = errors.New("bridge: the cluster cannot serve the request now")
 
 // Error kinds the bridge adds to the engine protocol's (sim.ErrorKind).
@@ -25,9 +27,14 @@ const (
 	// KindBadRequest is a malformed request: not JSON, an unknown operation,
 	// an unknown field, a value of the wrong type or out of range.
 	KindBadRequest = "bad-request"
-	// KindUnavailable is a request the cluster cannot serve now: no leader,
-	// no quorum, a timeout. Retrying later may succeed.
-	KindUnavailable = "unavailable"
+	// KindUnavailable is a request the cluster cannot serve now and that
+	// had no effect: no leader, no quorum, a timeout before any log took
+	// the write. Retrying later may succeed.
+	KindUnavailable = sim.KindUnavailable
+	// KindOutcomeUnknown is a write a leader had accepted into its log
+	// when it was lost (the leader crashed or stepped down, or the time ran
+	// out): it may or may not be applied.
+	KindOutcomeUnknown = sim.KindOutcomeUnknown
 	// KindInternal is a bug: a recovered panic, a reply that cannot be
 	// encoded.
 	KindInternal = "internal"
@@ -44,13 +51,16 @@ func badRequest(format string, args ...any) error {
 }
 
 // kindOf maps an error to its protocol kind: bad-request for malformed
-// requests, unavailable for a cluster that cannot serve now, else the
+// requests, unknown-outcome for a write that may or may not be applied,
+// unavailable for a cluster that cannot serve now, else the
 // engine protocol's kinds (sim.ErrorKind).
 func kindOf(err error) string {
 	var re *requestError
 	switch {
 	case errors.As(err, &re):
 		return KindBadRequest
+	case errors.Is(err, sim.ErrOutcomeUnknown):
+		return KindOutcomeUnknown
 	case unavailable(err):
 		return KindUnavailable
 	}
@@ -59,7 +69,7 @@ func kindOf(err error) string {
 
 // unavailable reports whether err means the cluster cannot serve now.
 func unavailable(err error) bool {
-	for _, target := range []error{ErrUnavailable, core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, context.DeadlineExceeded, context.Canceled} {
+	for _, target := range []error{ErrUnavailable, sim.ErrUnavailable, core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, context.DeadlineExceeded, context.Canceled} {
 		if errors.Is(err, target) {
 			return true
 		}
@@ -96,6 +106,8 @@ func statusOf(kind string) int {
 		return http.StatusConflict
 	case KindUnavailable:
 		return http.StatusServiceUnavailable
+	case KindOutcomeUnknown:
+		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
 }

@@ -210,15 +210,16 @@ func (f *fakeEngine) Set(ctx context.Context, key, value string) (uint64, error)
 	return f.index, nil
 }
 
-func (f *fakeEngine) Delete(ctx context.Context, key string) (uint64, error) {
+func (f *fakeEngine) Delete(ctx context.Context, key string) (uint64, bool, error) {
 	if err := f.wait(ctx); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.index++
+	_, existed := f.kv[key]
 	delete(f.kv, key)
-	return f.index, nil
+	return f.index, existed, nil
 }
 
 func (f *fakeEngine) Get(ctx context.Context, key string) (string, bool, error) {
