@@ -112,7 +112,7 @@ func TestEngineRunsACluster(t *testing.T) {
 	}
 	f = p.do("frame", `{"advance_ms": 500, "since": SINCE}`, false)
 	for _, n := range f.View.Nodes {
-		if len(n.KV) != 1 || n.KV[0].Value != "1" {
+		if n.KV.Count != 1 || len(n.KV.Pairs) != 1 || n.KV.Pairs[0].Value != "1" {
 			t.Fatalf("%s kv = %v", n.ID, n.KV)
 		}
 	}

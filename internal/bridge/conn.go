@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/seshat-raft/seshat/sim"
 )
 
 // client is one websocket connection. Its reader (the ServeWS goroutine)
@@ -28,15 +30,20 @@ type client struct {
 	once    sync.Once
 
 	// What a Frame shows for the calls that cannot say (create, command):
-	// the last log_window, events and max_events of a frame call. Only the
-	// reader uses them.
-	logWindow int
+	// the last log_window, kv_from, kv_limit, events and max_events of a
+	// frame call. Only the reader uses them.
+	view      sim.ViewOptions
 	notable   bool
 	maxEvents int
 
 	mu         sync.Mutex
 	subscribed bool
 	slot       pending
+	// replaced is the bytes of pushed frames replaced in the slot since
+	// the writer last finished writing one; dropping says the client is
+	// being dropped for it (Options.PendingBytes).
+	replaced int
+	dropping bool
 	// seen is the newest event seq written to the client in the cluster of
 	// generation seenGen, so a command's frame carries only newer events.
 	seen, seenGen uint64
@@ -118,6 +125,19 @@ func (c *client) shutdown() {
 // goodbyeTimeout bounds the close frame sent when the bridge closes; a
 // stalled peer does not get it.
 const goodbyeTimeout = 100 * time.Millisecond
+
+// drop ends a subscriber that does not read: it sends a close frame with
+// code 1008 (policy violation) and the reason, if the connection has room
+// for it within goodbyeTimeout, and shuts the connection down.
+func (c *client) drop(reason string) {
+	c.b.log.Printf("bridge: client %d (%s) dropped: %s", c.id, c.remote, reason)
+	c.b.nDropped.Add(1)
+	if c.conn != nil {
+		msg := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(goodbyeTimeout))
+	}
+	c.shutdown()
+}
 
 // goodbye tells the peer the server is going away.
 func (c *client) goodbye() {
@@ -317,6 +337,9 @@ func (c *client) writePush(p pending) error {
 	if err := c.write(pushPrefix, frame, tail); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.replaced = 0
+	c.mu.Unlock()
 	c.n.framesSent.Add(1)
 	c.noteSeen(p.frame.gen, p.frame.frame.View.Events)
 	return nil
