@@ -171,15 +171,87 @@ func cut(s string, n int) (string, bool) {
 // entries, counted in LogOmitted), then each node's page of keys (keeping
 // the first, Next then says where the rest start), then the messages in
 // flight. It sets Trimmed when it removed anything, and reports the frame's
-// size after trimming. A frame that fits is left as it is.
+// size after trimming (for a frame that surely fits, an upper bound of its
+// size: it is then not encoded). A frame that fits is left as it is, but
+// for event texts, which are cut at MaxTextBytes.
 func BoundFrame(f *Frame, budget int) int {
+	cutEventTexts(f)
+	if n := sizeBound(f); n <= budget {
+		return n // surely fits: no need to encode it to know
+	}
 	b, _ := EncodeBounded(f, budget)
 	return len(b)
 }
 
+// cutEventTexts cuts the events' texts at MaxTextBytes, copying the
+// events first if any is cut (the caller's slice may be shared).
+func cutEventTexts(f *Frame) {
+	copied := false
+	for i := range f.Events {
+		e := &f.Events[i]
+		if len(e.Text) <= MaxTextBytes && len(e.Type) <= MaxTextBytes {
+			continue
+		}
+		if !copied {
+			f.Events = slices.Clone(f.Events)
+			copied = true
+			e = &f.Events[i]
+		}
+		e.Text, e.Type = CutText(e.Text), CutText(e.Type)
+	}
+}
+
+// sizeBound is an upper bound of the length of f's JSON, counted without
+// encoding it: every string byte at its longest escape (6 bytes, \u00XX),
+// and a generous constant for each value's names, numbers and punctuation.
+// It is what lets BoundFrame skip encoding a frame that surely fits (the
+// common case), while one that may not is measured exactly.
+func sizeBound(f *Frame) int {
+	str := func(ss ...string) int {
+		n := 0
+		for _, s := range ss {
+			n += 6*len(s) + 2
+		}
+		return n
+	}
+	violation := func(v *Violation) int {
+		if v == nil {
+			return 0
+		}
+		return 400 + 24*len(v.Nodes) + str(v.Text)
+	}
+	n := 8192 + violation(f.Halted) + violation(f.View.Safety.Violation)
+	for i := range f.Events {
+		e := &f.Events[i]
+		n += 400 + str(string(e.Kind), e.Type, e.Text)
+	}
+	for i := range f.View.Messages {
+		m := &f.View.Messages[i]
+		n += 700 + str(m.Type, m.Text)
+	}
+	n += 64 * len(f.View.Cuts)
+	for _, c := range f.View.Clients {
+		n += 200 + str(c.Pending)
+	}
+	for i := range f.View.Nodes {
+		nv := &f.View.Nodes[i]
+		n += 1500 + str(string(nv.Role), nv.Error) + 24*len(nv.Voters) + 300*len(nv.Progress)
+		for _, e := range nv.Log {
+			n += 200 + str(e.Type, e.Op)
+		}
+		n += 300 + str(nv.KV.Digest, nv.KV.From, nv.KV.Next)
+		for _, p := range nv.KV.Pairs {
+			n += 64 + str(p.Key, p.Value)
+		}
+	}
+	return n
+}
+
 // EncodeBounded is BoundFrame returning f's JSON after trimming, so a
-// caller that sends the frame encodes it once when it fits.
+// caller that sends the frame encodes it once when it fits. Event texts are
+// cut at MaxTextBytes first.
 func EncodeBounded(f *Frame, budget int) ([]byte, error) {
+	cutEventTexts(f)
 	b, err := json.Marshal(f)
 	for step := 0; err == nil && len(b) > budget && step < 64; step++ {
 		if !trimOnce(f) {

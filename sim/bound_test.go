@@ -122,3 +122,30 @@ func TestBoundFrameTrimsEventsThenLogsThenKeys(t *testing.T) {
 		t.Fatalf("trimmed page: %d pairs, next %q, count %d", len(kv.Pairs), kv.Next, kv.Count)
 	}
 }
+
+// TestSizeBoundIsAnUpperBound checks that the estimate BoundFrame trusts
+// to skip encoding is never below the real size, on frames of a real run.
+func TestSizeBoundIsAnUpperBound(t *testing.T) {
+	c, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 400 {
+		if _, err := c.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := Frame{View: c.ViewWith(ViewOptions{}), Events: c.EventsFiltered(0, false, 0)}
+	f.Events = append(f.Events, Event{Kind: EvCommand, Type: "\x00<>&", Text: strings.Repeat("\xff<", 300)})
+	f.View.Nodes[0].KV.Pairs = append(f.View.Nodes[0].KV.Pairs, KVPair{Key: "\x01\x02", Value: "\"\\"})
+	b, err := json.Marshal(f)
+	if err != nil || len(f.Events) < 50 || len(f.View.Messages) == 0 {
+		t.Fatalf("%d events, %d messages, %v", len(f.Events), len(f.View.Messages), err)
+	}
+	if got := sizeBound(&f); got < len(b) {
+		t.Fatalf("sizeBound %d < JSON %d bytes", got, len(b))
+	}
+	if got := BoundFrame(&f, FrameBudget); got < len(b) || f.Trimmed {
+		t.Fatalf("BoundFrame of a small frame = %d, trimmed %v", got, f.Trimmed)
+	}
+}
