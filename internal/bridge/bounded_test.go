@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 )
@@ -196,5 +198,95 @@ func TestLargeStoreViewsStayBounded(t *testing.T) {
 	}
 	if grown := int64(heapInUse()) - int64(before); grown > 125<<20 {
 		t.Fatalf("the heap grew by %d MB serving views of a 12 MiB store", grown>>20)
+	}
+}
+
+// TestLargeNativeStoreViewsStayBounded is the 39 MB store reproduction on
+// a real native cluster, scaled to 12 MiB: before views were bounded one
+// /api/view carried every node's whole store (three copies of 12 MiB), and
+// the native trace kept every event's text described in full (16 KiB
+// values), so views grew the heap by about 100 MB and kept it.
+func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
+	const keys, valueBytes = 768, 16 << 10 // 12 MiB
+	c, err := native.Start(mixedConfig(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	_, srv := serve(t, c, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 8*wait)
+	defer cancel()
+	val := strings.Repeat("v", valueBytes)
+	var wg sync.WaitGroup
+	errs := make(chan error, keys)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < keys; i += 16 {
+				if _, err := c.Set(ctx, fmt.Sprintf("key%04d", i), val); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("set: %v", err)
+	}
+	eventually(t, "every node to apply the 12 MiB", func() bool {
+		for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{}).View.Nodes {
+			if n.KV.Count != keys {
+				return false
+			}
+		}
+		return true
+	})
+	before := heapInUse()
+	var digest string
+	for range 10 {
+		resp, err := http.Get(srv.URL + "/api/view?kv_limit=500")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(body) > sim.FrameBudget {
+			t.Fatalf("/api/view: %d, %d bytes (budget %d), %v", resp.StatusCode, len(body), sim.FrameBudget, err)
+		}
+		var f sim.Frame
+		if err := json.Unmarshal(body, &f); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range f.View.Nodes {
+			if n.KV.Count != keys || len(n.KV.Pairs) != 500 || n.KV.Next != "key0500" || !n.KV.Pairs[0].Cut {
+				t.Fatalf("n%d: count %d, %d pairs, next %q", n.ID, n.KV.Count, len(n.KV.Pairs), n.KV.Next)
+			}
+			if digest == "" {
+				digest = n.KV.Digest
+			}
+			if n.KV.Digest != digest {
+				t.Fatalf("equal stores show digests %s and %s", digest, n.KV.Digest)
+			}
+		}
+	}
+	p := dial(t, srv)
+	p.ok("subscribe", map[string]any{"interval_ms": 50, "kv_limit": 500}, nil)
+	for range 5 {
+		p.conn.SetReadDeadline(time.Now().Add(wait))
+		_, data, err := p.conn.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > sim.FrameBudget+200 {
+			t.Fatalf("a pushed frame is %d bytes", len(data))
+		}
+	}
+	grown := int64(heapInUse()) - int64(before)
+	t.Logf("heap %d MB with the store; views grew it by %d KB", before>>20, grown>>10)
+	if grown > 64<<20 {
+		t.Fatalf("serving views grew the heap by %d MB", grown>>20)
 	}
 }
