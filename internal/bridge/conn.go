@@ -40,10 +40,11 @@ type client struct {
 	subscribed bool
 	slot       pending
 	// replaced is the bytes of pushed frames replaced in the slot since
-	// the writer last finished writing one; dropping says the client is
-	// being dropped for it (Options.PendingBytes).
-	replaced int
-	dropping bool
+	// the writer last finished writing one, inflight the bytes of the push
+	// it is writing; dropping says the client is being dropped for them
+	// (Options.PendingBytes).
+	replaced, inflight int
+	dropping           bool
 	// seen is the newest event seq written to the client in the cluster of
 	// generation seenGen, so a command's frame carries only newer events.
 	seen, seenGen uint64
@@ -334,12 +335,19 @@ func (c *client) writePush(p pending) error {
 		return nil
 	}
 	tail := fmt.Appendf(nil, `,"dropped":{"frames":%d,"events":%d}}`, c.n.framesDropped.Load(), c.n.eventsDropped.Load())
-	if err := c.write(pushPrefix, frame, tail); err != nil {
+	c.mu.Lock()
+	c.inflight = len(frame)
+	c.mu.Unlock()
+	err = c.write(pushPrefix, frame, tail)
+	c.mu.Lock()
+	c.inflight = 0
+	if err == nil {
+		c.replaced = 0
+	}
+	c.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	c.replaced = 0
-	c.mu.Unlock()
 	c.n.framesSent.Add(1)
 	c.noteSeen(p.frame.gen, p.frame.frame.View.Events)
 	return nil

@@ -221,8 +221,10 @@ func (p *pending) carried() []sim.Event {
 // deliver puts sh into c's pending slot, carrying the events of a frame it
 // replaces (keeping the newest bound of them), and wakes c's writer if c
 // is due. It never blocks on the connection. A client whose replaced
-// frames add up to more than pendingBytes since its last completed write
-// does not read: it is dropped (client.drop), in another goroutine.
+// frames, and the push its writer is still writing, add up to more than
+// pendingBytes does not read: it is dropped (client.drop), in another
+// goroutine. What a subscriber holds is so bounded by about pendingBytes
+// plus one frame (sim.FrameBudget).
 func (c *client) deliver(sh *shared, due bool, bound, pendingBytes int) {
 	c.mu.Lock()
 	if !c.subscribed || c.dropping {
@@ -233,9 +235,9 @@ func (c *client) deliver(sh *shared, due bool, bound, pendingBytes int) {
 	if p.frame != nil && p.offered {
 		c.n.framesDropped.Add(1)
 		c.replaced += p.frame.size()
-		if c.replaced > pendingBytes {
+		if unread := c.replaced + c.inflight; unread > pendingBytes {
 			c.dropping = true
-			reason := fmt.Sprintf("too slow: %d bytes of pushed frames went unread (the bound is %d)", c.replaced, pendingBytes)
+			reason := fmt.Sprintf("too slow: %d bytes of pushed frames went unread (the bound is %d)", unread, pendingBytes)
 			c.mu.Unlock()
 			c.b.wg.Add(1)
 			go func() {
