@@ -71,8 +71,9 @@ type Options struct {
 	PendingEvents int
 	// PendingBytes bounds what a subscriber that does not read may cost
 	// (default 512 KiB): once the pushed frames replaced in its pending
-	// slot since its last completed write add up to more, it is dropped,
-	// closed with websocket code 1008 (policy violation) and a reason.
+	// slot since its last completed write, with the push being written,
+	// add up to more, it is dropped, closed with websocket code 1008
+	// (policy violation) and a reason.
 	PendingBytes int
 	// PingInterval is how often each connection is pinged (default 30 s). A
 	// peer that shows no sign of life (a message or a pong) for two
