@@ -65,7 +65,7 @@ func TestJoinFromThePage(t *testing.T) {
 	if _, err := cl.Set(ctx, "from", "native"); err != nil {
 		t.Fatal(err)
 	}
-	p.poll(`window.seshatPage.member().kv.some((kv) => kv.key === "from" && kv.value === "native")`)
+	p.poll(`window.seshatPage.member().kv.pairs.some((kv) => kv.key === "from" && kv.value === "native")`)
 	p.poll(`document.querySelector('[data-testid="member-status"]').textContent.includes("n4 is hosted in this page")`)
 	// The page reports its node to the server, whose view (every page's)
 	// shows n4's state machine.

@@ -111,7 +111,7 @@ func TestAFormOnAnotherSiteCannotCrashANode(t *testing.T) {
 	if !strings.Contains(answer, `"kind":"forbidden"`) || !strings.Contains(answer, "cross-origin") {
 		t.Errorf("the form's answer: %s", answer)
 	}
-	for _, nv := range cl.Frame(0, true, 1, 1).View.Nodes {
+	for _, nv := range cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Nodes {
 		if !nv.Up {
 			t.Errorf("n%d is down: the form crashed it (%s)", nv.ID, answer)
 		}

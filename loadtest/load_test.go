@@ -24,7 +24,6 @@ import (
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/sim"
-	"github.com/seshat-raft/seshat/statemachine"
 )
 
 // setting reads a whole number of at least min from the environment, or
@@ -176,7 +175,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	leader := func() core.NodeID {
-		f := cl.Frame(0, true, 1, 1)
+		f := cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit})
 		for _, n := range f.View.Nodes {
 			if n.Up && n.Role == core.RoleLeader {
 				return n.ID
@@ -243,10 +242,10 @@ func TestLoad(t *testing.T) {
 	}
 	var final sim.Frame
 	waitFor("every node to apply everything", 30*time.Second, func() bool {
-		final = cl.Frame(0, true, 1, 1)
+		final = cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit})
 		first := final.View.Nodes[0]
 		for _, n := range final.View.Nodes {
-			if !n.Up || n.Applied != first.Applied || n.Commit != first.Commit || !slices.Equal(n.KV, first.KV) {
+			if !n.Up || n.Applied != first.Applied || n.Commit != first.Commit || n.KV.Digest != first.KV.Digest || !slices.Equal(n.KV.Pairs, first.KV.Pairs) || n.KV.Next != "" {
 				return false
 			}
 		}
@@ -293,8 +292,8 @@ func TestLoad(t *testing.T) {
 		}
 		rec.add(sim.HistoryOp{Client: writers + 1, ID: uint64(k), Kind: sim.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}, 0)
 		for _, n := range final.View.Nodes {
-			i := slices.IndexFunc(n.KV, func(p statemachine.KV) bool { return p.Key == key })
-			if found != (i >= 0) || (found && n.KV[i].Value != v) {
+			i := slices.IndexFunc(n.KV.Pairs, func(p sim.KVPair) bool { return p.Key == key })
+			if found != (i >= 0) || (found && n.KV.Pairs[i].Value != v) {
 				t.Fatalf("n%d holds %s differently from the linearizable read (%q, found %v)", n.ID, key, v, found)
 			}
 		}

@@ -47,7 +47,7 @@ func BenchmarkNativeWrites(b *testing.B) {
 						case <-done:
 							return
 						case <-t.C:
-							since = c.Frame(since, false, 0, 40).View.Events
+							since = c.Frame(since, false, 0, sim.ViewOptions{LogWindow: 40}).View.Events
 						}
 					}
 				}()

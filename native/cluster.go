@@ -212,15 +212,17 @@ func (c *Cluster) EventCount() uint64 { return c.current().trace.total() }
 // Frame returns the cluster's view and its events with Seq > since, oldest
 // first: with notable, only those that are not routine (sim.Event.Routine),
 // and with maxEvents > 0 only the newest maxEvents of them. Each node shows
-// at most logWindow of its newest entries (sim.DefaultLogWindow if
-// logWindow <= 0). Horizon is the view's time; Halted is always nil (the
-// native cluster runs no safety checkers). The view's Events is the Seq of
-// the newest event recorded when the events were read: pass it as the next
-// since.
-func (c *Cluster) Frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame {
+// what o asks (sim.ViewOptions, normalized: the newest log entries and a
+// page of keys). The frame is trimmed to sim.FrameBudget (sim.BoundFrame).
+// Horizon is the view's time; Halted is always nil (the native cluster
+// runs no safety checkers). The view's Events is the Seq of the newest
+// event recorded when the events were read: pass it as the next since.
+func (c *Cluster) Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
 	r := c.current()
 	evs, count := r.trace.since(since, notable, maxEvents)
-	v := r.view(logWindow)
+	v := r.view(o)
 	v.Events = count
-	return sim.Frame{View: v, Events: evs, Horizon: v.Time}
+	f := sim.Frame{View: v, Events: evs, Horizon: v.Time}
+	sim.BoundFrame(&f, sim.FrameBudget)
+	return f
 }

@@ -20,7 +20,7 @@ func TestLeaderIsElected(t *testing.T) {
 	if l.Term < 2 {
 		t.Errorf("leader %s in term %d; the first election is term 2 (bootstrap is term 1)", l.ID, l.Term)
 	}
-	f := c.Frame(0, true, 0, 0)
+	f := c.Frame(0, true, 0, sim.ViewOptions{})
 	found := false
 	for _, e := range f.Events {
 		if e.Kind == sim.EvRole && e.Node == l.ID && strings.Contains(e.Text, "became leader in term") && strings.Contains(e.Text, "with votes from") {
@@ -141,7 +141,7 @@ func TestCrashedLeaderIsReplacedAndCatchesUpAfterRestart(t *testing.T) {
 		got, ok := kvOf(n, "after9")
 		return n.Up && ok && got == "2" && n.Applied == v.Nodes[nl.ID-1].Applied
 	})
-	f := c.Frame(0, true, 0, 0)
+	f := c.Frame(0, true, 0, sim.ViewOptions{})
 	var crash, restart bool
 	for _, e := range f.Events {
 		crash = crash || (e.Kind == sim.EvCrash && e.Node == old.ID)
@@ -269,7 +269,7 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 			t.Errorf("node %d up %v -> %v", i+1, before.Nodes[i].Up, after.Nodes[i].Up)
 		}
 	}
-	for _, e := range c.Frame(0, true, 0, 0).Events {
+	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{}).Events {
 		if e.Kind == sim.EvCommand || e.Kind == sim.EvPartition || e.Kind == sim.EvNetwork || e.Kind == sim.EvClientInvoke {
 			t.Errorf("refused command left event %+v", e)
 		}
@@ -297,7 +297,7 @@ func TestNetworkCommandAndConsoleRequests(t *testing.T) {
 	waitReturns := func(n int) {
 		waitFor(t, 5*time.Second, fmt.Sprintf("%d client-return events of the console", n), func() bool {
 			returns = returns[:0]
-			for _, e := range c.Frame(since, true, 0, 0).Events {
+			for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
 				if e.Kind == sim.EvClientReturn && e.Client == 0 {
 					returns = append(returns, e.Text)
 				}
@@ -316,7 +316,7 @@ func TestNetworkCommandAndConsoleRequests(t *testing.T) {
 		t.Errorf("get answer %q", returns[1])
 	}
 	kinds := map[sim.EventKind]int{}
-	for _, e := range c.Frame(since, true, 0, 0).Events {
+	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
 		kinds[e.Kind]++
 	}
 	if kinds[sim.EvCommand] != 2 || kinds[sim.EvClientInvoke] != 2 {
@@ -339,7 +339,7 @@ func TestCampaignAndTransferMoveLeadership(t *testing.T) {
 	since := c.EventCount()
 	mustApply(t, c, sim.Command{Kind: sim.CmdCampaign, Node: other})
 	waitFor(t, 5*time.Second, fmt.Sprintf("%s to become pre-candidate", other), func() bool {
-		for _, e := range c.Frame(since, true, 0, 0).Events {
+		for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
 			if e.Kind == sim.EvRole && e.Node == other && e.Type == string(core.RolePreCandidate) {
 				return true
 			}
@@ -356,8 +356,8 @@ func TestFrameFiltersEvents(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	waitLeader(t, c)
 	mustSet(t, c, "k", "v")
-	all := c.Frame(0, false, 0, 0)
-	notable := c.Frame(0, true, 0, 0)
+	all := c.Frame(0, false, 0, sim.ViewOptions{})
+	notable := c.Frame(0, true, 0, sim.ViewOptions{})
 	if len(all.Events) <= len(notable.Events) || len(notable.Events) == 0 {
 		t.Fatalf("%d events, %d notable", len(all.Events), len(notable.Events))
 	}
@@ -381,14 +381,14 @@ func TestFrameFiltersEvents(t *testing.T) {
 			t.Errorf("notable frame has routine event %+v", e)
 		}
 	}
-	last3 := c.Frame(0, false, 3, 0)
+	last3 := c.Frame(0, false, 3, sim.ViewOptions{})
 	if len(last3.Events) != 3 || last3.Events[2].Seq > last3.View.Events || last3.Events[0].Seq+2 != last3.Events[2].Seq {
 		t.Errorf("max 3: %+v (view events %d)", last3.Events, last3.View.Events)
 	}
-	if f := c.Frame(last3.View.Events, true, 0, 0); len(f.Events) != 0 && f.Events[0].Seq <= last3.View.Events {
+	if f := c.Frame(last3.View.Events, true, 0, sim.ViewOptions{}); len(f.Events) != 0 && f.Events[0].Seq <= last3.View.Events {
 		t.Errorf("since %d returned %+v", last3.View.Events, f.Events[0])
 	}
-	if f := c.Frame(0, false, 0, 2); len(f.View.Nodes[0].Log) > 2 || f.View.Nodes[0].LogOmitted == 0 {
+	if f := c.Frame(0, false, 0, sim.ViewOptions{LogWindow: 2}); len(f.View.Nodes[0].Log) > 2 || f.View.Nodes[0].LogOmitted == 0 {
 		t.Errorf("log window 2: %d entries shown, %d omitted", len(f.View.Nodes[0].Log), f.View.Nodes[0].LogOmitted)
 	}
 }

@@ -50,10 +50,10 @@ func waitKV(t testing.TB, c *Cluster, want map[string]string) {
 			if !n.Up {
 				continue
 			}
-			if len(n.KV) != len(want) {
+			if n.KV.Count != len(want) || len(n.KV.Pairs) != len(want) {
 				return false
 			}
-			for _, kv := range n.KV {
+			for _, kv := range n.KV.Pairs {
 				if want[kv.Key] != kv.Value {
 					return false
 				}
@@ -104,7 +104,7 @@ func TestDurableRestartFromTheLogs(t *testing.T) {
 	}
 
 	restored := func(c *Cluster) (k int) {
-		for _, e := range c.Frame(0, false, 0, 0).Events {
+		for _, e := range c.Frame(0, false, 0, sim.ViewOptions{}).Events {
 			if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log in") {
 				k++
 			}
@@ -182,7 +182,7 @@ func TestDurableCrashAndRestartReopenTheLog(t *testing.T) {
 	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: l.ID})
 	waitKV(t, c, want)
 	var restarts int
-	for _, e := range c.Frame(0, true, 0, 0).Events {
+	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{}).Events {
 		if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log on disk") {
 			restarts++
 		}

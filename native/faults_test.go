@@ -32,7 +32,7 @@ func TestLaggingFollowerGetsASnapshot(t *testing.T) {
 		return ok && got == "59" && v.Nodes[f-1].SnapshotIndex > 0
 	})
 	var sent, installed bool
-	for _, e := range c.Frame(since, true, 0, 0).Events {
+	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
 		sent = sent || (e.Kind == sim.EvSnapshotSend && e.Peer == f)
 		installed = installed || (e.Kind == sim.EvSnapshotInstall && e.Node == f)
 	}
@@ -63,7 +63,7 @@ func TestLossyNetworkStillCommits(t *testing.T) {
 		t.Fatalf("Get(k) = %q, %v, %v; want 19", v, ok, err)
 	}
 	kinds := map[sim.EventKind]int{}
-	for _, e := range c.Frame(0, false, 0, 0).Events {
+	for _, e := range c.Frame(0, false, 0, sim.ViewOptions{}).Events {
 		kinds[e.Kind]++
 		if e.Kind == sim.EvDrop && !strings.Contains(e.Text, "lost by the network") {
 			t.Errorf("drop without a cut or crash: %q", e.Text)
@@ -88,7 +88,7 @@ func TestPartitionLeavesTheMajorityWorking(t *testing.T) {
 	since := c.EventCount()
 	mustApply(t, c, sim.Command{Kind: sim.CmdPartition, Groups: [][]core.NodeID{{l.ID, other}, majority}})
 	var text string
-	for _, e := range c.Frame(since, true, 0, 0).Events {
+	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
 		if e.Kind == sim.EvPartition {
 			text = e.Text
 		}

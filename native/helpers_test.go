@@ -50,7 +50,9 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 }
 
 // view is the cluster's current view, without events.
-func view(c *Cluster) sim.View { return c.Frame(^uint64(0), false, 0, 0).View }
+func view(c *Cluster) sim.View {
+	return c.Frame(^uint64(0), false, 0, sim.ViewOptions{KVLimit: sim.MaxKVLimit}).View
+}
 
 // leaderOf returns the up node leading the highest term in v, if any,
 // and whether every other up node in that term follows it.
@@ -89,7 +91,7 @@ func nodeView(c *Cluster, id core.NodeID) sim.NodeView { return view(c).Nodes[id
 
 // kvOf returns key's value in a node view.
 func kvOf(n sim.NodeView, key string) (string, bool) {
-	for _, kv := range n.KV {
+	for _, kv := range n.KV.Pairs {
 		if kv.Key == key {
 			return kv.Value, true
 		}

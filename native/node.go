@@ -57,7 +57,8 @@ type node struct {
 type nodeState struct {
 	status          core.Status
 	electionElapsed int
-	kv              []statemachine.KV
+	kv              []statemachine.KV // sorted by key; views show a page of it
+	kvDigest        uint64            // the data digest of kv
 }
 
 // incarnation is one run of a node between a start and a crash: its
@@ -113,6 +114,7 @@ type incarnation struct {
 	lastPublish time.Time
 	lastKV      time.Time
 	kv          []statemachine.KV
+	kvDigest    uint64
 }
 
 // outgoing is a message ready for its sender.
@@ -485,11 +487,11 @@ func (in *incarnation) publish(force bool) {
 	}
 	sm := in.rn.StateMachine()
 	if in.kvDirty && (force || sm.Len() <= kvLarge || now.Sub(in.lastKV) >= kvPublishEveryLarge) {
-		in.kv = sm.Pairs()
+		in.kv, in.kvDigest = sm.Pairs(), sm.DataDigest()
 		in.kvDirty = false
 		in.lastKV = now
 	}
-	st := nodeState{status: in.rn.Status(), electionElapsed: in.ticksSinceReset, kv: in.kv}
+	st := nodeState{status: in.rn.Status(), electionElapsed: in.ticksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
 	if st.status.Role == core.RoleLeader {
 		st.electionElapsed = 0
 	}

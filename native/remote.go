@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,25 +188,23 @@ func (rm *Remote) Remove(ctx context.Context) error {
 	return nil
 }
 
-// maxReportedKV and maxReportedLog bound what a report keeps of the
-// member's key-value pairs and log window.
-const (
-	maxReportedKV  = 1000
-	maxReportedLog = 200
-)
+// maxReportedLog bounds what a report keeps of the member's log window;
+// its page of keys is kept to sim.MaxKVLimit pairs.
+const maxReportedLog = 200
 
 // Report records the member's own account of its state (a view in the
 // simulator's schema: role, term, vote, leader, commit, applied, log
 // indexes, log window and key-value pairs), shown in views in place of
 // what its messages reveal. Its id, up, voters, progress and error are the
 // cluster's to say and are ignored; the log window and pairs are cut to
-// their newest 200 and first 1,000.
+// their newest 200 and first sim.MaxKVLimit, keys and values cut as every
+// page cuts them (sim.PagePairs) and texts as every view cuts them.
 func (rm *Remote) Report(v sim.NodeView) {
 	st := sim.NodeView{
 		Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
 		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
 		ElectionElapsed: v.ElectionElapsed, LogOmitted: v.LogOmitted,
-		Log: slices.Clone(v.Log), KV: slices.Clone(v.KV),
+		Log: slices.Clone(v.Log), KV: reportedKV(v.KV),
 	}
 	switch st.Role {
 	case core.RoleFollower, core.RolePreCandidate, core.RoleCandidate, core.RoleLeader:
@@ -216,8 +215,8 @@ func (rm *Remote) Report(v sim.NodeView) {
 		st.LogOmitted += n - maxReportedLog
 		st.Log = st.Log[n-maxReportedLog:]
 	}
-	if len(st.KV) > maxReportedKV {
-		st.KV = st.KV[:maxReportedKV]
+	for i := range st.Log {
+		st.Log[i].Type, st.Log[i].Op = sim.CutText(st.Log[i].Type), sim.CutText(st.Log[i].Op)
 	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
@@ -337,8 +336,8 @@ func (rm *Remote) view(leader *sim.NodeView) sim.NodeView {
 	if nv.Log == nil {
 		nv.Log = []sim.EntryView{}
 	}
-	if nv.KV == nil {
-		nv.KV = []statemachine.KV{}
+	if nv.KV.Pairs == nil {
+		nv.KV = sim.EmptyKV("")
 	}
 	if !nv.Up {
 		nv.Role = ""
@@ -476,5 +475,24 @@ func (in *incarnation) allSenders() []*sender {
 		out = append(out, s)
 	}
 	in.remoteMu.Unlock()
+	return out
+}
+
+// reportedKV is what a view shows of the page of keys a member reports:
+// at most sim.MaxKVLimit pairs, keys and values cut at sim.MaxKVBytes, the
+// digest kept only when it has the form views give it, From and Next cut.
+func reportedKV(kv sim.KVView) sim.KVView {
+	pairs := kv.Pairs[:min(len(kv.Pairs), sim.MaxKVLimit)]
+	out := sim.KVView{Count: max(kv.Count, len(pairs)), Pairs: make([]sim.KVPair, len(pairs))}
+	for i, p := range pairs {
+		c := sim.PagePairs([]statemachine.KV{{Key: p.Key, Value: p.Value}})[0]
+		c.Cut = c.Cut || p.Cut
+		out.Pairs[i] = c
+	}
+	if len(kv.Digest) == 16 && strings.Trim(kv.Digest, "0123456789abcdef") == "" {
+		out.Digest = kv.Digest
+	}
+	out.From = sim.PagePairs([]statemachine.KV{{Key: kv.From}})[0].Key
+	out.Next = sim.PagePairs([]statemachine.KV{{Key: kv.Next}})[0].Key
 	return out
 }

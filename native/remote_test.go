@@ -15,7 +15,6 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/sim"
-	"github.com/seshat-raft/seshat/statemachine"
 )
 
 // hosted is a remote member run in the test's process by internal/member,
@@ -88,7 +87,7 @@ func (h *hosted) stop() {
 	h.wg.Wait()
 }
 
-func kvPair(k, v string) statemachine.KV { return statemachine.KV{Key: k, Value: v} }
+func kvPair(k, v string) sim.KVPair { return sim.KVPair{Key: k, Value: v} }
 
 func (h *hosted) view() member.View {
 	h.mu.Lock()
@@ -107,7 +106,7 @@ func TestRemoteMemberJoinsAndLeaves(t *testing.T) {
 	mustSet(t, c, "b", "2")
 	waitFor(t, 10*time.Second, "the member applies b", func() bool {
 		v := h.view()
-		return slices.Contains(v.KV, kvPair("a", "1")) && slices.Contains(v.KV, kvPair("b", "2"))
+		return slices.Contains(v.KV.Pairs, kvPair("a", "1")) && slices.Contains(v.KV.Pairs, kvPair("b", "2"))
 	})
 	// The view shows n4, and every native node counts it a voter.
 	l := waitLeader(t, c)
@@ -164,7 +163,7 @@ func TestRemoteMemberJoinsAndLeaves(t *testing.T) {
 		return len(c.Remotes()) == 0 && len(v.Nodes) == 4 && !v.Nodes[3].Up && v.Nodes[3].Error != ""
 	})
 	mustSet(t, c, "c", "3")
-	f := c.Frame(0, true, 0, 0)
+	f := c.Frame(0, true, 0, sim.ViewOptions{})
 	for _, want := range []string{"n4 joined from the page", "n4 left"} {
 		if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, want) }) {
 			t.Errorf("no event %q", want)

@@ -14,10 +14,8 @@ import (
 // the states the nodes last published, their storage (safe to read from any
 // goroutine) and the messages waiting in their senders. It never waits for
 // a node's loop.
-func (r *run) view(logWindow int) sim.View {
-	if logWindow <= 0 {
-		logWindow = sim.DefaultLogWindow
-	}
+func (r *run) view(o sim.ViewOptions) sim.View {
+	o = o.Normalize()
 	v := sim.View{
 		Time:    r.sinceStart(time.Now()),
 		Steps:   r.rounds.Load(),
@@ -31,7 +29,7 @@ func (r *run) view(logWindow int) sim.View {
 	}
 	var flights []*flight
 	for _, n := range r.nodes {
-		nv, in := n.view(logWindow)
+		nv, in := n.view(o)
 		v.Nodes = append(v.Nodes, nv)
 		if in != nil {
 			for _, s := range in.allSenders() {
@@ -69,6 +67,7 @@ func (r *run) view(logWindow int) sim.View {
 			mv.Entries = len(f.m.GetEntries())
 			mv.Text += fmt.Sprintf(" (+%d more entries)", more)
 		}
+		mv.Text = sim.CutText(mv.Text)
 		mv.ID, mv.SentAt, mv.DeliverAt, mv.Lost = f.id, f.sentAt, f.deliverAt, f.lost
 		v.Messages = append(v.Messages, mv)
 	}
@@ -77,7 +76,8 @@ func (r *run) view(logWindow int) sim.View {
 
 // view returns the node's view and its running incarnation (nil while
 // down). A crashed node shows what its storage holds.
-func (n *node) view(window int) (sim.NodeView, *incarnation) {
+func (n *node) view(o sim.ViewOptions) (sim.NodeView, *incarnation) {
+	window := o.LogWindow
 	n.mu.Lock()
 	in, st, err, store := n.inc, n.state, n.err, n.store
 	n.mu.Unlock()
@@ -85,10 +85,10 @@ func (n *node) view(window int) (sim.NodeView, *incarnation) {
 	nv := sim.NodeView{
 		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []sim.EntryView{}, KV: []statemachine.KV{},
+		Log: []sim.EntryView{}, KV: sim.EmptyKV(o.KVFrom),
 	}
 	if err != nil {
-		nv.Error = err.Error()
+		nv.Error = sim.CutText(err.Error())
 	}
 	if in != nil {
 		s := st.status
@@ -96,9 +96,11 @@ func (n *node) view(window int) (sim.NodeView, *incarnation) {
 		nv.Commit, nv.Applied = s.Commit, s.Applied
 		nv.Voters, nv.Progress = s.Voters, s.Progress
 		nv.ElectionElapsed = st.electionElapsed
-		if st.kv != nil {
-			nv.KV = st.kv
+		digest := st.kvDigest
+		if st.kv == nil {
+			digest = emptyDigest // not published yet: the store is empty
 		}
+		nv.KV = sim.KVPageOf(st.kv, digest, o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
@@ -122,3 +124,6 @@ func (n *node) view(window int) (sim.NodeView, *incarnation) {
 	}
 	return nv, in
 }
+
+// emptyDigest is the data digest of an empty store.
+var emptyDigest = statemachine.New().DataDigest()

@@ -211,10 +211,14 @@ func consoleSet(t *testing.T, c *Cluster, key, value string, node core.NodeID) H
 // acked tells whether a history operation completed with an answer.
 func acked(h HistoryOp) bool { return h.Return >= 0 && !h.Unknown && !h.Failed }
 
-// kvMap is a node's key-value store as a map.
+// kvMap is a node's key-value store as a map; the view must show every
+// key (a store of at most DefaultKVLimit keys).
 func kvMap(n NodeView) map[string]string {
-	m := make(map[string]string, len(n.KV))
-	for _, kv := range n.KV {
+	if n.KV.Next != "" || n.KV.Count != len(n.KV.Pairs) {
+		panic(fmt.Sprintf("kvMap: %s's view shows %d of %d keys", n.ID, len(n.KV.Pairs), n.KV.Count))
+	}
+	m := make(map[string]string, len(n.KV.Pairs))
+	for _, kv := range n.KV.Pairs {
 		m[kv.Key] = kv.Value
 	}
 	return m
@@ -234,7 +238,7 @@ func sameKV(t *testing.T, v View) {
 			ref = n
 			continue
 		}
-		if n.Applied != ref.Applied || !slices.Equal(n.KV, ref.KV) {
+		if n.Applied != ref.Applied || n.KV.Count != ref.KV.Count || n.KV.Digest != ref.KV.Digest || !slices.Equal(n.KV.Pairs, ref.KV.Pairs) {
 			t.Fatalf("%s applied %d with %v; %s applied %d with %v", n.ID, n.Applied, n.KV, ref.ID, ref.Applied, ref.KV)
 		}
 	}

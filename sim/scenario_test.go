@@ -371,7 +371,7 @@ func TestScenarioFastBackupOverDivergentLogs(t *testing.T) {
 			rejections++
 		}
 	}
-	v = c.View(0)
+	v = c.ViewWith(ViewOptions{KVLimit: MaxKVLimit})
 	sameLogs(t, v)
 	sameKV(t, v)
 	if kv := kvMap(v.Nodes[old-1]); len(kv) != 51 || kv["stale0"] != "" || kv["good49"] != "y" {
@@ -555,8 +555,8 @@ func TestScenarioSnapshotToLaggingFollower(t *testing.T) {
 			v = c.View(0)
 			sameKV(t, v)
 			sameLogs(t, v)
-			if n := v.Nodes[f-1]; len(n.KV) != 100 || n.SnapshotIndex == 0 {
-				t.Fatalf("follower has %d keys, snapshot index %d", len(n.KV), n.SnapshotIndex)
+			if n := v.Nodes[f-1]; n.KV.Count != 100 || n.SnapshotIndex == 0 {
+				t.Fatalf("follower has %d keys, snapshot index %d", n.KV.Count, n.SnapshotIndex)
 			}
 		})
 	}

@@ -22,6 +22,10 @@ type Frame struct {
 	Events  []Event    `json:"events"`
 	Horizon int64      `json:"horizon"`
 	Halted  *Violation `json:"halted"`
+	// Trimmed says BoundFrame removed parts of the frame to keep it within
+	// FrameBudget (oldest events, older log entries, keys of a page,
+	// messages).
+	Trimmed bool `json:"trimmed,omitempty"`
 }
 
 // View is the cluster's state as the page draws it. The same schema is
@@ -72,7 +76,7 @@ type NodeView struct {
 	Voters          []core.NodeID       `json:"voters,omitempty"`
 	Log             []EntryView         `json:"log"`
 	LogOmitted      int                 `json:"log_omitted"` // entries in the log before the shown window
-	KV              []statemachine.KV   `json:"kv"`
+	KV              KVView              `json:"kv"`
 	Progress        []core.PeerProgress `json:"progress,omitempty"` // leader only
 	Error           string              `json:"error,omitempty"`
 }
@@ -135,11 +139,17 @@ type SafetyView struct {
 const DefaultLogWindow = 200
 
 // View returns the cluster's state, showing at most logWindow of each node's
-// newest entries (DefaultLogWindow if logWindow <= 0).
+// newest entries (DefaultLogWindow if logWindow <= 0, MaxLogWindow at most)
+// and the first DefaultKVLimit keys of each node's store.
 func (c *Cluster) View(logWindow int) View {
-	if logWindow <= 0 {
-		logWindow = DefaultLogWindow
-	}
+	return c.ViewWith(ViewOptions{LogWindow: min(max(logWindow, 0), MaxLogWindow)})
+}
+
+// ViewWith returns the cluster's state as o asks (see ViewOptions); o is
+// used as Normalize returns it, so options out of range are clamped (check
+// them with ViewOptions.Check first to refuse them).
+func (c *Cluster) ViewWith(o ViewOptions) View {
+	o = o.Normalize()
 	v := View{
 		Time: c.now, Steps: c.steps, Events: c.trace.count, Seed: c.cfg.Seed, Manual: c.cfg.Manual,
 		Network: c.cfg.Network,
@@ -148,7 +158,7 @@ func (c *Cluster) View(logWindow int) View {
 		Nodes:   make([]NodeView, 0, len(c.nodes)),
 	}
 	for _, n := range c.nodes {
-		v.Nodes = append(v.Nodes, c.nodeView(n, logWindow))
+		v.Nodes = append(v.Nodes, c.nodeView(n, o))
 	}
 	v.Messages = make([]MessageView, 0, len(c.flights))
 	for _, id := range c.flightIDs() {
@@ -159,7 +169,7 @@ func (c *Cluster) View(logWindow int) View {
 			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
 			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
-			Text: raft.DescribeMessage(m, statemachine.FormatEntryData),
+			Text: CutText(raft.DescribeMessage(m, statemachine.FormatEntryData)),
 		})
 	}
 	v.Cuts = []Link{}
@@ -177,22 +187,23 @@ func (c *Cluster) View(logWindow int) View {
 		}
 		cv := ClientView{ID: cl.id, Leader: cl.leader, Issued: cl.count}
 		if r := cl.cur; r != nil {
-			cv.Pending = describeOp(r.kind, r.op.Key, r.op.Value)
+			cv.Pending = CutText(describeOp(r.kind, r.op.Key, r.op.Value))
 		}
 		v.Clients = append(v.Clients, cv)
 	}
 	return v
 }
 
-func (c *Cluster) nodeView(n *simNode, window int) NodeView {
+func (c *Cluster) nodeView(n *simNode, o ViewOptions) NodeView {
+	window := o.LogWindow
 	ss := n.store.Stats()
 	nv := NodeView{
 		ID: n.id, Up: n.up(), FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []EntryView{}, KV: []statemachine.KV{},
+		Log: []EntryView{}, KV: EmptyKV(o.KVFrom),
 	}
 	if n.err != nil {
-		nv.Error = n.err.Error()
+		nv.Error = CutText(n.err.Error())
 	}
 	if n.up() {
 		st := n.rn.Status()
@@ -203,10 +214,7 @@ func (c *Cluster) nodeView(n *simNode, window int) NodeView {
 		if st.Role == core.RoleLeader {
 			nv.ElectionElapsed = 0
 		}
-		nv.KV = n.rn.StateMachine().Pairs()
-		if nv.KV == nil {
-			nv.KV = []statemachine.KV{}
-		}
+		nv.KV = KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := n.store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
@@ -249,6 +257,7 @@ func entryView(e *pb.Entry) EntryView {
 		ev.Type = "normal"
 		ev.Op = statemachine.FormatEntryData(e.GetData())
 	}
+	ev.Op = CutText(ev.Op)
 	return ev
 }
 

@@ -45,7 +45,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 		if !n.Up || n.Leader != leader.ID || n.Term != leader.Term {
 			t.Errorf("node %d: up %v leader %d term %d; want up, leader %d, term %d", n.ID, n.Up, n.Leader, n.Term, leader.ID, leader.Term)
 		}
-		if len(n.KV) != 1 || n.KV[0].Key != "k" || n.KV[0].Value != "vvv" {
+		if n.KV.Count != 1 || len(n.KV.Pairs) != 1 || n.KV.Pairs[0].Key != "k" || n.KV.Pairs[0].Value != "vvv" || len(n.KV.Digest) != 16 {
 			t.Errorf("node %d kv = %+v, want k=vvv", n.ID, n.KV)
 		}
 		if n.Applied != n.Commit || int(n.LastIndex) != len(n.Log) {
@@ -81,7 +81,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 	}
 	v = c.View(3)
 	n := v.Nodes[victim-1]
-	if n.Up || n.Role != "" || n.Term != leader.Term || n.Commit == 0 || n.Applied != 0 || len(n.KV) != 0 {
+	if n.Up || n.Role != "" || n.Term != leader.Term || n.Commit == 0 || n.Applied != 0 || n.KV.Count != 0 || len(n.KV.Pairs) != 0 {
 		t.Errorf("crashed node view = %+v", n)
 	}
 	if len(n.Log) != 3 || n.LogOmitted != int(n.LastIndex)-3 || n.Log[2].Index != n.LastIndex {

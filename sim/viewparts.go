@@ -24,13 +24,16 @@ func (e Event) WithEntry(ent *pb.Entry) Event {
 // Described returns e as the simulator's Events returns it: Text filled if
 // it was left for later (from the fields, or from the entry given with
 // WithEntry), that reference dropped, and the applied operations that an
-// EvApply event keeps in Type moved into its Text.
+// EvApply event keeps in Type moved into its Text. The text is cut at
+// MaxTextBytes, as views cut texts: a producer that keeps described events
+// keeps at most that much of each.
 func (e Event) Described() Event {
 	e.describe()
 	e.m, e.ent = nil, nil
 	if e.Kind == EvApply {
 		e.Type = ""
 	}
+	e.Text, e.Type = CutText(e.Text), CutText(e.Type)
 	return e
 }
 

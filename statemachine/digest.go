@@ -67,3 +67,18 @@ func mix64(x uint64) uint64 {
 	x ^= x >> 31
 	return x
 }
+
+// DataDigest is like Digest but leaves out the applied index: two state
+// machines holding the same pairs have equal data digests whatever entries
+// brought them there. Views show it so that equal stores show equal
+// digests. It runs in constant time: FNV-64a over the version byte 1, the
+// uvarint pair count and the running pair sum as 8 little-endian bytes.
+func (sm *StateMachine) DataDigest() uint64 {
+	h := uint64(fnvOffset64)
+	h = fnvByte(h, encodingVersion)
+	h = fnvUvarint(h, uint64(len(sm.data)))
+	for i := range 8 {
+		h = fnvByte(h, byte(sm.sum>>(8*i)))
+	}
+	return h
+}

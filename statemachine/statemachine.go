@@ -173,3 +173,36 @@ func (sm *StateMachine) Pairs() []KV {
 	}
 	return pairs
 }
+
+// Page returns at most limit pairs with keys at or after from, in ascending
+// key order, and next, the first key after them ("" when there is none).
+// It takes one pass over the keys and keeps at most limit+1 of them, so a
+// page of a large store costs no copy of the store. A limit of 0 or less
+// returns no pairs; next is then the first key at or after from.
+func (sm *StateMachine) Page(from string, limit int) (pairs []KV, next string) {
+	limit = max(limit, 0)
+	// keep holds the limit+1 smallest keys >= from seen so far, sorted.
+	keep := make([]string, 0, min(limit+1, len(sm.data)))
+	for k := range sm.data {
+		if k < from {
+			continue
+		}
+		if len(keep) == limit+1 && k >= keep[limit] {
+			continue
+		}
+		i, _ := slices.BinarySearch(keep, k)
+		if len(keep) == limit+1 {
+			keep = keep[:limit]
+		}
+		keep = slices.Insert(keep, i, k)
+	}
+	if len(keep) > limit {
+		next = keep[limit]
+		keep = keep[:limit]
+	}
+	pairs = make([]KV, len(keep))
+	for i, k := range keep {
+		pairs[i] = KV{Key: k, Value: sm.data[k]}
+	}
+	return pairs, next
+}

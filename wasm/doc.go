@@ -26,8 +26,9 @@
 // Each call is bounded (at most a virtual minute per frame, 100,000 events
 // per step) so one call cannot freeze the worker. A command's frame carries
 // the events the command caused, since each call returns the events up to
-// its end; calls that take no log_window (create, import, command) use the
-// last one given. The same calls give the same answers, byte for byte.
+// its end; calls that take no log_window, kv_from or kv_limit (create,
+// import, command) use the last ones given. Frames are trimmed to
+// sim.FrameBudget (sim.BoundFrame). The same calls give the same answers, byte for byte.
 //
 // The request handling (Engine, engine.go) is plain Go, tested natively;
 // only main_js.go touches syscall/js. Build with `make wasm`, which writes

@@ -22,9 +22,10 @@ const (
 // not safe for concurrent use; the worker calls it from one thread.
 type Engine struct {
 	c *sim.Cluster
-	// logWindow is the last log_window a call asked for, used by calls that
-	// cannot say (create, import, command); 0 means sim.DefaultLogWindow.
-	logWindow int
+	// view is the last log_window, kv_from and kv_limit a call asked for,
+	// used by calls that cannot say (create, import, command); zero fields
+	// take sim's defaults.
+	view sim.ViewOptions
 	// notable and maxEvents are the last events and max_events asked for,
 	// used the same way.
 	notable   bool
@@ -48,12 +49,15 @@ type answer struct {
 // the dev server's native cluster sends too.
 type Frame = sim.Frame
 
-// viewArgs say which events and how much of each log a Frame shows.
-// Events is "all" (the default) or "notable" (no routine traffic: see
-// sim.Event.Routine); MaxEvents keeps only the newest events (0: no limit).
+// viewArgs say which events, how much of each log and which page of each
+// store a Frame shows. Events is "all" (the default) or "notable" (no
+// routine traffic: see sim.Event.Routine); MaxEvents keeps only the newest
+// events (0: no limit); LogWindow, KVFrom and KVLimit are sim.ViewOptions.
 type viewArgs struct {
 	Since     uint64 `json:"since"`
 	LogWindow int    `json:"log_window"`
+	KVFrom    string `json:"kv_from"`
+	KVLimit   int    `json:"kv_limit"`
 	Events    string `json:"events"`
 	MaxEvents int    `json:"max_events"`
 }
@@ -142,8 +146,9 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 	if err := decode(args, v); err != nil {
 		return badRequest("%s: %v", op, err)
 	}
-	if va.LogWindow < 0 {
-		return badRequest("%s: log_window %d must be 0 (the default) or more", op, va.LogWindow)
+	o := sim.ViewOptions{LogWindow: va.LogWindow, KVFrom: va.KVFrom, KVLimit: va.KVLimit}
+	if err := o.Check(); err != nil {
+		return badRequest("%s: %v", op, err)
 	}
 	if va.MaxEvents < 0 {
 		return badRequest("%s: max_events %d must be 0 (no limit) or more", op, va.MaxEvents)
@@ -157,8 +162,12 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 		return badRequest("%s: events %q must be \"all\" or \"notable\"", op, va.Events)
 	}
 	if va.LogWindow > 0 {
-		e.logWindow = va.LogWindow
+		e.view.LogWindow = va.LogWindow
 	}
+	if va.KVLimit > 0 {
+		e.view.KVLimit = va.KVLimit
+	}
+	e.view.KVFrom = va.KVFrom
 	e.maxEvents = va.MaxEvents
 	return nil
 }
@@ -277,5 +286,7 @@ func (e *Engine) frame(since uint64) Frame {
 	if ev == nil {
 		ev = []sim.Event{}
 	}
-	return Frame{View: c.View(e.logWindow), Events: ev, Horizon: c.Horizon(), Halted: c.Halted()}
+	f := Frame{View: c.ViewWith(e.view), Events: ev, Horizon: c.Horizon(), Halted: c.Halted()}
+	sim.BoundFrame(&f, sim.FrameBudget)
+	return f
 }

@@ -112,7 +112,7 @@ func TestEngineRunsACluster(t *testing.T) {
 	}
 	f = p.do("frame", `{"advance_ms": 500, "since": SINCE}`, false)
 	for _, n := range f.View.Nodes {
-		if len(n.KV) != 1 || n.KV[0].Value != "1" {
+		if n.KV.Count != 1 || len(n.KV.Pairs) != 1 || n.KV.Pairs[0].Value != "1" {
 			t.Fatalf("%s kv = %v", n.ID, n.KV)
 		}
 	}
@@ -209,6 +209,25 @@ func TestEngineRemembersTheLogWindow(t *testing.T) {
 	}
 }
 
+func TestEnginePagesKeys(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"clients": {"count": 3, "rate_per_sec": 20}}`))
+	f := frameOf(t, call(t, e, "frame", `{"advance_ms": 3000, "kv_limit": 1}`))
+	n := f.View.Nodes[0]
+	if n.KV.Count < 2 || len(n.KV.Pairs) != 1 || n.KV.Next == "" || len(n.KV.Digest) != 16 {
+		t.Fatalf("kv_limit 1: %+v", n.KV)
+	}
+	next := n.KV.Next
+	g := frameOf(t, call(t, e, "frame", fmt.Sprintf(`{"kv_from": %q}`, next)))
+	if kv := g.View.Nodes[0].KV; kv.From != next || len(kv.Pairs) == 0 || kv.Pairs[0].Key != next {
+		t.Fatalf("kv_from %q: %+v", next, kv)
+	}
+	// The page is kept by calls that cannot say (command), and kv_limit too.
+	if kv := frameOf(t, call(t, e, "command", `{"kind": "crash", "node": 3}`)).View.Nodes[0].KV; kv.From != next || len(kv.Pairs) != 1 {
+		t.Fatalf("command after kv_from: %+v", kv)
+	}
+}
+
 func TestEngineErrorsAreValues(t *testing.T) {
 	e := &Engine{}
 	check := func(op, args, kind string) {
@@ -251,6 +270,8 @@ func TestEngineErrorsAreValues(t *testing.T) {
 		{"frame", `{"maintain_steps": 200001}`, "bad-request"},
 		{"frame", `{"since": -1}`, "bad-request"},
 		{"frame", `{"log_window": -1}`, "bad-request"},
+		{"frame", `{"log_window": 1001}`, "bad-request"},
+		{"frame", `{"kv_limit": 501}`, "bad-request"},
 		{"frame", `{"t": 5}`, "bad-request"},
 		{"frame", `{"advance_ms": 1.5}`, "bad-request"},
 		{"frame", `[]`, "bad-request"},

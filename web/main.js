@@ -11,6 +11,7 @@ import { initialAnnouncer, announceStep } from './ui/announce.js';
 import { RingView } from './ui/render/ring.js';
 import { FlightsCanvas } from './ui/render/flights.js';
 import { LogGrid, KvTable } from './ui/render/logs.js';
+import { nextKeysFrom } from './ui/logs.js';
 import { EventList } from './ui/render/events.js';
 import { NodeInspector, MessagePanel } from './ui/render/inspector.js';
 import { ConsoleView } from './ui/render/console.js';
@@ -126,7 +127,11 @@ const PANELS = [
     if (page.lost) $('status-line').textContent = page.lost;
   },
   (s) => grid.draw(s.view, s.selected),
-  (s) => kv.draw(s.view),
+  (s) => {
+    kv.draw(s.view);
+    $('kv-first').disabled = !app.kvFrom;
+    $('kv-more').disabled = !nextKeysFrom(s.view);
+  },
   (s) => {
     ui.node = syncNodeFilter(s.view.nodes.length, ui.node);
     events.draw(s.model, ui.filter, ui.node);
@@ -267,6 +272,12 @@ async function start() {
     page.version++;
   }).observe($('log-grid'));
   new ResizeObserver(() => { flights.fit(); page.version++; }).observe($('cluster'));
+  // The key pager asks the engine for another page of each store.
+  $('kv-first').addEventListener('click', () => { app.setKvFrom('').then(() => { page.version++; }); });
+  $('kv-more').addEventListener('click', () => {
+    const next = nextKeysFrom(app.view);
+    if (next) app.setKvFrom(next).then(() => { page.version++; });
+  });
   // A click on an event selects its node.
   $('event-log').addEventListener('click', (e) => {
     const li = e.target.closest('li[data-node]');

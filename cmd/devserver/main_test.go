@@ -212,7 +212,9 @@ func TestAMemberProcessJoinsVotesAndLeaves(t *testing.T) {
 		Up     bool   `json:"up"`
 		Role   string `json:"role"`
 		Leader int    `json:"leader"`
-		KV     []struct{ Key, Value string }
+		KV     struct {
+			Pairs []struct{ Key, Value string }
+		}
 	}
 	view := func() []nodeView {
 		_, b := request(http.MethodGet, "/api/view?max_events=1", "")
@@ -229,7 +231,7 @@ func TestAMemberProcessJoinsVotesAndLeaves(t *testing.T) {
 	holds := func(id int, key, value string) bool {
 		for _, n := range view() {
 			if n.ID == id && n.Up {
-				for _, p := range n.KV {
+				for _, p := range n.KV.Pairs {
 					if p.Key == key && p.Value == value {
 						return true
 					}

@@ -43,7 +43,7 @@ type KV struct {
 //	DELETE /api/kv/{key}                    200 {"ok": true, "index": n, "existed": b}
 //	GET    /api/kv/{key}                    200 {"key": k, "value": v, "found": b}
 //	POST   /api/command   body: a Command   200 {"ok": true}
-//	GET    /api/view?since=n&events=all|notable&max_events=n&log_window=n
+//	GET    /api/view?since=n&events=all|notable&max_events=n&log_window=n&kv_from=k&kv_limit=n
 //	                                        200 a Frame
 //
 // Failures answer {"ok": false, "error": "...", "kind": "..."} with 400
@@ -268,9 +268,10 @@ func (b *Bridge) apiCommand(w http.ResponseWriter, r *http.Request) {
 
 func (b *Bridge) apiView(w http.ResponseWriter, r *http.Request) {
 	var (
-		since                uint64
-		notable              bool
-		maxEvents, logWindow int
+		since     uint64
+		notable   bool
+		maxEvents int
+		o         sim.ViewOptions
 	)
 	for name, vals := range r.URL.Query() {
 		if len(vals) != 1 {
@@ -287,9 +288,13 @@ func (b *Bridge) apiView(w http.ResponseWriter, r *http.Request) {
 		case "max_events":
 			maxEvents, err = atoiNonNegative(v)
 		case "log_window":
-			logWindow, err = atoiNonNegative(v)
+			o.LogWindow, err = atoiNonNegative(v)
+		case "kv_from":
+			o.KVFrom = v
+		case "kv_limit":
+			o.KVLimit, err = atoiNonNegative(v)
 		default:
-			err = errors.New("unknown parameter; the parameters are since, events, max_events and log_window")
+			err = errors.New("unknown parameter; the parameters are since, events, max_events, log_window, kv_from and kv_limit")
 		}
 		if err != nil {
 			var re *requestError
@@ -300,7 +305,11 @@ func (b *Bridge) apiView(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, b.frame(since, notable, maxEvents, logWindow))
+	if err := o.Check(); err != nil {
+		b.fail(w, badRequest("view: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, b.frame(since, notable, maxEvents, o))
 }
 
 // atoiNonNegative parses a count of 0 or more.

@@ -29,12 +29,15 @@ import (
 // unavailable, HTTP 503, safe to retry. Error texts are shown to people as
 // they are.
 type Engine interface {
-	// Frame returns the cluster now: the view with each log's newest
-	// logWindow entries (0: the default), and the kept events with a larger
-	// seq than since, oldest first, only notable ones if notable is set,
-	// only the newest maxEvents of them (0: no limit). View.Events is the seq
-	// of the newest event recorded; the caller passes it as its next since.
-	Frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame
+	// Frame returns the cluster now: the view showing what o asks of each
+	// node (its newest log entries, a page of its keys; the bridge passes
+	// only options that pass sim.ViewOptions.Check), and the kept events
+	// with a larger seq than since, oldest first, only notable ones if
+	// notable is set, only the newest maxEvents of them (0: no limit).
+	// View.Events is the seq of the newest event recorded; the caller
+	// passes it as its next since. The bridge trims what it gets to
+	// sim.FrameBudget (sim.BoundFrame).
+	Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame
 	// Apply carries out a command (a fault, a cluster change, or a client
 	// operation that is submitted and answered later by a client-return
 	// event). It returns an error wrapping one of sim's sentinels and
@@ -71,6 +74,12 @@ type Options struct {
 	// PendingEvents bounds the events carried in a subscriber's pending
 	// frame (default 5,000); older ones beyond it are dropped and counted.
 	PendingEvents int
+	// PendingBytes bounds what a subscriber that does not read may cost
+	// (default 512 KiB): once the pushed frames replaced in its pending
+	// slot since its last completed write, with the push being written,
+	// add up to more, it is dropped, closed with websocket code 1008
+	// (policy violation) and a reason.
+	PendingBytes int
 	// PingInterval is how often each connection is pinged (default 30 s). A
 	// peer that shows no sign of life (a message or a pong) for two
 	// intervals plus WriteTimeout is disconnected.
@@ -128,6 +137,9 @@ func (o Options) withDefaults() Options {
 	if o.PendingEvents <= 0 {
 		o.PendingEvents = 5000
 	}
+	if o.PendingBytes <= 0 {
+		o.PendingBytes = 512 << 10
+	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 64
 	}
@@ -155,6 +167,8 @@ type Bridge struct {
 	// wg counts every goroutine the bridge runs: the hub and each
 	// connection's reader and writer.
 	wg sync.WaitGroup
+	// nDropped counts subscribers dropped for not reading.
+	nDropped atomic.Uint64
 	// gen counts the clusters created through the bridge, so cursors into
 	// an old cluster's events are not used in a new one.
 	gen atomic.Uint64
@@ -225,10 +239,11 @@ func (b *Bridge) Close() {
 	b.wg.Wait()
 }
 
-// frame calls the engine's Frame and makes its events a non-nil slice, so
-// they encode as [].
-func (b *Bridge) frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame {
-	f := b.e.Frame(since, notable, maxEvents, logWindow)
+// frame calls the engine's Frame, makes its events a non-nil slice, so
+// they encode as [], and trims it to sim.FrameBudget.
+func (b *Bridge) frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
+	f := b.e.Frame(since, notable, maxEvents, o)
+	sim.BoundFrame(&f, sim.FrameBudget)
 	if f.Events == nil {
 		f.Events = []sim.Event{}
 	}
@@ -246,5 +261,5 @@ func (b *Bridge) eventCount() uint64 {
 	if ec, ok := b.e.(eventCounter); ok {
 		return ec.EventCount()
 	}
-	return b.e.Frame(^uint64(0), true, 1, 1).View.Events
+	return b.e.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Events
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/seshat-raft/seshat/sim"
 )
 
 // client is one websocket connection. Its reader (the ServeWS goroutine)
@@ -28,15 +30,21 @@ type client struct {
 	once    sync.Once
 
 	// What a Frame shows for the calls that cannot say (create, command):
-	// the last log_window, events and max_events of a frame call. Only the
-	// reader uses them.
-	logWindow int
+	// the last log_window, kv_from, kv_limit, events and max_events of a
+	// frame call. Only the reader uses them.
+	view      sim.ViewOptions
 	notable   bool
 	maxEvents int
 
 	mu         sync.Mutex
 	subscribed bool
 	slot       pending
+	// replaced is the bytes of pushed frames replaced in the slot since
+	// the writer last finished writing one, inflight the bytes of the push
+	// it is writing; dropping says the client is being dropped for them
+	// (Options.PendingBytes).
+	replaced, inflight int
+	dropping           bool
 	// seen is the newest event seq written to the client in the cluster of
 	// generation seenGen, so a command's frame carries only newer events.
 	seen, seenGen uint64
@@ -118,6 +126,19 @@ func (c *client) shutdown() {
 // goodbyeTimeout bounds the close frame sent when the bridge closes; a
 // stalled peer does not get it.
 const goodbyeTimeout = 100 * time.Millisecond
+
+// drop ends a subscriber that does not read: it sends a close frame with
+// code 1008 (policy violation) and the reason, if the connection has room
+// for it within goodbyeTimeout, and shuts the connection down.
+func (c *client) drop(reason string) {
+	c.b.log.Printf("bridge: client %d (%s) dropped: %s", c.id, c.remote, reason)
+	c.b.nDropped.Add(1)
+	if c.conn != nil {
+		msg := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(goodbyeTimeout))
+	}
+	c.shutdown()
+}
 
 // goodbye tells the peer the server is going away.
 func (c *client) goodbye() {
@@ -314,7 +335,17 @@ func (c *client) writePush(p pending) error {
 		return nil
 	}
 	tail := fmt.Appendf(nil, `,"dropped":{"frames":%d,"events":%d}}`, c.n.framesDropped.Load(), c.n.eventsDropped.Load())
-	if err := c.write(pushPrefix, frame, tail); err != nil {
+	c.mu.Lock()
+	c.inflight = len(frame)
+	c.mu.Unlock()
+	err = c.write(pushPrefix, frame, tail)
+	c.mu.Lock()
+	c.inflight = 0
+	if err == nil {
+		c.replaced = 0
+	}
+	c.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	c.n.framesSent.Add(1)

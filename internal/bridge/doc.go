@@ -43,15 +43,19 @@
 // # Pushed frames
 //
 // One hub goroutine ticks every Options.MinInterval. At a tick it builds a
-// frame for each distinct (log_window, events) that a due subscriber asked
-// for, once, and puts it in the single pending slot of every subscriber
-// with that view. A frame that replaces one the subscriber's writer has not
+// frame for each distinct (log_window, kv_from, kv_limit, events) that a
+// due subscriber asked for, once, and puts it in the single pending slot of
+// every subscriber with that view. Every frame is trimmed to
+// sim.FrameBudget (sim.BoundFrame). A frame that replaces one the subscriber's writer has not
 // taken is counted in dropped.frames; its events are carried into the new
 // one, up to Options.PendingEvents, and the oldest beyond that are counted
 // in dropped.events. Each connection has its own writer goroutine, which
 // writes with a deadline (Options.WriteTimeout) and ends the connection
 // when a write does not finish in time, so a stalled page never blocks the
-// hub, Raft or other pages. Pings detect dead peers.
+// hub, Raft or other pages. A subscriber whose replaced frames add up to
+// more than Options.PendingBytes since its last completed write does not
+// read: it is dropped with close code 1008, so what it costs is bounded.
+// Pings detect dead peers.
 //
 // # HTTP
 //

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
 )
 
 // fakeEngine is an Engine for tests: nodes that are up or down, a list of
@@ -28,6 +29,8 @@ type fakeEngine struct {
 	frames  int // Frame calls
 	perCall int // events recorded on every Frame call (a busy cluster)
 	text    string
+	// pairs, sorted by key, are shown as node 1's store (a large store).
+	pairs []statemachine.KV
 
 	// delay makes Set, Delete and Get wait this long (or until ctx ends).
 	delay time.Duration
@@ -78,7 +81,7 @@ func (f *fakeEngine) emitN(n int) {
 	}
 }
 
-func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents, logWindow int) sim.Frame {
+func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.frames++
@@ -98,9 +101,13 @@ func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents, logWindow int)
 	}
 	nodes := make([]sim.NodeView, len(f.up))
 	for i, up := range f.up {
-		nodes[i] = sim.NodeView{ID: core.NodeID(i + 1), Up: up}
+		nodes[i] = sim.NodeView{ID: core.NodeID(i + 1), Up: up, KV: sim.EmptyKV(o.KVFrom)}
 	}
-	return sim.Frame{View: sim.View{Time: int64(len(f.events)), Events: uint64(len(f.events)), Seed: uint64(logWindow), Nodes: nodes}, Events: ev}
+	if len(nodes) > 0 && f.pairs != nil {
+		n := o.Normalize()
+		nodes[0].KV = sim.KVPageOf(f.pairs, 1, n.KVFrom, n.KVLimit)
+	}
+	return sim.Frame{View: sim.View{Time: int64(len(f.events)), Events: uint64(len(f.events)), Seed: uint64(o.LogWindow), Nodes: nodes}, Events: ev}
 }
 
 // check validates a command as the native cluster would.

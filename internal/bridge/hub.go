@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 // viewKey is what a pushed frame shows; subscribers with the same key share
 // each frame.
 type viewKey struct {
-	logWindow int
-	notable   bool
+	view    sim.ViewOptions
+	notable bool
 }
 
 // subscription is one subscriber's push schedule.
@@ -152,7 +153,7 @@ func (h *hub) tick(now time.Time) {
 		h.mu.Unlock()
 		sh := &shared{frame: f, gen: gen}
 		for i, c := range g.members {
-			c.deliver(sh, g.due[i], h.b.opt.PendingEvents)
+			c.deliver(sh, g.due[i], h.b.opt.PendingEvents, h.b.opt.PendingBytes)
 		}
 	}
 }
@@ -166,7 +167,7 @@ func (h *hub) build(since uint64, k viewKey) (f sim.Frame, ok bool) {
 			ok = false
 		}
 	}()
-	return h.b.frame(since, k.notable, 0, k.logWindow), true
+	return h.b.frame(since, k.notable, 0, k.view), true
 }
 
 // shared is a frame built once per tick per view key and handed to every
@@ -179,6 +180,12 @@ type shared struct {
 	once sync.Once
 	enc  []byte
 	err  error
+}
+
+// size is the length of the frame's JSON.
+func (s *shared) size() int {
+	b, _ := s.json()
+	return len(b)
 }
 
 // json returns the frame's JSON, encoding it on first use.
@@ -213,16 +220,32 @@ func (p *pending) carried() []sim.Event {
 
 // deliver puts sh into c's pending slot, carrying the events of a frame it
 // replaces (keeping the newest bound of them), and wakes c's writer if c
-// is due. It never blocks on the connection.
-func (c *client) deliver(sh *shared, due bool, bound int) {
+// is due. It never blocks on the connection. A client whose replaced
+// frames, and the push its writer is still writing, add up to more than
+// pendingBytes does not read: it is dropped (client.drop), in another
+// goroutine. What a subscriber holds is so bounded by about pendingBytes
+// plus one frame (sim.FrameBudget).
+func (c *client) deliver(sh *shared, due bool, bound, pendingBytes int) {
 	c.mu.Lock()
-	if !c.subscribed {
+	if !c.subscribed || c.dropping {
 		c.mu.Unlock()
 		return
 	}
 	p := &c.slot
 	if p.frame != nil && p.offered {
 		c.n.framesDropped.Add(1)
+		c.replaced += p.frame.size()
+		if unread := c.replaced + c.inflight; unread > pendingBytes {
+			c.dropping = true
+			reason := fmt.Sprintf("too slow: %d bytes of pushed frames went unread (the bound is %d)", unread, pendingBytes)
+			c.mu.Unlock()
+			c.b.wg.Add(1)
+			go func() {
+				defer c.b.wg.Done()
+				c.drop(reason)
+			}()
+			return
+		}
 	}
 	old, add := p.carried(), sh.frame.Events
 	if p.frame != nil && (p.frame.gen != sh.gen || len(old) > 0 && len(add) > 0 && add[0].Seq <= old[len(old)-1].Seq) {
@@ -279,5 +302,5 @@ func (p *pending) frameJSON() ([]byte, error) {
 	}
 	f := p.frame.frame
 	f.Events = p.events
-	return json.Marshal(f)
+	return sim.EncodeBounded(&f, sim.FrameBudget)
 }

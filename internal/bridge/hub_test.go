@@ -28,7 +28,7 @@ func TestHubSharesFramesAndCountsDrops(t *testing.T) {
 		c := newClient(b, uint64(i+1), "test", nil)
 		key := viewKey{}
 		if i == 3 {
-			key = viewKey{logWindow: 5, notable: true}
+			key = viewKey{view: sim.ViewOptions{LogWindow: 5}, notable: true}
 		}
 		b.hub.subscribe(c, &subscription{key: key, interval: 50 * time.Millisecond, next: t0}, 0, 0)
 		cs = append(cs, c)

@@ -18,7 +18,6 @@ import (
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/sim"
-	"github.com/seshat-raft/seshat/statemachine"
 )
 
 // joinNative is the dev server's Options.Join for a native cluster.
@@ -285,7 +284,7 @@ func (p *pageNode) close() {
 func clusterLeader(c *native.Cluster) (core.NodeID, core.Term) {
 	var id core.NodeID
 	var term core.Term
-	for _, n := range c.Frame(^uint64(0), true, 1, 1).View.Nodes {
+	for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1}).View.Nodes {
 		if n.Up && n.Role == core.RoleLeader && n.Term >= term {
 			id, term = n.ID, n.Term
 		}
@@ -295,7 +294,7 @@ func clusterLeader(c *native.Cluster) (core.NodeID, core.Term) {
 
 // nativeVoters returns the membership a native leader has applied.
 func nativeVoters(c *native.Cluster) []core.NodeID {
-	for _, n := range c.Frame(^uint64(0), true, 1, 1).View.Nodes {
+	for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1}).View.Nodes {
 		if n.Up && n.Role == core.RoleLeader && len(n.Progress) > 0 {
 			return n.Voters
 		}
@@ -357,16 +356,16 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 	p.writeRaw(websocket.TextMessage, report)
 	eventually(t, "the report shown", func() bool {
-		for _, n := range c.Frame(^uint64(0), true, 1, 0).View.Nodes {
+		for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 0}).View.Nodes {
 			if n.ID == 4 {
-				return n.Applied > 0 && len(n.Log) > 0 && slices.Contains(n.KV, statemachine.KV{Key: "k4", Value: "v4"})
+				return n.Applied > 0 && len(n.Log) > 0 && slices.Contains(n.KV.Pairs, sim.KVPair{Key: "k4", Value: "v4"})
 			}
 		}
 		return false
 	})
 
 	// The cluster's view shows the member as a node, and the join event.
-	f := c.Frame(0, true, 0, 0)
+	f := c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0})
 	var shown *sim.NodeView
 	for i := range f.View.Nodes {
 		if f.View.Nodes[i].ID == 4 {
@@ -424,7 +423,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 		t.Fatalf("%s leads term %d without a vote from the member; the member sent %d messages", leader, term, len(p.sentWhere(func(*pb.Message) bool { return true })))
 	}
 	// The native leader's own account names the member among its voters.
-	f = c.Frame(0, true, 0, 0)
+	f = c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0})
 	want := fmt.Sprintf("%s became leader in term %d with votes from", leader, term)
 	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool {
 		return strings.HasPrefix(e.Text, want) && strings.Contains(e.Text, "n4")
@@ -473,7 +472,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 }
 
 func kvHas(v member.View, key, value string) bool {
-	for _, kv := range v.KV {
+	for _, kv := range v.KV.Pairs {
 		if kv.Key == key {
 			return kv.Value == value
 		}
@@ -525,7 +524,7 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 		t.Fatalf("after the write the leader is %s, want a native node", l)
 	}
 	reclaimed := false
-	for _, e := range c.Frame(0, true, 0, 0).Events {
+	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0}).Events {
 		reclaimed = reclaimed || (e.Type == "reclaim" && e.Peer == jr.Node)
 	}
 	if !reclaimed {

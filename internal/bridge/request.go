@@ -52,6 +52,8 @@ type Hello struct {
 type viewArgs struct {
 	Since     uint64 `json:"since"`
 	LogWindow int    `json:"log_window"`
+	KVFrom    string `json:"kv_from"`
+	KVLimit   int    `json:"kv_limit"`
 	Events    string `json:"events"`
 	MaxEvents int    `json:"max_events"`
 }
@@ -60,6 +62,8 @@ type viewArgs struct {
 type subscribeArgs struct {
 	IntervalMS int    `json:"interval_ms"`
 	LogWindow  int    `json:"log_window"`
+	KVFrom     string `json:"kv_from"`
+	KVLimit    int    `json:"kv_limit"`
 	Events     string `json:"events"`
 }
 
@@ -219,7 +223,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 			return nil, engineErr(err)
 		}
 		gen := b.gen.Add(1)
-		f := b.frame(0, c.notable, c.maxEvents, c.logWindow)
+		f := b.frame(0, c.notable, c.maxEvents, c.view)
 		return &frameReply{f: f, gen: gen, fresh: true}, nil
 	case "frame":
 		var a viewArgs
@@ -230,18 +234,23 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if a.LogWindow < 0 {
-			return nil, badRequest("frame: log_window %d must be 0 (the default) or more", a.LogWindow)
+		o := sim.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
+		if err := o.Check(); err != nil {
+			return nil, badRequest("frame: %v", err)
 		}
 		if a.MaxEvents < 0 {
 			return nil, badRequest("frame: max_events %d must be 0 (no limit) or more", a.MaxEvents)
 		}
 		if a.LogWindow > 0 {
-			c.logWindow = a.LogWindow
+			c.view.LogWindow = a.LogWindow
 		}
+		if a.KVLimit > 0 {
+			c.view.KVLimit = a.KVLimit
+		}
+		c.view.KVFrom = a.KVFrom
 		c.notable, c.maxEvents = notable, a.MaxEvents
 		gen := b.gen.Load()
-		f := b.frame(a.Since, c.notable, c.maxEvents, c.logWindow)
+		f := b.frame(a.Since, c.notable, c.maxEvents, c.view)
 		return &frameReply{f: f, gen: gen}, nil
 	case "command":
 		cmd, err := sim.ParseCommand(args)
@@ -259,7 +268,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		// written meanwhile may send some of them first: the writer leaves
 		// those out.)
 		gen := b.gen.Load()
-		f := b.frame(c.seenIn(gen), c.notable, c.maxEvents, c.logWindow)
+		f := b.frame(c.seenIn(gen), c.notable, c.maxEvents, c.view)
 		return &frameReply{f: f, gen: gen, fresh: true}, nil
 	case "subscribe":
 		var a subscribeArgs
@@ -270,8 +279,9 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if a.LogWindow < 0 {
-			return nil, badRequest("subscribe: log_window %d must be 0 (the default) or more", a.LogWindow)
+		o := sim.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
+		if err := o.Check(); err != nil {
+			return nil, badRequest("subscribe: %v", err)
 		}
 		interval := b.opt.DefaultInterval
 		if a.IntervalMS != 0 {
@@ -288,7 +298,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if since == 0 {
 			since = b.eventCount()
 		}
-		key := viewKey{logWindow: a.LogWindow, notable: notable}
+		key := viewKey{view: o, notable: notable}
 		b.hub.subscribe(c, &subscription{key: key, interval: interval, next: time.Now()}, since, gen)
 		return empty{}, nil
 	case "unsubscribe":

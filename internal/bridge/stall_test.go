@@ -16,7 +16,7 @@ func TestStalledClientDoesNotBlock(t *testing.T) {
 	// Each tick records 100 events of 4 KB: a stalled client's socket
 	// buffers fill within a second or two.
 	fe.set(func(f *fakeEngine) { f.perCall, f.text = 100, bigText })
-	b, srv := serve(t, fe, Options{WriteTimeout: 3 * time.Second, PendingEvents: 300})
+	b, srv := serve(t, fe, Options{WriteTimeout: 3 * time.Second, PendingEvents: 300, PendingBytes: 1 << 30})
 	stalled := dial(t, srv) // connection 1: never reads after subscribing
 	stalled.ok("subscribe", map[string]any{"interval_ms": 50}, nil)
 	good := dial(t, srv) // connection 2: reads everything, as fast as it can
@@ -54,7 +54,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	base := runtime.NumGoroutine()
 	fe := newFake()
 	fe.set(func(f *fakeEngine) { f.perCall, f.text = 50, bigText })
-	b := New(fe, Options{WriteTimeout: 30 * time.Second})
+	b := New(fe, Options{WriteTimeout: 30 * time.Second, PendingBytes: 1 << 30})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", b.ServeWS)
 	srv := httptest.NewServer(mux)

@@ -52,6 +52,9 @@ type Totals struct {
 	BytesSent     uint64 `json:"bytes_sent"`
 	FramesDropped uint64 `json:"frames_dropped"`
 	EventsDropped uint64 `json:"events_dropped"`
+	// SlowDropped is the number of subscribers dropped because they did
+	// not read (Options.PendingBytes).
+	SlowDropped uint64 `json:"slow_dropped"`
 }
 
 // add counts one connection's counters into t.
@@ -88,6 +91,7 @@ func (b *Bridge) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s := Stats{Clients: slices.Clone(b.gone), Total: b.total}
+	s.Total.SlowDropped = b.nDropped.Load()
 	for _, c := range b.clients {
 		cs := c.stats()
 		s.Clients = append(s.Clients, cs)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
-	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
 )
 
@@ -181,18 +180,18 @@ func (m *Member) TakeEvents() []Event {
 
 // View is the member's state as a page shows it.
 type View struct {
-	ID        core.NodeID       `json:"id"`
-	Role      core.Role         `json:"role"`
-	Term      core.Term         `json:"term"`
-	Vote      core.NodeID       `json:"vote"`
-	Leader    core.NodeID       `json:"leader"`
-	Commit    core.LogIndex     `json:"commit"`
-	Applied   core.LogIndex     `json:"applied"`
-	LastIndex core.LogIndex     `json:"last_index"`
-	Voters    []core.NodeID     `json:"voters"`
-	Ticks     uint64            `json:"ticks"`
-	KV        []statemachine.KV `json:"kv"`
-	Error     string            `json:"error,omitempty"`
+	ID        core.NodeID   `json:"id"`
+	Role      core.Role     `json:"role"`
+	Term      core.Term     `json:"term"`
+	Vote      core.NodeID   `json:"vote"`
+	Leader    core.NodeID   `json:"leader"`
+	Commit    core.LogIndex `json:"commit"`
+	Applied   core.LogIndex `json:"applied"`
+	LastIndex core.LogIndex `json:"last_index"`
+	Voters    []core.NodeID `json:"voters"`
+	Ticks     uint64        `json:"ticks"`
+	KV        sim.KVView    `json:"kv"`
+	Error     string        `json:"error,omitempty"`
 	// FirstIndex, SnapshotIndex and SnapshotTerm say what the log keeps;
 	// Log is its newest LogWindow entries, LogOmitted those before them.
 	FirstIndex    core.LogIndex   `json:"first_index"`
@@ -211,7 +210,7 @@ func (m *Member) View() View {
 	v := View{
 		ID: m.id, Role: st.Role, Term: st.Term, Vote: st.Vote, Leader: st.Leader,
 		Commit: st.Commit, Applied: st.Applied, LastIndex: st.LastIndex, Voters: st.Voters,
-		Ticks: m.ticks, KV: m.rn.StateMachine().Pairs(),
+		Ticks: m.ticks, KV: sim.KVPage(m.rn.StateMachine(), "", sim.DefaultKVLimit),
 	}
 	v.FirstIndex, v.SnapshotIndex, v.SnapshotTerm = st.FirstIndex, st.SnapshotIndex, st.SnapshotTerm
 	v.Log = []sim.EntryView{}
@@ -229,9 +228,6 @@ func (m *Member) View() View {
 	}
 	if v.Voters == nil {
 		v.Voters = []core.NodeID{}
-	}
-	if v.KV == nil {
-		v.KV = []statemachine.KV{}
 	}
 	if m.err != nil {
 		v.Error = m.err.Error()

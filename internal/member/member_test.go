@@ -188,7 +188,7 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 	}
 	if v := m.View(); len(v.Log) == 0 || v.Log[len(v.Log)-1].Index != v.LastIndex || v.Log[0].Index != v.FirstIndex+core.LogIndex(v.LogOmitted) {
 		t.Fatalf("log window %+v", v)
-	} else if nv := v.NodeView(); nv.ID != 4 || nv.LastIndex != v.LastIndex || len(nv.KV) != 2 || len(nv.Log) != len(v.Log) {
+	} else if nv := v.NodeView(); nv.ID != 4 || nv.LastIndex != v.LastIndex || nv.KV.Count != 2 || len(nv.KV.Pairs) != 2 || len(nv.Log) != len(v.Log) {
 		t.Fatalf("node view %+v", nv)
 	}
 	ev := m.TakeEvents()

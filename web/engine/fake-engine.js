@@ -220,7 +220,7 @@ class Session {
         commit: n.commit, applied: n.up ? n.applied : 0, last_index: last, first_index: n.first, snapshot_index: n.snapIndex,
         snapshot_term: n.snapTerm, election_elapsed: n.up && n.role !== 'leader' ? n.elapsed : 0, voters: c.nodes.map((x) => x.id),
         log: log.map((e) => ({ index: e.index, term: e.term, type: e.type, op: e.op })), log_omitted: n.log.length - log.length,
-        kv: n.up ? [...n.kv].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([key, value]) => ({ key, value })) : [],
+        kv: kvPage(n.up ? n.kv : new Map(), this.kvFrom || '', this.kvLimit || 0),
         progress: n.up && n.role === 'leader' ? [...n.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, recent_active: p.recent })) : undefined,
       };
     });
@@ -302,6 +302,8 @@ export class FakeEngine {
 
   answer(op, a) {
     if (a.log_window > 0) this.window = a.log_window;
+    if (a.kv_limit > 0) this.s && (this.s.kvLimit = a.kv_limit);
+    if (this.s) this.s.kvFrom = typeof a.kv_from === 'string' ? a.kv_from : '';
     switch (op) {
       case 'defaults': return defaultConfig();
       case 'create': this.s = new Session(merge(defaultConfig(), a)); return this.frameOf(0);
@@ -342,4 +344,21 @@ export class FakeEngine {
       default: return fail('bad-request', `engine: unknown operation "${op}"`);
     }
   }
+}
+
+/**
+ * kvPage is a store as a view shows it (sim.KVView): its count, a digest
+ * (a toy hash here, equal for equal stores), and the pairs in key order
+ * from from, at most limit of them when limit > 0, next the first key after.
+ */
+function kvPage(map, from, limit) {
+  const all = [...map].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let h = 0x811c9dc5;
+  for (const [k, v] of all) for (const ch of `${k}\u0000${v}\u0001`) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
+  const rest = all.filter(([k]) => k >= from);
+  const page = limit > 0 ? rest.slice(0, limit) : rest;
+  return {
+    count: all.length, digest: all.length ? h.toString(16).padStart(16, '0') : '0'.repeat(16), from,
+    pairs: page.map(([key, value]) => ({ key, value })), next: page.length < rest.length ? rest[page.length][0] : '',
+  };
 }

@@ -21,7 +21,9 @@ test('the fake cluster elects a leader and replicates a write to every node', as
   await e.call('command', { kind: 'set', key: 'color', value: 'teal' });
   const f = await e.call('frame', { advance_ms: 500, since: 0 });
   for (const n of f.view.nodes) {
-    assert.deepEqual(n.kv, [{ key: 'color', value: 'teal' }], `n${n.id}`);
+    assert.deepEqual(n.kv.pairs, [{ key: 'color', value: 'teal' }], `n${n.id}`);
+    assert.equal(n.kv.count, 1);
+    assert.equal(n.kv.digest, f.view.nodes[0].kv.digest, 'equal stores show equal digests');
     assert.equal(n.commit, n.applied);
   }
   assert.ok(f.events.some((x) => x.kind === 'client-return' && !x.client && /set color=teal #1 → OK/.test(x.text)));

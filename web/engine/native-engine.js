@@ -107,7 +107,7 @@ export class NativeEngine {
     this.opened.catch(() => {}); // a socket that fails before anyone waits is reported by the calls
     // What frames carry (remembered across calls, as the engines do) and
     // what the server was asked to push.
-    this.show = { log_window: 40, events: 'all' };
+    this.show = { log_window: 40, kv_from: '', events: 'all' };
     this.subscribed = null;
     // The newest view, pushed or answered, when it arrived (this.now(),
     // wall ms), and the pushed events.
@@ -246,7 +246,8 @@ export class NativeEngine {
   /**
    * frame answers from the pushed state. advance_ms and maintain_steps are
    * ignored (the nodes run in real time). When the page asks for other
-   * events or another log window, it subscribes again and fetches one frame
+   * events, another log window or another page of keys (kv_from,
+   * kv_limit), it subscribes again and fetches one frame
    * with the new settings (so switching to every event brings the routine
    * ones at once).
    */
@@ -254,10 +255,12 @@ export class NativeEngine {
     if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) throw new EngineError(`engine: frame: max_events ${a.max_events} must be 0 (no limit) or more`, 'bad-request');
     if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') throw new EngineError(`engine: frame: events "${a.events}" must be "all" or "notable"`, 'bad-request');
     if (a.log_window > 0) this.show.log_window = a.log_window;
+    if (typeof a.kv_from === 'string') this.show.kv_from = a.kv_from;
+    if (a.kv_limit > 0) this.show.kv_limit = a.kv_limit;
     if (a.events) this.show.events = a.events;
     const since = a.since || 0;
     const s = this.subscribed;
-    if (!s || s.log_window !== this.show.log_window || s.events !== this.show.events) await this.subscribe(since);
+    if (!s || s.log_window !== this.show.log_window || s.kv_from !== this.show.kv_from || s.kv_limit !== this.show.kv_limit || s.events !== this.show.events) await this.subscribe(since);
     else if (!this.latest) await this.fetch(since);
     return this.handOut(since, a.max_events || 0);
   }

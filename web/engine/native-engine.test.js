@@ -170,7 +170,7 @@ test('the first frame subscribes; later frames are answered from pushes, filtere
   server.tick(400);
   const f0 = await engine.call('frame', { since: 0, events: 'all', log_window: 30, advance_ms: 16, maintain_steps: 2000 });
   assert.deepEqual(sentOps(ws), ['hello', 'subscribe', 'frame']);
-  assert.deepEqual(ws.sent[1].args, { interval_ms: 100, log_window: 30, events: 'all' });
+  assert.deepEqual(ws.sent[1].args, { interval_ms: 100, log_window: 30, kv_from: '', events: 'all' });
   assert.equal(f0.view.time, 400);
   assert.equal(f0.events.length, server.seq, 'every event so far');
   assert.equal(f0.view.events, server.seq);
@@ -217,7 +217,13 @@ test('asking for other events or another log window subscribes again; notable fr
   assert.deepEqual(h.events.map((e) => e.kind), ['tick-note']);
   // A wider log: subscribe again.
   await engine.call('frame', { since: h.view.events, events: 'notable', log_window: 60 });
-  assert.deepEqual(ws.sub, { interval_ms: 100, log_window: 60, events: 'notable' });
+  assert.deepEqual(ws.sub, { interval_ms: 100, log_window: 60, kv_from: '', events: 'notable' });
+  // Another page of keys: subscribe again with kv_from, and keep it.
+  await engine.call('frame', { since: h.view.events, events: 'notable', log_window: 60, kv_from: 'k050' });
+  assert.deepEqual(ws.sub, { interval_ms: 100, log_window: 60, kv_from: 'k050', events: 'notable' });
+  const m = ws.sent.length;
+  await engine.call('frame', { since: h.view.events, events: 'notable', log_window: 60, kv_from: 'k050' });
+  assert.ok(!sentOps(ws).slice(m).includes('subscribe'), 'the same page does not subscribe again');
 });
 
 test('pushes bring the newest view and the dropped counts; the buffer is bounded', async () => {

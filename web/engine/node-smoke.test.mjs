@@ -77,7 +77,7 @@ test('the engine elects a leader within 5 virtual seconds', { skip }, async () =
     frame = await engine.call('command', { kind: 'set', key: 'x', value: '42' });
     assert.equal(frame.events[0].seq, seen + 1, 'a command frame carries its own events');
     frame = await engine.call('frame', { advance_ms: 200, since: frame.events.at(-1).seq });
-    assert.ok(frame.view.nodes.every((n) => n.kv.some((kv) => kv.key === 'x' && kv.value === '42')));
+    assert.ok(frame.view.nodes.every((n) => n.kv.count === 1 && n.kv.pairs.some((kv) => kv.key === 'x' && kv.value === '42')));
 
     await assert.rejects(engine.call('command', { kind: 'crash', node: 9 }), (e) => e.kind === 'unknown-node');
     await assert.rejects(engine.call('frame', { advance_ms: 3600000 }), (e) => e.kind === 'bad-request');

@@ -23,17 +23,21 @@ export const REPORT_BYTES = 32 << 10;
 
 /**
  * reportOf is the member's view as the bridge's report takes it: a node
- * view (sim.NodeView) without what the cluster says itself, its key-value
- * pairs cut to about REPORT_BYTES.
+ * view (sim.NodeView) without what the cluster says itself, its page of
+ * key-value pairs (kv: count, digest, from, pairs, next) cut to about
+ * REPORT_BYTES, next then naming the first pair left out.
  */
 export function reportOf(v) {
-  const kv = [];
+  const src = v.kv || { count: 0, digest: '', from: '', pairs: [], next: '' };
+  const pairs = [];
   let bytes = 0;
-  for (const p of v.kv || []) {
+  let next = src.next || '';
+  for (const p of src.pairs || []) {
     bytes += p.key.length + p.value.length + 24;
-    if (bytes > REPORT_BYTES) break;
-    kv.push(p);
+    if (bytes > REPORT_BYTES) { next = p.key; break; }
+    pairs.push(p);
   }
+  const kv = { count: src.count || 0, digest: src.digest || '', from: src.from || '', pairs, next };
   return {
     id: v.id, role: v.role, term: v.term, vote: v.vote, leader: v.leader, commit: v.commit, applied: v.applied,
     last_index: v.last_index, first_index: v.first_index || 0, snapshot_index: v.snapshot_index || 0, snapshot_term: v.snapshot_term || 0,
@@ -188,7 +192,7 @@ export class PageMember {
 /** memberText describes the page's member in a line. */
 export function memberText(v) {
   if (!v) return '';
-  const keys = v.kv ? v.kv.length : 0;
+  const keys = v.kv ? v.kv.count || 0 : 0;
   const role = v.role || 'follower';
   return `n${v.id} is hosted in this page: ${role} in term ${v.term}${v.leader ? `, leader n${v.leader}` : ''}, applied ${v.applied} of ${v.last_index}, ${keys} key${keys === 1 ? '' : 's'}${v.error ? ` (${v.error})` : ''}`;
 }

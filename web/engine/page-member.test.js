@@ -30,7 +30,7 @@ function fakeWorker() {
       let messages = [];
       if (op === 'member-step') messages = args.messages.map((m) => toBase64(Uint8Array.from([...fromBase64(m), 1])));
       if (op === 'member-tick') messages = [toBase64(Uint8Array.of(9))];
-      return { messages, view: { id: 4, role: 'follower', term: 2, leader: 1, applied: 3, last_index: 3, kv: [{ key: 'k', value: 'v' }] }, events: [] };
+      return { messages, view: { id: 4, role: 'follower', term: 2, leader: 1, applied: 3, last_index: 3, kv: { count: 1, digest: '00000000000000aa', from: '', pairs: [{ key: 'k', value: 'v' }], next: '' } }, events: [] };
     },
   };
   return w;
@@ -170,8 +170,10 @@ test('the member view is reported to the server at most every REPORT_MS, its pai
   pm.tick();
   await settle(pm);
   assert.equal(native.reports.length, 2);
-  const big = { id: 4, kv: Array.from({ length: 5000 }, (_, i) => ({ key: `key${i}`, value: 'x'.repeat(20) })) };
+  const big = { id: 4, kv: { count: 9000, digest: 'ab'.repeat(8), from: '', next: 'key5000', pairs: Array.from({ length: 5000 }, (_, i) => ({ key: `key${i}`, value: 'x'.repeat(20) })) } };
   const r = reportOf(big);
-  assert.ok(r.kv.length > 100 && r.kv.length < 5000);
+  assert.ok(r.kv.pairs.length > 100 && r.kv.pairs.length < 5000);
+  assert.equal(r.kv.count, 9000);
+  assert.equal(r.kv.next, `key${r.kv.pairs.length}`);
   assert.ok(JSON.stringify(r).length < REPORT_BYTES + 4096);
 });

@@ -46,6 +46,9 @@ export class App {
     this.carry = 0;
     this.lastCallAt = 0;
     this.logWindow = 40;
+    // kvFrom is the first key of the page of each store the page shows
+    // (kv_from); "" shows the first keys.
+    this.kvFrom = '';
     // Which events the engine sends: "notable" until the event log shows
     // routine traffic (see detailFor in events.js).
     this.detail = 'notable';
@@ -58,7 +61,7 @@ export class App {
   get view() { return this.model.view; }
 
   args(extra = {}) {
-    return { since: this.model.lastSeq, log_window: this.logWindow, events: this.detail, max_events: EVENT_KEEP, ...extra };
+    return { since: this.model.lastSeq, log_window: this.logWindow, kv_from: this.kvFrom, events: this.detail, max_events: EVENT_KEEP, ...extra };
   }
 
   take(frame, mode) {
@@ -117,6 +120,17 @@ export class App {
     this.detail = detail;
     if (detail !== 'all' || !this.engine || !this.frame) return null;
     return this.call('frame', this.args({ since: 0 }), 'refill', 'Loading the event log');
+  }
+
+  /**
+   * setKvFrom shows the page of each node's store that starts at key from
+   * ("" for the first keys): the engine is asked for a frame with that
+   * kv_from, and later calls keep it.
+   */
+  async setKvFrom(from) {
+    this.kvFrom = from;
+    if (!this.engine || !this.frame) return null;
+    return this.call('frame', this.args({ advance_ms: 0 }), 'continue', 'Loading keys');
   }
 
   setPlaying(on) {

@@ -72,7 +72,34 @@ export function termColour(term) {
   return TERM_COLOURS[(term - 1) % TERM_COLOURS.length];
 }
 
-/** kvText is a node's key-value pairs as "k=v" strings, in the view's order. */
+/** kvPairs is the page of a node's key-value store the view shows (kv.pairs), [] when none. */
+export function kvPairs(node) {
+  return (node.kv && node.kv.pairs) || [];
+}
+
+/** kvText is the shown page of a node's key-value pairs as "k=v" strings, in key order; a cut key or value ends in "…". */
 export function kvText(node) {
-  return (node.kv || []).map((p) => `${p.key}=${p.value}`);
+  return kvPairs(node).map((p) => `${p.key}=${p.value}${p.cut ? '…' : ''}`);
+}
+
+/** kvSummary says how much of a node's store the page shows: "3 keys, digest 1a2b3c4d", "keys 51 to 100 of 120, digest …". */
+export function kvSummary(node) {
+  const kv = node.kv || {};
+  const count = kv.count || 0;
+  const shown = kvPairs(node).length;
+  const digest = kv.digest ? `, digest ${kv.digest.slice(0, 8)}` : '';
+  if (!count) return 'no keys';
+  if (shown === count) return `${count} key${count === 1 ? '' : 's'}${digest}`;
+  const from = kv.from ? ` from "${kv.from}"` : '';
+  return `${shown} of ${count} keys${from}${digest}`;
+}
+
+/** nextKeysFrom is where the next page of keys starts: the smallest next key of the up nodes, "" when every page reached the end. */
+export function nextKeysFrom(view) {
+  let next = '';
+  for (const n of view.nodes || []) {
+    const k = n.up && n.kv ? n.kv.next : '';
+    if (k && (!next || k < next)) next = k;
+  }
+  return next;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initialModel, applyFrame, foldMarkers, isReplaying, isHalted, EVENT_KEEP } from './model.js';
 
-const node = (id, extra = {}) => ({ id, up: true, role: 'follower', term: 2, vote: 0, leader: 0, commit: 3, applied: 3, last_index: 3, first_index: 1, snapshot_index: 0, election_elapsed: 0, log: [], kv: [], ...extra });
+const node = (id, extra = {}) => ({ id, up: true, role: 'follower', term: 2, vote: 0, leader: 0, commit: 3, applied: 3, last_index: 3, first_index: 1, snapshot_index: 0, election_elapsed: 0, log: [], kv: { count: 0, digest: '', from: '', pairs: [], next: '' }, ...extra });
 const view = (nodes, extra = {}) => ({ time: 0, nodes, messages: [], cuts: [], clients: [], safety: { ok: true }, timing: { election_ticks: 5, heartbeat_ms: 100 }, ...extra });
 const frame = (v, events = [], horizon = v.time) => ({ view: v, events, horizon, halted: null });
 const ev = (seq, kind, extra = {}) => ({ seq, at: seq * 10, kind, text: `${kind} ${seq}`, ...extra });

@@ -7,6 +7,7 @@ import { cutSet, linkState } from '../links.js';
 import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
 import { html, setText, setAttr, show, $ } from './dom.js';
+import { kvText, kvSummary } from '../logs.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
 
@@ -36,10 +37,10 @@ export class NodeInspector {
     const leader = currentLeader(view);
     const t = electionTimer(node, view.timing);
     const cuts = cutSet(view);
-    let sig = `${id}|${role}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${(node.kv || []).length}`;
+    let sig = `${id}|${role}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
     if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}`;
     const lastEntry = node.log && node.log.length ? node.log[node.log.length - 1] : null;
-    sig += `|${lastEntry ? lastEntry.index : 0}|${(node.kv || []).map((p) => p.key + p.value).join()}`;
+    sig += `|${lastEntry ? lastEntry.index : 0}|${kvText(node).join('\u0000')}`;
     if (sig === this.sig) return;
     this.sig = sig;
     this.id = id;
@@ -69,7 +70,8 @@ export class NodeInspector {
 
     this.drawLinks(view, id, cuts);
     this.drawProgress(node);
-    const kv = node.up ? (node.kv || []).map((p) => html('li', { text: `${p.key}=${p.value}` })) : [html('li', { class: 'note', text: 'lost in the crash' })];
+    const kv = node.up ? kvText(node).map((t) => html('li', { text: t })) : [html('li', { class: 'note', text: 'lost in the crash' })];
+    if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push(html('li', { class: 'note', text: kvSummary(node) }));
     if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
     this.kv.replaceChildren(...kv);
     const newest = (node.log || []).slice(-6).reverse().map((e) => {

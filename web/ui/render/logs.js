@@ -3,7 +3,7 @@
 // (entries folded into the snapshot) per node; the leader's match and next
 // marked on each follower's row. Cells are reused.
 import { ROLES, roleOf, currentLeader } from '../roles.js';
-import { logColumns, logCell, entryState, entryAt, progressMarks, termColour } from '../logs.js';
+import { logColumns, logCell, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
 import { html, setText, setAttr, setClass } from './dom.js';
 
 /** CELL_W is a log cell's width in CSS px, gap included. */
@@ -141,7 +141,7 @@ export class LogGrid {
   }
 }
 
-/** KvTable draws each node's key-value store: a list of "key=value" items per node. */
+/** KvTable draws each node's key-value store: its count and digest, and the page of "key=value" items the view carries. */
 export class KvTable {
   constructor(container) {
     this.box = container;
@@ -153,8 +153,9 @@ export class KvTable {
     this.rows = [];
     for (let i = 1; i <= n; i++) {
       const list = html('ul', { class: 'kv', 'data-testid': `kv-${i}`, 'aria-label': `n${i} key-value store` });
-      this.box.append(html('div', { class: 'kvrow' }, html('span', { class: 'kvname', text: `n${i}` }), list));
-      this.rows.push({ list, sig: null });
+      const sum = html('span', { class: 'kvsum', 'data-testid': `kv-sum-${i}` });
+      this.box.append(html('div', { class: 'kvrow' }, html('span', { class: 'kvname', text: `n${i}` }), html('div', {}, sum, list)));
+      this.rows.push({ list, sum, sig: null });
     }
   }
 
@@ -162,13 +163,16 @@ export class KvTable {
     if (view.nodes.length !== this.rows.length) this.build(view.nodes.length);
     view.nodes.forEach((node, r) => {
       const row = this.rows[r];
-      const sig = node.up ? (node.kv || []).map((p) => `${p.key}=${p.value}`).join('\u0000') : '\u0001down';
+      const text = kvText(node);
+      const summary = node.up ? kvSummary(node) : '';
+      const sig = node.up ? `${summary}\u0000${text.join('\u0000')}` : '\u0001down';
       if (sig === row.sig) return;
       row.sig = sig;
+      row.sum.textContent = summary;
       const items = [];
       if (!node.up) items.push(html('li', { class: 'note', text: 'lost in the crash; rebuilt from storage on restart' }));
-      else if (!node.kv || !node.kv.length) items.push(html('li', { class: 'note', text: 'empty' }));
-      else for (const p of node.kv) items.push(html('li', { text: `${p.key}=${p.value}`, title: `${p.key}=${p.value}` }));
+      else if (!text.length) items.push(html('li', { class: 'note', text: node.kv && node.kv.count ? 'no keys on this page' : 'empty' }));
+      else for (const t of text) items.push(html('li', { text: t, title: t }));
       row.list.replaceChildren(...items);
     });
   }
