@@ -12,6 +12,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/statemachine"
 )
 
 // A panic inside etcd Raft (here: a heartbeat whose commit is past the
@@ -53,4 +54,148 @@ func TestAPanicStopsOneNodeNotTheProcess(t *testing.T) {
 		v, ok := kvOf(nodeView(c, f), "b")
 		return ok && v == "2"
 	})
+}
+
+// joinSilent adds a remote member that never answers: the tests speak for
+// it through Deliver.
+func joinSilent(t *testing.T, c *Cluster) *Remote {
+	t.Helper()
+	rm, err := c.AddRemote(ctxT(t), func(*pb.Message) {})
+	if err != nil {
+		t.Fatalf("AddRemote: %v", err)
+	}
+	return rm
+}
+
+// grantAll records that every native node granted rm its vote at term, as
+// if it had won an election: what a member may then send as leader is
+// refused only for what it says.
+func grantAll(c *Cluster, rm *Remote, term core.Term) {
+	for _, n := range c.current().nodes {
+		rm.granted(term, n.id)
+	}
+}
+
+// follower returns a native node that does not lead, and its view.
+func follower(t *testing.T, c *Cluster) sim.NodeView {
+	t.Helper()
+	var f sim.NodeView
+	waitFor(t, 10*time.Second, "a native follower of a native leader", func() bool {
+		v := view(c)
+		v.Nodes = v.Nodes[:len(c.current().nodes)]
+		l, ok := leaderOf(v)
+		if !ok {
+			return false
+		}
+		for _, n := range v.Nodes {
+			if n.ID != l.ID {
+				f = n
+				return true
+			}
+		}
+		return false
+	})
+	return f
+}
+
+// assertHealthy checks that every native node is up, the cluster takes a
+// write, and every native node holds want.
+func assertHealthy(t *testing.T, c *Cluster, want map[string]string) {
+	t.Helper()
+	mustSet(t, c, "after", "ok")
+	want["after"] = "ok"
+	waitFor(t, 10*time.Second, "every native node up and holding every key", func() bool {
+		for _, n := range view(c).Nodes[:len(c.current().nodes)] {
+			if !n.Up {
+				t.Fatalf("%s is down: %s", n.ID, n.Error)
+			}
+			for k, v := range want {
+				if got, ok := kvOf(n, k); !ok || got != v {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+func msg(typ pb.MessageType, from, to core.NodeID, term core.Term) *pb.Message {
+	return &pb.Message{Type: typ.Enum(), From: proto.Uint64(uint64(from)), To: proto.Uint64(uint64(to)), Term: proto.Uint64(uint64(term))}
+}
+
+func mustRefuse(t *testing.T, rm *Remote, m *pb.Message, want string) {
+	t.Helper()
+	err := rm.Deliver(m)
+	if !errors.Is(err, ErrBadRemoteMessage) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Deliver(%s) = %v, want ErrBadRemoteMessage saying %q", m.GetType(), err, want)
+	}
+}
+
+// A heartbeat from a member at the follower's term whose commit is past
+// the follower's last index made etcd panic ("tocommit(X) is out of
+// range"), which killed the process; it is refused, even from a member
+// that won its term's votes.
+func TestHeartbeatCommitPastLastIndexIsRefused(t *testing.T) {
+	c := startCluster(t, testConfig(3))
+	mustSet(t, c, "a", "1")
+	rm := joinSilent(t, c)
+	f := follower(t, c)
+	grantAll(c, rm, f.Term)
+	m := msg(pb.MsgHeartbeat, rm.ID(), f.ID, f.Term)
+	m.Commit = proto.Uint64(uint64(f.LastIndex) + 100)
+	mustRefuse(t, rm, m, "past")
+	assertHealthy(t, c, map[string]string{"a": "1"})
+}
+
+// A heartbeat at term 2^64-1 made etcd panic too; no honest member's term
+// runs that far ahead of the cluster's.
+func TestMaxTermHeartbeatIsRefused(t *testing.T) {
+	c := startCluster(t, testConfig(3))
+	mustSet(t, c, "a", "1")
+	rm := joinSilent(t, c)
+	f := follower(t, c)
+	grantAll(c, rm, ^core.Term(0))
+	mustRefuse(t, rm, msg(pb.MsgHeartbeat, rm.ID(), f.ID, ^core.Term(0)), "term")
+	assertHealthy(t, c, map[string]string{"a": "1"})
+}
+
+// A well-formed snapshot from a member, installed on one follower, spread
+// to every node and wiped every key. Members may not send snapshots.
+func TestForgedSnapshotIsRefused(t *testing.T) {
+	c := startCluster(t, testConfig(3))
+	mustSet(t, c, "a", "1")
+	rm := joinSilent(t, c)
+	f := follower(t, c)
+	grantAll(c, rm, f.Term)
+	idx := uint64(f.LastIndex) + 10
+	sm := statemachine.New()
+	data := sm.Snapshot()
+	data[1] = byte(idx) // applied index, one uvarint byte
+	m := msg(pb.MsgSnap, rm.ID(), f.ID, f.Term)
+	m.Snapshot = &pb.Snapshot{Data: data, Metadata: &pb.SnapshotMetadata{
+		Index: proto.Uint64(idx), Term: proto.Uint64(uint64(f.Term)),
+		ConfState: &pb.ConfState{Voters: []uint64{1, 2, 3, uint64(rm.ID())}},
+	}}
+	mustRefuse(t, rm, m, "snapshot")
+	assertHealthy(t, c, map[string]string{"a": "1"})
+}
+
+// A MsgApp at the next term, from a member no native node voted for,
+// made a follower commit a value at an index where the rest of the
+// cluster holds another.
+func TestMsgAppAtNextTermIsRefused(t *testing.T) {
+	c := startCluster(t, testConfig(3))
+	mustSet(t, c, "a", "1")
+	rm := joinSilent(t, c)
+	f := follower(t, c)
+	st := c.current().nodes[f.ID-1].storage()
+	last, _ := st.LastIndex()
+	lt, _ := st.Term(last)
+	next := uint64(f.Term) + 1
+	m := msg(pb.MsgApp, rm.ID(), f.ID, core.Term(next))
+	m.Index, m.LogTerm, m.Commit = proto.Uint64(last), proto.Uint64(lt), proto.Uint64(last+1)
+	m.Entries = []*pb.Entry{{Type: pb.EntryNormal.Enum(), Term: proto.Uint64(next), Index: proto.Uint64(last + 1),
+		Data: statemachine.Set("a", "forged").Encode()}}
+	mustRefuse(t, rm, m, "vote")
+	assertHealthy(t, c, map[string]string{"a": "1"})
 }

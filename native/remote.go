@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
@@ -52,6 +51,9 @@ type Remote struct {
 	mu   sync.Mutex
 	seen sim.NodeView
 	rep  sim.NodeView
+	// grants are the native nodes (a bit per id) that granted the member
+	// their vote, by term: what it may send as a leader (checkMember).
+	grants map[core.Term]uint32
 }
 
 // ID is the member's Raft id.
@@ -263,8 +265,11 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 		return fmt.Errorf("%w: it is from %s, but this member is %s", ErrBadRemoteMessage, from, rm.id)
 	case to < 1 || int(to) > len(r.nodes):
 		return fmt.Errorf("%w: it is for %s; the native nodes are n1 to n%d", ErrBadRemoteMessage, to, len(r.nodes))
-	case raft.IsLocalMsg(m.GetType()) || m.GetType() == pb.MsgProp:
-		return fmt.Errorf("%w: %s is not sent between nodes here", ErrBadRemoteMessage, m.GetType())
+	}
+	if err := rm.checkMember(m); err != nil {
+		r.trace.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Type: sim.MessageTypeName(m.GetType()),
+			Text: fmt.Sprintf("refused %s %s→%s: %v", m.GetType(), from, to, err)})
+		return err
 	}
 	rm.observe(m)
 	id := r.nextMsg.Add(1)
