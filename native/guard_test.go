@@ -199,3 +199,44 @@ func TestMsgAppAtNextTermIsRefused(t *testing.T) {
 	mustRefuse(t, rm, m, "vote")
 	assertHealthy(t, c, map[string]string{"a": "1"})
 }
+
+// Five joins on a five-node cluster that then stayed silent made ten
+// voters, whose quorum of six the native nodes could no longer make:
+// every write, and the removal that would have freed them, waited
+// forever. Now the fifth joins as a learner (the native nodes stay a
+// quorum of their own), and silent members are removed.
+func TestFiveSilentJoinsDoNotTakeTheQuorum(t *testing.T) {
+	c := startCluster(t, testConfig(5))
+	c.SetMemberSilence(time.Hour)
+	mustSet(t, c, "a", "1")
+	var rms []*Remote
+	for range 5 {
+		rms = append(rms, joinSilent(t, c))
+	}
+	for i, rm := range rms {
+		if want := i == 4; rm.Learner() != want {
+			t.Fatalf("%s: learner %v, want %v", rm.ID(), rm.Learner(), want)
+		}
+	}
+	mustSet(t, c, "b", "2")
+	c.SetMemberSilence(50 * time.Millisecond)
+	waitFor(t, 10*time.Second, "the silent members removed", func() bool {
+		if len(c.Remotes()) != 0 {
+			return false
+		}
+		for _, n := range view(c).Nodes[:5] {
+			if !slices.Equal(n.Voters, []core.NodeID{1, 2, 3, 4, 5}) {
+				return false
+			}
+		}
+		return true
+	})
+	f := c.Frame(0, false, 0, 0)
+	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 left: nothing heard from it") }) {
+		t.Error("no event says n10 was removed for its silence")
+	}
+	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 joined from the page: asking the leader to add it as a learner") }) {
+		t.Error("no event says n10 joined as a learner")
+	}
+	assertHealthy(t, c, map[string]string{"a": "1", "b": "2"})
+}
