@@ -235,7 +235,9 @@ func TestFiveSilentJoinsDoNotTakeTheQuorum(t *testing.T) {
 	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 left: nothing heard from it") }) {
 		t.Error("no event says n10 was removed for its silence")
 	}
-	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 joined from the page: asking the leader to add it as a learner") }) {
+	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool {
+		return strings.Contains(e.Text, "n10 joined from the page: asking the leader to add it as a learner")
+	}) {
 		t.Error("no event says n10 joined as a learner")
 	}
 	assertHealthy(t, c, map[string]string{"a": "1", "b": "2"})
