@@ -26,8 +26,10 @@ var (
 	// removed (or its cluster replaced).
 	ErrRemoteGone = errors.New("native: the remote member has left the cluster")
 	// ErrBadRemoteMessage is returned by Deliver for a message a remote
-	// member may not send: not from its own id, to no native node, or of a
-	// type only a node's own process produces (MsgHup, MsgProp, ...).
+	// member may not send: not from its own id, to no native node, of a
+	// type only a node's own process produces (MsgHup, MsgProp, ...), or
+	// refused by the checks of guard.go (what etcd Raft would panic on or
+	// no honest peer sends); the error says which.
 	ErrBadRemoteMessage = errors.New("native: refused a remote member's message")
 )
 
@@ -290,7 +292,8 @@ func (rm *Remote) status() sim.NodeView {
 // a full inbox loses it too, as a network would, and Deliver still returns
 // nil. It returns ErrRemoteGone after Remove, ErrStopped once the cluster
 // has stopped, and ErrBadRemoteMessage for a message the member may not
-// send; nothing changes then.
+// send (recorded as a drop event); nothing changes then. A message Deliver
+// accepts counts as hearing from the member (SetMemberSilence).
 func (rm *Remote) Deliver(m *pb.Message) error {
 	r := rm.r
 	if r.stopped.Load() {

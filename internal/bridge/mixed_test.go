@@ -535,4 +535,8 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: 9}); !errors.Is(err, sim.ErrUnknownNode) {
 		t.Fatalf("transfer to a node that does not exist: %v", err)
 	}
+	// An honest member, leading or following, is never refused.
+	if errs := p.errors(); len(errs) > 0 {
+		t.Fatalf("the page's member got errors: %q", errs)
+	}
 }
