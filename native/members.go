@@ -2,6 +2,7 @@ package native
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,8 +12,8 @@ const DefaultMemberSilence = 10 * time.Second
 
 // SetMemberSilence sets how long a member hosted outside the process (a
 // page, a `devserver -join` process) may go without a message Deliver
-// accepts before the cluster removes it (ConfChange RemoveNode), checked
-// once per heartbeat interval; d <= 0 restores DefaultMemberSilence. The
+// accepts before the cluster removes it (ConfChange RemoveNode), counted
+// in heartbeat ticks while a native node leads; d <= 0 restores DefaultMemberSilence. The
 // setting is kept by Create. Together with the limit on voters hosted
 // outside (AddRemote), this keeps members that go silent from holding the
 // native nodes' quorum: they are removed while the native nodes can still
@@ -63,27 +64,53 @@ func (r *run) configuredRemoteVoters() int {
 }
 
 // watchMembers removes members that have been silent for the member
-// silence, once per heartbeat interval, until the run stops. A removal is
-// retried until it is applied or the run stops: the native nodes make a
-// quorum of their own, so it commits once they have a leader.
+// silence until the run stops. It counts silence in heartbeat ticks, and
+// only while a native node leads: without a leader a member may have
+// nothing to answer (a learner does not campaign), and no removal could
+// commit anyway. A removal is retried until it is applied or the run
+// stops: the native nodes make a quorum of their own, so it commits once
+// they have a leader.
 func (r *run) watchMembers() {
 	defer r.wg.Done()
-	t := time.NewTicker(time.Duration(r.cfg.Raft.HeartbeatIntervalMS) * time.Millisecond)
+	every := time.Duration(r.cfg.Raft.HeartbeatIntervalMS) * time.Millisecond
+	t := time.NewTicker(every)
 	defer t.Stop()
+	type quiet struct {
+		heard int64 // rm.heard when last looked at
+		ticks int   // ticks with a native leader since then
+	}
+	quiets := make(map[*Remote]*quiet)
 	for {
-		var now time.Time
 		select {
 		case <-r.ctx.Done():
 			return
-		case now = <-t.C:
+		case <-t.C:
 		}
 		silence := r.memberSilence()
-		for _, rm := range r.remoteList() {
-			quiet := now.Sub(time.Unix(0, rm.heard.Load()))
-			if quiet < silence || rm.removing.Swap(true) {
+		led := r.leader() != nil
+		members := r.remoteList()
+		for rm := range quiets {
+			if !slices.Contains(members, rm) {
+				delete(quiets, rm)
+			}
+		}
+		for _, rm := range members {
+			q := quiets[rm]
+			if q == nil {
+				q = &quiet{}
+				quiets[rm] = q
+			}
+			if h := rm.heard.Load(); h != q.heard {
+				q.heard, q.ticks = h, 0
 				continue
 			}
-			why := fmt.Sprintf("nothing heard from it for %v (the limit is %v)", quiet.Round(time.Millisecond), silence)
+			if led {
+				q.ticks++
+			}
+			if time.Duration(q.ticks)*every < silence || rm.removing.Swap(true) {
+				continue
+			}
+			why := fmt.Sprintf("nothing heard from it for %d heartbeats (%v) while a native node led (the limit is %v)", q.ticks, time.Duration(q.ticks)*every, silence)
 			r.wg.Add(1)
 			go func() {
 				defer r.wg.Done()
