@@ -75,8 +75,9 @@ func checkShape(m *pb.Message) error {
 	if t == pb.MsgSnap {
 		// A snapshot replaces the receiver's whole state, and etcd Raft
 		// takes the membership it carries on trust: a forged one wiped
-		// every key on every node. Native nodes catch up from a native
-		// leader instead (the cluster takes leadership back from members).
+		// every key on every node. A native node that needs one while a
+		// member leads waits for a native leader (native client requests
+		// take leadership back from members: reclaim).
 		return refuse("a member may not send snapshots (a snapshot replaces a node's state and membership wholesale); native nodes catch up from a native leader")
 	}
 	if size := proto.Size(m); size > MaxMemberMessageBytes {
