@@ -279,3 +279,68 @@ func TestMemberBigEntriesDoNotGrowTheProcess(t *testing.T) {
 	}
 	assertHealthy(t, c, map[string]string{"a": "1"})
 }
+
+// The checks on a member's message, one by one, against a node at term 5
+// with entries 1-10 of term 2 (index 1-6) and 5 (7-10), committed to 8.
+func TestMemberMessageChecks(t *testing.T) {
+	tg := target{term: 5, commit: 8, last: 10, termAt: func(i uint64) (uint64, error) {
+		if i <= 6 {
+			return 2, nil
+		}
+		return 5, nil
+	}}
+	ent := func(i, term uint64, size int) *pb.Entry {
+		return &pb.Entry{Type: pb.EntryNormal.Enum(), Index: proto.Uint64(i), Term: proto.Uint64(term), Data: make([]byte, size)}
+	}
+	app := func(term, index, logTerm uint64, ents ...*pb.Entry) *pb.Message {
+		m := msg(pb.MsgApp, 4, 1, core.Term(term))
+		m.Index, m.LogTerm, m.Entries = proto.Uint64(index), proto.Uint64(logTerm), ents
+		return m
+	}
+	withCommit := func(m *pb.Message, c uint64) *pb.Message { m.Commit = proto.Uint64(c); return m }
+	resp := func(term, index uint64) *pb.Message {
+		m := msg(pb.MsgAppResp, 4, 1, core.Term(term))
+		m.Index = proto.Uint64(index)
+		return m
+	}
+	many := make([]*pb.Entry, maxMemberEntries+1)
+	for i := range many {
+		many[i] = ent(uint64(11+i), 5, 0)
+	}
+	for _, tc := range []struct {
+		name string
+		m    *pb.Message
+		want string // "" if accepted
+	}{
+		{"honest append", withCommit(app(5, 10, 5, ent(11, 5, 100), ent(12, 5, 100)), 12), ""},
+		{"honest append overlapping the committed prefix", app(5, 6, 2, ent(7, 5, 0), ent(8, 5, 0), ent(9, 5, 0)), ""},
+		{"uncommitted entries replaced", app(6, 8, 5, ent(9, 6, 0), ent(10, 6, 0)), ""},
+		{"honest heartbeat", withCommit(msg(pb.MsgHeartbeat, 4, 1, 5), 10), ""},
+		{"proposal", msg(pb.MsgProp, 4, 1, 5), "not sent between nodes"},
+		{"forget leader", msg(pb.MsgForgetLeader, 4, 1, 5), "not sent between nodes"},
+		{"snapshot", msg(pb.MsgSnap, 4, 1, 5), "snapshots"},
+		{"entry too large", app(5, 10, 5, ent(11, 5, MaxMemberEntryBytes)), "limited"},
+		{"too many entries", app(5, 10, 5, many...), "limited to 4096"},
+		{"term near 2^64", msg(pb.MsgVote, 4, 1, maxSaneTerm+1), "near 2^64"},
+		{"index near 2^64", app(5, maxSaneIndex+1, 5), "near 2^64"},
+		{"gap", app(5, 10, 5, ent(12, 5, 0)), "without gaps"},
+		{"entry from a later term", app(5, 10, 5, ent(11, 6, 0)), "out of order"},
+		{"log term from the future", app(5, 10, 6), "from its future"},
+		{"entries on a vote", func() *pb.Message { m := msg(pb.MsgVote, 4, 1, 6); m.Entries = []*pb.Entry{ent(1, 1, 0)}; return m }(), "carries entries"},
+		{"heartbeat past the last index", withCommit(msg(pb.MsgHeartbeat, 4, 1, 5), 11), "past"},
+		{"committed entry rewritten", app(5, 6, 2, ent(7, 4, 0)), "committed entries never change"},
+		{"acknowledgement past the last index", resp(5, 11), "never sent"},
+		{"stale acknowledgement", resp(4, 11), ""},
+	} {
+		err := checkShape(tc.m)
+		if err == nil {
+			err = checkAgainst(tc.m, tg)
+		}
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case tc.want != "" && (!errors.Is(err, ErrBadRemoteMessage) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want a refusal saying %q", tc.name, err, tc.want)
+		}
+	}
+}
