@@ -3,7 +3,9 @@ package native
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -265,6 +267,17 @@ func (in *incarnation) watch() {
 func (in *incarnation) loop() {
 	defer in.wg.Done()
 	defer in.closeLog()
+	// etcd Raft panics on what it takes for a broken invariant (a commit
+	// past the log's end, a conflict with a committed entry...), which a
+	// hostile member can provoke: the panic stops this node, with its
+	// reason in its view and the trace (and its stack in the process's
+	// log), never the process.
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("native: %s stopped: %v: %v\n%s", in.n.id, ErrRaftPanic, p, debug.Stack())
+			in.fail(fmt.Errorf("%w: %v (the node stopped; its storage is kept: restart it to continue)", ErrRaftPanic, p))
+		}
+	}()
 	ticker := time.NewTicker(time.Duration(in.n.r.cfg.Raft.HeartbeatIntervalMS) * time.Millisecond)
 	defer ticker.Stop()
 	if err := in.drain(); err != nil {
@@ -357,8 +370,8 @@ func (in *incarnation) step(m *pb.Message) {
 	if from == 0 || core.NodeID(m.GetTo()) != in.n.id {
 		return // not for this node
 	}
-	if int(from) > len(in.n.r.nodes) && in.n.r.remote(from) == nil {
-		return // not from a member
+	if int(from) > len(in.n.r.nodes) && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
+		return // not from a member, or refused
 	}
 	in.noteVoteResponse(m)
 	switch m.GetType() {
@@ -460,6 +473,9 @@ func (in *incarnation) send(m *pb.Message) {
 	s := in.senderTo(to)
 	if s == nil {
 		return
+	}
+	if m.GetType() == pb.MsgVoteResp && !m.GetReject() && s.remote != nil {
+		s.remote.granted(core.Term(m.GetTerm()), in.n.id)
 	}
 	ft := r.net.decide()
 	now := time.Now()
