@@ -3,9 +3,13 @@ package native
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +58,7 @@ func FuzzMemberFrames(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if rig == nil {
-			rig = newFuzzRig(t)
+			rig = newFuzzRig(t, crashOutput(t))
 		}
 		defer func() {
 			// A failed input leaves a cluster that may be broken: the
@@ -67,6 +71,60 @@ func FuzzMemberFrames(f *testing.F) {
 		}()
 		rig.run(t, data)
 	})
+}
+
+// crashOutput copies the process's crash output (a panic on a node's
+// goroutine) to $SESHAT_FUZZ_CRASH_DIR/crash-<pid>.txt when that is set:
+// the fuzzing engine discards its workers' output, and says only that one
+// "terminated unexpectedly". It returns the journal the rig then keeps in
+// journal-<pid>.txt: every input given to the current cluster, one per
+// line in hex, oldest first. A panic may come from what an earlier input
+// left (a term of 2^64-1 overflows at the next election), so the input the
+// engine records is not always the culprit; replay the journal with
+// TestReplayMemberJournal.
+func crashOutput(t *testing.T) *os.File {
+	dir := os.Getenv("SESHAT_FUZZ_CRASH_DIR")
+	if dir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("crash-%d.txt", os.Getpid())))
+	if err != nil {
+		t.Fatalf("crash output: %v", err)
+	}
+	if err := debug.SetCrashOutput(f, debug.CrashOptions{}); err != nil {
+		t.Fatalf("crash output: %v", err)
+	}
+	f.Close()
+	j, err := os.Create(filepath.Join(dir, fmt.Sprintf("journal-%d.txt", os.Getpid())))
+	if err != nil {
+		t.Fatalf("journal: %v", err)
+	}
+	return j
+}
+
+// TestReplayMemberJournal gives the inputs of a journal (see crashOutput)
+// to one cluster in order, as the fuzzing process did:
+//
+//	SESHAT_FUZZ_REPLAY=/tmp/fz/journal-123.txt go test -v -run TestReplayMemberJournal ./native
+func TestReplayMemberJournal(t *testing.T) {
+	path := os.Getenv("SESHAT_FUZZ_REPLAY")
+	if path == "" {
+		t.Skip("set SESHAT_FUZZ_REPLAY to a journal written by FuzzMemberFrames")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newFuzzRig(t, nil)
+	t.Cleanup(func() { _ = g.c.Stop() })
+	for i, line := range strings.Fields(string(b)) {
+		data, err := hex.DecodeString(line)
+		if err != nil {
+			t.Fatalf("%s: line %d: %v", path, i+1, err)
+		}
+		t.Logf("input %d: %x", i+1, data)
+		g.run(t, data)
+	}
 }
 
 // Limits of the fuzz target.
@@ -85,6 +143,9 @@ const (
 	fuzzRecheck = 32
 	// fuzzMaxFacts bounds the remembered digests by applied index.
 	fuzzMaxFacts = 4096
+	// fuzzInputsPerCluster bounds the inputs given to one cluster (its
+	// log, its terms, the journal) before it is created again.
+	fuzzInputsPerCluster = 20000
 )
 
 // fuzzRig is the cluster the fuzz target drives, with what its checks
@@ -106,8 +167,10 @@ type fuzzRig struct {
 	acked   map[string]ackedWrite
 	tainted map[string]bool
 	seq     uint64
-	// recreated counts clusters created again after a node stopped.
-	recreated int
+	// inputs counts the inputs given to the current cluster, journal
+	// (if not nil) holds them.
+	inputs  int
+	journal *os.File
 }
 
 type ackedWrite struct {
@@ -115,13 +178,13 @@ type ackedWrite struct {
 	index uint64
 }
 
-func newFuzzRig(t *testing.T) *fuzzRig {
+func newFuzzRig(t *testing.T, journal *os.File) *fuzzRig {
 	t.Helper()
 	c, err := Start(testConfig(3))
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	g := &fuzzRig{c: c, strict: os.Getenv("SESHAT_FUZZ_STRICT") == "1"}
+	g := &fuzzRig{c: c, strict: os.Getenv("SESHAT_FUZZ_STRICT") == "1", journal: journal}
 	g.reset(t)
 	return g
 }
@@ -136,17 +199,26 @@ func (g *fuzzRig) reset(t *testing.T) {
 	g.acked = make(map[string]ackedWrite)
 	g.tainted = make(map[string]bool)
 	g.rm = nil
+	g.inputs = 0
+	if g.journal != nil {
+		if err := g.journal.Truncate(0); err != nil {
+			t.Fatalf("journal: %v", err)
+		}
+		if _, err := g.journal.Seek(0, 0); err != nil {
+			t.Fatalf("journal: %v", err)
+		}
+	}
 	g.join(t)
 }
 
-// recreate replaces the cluster by a fresh one.
-func (g *fuzzRig) recreate(t *testing.T, why string) {
+// recreate replaces the cluster by a fresh one. A node stopped is a
+// failure under SESHAT_FUZZ_STRICT=1 (stopped); the rest is routine.
+func (g *fuzzRig) recreate(t *testing.T, why string, stopped bool) {
 	t.Helper()
-	if g.strict {
+	if stopped && g.strict {
 		t.Fatalf("%s", why)
 	}
 	t.Logf("creating the cluster again: %s", why)
-	g.recreated++
 	if err := g.c.Create(testConfig(3)); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -163,7 +235,7 @@ func (g *fuzzRig) join(t *testing.T) {
 	rm, err := g.c.AddRemote(ctx, func(*pb.Message) {})
 	if err != nil {
 		if len(g.c.Remotes()) > 0 || g.c.current().lastRemote >= maxNodeID {
-			g.recreate(t, fmt.Sprintf("cannot join another member: %v", err))
+			g.recreate(t, fmt.Sprintf("cannot join another member: %v", err), false)
 			return
 		}
 		t.Fatalf("AddRemote: %v", err)
@@ -173,6 +245,15 @@ func (g *fuzzRig) join(t *testing.T) {
 
 // run delivers one input and checks the cluster.
 func (g *fuzzRig) run(t *testing.T, data []byte) {
+	if g.inputs >= fuzzInputsPerCluster {
+		g.recreate(t, fmt.Sprintf("%d inputs given to this one", g.inputs), false)
+	}
+	g.inputs++
+	if g.journal != nil {
+		if _, err := fmt.Fprintf(g.journal, "%x\n", data); err != nil {
+			t.Fatalf("journal: %v", err)
+		}
+	}
 	if len(g.acked) == 0 {
 		// A fresh cluster: one acknowledged write for the input to lose.
 		g.write(t)
@@ -196,13 +277,13 @@ func (g *fuzzRig) run(t *testing.T, data []byte) {
 	}
 	g.settle(t)
 	if why := g.stopped(); why != "" {
-		g.recreate(t, why)
+		g.recreate(t, why, true)
 		return
 	}
 	g.checkSafety(t)
 	g.write(t)
 	if why := g.stopped(); why != "" {
-		g.recreate(t, why)
+		g.recreate(t, why, true)
 		return
 	}
 	g.checkSafety(t)
@@ -371,7 +452,7 @@ func (g *fuzzRig) write(t *testing.T) {
 		}
 	}
 	if key == "" {
-		g.recreate(t, "every fuzz key had a write of unknown outcome")
+		g.recreate(t, "every fuzz key had a write of unknown outcome", false)
 		return
 	}
 	value := fmt.Sprint(g.seq)
