@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 )
 
@@ -178,9 +179,21 @@ type ackedWrite struct {
 	index uint64
 }
 
+// fuzzConfig is testConfig(3) with 2 ms ticks and elections after 20-40
+// ms: a member claiming leadership holds the cluster up for an election
+// timeout, which would otherwise cost most of an input's time. Elections
+// that a loaded machine starts spuriously are more to check.
+func fuzzConfig() sim.Config {
+	cfg := testConfig(3)
+	cfg.Raft.HeartbeatIntervalMS = 2
+	cfg.Raft.ElectionTimeoutMinMS = 20
+	cfg.Raft.ElectionTimeoutMaxMS = 40
+	return cfg
+}
+
 func newFuzzRig(t *testing.T, journal *os.File) *fuzzRig {
 	t.Helper()
-	c, err := Start(testConfig(3))
+	c, err := Start(fuzzConfig())
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -219,7 +232,7 @@ func (g *fuzzRig) recreate(t *testing.T, why string, stopped bool) {
 		t.Fatalf("%s", why)
 	}
 	t.Logf("creating the cluster again: %s", why)
-	if err := g.c.Create(testConfig(3)); err != nil {
+	if err := g.c.Create(fuzzConfig()); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	g.reset(t)
