@@ -261,6 +261,15 @@ func (in *incarnation) watch() {
 func (in *incarnation) loop() {
 	defer in.wg.Done()
 	defer in.closeLog()
+	// etcd Raft panics on what it takes for a broken invariant (a commit
+	// past the log's end, a conflict with a committed entry...), which a
+	// hostile member can provoke: the panic stops this node, with its
+	// reason in its view and the trace, never the process.
+	defer func() {
+		if p := recover(); p != nil {
+			in.fail(fmt.Errorf("%w: %v (the node stopped; its storage is kept: restart it to continue)", ErrRaftPanic, p))
+		}
+	}()
 	ticker := time.NewTicker(time.Duration(in.n.r.cfg.Raft.HeartbeatIntervalMS) * time.Millisecond)
 	defer ticker.Stop()
 	if err := in.drain(); err != nil {
