@@ -471,6 +471,17 @@ func (g *fuzzRig) write(t *testing.T) {
 	value := fmt.Sprint(g.seq)
 	ctx, cancel := context.WithTimeout(context.Background(), fuzzWriteTimeout)
 	defer cancel()
+	// A node that stops (a panic caught) ends the wait at once: without
+	// it the cluster may have no quorum left, and run creates it again.
+	for _, n := range g.c.current().nodes {
+		in := n.running()
+		if in == nil {
+			cancel()
+			break
+		}
+		stop := context.AfterFunc(in.ctx, cancel)
+		defer stop()
+	}
 	idx, err := set(ctx, g.c, key, value)
 	if err != nil {
 		g.tainted[key] = true
