@@ -79,7 +79,8 @@ func FuzzMemberFrames(f *testing.F) {
 // the fuzzing engine discards its workers' output, and says only that one
 // "terminated unexpectedly". It returns the journal the rig then keeps in
 // journal-<pid>.txt: every input given to the current cluster, one per
-// line in hex, oldest first. A panic may come from what an earlier input
+// line in hex, oldest first; and restarts-<pid>.txt says why the cluster
+// was created again each time (a node stopped by a caught panic, ...). A panic may come from what an earlier input
 // left (a term of 2^64-1 overflows at the next election), so the input the
 // engine records is not always the culprit; replay the journal with
 // TestReplayMemberJournal.
@@ -232,6 +233,13 @@ func (g *fuzzRig) recreate(t *testing.T, why string, stopped bool) {
 		t.Fatalf("%s", why)
 	}
 	t.Logf("creating the cluster again: %s", why)
+	if g.journal != nil {
+		// Kept beside the journal: what made the fuzzer start over.
+		if f, err := os.OpenFile(strings.Replace(g.journal.Name(), "journal-", "restarts-", 1), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "%s after %d inputs: %s\n", time.Now().UTC().Format(time.TimeOnly), g.inputs, why)
+			f.Close()
+		}
+	}
 	if err := g.c.Create(fuzzConfig()); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
