@@ -79,8 +79,9 @@ func FuzzMemberFrames(f *testing.F) {
 // the fuzzing engine discards its workers' output, and says only that one
 // "terminated unexpectedly". It returns the journal the rig then keeps in
 // journal-<pid>.txt: every input given to the current cluster, one per
-// line in hex, oldest first; and restarts-<pid>.txt says why the cluster
-// was created again each time (a node stopped by a caught panic, ...). A panic may come from what an earlier input
+// line in hex, oldest first; restarts-<pid>.txt says why the cluster was
+// created again each time (a node stopped by a caught panic, ...), and
+// journal-<pid>-stop<k>.txt keep the journals of the first 200 stops. A panic may come from what an earlier input
 // left (a term of 2^64-1 overflows at the next election), so the input the
 // engine records is not always the culprit; replay the journal with
 // TestReplayMemberJournal.
@@ -148,6 +149,8 @@ const (
 	// fuzzInputsPerCluster bounds the inputs given to one cluster (its
 	// log, its terms, the journal) before it is created again.
 	fuzzInputsPerCluster = 20000
+	// fuzzKeptJournals bounds the journals a fuzzing process keeps.
+	fuzzKeptJournals = 200
 )
 
 // fuzzRig is the cluster the fuzz target drives, with what its checks
@@ -173,6 +176,8 @@ type fuzzRig struct {
 	// (if not nil) holds them.
 	inputs  int
 	journal *os.File
+	// keptJournals counts the journals copied when a node stopped.
+	keptJournals int
 }
 
 type ackedWrite struct {
@@ -234,9 +239,21 @@ func (g *fuzzRig) recreate(t *testing.T, why string, stopped bool) {
 	}
 	t.Logf("creating the cluster again: %s", why)
 	if g.journal != nil {
-		// Kept beside the journal: what made the fuzzer start over.
-		if f, err := os.OpenFile(strings.Replace(g.journal.Name(), "journal-", "restarts-", 1), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-			fmt.Fprintf(f, "%s after %d inputs: %s\n", time.Now().UTC().Format(time.TimeOnly), g.inputs, why)
+		// Kept beside the journal: what made the fuzzer start over, and
+		// for the first few stopped nodes the journal that led there.
+		name := g.journal.Name()
+		kept := ""
+		if stopped && g.keptJournals < fuzzKeptJournals {
+			g.keptJournals++
+			kept = strings.Replace(name, ".txt", fmt.Sprintf("-stop%d.txt", g.keptJournals), 1)
+			if b, err := os.ReadFile(name); err == nil {
+				if os.WriteFile(kept, b, 0o644) != nil {
+					kept = ""
+				}
+			}
+		}
+		if f, err := os.OpenFile(strings.Replace(name, "journal-", "restarts-", 1), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "%s after %d inputs: %s [%s]\n", time.Now().UTC().Format(time.TimeOnly), g.inputs, why, kept)
 			f.Close()
 		}
 	}
