@@ -43,6 +43,7 @@ type builtSeed struct {
 	snapIndex, snapTerm relv
 	voters, learners    byte // bit i: node i+1
 	snapKeys            byte // 0-3 keys holding "forged"
+	snapNoData          bool // no state machine data at all
 }
 
 // seedEntry is a built entry: Set key=value at the message's term.
@@ -82,7 +83,11 @@ func (s builtSeed) encode() []byte {
 	if s.typ == pb.MsgSnap {
 		rel(s.snapIndex)
 		rel(s.snapTerm)
-		b = append(b, s.voters, s.learners, s.snapKeys*3)
+		if s.snapNoData {
+			b = append(b, s.voters, s.learners, 2)
+		} else {
+			b = append(b, s.voters, s.learners, s.snapKeys*3)
+		}
 	}
 	return b
 }
@@ -149,6 +154,12 @@ func fuzzSeeds() []fuzzSeed {
 	forgedSnap.term, forgedSnap.snapIndex, forgedSnap.snapTerm, forgedSnap.snapKeys = plus(1), plus(50), plus(1), 2
 	transfTerm := transf
 	transfTerm.term = same
+	snapMaxIndex := forgedSnap
+	snapMaxIndex.snapIndex = relv{3, 0}
+	appRespPast := appResp
+	appRespPast.index = plus(40)
+	snapNoData := forgedSnap
+	snapNoData.snapNoData = true
 	appNextTerm := app
 	appNextTerm.term, appNextTerm.comm = plus(1), plus(1)
 	appNextTerm.ents = []seedEntry{{"fz1", "forged"}}
@@ -179,6 +190,17 @@ func fuzzSeeds() []fuzzSeed {
 		{name: "append-same-term", pending: true, data: toAll(app)},
 		// issue 9: a forged snapshot installed on a follower wipes keys.
 		{name: "forged-snapshot", pending: true, data: toAll(forgedSnap)},
+		// Found by the fuzzer: a snapshot at index 2^64-1 makes etcd Raft
+		// panic (index out of range in unstable.maybeTerm, from restore).
+		{name: "snapshot-max-index", pending: true, data: toAll(snapMaxIndex)},
+		// Found by the fuzzer: a member acknowledging an index past the
+		// leader's last makes the leader look for entries it does not have
+		// and send a snapshot it does not have either: etcd Raft panics
+		// ("need non-empty snapshot").
+		{name: "append-response-past-last-index", pending: true, data: toAll(appRespPast)},
+		// Found by the fuzzer: a snapshot with no state machine data stops
+		// the node that installs it (core refuses to restore it).
+		{name: "snapshot-without-data", pending: true, data: toAll(snapNoData)},
 		// issue 9: a forged leader at term+1 commits its own entry.
 		{name: "append-next-term-commits", pending: true, data: toAll(appNextTerm)},
 	}
