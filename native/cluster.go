@@ -55,6 +55,11 @@ type run struct {
 	// elsewhere for leadership (under remoteMu).
 	reclaimedAt time.Time
 	lastRemote  core.NodeID
+	// silence is the member silence in nanoseconds (0: the default), and
+	// watchMembersOnce starts the goroutine that removes silent members
+	// (members.go).
+	silence          atomic.Int64
+	watchMembersOnce sync.Once
 }
 
 // Start starts cfg.Nodes nodes, with ids 1 to cfg.Nodes, bootstrapped as
@@ -184,6 +189,7 @@ func (c *Cluster) Create(cfg sim.Config) error {
 	if err != nil {
 		return err
 	}
+	r.silence.Store(c.current().silence.Load())
 	c.mu.Lock()
 	c.r = r
 	c.mu.Unlock()

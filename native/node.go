@@ -362,8 +362,8 @@ func (in *incarnation) step(m *pb.Message) {
 	if from == 0 || core.NodeID(m.GetTo()) != in.n.id {
 		return // not for this node
 	}
-	if int(from) > len(in.n.r.nodes) && in.n.r.remote(from) == nil {
-		return // not from a member
+	if int(from) > len(in.n.r.nodes) && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
+		return // not from a member, or refused
 	}
 	in.noteVoteResponse(m)
 	switch m.GetType() {
@@ -465,6 +465,9 @@ func (in *incarnation) send(m *pb.Message) {
 	s := in.senderTo(to)
 	if s == nil {
 		return
+	}
+	if m.GetType() == pb.MsgVoteResp && !m.GetReject() && s.remote != nil {
+		s.remote.granted(core.Term(m.GetTerm()), in.n.id)
 	}
 	ft := r.net.decide()
 	now := time.Now()

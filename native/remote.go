@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
@@ -26,8 +26,10 @@ var (
 	// removed (or its cluster replaced).
 	ErrRemoteGone = errors.New("native: the remote member has left the cluster")
 	// ErrBadRemoteMessage is returned by Deliver for a message a remote
-	// member may not send: not from its own id, to no native node, or of a
-	// type only a node's own process produces (MsgHup, MsgProp, ...).
+	// member may not send: not from its own id, to no native node, of a
+	// type only a node's own process produces (MsgHup, MsgProp, ...), or
+	// refused by the checks of guard.go (what etcd Raft would panic on or
+	// no honest peer sends); the error says which.
 	ErrBadRemoteMessage = errors.New("native: refused a remote member's message")
 )
 
@@ -38,10 +40,16 @@ var (
 // messages to the native node they address. Its methods are safe for
 // concurrent use.
 type Remote struct {
-	id     core.NodeID
-	r      *run
-	send   func(*pb.Message)
-	joined time.Time
+	id      core.NodeID
+	r       *run
+	send    func(*pb.Message)
+	joined  time.Time
+	learner bool // joined as a learner: the native nodes' quorum had no room
+
+	// heard is when Deliver last accepted a message from the member (unix
+	// nanoseconds); removing is set once its silence removal started.
+	heard    atomic.Int64
+	removing atomic.Bool
 
 	gone     chan struct{} // closed once it has left
 	goneOnce sync.Once
@@ -52,6 +60,9 @@ type Remote struct {
 	mu   sync.Mutex
 	seen sim.NodeView
 	rep  sim.NodeView
+	// grants are the native nodes (a bit per id) that granted the member
+	// their vote, by term: what it may send as a leader (checkMember).
+	grants map[core.Term]uint32
 }
 
 // ID is the member's Raft id.
@@ -69,6 +80,11 @@ func (rm *Remote) Peers() []core.NodeID {
 // Raft is the Raft tuning of the cluster, which the member should use too.
 func (rm *Remote) Raft() core.RaftConfig { return rm.r.cfg.Raft }
 
+// Learner reports whether the member joined as a learner (it replicates the
+// log but does not vote): the cluster already had as many voters hosted
+// outside the process as keep the native nodes a quorum of their own.
+func (rm *Remote) Learner() bool { return rm.learner }
+
 // Done is closed once the member has left the cluster.
 func (rm *Remote) Done() <-chan struct{} { return rm.gone }
 
@@ -82,16 +98,22 @@ func (rm *Remote) left() bool {
 	}
 }
 
-// AddRemote adds a voter hosted outside the process, with the next free id
+// AddRemote adds a member hosted outside the process, with the next free id
 // above the native nodes' (4 for the first one of a 3-node cluster; ids
 // are never reused within a cluster). It proposes a ConfChange AddNode on
-// the leader and returns once the leader has applied it, or when ctx ends
+// the leader (ConfChange AddLearnerNode once the cluster has as many voters
+// hosted outside as it has native nodes less one: the native nodes must
+// stay a quorum by themselves, or members that go silent could stop every
+// write, and the removal that would restore it) and returns once the
+// leader has applied it, or when ctx ends
 // (then the member is removed again in the background and the error wraps
 // ctx's). From the moment AddRemote is called, native messages for the new
 // id go to send: it is called on a sender goroutine, must not block, and
 // may drop messages (Raft retries). The member starts with empty storage
 // and learns the membership and the log from the leader. Remove it with
-// Remove when its host goes away.
+// Remove when its host goes away; a member from which Deliver accepts
+// nothing for the cluster's member silence (SetMemberSilence) is removed
+// by the cluster.
 //
 // Errors: ErrStopped; sim.ErrImpossible when no id is left, and from a
 // durable cluster (StartDurable): a remote member keeps no log in the data
@@ -120,6 +142,7 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 		c.cmdMu.Unlock()
 		return nil, fmt.Errorf("%w: add remote: this cluster keeps its nodes' logs in %s, and a member hosted elsewhere keeps none there; join a cluster kept in memory", sim.ErrImpossible, r.durable.dir)
 	}
+	configured := r.configuredRemoteVoters()
 	r.remoteMu.Lock()
 	id := max(r.lastRemote, core.NodeID(len(r.nodes))) + 1
 	if id > maxNodeID {
@@ -133,6 +156,8 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 		return nil, fmt.Errorf("%w: add remote: %s is not free; the next id is %s (ids run from 1 without gaps and are never reused: a fresh node under an old id could vote twice in a term)", sim.ErrImpossible, want, id)
 	}
 	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: sim.NodeView{Role: core.RoleFollower}}
+	rm.heard.Store(rm.joined.UnixNano())
+	rm.learner = r.remoteVotersLocked(configured) >= len(r.nodes)-1
 	r.lastRemote = id
 	if r.remotes == nil {
 		r.remotes = make(map[core.NodeID]*Remote)
@@ -140,12 +165,24 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	r.remotes[id] = rm
 	r.allRemotes = append(r.allRemotes, rm)
 	r.remoteMu.Unlock()
+	r.watchMembersOnce.Do(func() {
+		r.wg.Add(1)
+		go r.watchMembers()
+	})
 	c.cmdMu.Unlock()
 
-	r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
-		Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a voter (ConfChange AddNode)", id)})
 	cc := &pb.ConfChange{Type: pb.ConfChangeAddNode.Enum(), NodeId: ptr(uint64(id))}
-	if err := r.changeMembership(ctx, cc, func(voters []core.NodeID) bool { return slices.Contains(voters, id) }); err != nil {
+	done := func(st core.Status) bool { return slices.Contains(st.Voters, id) }
+	if rm.learner {
+		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
+			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a learner (ConfChange AddLearnerNode): %d member(s) hosted elsewhere already vote, and more would leave the %d native nodes short of a quorum of their own", id, len(r.nodes)-1, len(r.nodes))})
+		cc.Type = pb.ConfChangeAddLearnerNode.Enum()
+		done = func(st core.Status) bool { return slices.Contains(st.Learners, id) }
+	} else {
+		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
+			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a voter (ConfChange AddNode)", id)})
+	}
+	if err := r.changeMembership(ctx, cc, done); err != nil {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -167,13 +204,20 @@ func ptr[T any](v T) *T { return &v }
 // member is then forgotten anyway, but may stay a voter until removed by
 // hand).
 func (rm *Remote) Remove(ctx context.Context) error {
+	return rm.remove(ctx, "its page went away")
+}
+
+// remove is Remove, saying why in the trace.
+func (rm *Remote) remove(ctx context.Context, why string) error {
 	r := rm.r
 	var err error
 	if !rm.left() {
 		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: rm.id, Type: "leave",
-			Text: fmt.Sprintf("%s left: its page went away; asking the leader to remove it (ConfChange RemoveNode)", rm.id)})
+			Text: fmt.Sprintf("%s left: %s; asking the leader to remove it (ConfChange RemoveNode)", rm.id, why)})
 		cc := &pb.ConfChange{Type: pb.ConfChangeRemoveNode.Enum(), NodeId: ptr(uint64(rm.id))}
-		err = r.changeMembership(ctx, cc, func(voters []core.NodeID) bool { return !slices.Contains(voters, rm.id) })
+		err = r.changeMembership(ctx, cc, func(st core.Status) bool {
+			return !slices.Contains(st.Voters, rm.id) && !slices.Contains(st.Learners, rm.id)
+		})
 	}
 	rm.goneOnce.Do(func() { close(rm.gone) })
 	r.remoteMu.Lock()
@@ -248,7 +292,8 @@ func (rm *Remote) status() sim.NodeView {
 // a full inbox loses it too, as a network would, and Deliver still returns
 // nil. It returns ErrRemoteGone after Remove, ErrStopped once the cluster
 // has stopped, and ErrBadRemoteMessage for a message the member may not
-// send; nothing changes then.
+// send (recorded as a drop event); nothing changes then. A message Deliver
+// accepts counts as hearing from the member (SetMemberSilence).
 func (rm *Remote) Deliver(m *pb.Message) error {
 	r := rm.r
 	if r.stopped.Load() {
@@ -263,13 +308,17 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 		return fmt.Errorf("%w: it is from %s, but this member is %s", ErrBadRemoteMessage, from, rm.id)
 	case to < 1 || int(to) > len(r.nodes):
 		return fmt.Errorf("%w: it is for %s; the native nodes are n1 to n%d", ErrBadRemoteMessage, to, len(r.nodes))
-	case raft.IsLocalMsg(m.GetType()) || m.GetType() == pb.MsgProp:
-		return fmt.Errorf("%w: %s is not sent between nodes here", ErrBadRemoteMessage, m.GetType())
+	}
+	if err := rm.checkMember(m); err != nil {
+		r.trace.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Type: sim.MessageTypeName(m.GetType()),
+			Text: fmt.Sprintf("refused %s %s→%s: %v", m.GetType(), from, to, err)})
+		return err
 	}
 	rm.observe(m)
 	id := r.nextMsg.Add(1)
 	typ := sim.MessageTypeName(m.GetType())
 	ev := eventBuf{tr: r.trace}
+	rm.heard.Store(time.Now().UnixNano())
 	ev.addMessage(sim.Event{Kind: sim.EvSend, Node: from, Peer: to, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
 	drop := func(why string) {
 		ev.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Msg: id, Type: typ,
@@ -400,7 +449,7 @@ func (c *Cluster) Remotes() []core.NodeID {
 // the leader changes or an election timeout passes without effect (etcd
 // Raft turns a change proposed while another is pending into an empty
 // entry); adding a voter twice, or removing a removed one, changes nothing.
-func (r *run) changeMembership(ctx context.Context, cc *pb.ConfChange, done func([]core.NodeID) bool) error {
+func (r *run) changeMembership(ctx context.Context, cc *pb.ConfChange, done func(core.Status) bool) error {
 	var (
 		last     error = errNoLeader
 		proposer core.NodeID
@@ -410,9 +459,9 @@ func (r *run) changeMembership(ctx context.Context, cc *pb.ConfChange, done func
 	for {
 		if l := r.leader(); l != nil {
 			l.mu.Lock()
-			voters := l.state.status.Voters
+			st := l.state.status
 			l.mu.Unlock()
-			if done(voters) {
+			if done(st) {
 				return nil
 			}
 			if in := l.running(); in != nil && (l.id != proposer || time.Since(at) >= again) {

@@ -363,10 +363,13 @@ async function joinFromPage() {
       },
       onError: (err) => showError(`The node in this page: ${err.message}`),
     });
-    status.textContent = 'Asking the native cluster to add this page\'s node as a voter…';
+    status.textContent = 'Asking the native cluster to add this page\'s node…';
     const joined = await page.member.start();
     btn.textContent = `n${joined.node} runs in this page`;
-    showNotice(`n${joined.node} joined the native cluster from this page; closing or reloading the page removes it.`);
+    const as = joined.learner
+      ? ' as a learner: it receives the log but does not vote (the native nodes keep a quorum of their own)'
+      : ' as a voter';
+    showNotice(`n${joined.node} joined the native cluster from this page${as}; closing or reloading the page removes it.`);
   } catch (err) {
     if (page.member) page.member.stop();
     page.member = null;

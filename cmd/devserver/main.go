@@ -198,6 +198,8 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 			// A durable cluster keeps every voter's log in its data dir: a
 			// node hosted elsewhere could not be restarted with it.
 			opts.Join = joinNative(cluster)
+			// Frames past what a member may send are dropped unread.
+			opts.RaftFrameLimit = native.MaxMemberMessageBytes
 		}
 		br = bridge.New(cluster, opts)
 		mux.HandleFunc("/ws", br.ServeWS)

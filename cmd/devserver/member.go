@@ -171,7 +171,11 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s joined the native cluster at %s (peers %v); stop with Ctrl-C to leave it\n", jr.Node, target, jr.Peers)
+	as := "a voter"
+	if jr.Learner {
+		as = "a learner (it replicates the log but does not vote: the cluster already has as many voters hosted outside as keep its native nodes a quorum of their own)"
+	}
+	fmt.Fprintf(out, "%s joined the native cluster at %s as %s (peers %v); stop with Ctrl-C to leave it\n", jr.Node, target, as, jr.Peers)
 
 	send := func(msgs []*pb.Message) error {
 		for _, msg := range msgs {

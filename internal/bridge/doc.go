@@ -20,8 +20,10 @@
 //
 // # Members hosted by a page
 //
-// With Options.Join set, join adds a Raft voter for the connection (the
-// native cluster's AddRemote) and answers its id, peers and Raft tuning.
+// With Options.Join set, join adds a Raft member for the connection (the
+// native cluster's AddRemote: a voter, or a learner once the native nodes
+// would no longer make a quorum of their own) and answers its id, peers,
+// Raft tuning and whether it is a learner.
 // From then on binary frames carry that member's raft traffic, one
 // raftpb.Message in protobuf binary per frame, both ways: the page's
 // frames (at most Options.RaftFrameLimit bytes) are handed to the engine

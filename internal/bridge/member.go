@@ -34,6 +34,14 @@ type Member interface {
 	Remove(ctx context.Context) error
 }
 
+// Learner is implemented by members that may join as learners (they
+// replicate the log but do not vote). The native cluster's *native.Remote
+// is one: it keeps the native nodes a quorum of their own, so members
+// beyond the native nodes' count less one join as learners.
+type Learner interface {
+	Learner() bool
+}
+
 // Reporter is implemented by members whose page may report their state
 // (the report operation), shown in views in place of what their messages
 // reveal. The native cluster's *native.Remote is one.
@@ -45,7 +53,8 @@ type Reporter interface {
 // next free one). send is called with every
 // message for the member, from engine goroutines; it never blocks (the
 // bridge drops what its queue cannot hold: Raft retries). It returns once
-// the member is a voter, or fails (ctx ended, no leader).
+// the member is in the cluster (a voter, or a learner when the engine keeps
+// its quorum to itself: see Learner), or fails (ctx ended, no leader).
 type JoinFunc func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (Member, error)
 
 // joinArgs are the arguments of join: the id the member asks for, if any.
@@ -59,6 +68,10 @@ type JoinReply struct {
 	Node core.NodeID `json:"node"`
 	// Peers are the nodes it talks to.
 	Peers []core.NodeID `json:"peers"`
+	// Learner is set when the member joined as a learner: it replicates
+	// the log but does not vote (the cluster already has as many voters
+	// hosted outside as keep its native nodes a quorum of their own).
+	Learner bool `json:"learner,omitempty"`
 	// Raft is the cluster's Raft tuning (heartbeat interval, election
 	// timeout, PreVote, CheckQuorum ...), for the page's node.
 	Raft core.RaftConfig `json:"raft"`
@@ -87,7 +100,11 @@ func (c *client) join(args []byte) (any, error) {
 	}
 	c.member = m
 	c.memberID.Store(uint64(m.ID()))
-	return JoinReply{Node: m.ID(), Peers: m.Peers(), Raft: m.Raft(), MaxMessageBytes: b.opt.RaftFrameLimit}, nil
+	jr := JoinReply{Node: m.ID(), Peers: m.Peers(), Raft: m.Raft(), MaxMessageBytes: b.opt.RaftFrameLimit}
+	if l, ok := m.(Learner); ok {
+		jr.Learner = l.Learner()
+	}
+	return jr, nil
 }
 
 // report answers the report operation: the page's account of its member,

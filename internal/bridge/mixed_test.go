@@ -535,4 +535,38 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: 9}); !errors.Is(err, sim.ErrUnknownNode) {
 		t.Fatalf("transfer to a node that does not exist: %v", err)
 	}
+	// An honest member, leading or following, is never refused.
+	if errs := p.errors(); len(errs) > 0 {
+		t.Fatalf("the page's member got errors: %q", errs)
+	}
+}
+
+// A native cluster keeps a quorum of its own: on one native node there is
+// no room for a voter hosted elsewhere, so the page joins as a learner,
+// says so in its join reply, and still receives every write.
+func TestPageBeyondTheVoterLimitJoinsAsLearner(t *testing.T) {
+	c, err := native.Start(mixedConfig(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	_, srv := serve(t, c, Options{Join: joinNative(c)})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
+	defer cancel()
+	if _, err := c.Set(ctx, "before", "join"); err != nil {
+		t.Fatalf("set before join: %v", err)
+	}
+	p, jr := joinPage(t, wsURL(srv), 1)
+	if jr.Node != 2 || !jr.Learner {
+		t.Fatalf("join reply %+v, want n2 as a learner", jr)
+	}
+	if _, err := c.Set(ctx, "after", "join"); err != nil {
+		t.Fatalf("set after join: %v", err)
+	}
+	eventually(t, "the learner to apply both writes", func() bool {
+		return kvHas(p.view(), "before", "join") && kvHas(p.view(), "after", "join")
+	})
+	if errs := p.errors(); len(errs) > 0 {
+		t.Fatalf("the page's member got errors: %q", errs)
+	}
 }

@@ -1,5 +1,6 @@
 // A Raft member hosted in this page: "Join from this page" on the native
-// engine. The dev server's bridge adds a voter for this page's websocket
+// engine. The dev server's bridge adds a member (a voter, or a learner
+// once the native nodes would lose a quorum of their own) for this page's websocket
 // (op join, docs/bridge-protocol.md); the member runs in the engine worker
 // (the wasm engine's member-* calls, internal/member in Go), ticked on the
 // wall clock every heartbeat interval; raft messages cross the websocket
