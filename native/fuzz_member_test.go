@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,9 +29,11 @@ import (
 //
 //   - the process lives: a panic on a node's goroutine ends the process,
 //     which the fuzzing engine reports as a crash with its input;
-//   - every native node keeps running (a node stopped by a caught panic is
-//     reported with SESHAT_FUZZ_STRICT=1, and otherwise the cluster is
-//     created again so the fuzzer keeps exploring);
+//   - every native node keeps running: a node stopped (by a caught panic)
+//     fails the seeds run by `go test` and any input under
+//     SESHAT_FUZZ_STRICT=1; while fuzzing, the cluster is otherwise
+//     created again so the fuzzer keeps exploring (keep what stopped it
+//     with SESHAT_FUZZ_CRASH_DIR);
 //   - safety holds: every committed index holds the same entry on every
 //     node and in every check since the cluster started, nodes at the same
 //     applied index have the same state machine digest, and every
@@ -81,6 +84,14 @@ func FuzzMemberFrames(f *testing.F) {
 		}()
 		rig.run(t, data)
 	})
+}
+
+// fuzzing reports whether the test binary is fuzzing (-test.fuzz), not
+// running the seeds as regression tests: only then are node stops
+// absorbed.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }
 
 // crashOutput copies the process's crash output (a panic on a node's
@@ -212,7 +223,7 @@ func newFuzzRig(t *testing.T, journal *os.File) *fuzzRig {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	g := &fuzzRig{c: c, strict: os.Getenv("SESHAT_FUZZ_STRICT") == "1", journal: journal}
+	g := &fuzzRig{c: c, strict: os.Getenv("SESHAT_FUZZ_STRICT") == "1" || !fuzzing(), journal: journal}
 	g.reset(t)
 	return g
 }
