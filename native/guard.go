@@ -12,9 +12,10 @@ import (
 	"github.com/seshat-raft/seshat/sim"
 )
 
-// ErrRaftPanic is a node's error (shown in its view and the trace) when
-// etcd Raft panicked inside it: the node stopped, the process did not.
-var ErrRaftPanic = errors.New("etcd Raft panicked")
+// ErrRaftPanic is a node's error (shown in its view and the trace) when its
+// Raft loop panicked, in etcd Raft above all: the node stopped, the process
+// did not.
+var ErrRaftPanic = errors.New("etcd Raft panicked in the node's loop")
 
 // Bounds on what a member hosted outside the process may send (Deliver).
 // etcd Raft trusts its peers: it panics on some messages no honest peer

@@ -95,6 +95,9 @@ func (r *run) watchMembers() {
 			}
 		}
 		for _, rm := range members {
+			if !rm.added.Load() {
+				continue // AddRemote removes it if its join fails
+			}
 			q := quiets[rm]
 			if q == nil {
 				q = &quiet{}

@@ -3,7 +3,9 @@ package native
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -264,9 +266,11 @@ func (in *incarnation) loop() {
 	// etcd Raft panics on what it takes for a broken invariant (a commit
 	// past the log's end, a conflict with a committed entry...), which a
 	// hostile member can provoke: the panic stops this node, with its
-	// reason in its view and the trace, never the process.
+	// reason in its view and the trace (and its stack in the process's
+	// log), never the process.
 	defer func() {
 		if p := recover(); p != nil {
+			log.Printf("native: %s stopped: %v: %v\n%s", in.n.id, ErrRaftPanic, p, debug.Stack())
 			in.fail(fmt.Errorf("%w: %v (the node stopped; its storage is kept: restart it to continue)", ErrRaftPanic, p))
 		}
 	}()

@@ -47,8 +47,11 @@ type Remote struct {
 	learner bool // joined as a learner: the native nodes' quorum had no room
 
 	// heard is when Deliver last accepted a message from the member (unix
-	// nanoseconds); removing is set once its silence removal started.
+	// nanoseconds); added is set once its join is applied, and removing
+	// once its silence removal started (never while its join is proposed:
+	// the two changes would undo each other).
 	heard    atomic.Int64
+	added    atomic.Bool
 	removing atomic.Bool
 
 	gone     chan struct{} // closed once it has left
@@ -192,6 +195,7 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 		}()
 		return nil, fmt.Errorf("native: add %s: %w", id, err)
 	}
+	rm.added.Store(true)
 	return rm, nil
 }
 
