@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
 
 all: test
 
@@ -66,6 +66,16 @@ chaos:
 	  $(GO) test -count=1 -timeout=0 -v -run '^TestChaos$$' ./sim > bin/chaos.log 2>&1; status=$$?; \
 	  grep -E '^ *--- FAIL|^ *chaos_test.go:[0-9]+: |^ +(replay|files in)' bin/chaos.log || true; \
 	  tail -n 1 bin/chaos.log; exit $$status
+
+## fuzz-member: FuzzMemberFrames (a joined member's raft frames into a real
+## native cluster), e.g. make fuzz-member FUZZTIME=10m. Worker panics, the
+## inputs each cluster was given, and why the fuzzer started a cluster
+## again are kept in bin/fuzz-member/ (the fuzzing engine discards them).
+FUZZTIME ?= 10m
+FUZZMIN  ?= 5s
+fuzz-member:
+	mkdir -p bin/fuzz-member
+	SESHAT_FUZZ_CRASH_DIR=$(CURDIR)/bin/fuzz-member $(GO) test -run '^$$' -fuzz '^FuzzMemberFrames$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) -parallel 1 -timeout 0 ./native
 
 ## lint: gofmt, go vet, staticcheck, and the purity rule for the pure packages.
 lint:

@@ -44,7 +44,7 @@ func TestAPanicStopsOneNodeNotTheProcess(t *testing.T) {
 	if nv.Up || !strings.Contains(nv.Error, "etcd Raft panicked") || !strings.Contains(nv.Error, "tocommit") {
 		t.Fatalf("%s: up %v, error %q", f, nv.Up, nv.Error)
 	}
-	evs := c.Frame(0, false, 0, 0).Events
+	evs := c.Frame(0, false, 0, sim.ViewOptions{}).Events
 	if !slices.ContainsFunc(evs, func(e sim.Event) bool {
 		return e.Kind == sim.EvCrash && e.Node == f && strings.Contains(e.Text, "etcd Raft panicked")
 	}) {
@@ -233,7 +233,7 @@ func TestFiveSilentJoinsDoNotTakeTheQuorum(t *testing.T) {
 		}
 		return true
 	})
-	f := c.Frame(0, false, 0, 0)
+	f := c.Frame(0, false, 0, sim.ViewOptions{})
 	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 left: nothing heard from it for") }) {
 		t.Error("no event says n10 was removed for its silence")
 	}
