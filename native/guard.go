@@ -100,6 +100,25 @@ func checkShape(m *pb.Message) error {
 		}
 	}
 	switch t {
+	case pb.MsgReadIndex, pb.MsgTransferLeader:
+		// Both are requests a node forwards to its leader: etcd Raft sends
+		// MsgReadIndex without a term, and a native follower that forwards
+		// either one already carrying a term panics ("term should not be
+		// set when sending ..."). Members never forward a leadership
+		// request: they ask for leadership only as their own request.
+		if m.GetTerm() != 0 {
+			return refuse("%s at term %d: a member sends leadership and read-index requests without a term; a native follower forwarding one with a term would crash", t, m.GetTerm())
+		}
+	default:
+		// etcd Raft takes a message without a term for one of the node's
+		// own (local) requests and skips every term check: a term-less
+		// MsgAppResp moved the leader's view of a follower past its own
+		// log, and the leader panicked ("need non-empty snapshot").
+		if m.GetTerm() == 0 {
+			return refuse("%s without a term: every message between nodes but the read-index and leadership requests carries its sender's term (etcd Raft treats one without as the node's own request)", t)
+		}
+	}
+	switch t {
 	case pb.MsgApp:
 		if m.GetLogTerm() > m.GetTerm() {
 			return refuse("MsgApp at term %d follows an entry of term %d, from its future", m.GetTerm(), m.GetLogTerm())

@@ -331,6 +331,13 @@ func TestMemberMessageChecks(t *testing.T) {
 		{"committed entry rewritten", app(5, 6, 2, ent(7, 4, 0)), "committed entries never change"},
 		{"acknowledgement past the last index", resp(5, 11), "never sent"},
 		{"stale acknowledgement", resp(4, 11), ""},
+		{"read-index request", msg(pb.MsgReadIndex, 4, 1, 0), ""},
+		{"read-index request with a term", msg(pb.MsgReadIndex, 4, 1, 5), "without a term"},
+		{"leadership request", msg(pb.MsgTransferLeader, 4, 1, 0), ""},
+		{"leadership request with a term", msg(pb.MsgTransferLeader, 4, 1, 5), "without a term"},
+		{"acknowledgement without a term", resp(0, 11), "without a term"},
+		{"heartbeat without a term", withCommit(msg(pb.MsgHeartbeat, 4, 1, 0), 11), "without a term"},
+		{"vote without a term", msg(pb.MsgVote, 4, 1, 0), "without a term"},
 	} {
 		err := checkShape(tc.m)
 		if err == nil {
