@@ -288,10 +288,71 @@ func (p *page) pollFor(js string, limit time.Duration) {
 	}
 }
 
+// click clicks an element where it is on screen, as a user does. chromedp
+// scrolls the element into view, measures it and clicks at those
+// coordinates; a panel above it that grows in between (the page redraws
+// while the cluster runs) moves it, and the click lands on whatever moved
+// there. So click waits for the element to stay put, and a one-shot
+// listener swallows a click that reached anything else, which is then
+// tried again (at most clickTries times).
 func (p *page) click(testid string) {
 	p.t.Helper()
-	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="%s"]`, testid))))
+	sel := fmt.Sprintf(`[data-testid="%s"]`, testid)
+	arm := fmt.Sprintf(`(() => {
+		window.__seshatClick = "none";
+		document.addEventListener("click", (e) => {
+			const hit = e.target instanceof Element && e.target.closest(%q) !== null;
+			window.__seshatClick = hit ? "hit" : "missed " + (e.target.dataset?.testid || e.target.id || e.target.tagName);
+			if (!hit) { e.preventDefault(); e.stopImmediatePropagation(); }
+		}, { capture: true, once: true });
+		return true;
+	})()`, sel)
+	got := ""
+	for range clickTries {
+		p.settle(sel)
+		eval[bool](p, arm)
+		p.do(chromedp.Click(chromedp.CSS(sel)))
+		if got = eval[string](p, `window.__seshatClick`); got == "hit" {
+			return
+		}
+		p.t.Logf("clicking %s: %s; trying again", sel, got)
+	}
+	p.shot("click")
+	p.t.Fatalf("clicking %s: %s (%d tries)", sel, got, clickTries)
 }
+
+// clickTries bounds click's attempts.
+const clickTries = 5
+
+// settle waits until the element sel has kept its place in the document for
+// settleFrames animation frames in a row (at most settleMaxFrames).
+func (p *page) settle(sel string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`new Promise((resolve) => {
+		let last = "", same = 0, frames = 0;
+		const step = () => {
+			const el = document.querySelector(%q);
+			const r = el ? el.getBoundingClientRect() : null;
+			const at = r ? [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round).join() : "";
+			same = at !== "" && at === last ? same + 1 : 0;
+			last = at;
+			if (same >= %d) return resolve(true);
+			if (++frames >= %d) return resolve(false);
+			requestAnimationFrame(step);
+		};
+		requestAnimationFrame(step);
+	})`, sel, settleFrames, settleMaxFrames)
+	if !eval[bool](p, js) {
+		p.shot("unsettled")
+		p.t.Fatalf("%s kept moving for %d frames", sel, settleMaxFrames)
+	}
+}
+
+// Bounds of settle.
+const (
+	settleFrames    = 5
+	settleMaxFrames = 600
+)
 
 // shotDir returns the test's screenshot folder, created once.
 func (p *page) shotDir() (string, error) {
