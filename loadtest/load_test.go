@@ -241,16 +241,53 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("barrier write: %v", err)
 	}
 	var final sim.Frame
-	waitFor("every node to apply everything", 30*time.Second, func() bool {
+	settled := func() bool {
 		final = cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit})
 		first := final.View.Nodes[0]
 		for _, n := range final.View.Nodes {
-			if !n.Up || n.Applied != first.Applied || n.Commit != first.Commit || n.KV.Digest != first.KV.Digest || !slices.Equal(n.KV.Pairs, first.KV.Pairs) || n.KV.Next != "" {
+			if !n.Up || n.Applied != first.Applied || n.Commit != first.Commit || n.KV.Digest != first.KV.Digest || n.KV.Count != first.KV.Count {
 				return false
 			}
 		}
 		return uint64(first.Applied) >= barrier
-	})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !settled() {
+		if time.Now().After(deadline) {
+			for _, n := range final.View.Nodes {
+				t.Logf("%s: up %v role %s term %d commit %d applied %d last %d first %d snapshot %d; kv count %d digest %s next %q; error %q",
+					n.ID, n.Up, n.Role, n.Term, n.Commit, n.Applied, n.LastIndex, n.FirstIndex, n.SnapshotIndex, n.KV.Count, n.KV.Digest, n.KV.Next, n.Error)
+			}
+			t.Fatalf("waited 30s for every node to apply everything up to the barrier write at index %d", barrier)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, not a fixed wait
+	}
+	// Every node's whole store, a page at a time (a view carries at most
+	// sim.MaxKVLimit keys; the writers' keys and the barrier are more).
+	// Nothing writes any more, so the pages are of one state: the digest
+	// says so.
+	stores := make([]map[string]string, len(final.View.Nodes))
+	for i, n := range final.View.Nodes {
+		stores[i] = make(map[string]string, n.KV.Count)
+		for from, pages := "", 0; ; pages++ {
+			if pages > n.KV.Count/sim.MaxKVLimit+1 {
+				t.Fatalf("%s: more pages than %d keys fill", n.ID, n.KV.Count)
+			}
+			p := cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit, KVFrom: from}).View.Nodes[i]
+			if p.KV.Digest != n.KV.Digest {
+				t.Fatalf("%s's store changed while it was read (digest %s, then %s)", n.ID, n.KV.Digest, p.KV.Digest)
+			}
+			for _, kv := range p.KV.Pairs {
+				stores[i][kv.Key] = kv.Value
+			}
+			if from = p.KV.Next; from == "" {
+				break
+			}
+		}
+		if len(stores[i]) != n.KV.Count {
+			t.Fatalf("%s: %d keys read in pages, %d counted", n.ID, len(stores[i]), n.KV.Count)
+		}
+	}
 	cancel()
 	pwg.Wait()
 
@@ -291,9 +328,9 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("final read of %s: %v", key, err)
 		}
 		rec.add(sim.HistoryOp{Client: writers + 1, ID: uint64(k), Kind: sim.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}, 0)
-		for _, n := range final.View.Nodes {
-			i := slices.IndexFunc(n.KV.Pairs, func(p sim.KVPair) bool { return p.Key == key })
-			if found != (i >= 0) || (found && n.KV.Pairs[i].Value != v) {
+		for i, n := range final.View.Nodes {
+			held, ok := stores[i][key]
+			if found != ok || (found && held != v) {
 				t.Fatalf("n%d holds %s differently from the linearizable read (%q, found %v)", n.ID, key, v, found)
 			}
 		}
