@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node
+.PHONY: chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node tools-npm tools-e2e
 
 all: test
 
@@ -26,9 +26,10 @@ bench-browser:
 	mkdir -p bin/e2e
 	SESHAT_E2E=1 SESHAT_PERF=1 $(GO) test -count=1 -timeout=15m -v -run '^TestPerformance$$' ./e2e -shots="$(CURDIR)/bin/e2e"
 
-## test-browser: the page in headless Chromium (installed when missing, as root on Debian).
+## test-browser: the page in headless Chromium (installed when missing, as root on Debian),
+## with axe-core (make tools-e2e) checking its accessibility.
 # Each test saves screenshots in bin/e2e/<test name>/.
-test-browser:
+test-browser: tools-e2e
 	bash scripts/ensure-chromium.sh
 	mkdir -p bin/e2e
 	SESHAT_E2E=1 $(GO) test -count=1 -timeout=15m ./e2e -shots="$(CURDIR)/bin/e2e"
@@ -104,6 +105,24 @@ tools-node:
 	  else \
 	    echo "node (Node.js >= 18) is needed to run WebAssembly tests: install it, e.g. 'sudo apt-get install nodejs'"; exit 1; \
 	  fi; }
+
+# npm installs the browser tests' packages. Debian's nodejs comes without it:
+# install Debian's npm when missing and we are root; otherwise say what to install.
+tools-npm: tools-node
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "npm not found: installing Debian's npm"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "npm is needed to install the browser tests' packages: install it, e.g. 'sudo apt-get install npm'"; exit 1; \
+	  fi; }
+
+## tools-e2e: the browser tests' npm packages (axe-core), exactly as e2e/package-lock.json pins them, in e2e/node_modules.
+tools-e2e: e2e/node_modules/.package-lock.json
+
+e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | tools-npm
+	cd e2e && npm ci --no-audit --no-fund
+	touch $@
 
 ## wasm: build the in-browser engine (web/seshat.wasm) and copy Go's loader.
 wasm:

@@ -6,6 +6,10 @@
 // with -shots DIR (the Makefile passes bin/e2e), else in its artifact
 // directory, and logs their paths.
 //
+// axe-core (npm, pinned in package-lock.json here, installed into
+// node_modules by `make tools-e2e`) is injected into the page to check its
+// accessibility on the simulator, paused, native and phone views.
+//
 // TestPerformance (`make bench-browser`, SESHAT_PERF=1) measures page
 // weight, time to the first leader drawn, frame times with 9 nodes and
 // memory over 30 virtual minutes, and fails when a target is missed.

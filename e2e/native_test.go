@@ -11,8 +11,9 @@ import (
 
 // TestTheNativeClusterInThePage opens the page on the dev server's native
 // nodes: the same renderer shows their leader, a Set typed in the page is
-// applied by every node (and readable through the Go API), and crashing the
-// leader from the page elects another in a higher term.
+// applied by every node (and readable through the Go API), axe-core finds
+// no serious violation in the native view, and crashing the leader from the
+// page elects another in a higher term.
 func TestTheNativeClusterInThePage(t *testing.T) {
 	p, cl := newNativePage(t, 3)
 	p.open("?engine=native")
@@ -34,6 +35,7 @@ func TestTheNativeClusterInThePage(t *testing.T) {
 	if err != nil || !found || v != "native" {
 		t.Fatalf("the native cluster reads where=%q (found %v, %v)", v, found, err)
 	}
+	p.checkAccessibility("native")
 	p.shot("native")
 
 	leader := eval[int](p, jsLeader)

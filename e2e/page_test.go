@@ -191,5 +191,6 @@ func TestUsableOnAPhone(t *testing.T) {
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="set-key"]`), "phone"), chromedp.SetValue(chromedp.CSS(`[data-testid="set-value"]`), "ok"))
 	p.click("set-submit")
 	p.poll(`document.querySelector('[data-testid="kv-1"]').textContent.includes("phone=ok")`)
+	p.checkAccessibility("phone")
 	p.shot("phone")
 }

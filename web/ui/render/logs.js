@@ -105,8 +105,11 @@ export class LogGrid {
   drawRow(row, node, lo, hi, mark, selected, leads) {
     const role = roleOf(node);
     setClass(row.row, `lrow ${role}${selected ? ' selected' : ''}`);
-    setText(row.name, `n${node.id} ${ROLES[role].short}`);
-    setAttr(row.name, 'aria-label', `n${node.id}, ${ROLES[role].label}${leads ? ' (leader)' : ''}: select`);
+    // The accessible name starts with the visible text ("n1 L"), so that
+    // speech users can say what they see (WCAG 2.5.3, label in name).
+    const shown = `n${node.id} ${ROLES[role].short}`;
+    setText(row.name, shown);
+    setAttr(row.name, 'aria-label', `${shown}: ${ROLES[role].label}${leads ? ', the current leader' : ''}; select n${node.id}`);
     setText(row.commit, node.commit);
     setText(row.applied, node.up ? node.applied : '—');
     setAttr(row.applied, 'title', node.up ? `applied up to ${node.applied}` : 'crashed: nothing applied until it restarts');
