@@ -175,8 +175,11 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 		}
 		c.emit(Event{Kind: EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
 	}
+	for _, r := range u.Refusals {
+		c.emit(RefusalEvent(n.id, r))
+	}
 	if u.RoleChanged {
-		c.roleChanged(n, u.Role, u.Leader)
+		c.roleChanged(n, u.Role, u.Leader, u.LostQuorum)
 	}
 	if c.hooks.processed != nil {
 		c.hooks.processed(c, n, u)
@@ -185,34 +188,19 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 	c.clientsObserve(n, u)
 }
 
-// roleChanged emits role and leader events.
-func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID) {
+// roleChanged emits role and leader events; lostQuorum says a leader
+// stepped down for want of a quorum.
+func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID, lostQuorum bool) {
 	if role != n.role {
-		text := fmt.Sprintf("%s became %s in term %d", n.id, role, n.term)
-		switch role {
-		case core.RoleLeader:
-			text = fmt.Sprintf("%s became leader in term %d with votes from %s", n.id, n.term, nodeList(append(n.votes, n.id)))
-		case core.RolePreCandidate:
-			text = fmt.Sprintf("%s became pre-candidate: asking for pre-votes for term %d", n.id, n.term+1)
-			n.votes = nil
-		case core.RoleCandidate:
-			text = fmt.Sprintf("%s became candidate in term %d and asked for votes", n.id, n.term)
-			n.votes = nil
-		}
+		text := RoleText(n.id, n.role, role, n.term, n.votes, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			n.ticksSinceReset = 0
+			n.votes, n.ticksSinceReset = nil, 0
 		}
 		c.emit(Event{Kind: EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
 		n.role = role
 	}
 	if leader != n.leader {
-		text := fmt.Sprintf("%s follows leader %s in term %d", n.id, leader, n.term)
-		if leader == 0 {
-			text = fmt.Sprintf("%s knows no leader in term %d", n.id, n.term)
-		} else if leader == n.id {
-			text = fmt.Sprintf("%s leads term %d", n.id, n.term)
-		}
-		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: text})
+		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: LeaderText(n.id, leader, n.term)})
 		n.leader = leader
 	}
 }
