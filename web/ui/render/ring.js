@@ -91,11 +91,11 @@ export class RingView {
     const info = ROLES[role];
     const t = electionTimer(node, timing);
     // Skip nodes whose drawn state did not change.
-    const key = `${role}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
+    const key = `${role}|${node.member}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
     if (key === el.key) return;
     el.key = key;
     setClass(el.g, `node ${role}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}${hosted ? ' hosted' : ''}`);
-    setAttr(el.g, 'data-hosted', hosted ? 'page' : null);
+    setAttr(el.g, 'data-hosted', hosted ? 'page' : node.member ? 'member' : null);
     setAttr(el.g, 'data-role', role);
     setAttr(el.g, 'data-term', node.term);
     setAttr(el.g, 'data-up', node.up);
@@ -103,11 +103,12 @@ export class RingView {
     const here = hosted ? '; hosted in this page' : '';
     setAttr(el.g, 'aria-label', `${nodeSummary(node)}${here}${t ? `; ${t.text}` : ''}`);
     setAttr(el.body, 'd', shapePath(info.shape, this.r));
-    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : `Crashed · T${node.term}`}${hosted ? ' · this page' : ''}`);
+    const where = hosted ? ' · this page' : node.member && !node.left ? ' · member' : '';
+    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : node.left ? info.label : `Crashed · T${node.term}`}${where}`);
     setClass(el.label, `nrole ${role}`);
     // Who it voted for in its term (a leader voted for itself: not shown).
-    setText(el.vote, node.vote && node.role !== 'leader' ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
-    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : ''}${t ? `\n${t.text}` : ''}`);
+    setText(el.vote, node.vote && node.role !== 'leader' && !node.left ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
+    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : node.member && !node.left ? '\nA member hosted outside the server (a page or a devserver -join process)' : ''}${t ? `\n${t.text}` : ''}`);
     if (t) {
       setAttr(el.timer, 'stroke-dasharray', `${(t.remaining * 100).toFixed(1)} 100`);
       setClass(el.timer, t.due ? 'timer due' : 'timer');
