@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { roleOf, refusedAction, nodeSummary, ROLES, electionTimer } from './roles.js';
 import { describeChanges } from './announce.js';
+import { caption } from './render/ring.js';
 
 const why = 'n6 is a member hosted outside this server (by a page or a `devserver -join` process): the server cannot crash or restart it';
 const member = { id: 6, up: true, role: 'follower', term: 3, leader: 1, commit: 9, applied: 9, member: true, unavailable: { crash: why, restart: why, isolate: 'no isolate', campaign: 'no timeout', cut: 'no cut' } };
@@ -31,4 +32,13 @@ test('a member that left is drawn as left, not crashed, with no timer', () => {
   const before = { nodes: [{ ...member }], safety: { ok: true } };
   const after = { nodes: [left], safety: { ok: true } };
   assert.deepEqual(describeChanges(before, after).map((c) => c.text), ['n6 left the cluster.']);
+});
+
+test('members that left do not count towards a majority', () => {
+  const up = (id) => ({ id, up: true, role: 'follower' });
+  const gone = (id) => ({ id, up: false, left: true });
+  const view = { safety: { ok: true }, nodes: [up(1), up(2), { id: 3, up: false }, gone(4), gone(5)] };
+  assert.equal(caption(view), 'electing a leader…');
+  view.nodes[1] = { id: 2, up: false };
+  assert.equal(caption(view), 'no majority up: no leader possible');
 });

@@ -124,5 +124,7 @@ export function caption(view) {
   const up = view.nodes.filter((n) => n.up).length;
   if (!up) return 'every node is down';
   if (currentLeader(view)) return '';
-  return up * 2 > view.nodes.length ? 'electing a leader…' : 'no majority up: no leader possible';
+  // Members that left a native cluster no longer count towards a majority.
+  const members = view.nodes.filter((n) => !n.left).length;
+  return up * 2 > members ? 'electing a leader…' : 'no majority up: no leader possible';
 }
