@@ -19,7 +19,7 @@ func (in *incarnation) observe(u *core.Update) {
 		if t := core.Term(hs.GetTerm()); t != in.term {
 			emit(sim.Event{Kind: sim.EvTerm, Node: n.id, Term: t})
 			in.term = t
-			in.votes = nil
+			in.camp = sim.Campaign{}
 			in.lastPublish = time.Time{} // publish the new role or term at once
 		}
 		if v := core.NodeID(hs.GetVote()); v != in.vote {
@@ -85,9 +85,9 @@ func (in *incarnation) roleChanged(role core.Role, leader core.NodeID, lostQuoru
 	emit := in.ev.add
 	in.lastPublish = time.Time{} // publish the new role or term at once
 	if role != in.role {
-		text := sim.RoleText(n.id, in.role, role, in.term, in.votes, leader, lostQuorum)
+		text := sim.RoleText(n.id, in.role, role, in.term, in.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			in.votes, in.ticksSinceReset = nil, 0
+			in.camp, in.ticksSinceReset = sim.Campaign{}, 0
 		}
 		emit(sim.Event{Kind: sim.EvRole, Node: n.id, Term: in.term, Type: string(role), Text: text})
 		if role == core.RoleLeader {
@@ -103,15 +103,5 @@ func (in *incarnation) roleChanged(role core.Role, leader core.NodeID, lostQuoru
 	}
 }
 
-// noteVoteResponse records a granted vote or pre-vote for the node's
-// current campaign, for the "became leader with votes from" text.
-func (in *incarnation) noteVoteResponse(m *pb.Message) {
-	if m.GetReject() {
-		return
-	}
-	switch {
-	case m.GetType() == pb.MsgVoteResp && in.role == core.RoleCandidate && core.Term(m.GetTerm()) == in.term,
-		m.GetType() == pb.MsgPreVoteResp && in.role == core.RolePreCandidate && core.Term(m.GetTerm()) == in.term+1:
-		in.votes = append(in.votes, core.NodeID(m.GetFrom()))
-	}
-}
+// noteVoteResponse tallies a vote or pre-vote answer delivered to the node.
+func (in *incarnation) noteVoteResponse(m *pb.Message) { in.camp.Note(in.role, in.term, m) }

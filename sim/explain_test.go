@@ -3,6 +3,8 @@ package sim
 import (
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/core"
 )
 
 // eventsWith returns the texts of the events since seq that contain every one
@@ -100,4 +102,31 @@ func dumpTexts(c *Cluster, since uint64) string {
 		}
 	}
 	return b.String()
+}
+
+// TestExplainPreVoteLost: a pre-candidate that a quorum refuses goes back to
+// follower, and says who refused it.
+func TestExplainPreVoteLost(t *testing.T) {
+	c := newScenario(t, 5, nil)
+	leader := waitLeader(t, c, allIDs(c), 10_000)
+	behind := without(allIDs(c), leader)[0]
+	do(t, c, Command{Kind: CmdIsolate, Node: behind})
+	for i := range 3 {
+		consoleSet(t, c, "k", string(rune('a'+i)), 0)
+	}
+	run(t, c, 500)
+	// Every node alone: no leader, and every lease runs out.
+	var alone [][]core.NodeID
+	for _, id := range allIDs(c) {
+		alone = append(alone, []core.NodeID{id})
+	}
+	do(t, c, Command{Kind: CmdCrash, Node: leader}, Command{Kind: CmdPartition, Groups: alone})
+	run(t, c, 3_000)
+	since := c.EventCount()
+	do(t, c, Command{Kind: CmdHeal}, Command{Kind: CmdCampaign, Node: behind})
+	run(t, c, 100)
+	got := eventsWith(c, since, behind.String()+" went back to follower in term ", " refused its pre-vote for term ")
+	if len(got) == 0 {
+		t.Errorf("no event says who refused %s's pre-vote; events:\n%s", behind, dumpTexts(c, since))
+	}
 }

@@ -28,8 +28,8 @@ type simNode struct {
 	vote   core.NodeID
 	leader core.NodeID
 	commit core.LogIndex
-	// votes are the grants received in the current campaign.
-	votes []core.NodeID
+	// camp tallies the answers to the current campaign.
+	camp Campaign
 	// ticksSinceReset approximates etcd Raft's electionElapsed: ticks since
 	// the node last heard from a leader, voted, or started a campaign.
 	ticksSinceReset int
@@ -49,7 +49,7 @@ func (c *Cluster) startNode(n *simNode) error {
 	}
 	n.rn = rn
 	n.gen++
-	n.role, n.leader, n.votes, n.ticksSinceReset = core.RoleFollower, 0, nil, 0
+	n.role, n.leader, n.camp, n.ticksSinceReset = core.RoleFollower, 0, Campaign{}, 0
 	hs, _, _ := n.store.InitialState()
 	n.term, n.vote, n.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 	hb := int64(c.cfg.Raft.HeartbeatIntervalMS)
@@ -126,7 +126,7 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 		if t := core.Term(hs.GetTerm()); t != n.term {
 			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t})
 			n.term = t
-			n.votes = nil
+			n.camp = Campaign{}
 		}
 		if v := core.NodeID(hs.GetVote()); v != n.vote {
 			n.vote = v
@@ -192,9 +192,9 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 // stepped down for want of a quorum.
 func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID, lostQuorum bool) {
 	if role != n.role {
-		text := RoleText(n.id, n.role, role, n.term, n.votes, leader, lostQuorum)
+		text := RoleText(n.id, n.role, role, n.term, n.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			n.votes, n.ticksSinceReset = nil, 0
+			n.camp, n.ticksSinceReset = Campaign{}, 0
 		}
 		c.emit(Event{Kind: EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
 		n.role = role
@@ -217,18 +217,8 @@ func nodeList(ids []core.NodeID) string {
 	return strings.Join(parts, ", ")
 }
 
-// noteVoteResponse records a granted vote or pre-vote delivered to a candidate.
-// Only grants for the node's current campaign count.
-func (n *simNode) noteVoteResponse(m *pb.Message) {
-	if m.GetReject() {
-		return
-	}
-	switch {
-	case m.GetType() == pb.MsgVoteResp && n.role == core.RoleCandidate && core.Term(m.GetTerm()) == n.term,
-		m.GetType() == pb.MsgPreVoteResp && n.role == core.RolePreCandidate && core.Term(m.GetTerm()) == n.term+1:
-		n.votes = append(n.votes, core.NodeID(m.GetFrom()))
-	}
-}
+// noteVoteResponse tallies a vote or pre-vote answer delivered to the node.
+func (n *simNode) noteVoteResponse(m *pb.Message) { n.camp.Note(n.role, n.term, m) }
 
 // appliedOps lists the operations among applied entries, for the apply
 // event: "5:set k=v→OK, 6:del k→1".

@@ -161,7 +161,7 @@ func (m *Member) note(before core.Status, u *core.Update) {
 	}
 	if u.RoleChanged && (u.Role != before.Role || u.Leader != before.Leader) {
 		if u.LostQuorum {
-			add("role", "%s", sim.RoleText(m.id, before.Role, u.Role, m.rn.Term(), nil, u.Leader, true))
+			add("role", "%s", sim.RoleText(m.id, before.Role, u.Role, m.rn.Term(), sim.Campaign{}, u.Leader, true))
 		} else {
 			add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
 		}
