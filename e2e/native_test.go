@@ -114,5 +114,6 @@ func TestNativeMembersOfferOnlyWhatApplies(t *testing.T) {
 	}
 	p.poll(`document.querySelector('[data-testid="kv-5"]').textContent.includes("left the cluster") && !document.querySelector('[data-testid="kv-5"]').textContent.includes("storage")`)
 	p.poll(`[...document.querySelectorAll('.nrole')].some((l) => l.textContent === "Left")`)
+	p.poll(`document.querySelector('[data-link="1-5"]').getAttribute('visibility') === 'hidden' && !document.querySelector('[data-link="1-4"]').hasAttribute('visibility')`)
 	p.shot("member-left")
 }

@@ -73,6 +73,9 @@ export class RingView {
     if (view.nodes.length !== this.count) this.build(view.nodes.length);
     const cuts = cutSet(view);
     for (const l of this.links) {
+      // A member that left a native cluster has no links any more.
+      const gone = (view.nodes[l.a - 1] && view.nodes[l.a - 1].left) || (view.nodes[l.b - 1] && view.nodes[l.b - 1].left);
+      setAttr(l.line, 'visibility', gone ? 'hidden' : null);
       const s = linkState(cuts, l.a, l.b);
       setClass(l.line, s.state === 'open' ? 'link' : s.state === 'cut' ? 'link cut' : 'link cut oneway');
       // One-way: an arrowhead at the end the cut direction points to.
