@@ -98,9 +98,9 @@ func TestNativeMembersOfferOnlyWhatApplies(t *testing.T) {
 	p.click("node-4")
 	p.poll(`document.querySelector('[data-testid="node-4-crash"]') !== null`)
 	for _, a := range []string{"crash", "restart", "isolate", "campaign"} {
-		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-4-%s"]'); return b.disabled && b.title.includes("n4 is a member hosted outside this server"); })()`, a))
+		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-4-%s"]'); return !!b && b.disabled && b.title.includes("n4 is a member hosted outside this server"); })()`, a))
 	}
-	p.poll(`document.querySelector('[data-testid="link-4-1"]').disabled && document.querySelector('[data-testid="link-4-1-oneway"]').disabled`)
+	p.poll(`document.querySelector('[data-testid="link-4-1"]')?.disabled && document.querySelector('[data-testid="link-4-1-oneway"]')?.disabled`)
 	p.poll(`document.getElementById('insp-facts').textContent.includes("hosted outside the server")`)
 	p.shot("member-inspector")
 
@@ -110,7 +110,7 @@ func TestNativeMembersOfferOnlyWhatApplies(t *testing.T) {
 	p.click("node-5")
 	p.poll(`document.querySelector('[data-testid="node-5"]').dataset.role === "left"`)
 	for _, a := range []string{"crash", "restart", "isolate", "campaign", "transfer"} {
-		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-5-%s"]'); return b.disabled && b.title.includes("n5 left the cluster"); })()`, a))
+		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-5-%s"]'); return !!b && b.disabled && b.title.includes("n5 left the cluster"); })()`, a))
 	}
 	p.poll(`document.querySelector('[data-testid="kv-5"]').textContent.includes("left the cluster") && !document.querySelector('[data-testid="kv-5"]').textContent.includes("storage")`)
 	p.poll(`[...document.querySelectorAll('.nrole')].some((l) => l.textContent === "Left")`)
