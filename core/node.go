@@ -46,6 +46,12 @@ type RaftNode struct {
 	// a message from it was last stepped (for ErrNoQuorum).
 	ticks     uint64
 	lastHeard map[NodeID]uint64
+
+	// stepping is the message being stepped, for the explainer; refusals
+	// and lostQuorum are what it noted since the last Process.
+	stepping   *pb.Message
+	refusals   []VoteRefusal
+	lostQuorum bool
 }
 
 // Option adjusts how New builds a RaftNode.
@@ -126,7 +132,7 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		CheckQuorum:               cfg.Raft.CheckQuorum,
 		PreVote:                   cfg.Raft.PreVote,
 		ReadOnlyOption:            ro,
-		Logger:                    o.logger,
+		Logger:                    &explainer{Logger: o.logger, n: n},
 		StepDownOnRemoval:         true,
 	}
 	rn, err := raft.NewRawNode(rc)
@@ -211,7 +217,10 @@ func (n *RaftNode) Step(m *pb.Message) error {
 	if from := NodeID(m.GetFrom()); from != 0 && from != n.id {
 		n.lastHeard[from] = n.ticks
 	}
-	return raftErr("step", n.rn.Step(m))
+	n.stepping = m
+	err := n.rn.Step(m)
+	n.stepping = nil
+	return raftErr("step", err)
 }
 
 // Propose asks the leader to append data to the log. It returns a

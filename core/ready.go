@@ -43,6 +43,13 @@ type Update struct {
 	// applying, or nil; CompactedTo is then the new first index minus one.
 	SnapshotCreated *pb.SnapshotMetadata
 	CompactedTo     LogIndex
+	// Refusals are the vote and pre-vote requests this node turned down
+	// since the last round, in the order it did, each with etcd Raft's reason.
+	Refusals []VoteRefusal
+	// LostQuorum is true when this node, a leader with CheckQuorum on,
+	// stepped down since the last round because it heard from no quorum
+	// of voters within an election timeout.
+	LostQuorum bool
 }
 
 // AppliedConfChange is a membership change applied at Index.
@@ -54,8 +61,11 @@ type AppliedConfChange struct {
 	ConfState *pb.ConfState
 }
 
-// HasReady reports whether HandleReady has work to do.
-func (n *RaftNode) HasReady() bool { return n.rn.HasReady() }
+// HasReady reports whether HandleReady has work to do, or something to tell
+// (a refused vote, a lost quorum).
+func (n *RaftNode) HasReady() bool {
+	return n.rn.HasReady() || len(n.refusals) > 0 || n.lostQuorum
+}
 
 // HandleReady does one round of etcd Raft's Ready loop and returns the
 // messages to send. See Process for the order of work.
@@ -79,6 +89,8 @@ func (n *RaftNode) HandleReady() ([]*pb.Message, error) {
 // Ready).
 func (n *RaftNode) Process() (Update, error) {
 	var u Update
+	u.Refusals, u.LostQuorum = n.refusals, n.lostQuorum
+	n.refusals, n.lostQuorum = nil, false
 	if !n.rn.HasReady() {
 		return u, nil
 	}

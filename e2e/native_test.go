@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"go.etcd.io/raft/v3/raftpb"
 )
 
 // TestTheNativeClusterInThePage opens the page on the dev server's native
@@ -73,4 +74,48 @@ func TestJoinFromThePage(t *testing.T) {
 	// shows n4's state machine.
 	p.poll(`document.querySelector('[data-testid="kv-4"]').textContent.includes("from=native")`)
 	p.shot("member")
+}
+
+// TestNativeMembersOfferOnlyWhatApplies: members hosted outside the native
+// cluster (n4 in this page, n5 as a `devserver -join` process would be)
+// are marked on the ring, and the inspector disables the commands the
+// server cannot carry out on them, saying why, instead of offering
+// buttons that fail with "unknown node". Once n5 leaves, it is drawn as
+// left, with every action disabled and no note about storage.
+func TestNativeMembersOfferOnlyWhatApplies(t *testing.T) {
+	p, cl := newNativePage(t, 3)
+	p.open("?engine=native")
+	p.poll(jsLeader + ` > 0`)
+	p.poll(`!document.getElementById('member-row').hidden`)
+	p.click("join-page")
+	p.poll(`(() => { const m = window.seshatPage.member(); return !!m && m.id === 4 && m.voters.length === 4; })()`)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rm, err := cl.AddRemote(ctx, func(*raftpb.Message) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.poll(`document.querySelector('[data-testid="node-5"]')?.dataset.hosted === "member" && document.querySelector('[data-testid="node-4"]').dataset.hosted === "page"`)
+
+	p.click("node-4")
+	p.poll(`document.querySelector('[data-testid="node-4-crash"]') !== null`)
+	for _, a := range []string{"crash", "restart", "isolate", "campaign"} {
+		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-4-%s"]'); return !!b && b.disabled && b.title.includes("n4 is a member hosted outside this server"); })()`, a))
+	}
+	p.poll(`document.querySelector('[data-testid="link-4-1"]')?.disabled && document.querySelector('[data-testid="link-4-1-oneway"]')?.disabled`)
+	p.poll(`document.getElementById('insp-facts').textContent.includes("hosted outside the server")`)
+	p.shot("member-inspector")
+
+	if err := rm.Remove(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.click("node-5")
+	p.poll(`document.querySelector('[data-testid="node-5"]').dataset.role === "left"`)
+	for _, a := range []string{"crash", "restart", "isolate", "campaign", "transfer"} {
+		p.poll(fmt.Sprintf(`(() => { const b = document.querySelector('[data-testid="node-5-%s"]'); return !!b && b.disabled && b.title.includes("n5 left the cluster"); })()`, a))
+	}
+	p.poll(`document.querySelector('[data-testid="kv-5"]').textContent.includes("left the cluster") && !document.querySelector('[data-testid="kv-5"]').textContent.includes("storage")`)
+	p.poll(`[...document.querySelectorAll('.nrole')].some((l) => l.textContent === "Left")`)
+	p.poll(`document.querySelector('[data-link="1-5"]').getAttribute('visibility') === 'hidden' && !document.querySelector('[data-link="1-4"]').hasAttribute('visibility')`)
+	p.shot("member-left")
 }

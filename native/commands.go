@@ -53,6 +53,13 @@ func (r *run) validate(cmd sim.Command) error {
 		return fmt.Errorf("%w: %s: %s", sim.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
 	}
 	node := func(id core.NodeID, field string) (*node, error) {
+		kind := cmd.Kind
+		if kind == sim.CmdHeal || kind == sim.CmdPartition {
+			kind = sim.CmdCut
+		}
+		if why := r.memberRefusal(id, kind); why != "" {
+			return nil, fmt.Errorf("%w: %s: %s", sim.ErrImpossible, cmd.Kind, why)
+		}
 		if id < 1 || int(id) > len(r.nodes) {
 			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", sim.ErrUnknownNode, cmd.Kind, field, id, len(r.nodes))
 		}

@@ -19,7 +19,7 @@ func (in *incarnation) observe(u *core.Update) {
 		if t := core.Term(hs.GetTerm()); t != in.term {
 			emit(sim.Event{Kind: sim.EvTerm, Node: n.id, Term: t})
 			in.term = t
-			in.votes = nil
+			in.camp = sim.Campaign{}
 			in.lastPublish = time.Time{} // publish the new role or term at once
 		}
 		if v := core.NodeID(hs.GetVote()); v != in.vote {
@@ -66,8 +66,11 @@ func (in *incarnation) observe(u *core.Update) {
 		emit(sim.Event{Kind: sim.EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
 	}
 	wasLeader := in.role == core.RoleLeader
+	for _, r := range u.Refusals {
+		emit(sim.RefusalEvent(n.id, r))
+	}
 	if u.RoleChanged {
-		in.roleChanged(u.Role, u.Leader)
+		in.roleChanged(u.Role, u.Leader, u.LostQuorum)
 	}
 	in.answer(u)
 	if wasLeader && in.role != core.RoleLeader {
@@ -76,25 +79,15 @@ func (in *incarnation) observe(u *core.Update) {
 }
 
 // roleChanged emits role and leader events and keeps the cluster's leader
-// hint up to date.
-func (in *incarnation) roleChanged(role core.Role, leader core.NodeID) {
+// hint up to date; lostQuorum says a leader stepped down for want of a quorum.
+func (in *incarnation) roleChanged(role core.Role, leader core.NodeID, lostQuorum bool) {
 	n := in.n
 	emit := in.ev.add
 	in.lastPublish = time.Time{} // publish the new role or term at once
 	if role != in.role {
-		text := fmt.Sprintf("%s became %s in term %d", n.id, role, in.term)
-		switch role {
-		case core.RoleLeader:
-			text = fmt.Sprintf("%s became leader in term %d with votes from %s", n.id, in.term, sim.NodeList(append(in.votes, n.id)))
-		case core.RolePreCandidate:
-			text = fmt.Sprintf("%s became pre-candidate: asking for pre-votes for term %d", n.id, in.term+1)
-			in.votes = nil
-		case core.RoleCandidate:
-			text = fmt.Sprintf("%s became candidate in term %d and asked for votes", n.id, in.term)
-			in.votes = nil
-		}
+		text := sim.RoleText(n.id, in.role, role, in.term, in.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			in.ticksSinceReset = 0
+			in.camp, in.ticksSinceReset = sim.Campaign{}, 0
 		}
 		emit(sim.Event{Kind: sim.EvRole, Node: n.id, Term: in.term, Type: string(role), Text: text})
 		if role == core.RoleLeader {
@@ -105,26 +98,10 @@ func (in *incarnation) roleChanged(role core.Role, leader core.NodeID) {
 		in.role = role
 	}
 	if leader != in.leader {
-		text := fmt.Sprintf("%s follows leader %s in term %d", n.id, leader, in.term)
-		if leader == 0 {
-			text = fmt.Sprintf("%s knows no leader in term %d", n.id, in.term)
-		} else if leader == n.id {
-			text = fmt.Sprintf("%s leads term %d", n.id, in.term)
-		}
-		emit(sim.Event{Kind: sim.EvLeader, Node: n.id, Peer: leader, Term: in.term, Text: text})
+		emit(sim.Event{Kind: sim.EvLeader, Node: n.id, Peer: leader, Term: in.term, Text: sim.LeaderText(n.id, leader, in.term)})
 		in.leader = leader
 	}
 }
 
-// noteVoteResponse records a granted vote or pre-vote for the node's
-// current campaign, for the "became leader with votes from" text.
-func (in *incarnation) noteVoteResponse(m *pb.Message) {
-	if m.GetReject() {
-		return
-	}
-	switch {
-	case m.GetType() == pb.MsgVoteResp && in.role == core.RoleCandidate && core.Term(m.GetTerm()) == in.term,
-		m.GetType() == pb.MsgPreVoteResp && in.role == core.RolePreCandidate && core.Term(m.GetTerm()) == in.term+1:
-		in.votes = append(in.votes, core.NodeID(m.GetFrom()))
-	}
-}
+// noteVoteResponse tallies a vote or pre-vote answer delivered to the node.
+func (in *incarnation) noteVoteResponse(m *pb.Message) { in.camp.Note(in.role, in.term, m) }

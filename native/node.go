@@ -102,7 +102,7 @@ type incarnation struct {
 	vote            core.NodeID
 	leader          core.NodeID
 	commit          core.LogIndex
-	votes           []core.NodeID
+	camp            sim.Campaign // answers to the current campaign
 	ticksSinceReset int
 
 	// Owned by the loop goroutine: requests waiting for an answer.

@@ -64,6 +64,8 @@ type Remote struct {
 	mu   sync.Mutex
 	seen sim.NodeView
 	rep  sim.NodeView
+	// leftWhy is why it left, once it has.
+	leftWhy string
 	// grants are the native nodes (a bit per id) that granted the member
 	// their vote, by term: what it may send as a leader (checkMember).
 	grants map[core.Term]uint32
@@ -209,13 +211,18 @@ func ptr[T any](v T) *T { return &v }
 // member is then forgotten anyway, but may stay a voter until removed by
 // hand).
 func (rm *Remote) Remove(ctx context.Context) error {
-	return rm.remove(ctx, "its page went away")
+	return rm.remove(ctx, "its host went away: a page closed or reloaded, or a `devserver -join` process stopped")
 }
 
 // remove is Remove, saying why in the trace.
 func (rm *Remote) remove(ctx context.Context, why string) error {
 	r := rm.r
 	var err error
+	rm.mu.Lock()
+	if rm.leftWhy == "" {
+		rm.leftWhy = why
+	}
+	rm.mu.Unlock()
 	if !rm.left() {
 		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: rm.id, Type: "leave",
 			Text: fmt.Sprintf("%s left: %s; asking the leader to remove it (ConfChange RemoveNode)", rm.id, why)})
@@ -234,6 +241,16 @@ func (rm *Remote) remove(ctx context.Context, why string) error {
 		return fmt.Errorf("native: remove %s: %w", rm.id, err)
 	}
 	return nil
+}
+
+// why says why the member left, once it has.
+func (rm *Remote) why() string {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if rm.leftWhy == "" {
+		return "its cluster stopped"
+	}
+	return rm.leftWhy
 }
 
 // maxReportedLog bounds what a report keeps of the member's log window;
@@ -385,7 +402,8 @@ func (rm *Remote) observe(m *pb.Message) {
 // view is the member's node in the cluster's view.
 func (rm *Remote) view(leader *sim.NodeView) sim.NodeView {
 	nv := rm.status()
-	nv.ID, nv.Up = rm.id, !rm.left()
+	nv.ID, nv.Up, nv.Member = rm.id, !rm.left(), true
+	nv.Unavailable = rm.r.unavailable(rm.id)
 	if nv.Log == nil {
 		nv.Log = []sim.EntryView{}
 	}
@@ -393,8 +411,8 @@ func (rm *Remote) view(leader *sim.NodeView) sim.NodeView {
 		nv.KV = sim.EmptyKV("")
 	}
 	if !nv.Up {
-		nv.Role = ""
-		nv.Error = fmt.Sprintf("%s left the cluster (its page went away)", rm.id)
+		nv.Role, nv.Left = "", true
+		nv.Error = fmt.Sprintf("%s left the cluster: %s", rm.id, rm.why())
 		return nv
 	}
 	if leader != nil {

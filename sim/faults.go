@@ -13,7 +13,7 @@ import (
 func (c *Cluster) crashLocked(n *simNode) {
 	n.rn = nil
 	n.gen++
-	n.role, n.leader, n.votes = "", 0, nil
+	n.role, n.leader, n.camp = "", 0, Campaign{}
 	for _, id := range c.flightIDs() {
 		f := c.flights[id]
 		if f.from == n.id || f.to == n.id {

@@ -28,8 +28,8 @@ type simNode struct {
 	vote   core.NodeID
 	leader core.NodeID
 	commit core.LogIndex
-	// votes are the grants received in the current campaign.
-	votes []core.NodeID
+	// camp tallies the answers to the current campaign.
+	camp Campaign
 	// ticksSinceReset approximates etcd Raft's electionElapsed: ticks since
 	// the node last heard from a leader, voted, or started a campaign.
 	ticksSinceReset int
@@ -49,7 +49,7 @@ func (c *Cluster) startNode(n *simNode) error {
 	}
 	n.rn = rn
 	n.gen++
-	n.role, n.leader, n.votes, n.ticksSinceReset = core.RoleFollower, 0, nil, 0
+	n.role, n.leader, n.camp, n.ticksSinceReset = core.RoleFollower, 0, Campaign{}, 0
 	hs, _, _ := n.store.InitialState()
 	n.term, n.vote, n.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 	hb := int64(c.cfg.Raft.HeartbeatIntervalMS)
@@ -126,7 +126,7 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 		if t := core.Term(hs.GetTerm()); t != n.term {
 			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t})
 			n.term = t
-			n.votes = nil
+			n.camp = Campaign{}
 		}
 		if v := core.NodeID(hs.GetVote()); v != n.vote {
 			n.vote = v
@@ -175,8 +175,11 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 		}
 		c.emit(Event{Kind: EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
 	}
+	for _, r := range u.Refusals {
+		c.emit(RefusalEvent(n.id, r))
+	}
 	if u.RoleChanged {
-		c.roleChanged(n, u.Role, u.Leader)
+		c.roleChanged(n, u.Role, u.Leader, u.LostQuorum)
 	}
 	if c.hooks.processed != nil {
 		c.hooks.processed(c, n, u)
@@ -185,34 +188,19 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 	c.clientsObserve(n, u)
 }
 
-// roleChanged emits role and leader events.
-func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID) {
+// roleChanged emits role and leader events; lostQuorum says a leader
+// stepped down for want of a quorum.
+func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID, lostQuorum bool) {
 	if role != n.role {
-		text := fmt.Sprintf("%s became %s in term %d", n.id, role, n.term)
-		switch role {
-		case core.RoleLeader:
-			text = fmt.Sprintf("%s became leader in term %d with votes from %s", n.id, n.term, nodeList(append(n.votes, n.id)))
-		case core.RolePreCandidate:
-			text = fmt.Sprintf("%s became pre-candidate: asking for pre-votes for term %d", n.id, n.term+1)
-			n.votes = nil
-		case core.RoleCandidate:
-			text = fmt.Sprintf("%s became candidate in term %d and asked for votes", n.id, n.term)
-			n.votes = nil
-		}
+		text := RoleText(n.id, n.role, role, n.term, n.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			n.ticksSinceReset = 0
+			n.camp, n.ticksSinceReset = Campaign{}, 0
 		}
 		c.emit(Event{Kind: EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
 		n.role = role
 	}
 	if leader != n.leader {
-		text := fmt.Sprintf("%s follows leader %s in term %d", n.id, leader, n.term)
-		if leader == 0 {
-			text = fmt.Sprintf("%s knows no leader in term %d", n.id, n.term)
-		} else if leader == n.id {
-			text = fmt.Sprintf("%s leads term %d", n.id, n.term)
-		}
-		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: text})
+		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: LeaderText(n.id, leader, n.term)})
 		n.leader = leader
 	}
 }
@@ -229,18 +217,8 @@ func nodeList(ids []core.NodeID) string {
 	return strings.Join(parts, ", ")
 }
 
-// noteVoteResponse records a granted vote or pre-vote delivered to a candidate.
-// Only grants for the node's current campaign count.
-func (n *simNode) noteVoteResponse(m *pb.Message) {
-	if m.GetReject() {
-		return
-	}
-	switch {
-	case m.GetType() == pb.MsgVoteResp && n.role == core.RoleCandidate && core.Term(m.GetTerm()) == n.term,
-		m.GetType() == pb.MsgPreVoteResp && n.role == core.RolePreCandidate && core.Term(m.GetTerm()) == n.term+1:
-		n.votes = append(n.votes, core.NodeID(m.GetFrom()))
-	}
-}
+// noteVoteResponse tallies a vote or pre-vote answer delivered to the node.
+func (n *simNode) noteVoteResponse(m *pb.Message) { n.camp.Note(n.role, n.term, m) }
 
 // appliedOps lists the operations among applied entries, for the apply
 // event: "5:set k=v→OK, 6:del k→1".

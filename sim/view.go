@@ -79,6 +79,19 @@ type NodeView struct {
 	KV              KVView              `json:"kv"`
 	Progress        []core.PeerProgress `json:"progress,omitempty"` // leader only
 	Error           string              `json:"error,omitempty"`
+	// Member is set, in a native cluster's view, on a member hosted outside
+	// the process (by a page or a `devserver -join` process): the cluster
+	// carries its traffic but does not run it.
+	Member bool `json:"member,omitempty"`
+	// Left is set on a member that has left the cluster (its host went
+	// away, or it was removed from the membership). It stays in the view,
+	// as its id is never reused, but is down for good: nothing can act on it.
+	Left bool `json:"left,omitempty"`
+	// Unavailable maps each node command (crash, restart, isolate,
+	// campaign, transfer; cut for its links) that cannot apply to this
+	// node, whatever its state, to why, in the words the engine refuses
+	// the command with. The simulator sets none.
+	Unavailable map[string]string `json:"unavailable,omitempty"`
 }
 
 // EntryView is one log entry.

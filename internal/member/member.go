@@ -42,7 +42,7 @@ type Member struct {
 // vote changed, it applied entries or a membership change, it installed a
 // snapshot.
 type Event struct {
-	Kind string `json:"kind"` // "role", "term", "vote", "apply", "conf-change", "snapshot"
+	Kind string `json:"kind"` // "role", "term", "vote" (cast or refused), "apply", "conf-change", "snapshot"
 	Text string `json:"text"`
 }
 
@@ -156,8 +156,15 @@ func (m *Member) note(before core.Status, u *core.Update) {
 			add("vote", "%s voted for %s in term %d", m.id, v, hs.GetTerm())
 		}
 	}
+	for _, r := range u.Refusals {
+		add("vote", "%s", sim.RefusalEvent(m.id, r).Text)
+	}
 	if u.RoleChanged && (u.Role != before.Role || u.Leader != before.Leader) {
-		add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
+		if u.LostQuorum {
+			add("role", "%s", sim.RoleText(m.id, before.Role, u.Role, m.rn.Term(), sim.Campaign{}, u.Leader, true))
+		} else {
+			add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
+		}
 	}
 	if md := u.SnapshotInstalled; md != nil {
 		add("snapshot", "%s installed a snapshot up to index %d", m.id, md.GetIndex())

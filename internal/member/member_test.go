@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -285,4 +286,35 @@ func mustMarshal(t *testing.T, m *pb.Message) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestMemberExplainsRefusedPreVote: the member says, in the simulator's
+// words, why it refused a pre-vote (here: it heard from its leader lately).
+func TestMemberExplainsRefusedPreVote(t *testing.T) {
+	c := newCluster(t, 3)
+	c.until("leader", func() bool { return c.leader() != 0 })
+	m, err := New(4, raftConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.m = m
+	add := &pb.ConfChange{Type: pb.ConfChangeAddNode.Enum(), NodeId: ptr(uint64(4))}
+	if err := c.nodes[c.leader()].ProposeConfChange(add); err != nil {
+		t.Fatal(err)
+	}
+	c.drainAll()
+	c.deliver()
+	c.until("the member to follow the leader", func() bool { v := m.View(); return v.Leader == c.leader() && len(v.Voters) == 4 })
+	m.TakeEvents()
+	l := c.leader()
+	cand := l%3 + 1
+	term := uint64(m.View().Term) + 1
+	if _, err := m.Step(&pb.Message{Type: pb.MsgPreVote.Enum(), From: ptr(uint64(cand)), To: ptr(uint64(4)), Term: &term, LogTerm: ptr(uint64(0)), Index: ptr(uint64(0))}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("n4 refused %s's pre-vote for term %d: it heard from leader %s within the election timeout", core.NodeID(cand), term, l)
+	ev := m.TakeEvents()
+	if !slices.ContainsFunc(ev, func(e Event) bool { return e.Kind == "vote" && strings.HasPrefix(e.Text, want) }) {
+		t.Fatalf("no event %q in %+v", want, ev)
+	}
 }

@@ -28,6 +28,7 @@ export function describeChanges(prev, next) {
   if (!prev || !next) return out;
   for (const c of roleChanges(prev, next)) {
     if (c.to === 'leader') out.push({ text: `n${c.id} is now the leader, term ${c.term}.`, priority: 2 });
+    else if (c.to === 'left') out.push({ text: `n${c.id} left the cluster.`, priority: 2 });
     else if (c.to === 'down') out.push({ text: `n${c.id} crashed.`, priority: 2 });
     else if (c.from === 'down') out.push({ text: `n${c.id} restarted as ${ROLES[c.to].label.toLowerCase()}.`, priority: 2 });
     else if (c.from === 'leader') out.push({ text: `n${c.id} is no longer leader (now ${ROLES[c.to].label.toLowerCase()}, term ${c.term}).`, priority: 2 });

@@ -8,10 +8,15 @@ export const ROLES = Object.freeze({
   'pre-candidate': { label: 'Pre-candidate', shape: 'triangle', short: 'P' },
   follower: { label: 'Follower', shape: 'circle', short: 'F' },
   down: { label: 'Crashed', shape: 'cross', short: '✕' },
+  left: { label: 'Left', shape: 'cross', short: '–' },
 });
 
-/** roleOf returns the drawn role of a NodeView: its Raft role, or "down". */
+/**
+ * roleOf returns the drawn role of a NodeView: its Raft role, "down", or
+ * "left" for a member hosted outside a native cluster that left it.
+ */
 export function roleOf(node) {
+  if (node.left) return 'left';
   if (!node.up) return 'down';
   return ROLES[node.role] ? node.role : 'follower';
 }
@@ -50,10 +55,25 @@ export function electionTimer(node, timing) {
   };
 }
 
+/**
+ * refusedAction returns why the engine says a node command (crash, restart,
+ * isolate, campaign, transfer; cut for the node's links) cannot act on
+ * node, whatever its state, or '' if it does not say. A native cluster says
+ * it of the members hosted outside it (sim.NodeView.Unavailable, in the
+ * words it refuses the command with); the simulator of no node.
+ */
+export function refusedAction(node, action) {
+  const u = node && node.unavailable;
+  const why = u && Object.hasOwn(u, action) ? u[action] : '';
+  return typeof why === 'string' ? why : '';
+}
+
 /** nodeSummary is a one-line description of a node for labels and ARIA. */
 export function nodeSummary(node) {
   const role = ROLES[roleOf(node)].label;
+  if (node.left) return `n${node.id}: left the cluster`;
   if (!node.up) return `n${node.id}: crashed (term ${node.term} on disk, commit ${node.commit})`;
   const leader = node.role === 'leader' ? '' : node.leader ? `, follows n${node.leader}` : ', no leader known';
-  return `n${node.id}: ${role}, term ${node.term}${leader}, commit ${node.commit}, applied ${node.applied}`;
+  const member = node.member ? ', a member hosted outside the server' : '';
+  return `n${node.id}: ${role}${member}, term ${node.term}${leader}, commit ${node.commit}, applied ${node.applied}`;
 }

@@ -2,7 +2,7 @@
 // view of replication, its store and newest entries) and the selected
 // message. The page holds the skeleton; buttons are updated in place so
 // keyboard focus survives redraws.
-import { ROLES, roleOf, electionTimer, currentLeader } from '../roles.js';
+import { ROLES, roleOf, electionTimer, currentLeader, refusedAction } from '../roles.js';
 import { cutSet, linkState } from '../links.js';
 import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
@@ -23,6 +23,7 @@ export class NodeInspector {
     this.kv = $('insp-kv');
     this.entries = $('insp-entries');
     this.buttons = Object.fromEntries(ACTIONS.map((a) => [a, $(`act-${a}`)]));
+    this.titles = Object.fromEntries(ACTIONS.map((a) => [a, this.buttons[a].title]));
     for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => this.onCommand({ kind: a, node: this.id }));
     this.id = 0;
     this.linkKey = '';
@@ -37,7 +38,7 @@ export class NodeInspector {
     const leader = currentLeader(view);
     const t = electionTimer(node, view.timing);
     const cuts = cutSet(view);
-    let sig = `${id}|${role}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
+    let sig = `${id}|${role}|${node.member ? 'm' : ''}|${ACTIONS.map((a) => refusedAction(node, a)).join('|')}|${(view.nodes || []).map((n) => refusedAction(n, 'cut') ? 'x' : '').join('')}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
     if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}`;
     const lastEntry = node.log && node.log.length ? node.log[node.log.length - 1] : null;
     sig += `|${lastEntry ? lastEntry.index : 0}|${kvText(node).join('\u0000')}`;
@@ -56,6 +57,7 @@ export class NodeInspector {
     ];
     const timer = ['timer', t ? `≈ ${t.elapsed} of ${t.min}–${t.max} ticks${t.due ? ', may fire' : ''} (approx.)` : node.up ? '— (a leader has none)' : '— (down)'];
     const wide = [timer];
+    if (node.member && !node.left) wide.push(['member', 'hosted outside the server (by a page or a devserver -join process)']);
     if (node.error) wide.push(['error', node.error]);
     this.facts.replaceChildren(...facts.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { text: String(v) })]),
       ...wide.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { class: 'wide', text: String(v) })]));
@@ -67,10 +69,18 @@ export class NodeInspector {
     b.campaign.disabled = !node.up || node.role === 'leader';
     b.transfer.disabled = !node.up || !leader || leader.id === id;
     setAttr(b.transfer, 'title', !leader ? 'No leader to hand leadership over' : leader.id === id ? `n${id} already leads` : `Ask leader n${leader.id} to hand leadership to n${id} (L)`);
+    // Commands the engine says cannot act on this node (a member hosted
+    // outside a native cluster, or one that left) are disabled, saying why.
+    for (const a of ACTIONS) {
+      const why = refusedAction(node, a);
+      if (why) b[a].disabled = true;
+      if (a !== 'transfer') setAttr(b[a], 'title', why || this.titles[a]);
+      else if (why) setAttr(b[a], 'title', why);
+    }
 
     this.drawLinks(view, id, cuts);
     this.drawProgress(node);
-    const kv = node.up ? kvText(node).map((t) => html('li', { text: t })) : [html('li', { class: 'note', text: 'lost in the crash' })];
+    const kv = node.up ? kvText(node).map((t) => html('li', { text: t })) : [html('li', { class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' })];
     if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push(html('li', { class: 'note', text: kvSummary(node) }));
     if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
     this.kv.replaceChildren(...kv);
@@ -116,6 +126,12 @@ export class NodeInspector {
       setText(r.toggle, s.state === 'open' ? 'Cut' : 'Heal');
       setAttr(r.toggle, 'aria-label', `${s.state === 'open' ? 'Cut' : 'Heal'} the link n${id}–n${r.peer} (both ways)`);
       r.oneway.disabled = s.ab;
+      // A link to a member hosted outside a native cluster cannot be cut here.
+      const why = refusedAction(view.nodes[id - 1], 'cut') || refusedAction(view.nodes[r.peer - 1], 'cut');
+      r.toggle.disabled = !!why;
+      if (why) r.oneway.disabled = true;
+      setAttr(r.toggle, 'title', why || null);
+      setAttr(r.oneway, 'title', why || null);
     }
   }
 

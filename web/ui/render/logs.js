@@ -168,12 +168,13 @@ export class KvTable {
       const row = this.rows[r];
       const text = kvText(node);
       const summary = node.up ? kvSummary(node) : '';
-      const sig = node.up ? `${summary}\u0000${text.join('\u0000')}` : '\u0001down';
+      const sig = node.up ? `${summary}\u0000${text.join('\u0000')}` : node.left ? '\u0001left' : '\u0001down';
       if (sig === row.sig) return;
       row.sig = sig;
       row.sum.textContent = summary;
       const items = [];
-      if (!node.up) items.push(html('li', { class: 'note', text: 'lost in the crash; rebuilt from storage on restart' }));
+      if (node.left) items.push(html('li', { class: 'note', text: 'gone: it left the cluster' }));
+      else if (!node.up) items.push(html('li', { class: 'note', text: 'lost in the crash; rebuilt from storage on restart' }));
       else if (!text.length) items.push(html('li', { class: 'note', text: node.kv && node.kv.count ? 'no keys on this page' : 'empty' }));
       else for (const t of text) items.push(html('li', { text: t, title: t }));
       row.list.replaceChildren(...items);

@@ -73,6 +73,9 @@ export class RingView {
     if (view.nodes.length !== this.count) this.build(view.nodes.length);
     const cuts = cutSet(view);
     for (const l of this.links) {
+      // A member that left a native cluster has no links any more.
+      const gone = (view.nodes[l.a - 1] && view.nodes[l.a - 1].left) || (view.nodes[l.b - 1] && view.nodes[l.b - 1].left);
+      setAttr(l.line, 'visibility', gone ? 'hidden' : null);
       const s = linkState(cuts, l.a, l.b);
       setClass(l.line, s.state === 'open' ? 'link' : s.state === 'cut' ? 'link cut' : 'link cut oneway');
       // One-way: an arrowhead at the end the cut direction points to.
@@ -91,11 +94,11 @@ export class RingView {
     const info = ROLES[role];
     const t = electionTimer(node, timing);
     // Skip nodes whose drawn state did not change.
-    const key = `${role}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
+    const key = `${role}|${node.member}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
     if (key === el.key) return;
     el.key = key;
     setClass(el.g, `node ${role}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}${hosted ? ' hosted' : ''}`);
-    setAttr(el.g, 'data-hosted', hosted ? 'page' : null);
+    setAttr(el.g, 'data-hosted', hosted ? 'page' : node.member ? 'member' : null);
     setAttr(el.g, 'data-role', role);
     setAttr(el.g, 'data-term', node.term);
     setAttr(el.g, 'data-up', node.up);
@@ -103,11 +106,12 @@ export class RingView {
     const here = hosted ? '; hosted in this page' : '';
     setAttr(el.g, 'aria-label', `${nodeSummary(node)}${here}${t ? `; ${t.text}` : ''}`);
     setAttr(el.body, 'd', shapePath(info.shape, this.r));
-    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : `Crashed · T${node.term}`}${hosted ? ' · this page' : ''}`);
+    const where = hosted ? ' · this page' : node.member && !node.left ? ' · member' : '';
+    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : node.left ? info.label : `Crashed · T${node.term}`}${where}`);
     setClass(el.label, `nrole ${role}`);
     // Who it voted for in its term (a leader voted for itself: not shown).
-    setText(el.vote, node.vote && node.role !== 'leader' ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
-    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : ''}${t ? `\n${t.text}` : ''}`);
+    setText(el.vote, node.vote && node.role !== 'leader' && !node.left ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
+    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : node.member && !node.left ? '\nA member hosted outside the server (a page or a devserver -join process)' : ''}${t ? `\n${t.text}` : ''}`);
     if (t) {
       setAttr(el.timer, 'stroke-dasharray', `${(t.remaining * 100).toFixed(1)} 100`);
       setClass(el.timer, t.due ? 'timer due' : 'timer');
@@ -123,5 +127,7 @@ export function caption(view) {
   const up = view.nodes.filter((n) => n.up).length;
   if (!up) return 'every node is down';
   if (currentLeader(view)) return '';
-  return up * 2 > view.nodes.length ? 'electing a leader…' : 'no majority up: no leader possible';
+  // Members that left a native cluster no longer count towards a majority.
+  const members = view.nodes.filter((n) => !n.left).length;
+  return up * 2 > members ? 'electing a leader…' : 'no majority up: no leader possible';
 }
