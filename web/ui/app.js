@@ -33,7 +33,9 @@ export class App {
   /**
    * engine is a SerialEngine; hooks: onChange(mode) after every new frame,
    * onError(text) for every failed call, onSessionChange() after anything
-   * that changes the session (to update the URL).
+   * that changes the session (to update the URL), and optionally onSelect()
+   * as soon as the person selects a node or a message (so the controls that
+   * act on the selection are redrawn at once, not with the next panels).
    */
   constructor(engine, hooks) {
     this.engine = engine;
@@ -151,12 +153,23 @@ export class App {
     if (this.view && id >= 1 && id <= this.view.nodes.length) {
       this.selected = id;
       this.hooks.onChange('ui');
+      if (this.hooks.onSelect) this.hooks.onSelect();
     }
   }
 
   selectMessage(id) {
     this.selectedMsg = id || 0;
     this.hooks.onChange('ui');
+    if (this.hooks.onSelect) this.hooks.onSelect();
+  }
+
+  /**
+   * nodeCommand runs a node action (crash, restart, isolate, campaign,
+   * transfer) on the node the person selected, read when the action is
+   * asked for: never on the node a panel drew last (panels redraw late).
+   */
+  nodeCommand(kind) {
+    return this.command({ kind, node: this.selected });
   }
 
   /** cycleMessage selects the previous (-1) or next (+1) message in flight. */

@@ -11,9 +11,14 @@ import { kvText, kvSummary } from '../logs.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
 
-/** NodeInspector draws the selected node into the #insp-* skeleton. */
+/**
+ * NodeInspector draws the selected node into the #insp-* skeleton.
+ * onAction(kind) runs a node action on the node selected when it is
+ * clicked (the app's selection, not the node drawn last); onCommand(cmd)
+ * runs the links' commands, which name both ends as drawn.
+ */
 export class NodeInspector {
-  constructor({ onCommand }) {
+  constructor({ onCommand, onAction }) {
     this.onCommand = onCommand;
     this.title = $('insp-title');
     this.facts = $('insp-facts');
@@ -23,7 +28,7 @@ export class NodeInspector {
     this.kv = $('insp-kv');
     this.entries = $('insp-entries');
     this.buttons = Object.fromEntries(ACTIONS.map((a) => [a, $(`act-${a}`)]));
-    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => this.onCommand({ kind: a, node: this.id }));
+    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => onAction(a));
     this.id = 0;
     this.linkKey = '';
     this.linkRows = [];
@@ -129,10 +134,13 @@ export class NodeInspector {
   }
 }
 
-/** MessagePanel shows the selected message and, in manual mode, the held ones. */
+/**
+ * MessagePanel shows the selected message and, in manual mode, the held
+ * ones. onAction(kind) drops, delivers or duplicates the message selected
+ * when it is clicked; onSelect(id) selects a held message.
+ */
 export class MessagePanel {
-  constructor({ onCommand, onSelect }) {
-    this.onCommand = onCommand;
+  constructor({ onAction, onSelect }) {
     this.onSelect = onSelect;
     this.detail = $('msg-detail');
     this.drop = $('msg-drop');
@@ -142,9 +150,9 @@ export class MessagePanel {
     this.heldBox = $('held-box');
     this.heldCount = $('held-count');
     this.id = 0;
-    this.drop.addEventListener('click', () => this.id && this.onCommand({ kind: 'drop', msg: this.id }));
-    this.deliver.addEventListener('click', () => this.id && this.onCommand({ kind: 'deliver', msg: this.id }));
-    this.dup.addEventListener('click', () => this.id && this.onCommand({ kind: 'duplicate', msg: this.id }));
+    this.drop.addEventListener('click', () => onAction('drop'));
+    this.deliver.addEventListener('click', () => onAction('deliver'));
+    this.dup.addEventListener('click', () => onAction('duplicate'));
     this.items = new Map();
     this.sig = '';
   }
