@@ -87,3 +87,45 @@ func TestAFastCrashHitsTheNodeJustClicked(t *testing.T) {
 	sort.Float64s(gaps)
 	t.Logf("%d rounds; gap between the clicks: min %.0f ms, median %.0f ms, max %.0f ms", len(gaps), gaps[0], gaps[len(gaps)/2], gaps[len(gaps)-1])
 }
+
+// jsFrames waits n animation frames in the page (the page's own clock, not
+// the test's).
+func jsFrames(n int) string {
+	return fmt.Sprintf(`new Promise((resolve) => { let k = %d; const step = () => (--k <= 0 ? resolve(true) : requestAnimationFrame(step)); requestAnimationFrame(step); })`, n)
+}
+
+// TestManualDeliveryPausesAndFiltersItsHeldList is issue 10's item 5:
+// turning manual delivery on while playing pauses (it held hundreds of
+// messages within seconds and the leader stepped down), and the held list
+// can hide heartbeats.
+func TestManualDeliveryPausesAndFiltersItsHeldList(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.poll(jsLeader + ` > 0`)
+	eval[bool](p, `(() => { seshatPage.setSpeed(10); seshatPage.setPlaying(true); return true; })()`)
+	p.poll(`document.getElementById('play').getAttribute('aria-pressed') === 'true'`)
+	p.settle("#manual-switch .track")
+	p.do(chromedp.Click(chromedp.CSS(`#manual-switch .track`)))
+	p.poll(`seshatPage.frame().view.manual && document.getElementById('play').getAttribute('aria-pressed') === 'false' &&
+		document.querySelector('#play .lbl').textContent === 'Play' && !document.getElementById('held-box').hidden`)
+	before := eval[float64](p, `seshatPage.frame().view.time`)
+	eval[bool](p, jsFrames(30))
+	if after := eval[float64](p, `seshatPage.frame().view.time`); after != before {
+		t.Fatalf("manual delivery is on and paused, yet time moved from %v to %v ms", before, after)
+	}
+	p.shot("manual-paused")
+
+	// Let some traffic pile up, then hide the heartbeats.
+	eval[bool](p, `(() => { seshatPage.setSpeed(1); seshatPage.setPlaying(true); return true; })()`)
+	const heldTypes = `seshatPage.frame().view.messages.filter((m) => !m.deliver_at).map((m) => m.type)`
+	p.poll(heldTypes + `.some((t) => t.startsWith('MsgHeartbeat')) && ` + heldTypes + `.some((t) => !t.startsWith('MsgHeartbeat'))`)
+	eval[bool](p, `(() => { seshatPage.setPlaying(false); return true; })()`)
+	p.poll(`document.getElementById('play').getAttribute('aria-pressed') === 'false'`)
+	p.poll(`[...document.querySelectorAll('#held-list .held')].some((b) => / HB/.test(b.textContent))`)
+	eval[bool](p, `(() => { const s = document.querySelector('[data-testid="held-filter"]'); s.value = 'no-heartbeats'; s.dispatchEvent(new Event('change')); return true; })()`)
+	p.poll(`(() => {
+		const shown = [...document.querySelectorAll('#held-list .held')].map((b) => b.textContent);
+		return shown.length > 0 && shown.every((s) => !/ HB/.test(s)) && document.getElementById('held-count').textContent.includes('hidden by the filter');
+	})()`)
+	p.shot("held-filtered")
+}

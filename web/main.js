@@ -59,7 +59,7 @@ const grid = new LogGrid($('log-grid'), { onSelectNode: select });
 const kv = new KvTable($('kv-table'));
 const events = new EventList($('event-log'), $('event-empty'));
 const inspector = new NodeInspector({ onCommand: (cmd) => app.command(cmd), onAction: (kind) => app.nodeCommand(kind) });
-const messages = new MessagePanel({ onAction: (kind) => app.messageCommand(kind), onSelect: (id) => app.selectMessage(id) });
+const messages = new MessagePanel({ onAction: (kind) => app.messageCommand(kind), onSelect: (id) => app.selectMessage(id), onFilter: (f) => app.setHeldFilter(f) });
 const consoleView = new ConsoleView($('console-output'));
 const chrome = new Chrome();
 
@@ -108,7 +108,7 @@ async function updateHash() {
 function drawStage() {
   const v = app.view;
   ring.draw(v, app.selected);
-  flights.draw(v, ring.positions(), nodeRadius(v.nodes.length), { selected: app.selectedMsg, reducedMotion: motion.matches });
+  flights.draw(v, ring.positions(), nodeRadius(v.nodes.length), { selected: app.selectedMsg, reducedMotion: motion.matches, heldFilter: app.heldFilter });
 }
 
 /**
@@ -153,7 +153,7 @@ const PANELS = [
  */
 function drawSelection() {
   inspector.draw(app.view, app.selected);
-  messages.draw(app.view, app.selectedMsg);
+  messages.draw(app.view, app.selectedMsg, app.heldFilter);
 }
 
 function panelSnapshot() {

@@ -4,6 +4,7 @@
 import { initialModel, applyFrame, isHalted, EVENT_KEEP } from './model.js';
 import { advanceFor, nextSpeed } from './clock.js';
 import { describeError } from './engine.js';
+import { heldFilterOf, heldMessages, heldShown } from './held.js';
 
 /** Steps of checkpoint building per frame call (time travel stays fast). */
 const MAINTAIN_STEPS = 2000;
@@ -43,6 +44,8 @@ export class App {
     this.model = initialModel();
     this.selected = 1;
     this.selectedMsg = 0;
+    // Which held messages the held list and the ring show (held.js).
+    this.heldFilter = heldFilterOf('');
     this.playing = true;
     this.speed = 1;
     this.carry = 0;
@@ -172,27 +175,40 @@ export class App {
     return this.command({ kind, node: this.selected });
   }
 
-  /** cycleMessage selects the previous (-1) or next (+1) message in flight. */
+  /** setHeldFilter chooses which held messages are shown (a HELD_FILTERS value). */
+  setHeldFilter(filter) {
+    this.heldFilter = heldFilterOf(filter);
+    this.hooks.onChange('ui');
+    if (this.hooks.onSelect) this.hooks.onSelect();
+  }
+
+  /** cycleMessage selects the previous (-1) or next (+1) message in flight, skipping held ones the filter hides. */
   cycleMessage(dir) {
-    const msgs = this.view ? this.view.messages : [];
+    const msgs = this.view ? this.view.messages.filter((m) => m.deliver_at || heldShown(m, this.heldFilter)) : [];
     if (!msgs.length) { this.selectMessage(0); return; }
     const i = msgs.findIndex((m) => m.id === this.selectedMsg);
     const j = i < 0 ? (dir > 0 ? 0 : msgs.length - 1) : (i + dir + msgs.length) % msgs.length;
     this.selectMessage(msgs[j].id);
   }
 
+  /**
+   * command runs a Command. Turning manual delivery on pauses first: held
+   * messages pile up by the hundred within seconds of playing, and the
+   * cluster loses its leader before anyone can deliver one.
+   */
   async command(cmd) {
+    if (cmd.kind === 'manual' && cmd.on && this.playing) this.setPlaying(false);
     const f = await this.call('command', cmd, 'command', commandName(cmd));
     if (f) this.hooks.onSessionChange();
     return f;
   }
 
-  /** messageCommand acts on the selected message (or, to deliver, the oldest held one). */
+  /** messageCommand acts on the selected message (or, to deliver, the oldest held one the filter shows). */
   messageCommand(kind) {
     let id = this.selectedMsg;
     const v = this.view;
     if (!id && kind === 'deliver' && v) {
-      const held = v.messages.find((m) => !m.deliver_at);
+      const held = heldMessages(v, this.heldFilter)[0];
       if (held) id = held.id;
     }
     if (!id) { this.hooks.onError(`${kind[0].toUpperCase()}${kind.slice(1)}: no message selected (click one, or press [ or ])`); return null; }

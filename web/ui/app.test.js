@@ -156,3 +156,38 @@ test('a message action acts on the message selected when it is asked for', async
   assert.equal(ids.includes(held[1].id), false, 'the selected message is dropped');
   assert.equal(ids.includes(held[0].id), true, 'the others stay');
 });
+
+test('turning manual delivery on pauses playback before the command runs', async () => {
+  const { app } = await newApp();
+  assert.equal(app.playing, true);
+  const on = app.command({ kind: 'manual', on: true });
+  assert.equal(app.playing, false, 'paused at the click, not after the engine answers');
+  await on;
+  assert.equal(app.view.manual, true);
+  app.setPlaying(true);
+  await app.command({ kind: 'manual', on: false });
+  assert.equal(app.playing, true, 'turning it off leaves playback alone');
+});
+
+test('the held filter decides what Deliver (with nothing selected) and ] act on', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 2000 }), 'continue');
+  await app.command({ kind: 'manual', on: true });
+  await app.call('frame', app.args({ advance_ms: 1500 }), 'continue');
+  const held = app.view.messages.filter((m) => !m.deliver_at);
+  assert.ok(held.some((m) => m.type === 'MsgHeartbeat') && held.some((m) => m.type !== 'MsgHeartbeat' && m.type !== 'MsgHeartbeatResp'), 'heartbeats and others are held');
+  app.setHeldFilter('no-heartbeats');
+  assert.equal(app.heldFilter, 'no-heartbeats');
+  const shown = held.filter((m) => !/Heartbeat/.test(m.type));
+  for (let i = 0; i < held.length; i++) {
+    app.cycleMessage(1);
+    const m = app.view.messages.find((x) => x.id === app.selectedMsg);
+    assert.ok(m.deliver_at || !/Heartbeat/.test(m.type), '] skips the held messages the filter hides');
+  }
+  app.selectMessage(0);
+  await app.messageCommand('deliver');
+  assert.equal(app.view.messages.some((m) => m.id === shown[0].id && !m.deliver_at), false, 'the oldest shown one was delivered');
+  assert.equal(app.view.messages.some((m) => m.id === held[0].id), held[0].id !== shown[0].id, 'not the oldest hidden one');
+  app.setHeldFilter('bogus');
+  assert.equal(app.heldFilter, 'all');
+});
