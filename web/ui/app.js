@@ -72,9 +72,18 @@ export class App {
   take(frame, mode) {
     this.model = applyFrame(this.model, frame, mode);
     const n = frame.view.nodes.length;
-    if (this.selected > n) this.selected = 1;
+    const reselect = this.selected > n;
+    if (reselect) this.selected = 1;
     if (isHalted(frame)) this.playing = false;
     this.hooks.onChange(mode);
+    if (reselect && this.hooks.onSelect) this.hooks.onSelect();
+  }
+
+  /** selectFirst selects n1 and no message (a new cluster or session). */
+  selectFirst() {
+    this.selected = 1;
+    this.selectedMsg = 0;
+    if (this.hooks.onSelect) this.hooks.onSelect();
   }
 
   /** call runs an engine call returning a Frame; on failure it reports and resolves null. */
@@ -252,8 +261,7 @@ export class App {
   async create(cfg) {
     const f = await this.call('create', cfg, 'fresh', 'New cluster');
     if (f) {
-      this.selected = 1;
-      this.selectedMsg = 0;
+      this.selectFirst();
       this.hooks.onSessionChange();
     }
     return f;
@@ -265,10 +273,7 @@ export class App {
    */
   async attach() {
     const f = await this.call('frame', this.args({ since: 0 }), 'fresh', 'Connecting to the native cluster');
-    if (f) {
-      this.selected = 1;
-      this.selectedMsg = 0;
-    }
+    if (f) this.selectFirst();
     return f;
   }
 
@@ -276,8 +281,7 @@ export class App {
   async load(session, t) {
     const f = await this.call('import', session, 'fresh', 'Import session');
     if (!f) return null;
-    this.selected = 1;
-    this.selectedMsg = 0;
+    this.selectFirst();
     this.setPlaying(false);
     if (t !== undefined && t < f.horizon) return this.seek(t);
     return f;

@@ -129,6 +129,8 @@ test('wall time that passes while the engine is busy goes into the next step', a
 
 test('a node action acts on the node selected when it is asked for, whatever was drawn or is in flight', async () => {
   const { app, log } = await newApp();
+  assert.deepEqual(log.selects, [[1, 0]], 'a new cluster selects n1 at once');
+  log.selects.length = 0;
   await app.call('frame', app.args({ advance_ms: 2000 }), 'continue');
   // Playing: an advance is in flight when the person clicks n4, then Crash.
   const advancing = app.call('frame', app.args({ advance_ms: 100 }), 'continue');
