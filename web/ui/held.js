@@ -85,7 +85,7 @@ export function overlaps(a, b) {
  * units), which held tags keep clear of when they can.
  */
 export function nodeBoxes(pos, r) {
-  return pos.flatMap((p) => [{ x: p.x, y: p.y, w: 2 * r + 6, h: 2 * r + 6 }, { x: p.x, y: p.y + r + 29, w: 80, h: 28 }]);
+  return pos.flatMap((p) => [{ x: p.x, y: p.y, w: 2 * r + 6, h: 2 * r + 6 }, { x: p.x, y: p.y + r + 29, w: 112, h: 28 }]);
 }
 
 /**
