@@ -47,6 +47,9 @@ const app = new App(null, {
   onError: (text) => showError(text),
   // A real-time engine has no session to put in the URL.
   onSessionChange: () => { if (page.started && !page.realTime) scheduleHash(); },
+  // A selection redraws the panels that act on it at once: what the person
+  // sees there is what their next click acts on.
+  onSelect: () => { if (app.frame) drawSelection(); },
 });
 
 const select = (id) => app.select(id);
@@ -55,8 +58,8 @@ const flights = new FlightsCanvas($('flights'), $('cluster'));
 const grid = new LogGrid($('log-grid'), { onSelectNode: select });
 const kv = new KvTable($('kv-table'));
 const events = new EventList($('event-log'), $('event-empty'));
-const inspector = new NodeInspector({ onCommand: (cmd) => app.command(cmd) });
-const messages = new MessagePanel({ onCommand: (cmd) => app.command(cmd), onSelect: (id) => app.selectMessage(id) });
+const inspector = new NodeInspector({ onCommand: (cmd) => app.command(cmd), onAction: (kind) => app.nodeCommand(kind) });
+const messages = new MessagePanel({ onAction: (kind) => app.messageCommand(kind), onSelect: (id) => app.selectMessage(id), onFilter: (f) => app.setHeldFilter(f) });
 const consoleView = new ConsoleView($('console-output'));
 const chrome = new Chrome();
 
@@ -105,7 +108,7 @@ async function updateHash() {
 function drawStage() {
   const v = app.view;
   ring.draw(v, app.selected);
-  flights.draw(v, ring.positions(), nodeRadius(v.nodes.length), { selected: app.selectedMsg, reducedMotion: motion.matches });
+  flights.draw(v, ring.positions(), nodeRadius(v.nodes.length), { selected: app.selectedMsg, reducedMotion: motion.matches, heldFilter: app.heldFilter });
 }
 
 /**
@@ -137,11 +140,21 @@ const PANELS = [
     events.draw(s.model, ui.filter, ui.node);
   },
   (s) => {
-    inspector.draw(s.view, s.selected);
-    messages.draw(s.view, s.selectedMsg);
+    drawSelection();
     consoleView.draw(s.model.console);
   },
 ];
+
+/**
+ * drawSelection draws the inspector and the message panel for what is
+ * selected now and the newest view (not a panel snapshot's): a selection
+ * draws them at once, and a later panel pass must not bring back an
+ * older selection.
+ */
+function drawSelection() {
+  inspector.draw(app.view, app.selected);
+  messages.draw(app.view, app.selectedMsg, app.heldFilter);
+}
 
 function panelSnapshot() {
   return {
@@ -211,7 +224,6 @@ function draw(ts) {
 function act(a) {
   const blocked = blockedAction(kind, a.action);
   if (blocked) { showNotice(blocked); return; }
-  const id = app.selected;
   switch (a.action) {
     case 'toggle-play': app.setPlaying(!app.playing); break;
     case 'next': app.next(); break;
@@ -220,7 +232,7 @@ function act(a) {
     case 'back': app.travel(-1000); break;
     case 'forward': app.travel(1000); break;
     case 'select': app.select(a.node); break;
-    case 'crash': case 'restart': case 'isolate': case 'campaign': case 'transfer': app.command({ kind: a.action, node: id }); break;
+    case 'crash': case 'restart': case 'isolate': case 'campaign': case 'transfer': app.nodeCommand(a.action); break;
     case 'heal': app.command({ kind: 'heal' }); break;
     case 'manual': app.command({ kind: 'manual', on: !(app.view && app.view.manual) }); break;
     case 'cycle-message': app.cycleMessage(a.dir); break;

@@ -4,6 +4,7 @@
 import { initialModel, applyFrame, isHalted, EVENT_KEEP } from './model.js';
 import { advanceFor, nextSpeed } from './clock.js';
 import { describeError } from './engine.js';
+import { heldFilterOf, heldMessages, heldShown } from './held.js';
 
 /** Steps of checkpoint building per frame call (time travel stays fast). */
 const MAINTAIN_STEPS = 2000;
@@ -33,7 +34,9 @@ export class App {
   /**
    * engine is a SerialEngine; hooks: onChange(mode) after every new frame,
    * onError(text) for every failed call, onSessionChange() after anything
-   * that changes the session (to update the URL).
+   * that changes the session (to update the URL), and optionally onSelect()
+   * as soon as the person selects a node or a message (so the controls that
+   * act on the selection are redrawn at once, not with the next panels).
    */
   constructor(engine, hooks) {
     this.engine = engine;
@@ -41,6 +44,8 @@ export class App {
     this.model = initialModel();
     this.selected = 1;
     this.selectedMsg = 0;
+    // Which held messages the held list and the ring show (held.js).
+    this.heldFilter = heldFilterOf('');
     this.playing = true;
     this.speed = 1;
     this.carry = 0;
@@ -67,9 +72,18 @@ export class App {
   take(frame, mode) {
     this.model = applyFrame(this.model, frame, mode);
     const n = frame.view.nodes.length;
-    if (this.selected > n) this.selected = 1;
+    const reselect = this.selected > n;
+    if (reselect) this.selected = 1;
     if (isHalted(frame)) this.playing = false;
     this.hooks.onChange(mode);
+    if (reselect && this.hooks.onSelect) this.hooks.onSelect();
+  }
+
+  /** selectFirst selects n1 and no message (a new cluster or session). */
+  selectFirst() {
+    this.selected = 1;
+    this.selectedMsg = 0;
+    if (this.hooks.onSelect) this.hooks.onSelect();
   }
 
   /** call runs an engine call returning a Frame; on failure it reports and resolves null. */
@@ -151,35 +165,59 @@ export class App {
     if (this.view && id >= 1 && id <= this.view.nodes.length) {
       this.selected = id;
       this.hooks.onChange('ui');
+      if (this.hooks.onSelect) this.hooks.onSelect();
     }
   }
 
   selectMessage(id) {
     this.selectedMsg = id || 0;
     this.hooks.onChange('ui');
+    if (this.hooks.onSelect) this.hooks.onSelect();
   }
 
-  /** cycleMessage selects the previous (-1) or next (+1) message in flight. */
+  /**
+   * nodeCommand runs a node action (crash, restart, isolate, campaign,
+   * transfer) on the node the person selected, read when the action is
+   * asked for: never on the node a panel drew last (panels redraw late).
+   */
+  nodeCommand(kind) {
+    return this.command({ kind, node: this.selected });
+  }
+
+  /** setHeldFilter chooses which held messages are shown (a HELD_FILTERS value). */
+  setHeldFilter(filter) {
+    this.heldFilter = heldFilterOf(filter);
+    this.hooks.onChange('ui');
+    if (this.hooks.onSelect) this.hooks.onSelect();
+  }
+
+  /** cycleMessage selects the previous (-1) or next (+1) message in flight, skipping held ones the filter hides. */
   cycleMessage(dir) {
-    const msgs = this.view ? this.view.messages : [];
+    const msgs = this.view ? this.view.messages.filter((m) => m.deliver_at || heldShown(m, this.heldFilter)) : [];
     if (!msgs.length) { this.selectMessage(0); return; }
     const i = msgs.findIndex((m) => m.id === this.selectedMsg);
     const j = i < 0 ? (dir > 0 ? 0 : msgs.length - 1) : (i + dir + msgs.length) % msgs.length;
     this.selectMessage(msgs[j].id);
   }
 
+  /**
+   * command runs a Command. Turning manual delivery on pauses first: held
+   * messages pile up by the hundred within seconds of playing, and the
+   * cluster loses its leader before anyone can deliver one.
+   */
   async command(cmd) {
+    if (cmd.kind === 'manual' && cmd.on && this.playing) this.setPlaying(false);
     const f = await this.call('command', cmd, 'command', commandName(cmd));
     if (f) this.hooks.onSessionChange();
     return f;
   }
 
-  /** messageCommand acts on the selected message (or, to deliver, the oldest held one). */
+  /** messageCommand acts on the selected message (or, to deliver, the oldest held one the filter shows). */
   messageCommand(kind) {
     let id = this.selectedMsg;
     const v = this.view;
     if (!id && kind === 'deliver' && v) {
-      const held = v.messages.find((m) => !m.deliver_at);
+      const held = heldMessages(v, this.heldFilter)[0];
       if (held) id = held.id;
     }
     if (!id) { this.hooks.onError(`${kind[0].toUpperCase()}${kind.slice(1)}: no message selected (click one, or press [ or ])`); return null; }
@@ -223,8 +261,7 @@ export class App {
   async create(cfg) {
     const f = await this.call('create', cfg, 'fresh', 'New cluster');
     if (f) {
-      this.selected = 1;
-      this.selectedMsg = 0;
+      this.selectFirst();
       this.hooks.onSessionChange();
     }
     return f;
@@ -236,10 +273,7 @@ export class App {
    */
   async attach() {
     const f = await this.call('frame', this.args({ since: 0 }), 'fresh', 'Connecting to the native cluster');
-    if (f) {
-      this.selected = 1;
-      this.selectedMsg = 0;
-    }
+    if (f) this.selectFirst();
     return f;
   }
 
@@ -247,8 +281,7 @@ export class App {
   async load(session, t) {
     const f = await this.call('import', session, 'fresh', 'Import session');
     if (!f) return null;
-    this.selected = 1;
-    this.selectedMsg = 0;
+    this.selectFirst();
     this.setPlaying(false);
     if (t !== undefined && t < f.horizon) return this.seek(t);
     return f;

@@ -7,9 +7,10 @@ import { isRoutine } from './events.js';
 import { EVENT_KEEP } from './model.js';
 
 async function newApp() {
-  const log = { errors: [], changes: [], sessions: 0 };
+  const log = { errors: [], changes: [], sessions: 0, selects: [] };
   const app = new App(new SerialEngine(await FakeEngine.start(), 'fake'), {
     onChange: (mode) => log.changes.push(mode),
+    onSelect: () => log.selects.push([app.selected, app.selectedMsg]),
     onError: (text) => log.errors.push(text),
     onSessionChange: () => { log.sessions++; },
   });
@@ -124,4 +125,71 @@ test('wall time that passes while the engine is busy goes into the next step', a
   app.tick(1048); // 32 ms since the last call
   await idle(app);
   assert.equal(app.view.time - t0, 160 + 320);
+});
+
+test('a node action acts on the node selected when it is asked for, whatever was drawn or is in flight', async () => {
+  const { app, log } = await newApp();
+  assert.deepEqual(log.selects, [[1, 0]], 'a new cluster selects n1 at once');
+  log.selects.length = 0;
+  await app.call('frame', app.args({ advance_ms: 2000 }), 'continue');
+  // Playing: an advance is in flight when the person clicks n4, then Crash.
+  const advancing = app.call('frame', app.args({ advance_ms: 100 }), 'continue');
+  assert.equal(app.engine.busy, true);
+  app.select(4);
+  assert.deepEqual(log.selects, [[4, 0]], 'a selection is reported at once, before any frame');
+  const crashed = app.nodeCommand('crash');
+  app.select(2); // a later selection does not change the click already made
+  await advancing;
+  await crashed;
+  assert.deepEqual(app.view.nodes.map((n) => n.up), [true, true, true, false, true]);
+  assert.deepEqual(log.errors, []);
+});
+
+test('a message action acts on the message selected when it is asked for', async () => {
+  const { app, log } = await newApp();
+  await app.command({ kind: 'manual', on: true });
+  await app.call('frame', app.args({ advance_ms: 1500 }), 'continue');
+  const held = app.view.messages.filter((m) => !m.deliver_at);
+  assert.ok(held.length >= 2, 'messages are held');
+  app.selectMessage(held[1].id);
+  assert.deepEqual(log.selects.at(-1), [app.selected, held[1].id]);
+  await app.messageCommand('drop');
+  const ids = app.view.messages.map((m) => m.id);
+  assert.equal(ids.includes(held[1].id), false, 'the selected message is dropped');
+  assert.equal(ids.includes(held[0].id), true, 'the others stay');
+});
+
+test('turning manual delivery on pauses playback before the command runs', async () => {
+  const { app } = await newApp();
+  assert.equal(app.playing, true);
+  const on = app.command({ kind: 'manual', on: true });
+  assert.equal(app.playing, false, 'paused at the click, not after the engine answers');
+  await on;
+  assert.equal(app.view.manual, true);
+  app.setPlaying(true);
+  await app.command({ kind: 'manual', on: false });
+  assert.equal(app.playing, true, 'turning it off leaves playback alone');
+});
+
+test('the held filter decides what Deliver (with nothing selected) and ] act on', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 2000 }), 'continue');
+  await app.command({ kind: 'manual', on: true });
+  await app.call('frame', app.args({ advance_ms: 1500 }), 'continue');
+  const held = app.view.messages.filter((m) => !m.deliver_at);
+  assert.ok(held.some((m) => m.type === 'MsgHeartbeat') && held.some((m) => m.type !== 'MsgHeartbeat' && m.type !== 'MsgHeartbeatResp'), 'heartbeats and others are held');
+  app.setHeldFilter('no-heartbeats');
+  assert.equal(app.heldFilter, 'no-heartbeats');
+  const shown = held.filter((m) => !/Heartbeat/.test(m.type));
+  for (let i = 0; i < held.length; i++) {
+    app.cycleMessage(1);
+    const m = app.view.messages.find((x) => x.id === app.selectedMsg);
+    assert.ok(m.deliver_at || !/Heartbeat/.test(m.type), '] skips the held messages the filter hides');
+  }
+  app.selectMessage(0);
+  await app.messageCommand('deliver');
+  assert.equal(app.view.messages.some((m) => m.id === shown[0].id && !m.deliver_at), false, 'the oldest shown one was delivered');
+  assert.equal(app.view.messages.some((m) => m.id === held[0].id), held[0].id !== shown[0].id, 'not the oldest hidden one');
+  app.setHeldFilter('bogus');
+  assert.equal(app.heldFilter, 'all');
 });

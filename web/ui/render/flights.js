@@ -5,8 +5,11 @@
 // selection) is rasterised once into a sprite at the screen's scale and then
 // copied, so a frame costs one image copy per message rather than a path, a
 // stroke and a line of text. Clicks are hit-tested against what was drawn.
+// Held messages (manual delivery) are drawn one tag per link with a count,
+// placed by held.js so that no two overlap.
 import { messageKind, messageFamily, messageLabel, placeMessages, COMPACT_OVER } from '../messages.js';
 import { pointOnLink, SIZE } from '../geometry.js';
+import { groupHeld, heldMessages, layoutHeld } from '../held.js';
 
 const LANE = 9;
 const H = 15;
@@ -30,22 +33,35 @@ const STYLE = {
 
 /**
  * layoutMessages computes where each message is drawn (viewBox units): its
- * centre, label, box width and the direction of travel. Pure apart from
- * measure(label) -> width.
+ * centre, label, box width, height and the direction of travel, and the ids
+ * the tag stands for (held messages: every one held on its link that the
+ * filter shows). Pure apart from measure(label) -> width. The returned
+ * array's `left` counts held messages no free place was found for. memo,
+ * an object kept between calls, saves placing the same held messages again.
  */
-export function layoutMessages(view, pos, r, reducedMotion, measure) {
+export function layoutMessages(view, pos, r, reducedMotion, measure, { selected = 0, heldFilter = 'all', memo = null } = {}) {
   const msgs = view.messages;
-  const places = placeMessages(msgs, view.time, reducedMotion);
+  const moving = msgs.filter((m) => m.deliver_at);
+  const places = placeMessages(moving, view.time, reducedMotion);
   const compact = msgs.length > COMPACT_OVER;
   const out = [];
-  for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i];
+  for (let i = 0; i < moving.length; i++) {
+    const m = moving[i];
     const a = pos[m.from - 1], b = pos[m.to - 1];
     if (!a || !b) continue;
     const p = pointOnLink(a, b, places[i], r + 14, LANE);
     const label = messageLabel(m, compact);
-    out.push({ m, x: p.x, y: p.y, angle: p.angle, label, w: Math.ceil(measure(label)) + 10 });
+    out.push({ m, ids: [m.id], x: p.x, y: p.y, h: H, angle: p.angle, label, w: Math.ceil(measure(label)) + 10 });
   }
+  const held = heldMessages(view, heldFilter);
+  const key = `${pos.length}|${r}|${compact}|${selected}|${held.map((m) => m.id).join(',')}`;
+  let placed = memo && memo.key === key ? memo.placed : null;
+  if (!placed) {
+    placed = layoutHeld(groupHeld(held, selected), pos, r, { h: H, lane: LANE, measure, compact });
+    if (memo) { memo.key = key; memo.placed = placed; }
+  }
+  out.push(...placed.tags);
+  out.left = placed.left;
   return out;
 }
 
@@ -98,6 +114,8 @@ export class FlightsCanvas {
     this.drawn = [];
     this.map = { scale: 1, ox: 0, oy: 0, dpr: 1 };
     this.sprites = new Map();
+    this.heldMemo = {};
+    this.selected = 0;
   }
 
   /** fit sizes the canvas to the SVG's box; call it when the layout changes. */
@@ -126,17 +144,28 @@ export class FlightsCanvas {
     return w;
   }
 
-  /** draw paints every message; pos are node positions (viewBox units), r the node radius. */
-  draw(view, pos, r, { selected = 0, reducedMotion = false } = {}) {
+  /** draw paints every message; pos are node positions (viewBox units), r the node radius; heldFilter picks the held messages shown. */
+  draw(view, pos, r, { selected = 0, reducedMotion = false, heldFilter = 'all' } = {}) {
     const { ctx, canvas } = this;
     const { scale, ox, oy, dpr } = this.map;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    this.drawn = layoutMessages(view, pos, r, reducedMotion, (l) => this.measure(l));
+    this.selected = selected;
+    this.drawn = layoutMessages(view, pos, r, reducedMotion, (l) => this.measure(l), { selected, heldFilter, memo: this.heldMemo });
     const k = scale * dpr;
     for (const d of this.drawn) {
       const sp = this.sprite(d, d.m.id === selected);
       ctx.drawImage(sp.canvas, Math.round(dpr * ox + d.x * k - sp.cx), Math.round(dpr * oy + d.y * k - sp.cy));
+    }
+    if (this.drawn.left) {
+      // No free place on the ring for these: the held list has them all.
+      ctx.setTransform(k, 0, 0, k, dpr * ox, dpr * oy);
+      ctx.font = FONT;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      ctx.fillStyle = '#334155';
+      ctx.fillText(`${this.drawn.left} more held: see Held messages`, SIZE / 2, SIZE - 2);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
   }
 
@@ -164,14 +193,21 @@ export class FlightsCanvas {
     return sp;
   }
 
-  /** hit returns the id of the message drawn under a client point, or 0. */
+  /**
+   * hit returns the id of the message drawn under a client point, or 0. On
+   * a tag standing for several held messages, it is the one after the
+   * selected one (so clicks go through them), or the first.
+   */
   hit(clientX, clientY) {
     const rect = this.svg.getBoundingClientRect();
     const { scale, ox, oy } = this.map;
     const x = (clientX - rect.left - ox) / scale, y = (clientY - rect.top - oy) / scale;
     for (let i = this.drawn.length - 1; i >= 0; i--) {
       const d = this.drawn[i];
-      if (Math.abs(x - d.x) <= d.w / 2 + 3 && Math.abs(y - d.y) <= H / 2 + 3) return d.m.id;
+      if (Math.abs(x - d.x) <= d.w / 2 + 3 && Math.abs(y - d.y) <= H / 2 + 3) {
+        const at = d.ids.indexOf(this.selected);
+        return at < 0 ? d.m.id : d.ids[(at + 1) % d.ids.length];
+      }
     }
     return 0;
   }

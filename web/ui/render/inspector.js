@@ -8,12 +8,20 @@ import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
 import { html, setText, setAttr, show, $ } from './dom.js';
 import { kvText, kvSummary } from '../logs.js';
+import { HELD_FILTERS, heldMessages } from '../held.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
+/** HELD_LISTED bounds the held messages listed as buttons (the oldest first). */
+const HELD_LISTED = 40;
 
-/** NodeInspector draws the selected node into the #insp-* skeleton. */
+/**
+ * NodeInspector draws the selected node into the #insp-* skeleton.
+ * onAction(kind) runs a node action on the node selected when it is
+ * clicked (the app's selection, not the node drawn last); onCommand(cmd)
+ * runs the links' commands, which name both ends as drawn.
+ */
 export class NodeInspector {
-  constructor({ onCommand }) {
+  constructor({ onCommand, onAction }) {
     this.onCommand = onCommand;
     this.title = $('insp-title');
     this.facts = $('insp-facts');
@@ -24,7 +32,7 @@ export class NodeInspector {
     this.entries = $('insp-entries');
     this.buttons = Object.fromEntries(ACTIONS.map((a) => [a, $(`act-${a}`)]));
     this.titles = Object.fromEntries(ACTIONS.map((a) => [a, this.buttons[a].title]));
-    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => this.onCommand({ kind: a, node: this.id }));
+    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => onAction(a));
     this.id = 0;
     this.linkKey = '';
     this.linkRows = [];
@@ -145,10 +153,14 @@ export class NodeInspector {
   }
 }
 
-/** MessagePanel shows the selected message and, in manual mode, the held ones. */
+/**
+ * MessagePanel shows the selected message and, in manual mode, the held
+ * ones. onAction(kind) drops, delivers or duplicates the message selected
+ * when it is clicked; onSelect(id) selects a held message; onFilter(value)
+ * chooses which held messages are shown.
+ */
 export class MessagePanel {
-  constructor({ onCommand, onSelect }) {
-    this.onCommand = onCommand;
+  constructor({ onAction, onSelect, onFilter }) {
     this.onSelect = onSelect;
     this.detail = $('msg-detail');
     this.drop = $('msg-drop');
@@ -157,18 +169,22 @@ export class MessagePanel {
     this.heldList = $('held-list');
     this.heldBox = $('held-box');
     this.heldCount = $('held-count');
+    this.heldFilter = $('held-filter');
+    for (const f of HELD_FILTERS) this.heldFilter.append(new Option(f.text, f.value));
+    this.heldFilter.addEventListener('change', () => onFilter(this.heldFilter.value));
     this.id = 0;
-    this.drop.addEventListener('click', () => this.id && this.onCommand({ kind: 'drop', msg: this.id }));
-    this.deliver.addEventListener('click', () => this.id && this.onCommand({ kind: 'deliver', msg: this.id }));
-    this.dup.addEventListener('click', () => this.id && this.onCommand({ kind: 'duplicate', msg: this.id }));
+    this.drop.addEventListener('click', () => onAction('drop'));
+    this.deliver.addEventListener('click', () => onAction('deliver'));
+    this.dup.addEventListener('click', () => onAction('duplicate'));
     this.items = new Map();
     this.sig = '';
   }
 
-  draw(view, selected) {
+  /** draw shows the selected message and the held ones the filter (a HELD_FILTERS value) lets through. */
+  draw(view, selected, filter = HELD_FILTERS[0].value) {
     const m = selected ? view.messages.find((x) => x.id === selected) : null;
     this.id = m ? m.id : 0;
-    const sig = `${this.id}|${m ? m.deliver_at : ''}|${view.manual}|${view.messages.length}|${view.time}`;
+    const sig = `${this.id}|${m ? m.deliver_at : ''}|${view.manual}|${view.messages.length}|${view.time}|${filter}`;
     if (sig === this.sig) return;
     this.sig = sig;
     if (m) {
@@ -183,16 +199,20 @@ export class MessagePanel {
     const why = view.manual ? '' : ' (turn manual delivery on first)';
     setAttr(this.deliver, 'title', `Deliver it now${why}`);
     setAttr(this.dup, 'title', `Put a copy of it in flight${why}`);
-    this.drawHeld(view, selected);
+    this.drawHeld(view, selected, filter);
   }
 
-  drawHeld(view, selected) {
-    const held = view.manual ? view.messages.filter((x) => !x.deliver_at) : [];
+  drawHeld(view, selected, filter) {
+    const all = view.manual ? heldMessages(view) : [];
+    const held = view.manual ? heldMessages(view, filter) : [];
     show(this.heldBox, view.manual);
-    setText(this.heldCount, held.length ? `${held.length} held` : 'none held yet');
+    if (this.heldFilter.value !== filter) this.heldFilter.value = filter;
+    const hidden = all.length - held.length;
+    const listed = held.length > HELD_LISTED ? `, the oldest ${HELD_LISTED} listed` : '';
+    setText(this.heldCount, all.length ? `${all.length} held${hidden ? `, ${hidden} hidden by the filter` : ''}${listed}` : 'none held yet');
     const keep = new Set();
     let prev = null;
-    for (const m of held.slice(0, 40)) {
+    for (const m of held.slice(0, HELD_LISTED)) {
       keep.add(m.id);
       let b = this.items.get(m.id);
       if (!b) {
