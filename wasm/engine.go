@@ -17,6 +17,40 @@ const (
 	maxMaintainSteps = 200_000 // checkpoint-building steps per frame call
 )
 
+// maxSeed is the largest seed this engine takes: the largest integer a
+// JavaScript number holds exactly (2^53-1). The page reads seeds from links,
+// files and forms as numbers, so a larger seed would be silently rounded
+// and the page would replay a different run than the one named.
+const maxSeed = 1<<53 - 1
+
+// Range is an inclusive range of whole numbers.
+type Range struct {
+	Min uint64 `json:"min"`
+	Max uint64 `json:"max"`
+}
+
+// Limits are the ranges the page checks its links and forms against before
+// calling create (op limits), so that a bad value is named with its range
+// and nothing runs.
+type Limits struct {
+	Nodes Range `json:"nodes"`
+	Seed  Range `json:"seed"`
+}
+
+// limits reports the ranges create takes.
+func limits() Limits {
+	return Limits{Nodes: Range{Min: 1, Max: sim.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}}
+}
+
+// checkSeed refuses a seed the page could not carry exactly, wrapping
+// sentinel (sim.ErrBadConfig or sim.ErrBadSession).
+func checkSeed(sentinel error, seed uint64) error {
+	if seed > maxSeed {
+		return fmt.Errorf("%w: seed %d must be 0 to %d (the largest whole number the page holds exactly)", sentinel, seed, uint64(maxSeed))
+	}
+	return nil
+}
+
 // Engine answers the page's calls for one simulated cluster at a time. The
 // zero value is ready: its first call is usually defaults or create. It is
 // not safe for concurrent use; the worker calls it from one thread.
@@ -179,10 +213,19 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	switch op {
 	case "defaults":
 		return sim.DefaultConfig(), nil
+	case "limits":
+		return limits(), nil
 	case "create":
 		cfg := sim.DefaultConfig()
 		if err := decode(args, &cfg); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field == "seed" {
+				return nil, fmt.Errorf("%w: seed must be a whole number from 0 to %d (got %s)", sim.ErrBadConfig, uint64(maxSeed), te.Value)
+			}
 			return nil, fmt.Errorf("%w: %v", sim.ErrBadConfig, err)
+		}
+		if err := checkSeed(sim.ErrBadConfig, cfg.Seed); err != nil {
+			return nil, err
 		}
 		c, err := sim.New(cfg)
 		if err != nil {
@@ -193,6 +236,9 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "import":
 		s, err := sim.UnmarshalSession(args)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkSeed(sim.ErrBadSession, s.Config.Seed); err != nil {
 			return nil, err
 		}
 		c, err := sim.Import(s)
@@ -206,7 +252,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, badRequest("%s before create: create a cluster first", op)
 		}
 	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
+		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
 	}
 	c := e.c
 	switch op {
