@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/sim"
@@ -35,6 +36,29 @@ type Range struct {
 type Limits struct {
 	Nodes Range `json:"nodes"`
 	Seed  Range `json:"seed"`
+}
+
+// checkSessionSeed refuses a session whose config.seed is not a whole
+// number from 0 to maxSeed, read as written: a seed past uint64 is named
+// with its range, not answered with a JSON error. Other faults are left to
+// sim.UnmarshalSession.
+func checkSessionSeed(args []byte) error {
+	var s struct {
+		Config struct {
+			Seed json.RawMessage `json:"seed"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(args, &s) != nil || len(s.Config.Seed) == 0 {
+		return nil
+	}
+	raw := string(s.Config.Seed)
+	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
+		return checkSeed(sim.ErrBadSession, n)
+	}
+	if len(raw) > 40 {
+		raw = raw[:40] + "…"
+	}
+	return fmt.Errorf("%w: seed %s must be a whole number from 0 to %d", sim.ErrBadSession, raw, uint64(maxSeed))
 }
 
 // limits reports the ranges create takes.
@@ -236,6 +260,10 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "import":
 		s, err := sim.UnmarshalSession(args)
 		if err != nil {
+			// A seed past uint64 is a JSON error: say it with its range.
+			if serr := checkSessionSeed(args); serr != nil {
+				return nil, serr
+			}
 			return nil, err
 		}
 		if err := checkSeed(sim.ErrBadSession, s.Config.Seed); err != nil {

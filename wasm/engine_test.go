@@ -468,6 +468,9 @@ func TestEngineReportsLimitsAndRefusesSeedsThePageCannotHold(t *testing.T) {
 		{"create", `{"seed": 18446744073709552000}`, "bad-config", "seed must be a whole number from 0 to 9007199254740991"},
 		{"create", `{"seed": -1}`, "bad-config", "seed must be a whole number from 0 to 9007199254740991"},
 		{"import", `{"version": 1, "config": {"nodes": 3, "seed": 9007199254740992}, "commands": [], "until": 0}`, "bad-session", "seed 9007199254740992 must be 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": 18446744073709552000}, "commands": [], "until": 0}`, "bad-session", "seed 18446744073709552000 must be a whole number from 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": -1}, "commands": [], "until": 0}`, "bad-session", "seed -1 must be a whole number from 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": "7"}, "commands": [], "until": 0}`, "bad-session", `seed "7" must be a whole number`},
 	} {
 		r := call(t, e, tt.op, tt.args)
 		if r.OK || r.Kind != tt.kind || !strings.Contains(r.Error, tt.says) {
