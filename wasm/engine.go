@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/sim"
@@ -16,6 +17,63 @@ const (
 	maxStepsPerCall  = 100_000 // events per step call
 	maxMaintainSteps = 200_000 // checkpoint-building steps per frame call
 )
+
+// maxSeed is the largest seed this engine takes: the largest integer a
+// JavaScript number holds exactly (2^53-1). The page reads seeds from links,
+// files and forms as numbers, so a larger seed would be silently rounded
+// and the page would replay a different run than the one named.
+const maxSeed = 1<<53 - 1
+
+// Range is an inclusive range of whole numbers.
+type Range struct {
+	Min uint64 `json:"min"`
+	Max uint64 `json:"max"`
+}
+
+// Limits are the ranges the page checks its links and forms against before
+// calling create (op limits), so that a bad value is named with its range
+// and nothing runs.
+type Limits struct {
+	Nodes Range `json:"nodes"`
+	Seed  Range `json:"seed"`
+}
+
+// checkSessionSeed refuses a session whose config.seed is not a whole
+// number from 0 to maxSeed, read as written: a seed past uint64 is named
+// with its range, not answered with a JSON error. Other faults are left to
+// sim.UnmarshalSession.
+func checkSessionSeed(args []byte) error {
+	var s struct {
+		Config struct {
+			Seed json.RawMessage `json:"seed"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(args, &s) != nil || len(s.Config.Seed) == 0 {
+		return nil
+	}
+	raw := string(s.Config.Seed)
+	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
+		return checkSeed(sim.ErrBadSession, n)
+	}
+	if len(raw) > 40 {
+		raw = raw[:40] + "…"
+	}
+	return fmt.Errorf("%w: seed %s must be a whole number from 0 to %d", sim.ErrBadSession, raw, uint64(maxSeed))
+}
+
+// limits reports the ranges create takes.
+func limits() Limits {
+	return Limits{Nodes: Range{Min: 1, Max: sim.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}}
+}
+
+// checkSeed refuses a seed the page could not carry exactly, wrapping
+// sentinel (sim.ErrBadConfig or sim.ErrBadSession).
+func checkSeed(sentinel error, seed uint64) error {
+	if seed > maxSeed {
+		return fmt.Errorf("%w: seed %d must be 0 to %d (the largest whole number the page holds exactly)", sentinel, seed, uint64(maxSeed))
+	}
+	return nil
+}
 
 // Engine answers the page's calls for one simulated cluster at a time. The
 // zero value is ready: its first call is usually defaults or create. It is
@@ -179,10 +237,19 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	switch op {
 	case "defaults":
 		return sim.DefaultConfig(), nil
+	case "limits":
+		return limits(), nil
 	case "create":
 		cfg := sim.DefaultConfig()
 		if err := decode(args, &cfg); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field == "seed" {
+				return nil, fmt.Errorf("%w: seed must be a whole number from 0 to %d (got %s)", sim.ErrBadConfig, uint64(maxSeed), te.Value)
+			}
 			return nil, fmt.Errorf("%w: %v", sim.ErrBadConfig, err)
+		}
+		if err := checkSeed(sim.ErrBadConfig, cfg.Seed); err != nil {
+			return nil, err
 		}
 		c, err := sim.New(cfg)
 		if err != nil {
@@ -193,6 +260,13 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "import":
 		s, err := sim.UnmarshalSession(args)
 		if err != nil {
+			// A seed past uint64 is a JSON error: say it with its range.
+			if serr := checkSessionSeed(args); serr != nil {
+				return nil, serr
+			}
+			return nil, err
+		}
+		if err := checkSeed(sim.ErrBadSession, s.Config.Seed); err != nil {
 			return nil, err
 		}
 		c, err := sim.Import(s)
@@ -206,7 +280,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, badRequest("%s before create: create a cluster first", op)
 		}
 	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
+		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
 	}
 	c := e.c
 	switch op {

@@ -444,3 +444,41 @@ func TestEngineSendsTheEventsAskedFor(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineReportsLimitsAndRefusesSeedsThePageCannotHold: the page checks
+// links against the ranges the engine reports, and a seed above 2^53-1
+// (which a JavaScript number would round) is refused with its range, not
+// rounded or answered with a raw JSON error.
+func TestEngineReportsLimitsAndRefusesSeedsThePageCannotHold(t *testing.T) {
+	e := &Engine{}
+	r := call(t, e, "limits", `{}`)
+	if !r.OK {
+		t.Fatalf("limits: %+v", r)
+	}
+	var l Limits
+	if err := json.Unmarshal(r.Result, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.Nodes != (Range{1, sim.MaxNodes}) || l.Seed != (Range{0, 1<<53 - 1}) {
+		t.Fatalf("limits %+v", l)
+	}
+	for _, tt := range []struct{ op, args, kind, says string }{
+		{"create", `{"seed": 9007199254740992}`, "bad-config", "seed 9007199254740992 must be 0 to 9007199254740991"},
+		{"create", `{"seed": 18446744073709551615}`, "bad-config", "seed 18446744073709551615 must be 0 to 9007199254740991"},
+		{"create", `{"seed": 18446744073709552000}`, "bad-config", "seed must be a whole number from 0 to 9007199254740991"},
+		{"create", `{"seed": -1}`, "bad-config", "seed must be a whole number from 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": 9007199254740992}, "commands": [], "until": 0}`, "bad-session", "seed 9007199254740992 must be 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": 18446744073709552000}, "commands": [], "until": 0}`, "bad-session", "seed 18446744073709552000 must be a whole number from 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": -1}, "commands": [], "until": 0}`, "bad-session", "seed -1 must be a whole number from 0 to 9007199254740991"},
+		{"import", `{"version": 1, "config": {"nodes": 3, "seed": "7"}, "commands": [], "until": 0}`, "bad-session", `seed "7" must be a whole number`},
+	} {
+		r := call(t, e, tt.op, tt.args)
+		if r.OK || r.Kind != tt.kind || !strings.Contains(r.Error, tt.says) {
+			t.Errorf("%s %s: %+v, want kind %s saying %q", tt.op, tt.args, r, tt.kind, tt.says)
+		}
+	}
+	f := frameOf(t, call(t, e, "create", `{"seed": 9007199254740991}`))
+	if f.View.Seed != 1<<53-1 {
+		t.Fatalf("seed %d", f.View.Seed)
+	}
+}

@@ -42,6 +42,7 @@ const app = new App(null, {
   onChange: (mode) => {
     page.version++;
     if (mode === 'reset' || mode === 'fresh' || mode === 'refill') events.invalidate();
+    if (mode === 'fresh') showCluster();
     if (app.model.said.length) page.pendingSaid = (page.pendingSaid || []).concat(app.model.said);
   },
   onError: (text) => showError(text),
@@ -71,6 +72,13 @@ function showError(text) {
   box.hidden = false;
   clearTimeout(page.errorTimer);
   page.errorTimer = setTimeout(() => { box.hidden = true; }, ERROR_MS);
+}
+
+/** showCluster shows a new cluster's size and seed in the New cluster form, and the stage instead of its placeholder. */
+function showCluster() {
+  $('stage-empty').hidden = true;
+  $('nodes-count').value = String(app.view.nodes.length);
+  if (app.view.seed !== undefined) $('seed').value = String(app.view.seed);
 }
 
 function showNotice(text) {
@@ -248,12 +256,16 @@ async function shareLink() {
   share.clearHash();
   const url = await updateHash();
   if (!url) return;
+  app.unsaved = 0;
   showNotice((await share.copyText(url)) ? 'Link copied: it reproduces exactly this session.' : 'The link is in the address bar: it reproduces exactly this session.');
 }
 
 async function exportFile() {
   const s = await app.exportSession();
-  if (s) share.download(s);
+  if (s) {
+    share.download(s);
+    app.unsaved = 0;
+  }
 }
 
 async function importFile(file) {
@@ -274,7 +286,7 @@ function engineLost(err) {
 async function start() {
   bindEngineSwitch(kind);
   applyEngineKind(kind);
-  bindForms(app, ui, { share: shareLink, exportFile, importFile, error: showError, realTime: page.realTime });
+  bindForms(app, ui, { share: shareLink, exportFile, importFile, error: showError, realTime: page.realTime, limits: () => page.limits });
   bindKeyboard(document, act);
   listShortcuts($('shortcuts'), (action) => blockedAction(kind, action) !== null);
   motion.addEventListener('change', () => { page.version++; });
@@ -319,20 +331,77 @@ async function start() {
     await attachNative();
     return;
   }
+  // Draw whatever the first calls answer, error or not: from here on New
+  // cluster works and what it creates is drawn.
+  requestAnimationFrame(loop);
+  page.limits = await engineLimits();
+  await openLink(true);
+  page.started = true; // from now on the URL follows the session
+  // A link pasted into this tab loads its run (asking first if this one has unsaved commands).
+  window.addEventListener('hashchange', () => { followHash(); });
+  if (!app.frame) throw new Error('no cluster could be created');
+}
+
+/** engineLimits are the ranges the engine takes for a new cluster (its limits call), or {} if it does not say. */
+async function engineLimits() {
+  try {
+    return await app.engine.call('limits', {});
+  } catch {
+    return {}; // the engine checks the ranges itself
+  }
+}
+
+/**
+ * openLink opens what the URL asks for: a shared session, a new cluster
+ * (#nodes=&seed=) or, on first load, the default cluster. A link that is
+ * invalid or that the engine refuses shows its error and changes nothing:
+ * on first load the default cluster runs, later the session that was open
+ * stays, and the URL goes back to what the page shows.
+ */
+async function openLink(first) {
   let want = {};
   try {
-    want = await share.readHash();
+    want = await share.readHash(page.limits);
   } catch (err) {
-    showError(`The link's session cannot be read (${err.message}); starting a new cluster instead.`);
+    want = null;
+    showError(`This link cannot be opened: ${err.message}. ${first ? 'The default cluster runs instead.' : 'The session that was open stays.'}`);
   }
-  const ok = want.session ? await app.load(want.session, want.t) : null;
-  if (!ok) await app.create({ nodes: want.nodes || 5, seed: want.seed !== undefined ? want.seed : 1 });
-  if (!app.frame) throw new Error('no cluster could be created');
-  page.started = true; // from now on the URL follows the session
-  $('stage-empty').hidden = true;
-  $('nodes-count').value = String(app.view.nodes.length);
-  $('seed').value = String(app.view.seed);
-  requestAnimationFrame(loop);
+  let ok = null;
+  if (want && want.session) {
+    ok = await app.load(want.session, want.t, 'The link\'s session');
+  } else if (want && (want.nodes !== undefined || want.seed !== undefined)) {
+    ok = await app.create({ nodes: want.nodes, seed: want.seed }, 'The link\'s cluster');
+    if (ok) app.setPlaying(true);
+  }
+  if (ok) return;
+  if (want && (want.session || want.nodes !== undefined || want.seed !== undefined)) want = null; // refused by the engine (its error is shown)
+  if (first) {
+    if (!want) share.clearHash();
+    await app.create({}, 'New cluster');
+  } else {
+    restoreHash();
+  }
+}
+
+/** restoreHash puts the session the page shows back in the URL, at once. */
+function restoreHash() {
+  clearTimeout(page.hashTimer);
+  share.clearHash();
+  updateHash();
+}
+
+/** followHash loads the run of a link pasted into this tab, asking first if the open session has unsaved commands. */
+async function followHash() {
+  // A URL write still in flight belongs to the session being left.
+  clearTimeout(page.hashTimer);
+  page.hashGen++;
+  if (!location.hash) return;
+  const n = app.unsaved;
+  if (n > 0 && !window.confirm(`Open the link? The session open now has ${n} command${n === 1 ? '' : 's'} not shared or exported; Cancel keeps it.`)) {
+    restoreHash();
+    return;
+  }
+  await openLink(false);
 }
 
 /** attachNative shows the dev server's running cluster: it is shared, so the page does not create one. */

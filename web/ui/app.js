@@ -60,6 +60,9 @@ export class App {
     this.dragging = false;
     this.seekTarget = null;
     this.seekLoop = null;
+    // unsaved counts the commands run since the cluster was created or
+    // loaded, or the session last shared or exported (main.js resets it).
+    this.unsaved = 0;
   }
 
   get frame() { return this.model.frame; }
@@ -208,7 +211,10 @@ export class App {
   async command(cmd) {
     if (cmd.kind === 'manual' && cmd.on && this.playing) this.setPlaying(false);
     const f = await this.call('command', cmd, 'command', commandName(cmd));
-    if (f) this.hooks.onSessionChange();
+    if (f) {
+      this.unsaved++;
+      this.hooks.onSessionChange();
+    }
     return f;
   }
 
@@ -258,9 +264,11 @@ export class App {
     return this.seek(this.frame.view.time + dms);
   }
 
-  async create(cfg) {
-    const f = await this.call('create', cfg, 'fresh', 'New cluster');
+  /** create starts a new cluster; what names it in an error ("New cluster", or where the config came from). */
+  async create(cfg, what = 'New cluster') {
+    const f = await this.call('create', cfg, 'fresh', what);
     if (f) {
+      this.unsaved = 0;
       this.selectFirst();
       this.hooks.onSessionChange();
     }
@@ -277,10 +285,11 @@ export class App {
     return f;
   }
 
-  /** load imports a session and, when t is given and earlier, travels back to it. */
-  async load(session, t) {
-    const f = await this.call('import', session, 'fresh', 'Import session');
+  /** load imports a session and, when t is given and earlier, travels back to it; what names it in an error. */
+  async load(session, t, what = 'Import session') {
+    const f = await this.call('import', session, 'fresh', what);
     if (!f) return null;
+    this.unsaved = 0;
     this.selectFirst();
     this.setPlaying(false);
     if (t !== undefined && t < f.horizon) return this.seek(t);

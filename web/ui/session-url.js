@@ -43,18 +43,57 @@ export async function decodeSession(text) {
   return JSON.parse(new TextDecoder().decode(json));
 }
 
+/** A link's parameters: s and t (a shared session), or nodes and seed (a new cluster). */
+const PARAMS = ['s', 't', 'nodes', 'seed'];
+
+/** shown is a parameter's value as an error message quotes it: whole if short. */
+function shown(text) {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/**
+ * wholeNumber reads text as a whole number in range ({min, max}, as the
+ * engine's limits call reports them; without one, 0 up to the largest
+ * number JavaScript holds exactly). It compares digits, not rounded
+ * numbers, so 2^53+1 is not taken for 2^53. It throws an Error naming name
+ * and the range.
+ */
+export function wholeNumber(name, text, range) {
+  const min = range ? range.min : 0, max = range ? range.max : Number.MAX_SAFE_INTEGER;
+  const t = String(text).replace(/^0+(?=\d)/, '');
+  // More digits than max has is out of range, however many (BigInt would take its time).
+  if (!/^\d+$/.test(t) || t.length > String(max).length || BigInt(t) < BigInt(min) || BigInt(t) > BigInt(max)) {
+    throw new Error(`${name} is ${shown(String(text))}; it must be a whole number from ${min} to ${max}`);
+  }
+  return Number(t);
+}
+
 /**
  * parseHash reads the page's URL hash: {session, t} for a shared session,
  * {nodes, seed} for a plain configuration link ("#nodes=7&seed=3"), or {}.
+ * limits ({nodes, seed}: ranges from the engine's limits call) bound nodes
+ * and seed. Anything else (an unknown or repeated parameter, a value out of
+ * range, s with nodes or seed) throws an Error naming the parameter and
+ * what it may be: a link is either taken whole or refused.
  */
-export function parseHash(hash) {
+export function parseHash(hash, limits = {}) {
   const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
   const out = {};
-  if (params.get('s')) out.session = params.get('s');
-  const num = (k) => (params.has(k) && /^\d+$/.test(params.get(k)) ? Number(params.get(k)) : undefined);
-  if (num('t') !== undefined) out.t = num('t');
-  if (num('nodes') !== undefined) out.nodes = num('nodes');
-  if (num('seed') !== undefined) out.seed = num('seed');
+  const seen = new Set();
+  for (const k of params.keys()) {
+    if (!PARAMS.includes(k)) throw new Error(`the link has an unknown parameter ${shown(k)}; a link holds s and t (a shared session) or nodes and seed (a new cluster)`);
+    if (seen.has(k)) throw new Error(`the link has ${k} more than once`);
+    seen.add(k);
+  }
+  if (seen.has('s') && (seen.has('nodes') || seen.has('seed'))) throw new Error('the link has s (a shared session, with its own nodes and seed) and nodes or seed: it may hold one or the other');
+  if (seen.has('t') && !seen.has('s')) throw new Error('the link has t (a time in a shared session) but no session (s)');
+  if (seen.has('s')) {
+    if (!params.get('s')) throw new Error('the link\'s session (s) is empty');
+    out.session = params.get('s');
+  }
+  if (seen.has('t')) out.t = wholeNumber('t (ms)', params.get('t'));
+  if (seen.has('nodes')) out.nodes = wholeNumber('nodes', params.get('nodes'), limits.nodes);
+  if (seen.has('seed')) out.seed = wholeNumber('seed', params.get('seed'), limits.seed);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeSession, decodeSession, toBase64url, fromBase64url, parseHash, buildHash } from './session-url.js';
+import { encodeSession, decodeSession, toBase64url, fromBase64url, parseHash, buildHash, wholeNumber } from './session-url.js';
 
 const session = { version: 1, config: { nodes: 5, seed: 42, network: { drop_rate: 0.1 } }, commands: [{ step: 3, at: 1200, cmd: { kind: 'set', key: 'ключ', value: 'värde ✓' } }], until: 5000 };
 
@@ -30,5 +30,39 @@ test('the hash holds the session and the time it was seen at', () => {
   assert.deepEqual(parseHash('#s=zABC&t=1234'), { session: 'zABC', t: 1234 });
   assert.deepEqual(parseHash('#nodes=7&seed=3'), { nodes: 7, seed: 3 });
   assert.deepEqual(parseHash(''), {});
-  assert.deepEqual(parseHash('#t=-5&seed=x'), {});
+  assert.deepEqual(parseHash('#'), {});
+});
+
+// The ranges as the engine's limits call reports them (wasm/engine.go).
+const limits = { nodes: { min: 1, max: 9 }, seed: { min: 0, max: 9007199254740991 } };
+
+test('a link is validated against the engine\'s limits: each bad parameter is named with its range', () => {
+  assert.deepEqual(parseHash('#nodes=9&seed=9007199254740991', limits), { nodes: 9, seed: 9007199254740991 });
+  assert.deepEqual(parseHash('#nodes=1&seed=0', limits), { nodes: 1, seed: 0 });
+  assert.deepEqual(parseHash('#nodes=007', limits), { nodes: 7 });
+  const bad = {
+    '#nodes=0': /nodes is "0"; it must be a whole number from 1 to 9$/,
+    '#nodes=10': /nodes is "10"; it must be a whole number from 1 to 9/,
+    '#nodes=100': /nodes is "100"; .* 1 to 9/,
+    '#nodes=-1': /nodes is "-1"; .* 1 to 9/,
+    '#nodes=5.0': /nodes is "5.0"/,
+    '#nodes=+5': /nodes is " 5"/,
+    '#nodes=': /nodes is ""; .* 1 to 9/,
+    '#nodes=abc': /nodes is "abc"/,
+    '#nodes=5&seed=18446744073709551615': /seed is "18446744073709551615"; it must be a whole number from 0 to 9007199254740991/,
+    // 2^53+1 would round to 2^53: refused, not rounded.
+    '#seed=9007199254740993': /seed is "9007199254740993"; .* 0 to 9007199254740991/,
+    '#seed=9007199254740992': /seed .* 0 to 9007199254740991/,
+    '#seed=1e3': /seed is "1e3"/,
+    '#t=-5&s=zABC': /t \(ms\) is "-5"; it must be a whole number from 0 to/,
+    '#t=5': /t .* but no session/,
+    '#s=zABC&nodes=3': /s .* and nodes or seed/,
+    '#s=': /session \(s\) is empty/,
+    '#nodes=5&nodes=6': /nodes more than once/,
+    '#nodes=5&colour=red': /unknown parameter "colour"/,
+  };
+  for (const [hash, want] of Object.entries(bad)) assert.throws(() => parseHash(hash, limits), want, hash);
+  // A long value is quoted short, and many digits are refused quickly.
+  assert.throws(() => parseHash(`#seed=${'9'.repeat(100000)}`, limits), (err) => err.message.length < 200 && /seed is "9{40}…"/.test(err.message));
+  assert.equal(wholeNumber('x', `${'0'.repeat(50)}3`, { min: 1, max: 9 }), 3);
 });

@@ -3,6 +3,7 @@
 import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
 import { FILTERS, detailFor } from '../events.js';
 import { $ } from '../render/dom.js';
+import { wholeNumber } from '../session-url.js';
 
 function num(id) {
   const v = $(id).value.trim();
@@ -12,8 +13,9 @@ function num(id) {
 /**
  * bindForms wires the page's controls to handlers:
  * app (the App), ui ({filter, node} state and redraw()), and actions from
- * main: share(), exportFile(), importFile(file), error(text), and realTime
- * (the engine runs at wall-clock speed: a new cluster has no seed).
+ * main: share(), exportFile(), importFile(file), error(text), realTime
+ * (the engine runs at wall-clock speed: a new cluster has no seed) and
+ * limits() (the engine's ranges for nodes and seed, or {}).
  */
 export function bindForms(app, ui, actions) {
   const speed = $('speed');
@@ -61,15 +63,23 @@ export function bindForms(app, ui, actions) {
 
   $('restart-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const nodes = num('nodes-count'), seed = num('seed');
+    const nodes = num('nodes-count');
     // Native nodes run in real time: no seed replays them.
     if (actions.realTime) {
       if (!Number.isInteger(nodes)) { actions.error('New cluster: nodes must be a whole number from 1 to 9'); return; }
       if (await app.create({ nodes })) app.setPlaying(true);
       return;
     }
-    if (!Number.isInteger(nodes) || !Number.isInteger(seed) || seed < 0) { actions.error('New cluster: nodes and seed must be whole numbers (nodes 1 to 9, seed 0 or more)'); return; }
-    if (await app.create({ nodes, seed })) app.setPlaying(true);
+    // Checked as digits against the engine's ranges: a seed past 2^53 is refused, not rounded.
+    const limits = (actions.limits && actions.limits()) || {};
+    let cfg;
+    try {
+      cfg = { nodes: wholeNumber('nodes', $('nodes-count').value.trim(), limits.nodes), seed: wholeNumber('seed', $('seed').value.trim(), limits.seed) };
+    } catch (err) {
+      actions.error(`New cluster: ${err.message}`);
+      return;
+    }
+    if (await app.create(cfg)) app.setPlaying(true);
   });
   $('share').addEventListener('click', () => actions.share());
   $('export').addEventListener('click', () => actions.exportFile());

@@ -19,9 +19,13 @@ export function clearHash() {
   if (location.hash) history.replaceState(null, '', `${location.pathname}${location.search}`);
 }
 
-/** readHash returns what the URL asks for: {session, t} or {nodes, seed} or {}; it throws on a bad session. */
-export async function readHash() {
-  const h = parseHash(location.hash);
+/**
+ * readHash returns what the URL asks for: {session, t} or {nodes, seed} or
+ * {}; it throws an Error naming what is wrong with a bad link (limits: the
+ * engine's, see parseHash).
+ */
+export async function readHash(limits) {
+  const h = parseHash(location.hash, limits);
   if (h.session) return { session: await decodeSession(h.session), t: h.t };
   return h;
 }
