@@ -17,7 +17,7 @@ const (
 	MaxSessionCommands = 100_000
 	// MaxSessionEvents is the most simulation events (steps: a message
 	// delivered, a tick, a client waking) an import may replay.
-	MaxSessionEvents = 30_000_000
+	MaxSessionEvents = 10_000_000
 	// MaxSessionBytes is the largest session JSON UnmarshalSession reads.
 	MaxSessionBytes = 16 << 20
 )
