@@ -20,6 +20,7 @@ import { $ } from './ui/render/dom.js';
 import { bindKeyboard, listShortcuts } from './ui/controls/keyboard.js';
 import { bindForms, syncNodeFilter } from './ui/controls/forms.js';
 import * as share from './ui/controls/share.js';
+import { bindProgress } from './ui/controls/progress.js';
 import { bindEngineSwitch, applyEngineKind, showDropped, offerWayOut } from './ui/controls/engine-switch.js';
 
 /** Panels (logs, events, inspector) redraw at most this often while playing (slower at high speed: nobody reads 10 updates a second). */
@@ -246,7 +247,7 @@ async function exportFile() {
 
 async function importFile(file) {
   let s;
-  try { s = await share.readFile(file); } catch (err) { showError(`Import: ${err.message}`); return; }
+  try { s = await share.readFile(file, await app.limits()); } catch (err) { showError(`Import: ${err.message}`); return; }
   if (await app.load(s)) scheduleHash();
 }
 
@@ -303,18 +304,20 @@ async function start() {
     throw err;
   }
   page.engineAt = performance.now();
+  bindProgress(app);
   if (page.realTime) {
     await attachNative();
     return;
   }
   let want = {};
   try {
-    want = await share.readHash();
+    want = await share.readHash(await app.limits());
   } catch (err) {
     showError(`The link's session cannot be read (${err.message}); starting a new cluster instead.`);
   }
   const ok = want.session ? await app.load(want.session, want.t) : null;
-  if (!ok) await app.create({ nodes: want.nodes || 5, seed: want.seed !== undefined ? want.seed : 1 });
+  await app.engine.idle(); // a New cluster pressed during the load
+  if (!ok && !app.frame) await app.create({ nodes: want.nodes || 5, seed: want.seed !== undefined ? want.seed : 1 });
   if (!app.frame) throw new Error('no cluster could be created');
   page.started = true; // from now on the URL follows the session
   $('stage-empty').hidden = true;

@@ -221,6 +221,8 @@ export class App {
   }
 
   async create(cfg) {
+    // New cluster always works: a long import or seek stops first.
+    if (this.engine && this.engine.cancel) await this.engine.cancel();
     const f = await this.call('create', cfg, 'fresh', 'New cluster');
     if (f) {
       this.selected = 1;
@@ -252,6 +254,12 @@ export class App {
     this.setPlaying(false);
     if (t !== undefined && t < f.horizon) return this.seek(t);
     return f;
+  }
+
+  /** limits are the engine's session limits ({max_bytes, ...}), or null when it does not say. */
+  async limits() {
+    if (this.sessionLimits === undefined && this.engine) this.sessionLimits = await this.engine.call('limits').catch(() => null);
+    return this.sessionLimits || null;
   }
 
   async exportSession() {

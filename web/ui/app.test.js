@@ -125,3 +125,12 @@ test('wall time that passes while the engine is busy goes into the next step', a
   await idle(app);
   assert.equal(app.view.time - t0, 160 + 320);
 });
+
+test('New cluster cancels a long import first, so it always works', async () => {
+  const { app } = await newApp();
+  let cancels = 0;
+  app.engine.cancel = () => { cancels++; return Promise.resolve(null); };
+  assert.ok(await app.create({ nodes: 3, seed: 1 }));
+  assert.equal(cancels, 1);
+  assert.equal(app.view.nodes.length, 3);
+});

@@ -32,3 +32,14 @@ test('the hash holds the session and the time it was seen at', () => {
   assert.deepEqual(parseHash(''), {});
   assert.deepEqual(parseHash('#t=-5&seed=x'), {});
 });
+
+test('a link larger than the engine reads is refused before parsing, however well it packs', async () => {
+  const big = { version: 1, config: {}, commands: [], until: 0, pad: 'x'.repeat(200_000) };
+  const z = await encodeSession(big);
+  assert.ok(z.length < 2000, 'it packs small');
+  await assert.rejects(decodeSession(z, { maxBytes: 100_000 }), /unpacks to more than 100,000 bytes/);
+  const j = await encodeSession(big, { compress: false });
+  await assert.rejects(decodeSession(j, { maxBytes: 100_000 }), /holds more than 100,000 bytes/);
+  assert.deepEqual(await decodeSession(z, { maxBytes: 300_000 }), big);
+  assert.deepEqual(await decodeSession(j, { maxBytes: 300_000 }), big);
+});
