@@ -132,3 +132,25 @@ func TestSeekStoppedHalfWay(t *testing.T) {
 		t.Fatalf("now %d, want %d", c.Now(), end)
 	}
 }
+
+// A live session takes no more commands than an import accepts.
+func TestApplyStopsAtTheCommandsLimit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Nodes = 1
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < MaxSessionCommands; i++ {
+		if err := c.Apply(Command{Kind: CmdHeal}); err != nil {
+			t.Fatalf("command %d: %v", i, err)
+		}
+	}
+	err = c.Apply(Command{Kind: CmdHeal})
+	if !errors.Is(err, ErrImpossible) || !strings.Contains(err.Error(), fmt.Sprint(MaxSessionCommands)) {
+		t.Fatalf("one more: %v", err)
+	}
+	if _, err := StartImport(c.Export()); err != nil {
+		t.Fatalf("the session at the limit does not import: %v", err)
+	}
+}

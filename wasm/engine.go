@@ -274,6 +274,12 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, badRequest("frame: maintain_steps %d must be 0 to %d", a.MaintainSteps, maxMaintainSteps)
 		}
 		if a.AdvanceMS > 0 {
+			if err := full(c, op); err != nil {
+				return nil, err
+			}
+			if left := sim.MaxSessionUntilMS - c.Now(); a.AdvanceMS > left {
+				a.AdvanceMS = left // the session ends there
+			}
 			if err := c.RunFor(a.AdvanceMS); err != nil && !errors.Is(err, sim.ErrHalted) {
 				return nil, err
 			}
@@ -290,6 +296,9 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if a.N < 1 || a.N > maxStepsPerCall {
 			return nil, badRequest("step: n %d must be 1 to %d", a.N, maxStepsPerCall)
 		}
+		if err := full(c, op); err != nil {
+			return nil, err
+		}
 		if _, err := c.StepN(a.N); err != nil && !errors.Is(err, sim.ErrHalted) {
 			return nil, err
 		}
@@ -297,6 +306,9 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "next":
 		var a viewArgs
 		if err := e.decodeArgs(op, args, &a, &a); err != nil {
+			return nil, err
+		}
+		if err := full(c, op); err != nil {
 			return nil, err
 		}
 		if t, ok := c.NextEventAt(); ok {
@@ -331,6 +343,24 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	default: // export
 		return c.Export(), nil
 	}
+}
+
+// full refuses to run the live cluster on once its session reached a
+// limit of what an import replays (sim.Limits): a session the page makes
+// can always be loaded again from its link or file. Time stops at the
+// limit; step and next stop before an event past it.
+func full(c *sim.Cluster, op string) error {
+	const end = "; export it, or start a new cluster"
+	if c.Now() >= sim.MaxSessionUntilMS {
+		return fmt.Errorf("%w: %s: the session reached %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, c.Now(), sim.MaxSessionUntilMS/3_600_000, end)
+	}
+	if t, ok := c.NextEventAt(); ok && t > sim.MaxSessionUntilMS && op != "frame" {
+		return fmt.Errorf("%w: %s: the next event is at %d ms, past %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, t, sim.MaxSessionUntilMS, sim.MaxSessionUntilMS/3_600_000, end)
+	}
+	if c.Steps() >= sim.MaxSessionEvents-maxStepsPerCall {
+		return fmt.Errorf("%w: %s: the session has run %d events, nearly the most an import replays (%d, sim.MaxSessionEvents)%s", sim.ErrImpossible, op, c.Steps(), sim.MaxSessionEvents, end)
+	}
+	return nil
 }
 
 func (j *job) what() string {

@@ -129,3 +129,33 @@ func TestEngineCancel(t *testing.T) {
 		t.Fatalf("seek after a cancelled one: at %d", f.View.Time)
 	}
 }
+
+// The live cluster stops at the horizon an import accepts, so a session the
+// page makes can always be loaded again from its link or file.
+func TestEngineLiveSessionStopsAtTheLimit(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"nodes": 1}`))
+	var r reply
+	for i := 0; i < sim.MaxSessionUntilMS/60_000+2; i++ {
+		if r = call(t, e, "frame", `{"advance_ms": 60000}`); !r.OK {
+			break
+		}
+	}
+	if r.OK || r.Kind != "impossible" || !strings.Contains(r.Error, "sim.MaxSessionUntilMS") {
+		t.Fatalf("past the limit: %+v", r)
+	}
+	for _, op := range []string{"step", "next"} {
+		args := `{"n": 1}`
+		if op == "next" {
+			args = ""
+		}
+		if r := call(t, e, op, args); r.OK || r.Kind != "impossible" {
+			t.Fatalf("%s past the limit: %+v", op, r)
+		}
+	}
+	s := call(t, e, "export", "").Result
+	f := frameOf(t, call(t, &Engine{slice: 1 << 30}, "import", string(s)))
+	if f.Horizon != sim.MaxSessionUntilMS {
+		t.Fatalf("imported horizon %d, want %d", f.Horizon, sim.MaxSessionUntilMS)
+	}
+}
