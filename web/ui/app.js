@@ -221,8 +221,10 @@ export class App {
   }
 
   async create(cfg) {
-    // New cluster always works: a long import or seek stops first.
-    if (this.engine && this.engine.cancel) await this.engine.cancel();
+    // New cluster always works: a long import or seek stops first (cancel
+    // goes around the queue; create is queued now, so whoever waits for
+    // the engine to be idle waits for it too).
+    if (this.engine && this.engine.cancel) this.engine.cancel();
     const f = await this.call('create', cfg, 'fresh', 'New cluster');
     if (f) {
       this.selected = 1;
