@@ -79,7 +79,10 @@ export class SerialEngine {
     this.pending++;
     const run = this.tail.then(() => this.inner.call(op, args));
     this.tail = run.then(() => {}, () => {});
-    return run.finally(() => { this.pending--; });
+    // last is the promise the caller got: waiting on it (idle) resumes
+    // after the caller has, so the caller has taken its answer by then.
+    this.last = run.finally(() => { this.pending--; });
+    return this.last;
   }
 
   /**
@@ -93,8 +96,8 @@ export class SerialEngine {
   /** onProgress(p) gets each progress of a long import or seek ({op, at, from, until, events}) and null at its end. */
   set onProgress(fn) { if ('onProgress' in this.inner) this.inner.onProgress = fn; }
 
-  /** idle resolves once no call is queued or running. */
-  async idle() { while (this.pending) await this.tail; }
+  /** idle resolves once no call is queued or running, after the callers have had their answers. */
+  async idle() { while (this.pending) await this.last.catch(() => {}); }
 
   /** memory is the engine's wasm memory in bytes (0 for the fake). */
   memory() { return this.inner.memory ? this.inner.memory() : Promise.resolve(0); }

@@ -112,3 +112,15 @@ test('progress and size texts name the numbers and the limit', () => {
   assert.equal(sessionTooBig(16 << 20, limits), '');
   assert.equal(sessionTooBig(88_000_000, null), '', 'no limit known');
 });
+
+test('idle resolves after the callers of the calls it waited for have had their answers', async () => {
+  let release;
+  const e = new SerialEngine({ call: (op) => (op === 'slow' ? new Promise((r) => { release = r; }) : Promise.resolve(op)) });
+  const took = [];
+  (async () => { took.push(await e.call('slow')); })();
+  (async () => { took.push(await e.call('create')); })();
+  const idle = e.idle().then(() => took.slice());
+  while (!release) await new Promise((r) => setImmediate(r));
+  release('slow');
+  assert.deepEqual(await idle, ['slow', 'create']);
+});
