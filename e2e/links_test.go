@@ -16,26 +16,8 @@ import (
 // jsDrawn is how many nodes the ring draws.
 const jsDrawn = `document.querySelectorAll('[data-testid^="node-"][data-up]').length`
 
-// takeError waits for the page to show an error containing every one of
-// want, and takes it (and any other shown with it).
-func (p *page) takeError(want ...string) string {
-	p.t.Helper()
-	p.poll(`seshatPage.shownErrors().length > 0`)
-	shown, err := p.shownErrors(true)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	all := strings.Join(shown, "\n")
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			p.t.Fatalf("errors shown:\n%s\nwant one saying %q", all, w)
-		}
-	}
-	return all
-}
-
-// newCluster fills in the New cluster form and submits it, as a user does.
-func (p *page) newCluster(nodes, seed string) {
+// submitNewCluster fills in the New cluster form and submits it, as a user does.
+func (p *page) submitNewCluster(nodes, seed string) {
 	p.t.Helper()
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), nodes), chromedp.SetValue(chromedp.CSS(`[data-testid="seed"]`), seed))
 	p.click("restart-cluster")
@@ -68,14 +50,14 @@ func TestABadLinkShowsItsErrorAndTheDefaultClusterRuns(t *testing.T) {
 				t.Fatalf("the URL still shows the refused link: %q", h)
 			}
 			// New cluster works and what it makes is drawn.
-			p.newCluster("3", "7")
+			p.submitNewCluster("3", "7")
 			p.poll(`seshatPage.frame().view.nodes.length === 3 && seshatPage.frame().view.seed === 7 && ` + jsDrawn + ` === 3`)
 			if tt.hash == "#nodes=10" {
 				// The form is checked the same way: a huge seed is refused
 				// with its range, not rounded, and the cluster stays.
-				p.newCluster("3", "18446744073709551615")
+				p.submitNewCluster("3", "18446744073709551615")
 				p.takeError(`New cluster: seed is "18446744073709551615"; it must be ` + seedRange)
-				p.newCluster("0", "1")
+				p.submitNewCluster("0", "1")
 				p.takeError(`New cluster: nodes is "0"; it must be ` + nodesRange)
 				if s := eval[float64](p, `seshatPage.frame().view.seed`); s != 7 {
 					t.Fatalf("after refused forms the seed is %v, want 7", s)

@@ -80,8 +80,17 @@ func (c *Cluster) Apply(cmd Command) error {
 	// Commands due now from the recorded future go first, then the new
 	// command replaces the rest of that future.
 	withEntropy(c.ent, func() { c.applyDue(c.now) })
-	// Clip first: checkpoints and the builder share the old array.
-	c.log = append(slices.Clip(c.log[:c.logPos]), LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
+	if c.logPos >= MaxSessionCommands {
+		return fmt.Errorf("%w: %s: the session holds %d commands, the most a session may hold (sim.MaxSessionCommands); start a new cluster", ErrImpossible, cmd.Kind, c.logPos)
+	}
+	// Replacing a recorded future: clip first, as checkpoints and the
+	// builder share the old array. At the end of the log, append in place
+	// (every slice sharing the array is no longer than c.log, so none sees
+	// the new element), or each command would copy the whole log.
+	if c.logPos < len(c.log) {
+		c.log = slices.Clip(c.log[:c.logPos])
+	}
+	c.log = append(c.log, LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
 	c.logPos = len(c.log)
 	c.invalidateAfter()
 	withEntropy(c.ent, func() { c.apply(cmd) })

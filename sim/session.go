@@ -32,8 +32,12 @@ func (c *Cluster) Export() Session {
 // MarshalSession encodes a session as JSON.
 func MarshalSession(s Session) ([]byte, error) { return json.Marshal(s) }
 
-// UnmarshalSession decodes a session, refusing unknown fields and versions.
+// UnmarshalSession decodes a session, refusing one larger than
+// MaxSessionBytes (before reading it), unknown fields and versions.
 func UnmarshalSession(data []byte) (Session, error) {
+	if len(data) > MaxSessionBytes {
+		return Session{}, fmt.Errorf("%w: the session is %d bytes; at most %d bytes (%d MiB, sim.MaxSessionBytes) are read", ErrBadSession, len(data), MaxSessionBytes, MaxSessionBytes>>20)
+	}
 	var s Session
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -48,28 +52,18 @@ func UnmarshalSession(data []byte) (Session, error) {
 
 // Import rebuilds a cluster from a session and runs it to the session's
 // horizon, re-applying every command where it was applied. The result has
-// the same trace as the run that was exported.
+// the same trace as the run that was exported. The session is checked
+// against the limits (Session.Check) before any work starts; to run the
+// replay in slices, use StartImport.
 func Import(s Session) (*Cluster, error) {
-	if s.Version != SessionVersion {
-		return nil, fmt.Errorf("%w: version %d; this build reads version %d", ErrBadSession, s.Version, SessionVersion)
-	}
-	var prev LoggedCommand
-	for i, lc := range s.Commands {
-		if lc.Step < prev.Step || lc.At < prev.At || lc.At > s.Until || lc.At < 0 {
-			return nil, fmt.Errorf("%w: command %d (step %d, at %d ms) is out of order or past the end (%d ms)", ErrBadSession, i, lc.Step, lc.At, s.Until)
-		}
-		prev = lc
-	}
-	c, err := New(s.Config)
+	r, err := StartImport(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadSession, err)
-	}
-	c.log = append(c.log, s.Commands...)
-	err = c.RunUntil(s.Until)
-	if err != nil && c.halted == nil {
 		return nil, err
 	}
-	return c, nil
+	if err := r.runAll(); err != nil {
+		return nil, err
+	}
+	return r.Cluster(), nil
 }
 
 // SeekTo moves the cluster to virtual time t (0 <= t <= the horizon). Going
@@ -79,28 +73,11 @@ func Import(s Session) (*Cluster, error) {
 // log is kept: seeking back and then forward again returns to the same
 // state, until a new command is applied, which replaces the recorded future.
 func (c *Cluster) SeekTo(t int64) error {
-	if t < 0 || t > c.horizon {
-		return fmt.Errorf("%w: seek to %d ms; the session spans 0 to %d ms", ErrImpossible, t, c.horizon)
+	r, err := c.StartSeek(t)
+	if err != nil {
+		return err
 	}
-	if t >= c.now && c.halted == nil {
-		return c.RunUntil(t)
-	}
-	r := c.takeCheckpoint(t)
-	if r == nil {
-		var err error
-		if r, err = New(c.initial); err != nil {
-			return err
-		}
-	}
-	r.replica = false
-	r.trace.resize(defaultTraceKeep)
-	r.log, r.horizon, r.cps, r.hooks = c.log, c.horizon, c.cps, c.hooks
-	*c = *r
-	err := c.RunUntil(t)
-	if c.halted != nil {
-		return nil // the violation is the state at t; the page shows it
-	}
-	return err
+	return r.runAll()
 }
 
 // Horizon returns the furthest virtual time the session has reached: the end

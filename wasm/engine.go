@@ -16,6 +16,10 @@ const (
 	maxAdvanceMS     = 60_000  // virtual ms per frame call
 	maxStepsPerCall  = 100_000 // events per step call
 	maxMaintainSteps = 200_000 // checkpoint-building steps per frame call
+	// sliceSteps is how many events one slice of a long import or seek
+	// runs before the call answers "pending" and the worker may answer
+	// the page (progress, cancel) before it resumes.
+	sliceSteps = 20_000
 )
 
 // maxSeed is the largest seed this engine takes: the largest integer a
@@ -30,12 +34,15 @@ type Range struct {
 	Max uint64 `json:"max"`
 }
 
-// Limits are the ranges the page checks its links and forms against before
-// calling create (op limits), so that a bad value is named with its range
-// and nothing runs.
+// Limits are what the limits call reports: the ranges the page checks its
+// links and forms against before calling create, so that a bad value is
+// named with its range and nothing runs, and the session limits
+// (sim.SessionLimits) it checks files and links against before reading
+// them.
 type Limits struct {
 	Nodes Range `json:"nodes"`
 	Seed  Range `json:"seed"`
+	sim.SessionLimits
 }
 
 // checkSessionSeed refuses a session whose config.seed is not a whole
@@ -63,7 +70,7 @@ func checkSessionSeed(args []byte) error {
 
 // limits reports the ranges create takes.
 func limits() Limits {
-	return Limits{Nodes: Range{Min: 1, Max: sim.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}}
+	return Limits{Nodes: Range{Min: 1, Max: sim.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}, SessionLimits: sim.Limits()}
 }
 
 // checkSeed refuses a seed the page could not carry exactly, wrapping
@@ -91,9 +98,33 @@ type Engine struct {
 	// member is the Raft node the page hosts for the native cluster
 	// (member-start), or nil.
 	member *member.Member
+	// job is the import or seek running in slices, or nil.
+	job *job
+	// slice overrides sliceSteps (tests); 0 keeps it.
+	slice int
 	// panicHook, set by tests, runs at the start of every call.
 	panicHook func(op string)
 }
+
+// job is an import or a seek that runs in slices: its call answers
+// "pending" with its progress, and resume runs the next slice until the
+// answer is the call's own (a Frame or an error); cancel stops it.
+type job struct {
+	op string // "import" or "seek"
+	r  *sim.Replay
+}
+
+// Progress is the answer's pending field: how far a long import or seek
+// has gone, in virtual ms from From to Until, and the events it has run.
+type Progress struct {
+	Op string `json:"op"`
+	sim.ReplayProgress
+}
+
+// cancelError is an import stopped by cancel.
+type cancelError struct{ msg string }
+
+func (e *cancelError) Error() string { return e.msg }
 
 // answer is the JSON envelope of every reply.
 type answer struct {
@@ -101,6 +132,9 @@ type answer struct {
 	Result any    `json:"result,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Kind   string `json:"kind,omitempty"`
+	// Pending, in an answer with no result, says the call goes on: call
+	// resume for the next slice (or cancel).
+	Pending *Progress `json:"pending,omitempty"`
 }
 
 // Frame is what every frame-returning call answers: sim.Frame, the schema
@@ -162,6 +196,9 @@ func (e *Engine) Call(op string, args []byte) (out []byte) {
 		return encode(answer{Error: fmt.Sprintf("engine: %s: the arguments are not JSON", op), Kind: "bad-request"})
 	}
 	res, err := e.call(op, args)
+	if p, ok := res.(*Progress); ok && err == nil {
+		return encode(answer{OK: true, Pending: p})
+	}
 	if err != nil {
 		return encode(answer{Error: err.Error(), Kind: kindOf(err)})
 	}
@@ -182,6 +219,10 @@ func kindOf(err error) string {
 	var re *requestError
 	if errors.As(err, &re) {
 		return "bad-request"
+	}
+	var ce *cancelError
+	if errors.As(err, &ce) {
+		return "cancelled"
 	}
 	return sim.ErrorKind(err)
 }
@@ -235,10 +276,22 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return res, err
 	}
 	switch op {
-	case "defaults":
-		return sim.DefaultConfig(), nil
 	case "limits":
 		return limits(), nil
+	case "resume":
+		if e.job == nil {
+			return nil, badRequest("resume: no import or seek is running")
+		}
+		return e.runJob()
+	case "cancel":
+		return e.cancel()
+	}
+	if e.job != nil && op != "defaults" {
+		return nil, badRequest("%s while %s runs: resume it to its end or cancel it first", op, e.job.what())
+	}
+	switch op {
+	case "defaults":
+		return sim.DefaultConfig(), nil
 	case "create":
 		cfg := sim.DefaultConfig()
 		if err := decode(args, &cfg); err != nil {
@@ -269,18 +322,18 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err := checkSeed(sim.ErrBadSession, s.Config.Seed); err != nil {
 			return nil, err
 		}
-		c, err := sim.Import(s)
+		r, err := sim.StartImport(s)
 		if err != nil {
 			return nil, err
 		}
-		e.c = c
-		return e.frame(0), nil
+		e.job = &job{op: "import", r: r}
+		return e.runJob()
 	case "frame", "step", "next", "command", "seek", "export":
 		if e.c == nil {
 			return nil, badRequest("%s before create: create a cluster first", op)
 		}
 	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, member-start, member-tick, member-step, member-view and member-stop", op)
+		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, member-start, member-tick, member-step, member-view and member-stop", op)
 	}
 	c := e.c
 	switch op {
@@ -296,6 +349,12 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, badRequest("frame: maintain_steps %d must be 0 to %d", a.MaintainSteps, maxMaintainSteps)
 		}
 		if a.AdvanceMS > 0 {
+			if err := full(c, op); err != nil {
+				return nil, err
+			}
+			if left := sim.MaxSessionUntilMS - c.Now(); a.AdvanceMS > left {
+				a.AdvanceMS = left // the session ends there
+			}
 			if err := c.RunFor(a.AdvanceMS); err != nil && !errors.Is(err, sim.ErrHalted) {
 				return nil, err
 			}
@@ -312,6 +371,9 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if a.N < 1 || a.N > maxStepsPerCall {
 			return nil, badRequest("step: n %d must be 1 to %d", a.N, maxStepsPerCall)
 		}
+		if err := full(c, op); err != nil {
+			return nil, err
+		}
 		if _, err := c.StepN(a.N); err != nil && !errors.Is(err, sim.ErrHalted) {
 			return nil, err
 		}
@@ -319,6 +381,9 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	case "next":
 		var a viewArgs
 		if err := e.decodeArgs(op, args, &a, &a); err != nil {
+			return nil, err
+		}
+		if err := full(c, op); err != nil {
 			return nil, err
 		}
 		if t, ok := c.NextEventAt(); ok {
@@ -344,13 +409,79 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
 		}
-		if err := c.SeekTo(a.T); err != nil {
+		r, err := c.StartSeek(a.T)
+		if err != nil {
 			return nil, err
 		}
-		return e.frame(0), nil // the trace restarts: every kept event
+		e.job = &job{op: "seek", r: r}
+		return e.runJob()
 	default: // export
 		return c.Export(), nil
 	}
+}
+
+// full refuses to run the live cluster on once its session reached a
+// limit of what an import replays (sim.Limits): a session the page makes
+// can always be loaded again from its link or file. Time stops at the
+// limit; step and next stop before an event past it.
+func full(c *sim.Cluster, op string) error {
+	const end = "; export it, or start a new cluster"
+	if c.Now() >= sim.MaxSessionUntilMS {
+		return fmt.Errorf("%w: %s: the session reached %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, c.Now(), sim.MaxSessionUntilMS/3_600_000, end)
+	}
+	if t, ok := c.NextEventAt(); ok && t > sim.MaxSessionUntilMS && op != "frame" {
+		return fmt.Errorf("%w: %s: the next event is at %d ms, past %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, t, sim.MaxSessionUntilMS, sim.MaxSessionUntilMS/3_600_000, end)
+	}
+	if c.Steps() >= sim.MaxSessionEvents-maxStepsPerCall {
+		return fmt.Errorf("%w: %s: the session has run %d events, nearly the most an import replays (%d, sim.MaxSessionEvents)%s", sim.ErrImpossible, op, c.Steps(), sim.MaxSessionEvents, end)
+	}
+	return nil
+}
+
+func (j *job) what() string {
+	if j.op == "import" {
+		return "an import"
+	}
+	return "a seek"
+}
+
+// runJob runs one slice of the job: it answers the job's Frame or error
+// when the job is over, else its Progress.
+func (e *Engine) runJob() (any, error) {
+	j := e.job
+	n := e.slice
+	if n <= 0 {
+		n = sliceSteps
+	}
+	done, err := j.r.Run(n)
+	if !done {
+		return &Progress{Op: j.op, ReplayProgress: j.r.Progress()}, nil
+	}
+	e.job = nil
+	if err != nil {
+		return nil, err
+	}
+	if j.op == "import" {
+		e.c = j.r.Cluster()
+	}
+	return e.frame(0), nil // the trace restarts: every kept event
+}
+
+// cancel stops the running job. A cancelled import leaves the cluster
+// that was there before; a cancelled seek leaves the cluster where the
+// replay got to, and answers its Frame. With no job it answers
+// {"cancelled": false}.
+func (e *Engine) cancel() (any, error) {
+	j := e.job
+	if j == nil {
+		return map[string]bool{"cancelled": false}, nil
+	}
+	e.job = nil
+	if j.op == "seek" {
+		return e.frame(0), nil
+	}
+	p := j.r.Progress()
+	return nil, &cancelError{msg: fmt.Sprintf("import cancelled at %.1f of %.1f virtual seconds; nothing was changed", float64(p.At)/1000, float64(p.Until)/1000)}
 }
 
 // frame builds the Frame after a call, with the events after since.

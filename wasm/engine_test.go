@@ -17,6 +17,8 @@ type reply struct {
 	Result json.RawMessage `json:"result"`
 	Error  string          `json:"error"`
 	Kind   string          `json:"kind"`
+	// Pending is set while an import or seek runs in slices.
+	Pending *Progress `json:"pending"`
 }
 
 func call(t testing.TB, e *Engine, op, args string) reply {

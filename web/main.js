@@ -20,6 +20,7 @@ import { $ } from './ui/render/dom.js';
 import { bindKeyboard, listShortcuts } from './ui/controls/keyboard.js';
 import { bindForms, syncNodeFilter } from './ui/controls/forms.js';
 import * as share from './ui/controls/share.js';
+import { bindProgress } from './ui/controls/progress.js';
 import { bindEngineSwitch, applyEngineKind, showDropped, offerWayOut } from './ui/controls/engine-switch.js';
 
 /** Panels (logs, events, inspector) redraw at most this often while playing (slower at high speed: nobody reads 10 updates a second). */
@@ -270,7 +271,7 @@ async function exportFile() {
 
 async function importFile(file) {
   let s;
-  try { s = await share.readFile(file); } catch (err) { showError(`Import: ${err.message}`); return; }
+  try { s = await share.readFile(file, await app.limits()); } catch (err) { showError(`Import: ${err.message}`); return; }
   if (await app.load(s)) scheduleHash();
 }
 
@@ -327,6 +328,7 @@ async function start() {
     throw err;
   }
   page.engineAt = performance.now();
+  bindProgress(app);
   if (page.realTime) {
     await attachNative();
     return;
@@ -374,10 +376,11 @@ async function openLink(first) {
     if (ok) app.setPlaying(true);
   }
   if (ok) return;
+  await app.engine.idle(); // a New cluster pressed during the load (which it cancelled)
   if (want && (want.session || want.nodes !== undefined || want.seed !== undefined)) want = null; // refused by the engine (its error is shown)
   if (first) {
     if (!want) share.clearHash();
-    await app.create({}, 'New cluster');
+    if (!app.frame) await app.create({}, 'New cluster');
   } else {
     restoreHash();
   }

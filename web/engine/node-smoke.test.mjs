@@ -28,7 +28,13 @@ const vm = require('node:vm');
 const { pathToFileURL } = require('node:url');
 globalThis.self = globalThis;
 self.location = new URL(pathToFileURL(workerData.script).href);
-const local = (url) => path.join(workerData.dir, path.basename(new URL(url).pathname));
+// The engine's build outputs come from workerData.dir, the worker's own
+// scripts (worker-loop.js) from beside worker.js.
+const local = (url) => {
+  const name = path.basename(new URL(url).pathname);
+  const built = path.join(workerData.dir, name);
+  return fs.existsSync(built) ? built : path.join(path.dirname(workerData.script), name);
+};
 self.importScripts = (...urls) => {
   for (const url of urls) vm.runInThisContext(fs.readFileSync(local(url), 'utf8'), { filename: url });
 };
@@ -117,5 +123,36 @@ test('a missing seshat.wasm is reported, not hung on', { skip }, async () => {
     await assert.rejects(WasmEngine.start(), (e) => e.kind === 'internal' && /wasm_exec\.js/.test(e.message));
   } finally {
     rmSync(empty, { recursive: true });
+  }
+});
+
+test('a long import reports progress, the worker answers while it runs, and cancel stops it', { skip }, async () => {
+  globalThis.Worker = webWorker();
+  const engine = await WasmEngine.start();
+  try {
+    await engine.call('create', { nodes: 3, seed: 2 });
+    const limits = await engine.call('limits');
+    const config = { ...(await engine.call('defaults')), nodes: 9 };
+    await assert.rejects(engine.call('import', { version: 1, config, commands: [], until: 1e12 }),
+      (e) => e.kind === 'bad-session' && e.message.includes('until is 1000000000000 ms') && e.message.includes(String(limits.max_until_ms)));
+    const progress = [];
+    let first;
+    const started = new Promise((resolve) => { first = resolve; });
+    engine.onProgress = (p) => { progress.push(p); if (p) first(p); };
+    // Nine nodes for the longest session a link may ask for: many slices.
+    const imp = engine.call('import', { version: 1, config, commands: [], until: limits.max_until_ms });
+    const p = await Promise.race([started, imp]);
+    assert.equal(p.op, 'import');
+    assert.equal(p.until, limits.max_until_ms);
+    const st = await engine.status();
+    assert.equal(st.busy, true, 'the worker answers status while the import runs');
+    assert.deepEqual(await engine.cancel(), { cancelled: true, op: 'import' });
+    await assert.rejects(imp, (e) => e.kind === 'cancelled' && /import cancelled/.test(e.message));
+    assert.equal(progress.at(-1), null, 'the progress ends');
+    const frame = await engine.call('frame', { advance_ms: 0 });
+    assert.equal(frame.view.nodes.length, 3, 'the cluster from before the import is still there');
+    await engine.call('create', { nodes: 5, seed: 1 });
+  } finally {
+    engine.close();
   }
 });

@@ -25,6 +25,11 @@ export class Client {
     this.next = 1;
     this.waiting = new Map();
     this.fatal = null;
+    // onProgress(progress) is called with each progress message of a long
+    // import or seek ({op, at, from, until, events}), and with null when
+    // that call is answered.
+    this.onProgress = null;
+    this.progressing = 0; // the id of the call that last sent progress
     this.readyPromise = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -50,13 +55,34 @@ export class Client {
       else if (msg.ready) this.resolveReady();
       return;
     }
+    if (msg.progress) {
+      if (!this.waiting.has(msg.id)) return;
+      this.progressing = msg.id;
+      if (this.onProgress) this.onProgress(msg.progress);
+      return;
+    }
     const w = this.waiting.get(msg.id);
     if (!w) return; // an answer nobody waits for (after close)
     this.waiting.delete(msg.id);
+    if (this.progressing === msg.id) {
+      this.progressing = 0;
+      if (this.onProgress) this.onProgress(null);
+    }
     const reply = msg.reply;
     if (reply && reply.ok) w.resolve(reply.result);
     else w.reject(new EngineError(reply && reply.error ? reply.error : 'the engine sent no answer', reply && reply.kind ? reply.kind : 'internal'));
   }
+
+  /**
+   * cancel stops the long import or seek the worker runs, if any: that call
+   * settles (an import rejects with kind 'cancelled'; a seek resolves with
+   * the frame it got to). It resolves with {cancelled, op}, answered at once
+   * even while the engine is busy.
+   */
+  cancel() { return this.call('__cancel'); }
+
+  /** status resolves with {busy, op, progress, queued}, answered at once even while the engine is busy. */
+  status() { return this.call('__status'); }
 
   /** call sends op with args; it resolves with the result or rejects with an EngineError. */
   call(op, args = {}) {
@@ -110,6 +136,16 @@ export class WasmEngine {
    * with the answer's result and rejects with an EngineError carrying .kind.
    */
   call(op, args) { return this.client.call(op, args); }
+
+  /** cancel stops a long import or seek (Client.cancel). */
+  cancel() { return this.client.cancel(); }
+
+  /** status says whether a long call runs (Client.status). */
+  status() { return this.client.status(); }
+
+  /** onProgress is called with each progress of a long import or seek, and null at its end (Client.onProgress). */
+  get onProgress() { return this.client.onProgress; }
+  set onProgress(fn) { this.client.onProgress = fn; }
 
   /** memory resolves with the wasm instance's memory size in bytes. */
   async memory() { return (await this.client.call('__memory')).wasm_bytes; }

@@ -122,3 +122,25 @@ test('an engine that stops later fails pending and later calls', async () => {
   await assert.rejects(pending, /engine stopped/);
   await assert.rejects(engine.call('frame'), /engine stopped/);
 });
+
+test('progress of a long call reaches onProgress, then null when it is answered; cancel and status are calls of their own', async () => {
+  const port = { sent: [], postMessage(m) { this.sent.push(m); } };
+  const c = new Client(port);
+  const seen = [];
+  c.onProgress = (p) => seen.push(p);
+  const imp = c.call('import', { version: 1 });
+  const id = port.sent[0].id;
+  port.onmessage({ data: { id, progress: { op: 'import', at: 5, until: 10 } } });
+  port.onmessage({ data: { id: 777, progress: { op: 'seek' } } }); // nobody waits: ignored
+  const cancel = c.cancel();
+  assert.equal(port.sent[1].op, '__cancel');
+  port.onmessage({ data: { id, reply: { ok: false, kind: 'cancelled', error: 'import cancelled' } } });
+  port.onmessage({ data: { id: port.sent[1].id, reply: { ok: true, result: { cancelled: true, op: 'import' } } } });
+  await assert.rejects(imp, (e) => e.kind === 'cancelled');
+  assert.deepEqual(await cancel, { cancelled: true, op: 'import' });
+  assert.deepEqual(seen, [{ op: 'import', at: 5, until: 10 }, null]);
+  const st = c.status();
+  assert.equal(port.sent[2].op, '__status');
+  port.onmessage({ data: { id: port.sent[2].id, reply: { ok: true, result: { busy: false } } } });
+  assert.deepEqual(await st, { busy: false });
+});

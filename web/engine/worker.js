@@ -11,8 +11,11 @@
 //   worker -> page  {id: 0, ready: true} once, when the engine is running
 //   worker -> page  {id: 0, fatal: msg}  the engine could not start, or stopped;
 //                                        later calls are answered with msg
-// One op is the worker's own: '__memory' answers {wasm_bytes}, the size of
-// the wasm instance's memory.
+//   worker -> page  {id, progress}       a long import or seek is under way
+//                                        (worker-loop.js); its reply follows
+// The worker's own ops: '__memory' answers {wasm_bytes}, the size of the
+// wasm instance's memory; '__cancel' and '__status' (worker-loop.js) are
+// answered at once, even while a long call runs.
 //
 // seshat.wasm and wasm_exec.js are looked up next to the page's files, one
 // directory above this script.
@@ -75,26 +78,36 @@ async function load() {
   if (typeof self.seshat === 'undefined') throw new Error('seshat.wasm started but did not register globalThis.seshat');
 }
 
+importScripts(new URL('worker-loop.js', self.location.href).href);
+
+// call runs one engine call and returns its parsed answer.
+function call(op, argsJSON) {
+  if (op === '__memory') return { ok: true, result: { wasm_bytes: memory ? memory.buffer.byteLength : 0 } };
+  try {
+    return JSON.parse(seshat.call(op, argsJSON));
+  } catch (err) {
+    // seshat.call answers every call itself; this is the runtime failing.
+    return { ok: false, kind: 'internal', error: `engine worker: ${describe(err)}` };
+  }
+}
+
+const loop = self.SeshatWorkerLoop.createLoop({
+  call,
+  post: (msg) => self.postMessage(msg),
+  later: (fn) => setTimeout(fn, 0),
+});
+
 const ready = load().then(
   () => { if (!fatal) self.postMessage({ id: 0, ready: true }); },
   (err) => die(`cannot start the engine: ${describe(err)}`),
 );
 
 self.onmessage = async (e) => {
-  const { id, op, args } = e.data;
   await ready; // calls wait for the engine, in the order they came
-  let reply;
   if (fatal) {
-    reply = { ok: false, kind: 'internal', error: fatal };
-  } else if (op === '__memory') {
-    reply = { ok: true, result: { wasm_bytes: memory ? memory.buffer.byteLength : 0 } };
-  } else {
-    try {
-      reply = JSON.parse(seshat.call(op, JSON.stringify(args ?? {})));
-    } catch (err) {
-      // seshat.call answers every call itself; this is the runtime failing.
-      reply = { ok: false, kind: 'internal', error: `engine worker: ${describe(err)}` };
-    }
+    const id = e.data && e.data.id;
+    self.postMessage({ id, reply: { ok: false, kind: 'internal', error: fatal } });
+    return;
   }
-  self.postMessage({ id, reply });
+  loop.receive(e.data);
 };

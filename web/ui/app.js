@@ -266,6 +266,10 @@ export class App {
 
   /** create starts a new cluster; what names it in an error ("New cluster", or where the config came from). */
   async create(cfg, what = 'New cluster') {
+    // New cluster always works: a long import or seek stops first (cancel
+    // goes around the queue; create is queued now, so whoever waits for
+    // the engine to be idle waits for it too).
+    if (this.engine && this.engine.cancel) this.engine.cancel();
     const f = await this.call('create', cfg, 'fresh', what);
     if (f) {
       this.unsaved = 0;
@@ -294,6 +298,12 @@ export class App {
     this.setPlaying(false);
     if (t !== undefined && t < f.horizon) return this.seek(t);
     return f;
+  }
+
+  /** limits are the engine's session limits ({max_bytes, ...}), or null when it does not say. */
+  async limits() {
+    if (this.sessionLimits === undefined && this.engine) this.sessionLimits = await this.engine.call('limits').catch(() => null);
+    return this.sessionLimits || null;
   }
 
   async exportSession() {

@@ -193,3 +193,12 @@ test('the held filter decides what Deliver (with nothing selected) and ] act on'
   app.setHeldFilter('bogus');
   assert.equal(app.heldFilter, 'all');
 });
+
+test('New cluster cancels a long import first, so it always works', async () => {
+  const { app } = await newApp();
+  let cancels = 0;
+  app.engine.cancel = () => { cancels++; return Promise.resolve(null); };
+  assert.ok(await app.create({ nodes: 3, seed: 1 }));
+  assert.equal(cancels, 1);
+  assert.equal(app.view.nodes.length, 3);
+});

@@ -79,8 +79,25 @@ export class SerialEngine {
     this.pending++;
     const run = this.tail.then(() => this.inner.call(op, args));
     this.tail = run.then(() => {}, () => {});
-    return run.finally(() => { this.pending--; });
+    // last is the promise the caller got: waiting on it (idle) resumes
+    // after the caller has, so the caller has taken its answer by then.
+    this.last = run.finally(() => { this.pending--; });
+    return this.last;
   }
+
+  /**
+   * cancel stops the long import or seek the engine runs, outside the
+   * queue (the WebAssembly engine answers it at once): the import rejects
+   * with kind 'cancelled', the seek resolves where it got to. It resolves
+   * with {cancelled, op}, or null on an engine that cannot cancel.
+   */
+  cancel() { return this.inner.cancel ? this.inner.cancel().catch(() => null) : Promise.resolve(null); }
+
+  /** onProgress(p) gets each progress of a long import or seek ({op, at, from, until, events}) and null at its end. */
+  set onProgress(fn) { if ('onProgress' in this.inner) this.inner.onProgress = fn; }
+
+  /** idle resolves once no call is queued or running, after the callers have had their answers. */
+  async idle() { while (this.pending) await this.last.catch(() => {}); }
 
   /** memory is the engine's wasm memory in bytes (0 for the fake). */
   memory() { return this.inner.memory ? this.inner.memory() : Promise.resolve(0); }
@@ -111,4 +128,22 @@ export async function startEngine(kind, { onFatal = null } = {}) {
 export function describeError(what, err) {
   const msg = err && err.message ? err.message : String(err);
   return what ? `${what}: ${msg}` : msg;
+}
+
+/** progressText says how far a long import or seek has gone (a progress from the engine). */
+export function progressText(p) {
+  const span = p.until - p.from;
+  const pct = span > 0 ? Math.min(100, Math.floor((100 * (p.at - p.from)) / span)) : 100;
+  const s = (ms) => (ms / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return p.op === 'seek'
+    ? `Travelling to ${s(p.until)} s: at ${s(p.at)} s (${pct}%)`
+    : `Replaying the session: ${s(p.at)} of ${s(p.until)} virtual seconds (${pct}%)`;
+}
+
+/** sessionTooBig is the error for a session of size bytes past limits.max_bytes (from the engine's limits call), or '' when it fits or no limit is known. */
+export function sessionTooBig(size, limits) {
+  const max = limits && limits.max_bytes;
+  if (!max || size <= max) return '';
+  const mib = (n) => (n / (1 << 20)).toFixed(1);
+  return `it is ${size.toLocaleString('en-US')} bytes (${mib(size)} MiB); a session may be at most ${max.toLocaleString('en-US')} bytes (${mib(max)} MiB)`;
 }

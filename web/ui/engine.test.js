@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, droppedText, realTime, ENGINES, TIME_CONTROLS } from './engine.js';
+import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, droppedText, realTime, ENGINES, TIME_CONTROLS, progressText, sessionTooBig } from './engine.js';
 import { SHORTCUTS } from './keys.js';
 
 test('calls run one at a time, in order, errors included', async () => {
@@ -69,4 +69,58 @@ test('dropped views and events are counted in words, and only when there are any
 test('dropped passes through to engines that count it', () => {
   assert.equal(new SerialEngine({ call() {} }).dropped(), null);
   assert.deepEqual(new SerialEngine({ call() {}, dropped: () => ({ frames: 2, events: 0 }) }, 'native').dropped(), { frames: 2, events: 0 });
+});
+
+test('cancel goes around the queue to the engine; idle waits for the queue; progress reaches the inner engine', async () => {
+  const log = [];
+  let release;
+  const inner = {
+    onProgress: null,
+    call(op) {
+      log.push(op);
+      if (op === 'import') return new Promise((resolve, reject) => { release = () => reject(Object.assign(new Error('import cancelled'), { kind: 'cancelled' })); });
+      return Promise.resolve(op);
+    },
+    cancel() { log.push('cancel'); release(); return Promise.resolve({ cancelled: true, op: 'import' }); },
+  };
+  const e = new SerialEngine(inner);
+  const fn = () => {};
+  e.onProgress = fn;
+  assert.equal(inner.onProgress, fn);
+  const imp = e.call('import');
+  const create = e.call('create');
+  let idle = false;
+  const done = e.idle().then(() => { idle = true; });
+  await new Promise((r) => setTimeout(r, 1));
+  assert.deepEqual(log, ['import'], 'create waits behind the import');
+  assert.equal(idle, false);
+  assert.deepEqual(await e.cancel(), { cancelled: true, op: 'import' });
+  await assert.rejects(imp, (err) => err.kind === 'cancelled');
+  assert.equal(await create, 'create');
+  await done;
+  assert.deepEqual(log, ['import', 'cancel', 'create']);
+  assert.equal(await new SerialEngine({ call: async () => 1 }).cancel(), null, 'an engine that cannot cancel');
+  new SerialEngine({ call: async () => 1 }).onProgress = fn; // ignored, no throw
+});
+
+test('progress and size texts name the numbers and the limit', () => {
+  assert.equal(progressText({ op: 'import', at: 1234500, from: 0, until: 21600000 }), 'Replaying the session: 1,234.5 of 21,600.0 virtual seconds (5%)');
+  assert.equal(progressText({ op: 'seek', at: 40000, from: 20000, until: 100000 }), 'Travelling to 100.0 s: at 40.0 s (25%)');
+  assert.equal(progressText({ op: 'seek', at: 5, from: 5, until: 5 }), 'Travelling to 0.0 s: at 0.0 s (100%)');
+  const limits = { max_bytes: 16 << 20 };
+  assert.equal(sessionTooBig(88_000_000, limits), 'it is 88,000,000 bytes (83.9 MiB); a session may be at most 16,777,216 bytes (16.0 MiB)');
+  assert.equal(sessionTooBig(16 << 20, limits), '');
+  assert.equal(sessionTooBig(88_000_000, null), '', 'no limit known');
+});
+
+test('idle resolves after the callers of the calls it waited for have had their answers', async () => {
+  let release;
+  const e = new SerialEngine({ call: (op) => (op === 'slow' ? new Promise((r) => { release = r; }) : Promise.resolve(op)) });
+  const took = [];
+  (async () => { took.push(await e.call('slow')); })();
+  (async () => { took.push(await e.call('create')); })();
+  const idle = e.idle().then(() => took.slice());
+  while (!release) await new Promise((r) => setImmediate(r));
+  release('slow');
+  assert.deepEqual(await idle, ['slow', 'create']);
 });

@@ -32,14 +32,46 @@ export async function encodeSession(session, { compress = typeof CompressionStre
   return 'j' + toBase64url(json);
 }
 
-/** decodeSession unpacks what encodeSession packed; it throws on anything else. */
-export async function decodeSession(text) {
+/** tooBig is the error for a session past maxBytes bytes. */
+function tooBig(what, maxBytes) {
+  return new Error(`the session ${what} more than ${maxBytes.toLocaleString('en-US')} bytes (${(maxBytes / (1 << 20)).toFixed(1)} MiB), the most a session may be`);
+}
+
+/** inflate unpacks deflate-raw bytes, stopping with an error past maxBytes (a link cannot unpack to gigabytes). */
+async function inflate(bytes, maxBytes) {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const parts = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw tooBig('unpacks to', maxBytes);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/**
+ * decodeSession unpacks what encodeSession packed; it throws on anything
+ * else, and on a session of more than maxBytes bytes of JSON (the engine's
+ * limits call says max_bytes), before parsing it.
+ */
+export async function decodeSession(text, { maxBytes = Infinity } = {}) {
   if (!text) throw new Error('the link holds no session');
+  if (text[0] === 'j' && ((text.length - 1) * 3) / 4 > maxBytes + 3) throw tooBig('holds', maxBytes);
   const body = fromBase64url(text.slice(1));
   let json;
-  if (text[0] === 'z') json = await pipe(body, new DecompressionStream('deflate-raw'));
+  if (text[0] === 'z') json = await inflate(body, maxBytes);
   else if (text[0] === 'j') json = body;
   else throw new Error('unknown session encoding');
+  if (json.length > maxBytes) throw tooBig('holds', maxBytes);
   return JSON.parse(new TextDecoder().decode(json));
 }
 

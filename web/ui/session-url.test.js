@@ -66,3 +66,14 @@ test('a link is validated against the engine\'s limits: each bad parameter is na
   assert.throws(() => parseHash(`#seed=${'9'.repeat(100000)}`, limits), (err) => err.message.length < 200 && /seed is "9{40}…"/.test(err.message));
   assert.equal(wholeNumber('x', `${'0'.repeat(50)}3`, { min: 1, max: 9 }), 3);
 });
+
+test('a link larger than the engine reads is refused before parsing, however well it packs', async () => {
+  const big = { version: 1, config: {}, commands: [], until: 0, pad: 'x'.repeat(200_000) };
+  const z = await encodeSession(big);
+  assert.ok(z.length < 2000, 'it packs small');
+  await assert.rejects(decodeSession(z, { maxBytes: 100_000 }), /unpacks to more than 100,000 bytes/);
+  const j = await encodeSession(big, { compress: false });
+  await assert.rejects(decodeSession(j, { maxBytes: 100_000 }), /holds more than 100,000 bytes/);
+  assert.deepEqual(await decodeSession(z, { maxBytes: 300_000 }), big);
+  assert.deepEqual(await decodeSession(j, { maxBytes: 300_000 }), big);
+});

@@ -1,6 +1,7 @@
 // The session outside the page: in the URL hash, in a downloaded JSON file,
 // or read back from either.
 import { encodeSession, decodeSession, parseHash, buildHash } from '../session-url.js';
+import { sessionTooBig } from '../engine.js';
 
 /** sessionURL is this page's URL holding the session seen at time t. */
 export async function sessionURL(session, t) {
@@ -21,12 +22,13 @@ export function clearHash() {
 
 /**
  * readHash returns what the URL asks for: {session, t} or {nodes, seed} or
- * {}; it throws an Error naming what is wrong with a bad link (limits: the
+ * {}; it throws an Error naming what is wrong with a bad link, and on a
+ * session larger than limits.max_bytes before parsing it (limits: the
  * engine's, see parseHash).
  */
 export async function readHash(limits) {
   const h = parseHash(location.hash, limits);
-  if (h.session) return { session: await decodeSession(h.session), t: h.t };
+  if (h.session) return { session: await decodeSession(h.session, { maxBytes: (limits && limits.max_bytes) || Infinity }), t: h.t };
   return h;
 }
 
@@ -41,8 +43,14 @@ export function download(session) {
   setTimeout(() => URL.revokeObjectURL(a.href), 2000);
 }
 
-/** readFile parses a session file; it throws an Error that names the file. */
-export async function readFile(file) {
+/**
+ * readFile parses a session file; it throws an Error that names the file,
+ * at once, without reading it, when the file is larger than
+ * limits.max_bytes (the engine's limits).
+ */
+export async function readFile(file, limits) {
+  const big = sessionTooBig(file.size, limits);
+  if (big) throw new Error(`${file.name} is not read: ${big}`);
   try {
     return JSON.parse(await file.text());
   } catch (err) {
