@@ -54,6 +54,8 @@ export class App {
     this.detail = 'notable';
     this.dragging = false;
     this.seekTarget = null;
+    // seekGoal is the newest target asked for while seekLoop runs.
+    this.seekGoal = 0;
     this.seekLoop = null;
   }
 
@@ -198,6 +200,7 @@ export class App {
   seek(t) {
     if (!this.frame) return Promise.resolve(null);
     this.seekTarget = Math.max(0, Math.min(Math.round(t), this.frame.horizon));
+    this.seekGoal = this.seekTarget;
     if (!this.seekLoop) this.seekLoop = this.runSeeks().finally(() => { this.seekLoop = null; });
     return this.seekLoop;
   }
@@ -213,11 +216,15 @@ export class App {
     return f;
   }
 
-  /** travel moves by dms of virtual time from now (keys ← →), pausing first. */
+  /**
+   * travel moves by dms of virtual time (keys ← →), pausing first. While a
+   * seek runs it moves from that seek's target, so quick presses add up.
+   */
   travel(dms) {
     if (!this.frame) return null;
     this.setPlaying(false);
-    return this.seek(this.frame.view.time + dms);
+    const from = this.seekLoop ? this.seekGoal : this.frame.view.time;
+    return this.seek(from + dms);
   }
 
   async create(cfg) {

@@ -125,3 +125,17 @@ test('wall time that passes while the engine is busy goes into the next step', a
   await idle(app);
   assert.equal(app.view.time - t0, 160 + 320);
 });
+
+test('quick arrow presses add up while a seek runs (three presses move 3 s)', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 5000 }), 'continue');
+  const t0 = app.view.time;
+  const a = app.travel(-1000);
+  app.travel(-1000);
+  const c = app.travel(-1000);
+  await a;
+  await c;
+  assert.equal(app.view.time, t0 - 3000);
+  await app.travel(1000);
+  assert.equal(app.view.time, t0 - 2000, 'a press after the seeks ends starts from what is shown');
+});
