@@ -8,6 +8,9 @@ import { describeError } from './engine.js';
 /** Steps of checkpoint building per frame call (time travel stays fast). */
 const MAINTAIN_STEPS = 2000;
 
+/** Overshoot (virtual ms) a slowdown lets stand rather than travel back for. */
+const SLOWDOWN_SLACK_MS = 5;
+
 /** What each command kind is called in error messages. */
 function commandName(cmd) {
   const n = cmd.node ? ` n${cmd.node}` : '';
@@ -57,6 +60,9 @@ export class App {
     // seekGoal is the newest target asked for while seekLoop runs.
     this.seekGoal = 0;
     this.seekLoop = null;
+    // advancing settles when the newest playing step has landed (and been
+    // rescaled, if the speed dropped meanwhile).
+    this.advancing = null;
   }
 
   get frame() { return this.model.frame; }
@@ -107,9 +113,24 @@ export class App {
     this.carry = carry;
     this.lastCallAt = now;
     if (advance <= 0) return;
-    this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
-      if (!f) this.setPlaying(false);
+    const from = this.view.time, speed = this.speed;
+    this.advancing = this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
+      if (!f) { this.setPlaying(false); return null; }
+      return this.rescale(f, from, advance, speed);
     });
+  }
+
+  /**
+   * rescale undoes the part of a step the person did not ask for: a step of
+   * advance ms sent at speed from time from, when the speed dropped before
+   * it landed (100x to 0.1x would otherwise overshoot by up to 10 virtual
+   * seconds), travels back to where the new speed would have gone.
+   */
+  rescale(f, from, advance, speed) {
+    if (this.speed >= speed || this.frame !== f || this.seekLoop || !this.playing) return f;
+    const want = from + Math.round(advance * this.speed / speed);
+    if (f.view.time - want <= SLOWDOWN_SLACK_MS) return f;
+    return this.seek(want);
   }
 
   /**
@@ -144,6 +165,7 @@ export class App {
 
   setSpeed(s) {
     this.speed = s;
+    this.carry = 0;
     this.hooks.onChange('ui');
   }
 
