@@ -54,7 +54,7 @@ export class NodeInspector {
       ['snapshot', node.snapshot_index ? `≤ ${node.snapshot_index} (T${node.snapshot_term})` : 'none'],
       ['voters', node.voters && node.voters.length ? node.voters.map((v) => `n${v}`).join(' ') : '—'],
     ];
-    const timer = ['timer', t ? `≈ ${t.elapsed} of ${t.min}–${t.max} ticks${t.due ? ', may fire' : ''} (approx.)` : node.up ? '— (a leader has none)' : '— (down)'];
+    const timer = ['timer', t ? t.short : node.up ? '— (a leader has none)' : '— (down)'];
     const wide = [timer];
     if (node.error) wide.push(['error', node.error]);
     this.facts.replaceChildren(...facts.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { text: String(v) })]),
