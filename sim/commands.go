@@ -191,6 +191,9 @@ func (c *Cluster) validate(cmd Command) error {
 			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, MaxClients, c.activeClients())
 		}
 	case CmdRemoveClients:
+		if c.activeClients() == 0 {
+			return bad("there are no clients to remove")
+		}
 		if cmd.Count < 1 || cmd.Count > c.activeClients() {
 			return bad("count %d must be from 1 to the number of clients (%d)", cmd.Count, c.activeClients())
 		}
@@ -209,6 +212,14 @@ func (c *Cluster) randomUpNodeExists() bool {
 		}
 	}
 	return false
+}
+
+// clientsText counts clients in words: "1 client", "3 clients".
+func clientsText(n int) string {
+	if n == 1 {
+		return "1 client"
+	}
+	return fmt.Sprintf("%d clients", n)
 }
 
 func (c *Cluster) activeClients() int {
@@ -310,7 +321,7 @@ func (c *Cluster) apply(cmd Command) {
 			c.clients = append(c.clients, cl)
 			c.scheduleClient(cl)
 		}
-		note(fmt.Sprintf("added %d clients (%d now)", cmd.Count, c.activeClients()))
+		note(fmt.Sprintf("added %s (%d now)", clientsText(cmd.Count), c.activeClients()))
 	case CmdRemoveClients:
 		left := cmd.Count
 		for i := len(c.clients) - 1; i >= 0 && left > 0; i-- {
@@ -323,7 +334,7 @@ func (c *Cluster) apply(cmd Command) {
 				left--
 			}
 		}
-		note(fmt.Sprintf("removed %d clients (%d now)", cmd.Count, c.activeClients()))
+		note(fmt.Sprintf("removed %s (%d now)", clientsText(cmd.Count), c.activeClients()))
 	}
 }
 

@@ -4,6 +4,7 @@
 import { formatTime } from '../clock.js';
 import { currentLeader } from '../roles.js';
 import { isReplaying } from '../model.js';
+import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
 
 /** statusLine says in one sentence where the cluster stands. */
@@ -49,6 +50,7 @@ export class Chrome {
     this.replay = $('replay-chip');
     this.manual = $('manual');
     this.clients = $('client-count');
+    this.removeClient = $('remove-client');
     this.clientList = $('client-list');
     this.markerKey = '';
   }
@@ -71,6 +73,9 @@ export class Chrome {
     setAttr(this.status, 'data-halted', !ok);
     if (this.manual.checked !== v.manual) this.manual.checked = v.manual;
     setText(this.clients, String(v.clients.length));
+    const rc = removeClientState(v);
+    this.removeClient.disabled = rc.disabled;
+    setAttr(this.removeClient, 'title', rc.title);
     this.drawClients(v);
     this.drawMarkers(markers, frame.horizon);
     this.drawNetwork(v.network);

@@ -8,6 +8,7 @@ import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
 import { html, setText, setAttr, show, $ } from './dom.js';
 import { kvText, kvSummary } from '../logs.js';
+import { isolateState } from '../actions.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
 
@@ -64,6 +65,9 @@ export class NodeInspector {
     for (const a of ACTIONS) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
     b.crash.disabled = !node.up;
     b.restart.disabled = node.up;
+    const iso = isolateState(view, id);
+    b.isolate.disabled = iso.disabled;
+    setAttr(b.isolate, 'title', iso.title);
     b.campaign.disabled = !node.up || node.role === 'leader';
     b.transfer.disabled = !node.up || !leader || leader.id === id;
     setAttr(b.transfer, 'title', !leader ? 'No leader to hand leadership over' : leader.id === id ? `n${id} already leads` : `Ask leader n${leader.id} to hand leadership to n${id} (L)`);
