@@ -2,6 +2,7 @@
 // app's actions.
 import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
 import { FILTERS, detailFor } from '../events.js';
+import { readNetwork, NETWORK_FIELDS } from '../network.js';
 import { $ } from '../render/dom.js';
 
 function num(id) {
@@ -49,11 +50,12 @@ export function bindForms(app, ui, actions) {
   }
   $('net-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const net = { min_latency_ms: num('lat-min'), max_latency_ms: num('lat-max'), drop_rate: num('drop') / 100, duplicate_rate: num('dup') / 100, reorder_rate: num('reorder') / 100 };
-    const bad = Object.entries(net).find(([, v]) => !Number.isFinite(v));
-    if (bad) { actions.error(`Network settings: ${bad[0].replace(/_/g, ' ')} is not a number`); return; }
-    await app.command({ kind: 'network', network: net });
-    for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) $(id).dataset.dirty = 'false';
+    // Checked here first; on any error the fields keep what was typed.
+    const r = readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
+    if (r.error) { actions.error(r.error); $(r.field).focus(); return; }
+    if (await app.command({ kind: 'network', network: r.network })) {
+      for (const f of NETWORK_FIELDS) $(f.id).dataset.dirty = 'false';
+    }
   });
   $('add-client').addEventListener('click', () => app.command({ kind: 'add-clients', count: 1 }));
   $('remove-client').addEventListener('click', () => app.command({ kind: 'remove-clients', count: 1 }));
