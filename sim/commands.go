@@ -107,8 +107,8 @@ func (c *Cluster) validate(cmd Command) error {
 		if cmd.Key == "" {
 			return bad("key is empty")
 		}
-		if len(cmd.Key) > 256 || len(cmd.Value) > 4096 {
-			return bad("key is limited to 256 bytes and value to 4096")
+		if err := CheckKeyValue(cmd.Key, cmd.Value); err != nil {
+			return bad("%v", err)
 		}
 		if cmd.Kind != CmdSet && cmd.Value != "" {
 			return bad("takes no value")
@@ -212,6 +212,38 @@ func (c *Cluster) randomUpNodeExists() bool {
 		}
 	}
 	return false
+}
+
+// MaxKeyBytes and MaxValueBytes bound the key and the value of a set, get
+// or del command, in bytes of UTF-8. Views report them (View.Limits) so
+// the page can check its inputs without a copy of these numbers.
+const (
+	MaxKeyBytes   = 256
+	MaxValueBytes = 4096
+)
+
+// LimitsView is what a view reports of the command limits.
+type LimitsView struct {
+	KeyBytes   int `json:"key_bytes"`
+	ValueBytes int `json:"value_bytes"`
+}
+
+// CommandLimits returns MaxKeyBytes and MaxValueBytes as a LimitsView.
+func CommandLimits() LimitsView {
+	return LimitsView{KeyBytes: MaxKeyBytes, ValueBytes: MaxValueBytes}
+}
+
+// CheckKeyValue checks a command's key and value against MaxKeyBytes and
+// MaxValueBytes; the error names the field, its size and the limit, in
+// bytes.
+func CheckKeyValue(key, value string) error {
+	if len(key) > MaxKeyBytes {
+		return fmt.Errorf("key is %d bytes; it must be at most %d bytes (UTF-8)", len(key), MaxKeyBytes)
+	}
+	if len(value) > MaxValueBytes {
+		return fmt.Errorf("value is %d bytes; it must be at most %d bytes (UTF-8)", len(value), MaxValueBytes)
+	}
+	return nil
 }
 
 // clientsText counts clients in words: "1 client", "3 clients".

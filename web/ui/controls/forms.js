@@ -3,6 +3,7 @@
 import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
 import { FILTERS, detailFor } from '../events.js';
 import { readNetwork, NETWORK_FIELDS } from '../network.js';
+import { checkKeyValue } from '../kvinput.js';
 import { $ } from '../render/dom.js';
 
 function num(id) {
@@ -38,12 +39,19 @@ export function bindForms(app, ui, actions) {
   $('manual').addEventListener('change', (e) => app.command({ kind: 'manual', on: e.target.checked }));
 
   const key = () => $('key').value.trim();
+  // Key and value are checked in UTF-8 bytes against the limits the engine
+  // reports, before anything is sent.
+  const kvCommand = (kind, what, value = '') => {
+    const bad = checkKeyValue(what, key(), value, app.view && app.view.limits);
+    if (bad) { actions.error(bad); return; }
+    app.command(kind === 'set' ? { kind, key: key(), value } : { kind, key: key() });
+  };
   $('console-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    app.command({ kind: 'set', key: key(), value: $('value').value });
+    kvCommand('set', 'Set', $('value').value);
   });
-  $('get').addEventListener('click', () => app.command({ kind: 'get', key: key() }));
-  $('del').addEventListener('click', () => app.command({ kind: 'del', key: key() }));
+  $('get').addEventListener('click', () => kvCommand('get', 'Get'));
+  $('del').addEventListener('click', () => kvCommand('del', 'Del'));
 
   for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) {
     $(id).addEventListener('input', () => { $(id).dataset.dirty = 'true'; });
