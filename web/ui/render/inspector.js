@@ -9,6 +9,7 @@ import { formatTime } from '../clock.js';
 import { html, setText, setAttr, show, $ } from './dom.js';
 import { kvText, kvSummary } from '../logs.js';
 import { isolateState } from '../actions.js';
+import { shortText, visibleControls } from '../text.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
 
@@ -74,13 +75,13 @@ export class NodeInspector {
 
     this.drawLinks(view, id, cuts);
     this.drawProgress(node);
-    const kv = node.up ? kvText(node).map((t) => html('li', { text: t })) : [html('li', { class: 'note', text: 'lost in the crash' })];
+    const kv = node.up ? kvText(node).map((t) => html('li', shortText(t))) : [html('li', { class: 'note', text: 'lost in the crash' })];
     if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push(html('li', { class: 'note', text: kvSummary(node) }));
     if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
     this.kv.replaceChildren(...kv);
     const newest = (node.log || []).slice(-6).reverse().map((e) => {
       const st = e.index <= (node.up ? node.applied : 0) ? 'applied' : e.index <= node.commit ? 'committed' : 'not committed';
-      const op = e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)';
+      const op = visibleControls(e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)');
       return html('li', {}, html('span', { class: 'eix', text: `${e.index}` }), html('span', { class: 'eterm', text: `T${e.term}` }), html('span', { class: 'eop', text: op, title: op }), html('span', { class: `est ${st.replace(' ', '-')}`, text: st }));
     });
     if (!newest.length) newest.push(html('li', { class: 'note', text: node.first_index > 1 ? 'every entry is in the snapshot' : 'no entries' }));
@@ -161,7 +162,7 @@ export class MessagePanel {
     this.sig = sig;
     if (m) {
       const when = m.deliver_at ? `sent at ${formatTime(m.sent_at)} s, arrives at ${formatTime(m.deliver_at)} s` : `sent at ${formatTime(m.sent_at)} s, held`;
-      setText(this.detail, `${messageTitle(m)}. ${when}.\n${m.text}`);
+      setText(this.detail, `${messageTitle(m)}. ${when}.\n${visibleControls(m.text)}`);
     } else {
       setText(this.detail, selected ? `Message #${selected} is no longer in flight (delivered or dropped).` : 'Click a message on the ring (or press ] ) to select it.');
     }
