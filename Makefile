@@ -129,16 +129,17 @@ wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o web/seshat.wasm ./wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
 
-## run: build the engine and start the dev server on 127.0.0.1:8080.
+## run: build the engine and start the dev server on 127.0.0.1:8080 (another address: make run ADDR=127.0.0.1:9000).
+ADDR ?= 127.0.0.1:8080
 run: wasm
-	$(GO) run ./cmd/devserver
+	$(GO) run ./cmd/devserver -addr $(ADDR)
 
 ## run-native: the same, with 5 native Raft nodes for the page's native engine (?engine=native).
 NATIVE ?= 5
 run-native: wasm
-	$(GO) run ./cmd/devserver -native $(NATIVE)
+	$(GO) run ./cmd/devserver -addr $(ADDR) -native $(NATIVE)
 
 ## run-durable: native nodes whose Raft logs live in DATA_DIR: kill the server (even kill -9) and run it again, no acknowledged write is lost.
 DATA_DIR ?= .seshat-data
 run-durable: wasm
-	$(GO) run ./cmd/devserver -native $(NATIVE) -data-dir $(DATA_DIR)
+	$(GO) run ./cmd/devserver -addr $(ADDR) -native $(NATIVE) -data-dir $(DATA_DIR)

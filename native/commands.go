@@ -73,8 +73,8 @@ func (r *run) validate(cmd sim.Command) error {
 		if cmd.Key == "" {
 			return bad("key is empty")
 		}
-		if len(cmd.Key) > 256 || len(cmd.Value) > 4096 {
-			return bad("key is limited to 256 bytes and value to 4096")
+		if err := sim.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
+			return bad("%v", err)
 		}
 		if cmd.Kind != sim.CmdSet && cmd.Value != "" {
 			return bad("takes no value")

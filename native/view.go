@@ -26,6 +26,7 @@ func (r *run) view(o sim.ViewOptions) sim.View {
 		Nodes:   make([]sim.NodeView, 0, len(r.nodes)),
 		Cuts:    r.net.cuts(len(r.nodes)),
 		Clients: []sim.ClientView{},
+		Limits:  sim.CommandLimits(),
 	}
 	var flights []*flight
 	for _, n := range r.nodes {

@@ -116,8 +116,8 @@ func (c *Cluster) validate(cmd Command) error {
 		if cmd.Key == "" {
 			return bad("key is empty")
 		}
-		if len(cmd.Key) > 256 || len(cmd.Value) > 4096 {
-			return bad("key is limited to 256 bytes and value to 4096")
+		if err := CheckKeyValue(cmd.Key, cmd.Value); err != nil {
+			return bad("%v", err)
 		}
 		if cmd.Kind != CmdSet && cmd.Value != "" {
 			return bad("takes no value")
@@ -200,6 +200,9 @@ func (c *Cluster) validate(cmd Command) error {
 			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, MaxClients, c.activeClients())
 		}
 	case CmdRemoveClients:
+		if c.activeClients() == 0 {
+			return bad("there are no clients to remove")
+		}
 		if cmd.Count < 1 || cmd.Count > c.activeClients() {
 			return bad("count %d must be from 1 to the number of clients (%d)", cmd.Count, c.activeClients())
 		}
@@ -218,6 +221,46 @@ func (c *Cluster) randomUpNodeExists() bool {
 		}
 	}
 	return false
+}
+
+// MaxKeyBytes and MaxValueBytes bound the key and the value of a set, get
+// or del command, in bytes of UTF-8. Views report them (View.Limits) so
+// the page can check its inputs without a copy of these numbers.
+const (
+	MaxKeyBytes   = 256
+	MaxValueBytes = 4096
+)
+
+// LimitsView is what a view reports of the command limits.
+type LimitsView struct {
+	KeyBytes   int `json:"key_bytes"`
+	ValueBytes int `json:"value_bytes"`
+}
+
+// CommandLimits returns MaxKeyBytes and MaxValueBytes as a LimitsView.
+func CommandLimits() LimitsView {
+	return LimitsView{KeyBytes: MaxKeyBytes, ValueBytes: MaxValueBytes}
+}
+
+// CheckKeyValue checks a command's key and value against MaxKeyBytes and
+// MaxValueBytes; the error names the field, its size and the limit, in
+// bytes.
+func CheckKeyValue(key, value string) error {
+	if len(key) > MaxKeyBytes {
+		return fmt.Errorf("key is %d bytes; it must be at most %d bytes (UTF-8)", len(key), MaxKeyBytes)
+	}
+	if len(value) > MaxValueBytes {
+		return fmt.Errorf("value is %d bytes; it must be at most %d bytes (UTF-8)", len(value), MaxValueBytes)
+	}
+	return nil
+}
+
+// clientsText counts clients in words: "1 client", "3 clients".
+func clientsText(n int) string {
+	if n == 1 {
+		return "1 client"
+	}
+	return fmt.Sprintf("%d clients", n)
 }
 
 func (c *Cluster) activeClients() int {
@@ -319,7 +362,7 @@ func (c *Cluster) apply(cmd Command) {
 			c.clients = append(c.clients, cl)
 			c.scheduleClient(cl)
 		}
-		note(fmt.Sprintf("added %d clients (%d now)", cmd.Count, c.activeClients()))
+		note(fmt.Sprintf("added %s (%d now)", clientsText(cmd.Count), c.activeClients()))
 	case CmdRemoveClients:
 		left := cmd.Count
 		for i := len(c.clients) - 1; i >= 0 && left > 0; i-- {
@@ -332,7 +375,7 @@ func (c *Cluster) apply(cmd Command) {
 				left--
 			}
 		}
-		note(fmt.Sprintf("removed %d clients (%d now)", cmd.Count, c.activeClients()))
+		note(fmt.Sprintf("removed %s (%d now)", clientsText(cmd.Count), c.activeClients()))
 	}
 }
 

@@ -44,6 +44,8 @@ type View struct {
 	Safety   SafetyView    `json:"safety"`
 	Network  NetworkConfig `json:"network"`
 	Timing   TimingView    `json:"timing"`
+	// Limits are the command limits (MaxKeyBytes, MaxValueBytes).
+	Limits LimitsView `json:"limits"`
 }
 
 // TimingView gives the page what it needs to draw timers.
@@ -169,6 +171,7 @@ func (c *Cluster) ViewWith(o ViewOptions) View {
 		Timing:  TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
 		Safety:  SafetyView{OK: c.halted == nil, Violation: c.halted},
 		Nodes:   make([]NodeView, 0, len(c.nodes)),
+		Limits:  CommandLimits(),
 	}
 	for _, n := range c.nodes {
 		v.Nodes = append(v.Nodes, c.nodeView(n, o))

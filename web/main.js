@@ -55,7 +55,24 @@ const app = new App(null, {
 });
 
 const select = (id) => app.select(id);
-const ring = new RingView($('links'), $('nodes'), $('labels'), { onSelectNode: select });
+
+/**
+ * revealInspector brings the node panel into view when it is off screen (on
+ * a phone it is below the ring), its title clear of the sticky bars.
+ */
+function revealInspector() {
+  const title = $('insp-title');
+  const cover = Math.max(0, ...['.topbar', '.timeline'].map((sel) => {
+    const el = document.querySelector(sel);
+    return el && getComputedStyle(el).position === 'sticky' ? el.getBoundingClientRect().bottom : 0;
+  }));
+  const r = title.getBoundingClientRect();
+  if (r.top >= cover && r.bottom <= window.innerHeight) return;
+  title.style.scrollMarginTop = `${Math.ceil(cover) + 8}px`;
+  title.scrollIntoView({ block: 'start', behavior: motion.matches ? 'auto' : 'smooth' });
+}
+
+const ring = new RingView($('links'), $('nodes'), $('labels'), { onSelectNode: (id) => { select(id); revealInspector(); } });
 const flights = new FlightsCanvas($('flights'), $('cluster'));
 const grid = new LogGrid($('log-grid'), { onSelectNode: select });
 const kv = new KvTable($('kv-table'));

@@ -199,12 +199,12 @@ class Session {
         break;
       case 'add-clients':
         this.addClients(c, cmd.count);
-        note(`added ${cmd.count} clients (${c.clients.filter((x) => !x.removed).length} now)`);
+        note(`added ${cmd.count === 1 ? '1 client' : `${cmd.count} clients`} (${c.clients.filter((x) => !x.removed).length} now)`);
         break;
       case 'remove-clients': {
         let left = cmd.count;
         for (let i = c.clients.length - 1; i >= 0 && left > 0; i--) if (!c.clients[i].removed) { c.clients[i].removed = true; left--; }
-        note(`removed ${cmd.count} clients (${c.clients.filter((x) => !x.removed).length} now)`);
+        note(`removed ${cmd.count === 1 ? '1 client' : `${cmd.count} clients`} (${c.clients.filter((x) => !x.removed).length} now)`);
         break;
       }
     }

@@ -9,6 +9,9 @@ import { heldFilterOf, heldMessages, heldShown } from './held.js';
 /** Steps of checkpoint building per frame call (time travel stays fast). */
 const MAINTAIN_STEPS = 2000;
 
+/** Overshoot (virtual ms) a slowdown lets stand rather than travel back for. */
+const SLOWDOWN_SLACK_MS = 5;
+
 /** What each command kind is called in error messages. */
 function commandName(cmd) {
   const n = cmd.node ? ` n${cmd.node}` : '';
@@ -59,10 +62,15 @@ export class App {
     this.detail = 'notable';
     this.dragging = false;
     this.seekTarget = null;
+    // seekGoal is the newest target asked for while seekLoop runs.
+    this.seekGoal = 0;
     this.seekLoop = null;
     // unsaved counts the commands run since the cluster was created or
     // loaded, or the session last shared or exported (main.js resets it).
     this.unsaved = 0;
+    // advancing settles when the newest playing step has landed (and been
+    // rescaled, if the speed dropped meanwhile).
+    this.advancing = null;
   }
 
   get frame() { return this.model.frame; }
@@ -122,9 +130,24 @@ export class App {
     this.carry = carry;
     this.lastCallAt = now;
     if (advance <= 0) return;
-    this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
-      if (!f) this.setPlaying(false);
+    const from = this.view.time, speed = this.speed;
+    this.advancing = this.call('frame', this.args({ advance_ms: advance, maintain_steps: MAINTAIN_STEPS }), 'continue', 'Advancing time').then((f) => {
+      if (!f) { this.setPlaying(false); return null; }
+      return this.rescale(f, from, advance, speed);
     });
+  }
+
+  /**
+   * rescale undoes the part of a step the person did not ask for: a step of
+   * advance ms sent at speed from time from, when the speed dropped before
+   * it landed (100x to 0.1x would otherwise overshoot by up to 10 virtual
+   * seconds), travels back to where the new speed would have gone.
+   */
+  rescale(f, from, advance, speed) {
+    if (this.speed >= speed || this.frame !== f || this.seekLoop || !this.playing) return f;
+    const want = from + Math.round(advance * this.speed / speed);
+    if (f.view.time - want <= SLOWDOWN_SLACK_MS) return f;
+    return this.seek(want);
   }
 
   /**
@@ -159,6 +182,7 @@ export class App {
 
   setSpeed(s) {
     this.speed = s;
+    this.carry = 0;
     this.hooks.onChange('ui');
   }
 
@@ -242,6 +266,7 @@ export class App {
   seek(t) {
     if (!this.frame) return Promise.resolve(null);
     this.seekTarget = Math.max(0, Math.min(Math.round(t), this.frame.horizon));
+    this.seekGoal = this.seekTarget;
     if (!this.seekLoop) this.seekLoop = this.runSeeks().finally(() => { this.seekLoop = null; });
     return this.seekLoop;
   }
@@ -257,11 +282,15 @@ export class App {
     return f;
   }
 
-  /** travel moves by dms of virtual time from now (keys ← →), pausing first. */
+  /**
+   * travel moves by dms of virtual time (keys ← →), pausing first. While a
+   * seek runs it moves from that seek's target, so quick presses add up.
+   */
   travel(dms) {
     if (!this.frame) return null;
     this.setPlaying(false);
-    return this.seek(this.frame.view.time + dms);
+    const from = this.seekLoop ? this.seekGoal : this.frame.view.time;
+    return this.seek(from + dms);
   }
 
   /** create starts a new cluster; what names it in an error ("New cluster", or where the config came from). */

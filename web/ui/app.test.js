@@ -202,3 +202,36 @@ test('New cluster cancels a long import first, so it always works', async () => 
   assert.equal(cancels, 1);
   assert.equal(app.view.nodes.length, 3);
 });
+
+test('quick arrow presses add up while a seek runs (three presses move 3 s)', async () => {
+  const { app } = await newApp();
+  await app.call('frame', app.args({ advance_ms: 5000 }), 'continue');
+  const t0 = app.view.time;
+  const a = app.travel(-1000);
+  app.travel(-1000);
+  const c = app.travel(-1000);
+  await a;
+  await c;
+  assert.equal(app.view.time, t0 - 3000);
+  await app.travel(1000);
+  assert.equal(app.view.time, t0 - 2000, 'a press after the seeks ends starts from what is shown');
+});
+
+test('slowing down while a fast step is on its way does not overshoot (100x to 0.1x)', async () => {
+  const { app } = await newApp();
+  app.setSpeed(100);
+  app.tick(1000);
+  await idle(app);
+  const t0 = app.view.time;
+  app.tick(1100); // 100 ms of wall time at 100x: a 10 s step starts
+  assert.equal(app.engine.busy, true);
+  app.setSpeed(0.1); // the person slows down before it lands
+  await app.advancing;
+  await idle(app);
+  assert.ok(app.view.time - t0 <= 10, `moved ${app.view.time - t0} virtual ms after slowing to 0.1x`);
+  assert.equal(app.view.time - t0, 10, 'the step is scaled to the new speed');
+  app.setSpeed(100);
+  app.tick(1200);
+  await app.advancing;
+  assert.equal(app.view.time - t0, 10 + 10000, 'speeding up keeps its step');
+});

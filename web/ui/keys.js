@@ -35,6 +35,18 @@ export function shownShortcuts(hidden = () => false) {
 }
 
 /**
+ * sliderKeyAction maps a key pressed on the time slider: all four arrows
+ * travel 1 s (the slider's own step is 1 ms), other shortcuts act as
+ * anywhere else, and Home, End and the page keys keep the slider's meaning.
+ */
+export function sliderKeyAction(key, mods = {}) {
+  if (mods.ctrlKey || mods.metaKey || mods.altKey) return null;
+  if (key === 'ArrowLeft' || key === 'ArrowDown') return { action: 'back' };
+  if (key === 'ArrowRight' || key === 'ArrowUp') return { action: 'forward' };
+  return actionForKey(key, mods);
+}
+
+/**
  * actionForKey maps a key press to {action, node?, dir?}, or null. Letter
  * keys ignore case; modifier combinations (ctrl, alt, meta) are the
  * browser's.

@@ -240,3 +240,17 @@ test('the actual-speed meter measures over a second and shows only a shortfall',
   assert.equal(meterStep(m, 1100, 46000, false).rate, null, 'paused: no rate');
   assert.deepEqual([formatRate(45.4), formatRate(2.46), formatRate(0.094)], ['45×', '2.5×', '0.09×']);
 });
+
+test('the election timer never reads a count past its own window', () => {
+  const timing = { election_ticks: 5 };
+  const t = electionTimer({ up: true, role: 'follower', election_elapsed: 12 }, timing);
+  assert.ok(t.elapsed <= t.max, `elapsed ${t.elapsed} of ${t.min}–${t.max}`);
+  for (const s of [t.text, t.short]) {
+    assert.doesNotMatch(s, /12/);
+    assert.match(s, /10\+ of 5–10 ticks/);
+    assert.match(s, /approximate/);
+  }
+  const u = electionTimer({ up: true, role: 'follower', election_elapsed: 7 }, timing);
+  assert.equal(u.short, '≈ 7 of 5–10 ticks, may fire (approximate)');
+  assert.equal(electionTimer({ up: true, role: 'follower', election_elapsed: 3 }, timing).short, '≈ 3 of 5–10 ticks (approximate)');
+});

@@ -39,19 +39,28 @@ export function currentLeader(view) {
  * [E, 2E) ticks (E = timing.election_ticks) and the view's elapsed count is
  * an approximation, so the page shows the window, not a precise deadline:
  * remaining is the share of 2E ticks not yet elapsed (1 = just reset), and
- * due is true once the earliest possible timeout (E ticks) has passed.
+ * due is true once the earliest possible timeout (E ticks) has passed;
+ * elapsed is capped at 2E. short is the reading without the words
+ * "election timer"; text is the whole sentence.
  */
 export function electionTimer(node, timing) {
   if (!node.up || node.role === 'leader' || !timing || !(timing.election_ticks > 0)) return null;
   const e = timing.election_ticks;
-  const elapsed = Math.max(0, node.election_elapsed || 0);
+  const counted = Math.max(0, node.election_elapsed || 0);
+  // The count is an approximation and can run past the window (2E): it is
+  // then shown as "2E+", never as a number the window cannot hold.
+  const over = counted >= 2 * e;
+  const elapsed = Math.min(counted, 2 * e);
+  const count = over ? `${2 * e}+` : `≈ ${elapsed}`;
+  const short = `${count} of ${e}–${2 * e} ticks${elapsed >= e ? ', may fire' : ''} (approximate)`;
   return {
     elapsed,
     min: e,
     max: 2 * e,
     remaining: Math.max(0, 1 - elapsed / (2 * e)),
     due: elapsed >= e,
-    text: `election timer ≈ ${elapsed} of ${e}–${2 * e} ticks (approximate)`,
+    short,
+    text: `election timer ${short}`,
   };
 }
 

@@ -2,6 +2,8 @@
 // app's actions.
 import { SPEEDS, formatSpeed, formatTime } from '../clock.js';
 import { FILTERS, detailFor } from '../events.js';
+import { readNetwork, NETWORK_FIELDS } from '../network.js';
+import { checkKeyValue } from '../kvinput.js';
 import { $ } from '../render/dom.js';
 import { wholeNumber } from '../session-url.js';
 
@@ -39,23 +41,31 @@ export function bindForms(app, ui, actions) {
   $('manual').addEventListener('change', (e) => app.command({ kind: 'manual', on: e.target.checked }));
 
   const key = () => $('key').value.trim();
+  // Key and value are checked in UTF-8 bytes against the limits the engine
+  // reports, before anything is sent.
+  const kvCommand = (kind, what, value = '') => {
+    const bad = checkKeyValue(what, key(), value, app.view && app.view.limits);
+    if (bad) { actions.error(bad); return; }
+    app.command(kind === 'set' ? { kind, key: key(), value } : { kind, key: key() });
+  };
   $('console-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    app.command({ kind: 'set', key: key(), value: $('value').value });
+    kvCommand('set', 'Set', $('value').value);
   });
-  $('get').addEventListener('click', () => app.command({ kind: 'get', key: key() }));
-  $('del').addEventListener('click', () => app.command({ kind: 'del', key: key() }));
+  $('get').addEventListener('click', () => kvCommand('get', 'Get'));
+  $('del').addEventListener('click', () => kvCommand('del', 'Del'));
 
   for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) {
     $(id).addEventListener('input', () => { $(id).dataset.dirty = 'true'; });
   }
   $('net-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const net = { min_latency_ms: num('lat-min'), max_latency_ms: num('lat-max'), drop_rate: num('drop') / 100, duplicate_rate: num('dup') / 100, reorder_rate: num('reorder') / 100 };
-    const bad = Object.entries(net).find(([, v]) => !Number.isFinite(v));
-    if (bad) { actions.error(`Network settings: ${bad[0].replace(/_/g, ' ')} is not a number`); return; }
-    await app.command({ kind: 'network', network: net });
-    for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) $(id).dataset.dirty = 'false';
+    // Checked here first; on any error the fields keep what was typed.
+    const r = readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
+    if (r.error) { actions.error(r.error); $(r.field).focus(); return; }
+    if (await app.command({ kind: 'network', network: r.network })) {
+      for (const f of NETWORK_FIELDS) $(f.id).dataset.dirty = 'false';
+    }
   });
   $('add-client').addEventListener('click', () => app.command({ kind: 'add-clients', count: 1 }));
   $('remove-client').addEventListener('click', () => app.command({ kind: 'remove-clients', count: 1 }));

@@ -1,6 +1,8 @@
 // Keyboard shortcuts: keydown anywhere outside a text field runs the
-// action of ../keys.js's table.
-import { actionForKey, shownShortcuts } from '../keys.js';
+// action of ../keys.js's table. On the time slider the arrow keys travel
+// 1 s like everywhere else (its own step is 1 ms, so it can reach any time
+// when dragged).
+import { actionForKey, sliderKeyAction, shownShortcuts } from '../keys.js';
 import { html } from '../render/dom.js';
 
 function typing(target) {
@@ -11,11 +13,11 @@ function typing(target) {
 export function bindKeyboard(doc, act) {
   doc.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || typing(e.target)) return;
-    const a = actionForKey(e.key, e);
+    const onSlider = !!(e.target && e.target.matches && e.target.matches('input[type="range"]'));
+    const a = onSlider ? sliderKeyAction(e.key, e) : actionForKey(e.key, e);
     if (!a) return;
-    // Space and Enter keep their meaning on buttons; arrows on the slider.
+    // Space and Enter keep their meaning on buttons.
     if (e.key === ' ' && e.target.closest && e.target.closest('button, [role="button"], summary, label')) return;
-    if (e.key.startsWith('Arrow') && e.target.matches && e.target.matches('input[type="range"]')) return;
     e.preventDefault();
     act(a);
   });

@@ -4,6 +4,7 @@
 import { formatTime } from '../clock.js';
 import { currentLeader } from '../roles.js';
 import { isReplaying } from '../model.js';
+import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
 
 /** statusLine says in one sentence where the cluster stands. */
@@ -49,6 +50,9 @@ export class Chrome {
     this.replay = $('replay-chip');
     this.manual = $('manual');
     this.clients = $('client-count');
+    this.removeClient = $('remove-client');
+    this.key = $('key');
+    this.value = $('value');
     this.clientList = $('client-list');
     this.markerKey = '';
   }
@@ -71,6 +75,16 @@ export class Chrome {
     setAttr(this.status, 'data-halted', !ok);
     if (this.manual.checked !== v.manual) this.manual.checked = v.manual;
     setText(this.clients, String(v.clients.length));
+    // The engine's limits are in bytes; an input's maxlength counts UTF-16
+    // units, never more than the UTF-8 bytes, so it only stops what the
+    // engine would refuse anyway.
+    if (v.limits) {
+      setAttr(this.key, 'maxlength', v.limits.key_bytes);
+      setAttr(this.value, 'maxlength', v.limits.value_bytes);
+    }
+    const rc = removeClientState(v);
+    this.removeClient.disabled = rc.disabled;
+    setAttr(this.removeClient, 'title', rc.title);
     this.drawClients(v);
     this.drawMarkers(markers, frame.horizon);
     this.drawNetwork(v.network);

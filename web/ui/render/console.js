@@ -2,6 +2,7 @@
 // the cluster gave (client-return events of client 0), newest at the bottom.
 import { formatTime } from '../clock.js';
 import { html } from './dom.js';
+import { shortText } from '../text.js';
 
 /** ConsoleView appends new console lines to an <ol>, keyed by event seq. */
 export class ConsoleView {
@@ -20,7 +21,8 @@ export class ConsoleView {
     let added = false;
     for (const l of lines) {
       if (l.seq <= this.last) continue;
-      this.list.append(html('li', { class: l.dir }, html('time', { text: `${formatTime(l.at)}s` }), l.text));
+      const t = shortText(l.text);
+      this.list.append(html('li', { class: l.dir, title: t.title }, html('time', { text: `${formatTime(l.at)}s` }), html('span', { class: 'ctext', text: t.text })));
       this.last = l.seq;
       added = true;
     }

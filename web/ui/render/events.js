@@ -4,13 +4,14 @@
 import { matches, badgeOf, groupOf } from '../events.js';
 import { formatTime } from '../clock.js';
 import { html } from './dom.js';
+import { shortText } from '../text.js';
 
 /** SHOWN is how many rows the log shows. */
 export const SHOWN = 200;
 
 function row(e) {
   return html('li', { class: `ev g-${groupOf(e.kind)} k-${e.kind}`, 'data-node': e.node || null },
-    html('time', { text: formatTime(e.at) }), html('span', { class: 'badge', text: badgeOf(e.kind) }), html('span', { class: 'etext', text: e.text }));
+    html('time', { text: formatTime(e.at) }), html('span', { class: 'badge', text: badgeOf(e.kind) }), html('span', { class: 'etext', ...shortText(e.text) }));
 }
 
 /** EventList draws the model's events into an <ol>. */

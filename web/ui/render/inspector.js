@@ -9,6 +9,8 @@ import { formatTime } from '../clock.js';
 import { html, setText, setAttr, show, $ } from './dom.js';
 import { kvText, kvSummary } from '../logs.js';
 import { HELD_FILTERS, heldMessages } from '../held.js';
+import { isolateState } from '../actions.js';
+import { shortText, visibleControls } from '../text.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
 /** HELD_LISTED bounds the held messages listed as buttons (the oldest first). */
@@ -63,7 +65,7 @@ export class NodeInspector {
       ['snapshot', node.snapshot_index ? `≤ ${node.snapshot_index} (T${node.snapshot_term})` : 'none'],
       ['voters', node.voters && node.voters.length ? node.voters.map((v) => `n${v}`).join(' ') : '—'],
     ];
-    const timer = ['timer', t ? `≈ ${t.elapsed} of ${t.min}–${t.max} ticks${t.due ? ', may fire' : ''} (approx.)` : node.up ? '— (a leader has none)' : '— (down)'];
+    const timer = ['timer', t ? t.short : node.up ? '— (a leader has none)' : '— (down)'];
     const wide = [timer];
     if (node.member && !node.left) wide.push(['member', 'hosted outside the server (by a page or a devserver -join process)']);
     if (node.error) wide.push(['error', node.error]);
@@ -74,6 +76,9 @@ export class NodeInspector {
     for (const a of ACTIONS) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
     b.crash.disabled = !node.up;
     b.restart.disabled = node.up;
+    const iso = isolateState(view, id);
+    b.isolate.disabled = iso.disabled;
+    setAttr(b.isolate, 'title', iso.title);
     b.campaign.disabled = !node.up || node.role === 'leader';
     b.transfer.disabled = !node.up || !leader || leader.id === id;
     setAttr(b.transfer, 'title', !leader ? 'No leader to hand leadership over' : leader.id === id ? `n${id} already leads` : `Ask leader n${leader.id} to hand leadership to n${id} (L)`);
@@ -82,19 +87,20 @@ export class NodeInspector {
     for (const a of ACTIONS) {
       const why = refusedAction(node, a);
       if (why) b[a].disabled = true;
-      if (a !== 'transfer') setAttr(b[a], 'title', why || this.titles[a]);
+      // Transfer and isolate titles were set above from the view.
+      if (a !== 'transfer' && a !== 'isolate') setAttr(b[a], 'title', why || this.titles[a]);
       else if (why) setAttr(b[a], 'title', why);
     }
 
     this.drawLinks(view, id, cuts);
     this.drawProgress(node);
-    const kv = node.up ? kvText(node).map((t) => html('li', { text: t })) : [html('li', { class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' })];
+    const kv = node.up ? kvText(node).map((t) => html('li', shortText(t))) : [html('li', { class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' })];
     if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push(html('li', { class: 'note', text: kvSummary(node) }));
     if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
     this.kv.replaceChildren(...kv);
     const newest = (node.log || []).slice(-6).reverse().map((e) => {
       const st = e.index <= (node.up ? node.applied : 0) ? 'applied' : e.index <= node.commit ? 'committed' : 'not committed';
-      const op = e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)';
+      const op = visibleControls(e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)');
       return html('li', {}, html('span', { class: 'eix', text: `${e.index}` }), html('span', { class: 'eterm', text: `T${e.term}` }), html('span', { class: 'eop', text: op, title: op }), html('span', { class: `est ${st.replace(' ', '-')}`, text: st }));
     });
     if (!newest.length) newest.push(html('li', { class: 'note', text: node.first_index > 1 ? 'every entry is in the snapshot' : 'no entries' }));
@@ -189,7 +195,7 @@ export class MessagePanel {
     this.sig = sig;
     if (m) {
       const when = m.deliver_at ? `sent at ${formatTime(m.sent_at)} s, arrives at ${formatTime(m.deliver_at)} s` : `sent at ${formatTime(m.sent_at)} s, held`;
-      setText(this.detail, `${messageTitle(m)}. ${when}.\n${m.text}`);
+      setText(this.detail, `${messageTitle(m)}. ${when}.\n${visibleControls(m.text)}`);
     } else {
       setText(this.detail, selected ? `Message #${selected} is no longer in flight (delivered or dropped).` : 'Click a message on the ring (or press ] ) to select it.');
     }

@@ -5,6 +5,7 @@
 import { ROLES, roleOf, currentLeader } from '../roles.js';
 import { logColumns, logCell, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
 import { html, setText, setAttr, setClass } from './dom.js';
+import { shortText } from '../text.js';
 
 /** CELL_W is a log cell's width in CSS px, gap included. */
 export const CELL_W = 24;
@@ -176,7 +177,7 @@ export class KvTable {
       if (node.left) items.push(html('li', { class: 'note', text: 'gone: it left the cluster' }));
       else if (!node.up) items.push(html('li', { class: 'note', text: 'lost in the crash; rebuilt from storage on restart' }));
       else if (!text.length) items.push(html('li', { class: 'note', text: node.kv && node.kv.count ? 'no keys on this page' : 'empty' }));
-      else for (const t of text) items.push(html('li', { text: t, title: t }));
+      else for (const t of text) { const s = shortText(t); items.push(html('li', { text: s.text, title: s.title || s.text })); }
       row.list.replaceChildren(...items);
     });
   }
