@@ -7,11 +7,6 @@ import { checkKeyValue } from '../kvinput.js';
 import { $ } from '../render/dom.js';
 import { wholeNumber } from '../session-url.js';
 
-function num(id) {
-  const v = $(id).value.trim();
-  return v === '' ? NaN : Number(v);
-}
-
 /**
  * bindForms wires the page's controls to handlers:
  * app (the App), ui ({filter, node} state and redraw()), and actions from
@@ -73,15 +68,21 @@ export function bindForms(app, ui, actions) {
 
   $('restart-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const nodes = num('nodes-count');
-    // Native nodes run in real time: no seed replays them.
+    // Checked as digits against the engine's ranges: a seed past 2^53 is refused, not rounded.
+    const limits = (actions.limits && actions.limits()) || {};
+    // Native nodes run in real time: no seed replays them (the server
+    // checks the node count against its own range).
     if (actions.realTime) {
-      if (!Number.isInteger(nodes)) { actions.error('New cluster: nodes must be a whole number from 1 to 9'); return; }
+      let nodes;
+      try {
+        nodes = wholeNumber('nodes', $('nodes-count').value.trim(), limits.nodes);
+      } catch (err) {
+        actions.error(`New cluster: ${err.message}`);
+        return;
+      }
       if (await app.create({ nodes })) app.setPlaying(true);
       return;
     }
-    // Checked as digits against the engine's ranges: a seed past 2^53 is refused, not rounded.
-    const limits = (actions.limits && actions.limits()) || {};
     let cfg;
     try {
       cfg = { nodes: wholeNumber('nodes', $('nodes-count').value.trim(), limits.nodes), seed: wholeNumber('seed', $('seed').value.trim(), limits.seed) };
