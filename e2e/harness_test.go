@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"go.etcd.io/raft/v3/raftpb"
@@ -282,10 +283,39 @@ func (p *page) poll(js string) { p.t.Helper(); p.pollFor(js, 30*time.Second) }
 // pollFor is poll with a longer bound, for long simulated runs.
 func (p *page) pollFor(js string, limit time.Duration) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(limit))); err != nil {
+	if err := pollPage(p.ctx, js, limit); err != nil {
 		p.shot("timeout")
 		p.t.Fatalf("waiting for %s: %v", js, err)
 	}
+}
+
+// pollPage runs chromedp's Poll, which evaluates js in the execution
+// context that chromedp last recorded for the top frame. chromedp records
+// contexts on one goroutine and ends Navigate on another, when the load
+// event reaches it; so right after a navigation the recorded context can
+// still be the old document's, which Chromium has destroyed, and Poll fails
+// at once with "Cannot find context with specified id". The old context is
+// gone, so nothing ever runs in the wrong document: pollPage makes one CDP
+// round trip (which lets chromedp's goroutine catch up) and polls again,
+// within the same limit. Any other error is returned as it is.
+func pollPage(ctx context.Context, js string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil || !staleContext(err) || time.Until(deadline) <= 0 {
+			return err
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("0")); err != nil {
+			return err
+		}
+	}
+}
+
+// staleContext reports whether err is Chromium refusing an execution
+// context that no longer exists.
+func staleContext(err error) bool {
+	var cerr *cdproto.Error
+	return errors.As(err, &cerr) && cerr.Code == -32000 && cerr.Message == "Cannot find context with specified id"
 }
 
 // click clicks an element where it is on screen, as a user does. chromedp
@@ -400,3 +430,16 @@ func (p *page) shot(name string) {
 const (
 	jsLeader = `(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.up && n.role === 'leader'); return l ? l.id : 0; })()`
 )
+
+// A poll right after a navigation ran in the old document's context, which
+// chromedp had not yet replaced (about half the time, see pollPage), and
+// failed with "Cannot find context with specified id". Each poll here must
+// run, and in the new document.
+func TestAPollRightAfterANavigationRunsInTheNewDocument(t *testing.T) {
+	p := newPage(t)
+	for i := range 20 {
+		url := fmt.Sprintf("%sstyle.css?visit=%d", p.url, i)
+		p.do(chromedp.Navigate("about:blank"), chromedp.Navigate(url))
+		p.poll(fmt.Sprintf(`location.href === %q`, url))
+	}
+}

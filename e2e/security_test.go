@@ -153,7 +153,7 @@ window.result = "pending";
 	if href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`)); href != base+"/?engine=native" {
 		t.Errorf("after the link the page is at %q, want the token gone", href)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`window.result !== "pending"`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	if err := pollPage(ctx, `window.result !== "pending"`, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`window.result`)); got != "ok" {
