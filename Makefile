@@ -5,7 +5,7 @@ GOROOT      := $(shell $(GO) env GOROOT)
 WASM_EXEC   := $(GOROOT)/lib/wasm/go_js_wasm_exec
 # Packages that must stay pure Go (no syscall/js, no net/http, no wall clock)
 # and therefore run natively, under GOOS=js in node, and in the page.
-PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./sim/...
+PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./wire/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 

@@ -26,7 +26,7 @@ import (
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // shots is where screenshots go: DIR/<test name>/<shot>.png, replaced on
@@ -125,7 +125,7 @@ func newNativePage(t *testing.T, n int) (*page, *native.Cluster) {
 	if os.Getenv("SESHAT_E2E") != "1" {
 		t.Skip("browser tests run with `make test-browser` (SESHAT_E2E=1)")
 	}
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = n
 	cl, err := native.Start(cfg)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Links are input from anyone: these tests open bad ones and paste good and
@@ -26,8 +26,8 @@ func (p *page) submitNewCluster(nodes, seed string) {
 func TestABadLinkShowsItsErrorAndTheDefaultClusterRuns(t *testing.T) {
 	p := newPage(t)
 	defer func(outer *testing.T) { p.t = outer }(t)
-	def := sim.DefaultConfig()
-	nodesRange := fmt.Sprintf("a whole number from 1 to %d", sim.MaxNodes)
+	def := wire.DefaultConfig()
+	nodesRange := fmt.Sprintf("a whole number from 1 to %d", wire.MaxNodes)
 	const seedRange = "a whole number from 0 to 9007199254740991" // 2^53-1, the engine's limits call says why
 	for _, tt := range []struct{ hash, says string }{
 		{"#nodes=10", `nodes is "10"; it must be ` + nodesRange},

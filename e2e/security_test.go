@@ -17,7 +17,7 @@ import (
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // browser starts headless Chromium without the page's engine (these tests
@@ -46,7 +46,7 @@ func browser(t *testing.T) context.Context {
 // (none: "").
 func guardedServer(t *testing.T, files fstest.MapFS, n int, token string) (string, *native.Cluster) {
 	t.Helper()
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = n
 	cl, err := native.Start(cfg)
 	if err != nil {
@@ -111,7 +111,7 @@ func TestAFormOnAnotherSiteCannotCrashANode(t *testing.T) {
 	if !strings.Contains(answer, `"kind":"forbidden"`) || !strings.Contains(answer, "cross-origin") {
 		t.Errorf("the form's answer: %s", answer)
 	}
-	for _, nv := range cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Nodes {
+	for _, nv := range cl.Frame(0, true, 1, wire.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Nodes {
 		if !nv.Up {
 			t.Errorf("n%d is down: the form crashed it (%s)", nv.ID, answer)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // setting reads a whole number of at least min from the environment, or
@@ -49,7 +50,7 @@ func (r *recorder) add(op sim.HistoryOp, lat time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ops = append(r.ops, op)
-	if op.Kind == sim.OpSet && !op.Unknown && !op.Failed {
+	if op.Kind == wire.OpSet && !op.Unknown && !op.Failed {
 		r.lat = append(r.lat, lat)
 	}
 }
@@ -111,9 +112,9 @@ func TestLoad(t *testing.T) {
 	const keys = 500
 	baseline := runtime.NumGoroutine()
 
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 5
-	cfg.Network = sim.NetworkConfig{}
+	cfg.Network = wire.NetworkConfig{}
 	cl, err := native.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestLoad(t *testing.T) {
 				if w%8 == 0 && n%4 == 0 { // one op in 32 is a read
 					v, found, err := cl.Get(opCtx, key)
 					opCancel()
-					op := sim.HistoryOp{Client: w + 1, ID: uint64(n), Kind: sim.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}
+					op := sim.HistoryOp{Client: w + 1, ID: uint64(n), Kind: wire.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}
 					if err != nil {
 						op.Failed, op.Return = true, -1 // a read that failed had no effect
 					}
@@ -159,9 +160,9 @@ func TestLoad(t *testing.T) {
 				t0 := time.Now()
 				_, err := cl.Set(opCtx, key, value)
 				opCancel()
-				op := sim.HistoryOp{Client: w + 1, ID: uint64(n), Kind: sim.OpSet, Key: key, Value: value, Call: call, Return: rec.now(), Output: "OK"}
+				op := sim.HistoryOp{Client: w + 1, ID: uint64(n), Kind: wire.OpSet, Key: key, Value: value, Call: call, Return: rec.now(), Output: "OK"}
 				switch {
-				case errors.Is(err, sim.ErrUnavailable):
+				case errors.Is(err, wire.ErrUnavailable):
 					// Certainly not applied: left out of the history, so
 					// Porcupine fails if it took effect after all.
 					op.Failed, op.Return, op.Output = true, -1, ""
@@ -175,7 +176,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	leader := func() core.NodeID {
-		f := cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit})
+		f := cl.Frame(0, true, 1, wire.ViewOptions{LogWindow: 1, KVLimit: wire.MaxKVLimit})
 		for _, n := range f.View.Nodes {
 			if n.Up && n.Role == core.RoleLeader {
 				return n.ID
@@ -193,7 +194,7 @@ func TestLoad(t *testing.T) {
 			time.Sleep(5 * time.Millisecond) // polling a condition, not a fixed wait
 		}
 	}
-	apply := func(cmd sim.Command) {
+	apply := func(cmd wire.Command) {
 		t.Helper()
 		if err := cl.Apply(cmd); err != nil {
 			t.Fatalf("%+v: %v", cmd, err)
@@ -211,17 +212,17 @@ func TestLoad(t *testing.T) {
 		waitFor("a leader", 5*time.Second, func() bool { return leader() != 0 })
 		old = leader()
 	}
-	apply(sim.Command{Kind: sim.CmdIsolate, Node: old})
+	apply(wire.Command{Kind: wire.CmdIsolate, Node: old})
 	sleepUntil(at(0.5))
-	apply(sim.Command{Kind: sim.CmdHeal})
+	apply(wire.Command{Kind: wire.CmdHeal})
 	waitFor("a leader after the partition", 10*time.Second, func() bool { return leader() != 0 })
 	victim := core.NodeID(1)
 	if victim == leader() {
 		victim = 2
 	}
-	apply(sim.Command{Kind: sim.CmdCrash, Node: victim})
+	apply(wire.Command{Kind: wire.CmdCrash, Node: victim})
 	sleepUntil(at(0.7))
-	apply(sim.Command{Kind: sim.CmdRestart, Node: victim})
+	apply(wire.Command{Kind: wire.CmdRestart, Node: victim})
 	sleepUntil(at(1))
 	stopWriters.Store(true)
 	wwg.Wait()
@@ -240,9 +241,9 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("barrier write: %v", err)
 	}
-	var final sim.Frame
+	var final wire.Frame
 	settled := func() bool {
-		final = cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit})
+		final = cl.Frame(0, true, 1, wire.ViewOptions{LogWindow: 1, KVLimit: wire.MaxKVLimit})
 		first := final.View.Nodes[0]
 		for _, n := range final.View.Nodes {
 			if !n.Up || n.Applied != first.Applied || n.Commit != first.Commit || n.KV.Digest != first.KV.Digest || n.KV.Count != first.KV.Count {
@@ -263,17 +264,17 @@ func TestLoad(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // polling a condition, not a fixed wait
 	}
 	// Every node's whole store, a page at a time (a view carries at most
-	// sim.MaxKVLimit keys; the writers' keys and the barrier are more).
+	// wire.MaxKVLimit keys; the writers' keys and the barrier are more).
 	// Nothing writes any more, so the pages are of one state: the digest
 	// says so.
 	stores := make([]map[string]string, len(final.View.Nodes))
 	for i, n := range final.View.Nodes {
 		stores[i] = make(map[string]string, n.KV.Count)
 		for from, pages := "", 0; ; pages++ {
-			if pages > n.KV.Count/sim.MaxKVLimit+1 {
+			if pages > n.KV.Count/wire.MaxKVLimit+1 {
 				t.Fatalf("%s: more pages than %d keys fill", n.ID, n.KV.Count)
 			}
-			p := cl.Frame(0, true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: sim.MaxKVLimit, KVFrom: from}).View.Nodes[i]
+			p := cl.Frame(0, true, 1, wire.ViewOptions{LogWindow: 1, KVLimit: wire.MaxKVLimit, KVFrom: from}).View.Nodes[i]
 			if p.KV.Digest != n.KV.Digest {
 				t.Fatalf("%s's store changed while it was read (digest %s, then %s)", n.ID, n.KV.Digest, p.KV.Digest)
 			}
@@ -298,11 +299,11 @@ func TestLoad(t *testing.T) {
 	acked, unknown, unavailable := 0, 0, 0
 	for _, op := range rec.ops {
 		switch {
-		case op.Kind == sim.OpSet && op.Unknown:
+		case op.Kind == wire.OpSet && op.Unknown:
 			unknown++
-		case op.Kind == sim.OpSet && op.Failed:
+		case op.Kind == wire.OpSet && op.Failed:
 			unavailable++
-		case op.Kind == sim.OpSet:
+		case op.Kind == wire.OpSet:
 			acked++
 		}
 	}
@@ -327,7 +328,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("final read of %s: %v", key, err)
 		}
-		rec.add(sim.HistoryOp{Client: writers + 1, ID: uint64(k), Kind: sim.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}, 0)
+		rec.add(sim.HistoryOp{Client: writers + 1, ID: uint64(k), Kind: wire.OpGet, Key: key, Call: call, Return: rec.now(), Output: v, Found: found}, 0)
 		for i, n := range final.View.Nodes {
 			held, ok := stores[i][key]
 			if found != ok || (found && held != v) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // BenchmarkNativeWrites pushes b.N acknowledged writes through a 5-node
@@ -27,8 +27,8 @@ func BenchmarkNativeWrites(b *testing.B) {
 			name += "/page"
 		}
 		b.Run(name, func(b *testing.B) {
-			cfg := sim.DefaultConfig()
-			cfg.Network = sim.NetworkConfig{}
+			cfg := wire.DefaultConfig()
+			cfg.Network = wire.NetworkConfig{}
 			c := startCluster(b, cfg)
 			waitLeader(b, c)
 			// With page, a reader takes a frame with every event every
@@ -47,7 +47,7 @@ func BenchmarkNativeWrites(b *testing.B) {
 						case <-done:
 							return
 						case <-t.C:
-							since = c.Frame(since, false, 0, sim.ViewOptions{LogWindow: 40}).View.Events
+							since = c.Frame(since, false, 0, wire.ViewOptions{LogWindow: 40}).View.Events
 						}
 					}
 				}()

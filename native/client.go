@@ -11,8 +11,8 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Limits on what Set, Delete and Get accept.
@@ -32,15 +32,15 @@ var errNotSubmitted = fmt.Errorf("%w before the request reached it", ErrNodeDown
 // following redirects and waiting out elections, and returns the entry's
 // index once the leader has applied it.
 //
-// Errors tell whether to retry: one wrapping sim.ErrUnavailable means the
+// Errors tell whether to retry: one wrapping wire.ErrUnavailable means the
 // write certainly had no effect (ctx ended while there was no leader or no
 // quorum, or before any log took the write; it wraps ctx's error and the
 // last refusal, e.g. core.ErrNotLeader or core.ErrNoQuorum), so it is safe
-// to retry; one wrapping sim.ErrOutcomeUnknown means a leader had accepted
+// to retry; one wrapping wire.ErrOutcomeUnknown means a leader had accepted
 // the write into its log when it crashed (ErrNodeDown), lost its leadership
 // (ErrLeadershipLost) or ctx ended, so it may or may not take effect.
 // ErrStopped when the cluster was stopped (wrapped with one of those two
-// when the write was under way), or sim.ErrBadCommand for an empty or
+// when the write was under way), or wire.ErrBadCommand for an empty or
 // oversized key or value. Refused proposals (no leader, not the leader, dropped during a
 // leadership transfer) are retried until ctx ends; writes whose outcome is
 // unknown are not.
@@ -63,8 +63,8 @@ func (c *Cluster) Delete(ctx context.Context, key string) (index uint64, existed
 // reads its state machine. The answer reflects every write acknowledged
 // before Get was called. Reads are always safe to retry, so every refusal
 // and leadership loss is retried until ctx ends; then the error wraps
-// sim.ErrUnavailable and ctx's error. Otherwise ErrStopped or
-// sim.ErrBadCommand, as for Set.
+// wire.ErrUnavailable and ctx's error. Otherwise ErrStopped or
+// wire.ErrBadCommand, as for Set.
 func (c *Cluster) Get(ctx context.Context, key string) (value string, found bool, err error) {
 	r, err := c.live()
 	if err != nil {
@@ -79,10 +79,10 @@ func (c *Cluster) Get(ctx context.Context, key string) (value string, found bool
 
 func checkKV(key, value string) error {
 	if key == "" {
-		return fmt.Errorf("%w: key is empty", sim.ErrBadCommand)
+		return fmt.Errorf("%w: key is empty", wire.ErrBadCommand)
 	}
 	if len(key) > maxKeyBytes || len(value) > maxValueBytes {
-		return fmt.Errorf("%w: key is limited to %d bytes and value to %d", sim.ErrBadCommand, maxKeyBytes, maxValueBytes)
+		return fmt.Errorf("%w: key is limited to %d bytes and value to %d", wire.ErrBadCommand, maxKeyBytes, maxValueBytes)
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func (r *run) write(ctx context.Context, op statemachine.Operation, target core.
 		redirects = 0
 		if err := r.pause(ctx); err != nil {
 			// Every attempt was refused before any log took the write.
-			return propResult{}, requestErr(opText(op), sim.ErrUnavailable, err, last)
+			return propResult{}, requestErr(opText(op), wire.ErrUnavailable, err, last)
 		}
 	}
 }
@@ -166,14 +166,14 @@ func (r *run) get(ctx context.Context, key string, target core.NodeID) (readResu
 				redirects++
 				continue
 			case errors.Is(err, ErrStopped) || ctx.Err() != nil:
-				return readResult{}, requestErr("get "+key, sim.ErrUnavailable, err, nil)
+				return readResult{}, requestErr("get "+key, wire.ErrUnavailable, err, nil)
 			default:
 				target, last = 0, err
 			}
 		}
 		redirects = 0
 		if err := r.pause(ctx); err != nil {
-			return readResult{}, requestErr("get "+key, sim.ErrUnavailable, err, last)
+			return readResult{}, requestErr("get "+key, wire.ErrUnavailable, err, last)
 		}
 	}
 }
@@ -184,16 +184,16 @@ func (r *run) failed(op statemachine.Operation, appended bool, err error) error 
 	if r.stopped.Load() && errors.Is(err, ErrNodeDown) {
 		err = ErrStopped
 	}
-	kind := sim.ErrUnavailable
+	kind := wire.ErrUnavailable
 	if appended {
-		kind = sim.ErrOutcomeUnknown
+		kind = wire.ErrOutcomeUnknown
 	}
 	return requestErr(opText(op), kind, err, nil)
 }
 
 // requestError is a failed request: what was asked, why it failed and the
-// last refusal before that, and its kind (sim.ErrUnavailable or
-// sim.ErrOutcomeUnknown), all of which it wraps. Its text names the
+// last refusal before that, and its kind (wire.ErrUnavailable or
+// wire.ErrOutcomeUnknown), all of which it wraps. Its text names the
 // package once: "native: set k=v: <cause> (last refusal: ...); <kind>".
 type requestError struct {
 	text string
@@ -204,10 +204,10 @@ func (e *requestError) Error() string   { return e.text }
 func (e *requestError) Unwrap() []error { return e.errs }
 
 // requestErr builds a requestError; last may be nil. A cause that is
-// already of a kind (a sim sentinel such as ErrBadCommand) keeps it, and
+// already of a kind (a wire sentinel such as ErrBadCommand) keeps it, and
 // kind is then not added.
 func requestErr(what string, kind, cause, last error) error {
-	if sim.ErrorKind(cause) != "internal" {
+	if wire.KindOf(cause) != "internal" {
 		kind = nil
 	}
 	text := "native: " + what + ": " + bare(cause)
@@ -217,9 +217,9 @@ func requestErr(what string, kind, cause, last error) error {
 		errs = append(errs, last)
 	}
 	switch kind {
-	case sim.ErrUnavailable:
+	case wire.ErrUnavailable:
 		text += "; nothing was applied: safe to retry"
-	case sim.ErrOutcomeUnknown:
+	case wire.ErrOutcomeUnknown:
 		text += "; the outcome is unknown: it may or may not be applied"
 	}
 	if kind != nil {
@@ -314,7 +314,7 @@ func (r *run) reclaim(n *node, from core.NodeID) {
 	}
 	r.reclaimedAt = now
 	r.remoteMu.Unlock()
-	r.trace.add(sim.Event{Kind: sim.EvCommand, Node: n.id, Peer: from, Type: "reclaim",
+	r.trace.add(wire.Event{Kind: wire.EvCommand, Node: n.id, Peer: from, Type: "reclaim",
 		Text: fmt.Sprintf("%s asked %s, hosted outside the dev server, to hand it leadership: native clients propose on native nodes", n.id, from)})
 	r.onNode(n, func(in *incarnation) {
 		id := uint64(n.id)

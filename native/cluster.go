@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Cluster is a set of native Raft nodes running at wall-clock speed in this
@@ -28,9 +28,9 @@ type Cluster struct {
 
 // run is one cluster from Start or Create to the next Create or Stop.
 type run struct {
-	cfg      sim.Config // as created; the network settings live in net
-	durable  durability // where the nodes keep their logs, if anywhere
-	lockOnce sync.Once  // releases durable.lock once
+	cfg      wire.Config // as created; the network settings live in net
+	durable  durability  // where the nodes keep their logs, if anywhere
+	lockOnce sync.Once   // releases durable.lock once
 	start    time.Time
 	ctx      context.Context // ended by stop
 	stop     context.CancelFunc
@@ -66,11 +66,11 @@ type run struct {
 // Start starts cfg.Nodes nodes, with ids 1 to cfg.Nodes, bootstrapped as
 // one cluster with cfg.Raft's timing (one tick per heartbeat interval) and
 // cfg.Network's latency and faults applied on the sending side. The
-// configuration is validated as the simulator's (sim.Config.Validate; errors
-// wrap sim.ErrBadConfig); manual delivery is refused, since the native
+// configuration is validated as the simulator's (wire.Config.Validate; errors
+// wrap wire.ErrBadConfig); manual delivery is refused, since the native
 // cluster runs in real time. Seed and Clients are kept in Config but not
 // used: the native cluster has no simulated workload.
-func Start(cfg sim.Config) (*Cluster, error) {
+func Start(cfg wire.Config) (*Cluster, error) {
 	r, err := startRun(cfg)
 	if err != nil {
 		return nil, err
@@ -79,20 +79,20 @@ func Start(cfg sim.Config) (*Cluster, error) {
 }
 
 // validateConfig checks cfg as Start needs it.
-func validateConfig(cfg sim.Config) error {
+func validateConfig(cfg wire.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	if cfg.Manual {
-		return fmt.Errorf("%w: manual: the native cluster runs in real time; messages cannot wait for commands", sim.ErrBadConfig)
+		return fmt.Errorf("%w: manual: the native cluster runs in real time; messages cannot wait for commands", wire.ErrBadConfig)
 	}
 	return nil
 }
 
-func startRun(cfg sim.Config) (*run, error) { return startRunWith(cfg, durability{}) }
+func startRun(cfg wire.Config) (*run, error) { return startRunWith(cfg, durability{}) }
 
 // startRunWith starts a run whose nodes keep their state as d says.
-func startRunWith(cfg sim.Config, d durability) (*run, error) {
+func startRunWith(cfg wire.Config, d durability) (*run, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -176,19 +176,19 @@ func (c *Cluster) Stop() error {
 
 // Create stops the current nodes and starts a fresh cluster from cfg in
 // their place, keeping the same *Cluster. An invalid cfg returns an error
-// (wrapping sim.ErrBadConfig) and changes nothing. Events and times start
+// (wrapping wire.ErrBadConfig) and changes nothing. Events and times start
 // again from zero. If the new nodes cannot start (no loopback port), the
 // error is returned and the cluster is left stopped. A durable cluster
-// (StartDurable) refuses, with sim.ErrImpossible, and keeps running: its
+// (StartDurable) refuses, with wire.ErrImpossible, and keeps running: its
 // data directory holds that one cluster.
-func (c *Cluster) Create(cfg sim.Config) error {
+func (c *Cluster) Create(cfg wire.Config) error {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
 	if dir := c.current().durable.dir; dir != "" {
-		return fmt.Errorf("%w: create: this cluster keeps its nodes' logs in %s and restarts from them; to start a fresh cluster, restart the server with an empty data directory (or none)", sim.ErrImpossible, dir)
+		return fmt.Errorf("%w: create: this cluster keeps its nodes' logs in %s and restarts from them; to start a fresh cluster, restart the server with an empty data directory (or none)", wire.ErrImpossible, dir)
 	}
 	c.current().shutdown()
 	r, err := startRun(cfg)
@@ -204,7 +204,7 @@ func (c *Cluster) Create(cfg sim.Config) error {
 
 // Config returns the configuration the cluster was created with, with the
 // current network settings.
-func (c *Cluster) Config() sim.Config {
+func (c *Cluster) Config() wire.Config {
 	r := c.current()
 	cfg := r.cfg
 	cfg.Network = r.net.config()
@@ -216,19 +216,19 @@ func (c *Cluster) Config() sim.Config {
 func (c *Cluster) EventCount() uint64 { return c.current().trace.total() }
 
 // Frame returns the cluster's view and its events with Seq > since, oldest
-// first: with notable, only those that are not routine (sim.Event.Routine),
+// first: with notable, only those that are not routine (wire.Event.Routine),
 // and with maxEvents > 0 only the newest maxEvents of them. Each node shows
-// what o asks (sim.ViewOptions, normalized: the newest log entries and a
-// page of keys). The frame is trimmed to sim.FrameBudget (sim.BoundFrame).
+// what o asks (wire.ViewOptions, normalized: the newest log entries and a
+// page of keys). The frame is trimmed to wire.FrameBudget (wire.BoundFrame).
 // Horizon is the view's time; Halted is always nil (the native cluster
 // runs no safety checkers). The view's Events is the Seq of the newest
 // event recorded when the events were read: pass it as the next since.
-func (c *Cluster) Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
+func (c *Cluster) Frame(since uint64, notable bool, maxEvents int, o wire.ViewOptions) wire.Frame {
 	r := c.current()
 	evs, count := r.trace.since(since, notable, maxEvents)
 	v := r.view(o)
 	v.Events = count
-	f := sim.Frame{View: v, Events: evs, Horizon: v.Time}
-	sim.BoundFrame(&f, sim.FrameBudget)
+	f := wire.Frame{View: v, Events: evs, Horizon: v.Time}
+	wire.BoundFrame(&f, wire.FrameBudget)
 	return f
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestLeaderIsElected(t *testing.T) {
@@ -20,10 +20,10 @@ func TestLeaderIsElected(t *testing.T) {
 	if l.Term < 2 {
 		t.Errorf("leader %s in term %d; the first election is term 2 (bootstrap is term 1)", l.ID, l.Term)
 	}
-	f := c.Frame(0, true, 0, sim.ViewOptions{})
+	f := c.Frame(0, true, 0, wire.ViewOptions{})
 	found := false
 	for _, e := range f.Events {
-		if e.Kind == sim.EvRole && e.Node == l.ID && strings.Contains(e.Text, "became leader in term") && strings.Contains(e.Text, "with votes from") {
+		if e.Kind == wire.EvRole && e.Node == l.ID && strings.Contains(e.Text, "became leader in term") && strings.Contains(e.Text, "with votes from") {
 			found = true
 		}
 	}
@@ -84,7 +84,7 @@ func TestSetGetDeleteReplicates(t *testing.T) {
 	if s := strings.Join(ops, "|"); !strings.Contains(s, "set k=v1") || !strings.Contains(s, "del k") {
 		t.Errorf("leader log ops %q lack set k=v1 and del k", s)
 	}
-	if _, err := c.Set(ctxT(t), "", "x"); !errors.Is(err, sim.ErrBadCommand) {
+	if _, err := c.Set(ctxT(t), "", "x"); !errors.Is(err, wire.ErrBadCommand) {
 		t.Errorf("Set with empty key: %v, want ErrBadCommand", err)
 	}
 }
@@ -123,7 +123,7 @@ func TestCrashedLeaderIsReplacedAndCatchesUpAfterRestart(t *testing.T) {
 	c := startCluster(t, testConfig(5))
 	old := waitLeader(t, c)
 	mustSet(t, c, "before", "1")
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: old.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: old.ID})
 	if n := nodeView(c, old.ID); n.Up || n.Applied != 0 || n.Term != old.Term {
 		t.Errorf("crashed node view: up %v applied %d term %d; want down, 0, term %d kept", n.Up, n.Applied, n.Term, old.Term)
 	}
@@ -134,18 +134,18 @@ func TestCrashedLeaderIsReplacedAndCatchesUpAfterRestart(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		mustSet(t, c, fmt.Sprintf("after%d", i), "2")
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: old.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: old.ID})
 	waitFor(t, 5*time.Second, "the restarted node to catch up", func() bool {
 		v := view(c)
 		n := v.Nodes[old.ID-1]
 		got, ok := kvOf(n, "after9")
 		return n.Up && ok && got == "2" && n.Applied == v.Nodes[nl.ID-1].Applied
 	})
-	f := c.Frame(0, true, 0, sim.ViewOptions{})
+	f := c.Frame(0, true, 0, wire.ViewOptions{})
 	var crash, restart bool
 	for _, e := range f.Events {
-		crash = crash || (e.Kind == sim.EvCrash && e.Node == old.ID)
-		restart = restart || (e.Kind == sim.EvRestart && e.Node == old.ID && strings.Contains(e.Text, "restarted from its storage"))
+		crash = crash || (e.Kind == wire.EvCrash && e.Node == old.ID)
+		restart = restart || (e.Kind == wire.EvRestart && e.Node == old.ID && strings.Contains(e.Text, "restarted from its storage"))
 	}
 	if !crash || !restart {
 		t.Errorf("crash event %v, restart event %v", crash, restart)
@@ -156,7 +156,7 @@ func TestIsolatedLeaderCannotCommitAndCatchesUpAfterHeal(t *testing.T) {
 	c := startCluster(t, testConfig(5))
 	old := waitLeader(t, c)
 	mustSet(t, c, "a", "1")
-	mustApply(t, c, sim.Command{Kind: sim.CmdIsolate, Node: old.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: old.ID})
 	if cuts := view(c).Cuts; len(cuts) != 8 {
 		t.Errorf("cuts after isolate = %v, want 8 directed links", cuts)
 	}
@@ -184,7 +184,7 @@ func TestIsolatedLeaderCannotCommitAndCatchesUpAfterHeal(t *testing.T) {
 			t.Fatalf("isolated node learnt of b while cut off (commit %d -> %d)", commitBefore, n.Commit)
 		}
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdHeal})
+	mustApply(t, c, wire.Command{Kind: wire.CmdHeal})
 	waitFor(t, 5*time.Second, "the healed node to catch up", func() bool {
 		n := nodeView(c, old.ID)
 		_, hasMinority := kvOf(n, "minority")
@@ -200,9 +200,9 @@ func TestOneWayCutStarvesOneFollowerOnly(t *testing.T) {
 	c := startCluster(t, testConfig(5))
 	l := waitLeader(t, c)
 	f := l.ID%5 + 1
-	mustApply(t, c, sim.Command{Kind: sim.CmdCut, Node: l.ID, Peer: f, OneWay: true})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCut, Node: l.ID, Peer: f, OneWay: true})
 	v := view(c)
-	if len(v.Cuts) != 1 || v.Cuts[0] != (sim.Link{From: l.ID, To: f}) {
+	if len(v.Cuts) != 1 || v.Cuts[0] != (wire.Link{From: l.ID, To: f}) {
 		t.Fatalf("cuts = %v, want only %s→%s", v.Cuts, l.ID, f)
 	}
 	for i := 0; i < 5; i++ {
@@ -211,7 +211,7 @@ func TestOneWayCutStarvesOneFollowerOnly(t *testing.T) {
 	if _, ok := kvOf(nodeView(c, f), "oneway"); ok {
 		t.Fatalf("%s received entries over a link cut towards it", f)
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdHeal, Node: l.ID, Peer: f, OneWay: true})
+	mustApply(t, c, wire.Command{Kind: wire.CmdHeal, Node: l.ID, Peer: f, OneWay: true})
 	waitFor(t, 5*time.Second, "the starved follower to catch up", func() bool {
 		got, ok := kvOf(nodeView(c, f), "oneway")
 		return ok && got == "4"
@@ -221,33 +221,33 @@ func TestOneWayCutStarvesOneFollowerOnly(t *testing.T) {
 func TestBadCommandsChangeNothing(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	waitLeader(t, c)
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: 3})
-	net := sim.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 1}
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 3})
+	net := wire.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 1}
 	tests := []struct {
-		cmd  sim.Command
+		cmd  wire.Command
 		werr error
 	}{
-		{sim.Command{}, sim.ErrBadCommand},
-		{sim.Command{Kind: "explode"}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdCrash, Node: 9}, sim.ErrUnknownNode},
-		{sim.Command{Kind: sim.CmdCrash, Node: 3}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdRestart, Node: 1}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdCampaign, Node: 3}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdCut, Node: 1, Peer: 1}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdCut, Node: 1, Peer: 4}, sim.ErrUnknownNode},
-		{sim.Command{Kind: sim.CmdPartition}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdPartition, Groups: [][]core.NodeID{{1}, {1, 2}}}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdNetwork}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdNetwork, Network: &net}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdSet}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdGet, Key: "k", Value: "v"}, sim.ErrBadCommand},
-		{sim.Command{Kind: sim.CmdSet, Key: "k", Node: 3}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdManual, On: true}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdDeliver, Msg: 1}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdDrop, Msg: 1}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdDuplicate, Msg: 1}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdAddClients, Count: 1}, sim.ErrImpossible},
-		{sim.Command{Kind: sim.CmdRemoveClients, Count: 1}, sim.ErrImpossible},
+		{wire.Command{}, wire.ErrBadCommand},
+		{wire.Command{Kind: "explode"}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdCrash, Node: 9}, wire.ErrUnknownNode},
+		{wire.Command{Kind: wire.CmdCrash, Node: 3}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdRestart, Node: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdCampaign, Node: 3}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdCut, Node: 1, Peer: 1}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdCut, Node: 1, Peer: 4}, wire.ErrUnknownNode},
+		{wire.Command{Kind: wire.CmdPartition}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1}, {1, 2}}}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdNetwork}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdNetwork, Network: &net}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdSet}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdGet, Key: "k", Value: "v"}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdSet, Key: "k", Node: 3}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdManual, On: true}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdDeliver, Msg: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdDrop, Msg: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdDuplicate, Msg: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdAddClients, Count: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdRemoveClients, Count: 1}, wire.ErrImpossible},
 	}
 	before := view(c)
 	cfgBefore := c.Config()
@@ -257,7 +257,7 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 			t.Errorf("Apply(%+v) = %v, want %v", tt.cmd, err, tt.werr)
 		}
 	}
-	if err := c.Apply(sim.Command{Kind: sim.CmdDeliver, Msg: 1}); err == nil || !strings.Contains(err.Error(), "real time") {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDeliver, Msg: 1}); err == nil || !strings.Contains(err.Error(), "real time") {
 		t.Errorf("deliver: %v; want a sentence saying the cluster runs in real time", err)
 	}
 	after := view(c)
@@ -269,8 +269,8 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 			t.Errorf("node %d up %v -> %v", i+1, before.Nodes[i].Up, after.Nodes[i].Up)
 		}
 	}
-	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{}).Events {
-		if e.Kind == sim.EvCommand || e.Kind == sim.EvPartition || e.Kind == sim.EvNetwork || e.Kind == sim.EvClientInvoke {
+	for _, e := range c.Frame(0, true, 0, wire.ViewOptions{}).Events {
+		if e.Kind == wire.EvCommand || e.Kind == wire.EvPartition || e.Kind == wire.EvNetwork || e.Kind == wire.EvClientInvoke {
 			t.Errorf("refused command left event %+v", e)
 		}
 	}
@@ -279,8 +279,8 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 func TestNetworkCommandAndConsoleRequests(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	waitLeader(t, c)
-	net := sim.NetworkConfig{MinLatencyMS: 20, MaxLatencyMS: 40, DuplicateRate: 0.1, ReorderRate: 0.1}
-	mustApply(t, c, sim.Command{Kind: sim.CmdNetwork, Network: &net})
+	net := wire.NetworkConfig{MinLatencyMS: 20, MaxLatencyMS: 40, DuplicateRate: 0.1, ReorderRate: 0.1}
+	mustApply(t, c, wire.Command{Kind: wire.CmdNetwork, Network: &net})
 	if got := c.Config().Network; got != net {
 		t.Fatalf("network = %+v, want %+v", got, net)
 	}
@@ -297,17 +297,17 @@ func TestNetworkCommandAndConsoleRequests(t *testing.T) {
 	waitReturns := func(n int) {
 		waitFor(t, 5*time.Second, fmt.Sprintf("%d client-return events of the console", n), func() bool {
 			returns = returns[:0]
-			for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
-				if e.Kind == sim.EvClientReturn && e.Client == 0 {
+			for _, e := range c.Frame(since, true, 0, wire.ViewOptions{}).Events {
+				if e.Kind == wire.EvClientReturn && e.Client == 0 {
 					returns = append(returns, e.Text)
 				}
 			}
 			return len(returns) == n
 		})
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdSet, Key: "k", Value: "v"})
+	mustApply(t, c, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "v"})
 	waitReturns(1)
-	mustApply(t, c, sim.Command{Kind: sim.CmdGet, Key: "k", Node: 1})
+	mustApply(t, c, wire.Command{Kind: wire.CmdGet, Key: "k", Node: 1})
 	waitReturns(2)
 	if !strings.HasPrefix(returns[0], "client 0: set k=v #") || !strings.HasSuffix(returns[0], "→ OK") {
 		t.Errorf("set answer %q", returns[0])
@@ -315,11 +315,11 @@ func TestNetworkCommandAndConsoleRequests(t *testing.T) {
 	if !strings.HasPrefix(returns[1], "client 0: get k #") || !strings.HasSuffix(returns[1], "→ v") {
 		t.Errorf("get answer %q", returns[1])
 	}
-	kinds := map[sim.EventKind]int{}
-	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
+	kinds := map[wire.EventKind]int{}
+	for _, e := range c.Frame(since, true, 0, wire.ViewOptions{}).Events {
 		kinds[e.Kind]++
 	}
-	if kinds[sim.EvCommand] != 2 || kinds[sim.EvClientInvoke] != 2 {
+	if kinds[wire.EvCommand] != 2 || kinds[wire.EvClientInvoke] != 2 {
 		t.Errorf("event kinds %v; want 2 command and 2 client-invoke", kinds)
 	}
 }
@@ -328,7 +328,7 @@ func TestCampaignAndTransferMoveLeadership(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	l := waitLeader(t, c)
 	to := l.ID%3 + 1
-	mustApply(t, c, sim.Command{Kind: sim.CmdTransfer, Node: to})
+	mustApply(t, c, wire.Command{Kind: wire.CmdTransfer, Node: to})
 	waitFor(t, 5*time.Second, fmt.Sprintf("%s to lead", to), func() bool {
 		nl, ok := leaderOf(view(c))
 		return ok && nl.ID == to
@@ -337,10 +337,10 @@ func TestCampaignAndTransferMoveLeadership(t *testing.T) {
 	// leader stops at the pre-vote: the others still hear from their leader.
 	other := to%3 + 1
 	since := c.EventCount()
-	mustApply(t, c, sim.Command{Kind: sim.CmdCampaign, Node: other})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: other})
 	waitFor(t, 5*time.Second, fmt.Sprintf("%s to become pre-candidate", other), func() bool {
-		for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
-			if e.Kind == sim.EvRole && e.Node == other && e.Type == string(core.RolePreCandidate) {
+		for _, e := range c.Frame(since, true, 0, wire.ViewOptions{}).Events {
+			if e.Kind == wire.EvRole && e.Node == other && e.Type == string(core.RolePreCandidate) {
 				return true
 			}
 		}
@@ -356,12 +356,12 @@ func TestFrameFiltersEvents(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	waitLeader(t, c)
 	mustSet(t, c, "k", "v")
-	all := c.Frame(0, false, 0, sim.ViewOptions{})
-	notable := c.Frame(0, true, 0, sim.ViewOptions{})
+	all := c.Frame(0, false, 0, wire.ViewOptions{})
+	notable := c.Frame(0, true, 0, wire.ViewOptions{})
 	if len(all.Events) <= len(notable.Events) || len(notable.Events) == 0 {
 		t.Fatalf("%d events, %d notable", len(all.Events), len(notable.Events))
 	}
-	seen := map[sim.EventKind]bool{}
+	seen := map[wire.EventKind]bool{}
 	for i, e := range all.Events {
 		if e.Text == "" {
 			t.Errorf("event %+v has no text", e)
@@ -371,7 +371,7 @@ func TestFrameFiltersEvents(t *testing.T) {
 		}
 		seen[e.Kind] = true
 	}
-	for _, k := range []sim.EventKind{sim.EvSend, sim.EvDeliver, sim.EvAppend, sim.EvCommit, sim.EvApply, sim.EvRole, sim.EvTerm, sim.EvVote, sim.EvLeader} {
+	for _, k := range []wire.EventKind{wire.EvSend, wire.EvDeliver, wire.EvAppend, wire.EvCommit, wire.EvApply, wire.EvRole, wire.EvTerm, wire.EvVote, wire.EvLeader} {
 		if !seen[k] {
 			t.Errorf("no %s event", k)
 		}
@@ -381,14 +381,14 @@ func TestFrameFiltersEvents(t *testing.T) {
 			t.Errorf("notable frame has routine event %+v", e)
 		}
 	}
-	last3 := c.Frame(0, false, 3, sim.ViewOptions{})
+	last3 := c.Frame(0, false, 3, wire.ViewOptions{})
 	if len(last3.Events) != 3 || last3.Events[2].Seq > last3.View.Events || last3.Events[0].Seq+2 != last3.Events[2].Seq {
 		t.Errorf("max 3: %+v (view events %d)", last3.Events, last3.View.Events)
 	}
-	if f := c.Frame(last3.View.Events, true, 0, sim.ViewOptions{}); len(f.Events) != 0 && f.Events[0].Seq <= last3.View.Events {
+	if f := c.Frame(last3.View.Events, true, 0, wire.ViewOptions{}); len(f.Events) != 0 && f.Events[0].Seq <= last3.View.Events {
 		t.Errorf("since %d returned %+v", last3.View.Events, f.Events[0])
 	}
-	if f := c.Frame(0, false, 0, sim.ViewOptions{LogWindow: 2}); len(f.View.Nodes[0].Log) > 2 || f.View.Nodes[0].LogOmitted == 0 {
+	if f := c.Frame(0, false, 0, wire.ViewOptions{LogWindow: 2}); len(f.View.Nodes[0].Log) > 2 || f.View.Nodes[0].LogOmitted == 0 {
 		t.Errorf("log window 2: %d entries shown, %d omitted", len(f.View.Nodes[0].Log), f.View.Nodes[0].LogOmitted)
 	}
 }
@@ -399,7 +399,7 @@ func TestCreateReplacesTheCluster(t *testing.T) {
 	mustSet(t, c, "old", "1")
 	bad := testConfig(3)
 	bad.Nodes = 0
-	if err := c.Create(bad); !errors.Is(err, sim.ErrBadConfig) {
+	if err := c.Create(bad); !errors.Is(err, wire.ErrBadConfig) {
 		t.Fatalf("Create(bad) = %v, want ErrBadConfig", err)
 	}
 	if len(view(c).Nodes) != 3 {
@@ -418,7 +418,7 @@ func TestCreateReplacesTheCluster(t *testing.T) {
 	}
 	manual := testConfig(3)
 	manual.Manual = true
-	if _, err := Start(manual); !errors.Is(err, sim.ErrBadConfig) {
+	if _, err := Start(manual); !errors.Is(err, wire.ErrBadConfig) {
 		t.Errorf("Start(manual) = %v, want ErrBadConfig", err)
 	}
 }
@@ -431,9 +431,9 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	}
 	waitLeader(t, c)
 	mustSet(t, c, "k", "v")
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: 2})
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: 2})
-	mustApply(t, c, sim.Command{Kind: sim.CmdGet, Key: "k"})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: 2})
+	mustApply(t, c, wire.Command{Kind: wire.CmdGet, Key: "k"})
 	if err := c.Create(testConfig(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	if _, err := c.Set(ctxT(t), "k", "v"); !errors.Is(err, ErrStopped) {
 		t.Errorf("Set after Stop: %v, want ErrStopped", err)
 	}
-	if err := c.Apply(sim.Command{Kind: sim.CmdHeal}); !errors.Is(err, ErrStopped) {
+	if err := c.Apply(wire.Command{Kind: wire.CmdHeal}); !errors.Is(err, ErrStopped) {
 		t.Errorf("Apply after Stop: %v, want ErrStopped", err)
 	}
 	for _, n := range view(c).Nodes {
@@ -464,7 +464,7 @@ func TestStopFailsPendingCalls(t *testing.T) {
 	c := startCluster(t, testConfig(3))
 	waitLeader(t, c)
 	for id := core.NodeID(1); id <= 3; id++ {
-		mustApply(t, c, sim.Command{Kind: sim.CmdIsolate, Node: id})
+		mustApply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: id})
 	}
 	done := make(chan error, 1)
 	go func() {

@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
-// Apply carries out a command (sim.Command, the simulator's schema) on the
+// Apply carries out a command (wire.Command, the simulator's schema) on the
 // running cluster:
 //
 //   - crash stops a node's goroutines and sockets, keeping its storage;
@@ -28,12 +28,12 @@ import (
 //     the simulator. A request is given up after Clients.TimeoutMS.
 //
 // manual, deliver, drop and duplicate (by message id) and add-clients and
-// remove-clients are refused with sim.ErrImpossible: the native cluster
+// remove-clients are refused with wire.ErrImpossible: the native cluster
 // runs in real time and has no simulated clients. A malformed or impossible
-// command returns an error wrapping sim.ErrBadCommand, sim.ErrUnknownNode or
-// sim.ErrImpossible and changes nothing; on a stopped cluster Apply returns
+// command returns an error wrapping wire.ErrBadCommand, wire.ErrUnknownNode or
+// wire.ErrImpossible and changes nothing; on a stopped cluster Apply returns
 // ErrStopped.
-func (c *Cluster) Apply(cmd sim.Command) error {
+func (c *Cluster) Apply(cmd wire.Command) error {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	r, err := c.live()
@@ -48,35 +48,35 @@ func (c *Cluster) Apply(cmd sim.Command) error {
 
 // validate checks a command against the current state without changing it,
 // with the simulator's rules and messages.
-func (r *run) validate(cmd sim.Command) error {
+func (r *run) validate(cmd wire.Command) error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", sim.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", wire.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
 	}
 	node := func(id core.NodeID, field string) (*node, error) {
 		kind := cmd.Kind
-		if kind == sim.CmdHeal || kind == sim.CmdPartition {
-			kind = sim.CmdCut
+		if kind == wire.CmdHeal || kind == wire.CmdPartition {
+			kind = wire.CmdCut
 		}
 		if why := r.memberRefusal(id, kind); why != "" {
-			return nil, fmt.Errorf("%w: %s: %s", sim.ErrImpossible, cmd.Kind, why)
+			return nil, fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, why)
 		}
 		if id < 1 || int(id) > len(r.nodes) {
-			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", sim.ErrUnknownNode, cmd.Kind, field, id, len(r.nodes))
+			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", wire.ErrUnknownNode, cmd.Kind, field, id, len(r.nodes))
 		}
 		return r.nodes[id-1], nil
 	}
 	impossible := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", sim.ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
 	}
 	switch cmd.Kind {
-	case sim.CmdSet, sim.CmdDel, sim.CmdGet:
+	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
 		if cmd.Key == "" {
 			return bad("key is empty")
 		}
-		if err := sim.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
+		if err := wire.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
 			return bad("%v", err)
 		}
-		if cmd.Kind != sim.CmdSet && cmd.Value != "" {
+		if cmd.Kind != wire.CmdSet && cmd.Value != "" {
 			return bad("takes no value")
 		}
 		if cmd.Node != 0 {
@@ -90,7 +90,7 @@ func (r *run) validate(cmd sim.Command) error {
 		} else if !r.anyUp() {
 			return impossible("every node is down")
 		}
-	case sim.CmdTransfer:
+	case wire.CmdTransfer:
 		if rm := r.remote(cmd.Node); rm != nil {
 			// Leadership may go to a member hosted elsewhere (a page or a
 			// -join process), from a native leader.
@@ -100,23 +100,23 @@ func (r *run) validate(cmd sim.Command) error {
 			return nil
 		}
 		fallthrough
-	case sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign:
+	case wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign:
 		n, err := node(cmd.Node, "node")
 		if err != nil {
 			return err
 		}
 		up := n.up()
 		switch {
-		case cmd.Kind == sim.CmdRestart && up:
+		case cmd.Kind == wire.CmdRestart && up:
 			return impossible("%s is running; crash it first", n.id)
-		case cmd.Kind != sim.CmdRestart && cmd.Kind != sim.CmdIsolate && !up:
+		case cmd.Kind != wire.CmdRestart && cmd.Kind != wire.CmdIsolate && !up:
 			return impossible("%s is down; restart it first", n.id)
-		case cmd.Kind == sim.CmdTransfer && r.leader() == nil:
+		case cmd.Kind == wire.CmdTransfer && r.leader() == nil:
 			return impossible("there is no leader to hand leadership over")
-		case cmd.Kind == sim.CmdTransfer && r.leader().id == n.id:
+		case cmd.Kind == wire.CmdTransfer && r.leader().id == n.id:
 			return impossible("%s is already the leader", n.id)
 		}
-	case sim.CmdPartition:
+	case wire.CmdPartition:
 		if len(cmd.Groups) == 0 {
 			return bad("groups is empty; give the groups of nodes that can still talk, e.g. [[1,2],[3,4,5]]")
 		}
@@ -132,8 +132,8 @@ func (r *run) validate(cmd sim.Command) error {
 				seen[id] = true
 			}
 		}
-	case sim.CmdCut, sim.CmdHeal:
-		if cmd.Kind == sim.CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
+	case wire.CmdCut, wire.CmdHeal:
+		if cmd.Kind == wire.CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
 			return nil
 		}
 		if _, err := node(cmd.Node, "node"); err != nil {
@@ -145,23 +145,23 @@ func (r *run) validate(cmd sim.Command) error {
 		if cmd.Node == cmd.Peer {
 			return bad("node and peer are both %s; a link joins two nodes", cmd.Node)
 		}
-	case sim.CmdNetwork:
+	case wire.CmdNetwork:
 		if cmd.Network == nil {
 			return bad("network settings are missing")
 		}
 		cfg := r.cfg
 		cfg.Network = *cmd.Network
 		if err := cfg.Validate(); err != nil {
-			return sim.CommandConfigError(err)
+			return wire.CommandConfigError(err)
 		}
-	case sim.CmdManual, sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
+	case wire.CmdManual, wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
 		return impossible("the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand")
-	case sim.CmdAddClients, sim.CmdRemoveClients:
+	case wire.CmdAddClients, wire.CmdRemoveClients:
 		return impossible("the native cluster runs in real time and has no simulated clients; use set, get and del, or the HTTP API")
 	case "":
 		return bad("kind is missing")
 	default:
-		return fmt.Errorf("%w: unknown kind %q", sim.ErrBadCommand, cmd.Kind)
+		return fmt.Errorf("%w: unknown kind %q", wire.ErrBadCommand, cmd.Kind)
 	}
 	return nil
 }
@@ -176,24 +176,26 @@ func (r *run) anyUp() bool {
 }
 
 // apply carries out a validated command.
-func (r *run) apply(cmd sim.Command) error {
+func (r *run) apply(cmd wire.Command) error {
 	emit := r.trace.add
 	var n *node
 	if cmd.Node >= 1 && int(cmd.Node) <= len(r.nodes) {
 		n = r.nodes[cmd.Node-1]
 	}
-	note := func(text string) { emit(sim.Event{Kind: sim.EvCommand, Node: cmd.Node, Type: cmd.Kind, Text: text}) }
+	note := func(text string) {
+		emit(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: text})
+	}
 	switch cmd.Kind {
-	case sim.CmdSet, sim.CmdDel, sim.CmdGet:
-		note(fmt.Sprintf("console: %s", sim.DescribeOp(sim.OpKind(cmd.Kind), cmd.Key, cmd.Value)))
-		r.console(sim.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
-	case sim.CmdCrash:
-		emit(sim.Event{Kind: sim.EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
+	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
+		note(fmt.Sprintf("console: %s", wire.DescribeOp(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value)))
+		r.console(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
+	case wire.CmdCrash:
+		emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
 		r.leaderHint.CompareAndSwap(uint64(n.id), 0)
 		n.stop()
-	case sim.CmdRestart:
+	case wire.CmdRestart:
 		if err := n.start(); err != nil {
-			emit(sim.Event{Kind: sim.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
+			emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
 			n.mu.Lock()
 			n.err = err
 			n.mu.Unlock()
@@ -207,12 +209,12 @@ func (r *run) apply(cmd sim.Command) error {
 		if r.durable.dir != "" {
 			from = "its log on disk"
 		}
-		emit(sim.Event{Kind: sim.EvRestart, Node: n.id, Index: core.LogIndex(applied),
+		emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: core.LogIndex(applied),
 			Text: fmt.Sprintf("%s restarted from %s (term %d, state machine restored to index %d)", n.id, from, hs.GetTerm(), applied)})
-	case sim.CmdPartition:
+	case wire.CmdPartition:
 		text := r.net.partition(len(r.nodes), cmd.Groups)
-		emit(sim.Event{Kind: sim.EvPartition, Text: "network partitioned: " + text})
-	case sim.CmdCut:
+		emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})
+	case wire.CmdCut:
 		r.net.setCut(cmd.Node, cmd.Peer, true)
 		text := fmt.Sprintf("cut the link %s↔%s", cmd.Node, cmd.Peer)
 		if cmd.OneWay {
@@ -220,11 +222,11 @@ func (r *run) apply(cmd sim.Command) error {
 		} else {
 			r.net.setCut(cmd.Peer, cmd.Node, true)
 		}
-		emit(sim.Event{Kind: sim.EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case sim.CmdHeal:
+		emit(wire.Event{Kind: wire.EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case wire.CmdHeal:
 		if cmd.Node == 0 {
 			r.net.healAll()
-			emit(sim.Event{Kind: sim.EvHeal, Text: "healed every link"})
+			emit(wire.Event{Kind: wire.EvHeal, Text: "healed every link"})
 			return nil
 		}
 		r.net.setCut(cmd.Node, cmd.Peer, false)
@@ -234,8 +236,8 @@ func (r *run) apply(cmd sim.Command) error {
 		} else {
 			r.net.setCut(cmd.Peer, cmd.Node, false)
 		}
-		emit(sim.Event{Kind: sim.EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case sim.CmdIsolate:
+		emit(wire.Event{Kind: wire.EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case wire.CmdIsolate:
 		for _, o := range r.nodes {
 			if o.id != n.id {
 				r.net.setCut(n.id, o.id, true)
@@ -246,18 +248,18 @@ func (r *run) apply(cmd sim.Command) error {
 			r.net.setCut(n.id, rm.id, true)
 			r.net.setCut(rm.id, n.id, true)
 		}
-		emit(sim.Event{Kind: sim.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
-	case sim.CmdCampaign:
+		emit(wire.Event{Kind: wire.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
+	case wire.CmdCampaign:
 		note(fmt.Sprintf("forced %s's election timeout", n.id))
 		r.onNode(n, func(in *incarnation) { _ = in.rn.Campaign() })
-	case sim.CmdTransfer:
+	case wire.CmdTransfer:
 		l := r.leader()
 		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, cmd.Node))
 		r.onNode(l, func(in *incarnation) { _ = in.rn.TransferLeadership(cmd.Node) })
-	case sim.CmdNetwork:
+	case wire.CmdNetwork:
 		r.net.setConfig(*cmd.Network)
 		net := *cmd.Network
-		emit(sim.Event{Kind: sim.EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
+		emit(wire.Event{Kind: wire.EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
 			net.MinLatencyMS, net.MaxLatencyMS, 100*net.DropRate, 100*net.DuplicateRate, 100*net.ReorderRate)})
 	}
 	return nil
@@ -275,10 +277,10 @@ func (r *run) onNode(n *node, f func(in *incarnation)) {
 
 // console runs a request typed in the page (client 0) in the background,
 // recording its call and its answer as client events like the simulator's.
-func (r *run) console(kind sim.OpKind, key, value string, target core.NodeID) {
+func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) {
 	id := r.nextReq.Add(1)
-	desc := sim.DescribeOp(kind, key, value)
-	r.trace.add(sim.Event{Kind: sim.EvClientInvoke, Msg: id, Type: string(kind), Text: fmt.Sprintf("client 0 sent %s #%d", desc, id)})
+	desc := wire.DescribeOp(kind, key, value)
+	r.trace.add(wire.Event{Kind: wire.EvClientInvoke, Msg: id, Type: string(kind), Text: fmt.Sprintf("client 0 sent %s #%d", desc, id)})
 	timeout := time.Duration(r.cfg.Clients.TimeoutMS) * time.Millisecond
 	r.wg.Add(1)
 	go func() {
@@ -287,7 +289,7 @@ func (r *run) console(kind sim.OpKind, key, value string, target core.NodeID) {
 		defer cancel()
 		var text string
 		switch kind {
-		case sim.OpGet:
+		case wire.OpGet:
 			res, err := r.get(ctx, key, target)
 			switch {
 			case err != nil:
@@ -299,19 +301,19 @@ func (r *run) console(kind sim.OpKind, key, value string, target core.NodeID) {
 			}
 		default:
 			op := statemachine.Operation{Kind: statemachine.OpSet, Key: key, Value: value, ID: id}
-			if kind == sim.OpDel {
+			if kind == wire.OpDel {
 				op.Kind = statemachine.OpDel
 			}
 			res, err := r.write(ctx, op, target)
 			switch {
 			case err == nil:
 				text = fmt.Sprintf("client 0: %s #%d → %s", desc, id, res.output)
-			case errors.Is(err, sim.ErrOutcomeUnknown):
+			case errors.Is(err, wire.ErrOutcomeUnknown):
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it may or may not have been applied", desc, id)
 			default:
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it had no effect", desc, id)
 			}
 		}
-		r.trace.add(sim.Event{Kind: sim.EvClientReturn, Msg: id, Type: string(kind), Text: text})
+		r.trace.add(wire.Event{Kind: wire.EvClientReturn, Msg: id, Type: string(kind), Text: text})
 	}()
 }

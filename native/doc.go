@@ -39,8 +39,8 @@
 // checks etcd's log lacks. The data directory is locked by one process.
 //
 // A Cluster speaks the simulator's schema, so the page draws both with one
-// renderer: Frame returns a sim.Frame (view and events, times in wall
-// milliseconds since the cluster started), Apply takes a sim.Command. Events
+// renderer: Frame returns a wire.Frame (view and events, times in wall
+// milliseconds since the cluster started), Apply takes a wire.Command. Events
 // have the simulator's kinds and texts, are numbered by Seq and kept in a
 // ring of the last 20,000; the frequent ones are described only when read.
 // Views are built from a state each node's loop publishes under a mutex,
@@ -50,8 +50,8 @@
 // the leader and answered once it has applied them (matched by the request
 // id carried in each encoded operation); reads are linearizable, through
 // ReadIndex on the leader. They are safe for many goroutines at once. A
-// failed write says whether to retry: sim.ErrUnavailable (certainly not
-// applied) or sim.ErrOutcomeUnknown (a leader had accepted it); Delete
+// failed write says whether to retry: wire.ErrUnavailable (certainly not
+// applied) or wire.ErrOutcomeUnknown (a leader had accepted it); Delete
 // also reports whether the key existed.
 //
 // # Remote members

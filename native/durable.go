@@ -15,8 +15,8 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // StartDurable is Start with each node's durable state (hard state, log
@@ -53,12 +53,12 @@ import (
 //
 // A restart command reopens the node's log and rebuilds its storage from
 // it; a crash closes it. Stop closes every log. Create is refused
-// (sim.ErrImpossible): the directory holds one cluster; start a new one on
+// (wire.ErrImpossible): the directory holds one cluster; start a new one on
 // an empty directory instead. AddRemote is refused too: a member hosted
 // elsewhere keeps no log here. One process at a time may use dataDir: it
 // is locked (dataDir/LOCK) until Stop, and a second server on it is
 // refused with an error wrapping ErrDataDir.
-func StartDurable(cfg sim.Config, dataDir string) (*Cluster, error) {
+func StartDurable(cfg wire.Config, dataDir string) (*Cluster, error) {
 	return startDurable(cfg, dataDir, saveEachRound)
 }
 
@@ -81,7 +81,7 @@ const (
 // lazySaveEvery is how long saveLazily lets rounds wait.
 const lazySaveEvery = 500 * time.Millisecond
 
-func startDurable(cfg sim.Config, dataDir string, policy savePolicy) (*Cluster, error) {
+func startDurable(cfg wire.Config, dataDir string, policy savePolicy) (*Cluster, error) {
 	if dataDir == "" {
 		return nil, fmt.Errorf("%w: the data directory is empty; use Start for a cluster kept in memory", ErrDataDir)
 	}
@@ -221,7 +221,7 @@ func storageFrom(st logState) (*storage.MemStorage, error) {
 
 // restored returns the event saying what node n restarted from, if its
 // log held a previous run's state when it last started.
-func (n *node) restored() *sim.Event {
+func (n *node) restored() *wire.Event {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.fromLog
@@ -254,11 +254,11 @@ func (n *node) openLog() (*nodeLog, error) {
 		w.Close()
 		return nil, fmt.Errorf("native: start %s from its log in %s: %w", n.id, nodeDir(n.r.durable.dir, n.id), err)
 	}
-	var ev *sim.Event
+	var ev *wire.Event
 	if hs, _, _ := s.InitialState(); hs.GetTerm() > 0 {
 		snap, _ := s.Snapshot()
 		last, _ := s.LastIndex()
-		ev = &sim.Event{Kind: sim.EvRestart, Node: n.id, Index: core.LogIndex(snap.GetMetadata().GetIndex()),
+		ev = &wire.Event{Kind: wire.EvRestart, Node: n.id, Index: core.LogIndex(snap.GetMetadata().GetIndex()),
 			Text: fmt.Sprintf("%s restarted from its log in %s (term %d, commit %d, last index %d, state machine restored to index %d)",
 				n.id, nodeDir(n.r.durable.dir, n.id), hs.GetTerm(), hs.GetCommit(), last, snap.GetMetadata().GetIndex())}
 	}

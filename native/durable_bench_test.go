@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // BenchmarkDurableWrites pushes b.N acknowledged writes through a 3-node
@@ -16,9 +16,9 @@ import (
 // node's log before its writes are acknowledged) on loopback, from 16
 // concurrent writers, and reports acknowledged writes per second.
 func BenchmarkDurableWrites(b *testing.B) {
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
-	cfg.Network = sim.NetworkConfig{}
+	cfg.Network = wire.NetworkConfig{}
 	c := startDurableCluster(b, cfg, b.TempDir())
 	waitLeader(b, c)
 	const writers = 16

@@ -13,13 +13,13 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // startDurableCluster starts a durable cluster in dir, stopped when the
 // test ends.
-func startDurableCluster(t testing.TB, cfg sim.Config, dir string) *Cluster {
+func startDurableCluster(t testing.TB, cfg wire.Config, dir string) *Cluster {
 	t.Helper()
 	c, err := StartDurable(cfg, dir)
 	if err != nil {
@@ -104,8 +104,8 @@ func TestDurableRestartFromTheLogs(t *testing.T) {
 	}
 
 	restored := func(c *Cluster) (k int) {
-		for _, e := range c.Frame(0, false, 0, sim.ViewOptions{}).Events {
-			if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log in") {
+		for _, e := range c.Frame(0, false, 0, wire.ViewOptions{}).Events {
+			if e.Kind == wire.EvRestart && strings.Contains(e.Text, "restarted from its log in") {
 				k++
 			}
 		}
@@ -164,11 +164,11 @@ func TestDurableCrashAndRestartReopenTheLog(t *testing.T) {
 	set("a", "1")
 	f := l.ID%3 + 1
 	oldStore := c.nodeByID(f).storage()
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: f})
 	for i := 0; i < 10; i++ {
 		set(fmt.Sprintf("while-down-%d", i), "x")
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	if c.nodeByID(f).storage() == oldStore {
 		t.Error("the restarted node kept its storage; a durable node rebuilds it from its log")
 	}
@@ -177,13 +177,13 @@ func TestDurableCrashAndRestartReopenTheLog(t *testing.T) {
 	// The leader crashes too: the others elect a new one, and the old one
 	// comes back from its log.
 	l = waitLeader(t, c)
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: l.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: l.ID})
 	set("b", "2")
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: l.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: l.ID})
 	waitKV(t, c, want)
 	var restarts int
-	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{}).Events {
-		if e.Kind == sim.EvRestart && strings.Contains(e.Text, "restarted from its log on disk") {
+	for _, e := range c.Frame(0, true, 0, wire.ViewOptions{}).Events {
+		if e.Kind == wire.EvRestart && strings.Contains(e.Text, "restarted from its log on disk") {
 			restarts++
 		}
 	}
@@ -214,7 +214,7 @@ func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
 	c := startDurableCluster(t, cfg, dir)
 	l := waitLeader(t, c)
 	f := l.ID%3 + 1
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: f})
 	want := map[string]string{}
 	for i := 0; i < 80; i++ {
 		k, v := fmt.Sprintf("k%d", i%7), fmt.Sprint(i)
@@ -229,14 +229,14 @@ func TestDurableSnapshotsCompactTheLogAndRestore(t *testing.T) {
 	}
 	// The follower that missed it all catches up with a snapshot, which it
 	// saves: it comes back from its log with the same keys.
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	waitKV(t, c, want)
 	waitFor(t, 5*time.Second, "the follower to install a snapshot", func() bool { return nodeView(c, f).SnapshotIndex > 0 })
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: f})
 	if s := readLog(t, dir, f); s.snap.GetMetadata().GetIndex() == 0 {
 		t.Error("the follower's log holds no snapshot after installing one")
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	waitKV(t, c, want)
 
 	// The whole cluster restarts from snapshots and the entries after them.
@@ -270,10 +270,10 @@ func TestDurableDataDirMustMatchTheConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	c := startDurableCluster(t, testConfig(3), dir)
 	waitLeader(t, c)
-	if err := c.Create(testConfig(3)); !errors.Is(err, sim.ErrImpossible) || !strings.Contains(err.Error(), dir) {
+	if err := c.Create(testConfig(3)); !errors.Is(err, wire.ErrImpossible) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("Create on a durable cluster: %v; want ErrImpossible naming the data directory", err)
 	}
-	if _, err := c.AddRemote(ctxT(t), func(*pb.Message) {}); !errors.Is(err, sim.ErrImpossible) {
+	if _, err := c.AddRemote(ctxT(t), func(*pb.Message) {}); !errors.Is(err, wire.ErrImpossible) {
 		t.Errorf("AddRemote on a durable cluster: %v; want ErrImpossible", err)
 	}
 	mustSet(t, c, "still", "running")
@@ -304,7 +304,7 @@ func TestDurableDataDirMustMatchTheConfiguration(t *testing.T) {
 	}
 	bad := testConfig(3)
 	bad.Manual = true
-	if _, err := StartDurable(bad, t.TempDir()); !errors.Is(err, sim.ErrBadConfig) {
+	if _, err := StartDurable(bad, t.TempDir()); !errors.Is(err, wire.ErrBadConfig) {
 		t.Errorf("StartDurable with a bad config: %v", err)
 	}
 }
@@ -351,7 +351,7 @@ func TestDurableNodeStopsWhenItsLogFailsAndRestartsFromIt(t *testing.T) {
 		n := nodeView(c, f)
 		return !n.Up && strings.Contains(n.Error, "could not save its log")
 	})
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	waitKV(t, c, map[string]string{"before": "1", "after": "2"})
 }
 

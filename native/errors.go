@@ -3,8 +3,8 @@ package native
 import "errors"
 
 // Errors returned by the native cluster besides the simulator's command
-// errors (sim.ErrBadConfig, sim.ErrBadCommand, sim.ErrUnknownNode,
-// sim.ErrImpossible) and core's (core.ErrNotLeader, core.ErrNoQuorum). They
+// errors (wire.ErrBadConfig, wire.ErrBadCommand, wire.ErrUnknownNode,
+// wire.ErrImpossible) and core's (core.ErrNotLeader, core.ErrNoQuorum). They
 // are wrapped with context; compare with errors.Is.
 var (
 	// ErrStopped is returned by every call on a cluster that has been

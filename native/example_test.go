@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Three nodes on loopback elect a leader; a write goes through the Raft log
 // and a linearizable read sees it.
 func Example() {
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
 	cfg.Raft.HeartbeatIntervalMS = 10
 	cfg.Raft.ElectionTimeoutMinMS = 100

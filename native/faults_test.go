@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestLaggingFollowerGetsASnapshot(t *testing.T) {
@@ -17,7 +17,7 @@ func TestLaggingFollowerGetsASnapshot(t *testing.T) {
 	c := startCluster(t, cfg)
 	l := waitLeader(t, c)
 	f := l.ID%3 + 1
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: f})
 	for i := 0; i < 60; i++ {
 		mustSet(t, c, fmt.Sprintf("k%d", i%7), fmt.Sprint(i))
 	}
@@ -25,16 +25,16 @@ func TestLaggingFollowerGetsASnapshot(t *testing.T) {
 		return nodeView(c, l.ID).FirstIndex > 10
 	})
 	since := c.EventCount()
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	waitFor(t, 5*time.Second, "the restarted follower to catch up from a snapshot", func() bool {
 		v := view(c)
 		got, ok := kvOf(v.Nodes[f-1], "k3")
 		return ok && got == "59" && v.Nodes[f-1].SnapshotIndex > 0
 	})
 	var sent, installed bool
-	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
-		sent = sent || (e.Kind == sim.EvSnapshotSend && e.Peer == f)
-		installed = installed || (e.Kind == sim.EvSnapshotInstall && e.Node == f)
+	for _, e := range c.Frame(since, true, 0, wire.ViewOptions{}).Events {
+		sent = sent || (e.Kind == wire.EvSnapshotSend && e.Peer == f)
+		installed = installed || (e.Kind == wire.EvSnapshotInstall && e.Node == f)
 	}
 	if !sent || !installed {
 		t.Errorf("snapshot sent %v, installed %v", sent, installed)
@@ -53,7 +53,7 @@ func TestLaggingFollowerGetsASnapshot(t *testing.T) {
 
 func TestLossyNetworkStillCommits(t *testing.T) {
 	cfg := testConfig(3)
-	cfg.Network = sim.NetworkConfig{MinLatencyMS: 1, MaxLatencyMS: 5, DropRate: 0.2, DuplicateRate: 0.2, ReorderRate: 0.2}
+	cfg.Network = wire.NetworkConfig{MinLatencyMS: 1, MaxLatencyMS: 5, DropRate: 0.2, DuplicateRate: 0.2, ReorderRate: 0.2}
 	c := startCluster(t, cfg)
 	waitLeader(t, c)
 	for i := 0; i < 20; i++ {
@@ -62,14 +62,14 @@ func TestLossyNetworkStillCommits(t *testing.T) {
 	if v, ok, err := c.Get(ctxT(t), "k"); err != nil || !ok || v != "19" {
 		t.Fatalf("Get(k) = %q, %v, %v; want 19", v, ok, err)
 	}
-	kinds := map[sim.EventKind]int{}
-	for _, e := range c.Frame(0, false, 0, sim.ViewOptions{}).Events {
+	kinds := map[wire.EventKind]int{}
+	for _, e := range c.Frame(0, false, 0, wire.ViewOptions{}).Events {
 		kinds[e.Kind]++
-		if e.Kind == sim.EvDrop && !strings.Contains(e.Text, "lost by the network") {
+		if e.Kind == wire.EvDrop && !strings.Contains(e.Text, "lost by the network") {
 			t.Errorf("drop without a cut or crash: %q", e.Text)
 		}
 	}
-	if kinds[sim.EvDrop] == 0 || kinds[sim.EvDuplicate] == 0 {
+	if kinds[wire.EvDrop] == 0 || kinds[wire.EvDuplicate] == 0 {
 		t.Errorf("event kinds %v; want drops and duplicates", kinds)
 	}
 }
@@ -86,10 +86,10 @@ func TestPartitionLeavesTheMajorityWorking(t *testing.T) {
 		}
 	}
 	since := c.EventCount()
-	mustApply(t, c, sim.Command{Kind: sim.CmdPartition, Groups: [][]core.NodeID{{l.ID, other}, majority}})
+	mustApply(t, c, wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{l.ID, other}, majority}})
 	var text string
-	for _, e := range c.Frame(since, true, 0, sim.ViewOptions{}).Events {
-		if e.Kind == sim.EvPartition {
+	for _, e := range c.Frame(since, true, 0, wire.ViewOptions{}).Events {
+		if e.Kind == wire.EvPartition {
 			text = e.Text
 		}
 	}
@@ -103,7 +103,7 @@ func TestPartitionLeavesTheMajorityWorking(t *testing.T) {
 		return nl.ID != l.ID && nl.ID != other && nl.ID != 0
 	})
 	mustSet(t, c, "p", "majority")
-	mustApply(t, c, sim.Command{Kind: sim.CmdHeal})
+	mustApply(t, c, wire.Command{Kind: wire.CmdHeal})
 	waitFor(t, 5*time.Second, "every node to agree on p", func() bool {
 		for _, n := range view(c).Nodes {
 			if v, ok := kvOf(n, "p"); !ok || v != "majority" {

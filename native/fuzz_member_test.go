@@ -18,8 +18,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // FuzzMemberFrames feeds what a joined member may send over the bridge
@@ -209,7 +209,7 @@ type ackedWrite struct {
 // ms: a member claiming leadership holds the cluster up for an election
 // timeout, which would otherwise cost most of an input's time. Elections
 // that a loaded machine starts spuriously are more to check.
-func fuzzConfig() sim.Config {
+func fuzzConfig() wire.Config {
 	cfg := testConfig(3)
 	cfg.Raft.HeartbeatIntervalMS = 2
 	cfg.Raft.ElectionTimeoutMinMS = 20

@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // ErrRaftPanic is a node's error (shown in its view and the trace) when its
@@ -279,7 +279,7 @@ func (in *incarnation) checkInLoop(m *pb.Message) bool {
 	if err == nil {
 		return true
 	}
-	in.ev.add(sim.Event{Kind: sim.EvDrop, Node: core.NodeID(m.GetFrom()), Peer: in.n.id, Type: sim.MessageTypeName(m.GetType()),
+	in.ev.add(wire.Event{Kind: wire.EvDrop, Node: core.NodeID(m.GetFrom()), Peer: in.n.id, Type: wire.MessageTypeName(m.GetType()),
 		Text: fmt.Sprintf("%s refused %s from %s: %v", in.n.id, m.GetType(), core.NodeID(m.GetFrom()), err)})
 	return false
 }

@@ -13,8 +13,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // A panic inside etcd Raft (here: a heartbeat whose commit is past the
@@ -44,14 +44,14 @@ func TestAPanicStopsOneNodeNotTheProcess(t *testing.T) {
 	if nv.Up || !strings.Contains(nv.Error, "etcd Raft panicked") || !strings.Contains(nv.Error, "tocommit") {
 		t.Fatalf("%s: up %v, error %q", f, nv.Up, nv.Error)
 	}
-	evs := c.Frame(0, false, 0, sim.ViewOptions{}).Events
-	if !slices.ContainsFunc(evs, func(e sim.Event) bool {
-		return e.Kind == sim.EvCrash && e.Node == f && strings.Contains(e.Text, "etcd Raft panicked")
+	evs := c.Frame(0, false, 0, wire.ViewOptions{}).Events
+	if !slices.ContainsFunc(evs, func(e wire.Event) bool {
+		return e.Kind == wire.EvCrash && e.Node == f && strings.Contains(e.Text, "etcd Raft panicked")
 	}) {
 		t.Fatal("no crash event naming the panic")
 	}
 	mustSet(t, c, "b", "2")
-	mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: f})
+	mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 	waitFor(t, 10*time.Second, "the restarted node applies b", func() bool {
 		v, ok := kvOf(nodeView(c, f), "b")
 		return ok && v == "2"
@@ -79,9 +79,9 @@ func grantAll(c *Cluster, rm *Remote, term core.Term) {
 }
 
 // follower returns a native node that does not lead, and its view.
-func follower(t *testing.T, c *Cluster) sim.NodeView {
+func follower(t *testing.T, c *Cluster) wire.NodeView {
 	t.Helper()
-	var f sim.NodeView
+	var f wire.NodeView
 	waitFor(t, 10*time.Second, "a native follower of a native leader", func() bool {
 		v := view(c)
 		v.Nodes = v.Nodes[:len(c.current().nodes)]
@@ -233,11 +233,11 @@ func TestFiveSilentJoinsDoNotTakeTheQuorum(t *testing.T) {
 		}
 		return true
 	})
-	f := c.Frame(0, false, 0, sim.ViewOptions{})
-	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n10 left: nothing heard from it for") }) {
+	f := c.Frame(0, false, 0, wire.ViewOptions{})
+	if !slices.ContainsFunc(f.Events, func(e wire.Event) bool { return strings.Contains(e.Text, "n10 left: nothing heard from it for") }) {
 		t.Error("no event says n10 was removed for its silence")
 	}
-	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool {
+	if !slices.ContainsFunc(f.Events, func(e wire.Event) bool {
 		return strings.Contains(e.Text, "n10 joined from the page: asking the leader to add it as a learner")
 	}) {
 		t.Error("no event says n10 joined as a learner")

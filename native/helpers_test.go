@@ -7,24 +7,24 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // testConfig is a cluster with short ticks (10 ms heartbeats, elections
 // after 200-400 ms: shorter timeouts make a loaded race-detector run see
 // spurious elections) and a fast network.
-func testConfig(nodes int) sim.Config {
-	cfg := sim.DefaultConfig()
+func testConfig(nodes int) wire.Config {
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = nodes
 	cfg.Raft.HeartbeatIntervalMS = 10
 	cfg.Raft.ElectionTimeoutMinMS = 200
 	cfg.Raft.ElectionTimeoutMaxMS = 400
-	cfg.Network = sim.NetworkConfig{MinLatencyMS: 0, MaxLatencyMS: 2}
+	cfg.Network = wire.NetworkConfig{MinLatencyMS: 0, MaxLatencyMS: 2}
 	return cfg
 }
 
 // startCluster starts a cluster stopped when the test ends.
-func startCluster(t testing.TB, cfg sim.Config) *Cluster {
+func startCluster(t testing.TB, cfg wire.Config) *Cluster {
 	t.Helper()
 	c, err := Start(cfg)
 	if err != nil {
@@ -50,14 +50,14 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 }
 
 // view is the cluster's current view, without events.
-func view(c *Cluster) sim.View {
-	return c.Frame(^uint64(0), false, 0, sim.ViewOptions{KVLimit: sim.MaxKVLimit}).View
+func view(c *Cluster) wire.View {
+	return c.Frame(^uint64(0), false, 0, wire.ViewOptions{KVLimit: wire.MaxKVLimit}).View
 }
 
 // leaderOf returns the up node leading the highest term in v, if any,
 // and whether every other up node in that term follows it.
-func leaderOf(v sim.View) (sim.NodeView, bool) {
-	var l sim.NodeView
+func leaderOf(v wire.View) (wire.NodeView, bool) {
+	var l wire.NodeView
 	for _, n := range v.Nodes {
 		if n.Up && n.Role == core.RoleLeader && n.Term >= l.Term {
 			l = n
@@ -75,9 +75,9 @@ func leaderOf(v sim.View) (sim.NodeView, bool) {
 }
 
 // waitLeader waits until one leader is followed by every up node.
-func waitLeader(t testing.TB, c *Cluster) sim.NodeView {
+func waitLeader(t testing.TB, c *Cluster) wire.NodeView {
 	t.Helper()
-	var l sim.NodeView
+	var l wire.NodeView
 	waitFor(t, 10*time.Second, "a leader followed by every up node", func() bool {
 		var ok bool
 		l, ok = leaderOf(view(c))
@@ -87,10 +87,10 @@ func waitLeader(t testing.TB, c *Cluster) sim.NodeView {
 }
 
 // nodeView returns node id's view.
-func nodeView(c *Cluster, id core.NodeID) sim.NodeView { return view(c).Nodes[id-1] }
+func nodeView(c *Cluster, id core.NodeID) wire.NodeView { return view(c).Nodes[id-1] }
 
 // kvOf returns key's value in a node view.
-func kvOf(n sim.NodeView, key string) (string, bool) {
+func kvOf(n wire.NodeView, key string) (string, bool) {
 	for _, kv := range n.KV.Pairs {
 		if kv.Key == key {
 			return kv.Value, true
@@ -107,7 +107,7 @@ func ctxT(t testing.TB) context.Context {
 }
 
 // mustApply applies a command, failing the test on error.
-func mustApply(t testing.TB, c *Cluster, cmd sim.Command) {
+func mustApply(t testing.TB, c *Cluster, cmd wire.Command) {
 	t.Helper()
 	if err := c.Apply(cmd); err != nil {
 		t.Fatalf("Apply(%+v): %v", cmd, err)

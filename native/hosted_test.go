@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // TestMemberViewSaysWhatApplies: a member hosted outside the process is
@@ -20,7 +20,7 @@ func TestMemberViewSaysWhatApplies(t *testing.T) {
 	waitLeader(t, c)
 	h := host(t, c)
 	id := h.rm.ID()
-	var m sim.NodeView
+	var m wire.NodeView
 	waitFor(t, 10*time.Second, "the member in the view", func() bool {
 		v := view(c)
 		if len(v.Nodes) != 4 {
@@ -37,10 +37,10 @@ func TestMemberViewSaysWhatApplies(t *testing.T) {
 	if !m.Member || m.Left {
 		t.Fatalf("member %s: member %v, left %v", id, m.Member, m.Left)
 	}
-	if _, ok := m.Unavailable[sim.CmdTransfer]; ok {
+	if _, ok := m.Unavailable[wire.CmdTransfer]; ok {
 		t.Errorf("transfer to a present member is marked unavailable: %v", m.Unavailable)
 	}
-	refused := func(cmd sim.Command, key string, nv sim.NodeView) {
+	refused := func(cmd wire.Command, key wire.CommandKind, nv wire.NodeView) {
 		t.Helper()
 		why := nv.Unavailable[key]
 		if why == "" {
@@ -48,18 +48,18 @@ func TestMemberViewSaysWhatApplies(t *testing.T) {
 			return
 		}
 		err := c.Apply(cmd)
-		if !errors.Is(err, sim.ErrImpossible) || !strings.HasSuffix(err.Error(), cmd.Kind+": "+why) {
-			t.Errorf("%+v: got %v, want ErrImpossible ending %q", cmd, err, cmd.Kind+": "+why)
+		if !errors.Is(err, wire.ErrImpossible) || !strings.HasSuffix(err.Error(), string(cmd.Kind)+": "+why) {
+			t.Errorf("%+v: got %v, want ErrImpossible ending %q", cmd, err, string(cmd.Kind)+": "+why)
 		}
 	}
-	for _, kind := range []string{sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign} {
-		refused(sim.Command{Kind: kind, Node: id}, kind, m)
+	for _, kind := range []wire.CommandKind{wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign} {
+		refused(wire.Command{Kind: kind, Node: id}, kind, m)
 	}
-	refused(sim.Command{Kind: sim.CmdCut, Node: 1, Peer: id}, sim.CmdCut, m)
-	refused(sim.Command{Kind: sim.CmdHeal, Node: id, Peer: 2}, sim.CmdCut, m)
-	refused(sim.Command{Kind: sim.CmdPartition, Groups: [][]core.NodeID{{1, id}, {2, 3}}}, sim.CmdCut, m)
-	if !strings.Contains(m.Unavailable[sim.CmdCrash], "hosted outside this server") {
-		t.Errorf("crash: %q does not say the member is hosted outside", m.Unavailable[sim.CmdCrash])
+	refused(wire.Command{Kind: wire.CmdCut, Node: 1, Peer: id}, wire.CmdCut, m)
+	refused(wire.Command{Kind: wire.CmdHeal, Node: id, Peer: 2}, wire.CmdCut, m)
+	refused(wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, id}, {2, 3}}}, wire.CmdCut, m)
+	if !strings.Contains(m.Unavailable[wire.CmdCrash], "hosted outside this server") {
+		t.Errorf("crash: %q does not say the member is hosted outside", m.Unavailable[wire.CmdCrash])
 	}
 
 	h.stop()
@@ -77,7 +77,7 @@ func TestMemberViewSaysWhatApplies(t *testing.T) {
 			t.Errorf("%s on a departed member: %q", kind, m.Unavailable[kind])
 		}
 	}
-	for _, kind := range []string{sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign, sim.CmdTransfer} {
-		refused(sim.Command{Kind: kind, Node: id}, kind, m)
+	for _, kind := range []wire.CommandKind{wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign, wire.CmdTransfer} {
+		refused(wire.Command{Kind: kind, Node: id}, kind, m)
 	}
 }

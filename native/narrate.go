@@ -7,7 +7,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // observe turns one Ready round into trace events, with the simulator's
@@ -17,27 +17,27 @@ func (in *incarnation) observe(u *core.Update) {
 	emit := in.ev.add
 	if hs := u.HardState; hs != nil {
 		if t := core.Term(hs.GetTerm()); t != in.term {
-			emit(sim.Event{Kind: sim.EvTerm, Node: n.id, Term: t})
+			emit(wire.Event{Kind: wire.EvTerm, Node: n.id, Term: t})
 			in.term = t
-			in.camp = sim.Campaign{}
+			in.camp = wire.Campaign{}
 			in.lastPublish = time.Time{} // publish the new role or term at once
 		}
 		if v := core.NodeID(hs.GetVote()); v != in.vote {
 			in.vote = v
 			if v != 0 {
 				in.ticksSinceReset = 0
-				emit(sim.Event{Kind: sim.EvVote, Node: n.id, Peer: v, Term: in.term})
+				emit(wire.Event{Kind: wire.EvVote, Node: n.id, Peer: v, Term: in.term})
 			}
 		}
 	}
 	if md := u.SnapshotInstalled; md != nil {
-		emit(sim.Event{Kind: sim.EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
+		emit(wire.Event{Kind: wire.EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
 			Text: fmt.Sprintf("%s installed a snapshot up to index %d (term %d), replacing its log", n.id, md.GetIndex(), md.GetTerm())})
 		in.kvDirty = true
 	}
 	if len(u.Entries) > 0 {
 		first, last := u.Entries[0], u.Entries[len(u.Entries)-1]
-		e := sim.Event{Kind: sim.EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
+		e := wire.Event{Kind: wire.EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
 		if len(u.Entries) == 1 {
 			e = e.WithEntry(first)
 		}
@@ -45,29 +45,29 @@ func (in *incarnation) observe(u *core.Update) {
 	}
 	if hs := u.HardState; hs != nil {
 		if ci := core.LogIndex(hs.GetCommit()); ci != in.commit {
-			emit(sim.Event{Kind: sim.EvCommit, Node: n.id, Term: in.term, Index: in.commit + 1, Index2: ci})
+			emit(wire.Event{Kind: wire.EvCommit, Node: n.id, Term: in.term, Index: in.commit + 1, Index2: ci})
 			in.commit = ci
 		}
 	}
 	if len(u.Applied) > 0 {
 		first, last := u.Applied[0], u.Applied[len(u.Applied)-1]
-		emit(sim.Event{Kind: sim.EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index), Type: sim.AppliedOps(u.Applied)})
+		emit(wire.Event{Kind: wire.EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index), Type: wire.AppliedOps(u.Applied)})
 		in.kvDirty = true
 	}
 	for _, cc := range u.ConfChanges {
-		emit(sim.Event{Kind: sim.EvConfChange, Node: n.id, Index: cc.Index,
-			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, sim.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+		emit(wire.Event{Kind: wire.EvConfChange, Node: n.id, Index: cc.Index,
+			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, wire.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
 	}
 	if md := u.SnapshotCreated; md != nil {
 		text := fmt.Sprintf("%s took a snapshot at index %d (term %d)", n.id, md.GetIndex(), md.GetTerm())
 		if u.CompactedTo > 0 {
 			text += fmt.Sprintf(" and compacted its log up to %d", u.CompactedTo)
 		}
-		emit(sim.Event{Kind: sim.EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
+		emit(wire.Event{Kind: wire.EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
 	}
 	wasLeader := in.role == core.RoleLeader
 	for _, r := range u.Refusals {
-		emit(sim.RefusalEvent(n.id, r))
+		emit(wire.RefusalEvent(n.id, r))
 	}
 	if u.RoleChanged {
 		in.roleChanged(u.Role, u.Leader, u.LostQuorum)
@@ -85,11 +85,11 @@ func (in *incarnation) roleChanged(role core.Role, leader core.NodeID, lostQuoru
 	emit := in.ev.add
 	in.lastPublish = time.Time{} // publish the new role or term at once
 	if role != in.role {
-		text := sim.RoleText(n.id, in.role, role, in.term, in.camp, leader, lostQuorum)
+		text := wire.RoleText(n.id, in.role, role, in.term, in.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			in.camp, in.ticksSinceReset = sim.Campaign{}, 0
+			in.camp, in.ticksSinceReset = wire.Campaign{}, 0
 		}
-		emit(sim.Event{Kind: sim.EvRole, Node: n.id, Term: in.term, Type: string(role), Text: text})
+		emit(wire.Event{Kind: wire.EvRole, Node: n.id, Term: in.term, Type: string(role), Text: text})
 		if role == core.RoleLeader {
 			n.r.leaderHint.Store(uint64(n.id))
 		} else if in.role == core.RoleLeader {
@@ -98,7 +98,7 @@ func (in *incarnation) roleChanged(role core.Role, leader core.NodeID, lostQuoru
 		in.role = role
 	}
 	if leader != in.leader {
-		emit(sim.Event{Kind: sim.EvLeader, Node: n.id, Peer: leader, Term: in.term, Text: sim.LeaderText(n.id, leader, in.term)})
+		emit(wire.Event{Kind: wire.EvLeader, Node: n.id, Peer: leader, Term: in.term, Text: wire.LeaderText(n.id, leader, in.term)})
 		in.leader = leader
 	}
 }

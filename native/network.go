@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // network holds the faults the sending side applies to every message: the
@@ -15,7 +15,7 @@ import (
 // sender goroutines read it; commands change it.
 type network struct {
 	mu  sync.RWMutex
-	cfg sim.NetworkConfig
+	cfg wire.NetworkConfig
 
 	// cut[from] has bit to set when the link from -> to is cut; remote
 	// members (AddRemote) have ids up to maxNodeID.
@@ -30,20 +30,20 @@ type fate struct {
 }
 
 // config returns the current settings.
-func (n *network) config() sim.NetworkConfig {
+func (n *network) config() wire.NetworkConfig {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	return n.cfg
 }
 
-func (n *network) setConfig(cfg sim.NetworkConfig) {
+func (n *network) setConfig(cfg wire.NetworkConfig) {
 	n.mu.Lock()
 	n.cfg = cfg
 	n.mu.Unlock()
 }
 
 // decide draws a message's latency and whether it is lost or duplicated, as
-// the simulator's network does (sim.NetworkConfig), from the process's
+// the simulator's network does (wire.NetworkConfig), from the process's
 // random source: the native cluster is not deterministic.
 func (n *network) decide() fate {
 	net := n.config()
@@ -89,12 +89,12 @@ func (n *network) healAll() {
 
 // cuts lists the cut links of a cluster of size nodes, by sender then
 // receiver.
-func (n *network) cuts(size int) []sim.Link {
-	out := []sim.Link{}
+func (n *network) cuts(size int) []wire.Link {
+	out := []wire.Link{}
 	for a := core.NodeID(1); int(a) <= size; a++ {
 		for b := core.NodeID(1); int(b) <= size; b++ {
 			if n.isCut(a, b) {
-				out = append(out, sim.Link{From: a, To: b})
+				out = append(out, wire.Link{From: a, To: b})
 			}
 		}
 	}
@@ -144,7 +144,7 @@ func (n *network) describeGroups(size int) string {
 		if text != "" {
 			text += " | "
 		}
-		text += "{" + sim.NodeList(g) + "}"
+		text += "{" + wire.NodeList(g) + "}"
 	}
 	return text
 }

@@ -12,9 +12,9 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Loop tuning.
@@ -49,7 +49,7 @@ type node struct {
 	err   error               // why the node stopped on its own, if it did
 	// fromLog says what a durable node's last start found in its log (nil:
 	// nothing, or not durable).
-	fromLog *sim.Event
+	fromLog *wire.Event
 	// logMade says the node's log was created or opened once: a later
 	// start never creates it again.
 	logMade bool
@@ -102,7 +102,7 @@ type incarnation struct {
 	vote            core.NodeID
 	leader          core.NodeID
 	commit          core.LogIndex
-	camp            sim.Campaign // answers to the current campaign
+	camp            wire.Campaign // answers to the current campaign
 	ticksSinceReset int
 
 	// Owned by the loop goroutine: requests waiting for an answer.
@@ -337,7 +337,7 @@ func (in *incarnation) loop() {
 // storage error. Its storage survives; restart it to continue.
 func (in *incarnation) fail(err error) {
 	n := in.n
-	in.ev.add(sim.Event{Kind: sim.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
+	in.ev.add(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
 	in.ev.flush()
 	n.mu.Lock()
 	if n.inc == in {
@@ -357,7 +357,7 @@ func (in *incarnation) tick() {
 	in.rn.Tick()
 	in.ticksSinceReset++
 	if after := in.rn.Role(); after != before && (after == core.RolePreCandidate || after == core.RoleCandidate) {
-		in.ev.add(sim.Event{Kind: sim.EvTimeout, Node: in.n.id, Term: in.term,
+		in.ev.add(wire.Event{Kind: wire.EvTimeout, Node: in.n.id, Term: in.term,
 			Text: fmt.Sprintf("%s's election timeout fired after %d ticks without hearing from a leader", in.n.id, in.ticksSinceReset)})
 	}
 	in.pruneAbandoned()
@@ -463,11 +463,11 @@ func (in *incarnation) send(m *pb.Message) {
 	r := in.n.r
 	to := core.NodeID(m.GetTo())
 	id := r.nextMsg.Add(1)
-	in.ev.addMessage(sim.Event{Kind: sim.EvSend, Node: in.n.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: id,
-		Type: sim.MessageTypeName(m.GetType())}, m)
+	in.ev.addMessage(wire.Event{Kind: wire.EvSend, Node: in.n.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: id,
+		Type: wire.MessageTypeName(m.GetType())}, m)
 	if m.GetType() == pb.MsgSnap {
 		md := m.GetSnapshot().GetMetadata()
-		in.ev.add(sim.Event{Kind: sim.EvSnapshotSend, Node: in.n.id, Peer: to, Msg: id, Index: core.LogIndex(md.GetIndex()),
+		in.ev.add(wire.Event{Kind: wire.EvSnapshotSend, Node: in.n.id, Peer: to, Msg: id, Index: core.LogIndex(md.GetIndex()),
 			Text: fmt.Sprintf("%s sent %s a snapshot up to index %d: the entries it needs were compacted", in.n.id, to, md.GetIndex())})
 	}
 	s := in.senderTo(to)
@@ -483,7 +483,7 @@ func (in *incarnation) send(m *pb.Message) {
 	in.out = append(in.out, outgoing{s, &flight{id: id, m: m, sentAt: at, deliverAt: at + ft.latencyMS, due: now.Add(time.Duration(ft.latencyMS) * time.Millisecond), lost: ft.lost}})
 	if ft.duplicate {
 		dup := r.nextMsg.Add(1)
-		in.ev.addMessage(sim.Event{Kind: sim.EvDuplicate, Node: in.n.id, Peer: to, Msg: dup, Type: sim.MessageTypeName(m.GetType())}, m)
+		in.ev.addMessage(wire.Event{Kind: wire.EvDuplicate, Node: in.n.id, Peer: to, Msg: dup, Type: wire.MessageTypeName(m.GetType())}, m)
 		ft = r.net.decide()
 		// The copy shares the message: nobody modifies it once sent.
 		in.out = append(in.out, outgoing{s, &flight{id: dup, m: m, sentAt: at, deliverAt: at + ft.latencyMS, due: now.Add(time.Duration(ft.latencyMS) * time.Millisecond), lost: ft.lost}})

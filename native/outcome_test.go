@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // checkOnePrefix fails the test if err's text names this package more
@@ -30,7 +30,7 @@ func TestWriteWithNoQuorumIsNotApplied(t *testing.T) {
 	var down []core.NodeID
 	for id := core.NodeID(1); id <= 3; id++ {
 		if id != l.ID {
-			mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: id})
+			mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: id})
 			down = append(down, id)
 		}
 	}
@@ -38,19 +38,19 @@ func TestWriteWithNoQuorumIsNotApplied(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	_, err := c.Set(ctx, "lost", "v")
 	cancel()
-	if !errors.Is(err, sim.ErrUnavailable) || errors.Is(err, sim.ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Set without a quorum: %v; want sim.ErrUnavailable wrapping the deadline", err)
+	if !errors.Is(err, wire.ErrUnavailable) || errors.Is(err, wire.ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Set without a quorum: %v; want wire.ErrUnavailable wrapping the deadline", err)
 	}
-	if k := sim.ErrorKind(err); k != sim.KindUnavailable {
-		t.Errorf("kind %q; want %q", k, sim.KindUnavailable)
+	if k := wire.KindOf(err); k != wire.KindUnavailable {
+		t.Errorf("kind %q; want %q", k, wire.KindUnavailable)
 	}
 	checkOnePrefix(t, err)
-	if _, _, err := c.Get(ctx, "lost"); !errors.Is(err, sim.ErrUnavailable) {
-		t.Errorf("Get with an ended context: %v; want sim.ErrUnavailable", err)
+	if _, _, err := c.Get(ctx, "lost"); !errors.Is(err, wire.ErrUnavailable) {
+		t.Errorf("Get with an ended context: %v; want wire.ErrUnavailable", err)
 	}
 
 	for _, id := range down {
-		mustApply(t, c, sim.Command{Kind: sim.CmdRestart, Node: id})
+		mustApply(t, c, wire.Command{Kind: wire.CmdRestart, Node: id})
 	}
 	waitLeader(t, c)
 	barrier := mustSet(t, c, "barrier", "x")
@@ -83,7 +83,7 @@ func TestWriteWhoseLeaderCrashedHasUnknownOutcome(t *testing.T) {
 	l := waitLeader(t, c)
 	for id := core.NodeID(1); id <= 3; id++ {
 		if id != l.ID {
-			mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: id})
+			mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: id})
 		}
 	}
 	last := nodeView(c, l.ID).LastIndex
@@ -93,18 +93,18 @@ func TestWriteWhoseLeaderCrashedHasUnknownOutcome(t *testing.T) {
 		done <- err
 	}()
 	waitFor(t, 10*time.Second, "the leader to append the write", func() bool { return nodeView(c, l.ID).LastIndex > last })
-	mustApply(t, c, sim.Command{Kind: sim.CmdCrash, Node: l.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: l.ID})
 	var err error
 	select {
 	case err = <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Set did not return after its leader crashed")
 	}
-	if !errors.Is(err, sim.ErrOutcomeUnknown) || errors.Is(err, sim.ErrUnavailable) || !errors.Is(err, ErrNodeDown) {
-		t.Fatalf("Set whose leader crashed: %v; want sim.ErrOutcomeUnknown wrapping ErrNodeDown", err)
+	if !errors.Is(err, wire.ErrOutcomeUnknown) || errors.Is(err, wire.ErrUnavailable) || !errors.Is(err, ErrNodeDown) {
+		t.Fatalf("Set whose leader crashed: %v; want wire.ErrOutcomeUnknown wrapping ErrNodeDown", err)
 	}
-	if k := sim.ErrorKind(err); k != sim.KindOutcomeUnknown {
-		t.Errorf("kind %q; want %q", k, sim.KindOutcomeUnknown)
+	if k := wire.KindOf(err); k != wire.KindOutcomeUnknown {
+		t.Errorf("kind %q; want %q", k, wire.KindOutcomeUnknown)
 	}
 	checkOnePrefix(t, err)
 }
@@ -126,8 +126,8 @@ func TestAbandonedProposal(t *testing.T) {
 	_, err := c.Set(ctx, "abandoned", "v")
 	cancel()
 	close(release)
-	if !errors.Is(err, sim.ErrUnavailable) || errors.Is(err, sim.ErrOutcomeUnknown) {
-		t.Fatalf("Set abandoned in the queue: %v; want sim.ErrUnavailable", err)
+	if !errors.Is(err, wire.ErrUnavailable) || errors.Is(err, wire.ErrOutcomeUnknown) {
+		t.Fatalf("Set abandoned in the queue: %v; want wire.ErrUnavailable", err)
 	}
 	checkOnePrefix(t, err)
 	// Writes are proposed in queue order: once a later one is applied, the

@@ -13,12 +13,12 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // maxNodeID is the largest node id the network's cut table holds: native
-// nodes (at most sim.MaxNodes) and the remote members added after them.
+// nodes (at most wire.MaxNodes) and the remote members added after them.
 const maxNodeID = 31
 
 // Errors of remote members.
@@ -62,8 +62,8 @@ type Remote struct {
 	// reveal (at once, but only in part), rep what it last reported of
 	// itself (Report).
 	mu   sync.Mutex
-	seen sim.NodeView
-	rep  sim.NodeView
+	seen wire.NodeView
+	rep  wire.NodeView
 	// leftWhy is why it left, once it has.
 	leftWhy string
 	// grants are the native nodes (a bit per id) that granted the member
@@ -121,7 +121,7 @@ func (rm *Remote) left() bool {
 // nothing for the cluster's member silence (SetMemberSilence) is removed
 // by the cluster.
 //
-// Errors: ErrStopped; sim.ErrImpossible when no id is left, and from a
+// Errors: ErrStopped; wire.ErrImpossible when no id is left, and from a
 // durable cluster (StartDurable): a remote member keeps no log in the data
 // directory, so after a restart the cluster would count a voter it cannot
 // reach, and could give its id to a new member with an empty log.
@@ -132,11 +132,11 @@ func (c *Cluster) AddRemote(ctx context.Context, send func(*pb.Message)) (*Remot
 // AddRemoteAs is AddRemote for a host that asks for its id (a `devserver
 // -join -node-id` process started by a script). Ids run from 1 without gaps
 // and are never reused, so the id asked for must be the next one; 0 takes
-// it, whatever it is. Another id is refused with sim.ErrImpossible, naming
+// it, whatever it is. Another id is refused with wire.ErrImpossible, naming
 // the next one.
 func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*pb.Message)) (*Remote, error) {
 	if send == nil {
-		return nil, fmt.Errorf("%w: add remote: send is nil", sim.ErrBadCommand)
+		return nil, fmt.Errorf("%w: add remote: send is nil", wire.ErrBadCommand)
 	}
 	c.cmdMu.Lock()
 	r, err := c.live()
@@ -146,7 +146,7 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	}
 	if r.durable.dir != "" {
 		c.cmdMu.Unlock()
-		return nil, fmt.Errorf("%w: add remote: this cluster keeps its nodes' logs in %s, and a member hosted elsewhere keeps none there; join a cluster kept in memory", sim.ErrImpossible, r.durable.dir)
+		return nil, fmt.Errorf("%w: add remote: this cluster keeps its nodes' logs in %s, and a member hosted elsewhere keeps none there; join a cluster kept in memory", wire.ErrImpossible, r.durable.dir)
 	}
 	configured := r.configuredRemoteVoters()
 	r.remoteMu.Lock()
@@ -154,14 +154,14 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	if id > maxNodeID {
 		r.remoteMu.Unlock()
 		c.cmdMu.Unlock()
-		return nil, fmt.Errorf("%w: add remote: every node id up to %d has been used in this cluster; create a new one", sim.ErrImpossible, maxNodeID)
+		return nil, fmt.Errorf("%w: add remote: every node id up to %d has been used in this cluster; create a new one", wire.ErrImpossible, maxNodeID)
 	}
 	if want != 0 && want != id {
 		r.remoteMu.Unlock()
 		c.cmdMu.Unlock()
-		return nil, fmt.Errorf("%w: add remote: %s is not free; the next id is %s (ids run from 1 without gaps and are never reused: a fresh node under an old id could vote twice in a term)", sim.ErrImpossible, want, id)
+		return nil, fmt.Errorf("%w: add remote: %s is not free; the next id is %s (ids run from 1 without gaps and are never reused: a fresh node under an old id could vote twice in a term)", wire.ErrImpossible, want, id)
 	}
-	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: sim.NodeView{Role: core.RoleFollower}}
+	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: wire.NodeView{Role: core.RoleFollower}}
 	rm.heard.Store(rm.joined.UnixNano())
 	rm.learner = r.remoteVotersLocked(configured) >= len(r.nodes)-1
 	r.lastRemote = id
@@ -180,12 +180,12 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	cc := &pb.ConfChange{Type: pb.ConfChangeAddNode.Enum(), NodeId: ptr(uint64(id))}
 	done := func(st core.Status) bool { return slices.Contains(st.Voters, id) }
 	if rm.learner {
-		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
+		r.trace.add(wire.Event{Kind: wire.EvCommand, Node: id, Type: "join",
 			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a learner (ConfChange AddLearnerNode): %d member(s) hosted elsewhere already vote, and more would leave the %d native nodes short of a quorum of their own", id, len(r.nodes)-1, len(r.nodes))})
 		cc.Type = pb.ConfChangeAddLearnerNode.Enum()
 		done = func(st core.Status) bool { return slices.Contains(st.Learners, id) }
 	} else {
-		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: id, Type: "join",
+		r.trace.add(wire.Event{Kind: wire.EvCommand, Node: id, Type: "join",
 			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a voter (ConfChange AddNode)", id)})
 	}
 	if err := r.changeMembership(ctx, cc, done); err != nil {
@@ -224,7 +224,7 @@ func (rm *Remote) remove(ctx context.Context, why string) error {
 	}
 	rm.mu.Unlock()
 	if !rm.left() {
-		r.trace.add(sim.Event{Kind: sim.EvCommand, Node: rm.id, Type: "leave",
+		r.trace.add(wire.Event{Kind: wire.EvCommand, Node: rm.id, Type: "leave",
 			Text: fmt.Sprintf("%s left: %s; asking the leader to remove it (ConfChange RemoveNode)", rm.id, why)})
 		cc := &pb.ConfChange{Type: pb.ConfChangeRemoveNode.Enum(), NodeId: ptr(uint64(rm.id))}
 		err = r.changeMembership(ctx, cc, func(st core.Status) bool {
@@ -254,7 +254,7 @@ func (rm *Remote) why() string {
 }
 
 // maxReportedLog bounds what a report keeps of the member's log window;
-// its page of keys is kept to sim.MaxKVLimit pairs.
+// its page of keys is kept to wire.MaxKVLimit pairs.
 const maxReportedLog = 200
 
 // Report records the member's own account of its state (a view in the
@@ -262,10 +262,10 @@ const maxReportedLog = 200
 // indexes, log window and key-value pairs), shown in views in place of
 // what its messages reveal. Its id, up, voters, progress and error are the
 // cluster's to say and are ignored; the log window and pairs are cut to
-// their newest 200 and first sim.MaxKVLimit, keys and values cut as every
-// page cuts them (sim.PagePairs) and texts as every view cuts them.
-func (rm *Remote) Report(v sim.NodeView) {
-	st := sim.NodeView{
+// their newest 200 and first wire.MaxKVLimit, keys and values cut as every
+// page cuts them (wire.PagePairs) and texts as every view cuts them.
+func (rm *Remote) Report(v wire.NodeView) {
+	st := wire.NodeView{
 		Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
 		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
 		ElectionElapsed: v.ElectionElapsed, LogOmitted: v.LogOmitted,
@@ -281,7 +281,7 @@ func (rm *Remote) Report(v sim.NodeView) {
 		st.Log = st.Log[n-maxReportedLog:]
 	}
 	for i := range st.Log {
-		st.Log[i].Type, st.Log[i].Op = sim.CutText(st.Log[i].Type), sim.CutText(st.Log[i].Op)
+		st.Log[i].Type, st.Log[i].Op = wire.CutText(st.Log[i].Type), wire.CutText(st.Log[i].Op)
 	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
@@ -291,7 +291,7 @@ func (rm *Remote) Report(v sim.NodeView) {
 // status returns what views show of the member: its report, with the
 // role, term, vote and leader its messages showed since when they are as
 // new, and the highest indexes of both.
-func (rm *Remote) status() sim.NodeView {
+func (rm *Remote) status() wire.NodeView {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	nv, seen := rm.rep, rm.seen
@@ -330,18 +330,18 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 		return fmt.Errorf("%w: it is for %s; the native nodes are n1 to n%d", ErrBadRemoteMessage, to, len(r.nodes))
 	}
 	if err := rm.checkMember(m); err != nil {
-		r.trace.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Type: sim.MessageTypeName(m.GetType()),
+		r.trace.add(wire.Event{Kind: wire.EvDrop, Node: from, Peer: to, Type: wire.MessageTypeName(m.GetType()),
 			Text: fmt.Sprintf("refused %s %s→%s: %v", m.GetType(), from, to, err)})
 		return err
 	}
 	rm.observe(m)
 	id := r.nextMsg.Add(1)
-	typ := sim.MessageTypeName(m.GetType())
+	typ := wire.MessageTypeName(m.GetType())
 	ev := eventBuf{tr: r.trace}
 	rm.heard.Store(time.Now().UnixNano())
-	ev.addMessage(sim.Event{Kind: sim.EvSend, Node: from, Peer: to, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
+	ev.addMessage(wire.Event{Kind: wire.EvSend, Node: from, Peer: to, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
 	drop := func(why string) {
-		ev.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: to, Msg: id, Type: typ,
+		ev.add(wire.Event{Kind: wire.EvDrop, Node: from, Peer: to, Msg: id, Type: typ,
 			Text: fmt.Sprintf("dropped %s %s→%s: %s", m.GetType(), from, to, why)})
 		ev.flush()
 	}
@@ -358,7 +358,7 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 		drop(fmt.Sprintf("%s is down", to))
 		return nil
 	}
-	ev.addMessage(sim.Event{Kind: sim.EvDeliver, Node: to, Peer: from, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
+	ev.addMessage(wire.Event{Kind: wire.EvDeliver, Node: to, Peer: from, Term: core.Term(m.GetTerm()), Msg: id, Type: typ}, m)
 	ev.flush()
 	select {
 	case in.recvc <- m:
@@ -400,15 +400,15 @@ func (rm *Remote) observe(m *pb.Message) {
 }
 
 // view is the member's node in the cluster's view.
-func (rm *Remote) view(leader *sim.NodeView) sim.NodeView {
+func (rm *Remote) view(leader *wire.NodeView) wire.NodeView {
 	nv := rm.status()
 	nv.ID, nv.Up, nv.Member = rm.id, !rm.left(), true
 	nv.Unavailable = rm.r.unavailable(rm.id)
 	if nv.Log == nil {
-		nv.Log = []sim.EntryView{}
+		nv.Log = []wire.EntryView{}
 	}
 	if nv.KV.Pairs == nil {
-		nv.KV = sim.EmptyKV("")
+		nv.KV = wire.EmptyKV("")
 	}
 	if !nv.Up {
 		nv.Role, nv.Left = "", true
@@ -550,20 +550,20 @@ func (in *incarnation) allSenders() []*sender {
 }
 
 // reportedKV is what a view shows of the page of keys a member reports:
-// at most sim.MaxKVLimit pairs, keys and values cut at sim.MaxKVBytes, the
+// at most wire.MaxKVLimit pairs, keys and values cut at wire.MaxKVBytes, the
 // digest kept only when it has the form views give it, From and Next cut.
-func reportedKV(kv sim.KVView) sim.KVView {
-	pairs := kv.Pairs[:min(len(kv.Pairs), sim.MaxKVLimit)]
-	out := sim.KVView{Count: max(kv.Count, len(pairs)), Pairs: make([]sim.KVPair, len(pairs))}
+func reportedKV(kv wire.KVView) wire.KVView {
+	pairs := kv.Pairs[:min(len(kv.Pairs), wire.MaxKVLimit)]
+	out := wire.KVView{Count: max(kv.Count, len(pairs)), Pairs: make([]wire.KVPair, len(pairs))}
 	for i, p := range pairs {
-		c := sim.PagePairs([]statemachine.KV{{Key: p.Key, Value: p.Value}})[0]
+		c := wire.PagePairs([]statemachine.KV{{Key: p.Key, Value: p.Value}})[0]
 		c.Cut = c.Cut || p.Cut
 		out.Pairs[i] = c
 	}
 	if len(kv.Digest) == 16 && strings.Trim(kv.Digest, "0123456789abcdef") == "" {
 		out.Digest = kv.Digest
 	}
-	out.From = sim.PagePairs([]statemachine.KV{{Key: kv.From}})[0].Key
-	out.Next = sim.PagePairs([]statemachine.KV{{Key: kv.Next}})[0].Key
+	out.From = wire.PagePairs([]statemachine.KV{{Key: kv.From}})[0].Key
+	out.Next = wire.PagePairs([]statemachine.KV{{Key: kv.Next}})[0].Key
 	return out
 }

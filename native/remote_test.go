@@ -14,7 +14,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/member"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // hosted is a remote member run in the test's process by internal/member,
@@ -87,7 +87,7 @@ func (h *hosted) stop() {
 	h.wg.Wait()
 }
 
-func kvPair(k, v string) sim.KVPair { return sim.KVPair{Key: k, Value: v} }
+func kvPair(k, v string) wire.KVPair { return wire.KVPair{Key: k, Value: v} }
 
 func (h *hosted) view() member.View {
 	h.mu.Lock()
@@ -133,14 +133,14 @@ func TestRemoteMemberJoinsAndLeaves(t *testing.T) {
 	}
 
 	// Isolating the leader cuts its links to the member too.
-	mustApply(t, c, sim.Command{Kind: sim.CmdIsolate, Node: l.ID})
+	mustApply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: l.ID})
 	if !c.current().net.isCut(l.ID, 4) || !c.current().net.isCut(4, l.ID) {
 		t.Fatal("isolate left the link to n4")
 	}
-	if cuts := view(c).Cuts; !slices.Contains(cuts, sim.Link{From: l.ID, To: 4}) || !slices.Contains(cuts, sim.Link{From: 4, To: l.ID}) {
+	if cuts := view(c).Cuts; !slices.Contains(cuts, wire.Link{From: l.ID, To: 4}) || !slices.Contains(cuts, wire.Link{From: 4, To: l.ID}) {
 		t.Fatalf("the view's cuts %v leave out n4's links", cuts)
 	}
-	mustApply(t, c, sim.Command{Kind: sim.CmdHeal})
+	mustApply(t, c, wire.Command{Kind: wire.CmdHeal})
 
 	// Removal: a ConfChange RemoveNode, then its traffic stops.
 	h.stop()
@@ -163,9 +163,9 @@ func TestRemoteMemberJoinsAndLeaves(t *testing.T) {
 		return len(c.Remotes()) == 0 && len(v.Nodes) == 4 && !v.Nodes[3].Up && v.Nodes[3].Error != ""
 	})
 	mustSet(t, c, "c", "3")
-	f := c.Frame(0, true, 0, sim.ViewOptions{})
+	f := c.Frame(0, true, 0, wire.ViewOptions{})
 	for _, want := range []string{"n4 joined from the page", "n4 left"} {
-		if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, want) }) {
+		if !slices.ContainsFunc(f.Events, func(e wire.Event) bool { return strings.Contains(e.Text, want) }) {
 			t.Errorf("no event %q", want)
 		}
 	}

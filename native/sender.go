@@ -10,7 +10,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Transport timeouts.
@@ -161,8 +161,8 @@ func (s *sender) deliver(batch []*flight) {
 	// it is flushed, and its events should follow the delivery.
 	for _, f := range written {
 		m := f.m
-		s.ev.addMessage(sim.Event{Kind: sim.EvDeliver, Node: s.to, Peer: from, Term: core.Term(m.GetTerm()), Msg: f.id,
-			Type: sim.MessageTypeName(m.GetType())}, m)
+		s.ev.addMessage(wire.Event{Kind: wire.EvDeliver, Node: s.to, Peer: from, Term: core.Term(m.GetTerm()), Msg: f.id,
+			Type: wire.MessageTypeName(m.GetType())}, m)
 	}
 	s.ev.flush()
 	if s.bw != nil && s.bw.Buffered() > 0 {
@@ -255,7 +255,7 @@ func (s *sender) closeConn() {
 func (s *sender) drop(f *flight, why string, unreachable bool) {
 	m := f.m
 	from := s.in.n.id
-	s.ev.add(sim.Event{Kind: sim.EvDrop, Node: from, Peer: s.to, Msg: f.id, Type: sim.MessageTypeName(m.GetType()),
+	s.ev.add(wire.Event{Kind: wire.EvDrop, Node: from, Peer: s.to, Msg: f.id, Type: wire.MessageTypeName(m.GetType()),
 		Text: fmt.Sprintf("dropped %s %s→%s: %s", m.GetType(), from, s.to, why)})
 	if unreachable {
 		s.in.report(report{to: s.to})

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/internal/bridge"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // The child process: this test binary run again with these variables set
@@ -128,7 +128,7 @@ func helperServer(plant string) serverCmd {
 // server's default timing, its HTTP API on a loopback port. It stops the
 // cluster on SIGTERM, and exits when its parent goes (stdin closes).
 func serveDurable(dir string, policy savePolicy) {
-	cfg := sim.DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
 	c, err := startDurable(cfg, dir, policy)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // traceKeep is how many recent events the trace keeps, as the simulator's.
@@ -23,7 +23,7 @@ const maxDescribedEntries = 4
 // record is a kept event and, for message events whose text is still to
 // be written, the message.
 type record struct {
-	ev sim.Event
+	ev wire.Event
 	m  *pb.Message
 }
 
@@ -50,7 +50,7 @@ func newTrace(start time.Time) *trace {
 }
 
 // add records one event.
-func (t *trace) add(e sim.Event) { t.addAll([]record{{ev: e}}) }
+func (t *trace) add(e wire.Event) { t.addAll([]record{{ev: e}}) }
 
 // addAll records events in order, setting their Seq and their time (wall
 // milliseconds since the cluster started, the same for the whole batch).
@@ -84,10 +84,10 @@ func (t *trace) total() uint64 {
 
 // since returns the kept events with Seq > seq, oldest first, with their
 // texts: only the newest max of them (0: no limit) and, with notable, none of
-// the routine ones (sim.Event.Routine). It also returns the number of events
+// the routine ones (wire.Event.Routine). It also returns the number of events
 // recorded when it looked. Events are copied under the lock and described
 // outside it.
-func (t *trace) since(seq uint64, notable bool, max int) ([]sim.Event, uint64) {
+func (t *trace) since(seq uint64, notable bool, max int) ([]wire.Event, uint64) {
 	t.mu.Lock()
 	n, size := len(t.ring), cap(t.ring)
 	count := t.count
@@ -124,7 +124,7 @@ func (t *trace) since(seq uint64, notable bool, max int) ([]sim.Event, uint64) {
 	}
 	t.mu.Unlock()
 	t.describe(out)
-	evs := make([]sim.Event, len(out))
+	evs := make([]wire.Event, len(out))
 	for i := range out {
 		evs[i] = out[i].ev
 	}
@@ -133,7 +133,7 @@ func (t *trace) since(seq uint64, notable bool, max int) ([]sim.Event, uint64) {
 
 // needsText reports whether r is still to be described.
 func needsText(r *record) bool {
-	return r.ev.Text == "" || (r.ev.Kind == sim.EvApply && r.ev.Type != "")
+	return r.ev.Text == "" || (r.ev.Kind == wire.EvApply && r.ev.Type != "")
 }
 
 // describe fills the texts of records copied from the ring, and stores them
@@ -188,18 +188,18 @@ func (t *trace) slot(seq uint64) *record {
 	return slot
 }
 
-// describeRecord writes r's text as the simulator would (sim.Event's
+// describeRecord writes r's text as the simulator would (wire.Event's
 // Described), except that a message's text lists at most
 // maxDescribedEntries of its entries.
 func describeRecord(r *record) {
 	if r.m != nil && r.ev.Text == "" {
 		d := describeMessage(r.m)
 		switch r.ev.Kind {
-		case sim.EvSend:
+		case wire.EvSend:
 			r.ev.Text = "sent " + d
-		case sim.EvDeliver:
+		case wire.EvDeliver:
 			r.ev.Text = "delivered " + d
-		case sim.EvDuplicate:
+		case wire.EvDuplicate:
 			r.ev.Text = "network duplicated " + d
 		default:
 			r.ev.Text = d
@@ -243,11 +243,13 @@ type eventBuf struct {
 }
 
 // add collects an event.
-func (b *eventBuf) add(e sim.Event) { b.buf = append(b.buf, record{ev: e}) }
+func (b *eventBuf) add(e wire.Event) { b.buf = append(b.buf, record{ev: e}) }
 
 // addMessage collects a message event whose text is written from m when
 // first read.
-func (b *eventBuf) addMessage(e sim.Event, m *pb.Message) { b.buf = append(b.buf, record{ev: e, m: m}) }
+func (b *eventBuf) addMessage(e wire.Event, m *pb.Message) {
+	b.buf = append(b.buf, record{ev: e, m: m})
+}
 
 // flush records the collected events.
 func (b *eventBuf) flush() {

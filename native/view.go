@@ -6,27 +6,27 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
-// view builds the cluster's view in the simulator's schema (sim.View), from
+// view builds the cluster's view in the simulator's schema (wire.View), from
 // the states the nodes last published, their storage (safe to read from any
 // goroutine) and the messages waiting in their senders. It never waits for
 // a node's loop.
-func (r *run) view(o sim.ViewOptions) sim.View {
+func (r *run) view(o wire.ViewOptions) wire.View {
 	o = o.Normalize()
-	v := sim.View{
+	v := wire.View{
 		Time:    r.sinceStart(time.Now()),
 		Steps:   r.rounds.Load(),
 		Seed:    r.cfg.Seed,
 		Network: r.net.config(),
-		Timing:  sim.TimingView{HeartbeatMS: r.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: r.cfg.Raft.ElectionTicks()},
-		Safety:  sim.SafetyView{OK: true},
-		Nodes:   make([]sim.NodeView, 0, len(r.nodes)),
+		Timing:  wire.TimingView{HeartbeatMS: r.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: r.cfg.Raft.ElectionTicks()},
+		Safety:  wire.SafetyView{OK: true},
+		Nodes:   make([]wire.NodeView, 0, len(r.nodes)),
 		Cuts:    r.net.cuts(len(r.nodes)),
-		Clients: []sim.ClientView{},
-		Limits:  sim.CommandLimits(),
+		Clients: []wire.ClientView{},
+		Limits:  wire.CommandLimits(),
 	}
 	var flights []*flight
 	for _, n := range r.nodes {
@@ -39,7 +39,7 @@ func (r *run) view(o sim.ViewOptions) sim.View {
 		}
 	}
 	if remotes := r.shownRemotes(); len(remotes) > 0 {
-		var leader *sim.NodeView
+		var leader *wire.NodeView
 		for i := range v.Nodes {
 			if nv := &v.Nodes[i]; nv.Up && nv.Role == core.RoleLeader && (leader == nil || nv.Term > leader.Term) {
 				leader = nv
@@ -60,15 +60,15 @@ func (r *run) view(o sim.ViewOptions) sim.View {
 		}
 		return 0
 	})
-	v.Messages = make([]sim.MessageView, 0, len(flights))
+	v.Messages = make([]wire.MessageView, 0, len(flights))
 	for _, f := range flights {
 		b, more := briefMessage(f.m)
-		mv := sim.MessageViewOf(b)
+		mv := wire.MessageViewOf(b)
 		if more > 0 {
 			mv.Entries = len(f.m.GetEntries())
 			mv.Text += fmt.Sprintf(" (+%d more entries)", more)
 		}
-		mv.Text = sim.CutText(mv.Text)
+		mv.Text = wire.CutText(mv.Text)
 		mv.ID, mv.SentAt, mv.DeliverAt, mv.Lost = f.id, f.sentAt, f.deliverAt, f.lost
 		v.Messages = append(v.Messages, mv)
 	}
@@ -77,19 +77,19 @@ func (r *run) view(o sim.ViewOptions) sim.View {
 
 // view returns the node's view and its running incarnation (nil while
 // down). A crashed node shows what its storage holds.
-func (n *node) view(o sim.ViewOptions) (sim.NodeView, *incarnation) {
+func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 	window := o.LogWindow
 	n.mu.Lock()
 	in, st, err, store := n.inc, n.state, n.err, n.store
 	n.mu.Unlock()
 	ss := store.Stats()
-	nv := sim.NodeView{
+	nv := wire.NodeView{
 		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []sim.EntryView{}, KV: sim.EmptyKV(o.KVFrom),
+		Log: []wire.EntryView{}, KV: wire.EmptyKV(o.KVFrom),
 	}
 	if err != nil {
-		nv.Error = sim.CutText(err.Error())
+		nv.Error = wire.CutText(err.Error())
 	}
 	if in != nil {
 		s := st.status
@@ -101,7 +101,7 @@ func (n *node) view(o sim.ViewOptions) (sim.NodeView, *incarnation) {
 		if st.kv == nil {
 			digest = emptyDigest // not published yet: the store is empty
 		}
-		nv.KV = sim.KVPageOf(st.kv, digest, o.KVFrom, o.KVLimit)
+		nv.KV = wire.KVPageOf(st.kv, digest, o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
@@ -119,7 +119,7 @@ func (n *node) view(o sim.ViewOptions) (sim.NodeView, *incarnation) {
 		// the window is left empty until the next view.
 		if ents, err := store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
 			for _, e := range ents {
-				nv.Log = append(nv.Log, sim.EntryViewOf(e))
+				nv.Log = append(nv.Log, wire.EntryViewOf(e))
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check-purity.sh PKG...: fail if a pure package (core, storage, statemachine,
-# sim) depends on syscall/js or net/http, or reads the wall clock.
+# wire, sim) depends on syscall/js or net/http, or reads the wall clock.
 # Pure packages must run identically natively, under node and in the page.
 set -euo pipefail
 cd "$(dirname "$0")/.."

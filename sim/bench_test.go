@@ -3,11 +3,13 @@ package sim
 import (
 	"runtime"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // benchConfig is 5 nodes with 10 client operations per virtual second.
-func benchConfig() Config {
-	cfg := DefaultConfig()
+func benchConfig() wire.Config {
+	cfg := wire.DefaultConfig()
 	cfg.Clients.Count = 2
 	cfg.Clients.RatePerSec = 5
 	return cfg
@@ -44,7 +46,7 @@ func reportSpeed(b *testing.B, msgs uint64, virtualSeconds float64) {
 // snapshots and log compaction must keep it bounded.
 func BenchmarkHeapAfterOneHour(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		cfg := DefaultConfig()
+		cfg := wire.DefaultConfig()
 		cfg.Clients.Count = 14
 		cfg.Clients.RatePerSec = 10
 		c, err := New(cfg)

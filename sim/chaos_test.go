@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // The chaos campaign. Each seed decides a cluster (3, 5 or 7 nodes, Raft
@@ -93,7 +94,7 @@ func TestChaosSeed884Finishes(t *testing.T) {
 	}
 	unknown := 0
 	for _, op := range c.History() {
-		if op.Kind != OpGet && (op.Unknown || op.Return < 0) && !op.Failed {
+		if op.Kind != wire.OpGet && (op.Unknown || op.Return < 0) && !op.Failed {
 			unknown++
 		}
 	}
@@ -156,18 +157,18 @@ type chaosOpts struct {
 func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 	plant, lin := o.plant, o.lin
 	rng := mrand.New(mrand.NewPCG(seed, 0xc4a05))
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Seed = seed
 	cfg.Nodes = 3 + 2*rng.IntN(3) // 3, 5 or 7
 	cfg.Raft.SnapshotIntervalEntries = uint64(20 + rng.IntN(200))
 	cfg.Raft.SnapshotCatchupEntries = uint64(rng.IntN(20))
 	cfg.Raft.PreVote = rng.IntN(4) != 0
 	cfg.Raft.CheckQuorum = rng.IntN(4) != 0
-	cfg.Network = NetworkConfig{
+	cfg.Network = wire.NetworkConfig{
 		MinLatencyMS: 1 + rng.IntN(10), MaxLatencyMS: 20 + rng.IntN(60),
 		DropRate: rng.Float64() * 0.05, DuplicateRate: rng.Float64() * 0.05, ReorderRate: rng.Float64() * 0.1,
 	}
-	cfg.Clients = ClientConfig{Count: 3 + rng.IntN(3), RatePerSec: 5, TimeoutMS: 1000 + rng.IntN(2000), Keys: 3}
+	cfg.Clients = wire.ClientConfig{Count: 3 + rng.IntN(3), RatePerSec: 5, TimeoutMS: 1000 + rng.IntN(2000), Keys: 3}
 	// One seed in three also runs the vote-storm profile (see voteStorm),
 	// from its own random stream: the draws of rng, and so the runs of the
 	// other seeds, stay as they were.
@@ -181,7 +182,7 @@ func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 		plant(c)
 	}
 	applied := watchApplied(c)
-	apply := func(cmd Command) error {
+	apply := func(cmd wire.Command) error {
 		if err := c.Apply(cmd); err != nil {
 			return fmt.Errorf("command %+v at %d ms: %w", cmd, c.Now(), err)
 		}
@@ -201,17 +202,17 @@ func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 		switch k := rng.IntN(20); {
 		case k == 0:
 			// A burst of bad network, until a later change or the end.
-			cmd = Command{Kind: CmdNetwork, Network: &NetworkConfig{
+			cmd = wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{
 				MinLatencyMS: cfg.Network.MinLatencyMS, MaxLatencyMS: cfg.Network.MaxLatencyMS + rng.IntN(200),
 				DropRate: rng.Float64() * 0.3, DuplicateRate: rng.Float64() * 0.2, ReorderRate: rng.Float64() * 0.5,
 			}}
 		case k == 1:
 			base := cfg.Network
-			cmd = Command{Kind: CmdNetwork, Network: &base}
+			cmd = wire.Command{Kind: wire.CmdNetwork, Network: &base}
 		case k == 2 && c.activeClients() < 8:
-			cmd = Command{Kind: CmdAddClients, Count: 1}
+			cmd = wire.Command{Kind: wire.CmdAddClients, Count: 1}
 		case k == 3 && c.activeClients() > 1:
-			cmd = Command{Kind: CmdRemoveClients, Count: 1}
+			cmd = wire.Command{Kind: wire.CmdRemoveClients, Count: 1}
 		}
 		if err := apply(cmd); err != nil {
 			return c, err
@@ -224,16 +225,16 @@ func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 	}
 	// Heal, restart, restore the network; let the clients run on, then
 	// stop them and let the cluster settle.
-	if err := apply(Command{Kind: CmdHeal}); err != nil {
+	if err := apply(wire.Command{Kind: wire.CmdHeal}); err != nil {
 		return c, err
 	}
 	base := cfg.Network
-	if err := apply(Command{Kind: CmdNetwork, Network: &base}); err != nil {
+	if err := apply(wire.Command{Kind: wire.CmdNetwork, Network: &base}); err != nil {
 		return c, err
 	}
 	for _, n := range c.View(1).Nodes {
 		if !n.Up {
-			if err := apply(Command{Kind: CmdRestart, Node: n.ID}); err != nil {
+			if err := apply(wire.Command{Kind: wire.CmdRestart, Node: n.ID}); err != nil {
 				return c, err
 			}
 		}
@@ -242,7 +243,7 @@ func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 		return c, err
 	}
 	if k := c.activeClients(); k > 0 {
-		if err := apply(Command{Kind: CmdRemoveClients, Count: k}); err != nil {
+		if err := apply(wire.Command{Kind: wire.CmdRemoveClients, Count: k}); err != nil {
 			return c, err
 		}
 	}
@@ -273,7 +274,7 @@ var errNotLinearizable = errors.New("history not linearizable")
 
 // settled tells whether every node is up, a leader leads, and every node has
 // applied everything the leader committed.
-func settled(v View) bool {
+func settled(v wire.View) bool {
 	ls := leadersIn(v)
 	if len(ls) != 1 {
 		return false
@@ -306,14 +307,14 @@ func checkConverged(c *Cluster, applied *appliedLog) error {
 	}
 	ackedWrites := 0
 	for _, h := range c.History() {
-		if h.Kind == OpGet || !acked(h) {
+		if h.Kind == wire.OpGet || !acked(h) {
 			continue
 		}
 		ackedWrites++
 		i, ok := applied.idAt[h.ID]
 		if !ok || i > uint64(ref.Commit) {
 			return fmt.Errorf("acknowledged write %s #%d (client %d, returned at %d ms) is not in the committed log (found at index %d; commit %d)",
-				describeOp(h.Kind, h.Key, h.Value), h.ID, h.Client, h.Return, i, ref.Commit)
+				wire.DescribeOp(h.Kind, h.Key, h.Value), h.ID, h.Client, h.Return, i, ref.Commit)
 		}
 	}
 	if ackedWrites == 0 {
@@ -361,7 +362,7 @@ func saveChaosFailure(c *Cluster, seed uint64, err error) (string, []string) {
 
 // chaosCommand picks a fault: crash or restart a node, partition (groups or
 // one-way cuts), isolate, heal, force an election or transfer leadership.
-func chaosCommand(c *Cluster, rng *mrand.Rand) Command {
+func chaosCommand(c *Cluster, rng *mrand.Rand) wire.Command {
 	v := c.View(1)
 	n := len(v.Nodes)
 	node := core.NodeID(1 + rng.IntN(n))
@@ -375,9 +376,9 @@ func chaosCommand(c *Cluster, rng *mrand.Rand) Command {
 	ls := leadersIn(v)
 	switch k := rng.IntN(10); {
 	case k < 2 && len(down) > 0:
-		return Command{Kind: CmdRestart, Node: down[rng.IntN(len(down))]}
+		return wire.Command{Kind: wire.CmdRestart, Node: down[rng.IntN(len(down))]}
 	case k < 3 && up:
-		return Command{Kind: CmdCrash, Node: node}
+		return wire.Command{Kind: wire.CmdCrash, Node: node}
 	case k < 5:
 		perm := rng.Perm(n)
 		cut := 1 + rng.IntN(n-1)
@@ -389,18 +390,18 @@ func chaosCommand(c *Cluster, rng *mrand.Rand) Command {
 				b = append(b, core.NodeID(p+1))
 			}
 		}
-		return Command{Kind: CmdPartition, Groups: [][]core.NodeID{a, b}}
+		return wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{a, b}}
 	case k < 6:
 		peer := core.NodeID(1 + (int(node)+rng.IntN(n-1))%n)
-		return Command{Kind: CmdCut, Node: node, Peer: peer, OneWay: rng.IntN(2) == 0}
+		return wire.Command{Kind: wire.CmdCut, Node: node, Peer: peer, OneWay: rng.IntN(2) == 0}
 	case k < 7:
-		return Command{Kind: CmdIsolate, Node: node}
+		return wire.Command{Kind: wire.CmdIsolate, Node: node}
 	case k < 8 && up:
-		return Command{Kind: CmdCampaign, Node: node}
+		return wire.Command{Kind: wire.CmdCampaign, Node: node}
 	case k < 9 && up && len(ls) > 0 && c.leader().id != node:
-		return Command{Kind: CmdTransfer, Node: node}
+		return wire.Command{Kind: wire.CmdTransfer, Node: node}
 	default:
-		return Command{Kind: CmdHeal}
+		return wire.Command{Kind: wire.CmdHeal}
 	}
 }
 
@@ -413,7 +414,7 @@ func chaosCommand(c *Cluster, rng *mrand.Rand) Command {
 // campaigns, each voter is restarted again right after it saved its vote
 // for A, and B campaigns at once: with A and B in the same term, a voter
 // that forgot its vote on restart votes twice. Every link is healed after.
-func voteStorm(c *Cluster, rng *mrand.Rand, apply func(Command) error) error {
+func voteStorm(c *Cluster, rng *mrand.Rand, apply func(wire.Command) error) error {
 	v := c.View(1)
 	var up []core.NodeID
 	for _, x := range v.Nodes {
@@ -434,29 +435,29 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(Command) error) error {
 	voters, a, b := up[:k], up[k], up[k+1]
 	restart := func(ids []core.NodeID) error {
 		for _, id := range ids {
-			if err := apply(Command{Kind: CmdCrash, Node: id}); err != nil {
+			if err := apply(wire.Command{Kind: wire.CmdCrash, Node: id}); err != nil {
 				return err
 			}
-			if err := apply(Command{Kind: CmdRestart, Node: id}); err != nil {
+			if err := apply(wire.Command{Kind: wire.CmdRestart, Node: id}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := apply(Command{Kind: CmdHeal}); err != nil {
+	if err := apply(wire.Command{Kind: wire.CmdHeal}); err != nil {
 		return err
 	}
-	if err := apply(Command{Kind: CmdCut, Node: a, Peer: b}); err != nil {
+	if err := apply(wire.Command{Kind: wire.CmdCut, Node: a, Peer: b}); err != nil {
 		return err
 	}
 	if err := restart(voters); err != nil {
 		return err
 	}
 	if !c.nodes[a-1].up() {
-		return apply(Command{Kind: CmdHeal})
+		return apply(wire.Command{Kind: wire.CmdHeal})
 	}
 	term := c.nodes[a-1].term
-	if err := apply(Command{Kind: CmdCampaign, Node: a}); err != nil {
+	if err := apply(wire.Command{Kind: wire.CmdCampaign, Node: a}); err != nil {
 		return err
 	}
 	// Restart each voter as soon as it has voted for A.
@@ -478,7 +479,7 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(Command) error) error {
 			return err
 		}
 		if len(voted) > 0 && c.nodes[b-1].up() {
-			if err := apply(Command{Kind: CmdCampaign, Node: b}); err != nil {
+			if err := apply(wire.Command{Kind: wire.CmdCampaign, Node: b}); err != nil {
 				return err
 			}
 		}
@@ -486,7 +487,7 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(Command) error) error {
 	if err := c.RunFor(300); err != nil {
 		return err
 	}
-	return apply(Command{Kind: CmdHeal})
+	return apply(wire.Command{Kind: wire.CmdHeal})
 }
 
 // TestChaosCatchesPlantedForgottenVote shows the vote-storm profile and the
@@ -503,7 +504,7 @@ func TestChaosCatchesPlantedForgottenVote(t *testing.T) {
 		if err == nil {
 			continue
 		}
-		if v := c.Halted(); v == nil || (v.Property != PropOneVote && v.Property != PropElectionSafety) {
+		if v := c.Halted(); v == nil || (v.Property != wire.PropOneVote && v.Property != wire.PropElectionSafety) {
 			t.Fatalf("seed %d failed, but not on a double vote: %v", seed, err)
 		}
 		t.Logf("seed %d: %v", seed, err)

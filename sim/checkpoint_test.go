@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // longRun runs a cluster with clients for minutes virtual minutes, with a
 // crash and a partition on the way, checkpoints every minute.
 func longRun(t testing.TB, minutes int64) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Seed = 21
 	cfg.Clients.Count = 2
 	cfg.Clients.RatePerSec = 5
@@ -20,9 +21,9 @@ func longRun(t testing.TB, minutes int64) *Cluster {
 		t.Fatal(err)
 	}
 	c.SetCheckpointInterval(60_000)
-	cmds := []Command{
-		{Kind: CmdCrash, Node: 2}, {Kind: CmdRestart, Node: 2},
-		{Kind: CmdPartition, Groups: [][]core.NodeID{{1, 2}}}, {Kind: CmdHeal},
+	cmds := []wire.Command{
+		{Kind: wire.CmdCrash, Node: 2}, {Kind: wire.CmdRestart, Node: 2},
+		{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, 2}}}, {Kind: wire.CmdHeal},
 	}
 	for m := int64(1); m <= minutes; m++ {
 		if err := c.RunUntil(m*60_000 - 30_000); err != nil {
@@ -42,7 +43,7 @@ func longRun(t testing.TB, minutes int64) *Cluster {
 func viewAt(t testing.TB, c *Cluster, at int64) string {
 	t.Helper()
 	s := c.Export()
-	var cmds []LoggedCommand
+	var cmds []wire.LoggedCommand
 	for _, lc := range s.Commands {
 		if lc.At <= at {
 			cmds = append(cmds, lc)
@@ -74,7 +75,7 @@ func TestSeekFromCheckpointsMatchesReplay(t *testing.T) {
 	}
 	// Branch: a new command at 5 s replaces the recorded future; checkpoints
 	// past it are gone, and seeking forward follows the new branch.
-	if err := c.Apply(Command{Kind: CmdCrash, Node: 1}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdCrash, Node: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if cps := c.Checkpoints(); len(cps) != 0 {
@@ -121,7 +122,7 @@ func BenchmarkSeek30Minutes(b *testing.B) {
 }
 
 func TestCheckpointsStayBounded(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Retry delays of a client whose request was refused (virtual ms).
@@ -18,24 +19,14 @@ const (
 	retryDelayMS    = 50 // no leader known, proposal dropped, no quorum
 )
 
-// OpKind is a client operation: "set", "del" or "get".
-type OpKind string
-
-// Client operations.
-const (
-	OpSet OpKind = "set"
-	OpDel OpKind = "del"
-	OpGet OpKind = "get"
-)
-
 // HistoryOp is one client operation as the client saw it, for the
 // linearizability checker and the page.
 type HistoryOp struct {
-	Client int    `json:"client"` // 0 for requests typed in the page
-	ID     uint64 `json:"id"`     // request id, also carried in the log entry
-	Kind   OpKind `json:"kind"`
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"` // for set
+	Client int         `json:"client"` // 0 for requests typed in the page
+	ID     uint64      `json:"id"`     // request id, also carried in the log entry
+	Kind   wire.OpKind `json:"kind"`
+	Key    string      `json:"key"`
+	Value  string      `json:"value,omitempty"` // for set
 	// Output is "OK" for set, "1"/"0" for del (removed or not), and for get
 	// the value read; Found tells an empty value from a missing key.
 	Output string `json:"output,omitempty"`
@@ -74,7 +65,7 @@ type request struct {
 	cl       *client
 	hist     int // index in c.history
 	op       statemachine.Operation
-	kind     OpKind
+	kind     wire.OpKind
 	target   core.NodeID // node the request is at or will be sent to
 	proposed bool        // a leader accepted it into its log
 	waiting  bool        // at target, waiting for apply or read
@@ -121,15 +112,15 @@ func (c *Cluster) clientWake(id int, gen uint64) {
 	if cl.cur != nil || gen != uint64(cl.count) {
 		return
 	}
-	kind, key := OpSet, fmt.Sprintf("k%d", c.rng.IntN(c.cfg.Clients.Keys))
+	kind, key := wire.OpSet, fmt.Sprintf("k%d", c.rng.IntN(c.cfg.Clients.Keys))
 	switch x := c.rng.Float64(); {
 	case x < 0.3:
-		kind = OpGet
+		kind = wire.OpGet
 	case x < 0.45:
-		kind = OpDel
+		kind = wire.OpDel
 	}
 	value := ""
-	if kind == OpSet {
+	if kind == wire.OpSet {
 		value = fmt.Sprintf("c%d.%d", cl.id, cl.count+1)
 	}
 	c.invoke(cl, kind, key, value, 0)
@@ -139,14 +130,14 @@ func (c *Cluster) clientWake(id int, gen uint64) {
 const retryBit = 1 << 63
 
 // invoke starts a request. target 0 sends it to the believed leader.
-func (c *Cluster) invoke(cl *client, kind OpKind, key, value string, target core.NodeID) *request {
+func (c *Cluster) invoke(cl *client, kind wire.OpKind, key, value string, target core.NodeID) *request {
 	cl.count++
 	c.nextReq++
 	op := statemachine.Operation{Key: key, Value: value, ID: c.nextReq}
 	switch kind {
-	case OpSet:
+	case wire.OpSet:
 		op.Kind = statemachine.OpSet
-	case OpDel:
+	case wire.OpDel:
 		op.Kind = statemachine.OpDel
 	}
 	r := &request{cl: cl, op: op, kind: kind, target: target, hist: len(c.history)}
@@ -155,7 +146,7 @@ func (c *Cluster) invoke(cl *client, kind OpKind, key, value string, target core
 		cl.cur = r
 	}
 	c.pending[op.ID] = r
-	c.emit(Event{Kind: EvClientInvoke, Client: cl.id, Msg: op.ID, Type: string(kind), Text: fmt.Sprintf("client %d sent %s #%d", cl.id, describeOp(kind, key, value), op.ID)})
+	c.emit(wire.Event{Kind: wire.EvClientInvoke, Client: cl.id, Msg: op.ID, Type: string(kind), Text: fmt.Sprintf("client %d sent %s #%d", cl.id, wire.DescribeOp(kind, key, value), op.ID)})
 	c.schedule(qevent{at: c.now + int64(c.cfg.Clients.TimeoutMS), kind: qClientTimeout, cli: cl.id, gen: op.ID})
 	if r.target == 0 {
 		r.target = cl.leader
@@ -171,15 +162,6 @@ func (c *Cluster) invoke(cl *client, kind OpKind, key, value string, target core
 	return r
 }
 
-func describeOp(kind OpKind, key, value string) string {
-	switch kind {
-	case OpSet:
-		return fmt.Sprintf("set %s=%s", key, value)
-	default:
-		return fmt.Sprintf("%s %s", kind, key)
-	}
-}
-
 // submit sends a request to its target node (picking a live node at random
 // if it has none or its target is down).
 func (c *Cluster) submit(r *request) {
@@ -192,7 +174,7 @@ func (c *Cluster) submit(r *request) {
 		}
 		r.target = n.id
 	}
-	if r.kind == OpGet && c.hooks.localRead != nil && c.hooks.localRead(c, n) {
+	if r.kind == wire.OpGet && c.hooks.localRead != nil && c.hooks.localRead(c, n) {
 		r.waiting = true
 		v, ok := n.rn.StateMachine().Get(r.op.Key)
 		c.history[r.hist].Index = n.rn.StateMachine().AppliedIndex()
@@ -200,7 +182,7 @@ func (c *Cluster) submit(r *request) {
 		return
 	}
 	var err error
-	if r.kind == OpGet {
+	if r.kind == wire.OpGet {
 		var ctx [8]byte
 		binary.BigEndian.PutUint64(ctx[:], r.op.ID)
 		if !n.rn.IsLeader() {
@@ -215,7 +197,7 @@ func (c *Cluster) submit(r *request) {
 	switch {
 	case err == nil:
 		r.waiting = true
-		r.proposed = r.proposed || r.kind != OpGet
+		r.proposed = r.proposed || r.kind != wire.OpGet
 		r.cl.leader = n.id
 		c.drain(n)
 	case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != n.id:
@@ -261,7 +243,7 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 		if res.Op == nil || res.Op.ID == 0 {
 			continue
 		}
-		if h := c.historyOf(res.Op.ID); h != nil && h.Index == 0 && h.Kind != OpGet {
+		if h := c.historyOf(res.Op.ID); h != nil && h.Index == 0 && h.Kind != wire.OpGet {
 			h.Index = res.Index
 		}
 		if r := c.pending[res.Op.ID]; r != nil && r.waiting && r.target == n.id {
@@ -273,7 +255,7 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 			continue
 		}
 		id := binary.BigEndian.Uint64(rs.RequestCtx)
-		if r := c.pending[id]; r != nil && r.waiting && r.target == n.id && r.kind == OpGet {
+		if r := c.pending[id]; r != nil && r.waiting && r.target == n.id && r.kind == wire.OpGet {
 			if r.readIdx == 0 {
 				c.readsWaiting++
 			}
@@ -286,7 +268,7 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 	applied := n.rn.StateMachine().AppliedIndex()
 	for _, id := range c.pendingIDs() {
 		r := c.pending[id]
-		if r.kind == OpGet && r.waiting && r.target == n.id && r.readIdx != 0 && applied >= r.readIdx {
+		if r.kind == wire.OpGet && r.waiting && r.target == n.id && r.readIdx != 0 && applied >= r.readIdx {
 			v, ok := n.rn.StateMachine().Get(r.op.Key)
 			c.history[r.hist].Index = applied
 			c.finish(r, v, ok, false, false)
@@ -340,19 +322,19 @@ func (c *Cluster) finish(r *request, output string, found, unknown, failed bool)
 	delete(c.pending, r.op.ID)
 	h := &c.history[r.hist]
 	h.Output, h.Found, h.Unknown, h.Failed = output, found, unknown, failed
-	text := fmt.Sprintf("client %d: %s #%d → %s", r.cl.id, describeOp(r.kind, r.op.Key, r.op.Value), r.op.ID, output)
+	text := fmt.Sprintf("client %d: %s #%d → %s", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID, output)
 	switch {
 	case unknown:
-		text = fmt.Sprintf("client %d gave up on %s #%d: it may or may not have been applied", r.cl.id, describeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
+		text = fmt.Sprintf("client %d gave up on %s #%d: it may or may not have been applied", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
 	case failed:
-		text = fmt.Sprintf("client %d gave up on %s #%d: it had no effect", r.cl.id, describeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
-	case r.kind == OpGet && !found:
+		text = fmt.Sprintf("client %d gave up on %s #%d: it had no effect", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
+	case r.kind == wire.OpGet && !found:
 		text = fmt.Sprintf("client %d: get %s #%d → not found", r.cl.id, r.op.Key, r.op.ID)
 	default:
 		h.Return = c.now
 	}
-	c.emit(Event{Kind: EvClientReturn, Client: r.cl.id, Msg: r.op.ID, Type: string(r.kind), Text: text})
-	if r.kind == OpGet && !found && !unknown && !failed {
+	c.emit(wire.Event{Kind: wire.EvClientReturn, Client: r.cl.id, Msg: r.op.ID, Type: string(r.kind), Text: text})
+	if r.kind == wire.OpGet && !found && !unknown && !failed {
 		h.Return = c.now
 	}
 	if r.cl.cur == r {

@@ -3,28 +3,30 @@ package sim
 import (
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // TestClientEventsCountInWords checks the events of add-clients and
 // remove-clients say "1 client", not "1 clients", and that removing a
 // client when there is none is refused with the count allowed.
 func TestClientEventsCountInWords(t *testing.T) {
-	c, err := New(DefaultConfig())
+	c, err := New(wire.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Apply(Command{Kind: CmdRemoveClients, Count: 1})
+	err = c.Apply(wire.Command{Kind: wire.CmdRemoveClients, Count: 1})
 	if err == nil || !strings.Contains(err.Error(), "there are no clients to remove") {
 		t.Errorf("remove-clients with none: got %v, want an error saying there are none", err)
 	}
 	for _, tc := range []struct {
-		cmd   Command
+		cmd   wire.Command
 		wtext string
 	}{
-		{Command{Kind: CmdAddClients, Count: 1}, "added 1 client (1 now)"},
-		{Command{Kind: CmdAddClients, Count: 2}, "added 2 clients (3 now)"},
-		{Command{Kind: CmdRemoveClients, Count: 1}, "removed 1 client (2 now)"},
-		{Command{Kind: CmdRemoveClients, Count: 2}, "removed 2 clients (0 now)"},
+		{wire.Command{Kind: wire.CmdAddClients, Count: 1}, "added 1 client (1 now)"},
+		{wire.Command{Kind: wire.CmdAddClients, Count: 2}, "added 2 clients (3 now)"},
+		{wire.Command{Kind: wire.CmdRemoveClients, Count: 1}, "removed 1 client (2 now)"},
+		{wire.Command{Kind: wire.CmdRemoveClients, Count: 2}, "removed 2 clients (0 now)"},
 	} {
 		since := c.EventCount()
 		if err := c.Apply(tc.cmd); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Cluster is a whole Raft cluster simulated in one thread on a virtual clock:
@@ -15,7 +16,7 @@ import (
 // must not run at the same time (see entropy.go). Nothing in it reads the wall
 // clock: time moves only when Step, RunUntil or RunFor is called.
 type Cluster struct {
-	cfg   Config
+	cfg   wire.Config
 	now   int64 // virtual milliseconds
 	steps uint64
 	rng   *mrand.Rand
@@ -30,11 +31,11 @@ type Cluster struct {
 	freeFlights []*flight
 	// blocked[from][to] is true when the link from -> to is cut. Indexed by
 	// node id; row and column 0 unused.
-	blocked [MaxNodes + 1][MaxNodes + 1]bool
+	blocked [wire.MaxNodes + 1][wire.MaxNodes + 1]bool
 
 	trace   *trace
 	safety  *safety
-	halted  *Violation
+	halted  *wire.Violation
 	clients []*client
 	console *client // requests typed by a person (client id 0)
 	history []HistoryOp
@@ -45,12 +46,12 @@ type Cluster struct {
 
 	// initial is the configuration the cluster was created with (commands
 	// may change the network settings and manual mode later).
-	initial Config
+	initial wire.Config
 	// log holds every command of the session, for export and replay. The
 	// first logPos have been applied; after a seek back in time the rest are
 	// the recorded future, re-applied as the run reaches them, until a new
 	// command replaces them.
-	log    []LoggedCommand
+	log    []wire.LoggedCommand
 	logPos int
 	// horizon is the furthest virtual time the session has reached.
 	horizon int64
@@ -63,7 +64,7 @@ type Cluster struct {
 
 // New creates a cluster from cfg: its nodes bootstrapped and not yet ticked,
 // at virtual time 0.
-func New(cfg Config) (*Cluster, error) {
+func New(cfg wire.Config) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (c *Cluster) nodeConfig(id core.NodeID) core.Config {
 
 // Config returns the cluster's configuration (with the current network
 // parameters).
-func (c *Cluster) Config() Config { return c.cfg }
+func (c *Cluster) Config() wire.Config { return c.cfg }
 
 // Now returns the virtual time in milliseconds.
 func (c *Cluster) Now() int64 { return c.now }
@@ -128,7 +129,7 @@ func (c *Cluster) Now() int64 { return c.now }
 func (c *Cluster) Steps() uint64 { return c.steps }
 
 // Halted returns the violation that stopped the run, or nil.
-func (c *Cluster) Halted() *Violation { return c.halted }
+func (c *Cluster) Halted() *wire.Violation { return c.halted }
 
 // NextEventAt returns the time of the next scheduled event and true, or false
 // if nothing is scheduled (possible in manual mode with no clients).
@@ -144,7 +145,7 @@ func (c *Cluster) NextEventAt() (int64, bool) {
 // been found.
 func (c *Cluster) Step() (bool, error) {
 	if c.halted != nil {
-		return false, fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+		return false, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if c.queue.Len() == 0 {
 		return false, nil
@@ -156,7 +157,7 @@ func (c *Cluster) Step() (bool, error) {
 		}
 	})
 	if c.halted != nil {
-		return true, fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+		return true, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	return true, nil
 }
@@ -199,7 +200,7 @@ func (c *Cluster) RunUntil(t int64) error {
 		}
 	}
 	if c.halted != nil {
-		return fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+		return fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if t > c.now {
 		c.now = t
@@ -225,7 +226,7 @@ func (c *Cluster) applyDue(limit int64) {
 		if err := c.validate(lc.Command); err != nil {
 			// Cannot happen for a log this cluster recorded; an edited
 			// import may contain it. Record it and go on.
-			c.emit(Event{Kind: EvCommand, Type: lc.Command.Kind, Text: "skipped recorded command: " + err.Error()})
+			c.emit(wire.Event{Kind: wire.EvCommand, Type: string(lc.Command.Kind), Text: "skipped recorded command: " + err.Error()})
 			continue
 		}
 		c.apply(lc.Command)
@@ -257,7 +258,7 @@ func (c *Cluster) schedule(e qevent) {
 }
 
 // emit records a trace event at the current time.
-func (c *Cluster) emit(e Event) {
+func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
 	c.trace.add(e)
 }
@@ -265,14 +266,14 @@ func (c *Cluster) emit(e Event) {
 // Events returns the recent events with Seq > since, oldest first. The trace
 // keeps the last 20,000 events; older ones are gone (TraceHash still covers
 // them).
-func (c *Cluster) Events(since uint64) []Event { return c.trace.since(since, false, 0) }
+func (c *Cluster) Events(since uint64) []wire.Event { return c.trace.since(since, false, 0) }
 
 // EventsFiltered is Events keeping only the newest max events (0: no
 // limit) and, when notable is set, leaving out the routine ones (see
 // Event.Routine). A page that shows a few hundred notable events asks for
 // those only, and the thousands of messages a busy second produces are
 // never described or sent.
-func (c *Cluster) EventsFiltered(since uint64, notable bool, max int) []Event {
+func (c *Cluster) EventsFiltered(since uint64, notable bool, max int) []wire.Event {
 	return c.trace.since(since, notable, max)
 }
 

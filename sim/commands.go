@@ -1,78 +1,19 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
-
-// Command kinds: what a person (or a test) can ask the simulator to do.
-const (
-	CmdSet           = "set"            // Key, Value; Node optional (default: the leader)
-	CmdDel           = "del"            // Key; Node optional
-	CmdGet           = "get"            // Key; Node optional (a linearizable read via ReadIndex)
-	CmdCrash         = "crash"          // Node
-	CmdRestart       = "restart"        // Node
-	CmdPartition     = "partition"      // Groups
-	CmdHeal          = "heal"           // Node and Peer to heal one link (OneWay: that direction only); neither: every link
-	CmdCut           = "cut"            // Node, Peer: cut the link (OneWay: Node -> Peer only)
-	CmdIsolate       = "isolate"        // Node: cut it off from every other node
-	CmdCampaign      = "campaign"       // Node: force its election timeout
-	CmdTransfer      = "transfer"       // Node: hand leadership to it
-	CmdDeliver       = "deliver"        // Msg: deliver it now
-	CmdDrop          = "drop"           // Msg: lose it
-	CmdDuplicate     = "duplicate"      // Msg: put a copy of it in flight
-	CmdNetwork       = "network"        // Network: new latency, drop, duplicate and reorder settings
-	CmdManual        = "manual"         // On: hold messages for deliver/drop/duplicate commands (true) or not
-	CmdAddClients    = "add-clients"    // Count
-	CmdRemoveClients = "remove-clients" // Count
-)
-
-// Command is one instruction from outside the simulation. Which fields matter
-// depends on Kind (see the Cmd constants). Its JSON form is what the page
-// sends and what a session export stores.
-type Command struct {
-	Kind    string          `json:"kind"`
-	Node    core.NodeID     `json:"node,omitempty"`
-	Peer    core.NodeID     `json:"peer,omitempty"`
-	OneWay  bool            `json:"one_way,omitempty"`
-	Groups  [][]core.NodeID `json:"groups,omitempty"`
-	Msg     uint64          `json:"msg,omitempty"`
-	Key     string          `json:"key,omitempty"`
-	Value   string          `json:"value,omitempty"`
-	Network *NetworkConfig  `json:"network,omitempty"`
-	On      bool            `json:"on,omitempty"`
-	Count   int             `json:"count,omitempty"`
-}
-
-// LoggedCommand is a command with the point in the run where it was applied:
-// after Step events, at virtual time At.
-type LoggedCommand struct {
-	Step    uint64  `json:"step"`
-	At      int64   `json:"at"`
-	Command Command `json:"cmd"`
-}
-
-// ParseCommand decodes a command from JSON, refusing unknown fields.
-func ParseCommand(data []byte) (Command, error) {
-	var cmd Command
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cmd); err != nil {
-		return Command{}, fmt.Errorf("%w: %v", ErrBadCommand, err)
-	}
-	return cmd, nil
-}
 
 // Apply carries out a command at the current virtual time and logs it. A
 // malformed or impossible command returns an error (ErrBadCommand,
 // ErrUnknownNode, ErrUnknownMessage or ErrImpossible) and changes nothing.
-func (c *Cluster) Apply(cmd Command) error {
+func (c *Cluster) Apply(cmd wire.Command) error {
 	if c.halted != nil {
-		return fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+		return fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if err := c.validate(cmd); err != nil {
 		return err
@@ -81,7 +22,7 @@ func (c *Cluster) Apply(cmd Command) error {
 	// command replaces the rest of that future.
 	withEntropy(c.ent, func() { c.applyDue(c.now) })
 	if c.logPos >= MaxSessionCommands {
-		return fmt.Errorf("%w: %s: the session holds %d commands, the most a session may hold (sim.MaxSessionCommands); start a new cluster", ErrImpossible, cmd.Kind, c.logPos)
+		return fmt.Errorf("%w: %s: the session holds %d commands, the most a session may hold (sim.MaxSessionCommands); start a new cluster", wire.ErrImpossible, cmd.Kind, c.logPos)
 	}
 	// Replacing a recorded future: clip first, as checkpoints and the
 	// builder share the old array. At the end of the log, append in place
@@ -90,7 +31,7 @@ func (c *Cluster) Apply(cmd Command) error {
 	if c.logPos < len(c.log) {
 		c.log = slices.Clip(c.log[:c.logPos])
 	}
-	c.log = append(c.log, LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
+	c.log = append(c.log, wire.LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
 	c.logPos = len(c.log)
 	c.invalidateAfter()
 	withEntropy(c.ent, func() { c.apply(cmd) })
@@ -98,28 +39,28 @@ func (c *Cluster) Apply(cmd Command) error {
 }
 
 // validate checks a command against the current state without changing it.
-func (c *Cluster) validate(cmd Command) error {
+func (c *Cluster) validate(cmd wire.Command) error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", wire.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
 	}
 	node := func(id core.NodeID, field string) (*simNode, error) {
 		if id < 1 || int(id) > len(c.nodes) {
-			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", ErrUnknownNode, cmd.Kind, field, id, len(c.nodes))
+			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", wire.ErrUnknownNode, cmd.Kind, field, id, len(c.nodes))
 		}
 		return c.nodes[id-1], nil
 	}
 	impossible := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
 	}
 	switch cmd.Kind {
-	case CmdSet, CmdDel, CmdGet:
+	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
 		if cmd.Key == "" {
 			return bad("key is empty")
 		}
-		if err := CheckKeyValue(cmd.Key, cmd.Value); err != nil {
+		if err := wire.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
 			return bad("%v", err)
 		}
-		if cmd.Kind != CmdSet && cmd.Value != "" {
+		if cmd.Kind != wire.CmdSet && cmd.Value != "" {
 			return bad("takes no value")
 		}
 		if cmd.Node != 0 {
@@ -133,22 +74,22 @@ func (c *Cluster) validate(cmd Command) error {
 		} else if !c.randomUpNodeExists() {
 			return impossible("every node is down")
 		}
-	case CmdCrash, CmdRestart, CmdIsolate, CmdCampaign, CmdTransfer:
+	case wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign, wire.CmdTransfer:
 		n, err := node(cmd.Node, "node")
 		if err != nil {
 			return err
 		}
 		switch {
-		case cmd.Kind == CmdRestart && n.up():
+		case cmd.Kind == wire.CmdRestart && n.up():
 			return impossible("%s is running; crash it first", n.id)
-		case cmd.Kind != CmdRestart && cmd.Kind != CmdIsolate && !n.up():
+		case cmd.Kind != wire.CmdRestart && cmd.Kind != wire.CmdIsolate && !n.up():
 			return impossible("%s is down; restart it first", n.id)
-		case cmd.Kind == CmdTransfer && c.leader() == nil:
+		case cmd.Kind == wire.CmdTransfer && c.leader() == nil:
 			return impossible("there is no leader to hand leadership over")
-		case cmd.Kind == CmdTransfer && c.leader().id == n.id:
+		case cmd.Kind == wire.CmdTransfer && c.leader().id == n.id:
 			return impossible("%s is already the leader", n.id)
 		}
-	case CmdPartition:
+	case wire.CmdPartition:
 		if len(cmd.Groups) == 0 {
 			return bad("groups is empty; give the groups of nodes that can still talk, e.g. [[1,2],[3,4,5]]")
 		}
@@ -164,8 +105,8 @@ func (c *Cluster) validate(cmd Command) error {
 				seen[id] = true
 			}
 		}
-	case CmdCut, CmdHeal:
-		if cmd.Kind == CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
+	case wire.CmdCut, wire.CmdHeal:
+		if cmd.Kind == wire.CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
 			return nil
 		}
 		if _, err := node(cmd.Node, "node"); err != nil {
@@ -177,29 +118,29 @@ func (c *Cluster) validate(cmd Command) error {
 		if cmd.Node == cmd.Peer {
 			return bad("node and peer are both %s; a link joins two nodes", cmd.Node)
 		}
-	case CmdDeliver, CmdDrop, CmdDuplicate:
+	case wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
 		f, ok := c.flights[cmd.Msg]
 		if !ok {
-			return fmt.Errorf("%w: %s: message %d is not in flight", ErrUnknownMessage, cmd.Kind, cmd.Msg)
+			return fmt.Errorf("%w: %s: message %d is not in flight", wire.ErrUnknownMessage, cmd.Kind, cmd.Msg)
 		}
-		if cmd.Kind == CmdDeliver && !c.nodes[f.to-1].up() {
+		if cmd.Kind == wire.CmdDeliver && !c.nodes[f.to-1].up() {
 			return impossible("%s is down; the message can only be dropped", f.to)
 		}
-	case CmdNetwork:
+	case wire.CmdNetwork:
 		if cmd.Network == nil {
 			return bad("network settings are missing")
 		}
 		cfg := c.cfg
 		cfg.Network = *cmd.Network
 		if err := cfg.Validate(); err != nil {
-			return CommandConfigError(err)
+			return wire.CommandConfigError(err)
 		}
-	case CmdManual:
-	case CmdAddClients:
-		if cmd.Count < 1 || c.activeClients()+cmd.Count > MaxClients {
-			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, MaxClients, c.activeClients())
+	case wire.CmdManual:
+	case wire.CmdAddClients:
+		if cmd.Count < 1 || c.activeClients()+cmd.Count > wire.MaxClients {
+			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, wire.MaxClients, c.activeClients())
 		}
-	case CmdRemoveClients:
+	case wire.CmdRemoveClients:
 		if c.activeClients() == 0 {
 			return bad("there are no clients to remove")
 		}
@@ -209,7 +150,7 @@ func (c *Cluster) validate(cmd Command) error {
 	case "":
 		return bad("kind is missing")
 	default:
-		return fmt.Errorf("%w: unknown kind %q", ErrBadCommand, cmd.Kind)
+		return fmt.Errorf("%w: unknown kind %q", wire.ErrBadCommand, cmd.Kind)
 	}
 	return nil
 }
@@ -221,38 +162,6 @@ func (c *Cluster) randomUpNodeExists() bool {
 		}
 	}
 	return false
-}
-
-// MaxKeyBytes and MaxValueBytes bound the key and the value of a set, get
-// or del command, in bytes of UTF-8. Views report them (View.Limits) so
-// the page can check its inputs without a copy of these numbers.
-const (
-	MaxKeyBytes   = 256
-	MaxValueBytes = 4096
-)
-
-// LimitsView is what a view reports of the command limits.
-type LimitsView struct {
-	KeyBytes   int `json:"key_bytes"`
-	ValueBytes int `json:"value_bytes"`
-}
-
-// CommandLimits returns MaxKeyBytes and MaxValueBytes as a LimitsView.
-func CommandLimits() LimitsView {
-	return LimitsView{KeyBytes: MaxKeyBytes, ValueBytes: MaxValueBytes}
-}
-
-// CheckKeyValue checks a command's key and value against MaxKeyBytes and
-// MaxValueBytes; the error names the field, its size and the limit, in
-// bytes.
-func CheckKeyValue(key, value string) error {
-	if len(key) > MaxKeyBytes {
-		return fmt.Errorf("key is %d bytes; it must be at most %d bytes (UTF-8)", len(key), MaxKeyBytes)
-	}
-	if len(value) > MaxValueBytes {
-		return fmt.Errorf("value is %d bytes; it must be at most %d bytes (UTF-8)", len(value), MaxValueBytes)
-	}
-	return nil
 }
 
 // clientsText counts clients in words: "1 client", "3 clients".
@@ -274,17 +183,19 @@ func (c *Cluster) activeClients() int {
 }
 
 // apply carries out a validated command.
-func (c *Cluster) apply(cmd Command) {
+func (c *Cluster) apply(cmd wire.Command) {
 	n := c.nodeOrNil(cmd.Node)
-	note := func(text string) { c.emit(Event{Kind: EvCommand, Node: cmd.Node, Type: cmd.Kind, Text: text}) }
+	note := func(text string) {
+		c.emit(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: text})
+	}
 	switch cmd.Kind {
-	case CmdSet, CmdDel, CmdGet:
-		note(fmt.Sprintf("console: %s", describeOp(OpKind(cmd.Kind), cmd.Key, cmd.Value)))
-		c.invoke(c.console, OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
-	case CmdCrash:
-		c.emit(Event{Kind: EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
+	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
+		note(fmt.Sprintf("console: %s", wire.DescribeOp(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value)))
+		c.invoke(c.console, wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
+	case wire.CmdCrash:
+		c.emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
 		c.crashLocked(n)
-	case CmdRestart:
+	case wire.CmdRestart:
 		if err := c.startNode(n); err != nil {
 			c.nodeFailed(n, err)
 			return
@@ -294,12 +205,12 @@ func (c *Cluster) apply(cmd Command) {
 			// put its error in the trace and the view.
 			return
 		}
-		c.emit(Event{Kind: EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
+		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
 			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
-	case CmdPartition:
+	case wire.CmdPartition:
 		text := c.partition(cmd.Groups)
-		c.emit(Event{Kind: EvPartition, Text: "network partitioned: " + text})
-	case CmdCut:
+		c.emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})
+	case wire.CmdCut:
 		c.setLink(cmd.Node, cmd.Peer, true)
 		text := fmt.Sprintf("cut the link %s↔%s", cmd.Node, cmd.Peer)
 		if cmd.OneWay {
@@ -307,11 +218,11 @@ func (c *Cluster) apply(cmd Command) {
 		} else {
 			c.setLink(cmd.Peer, cmd.Node, true)
 		}
-		c.emit(Event{Kind: EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case CmdHeal:
+		c.emit(wire.Event{Kind: wire.EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case wire.CmdHeal:
 		if cmd.Node == 0 {
 			c.healAll()
-			c.emit(Event{Kind: EvHeal, Text: "healed every link"})
+			c.emit(wire.Event{Kind: wire.EvHeal, Text: "healed every link"})
 			return
 		}
 		c.setLink(cmd.Node, cmd.Peer, false)
@@ -321,49 +232,49 @@ func (c *Cluster) apply(cmd Command) {
 		} else {
 			c.setLink(cmd.Peer, cmd.Node, false)
 		}
-		c.emit(Event{Kind: EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case CmdIsolate:
+		c.emit(wire.Event{Kind: wire.EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+	case wire.CmdIsolate:
 		for _, o := range c.nodes {
 			if o.id != n.id {
 				c.setLink(n.id, o.id, true)
 				c.setLink(o.id, n.id, true)
 			}
 		}
-		c.emit(Event{Kind: EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
-	case CmdCampaign:
+		c.emit(wire.Event{Kind: wire.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
+	case wire.CmdCampaign:
 		note(fmt.Sprintf("forced %s's election timeout", n.id))
 		_ = n.rn.Campaign()
 		c.drain(n)
-	case CmdTransfer:
+	case wire.CmdTransfer:
 		l := c.leader()
 		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, n.id))
 		_ = l.rn.TransferLeadership(n.id)
 		c.drain(l)
-	case CmdDeliver:
+	case wire.CmdDeliver:
 		f := c.flights[cmd.Msg]
 		f.lost = false
 		c.blockedOverride(f, func() { c.deliver(cmd.Msg) })
-	case CmdDrop:
+	case wire.CmdDrop:
 		f := c.flights[cmd.Msg]
 		delete(c.flights, cmd.Msg)
 		c.drop(f, "dropped by command")
-	case CmdDuplicate:
+	case wire.CmdDuplicate:
 		c.duplicate(c.flights[cmd.Msg])
-	case CmdNetwork:
+	case wire.CmdNetwork:
 		c.cfg.Network = *cmd.Network
 		net := c.cfg.Network
-		c.emit(Event{Kind: EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
+		c.emit(wire.Event{Kind: wire.EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
 			net.MinLatencyMS, net.MaxLatencyMS, 100*net.DropRate, 100*net.DuplicateRate, 100*net.ReorderRate)})
-	case CmdManual:
+	case wire.CmdManual:
 		c.setManual(cmd.On)
-	case CmdAddClients:
+	case wire.CmdAddClients:
 		for i := 0; i < cmd.Count; i++ {
 			cl := c.newClient(len(c.clients) + 1)
 			c.clients = append(c.clients, cl)
 			c.scheduleClient(cl)
 		}
 		note(fmt.Sprintf("added %s (%d now)", clientsText(cmd.Count), c.activeClients()))
-	case CmdRemoveClients:
+	case wire.CmdRemoveClients:
 		left := cmd.Count
 		for i := len(c.clients) - 1; i >= 0 && left > 0; i-- {
 			if cl := c.clients[i]; !cl.removed {
@@ -398,10 +309,10 @@ func (c *Cluster) setManual(on bool) {
 	}
 	c.cfg.Manual = on
 	if on {
-		c.emit(Event{Kind: EvCommand, Type: CmdManual, Text: "manual delivery on: messages wait for deliver, drop or duplicate"})
+		c.emit(wire.Event{Kind: wire.EvCommand, Type: string(wire.CmdManual), Text: "manual delivery on: messages wait for deliver, drop or duplicate"})
 		return
 	}
-	c.emit(Event{Kind: EvCommand, Type: CmdManual, Text: "manual delivery off: the network delivers messages again"})
+	c.emit(wire.Event{Kind: wire.EvCommand, Type: string(wire.CmdManual), Text: "manual delivery off: the network delivers messages again"})
 	for _, id := range c.flightIDs() {
 		if f := c.flights[id]; f.deliverAt == 0 {
 			c.route(f)

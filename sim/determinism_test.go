@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // scriptedRun runs a cluster for 20 virtual seconds with clients and a
 // fixed set of commands in the middle.
 func scriptedRun(t testing.TB, seed uint64) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Seed = seed
 	cfg.Clients.Count = 3
 	cfg.Clients.RatePerSec = 5
@@ -25,15 +26,15 @@ func scriptedRun(t testing.TB, seed uint64) *Cluster {
 	}
 	script := []struct {
 		at  int64
-		cmd Command
+		cmd wire.Command
 	}{
-		{3000, Command{Kind: CmdSet, Key: "x", Value: "1"}},
-		{5000, Command{Kind: CmdIsolate, Node: 2}},
-		{8000, Command{Kind: CmdHeal}},
-		{9000, Command{Kind: CmdCrash, Node: 3}},
-		{12000, Command{Kind: CmdRestart, Node: 3}},
-		{13000, Command{Kind: CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}}},
-		{16000, Command{Kind: CmdHeal}},
+		{3000, wire.Command{Kind: wire.CmdSet, Key: "x", Value: "1"}},
+		{5000, wire.Command{Kind: wire.CmdIsolate, Node: 2}},
+		{8000, wire.Command{Kind: wire.CmdHeal}},
+		{9000, wire.Command{Kind: wire.CmdCrash, Node: 3}},
+		{12000, wire.Command{Kind: wire.CmdRestart, Node: 3}},
+		{13000, wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}}},
+		{16000, wire.Command{Kind: wire.CmdHeal}},
 	}
 	for _, s := range script {
 		if err := c.RunUntil(s.at); err != nil {
@@ -86,10 +87,10 @@ func TestExportImportReproducesTrace(t *testing.T) {
 	if a.TraceHash() != b.TraceHash() || a.Now() != b.Now() {
 		t.Fatalf("import: hash %x vs %x, time %d vs %d", a.TraceHash(), b.TraceHash(), a.Now(), b.Now())
 	}
-	if _, err := UnmarshalSession([]byte(`{"version":2}`)); !errors.Is(err, ErrBadSession) {
+	if _, err := UnmarshalSession([]byte(`{"version":2}`)); !errors.Is(err, wire.ErrBadSession) {
 		t.Fatalf("version 2: %v", err)
 	}
-	if _, err := UnmarshalSession([]byte(`{"version":1,"bogus":1}`)); !errors.Is(err, ErrBadSession) {
+	if _, err := UnmarshalSession([]byte(`{"version":1,"bogus":1}`)); !errors.Is(err, wire.ErrBadSession) {
 		t.Fatalf("unknown field: %v", err)
 	}
 }
@@ -117,7 +118,7 @@ func TestSeekBackReproducesEarlierState(t *testing.T) {
 	if a.TraceHash() != ref.TraceHash() {
 		t.Fatalf("seek forward: hash %x, want %x", a.TraceHash(), ref.TraceHash())
 	}
-	if err := a.SeekTo(20_001); !errors.Is(err, ErrImpossible) {
+	if err := a.SeekTo(20_001); !errors.Is(err, wire.ErrImpossible) {
 		t.Fatalf("seek past the horizon: %v", err)
 	}
 }
@@ -127,22 +128,22 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 	before, _ := json.Marshal(c.View(0))
 	hash, logLen := c.TraceHash(), len(c.log)
 	for _, tt := range []struct {
-		cmd  Command
+		cmd  wire.Command
 		want error
 	}{
-		{Command{Kind: "explode"}, ErrBadCommand},
-		{Command{}, ErrBadCommand},
-		{Command{Kind: CmdCrash, Node: 9}, ErrUnknownNode},
-		{Command{Kind: CmdCrash, Node: 0}, ErrUnknownNode},
-		{Command{Kind: CmdRestart, Node: 1}, ErrImpossible},
-		{Command{Kind: CmdSet, Key: ""}, ErrBadCommand},
-		{Command{Kind: CmdDel, Key: "a", Value: "b"}, ErrBadCommand},
-		{Command{Kind: CmdDeliver, Msg: 1 << 40}, ErrUnknownMessage},
-		{Command{Kind: CmdCut, Node: 1, Peer: 1}, ErrBadCommand},
-		{Command{Kind: CmdPartition, Groups: [][]core.NodeID{{1, 2}, {2, 3}}}, ErrBadCommand},
-		{Command{Kind: CmdNetwork, Network: &NetworkConfig{MinLatencyMS: 50, MaxLatencyMS: 10}}, ErrBadCommand},
-		{Command{Kind: CmdNetwork}, ErrBadCommand},
-		{Command{Kind: CmdRemoveClients, Count: 99}, ErrBadCommand},
+		{wire.Command{Kind: "explode"}, wire.ErrBadCommand},
+		{wire.Command{}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdCrash, Node: 9}, wire.ErrUnknownNode},
+		{wire.Command{Kind: wire.CmdCrash, Node: 0}, wire.ErrUnknownNode},
+		{wire.Command{Kind: wire.CmdRestart, Node: 1}, wire.ErrImpossible},
+		{wire.Command{Kind: wire.CmdSet, Key: ""}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdDel, Key: "a", Value: "b"}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdDeliver, Msg: 1 << 40}, wire.ErrUnknownMessage},
+		{wire.Command{Kind: wire.CmdCut, Node: 1, Peer: 1}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, 2}, {2, 3}}}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MinLatencyMS: 50, MaxLatencyMS: 10}}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdNetwork}, wire.ErrBadCommand},
+		{wire.Command{Kind: wire.CmdRemoveClients, Count: 99}, wire.ErrBadCommand},
 	} {
 		if err := c.Apply(tt.cmd); !errors.Is(err, tt.want) {
 			t.Errorf("%+v: err %v, want %v", tt.cmd, err, tt.want)
@@ -152,7 +153,7 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 	if string(before) != string(after) || c.TraceHash() != hash || len(c.log) != logLen {
 		t.Fatal("a refused command changed the cluster")
 	}
-	if _, err := ParseCommand([]byte(`{"kind":"crash","node":1,"extra":true}`)); !errors.Is(err, ErrBadCommand) {
+	if _, err := wire.ParseCommand([]byte(`{"kind":"crash","node":1,"extra":true}`)); !errors.Is(err, wire.ErrBadCommand) {
 		t.Fatalf("unknown field: %v", err)
 	}
 }

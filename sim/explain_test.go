@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // eventsWith returns the texts of the events since seq that contain every one
@@ -34,7 +35,7 @@ func TestExplainForcedTimeoutPreVote(t *testing.T) {
 	follower := without(allIDs(c), leader)[0]
 	other := without(allIDs(c), leader, follower)[0]
 	since := c.EventCount()
-	do(t, c, Command{Kind: CmdCampaign, Node: follower})
+	do(t, c, wire.Command{Kind: wire.CmdCampaign, Node: follower})
 	run(t, c, 1_000)
 
 	v := quickView(c)
@@ -60,7 +61,7 @@ func TestExplainCheckQuorumStepDown(t *testing.T) {
 	c := newScenario(t, 3, nil)
 	leader := waitLeader(t, c, allIDs(c), 10_000)
 	since := c.EventCount()
-	do(t, c, Command{Kind: CmdIsolate, Node: leader})
+	do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: leader})
 	run(t, c, 5_000)
 	want := leader.String() + " stepped down to follower in term "
 	if got := eventsWith(c, since, want, ": it heard from no quorum within an election timeout"); len(got) != 1 {
@@ -75,16 +76,16 @@ func TestExplainVoteRefusedForLog(t *testing.T) {
 	leader := waitLeader(t, c, allIDs(c), 10_000)
 	behind := without(allIDs(c), leader)[0]
 	other := without(allIDs(c), leader, behind)[0]
-	do(t, c, Command{Kind: CmdIsolate, Node: behind})
+	do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: behind})
 	for i := range 3 {
 		consoleSet(t, c, "k", string(rune('a'+i)), 0)
 	}
 	run(t, c, 500)
 	// other loses its leader and, alone, cannot elect one.
-	do(t, c, Command{Kind: CmdCrash, Node: leader}, Command{Kind: CmdIsolate, Node: other})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: leader}, wire.Command{Kind: wire.CmdIsolate, Node: other})
 	run(t, c, 3_000)
 	since := c.EventCount()
-	do(t, c, Command{Kind: CmdHeal}, Command{Kind: CmdCampaign, Node: behind})
+	do(t, c, wire.Command{Kind: wire.CmdHeal}, wire.Command{Kind: wire.CmdCampaign, Node: behind})
 	run(t, c, 200)
 	got := eventsWith(c, since, other.String()+" refused "+behind.String()+"'s pre-vote for term ", ": its log is more up to date (last entry ")
 	if len(got) == 0 {
@@ -96,7 +97,7 @@ func TestExplainVoteRefusedForLog(t *testing.T) {
 func dumpTexts(c *Cluster, since uint64) string {
 	var b strings.Builder
 	for _, e := range c.Events(since) {
-		if e.Kind != EvSend && e.Kind != EvDeliver {
+		if e.Kind != wire.EvSend && e.Kind != wire.EvDeliver {
 			b.WriteString(e.Text)
 			b.WriteByte('\n')
 		}
@@ -110,7 +111,7 @@ func TestExplainPreVoteLost(t *testing.T) {
 	c := newScenario(t, 5, nil)
 	leader := waitLeader(t, c, allIDs(c), 10_000)
 	behind := without(allIDs(c), leader)[0]
-	do(t, c, Command{Kind: CmdIsolate, Node: behind})
+	do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: behind})
 	for i := range 3 {
 		consoleSet(t, c, "k", string(rune('a'+i)), 0)
 	}
@@ -120,10 +121,10 @@ func TestExplainPreVoteLost(t *testing.T) {
 	for _, id := range allIDs(c) {
 		alone = append(alone, []core.NodeID{id})
 	}
-	do(t, c, Command{Kind: CmdCrash, Node: leader}, Command{Kind: CmdPartition, Groups: alone})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: leader}, wire.Command{Kind: wire.CmdPartition, Groups: alone})
 	run(t, c, 3_000)
 	since := c.EventCount()
-	do(t, c, Command{Kind: CmdHeal}, Command{Kind: CmdCampaign, Node: behind})
+	do(t, c, wire.Command{Kind: wire.CmdHeal}, wire.Command{Kind: wire.CmdCampaign, Node: behind})
 	run(t, c, 100)
 	got := eventsWith(c, since, behind.String()+" went back to follower in term ", " refused its pre-vote for term ")
 	if len(got) == 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // crashLocked stops a node: its RaftNode and every message in flight to or
@@ -13,7 +14,7 @@ import (
 func (c *Cluster) crashLocked(n *simNode) {
 	n.rn = nil
 	n.gen++
-	n.role, n.leader, n.camp = "", 0, Campaign{}
+	n.role, n.leader, n.camp = "", 0, wire.Campaign{}
 	for _, id := range c.flightIDs() {
 		f := c.flights[id]
 		if f.from == n.id || f.to == n.id {
@@ -58,7 +59,7 @@ func (c *Cluster) partition(groups [][]core.NodeID) string {
 	}
 	var parts []string
 	for _, g := range c.groups() {
-		parts = append(parts, "{"+nodeList(g)+"}")
+		parts = append(parts, "{"+wire.NodeList(g)+"}")
 	}
 	return strings.Join(parts, " | ")
 }
@@ -89,7 +90,7 @@ func (c *Cluster) groups() [][]core.NodeID {
 }
 
 // healAll restores every link.
-func (c *Cluster) healAll() { c.blocked = [MaxNodes + 1][MaxNodes + 1]bool{} }
+func (c *Cluster) healAll() { c.blocked = [wire.MaxNodes + 1][wire.MaxNodes + 1]bool{} }
 
 // leader returns the node that is leader in the highest term, or nil.
 func (c *Cluster) leader() *simNode {

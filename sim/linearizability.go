@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Linearizability of client histories is checked in two ways.
@@ -70,7 +72,7 @@ type LinearizabilityResult struct {
 
 // kvInput is one operation as the model sees it.
 type kvInput struct {
-	kind    OpKind
+	kind    wire.OpKind
 	key     string
 	value   string
 	unknown bool // a write whose outcome the client never learnt
@@ -158,9 +160,9 @@ func kvModel() porcupine.Model {
 		Step: func(state, input, output any) (bool, any) {
 			st, in, out := state.(kvState), input.(kvInput), output.(kvOutput)
 			switch in.kind {
-			case OpSet:
+			case wire.OpSet:
 				return in.unknown || out.output == "OK", kvState{present: true, value: in.value}
-			case OpDel:
+			case wire.OpDel:
 				want := "0"
 				if st.present {
 					want = "1"
@@ -174,11 +176,11 @@ func kvModel() porcupine.Model {
 			in, out := input.(kvInput), output.(kvOutput)
 			switch {
 			case in.unknown:
-				return fmt.Sprintf("%s → ?", describeOp(in.kind, in.key, in.value))
-			case in.kind == OpGet && !out.found:
+				return fmt.Sprintf("%s → ?", wire.DescribeOp(in.kind, in.key, in.value))
+			case in.kind == wire.OpGet && !out.found:
 				return fmt.Sprintf("get %s → not found", in.key)
 			}
-			return fmt.Sprintf("%s → %s", describeOp(in.kind, in.key, in.value), out.output)
+			return fmt.Sprintf("%s → %s", wire.DescribeOp(in.kind, in.key, in.value), out.output)
 		},
 		DescribeState: func(state any) string {
 			st := state.(kvState)
@@ -219,7 +221,7 @@ func operations(h []HistoryOp) []porcupine.Operation {
 		unknown := op.Unknown || ret < 0
 		meta := kvMeta{client: op.Client, id: op.ID}
 		if unknown {
-			if op.Kind == OpGet {
+			if op.Kind == wire.OpGet {
 				continue
 			}
 			ret = math.MaxInt64

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // linHistory60s runs 60 virtual seconds of a 5-node cluster with 5 clients
@@ -12,21 +13,21 @@ import (
 // partition and an isolation, and returns its client history.
 func linHistory60s(tb testing.TB, seed uint64) []HistoryOp {
 	tb.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Seed = seed
-	cfg.Clients = ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
-	cfg.Network = NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
+	cfg.Clients = wire.ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
+	cfg.Network = wire.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
 	c, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	script := map[int64]Command{
-		10_000: {Kind: CmdCrash, Node: core.NodeID(1 + seed%5)},
-		15_000: {Kind: CmdRestart, Node: core.NodeID(1 + seed%5)},
-		25_000: {Kind: CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}},
-		35_000: {Kind: CmdHeal},
-		45_000: {Kind: CmdIsolate, Node: 4},
-		50_000: {Kind: CmdHeal},
+	script := map[int64]wire.Command{
+		10_000: {Kind: wire.CmdCrash, Node: core.NodeID(1 + seed%5)},
+		15_000: {Kind: wire.CmdRestart, Node: core.NodeID(1 + seed%5)},
+		25_000: {Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}},
+		35_000: {Kind: wire.CmdHeal},
+		45_000: {Kind: wire.CmdIsolate, Node: 4},
+		50_000: {Kind: wire.CmdHeal},
 	}
 	for at := int64(5_000); at <= 60_000; at += 5_000 {
 		if err := c.RunUntil(at); err != nil {

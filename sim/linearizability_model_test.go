@@ -12,18 +12,19 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Synthetic histories (helpers set, get, del, unknownSet are in
 // linearizability_test.go).
 
 func unknownDel(client int, key string, call int64) HistoryOp {
-	return HistoryOp{Client: client, Kind: OpDel, Key: key, Call: call, Return: -1, Unknown: true}
+	return HistoryOp{Client: client, Kind: wire.OpDel, Key: key, Call: call, Return: -1, Unknown: true}
 }
 
 func TestKVModelStep(t *testing.T) {
 	absent, a := kvState{}, kvState{present: true, value: "a"}
-	in := func(kind OpKind, value string, unknown bool) kvInput {
+	in := func(kind wire.OpKind, value string, unknown bool) kvInput {
 		return kvInput{kind: kind, key: "x", value: value, unknown: unknown}
 	}
 	tests := []struct {
@@ -34,21 +35,21 @@ func TestKVModelStep(t *testing.T) {
 		wok    bool
 		wnext  kvState
 	}{
-		{"set", absent, in(OpSet, "a", false), kvOutput{output: "OK"}, true, a},
-		{"set with a wrong answer", absent, in(OpSet, "a", false), kvOutput{output: "1"}, false, a},
-		{"unknown set, any answer", absent, in(OpSet, "a", true), kvOutput{}, true, a},
-		{"del of a present key", a, in(OpDel, "", false), kvOutput{output: "1"}, true, absent},
-		{"del of an absent key", absent, in(OpDel, "", false), kvOutput{output: "0"}, true, absent},
-		{"del of a present key says 0", a, in(OpDel, "", false), kvOutput{output: "0"}, false, absent},
-		{"del of an absent key says 1", absent, in(OpDel, "", false), kvOutput{output: "1"}, false, absent},
-		{"unknown del, present", a, in(OpDel, "", true), kvOutput{}, true, absent},
-		{"unknown del, absent, answer 1", absent, in(OpDel, "", true), kvOutput{output: "1"}, true, absent},
-		{"get found", a, in(OpGet, "", false), kvOutput{output: "a", found: true}, true, a},
-		{"get wrong value", a, in(OpGet, "", false), kvOutput{output: "b", found: true}, false, a},
-		{"get not found", absent, in(OpGet, "", false), kvOutput{}, true, absent},
-		{"get not found on a present key", a, in(OpGet, "", false), kvOutput{}, false, a},
-		{"get found on an absent key", absent, in(OpGet, "", false), kvOutput{found: true}, false, absent},
-		{"get of an empty value", kvState{present: true}, in(OpGet, "", false), kvOutput{found: true}, true, kvState{present: true}},
+		{"set", absent, in(wire.OpSet, "a", false), kvOutput{output: "OK"}, true, a},
+		{"set with a wrong answer", absent, in(wire.OpSet, "a", false), kvOutput{output: "1"}, false, a},
+		{"unknown set, any answer", absent, in(wire.OpSet, "a", true), kvOutput{}, true, a},
+		{"del of a present key", a, in(wire.OpDel, "", false), kvOutput{output: "1"}, true, absent},
+		{"del of an absent key", absent, in(wire.OpDel, "", false), kvOutput{output: "0"}, true, absent},
+		{"del of a present key says 0", a, in(wire.OpDel, "", false), kvOutput{output: "0"}, false, absent},
+		{"del of an absent key says 1", absent, in(wire.OpDel, "", false), kvOutput{output: "1"}, false, absent},
+		{"unknown del, present", a, in(wire.OpDel, "", true), kvOutput{}, true, absent},
+		{"unknown del, absent, answer 1", absent, in(wire.OpDel, "", true), kvOutput{output: "1"}, true, absent},
+		{"get found", a, in(wire.OpGet, "", false), kvOutput{output: "a", found: true}, true, a},
+		{"get wrong value", a, in(wire.OpGet, "", false), kvOutput{output: "b", found: true}, false, a},
+		{"get not found", absent, in(wire.OpGet, "", false), kvOutput{}, true, absent},
+		{"get not found on a present key", a, in(wire.OpGet, "", false), kvOutput{}, false, a},
+		{"get found on an absent key", absent, in(wire.OpGet, "", false), kvOutput{found: true}, false, absent},
+		{"get of an empty value", kvState{present: true}, in(wire.OpGet, "", false), kvOutput{found: true}, true, kvState{present: true}},
 	}
 	m := kvModel()
 	for _, tt := range tests {
@@ -62,7 +63,7 @@ func TestKVModelStep(t *testing.T) {
 }
 
 func TestCheckHistoryUnknownAndPending(t *testing.T) {
-	pendingSet := HistoryOp{Client: 1, Kind: OpSet, Key: "x", Value: "a", Call: 0, Return: -1}
+	pendingSet := HistoryOp{Client: 1, Kind: wire.OpSet, Key: "x", Value: "a", Call: 0, Return: -1}
 	tests := []struct {
 		name string
 		h    []HistoryOp
@@ -74,7 +75,7 @@ func TestCheckHistoryUnknownAndPending(t *testing.T) {
 		{"unknown del that did not apply",
 			[]HistoryOp{set(1, "x", "a", 0, 10), unknownDel(1, "x", 20), get(2, "x", "a", true, 50, 60)}, true, 3},
 		{"unknown del's output is not checked",
-			[]HistoryOp{{Client: 1, Kind: OpDel, Key: "x", Output: "1", Call: 0, Return: -1, Unknown: true}}, true, 1},
+			[]HistoryOp{{Client: 1, Kind: wire.OpDel, Key: "x", Output: "1", Call: 0, Return: -1, Unknown: true}}, true, 1},
 		{"unknown set applied late",
 			[]HistoryOp{unknownSet(1, "x", "a", 0), get(2, "x", "", false, 50, 60), get(2, "x", "a", true, 70, 80)}, true, 3},
 		{"unknown set seen before its call",
@@ -89,11 +90,11 @@ func TestCheckHistoryUnknownAndPending(t *testing.T) {
 			[]HistoryOp{pendingSet, get(2, "x", "", false, 10, 20)}, true, 2},
 		{"pending and failed reads are dropped",
 			[]HistoryOp{
-				{Client: 2, Kind: OpGet, Key: "x", Output: "junk", Found: true, Call: 0, Return: -1},
-				{Client: 3, Kind: OpGet, Key: "x", Output: "junk", Found: true, Call: 0, Return: -1, Failed: true},
+				{Client: 2, Kind: wire.OpGet, Key: "x", Output: "junk", Found: true, Call: 0, Return: -1},
+				{Client: 3, Kind: wire.OpGet, Key: "x", Output: "junk", Found: true, Call: 0, Return: -1, Failed: true},
 			}, true, 0},
 		{"failed write is dropped",
-			[]HistoryOp{{Client: 1, Kind: OpSet, Key: "x", Value: "a", Call: 0, Return: -1, Failed: true}, get(2, "x", "a", true, 10, 20)}, false, 1},
+			[]HistoryOp{{Client: 1, Kind: wire.OpSet, Key: "x", Value: "a", Call: 0, Return: -1, Failed: true}, get(2, "x", "a", true, 10, 20)}, false, 1},
 		{"intervals are closed: a read called as a write returns may miss it",
 			[]HistoryOp{set(1, "x", "a", 0, 10), get(2, "x", "", false, 10, 20)}, true, 2},
 		{"del 0 on a key certainly present",
@@ -192,11 +193,11 @@ func TestPartitionEvent(t *testing.T) {
 func TestKVModelDescriptions(t *testing.T) {
 	m := kvModel()
 	for _, tt := range []struct{ got, want string }{
-		{m.DescribeOperation(kvInput{kind: OpSet, key: "x", value: "a"}, kvOutput{output: "OK"}), "set x=a → OK"},
-		{m.DescribeOperation(kvInput{kind: OpDel, key: "x"}, kvOutput{output: "1"}), "del x → 1"},
-		{m.DescribeOperation(kvInput{kind: OpDel, key: "x", unknown: true}, kvOutput{}), "del x → ?"},
-		{m.DescribeOperation(kvInput{kind: OpGet, key: "x"}, kvOutput{output: "a", found: true}), "get x → a"},
-		{m.DescribeOperation(kvInput{kind: OpGet, key: "x"}, kvOutput{}), "get x → not found"},
+		{m.DescribeOperation(kvInput{kind: wire.OpSet, key: "x", value: "a"}, kvOutput{output: "OK"}), "set x=a → OK"},
+		{m.DescribeOperation(kvInput{kind: wire.OpDel, key: "x"}, kvOutput{output: "1"}), "del x → 1"},
+		{m.DescribeOperation(kvInput{kind: wire.OpDel, key: "x", unknown: true}, kvOutput{}), "del x → ?"},
+		{m.DescribeOperation(kvInput{kind: wire.OpGet, key: "x"}, kvOutput{output: "a", found: true}), "get x → a"},
+		{m.DescribeOperation(kvInput{kind: wire.OpGet, key: "x"}, kvOutput{}), "get x → not found"},
 		{m.DescribeState(kvState{}), "(absent)"},
 		{m.DescribeState(kvState{present: true}), `""`},
 		{m.DescribeState(kvState{present: true, value: "a"}), `"a"`},
@@ -238,13 +239,13 @@ func TestWriteHistoryHTML(t *testing.T) {
 }
 
 func TestHistoryIsACopy(t *testing.T) {
-	c, err := New(DefaultConfig())
+	c, err := New(wire.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	apply(t, c, Command{Kind: CmdSet, Key: "k", Value: "v"})
+	apply(t, c, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "v"})
 	h := c.History()
-	if len(h) != 1 || h[0].Kind != OpSet || h[0].Key != "k" || h[0].Client != 0 {
+	if len(h) != 1 || h[0].Kind != wire.OpSet || h[0].Key != "k" || h[0].Client != 0 {
 		t.Fatalf("history %+v", h)
 	}
 	h[0].Key = "changed"
@@ -262,7 +263,7 @@ func TestBusyClusterHistoriesAreLinearizable(t *testing.T) {
 	for seed := uint64(4); seed <= 7; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			h := linHistory60s(t, seed)
-			done := map[OpKind]int{}
+			done := map[wire.OpKind]int{}
 			unsure := 0
 			for _, op := range h {
 				switch {
@@ -274,10 +275,10 @@ func TestBusyClusterHistoriesAreLinearizable(t *testing.T) {
 				}
 			}
 			r := CheckHistory(h)
-			if !r.OK || r.Ops < done[OpSet]+done[OpDel]+done[OpGet] {
+			if !r.OK || r.Ops < done[wire.OpSet]+done[wire.OpDel]+done[wire.OpGet] {
 				t.Fatalf("%+v", r)
 			}
-			if done[OpSet] < 300 || done[OpGet] < 200 || done[OpDel] < 100 {
+			if done[wire.OpSet] < 300 || done[wire.OpGet] < 200 || done[wire.OpDel] < 100 {
 				t.Fatalf("completed %v (and %d with an unknown outcome): too few to mean much", done, unsure)
 			}
 			t.Logf("%s; completed %v, %d unknown", r.Text, done, unsure)
@@ -303,9 +304,9 @@ func isolated(c *Cluster, n *simNode) bool {
 // gets are redirected to the leader and go through ReadIndex).
 func TestStaleReadsUnderLoadAreCaught(t *testing.T) {
 	run := func(buggy bool) (*Cluster, LinearizabilityResult) {
-		cfg := DefaultConfig()
-		cfg.Clients = ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
-		cfg.Network = NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
+		cfg := wire.DefaultConfig()
+		cfg.Clients = wire.ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
+		cfg.Network = wire.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
 		c, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -321,16 +322,16 @@ func TestStaleReadsUnderLoadAreCaught(t *testing.T) {
 			t.Fatal("no leader after 5 s")
 		}
 		f := l.id%core.NodeID(cfg.Nodes) + 1
-		apply(t, c, Command{Kind: CmdIsolate, Node: f})
+		apply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: f})
 		for range 20 {
 			if err := c.RunFor(250); err != nil {
 				t.Fatal(err)
 			}
 			for k := range cfg.Clients.Keys {
-				apply(t, c, Command{Kind: CmdGet, Key: fmt.Sprintf("k%d", k), Node: f})
+				apply(t, c, wire.Command{Kind: wire.CmdGet, Key: fmt.Sprintf("k%d", k), Node: f})
 			}
 		}
-		apply(t, c, Command{Kind: CmdHeal})
+		apply(t, c, wire.Command{Kind: wire.CmdHeal})
 		if err := c.RunFor(5000); err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +373,7 @@ func TestStaleReadsUnderLoadAreCaught(t *testing.T) {
 func TestCheckLinearizableIsDeterministic(t *testing.T) {
 	h := linHistory60s(t, 2)
 	i := slices.IndexFunc(h, func(op HistoryOp) bool {
-		return op.Kind == OpGet && op.Found && op.Return > 30_000 && !op.Failed && !op.Unknown
+		return op.Kind == wire.OpGet && op.Found && op.Return > 30_000 && !op.Failed && !op.Unknown
 	})
 	if i < 0 {
 		t.Fatal("no completed get after 30 s")

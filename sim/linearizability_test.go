@@ -9,22 +9,23 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func set(client int, key, value string, call, ret int64) HistoryOp {
-	return HistoryOp{Client: client, Kind: OpSet, Key: key, Value: value, Output: "OK", Call: call, Return: ret}
+	return HistoryOp{Client: client, Kind: wire.OpSet, Key: key, Value: value, Output: "OK", Call: call, Return: ret}
 }
 
 func get(client int, key, value string, found bool, call, ret int64) HistoryOp {
-	return HistoryOp{Client: client, Kind: OpGet, Key: key, Output: value, Found: found, Call: call, Return: ret}
+	return HistoryOp{Client: client, Kind: wire.OpGet, Key: key, Output: value, Found: found, Call: call, Return: ret}
 }
 
 func del(client int, key, out string, call, ret int64) HistoryOp {
-	return HistoryOp{Client: client, Kind: OpDel, Key: key, Output: out, Call: call, Return: ret}
+	return HistoryOp{Client: client, Kind: wire.OpDel, Key: key, Output: out, Call: call, Return: ret}
 }
 
 func unknownSet(client int, key, value string, call int64) HistoryOp {
-	return HistoryOp{Client: client, Kind: OpSet, Key: key, Value: value, Call: call, Return: -1, Unknown: true}
+	return HistoryOp{Client: client, Kind: wire.OpSet, Key: key, Value: value, Call: call, Return: -1, Unknown: true}
 }
 
 func TestCheckHistory(t *testing.T) {
@@ -40,7 +41,7 @@ func TestCheckHistory(t *testing.T) {
 		{"read overlapping a set sees new", []HistoryOp{set(1, "x", "a", 0, 10), set(2, "x", "b", 15, 30), get(3, "x", "b", true, 16, 25)}, true},
 		{"unknown write that applied", []HistoryOp{unknownSet(1, "x", "a", 0), get(2, "x", "a", true, 50, 60)}, true},
 		{"unknown write that did not", []HistoryOp{unknownSet(1, "x", "a", 0), get(2, "x", "", false, 50, 60)}, true},
-		{"failed ops ignored", []HistoryOp{{Client: 1, Kind: OpSet, Key: "x", Value: "zzz", Call: 0, Return: -1, Failed: true}, get(2, "x", "", false, 50, 60)}, true},
+		{"failed ops ignored", []HistoryOp{{Client: 1, Kind: wire.OpSet, Key: "x", Value: "zzz", Call: 0, Return: -1, Failed: true}, get(2, "x", "", false, 50, 60)}, true},
 		{"keys independent", []HistoryOp{set(1, "x", "a", 0, 10), get(2, "y", "", false, 11, 20)}, true},
 		{"value never written", []HistoryOp{set(1, "x", "a", 0, 10), get(2, "x", "b", true, 11, 20)}, false},
 		{"stale read after a completed write", []HistoryOp{set(1, "x", "a", 0, 10), set(1, "x", "b", 11, 20), get(2, "x", "a", true, 21, 30)}, false},
@@ -61,21 +62,21 @@ func TestCheckHistory(t *testing.T) {
 func TestClusterHistoriesAreLinearizable(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := wire.DefaultConfig()
 			cfg.Seed = seed
-			cfg.Clients = ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
-			cfg.Network = NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
+			cfg.Clients = wire.ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 3}
+			cfg.Network = wire.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.02, DuplicateRate: 0.02, ReorderRate: 0.05}
 			c, err := New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			script := map[int64]Command{
-				10_000: {Kind: CmdCrash, Node: core.NodeID(seed)},
-				15_000: {Kind: CmdRestart, Node: core.NodeID(seed)},
-				25_000: {Kind: CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}},
-				35_000: {Kind: CmdHeal},
-				45_000: {Kind: CmdIsolate, Node: 4},
-				50_000: {Kind: CmdHeal},
+			script := map[int64]wire.Command{
+				10_000: {Kind: wire.CmdCrash, Node: core.NodeID(seed)},
+				15_000: {Kind: wire.CmdRestart, Node: core.NodeID(seed)},
+				25_000: {Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1, 2}, {3, 4, 5}}},
+				35_000: {Kind: wire.CmdHeal},
+				45_000: {Kind: wire.CmdIsolate, Node: 4},
+				50_000: {Kind: wire.CmdHeal},
 			}
 			for at := int64(5_000); at <= 60_000; at += 5_000 {
 				if err := c.RunUntil(at); err != nil {
@@ -102,8 +103,8 @@ func TestClusterHistoriesAreLinearizable(t *testing.T) {
 }
 
 func TestStaleReadsAreCaught(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Clients = ClientConfig{Count: 0, RatePerSec: 1, TimeoutMS: 1000, Keys: 1}
+	cfg := wire.DefaultConfig()
+	cfg.Clients = wire.ClientConfig{Count: 0, RatePerSec: 1, TimeoutMS: 1000, Keys: 1}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -118,15 +119,15 @@ func TestStaleReadsAreCaught(t *testing.T) {
 	}
 	// The bug: a follower answers gets from its own state machine.
 	c.hooks.localRead = func(c *Cluster, n *simNode) bool { return n.id == stale }
-	apply(t, c, Command{Kind: CmdSet, Key: "k", Value: "old"})
+	apply(t, c, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "old"})
 	if err := c.RunFor(1000); err != nil {
 		t.Fatal(err)
 	}
-	apply(t, c, Command{Kind: CmdIsolate, Node: stale}, Command{Kind: CmdSet, Key: "k", Value: "new"})
+	apply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: stale}, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "new"})
 	if err := c.RunFor(1000); err != nil {
 		t.Fatal(err)
 	}
-	apply(t, c, Command{Kind: CmdGet, Key: "k", Node: stale})
+	apply(t, c, wire.Command{Kind: wire.CmdGet, Key: "k", Node: stale})
 	if err := c.RunFor(1000); err != nil {
 		t.Fatal(err)
 	}
@@ -152,11 +153,11 @@ func TestStaleReadsAreCaught(t *testing.T) {
 	// ReadIndex at the leader.
 	c2, _ := New(cfg)
 	_ = c2.RunUntil(3000)
-	apply(t, c2, Command{Kind: CmdSet, Key: "k", Value: "old"})
+	apply(t, c2, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "old"})
 	_ = c2.RunFor(1000)
-	apply(t, c2, Command{Kind: CmdIsolate, Node: stale}, Command{Kind: CmdSet, Key: "k", Value: "new"})
+	apply(t, c2, wire.Command{Kind: wire.CmdIsolate, Node: stale}, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "new"})
 	_ = c2.RunFor(1000)
-	apply(t, c2, Command{Kind: CmdGet, Key: "k"})
+	apply(t, c2, wire.Command{Kind: wire.CmdGet, Key: "k"})
 	_ = c2.RunFor(1000)
 	if r := c2.CheckLinearizable(); !r.OK {
 		t.Fatalf("correct reads judged not linearizable: %+v", r)
@@ -168,8 +169,8 @@ func TestStaleReadsAreCaught(t *testing.T) {
 
 func ExampleCheckHistory() {
 	h := []HistoryOp{
-		{Client: 1, Kind: OpSet, Key: "x", Value: "1", Output: "OK", Call: 0, Return: 10},
-		{Client: 2, Kind: OpGet, Key: "x", Output: "1", Found: true, Call: 20, Return: 30},
+		{Client: 1, Kind: wire.OpSet, Key: "x", Value: "1", Output: "OK", Call: 0, Return: 10},
+		{Client: 2, Kind: wire.OpGet, Key: "x", Output: "1", Found: true, Call: 20, Return: 30},
 	}
 	fmt.Println(CheckHistory(h).Text)
 	h[1].Output = "2"

@@ -5,6 +5,8 @@ import (
 	"container/heap"
 	"fmt"
 	"slices"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // The exact log-order check. A general linearizability checker (Porcupine)
@@ -47,10 +49,10 @@ func CheckLogOrder(h []HistoryOp) LinearizabilityResult {
 	var keys []string
 	var parts [][]int
 	for i, op := range h {
-		if op.Failed && (op.Kind == OpGet || op.Index == 0) {
+		if op.Failed && (op.Kind == wire.OpGet || op.Index == 0) {
 			continue // certainly had no effect, and the log agrees
 		}
-		if !op.Failed && !(op.Kind == OpGet && (op.Unknown || op.Return < 0)) {
+		if !op.Failed && !(op.Kind == wire.OpGet && (op.Unknown || op.Return < 0)) {
 			ops++
 		}
 		k, ok := byKey[op.Key]
@@ -90,17 +92,17 @@ func describeHistoryOp(op HistoryOp) string {
 	}
 	switch {
 	case op.Unknown || op.Return < 0:
-		return fmt.Sprintf("%s #%d (%s, sent at %d ms, outcome unknown)", describeOp(op.Kind, op.Key, op.Value), op.ID, who, op.Call)
+		return fmt.Sprintf("%s #%d (%s, sent at %d ms, outcome unknown)", wire.DescribeOp(op.Kind, op.Key, op.Value), op.ID, who, op.Call)
 	case op.Failed:
-		return fmt.Sprintf("%s #%d (%s, sent at %d ms, failed)", describeOp(op.Kind, op.Key, op.Value), op.ID, who, op.Call)
+		return fmt.Sprintf("%s #%d (%s, sent at %d ms, failed)", wire.DescribeOp(op.Kind, op.Key, op.Value), op.ID, who, op.Call)
 	}
 	out := op.Output
-	if op.Kind == OpGet && !op.Found {
+	if op.Kind == wire.OpGet && !op.Found {
 		out = "not found"
-	} else if op.Kind == OpGet {
+	} else if op.Kind == wire.OpGet {
 		out = fmt.Sprintf("%q", op.Output)
 	}
-	return fmt.Sprintf("%s #%d → %s (%s, %d-%d ms)", describeOp(op.Kind, op.Key, op.Value), op.ID, out, who, op.Call, op.Return)
+	return fmt.Sprintf("%s #%d → %s (%s, %d-%d ms)", wire.DescribeOp(op.Kind, op.Key, op.Value), op.ID, out, who, op.Call, op.Return)
 }
 
 // keyWrite is a write of one key that took effect at index.
@@ -121,7 +123,7 @@ func checkKeyLogOrder(h []HistoryOp, part []int) (string, uint64) {
 	for _, i := range part {
 		op := h[i]
 		switch {
-		case op.Kind == OpGet:
+		case op.Kind == wire.OpGet:
 			if op.acked() {
 				gets = append(gets, i)
 			}
@@ -146,7 +148,7 @@ func checkKeyLogOrder(h []HistoryOp, part []int) (string, uint64) {
 	var st kvState
 	for j := range logged {
 		op := h[logged[j].op]
-		if op.Kind == OpSet {
+		if op.Kind == wire.OpSet {
 			if op.acked() && op.Output != "OK" {
 				return fmt.Sprintf("%s answered %q, not OK", describeHistoryOp(op), op.Output), op.ID
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // at puts a write at a log index (or a get at the position it was served).
@@ -14,8 +16,8 @@ func at(op HistoryOp, index uint64) HistoryOp {
 }
 
 func TestCheckLogOrder(t *testing.T) {
-	failedSet := HistoryOp{Client: 1, Kind: OpSet, Key: "x", Value: "a", Call: 0, Return: -1, Failed: true}
-	unknownDel := HistoryOp{Client: 1, Kind: OpDel, Key: "x", Call: 0, Return: -1, Unknown: true}
+	failedSet := HistoryOp{Client: 1, Kind: wire.OpSet, Key: "x", Value: "a", Call: 0, Return: -1, Failed: true}
+	unknownDel := HistoryOp{Client: 1, Kind: wire.OpDel, Key: "x", Call: 0, Return: -1, Unknown: true}
 	tests := []struct {
 		name string
 		h    []HistoryOp
@@ -53,7 +55,7 @@ func TestCheckLogOrder(t *testing.T) {
 		{"failed write in the log", []HistoryOp{at(failedSet, 1), get(2, "x", "a", true, 50, 60)}, false, nil},
 		{"writes out of real-time order", []HistoryOp{at(set(1, "x", "a", 0, 10), 2), at(set(2, "x", "b", 20, 30), 1)}, false, ptr(true)},
 		{"del answers against the log", []HistoryOp{at(set(1, "x", "a", 0, 10), 1), at(del(2, "x", "0", 20, 30), 2)}, false, nil},
-		{"set answers OK", []HistoryOp{at(HistoryOp{Client: 1, Kind: OpSet, Key: "x", Value: "a", Output: "1", Call: 0, Return: 10}, 1)}, false, nil},
+		{"set answers OK", []HistoryOp{at(HistoryOp{Client: 1, Kind: wire.OpSet, Key: "x", Value: "a", Output: "1", Call: 0, Return: 10}, 1)}, false, nil},
 		{"two writes at one index", []HistoryOp{at(set(1, "x", "a", 0, 10), 1), at(set(2, "x", "b", 0, 10), 1)}, false, ptr(true)},
 		{"keys independent", []HistoryOp{at(set(1, "x", "a", 0, 10), 1), get(2, "y", "", false, 11, 20), at(set(1, "y", "b", 21, 30), 2), get(2, "x", "a", true, 31, 40)}, true, nil},
 		{"a bad key among good ones", []HistoryOp{at(set(1, "x", "a", 0, 10), 1), at(set(1, "y", "b", 0, 10), 2), get(2, "y", "", false, 11, 20), get(2, "x", "a", true, 11, 20)}, false, nil},

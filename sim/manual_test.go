@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestManualModeHoldsMessagesForCommands(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Manual = true
 	cfg.Nodes = 3
 	c, err := New(cfg)
@@ -37,7 +38,7 @@ func TestManualModeHoldsMessagesForCommands(t *testing.T) {
 	}
 	first := v.Messages[0]
 	// Duplicate, drop and deliver specific messages.
-	if err := c.Apply(Command{Kind: CmdDuplicate, Msg: first.ID}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDuplicate, Msg: first.ID}); err != nil {
 		t.Fatal(err)
 	}
 	v2 := c.View(0)
@@ -48,19 +49,19 @@ func TestManualModeHoldsMessagesForCommands(t *testing.T) {
 	if dup.From != first.From || dup.To != first.To || dup.Type != first.Type {
 		t.Fatalf("duplicate %+v of %+v", dup, first)
 	}
-	if err := c.Apply(Command{Kind: CmdDrop, Msg: dup.ID}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDrop, Msg: dup.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(Command{Kind: CmdDrop, Msg: dup.ID}); !errors.Is(err, ErrUnknownMessage) {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDrop, Msg: dup.ID}); !errors.Is(err, wire.ErrUnknownMessage) {
 		t.Fatalf("dropping a dropped message: %v", err)
 	}
 	before := c.EventCount()
-	if err := c.Apply(Command{Kind: CmdDeliver, Msg: first.ID}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDeliver, Msg: first.ID}); err != nil {
 		t.Fatal(err)
 	}
 	delivered := false
 	for _, e := range c.Events(before) {
-		if e.Kind == EvDeliver && e.Msg == first.ID {
+		if e.Kind == wire.EvDeliver && e.Msg == first.ID {
 			delivered = true
 		}
 	}
@@ -76,7 +77,7 @@ func TestManualModeHoldsMessagesForCommands(t *testing.T) {
 			}
 			continue
 		}
-		if err := c.Apply(Command{Kind: CmdDeliver, Msg: v.Messages[0].ID}); err != nil {
+		if err := c.Apply(wire.Command{Kind: wire.CmdDeliver, Msg: v.Messages[0].ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +85,7 @@ func TestManualModeHoldsMessagesForCommands(t *testing.T) {
 		t.Fatal("no leader after delivering messages by hand")
 	}
 	// Switching manual off lets the network deliver what is held.
-	if err := c.Apply(Command{Kind: CmdManual, On: false}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdManual, On: false}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.RunFor(500); err != nil {
@@ -98,7 +99,7 @@ func TestManualModeHoldsMessagesForCommands(t *testing.T) {
 }
 
 func TestOneWayCutAndHeal(t *testing.T) {
-	c, err := New(DefaultConfig())
+	c, err := New(wire.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +115,11 @@ func TestOneWayCutAndHeal(t *testing.T) {
 		follower = 2
 	}
 	// The follower can still hear the leader but cannot answer.
-	if err := c.Apply(Command{Kind: CmdCut, Node: follower, Peer: l.id, OneWay: true}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdCut, Node: follower, Peer: l.id, OneWay: true}); err != nil {
 		t.Fatal(err)
 	}
 	v := c.View(0)
-	if len(v.Cuts) != 1 || v.Cuts[0] != (Link{From: follower, To: l.id}) {
+	if len(v.Cuts) != 1 || v.Cuts[0] != (wire.Link{From: follower, To: l.id}) {
 		t.Fatalf("cuts = %+v", v.Cuts)
 	}
 	before := c.EventCount()
@@ -127,17 +128,17 @@ func TestOneWayCutAndHeal(t *testing.T) {
 	}
 	var dropped, heard int
 	for _, e := range c.Events(before) {
-		if e.Kind == EvDrop && e.Node == follower && e.Peer == l.id {
+		if e.Kind == wire.EvDrop && e.Node == follower && e.Peer == l.id {
 			dropped++
 		}
-		if e.Kind == EvDeliver && e.Node == follower && e.Peer == l.id {
+		if e.Kind == wire.EvDeliver && e.Node == follower && e.Peer == l.id {
 			heard++
 		}
 	}
 	if dropped == 0 || heard == 0 {
 		t.Fatalf("one-way cut: %d dropped follower→leader, %d delivered leader→follower", dropped, heard)
 	}
-	if err := c.Apply(Command{Kind: CmdHeal, Node: follower, Peer: l.id, OneWay: true}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdHeal, Node: follower, Peer: l.id, OneWay: true}); err != nil {
 		t.Fatal(err)
 	}
 	if cuts := c.View(0).Cuts; len(cuts) != 0 {
@@ -146,7 +147,7 @@ func TestOneWayCutAndHeal(t *testing.T) {
 }
 
 func TestClientsComeAndGo(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Clients.Count = 2
 	cfg.Clients.RatePerSec = 20
 	c, err := New(cfg)
@@ -156,7 +157,7 @@ func TestClientsComeAndGo(t *testing.T) {
 	if err := c.RunUntil(5000); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(Command{Kind: CmdAddClients, Count: 3}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdAddClients, Count: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(c.View(0).Clients); got != 5 {
@@ -176,7 +177,7 @@ func TestClientsComeAndGo(t *testing.T) {
 			t.Errorf("client %d completed nothing", id)
 		}
 	}
-	if err := c.Apply(Command{Kind: CmdRemoveClients, Count: 4}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdRemoveClients, Count: 4}); err != nil {
 		t.Fatal(err)
 	}
 	n := len(c.history)
@@ -194,7 +195,7 @@ func TestClientsComeAndGo(t *testing.T) {
 }
 
 func TestClientsTimeOutWithoutQuorum(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
 	cfg.Clients.TimeoutMS = 500
 	c, err := New(cfg)
@@ -207,12 +208,12 @@ func TestClientsTimeOutWithoutQuorum(t *testing.T) {
 	l := c.leader()
 	for _, n := range c.nodes {
 		if n != l {
-			if err := c.Apply(Command{Kind: CmdCrash, Node: n.id}); err != nil {
+			if err := c.Apply(wire.Command{Kind: wire.CmdCrash, Node: n.id}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if err := c.Apply(Command{Kind: CmdSet, Key: "lost", Value: "1"}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdSet, Key: "lost", Value: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.RunFor(1000); err != nil {
@@ -227,7 +228,7 @@ func TestClientsTimeOutWithoutQuorum(t *testing.T) {
 // TestDeliveringByHandAcrossACutKeepsTheCut delivers a held message over a
 // one-way cut (a person means it) and checks the cut is still there after.
 func TestDeliveringByHandAcrossACutKeepsTheCut(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Manual = true
 	cfg.Nodes = 3
 	c, err := New(cfg)
@@ -242,20 +243,20 @@ func TestDeliveringByHandAcrossACutKeepsTheCut(t *testing.T) {
 		t.Fatal("no messages held after 3 s of manual mode")
 	}
 	m := msgs[0]
-	if err := c.Apply(Command{Kind: CmdCut, Node: m.From, Peer: m.To, OneWay: true}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdCut, Node: m.From, Peer: m.To, OneWay: true}); err != nil {
 		t.Fatal(err)
 	}
-	want := []Link{{From: m.From, To: m.To}}
+	want := []wire.Link{{From: m.From, To: m.To}}
 	if got := c.View(0).Cuts; !reflect.DeepEqual(got, want) {
 		t.Fatalf("after the cut: %v, want %v", got, want)
 	}
 	before := c.EventCount()
-	if err := c.Apply(Command{Kind: CmdDeliver, Msg: m.ID}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdDeliver, Msg: m.ID}); err != nil {
 		t.Fatal(err)
 	}
 	delivered := false
 	for _, e := range c.Events(before) {
-		delivered = delivered || (e.Kind == EvDeliver && e.Msg == m.ID)
+		delivered = delivered || (e.Kind == wire.EvDeliver && e.Msg == m.ID)
 	}
 	if !delivered {
 		t.Fatalf("message %d was not delivered across the cut", m.ID)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // flight is a message on the network.
@@ -27,10 +28,10 @@ func (c *Cluster) send(from *simNode, m *pb.Message) {
 	c.nextMsg++
 	f := c.newFlight()
 	*f = flight{id: c.nextMsg, from: from.id, to: to, m: m, sentAt: c.now}
-	c.emit(Event{Kind: EvSend, Node: from.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: f.id, Type: msgTypeName(m.GetType()), m: m})
+	c.emit(wire.Event{Kind: wire.EvSend, Node: from.id, Peer: to, Term: core.Term(m.GetTerm()), Msg: f.id, Type: wire.MessageTypeName(m.GetType())}.WithMessage(m))
 	if m.GetType() == pb.MsgSnap {
 		md := m.GetSnapshot().GetMetadata()
-		c.emit(Event{Kind: EvSnapshotSend, Node: from.id, Peer: to, Msg: f.id, Index: core.LogIndex(md.GetIndex()),
+		c.emit(wire.Event{Kind: wire.EvSnapshotSend, Node: from.id, Peer: to, Msg: f.id, Index: core.LogIndex(md.GetIndex()),
 			Text: fmt.Sprintf("%s sent %s a snapshot up to index %d: the entries it needs were compacted", from.id, to, md.GetIndex())})
 	}
 	c.flights[f.id] = f
@@ -68,7 +69,7 @@ func (c *Cluster) duplicate(f *flight) *flight {
 	c.nextMsg++
 	d := c.newFlight()
 	*d = flight{id: c.nextMsg, from: f.from, to: f.to, m: proto.Clone(f.m).(*pb.Message), sentAt: c.now}
-	c.emit(Event{Kind: EvDuplicate, Node: f.from, Peer: f.to, Msg: d.id, Type: msgTypeName(f.m.GetType()), m: d.m})
+	c.emit(wire.Event{Kind: wire.EvDuplicate, Node: f.from, Peer: f.to, Msg: d.id, Type: wire.MessageTypeName(f.m.GetType())}.WithMessage(d.m))
 	c.flights[d.id] = d
 	c.route(d)
 	return d
@@ -97,7 +98,7 @@ func (c *Cluster) deliver(id uint64) {
 		return
 	}
 	defer c.freeFlight(f)
-	c.emit(Event{Kind: EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: msgTypeName(f.m.GetType()), m: f.m})
+	c.emit(wire.Event{Kind: wire.EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: wire.MessageTypeName(f.m.GetType())}.WithMessage(f.m))
 	to.noteVoteResponse(f.m)
 	switch f.m.GetType() {
 	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
@@ -115,7 +116,7 @@ func (c *Cluster) deliver(id uint64) {
 
 // drop records a lost message and tells the sender of a lost snapshot.
 func (c *Cluster) drop(f *flight, why string) {
-	c.emit(Event{Kind: EvDrop, Node: f.from, Peer: f.to, Msg: f.id, Type: msgTypeName(f.m.GetType()),
+	c.emit(wire.Event{Kind: wire.EvDrop, Node: f.from, Peer: f.to, Msg: f.id, Type: wire.MessageTypeName(f.m.GetType()),
 		Text: fmt.Sprintf("dropped %s %s→%s: %s", f.m.GetType(), f.from, f.to, why)})
 	if f.m.GetType() == pb.MsgSnap {
 		if from := c.nodes[f.from-1]; from.up() {
@@ -132,27 +133,6 @@ func (c *Cluster) reportUnreachable(from *simNode, f *flight) {
 		from.rn.ReportUnreachable(f.to)
 		c.drain(from)
 	}
-}
-
-// msgTypeNames caches etcd's message type names: the protobuf enum's String
-// goes through reflection, too slow for every trace event.
-var msgTypeNames = func() []string {
-	names := make([]string, 0, 32)
-	for i := int32(0); ; i++ {
-		name, ok := pb.MessageType_name[i]
-		if !ok {
-			return names
-		}
-		names = append(names, name)
-	}
-}()
-
-// msgTypeName returns etcd's name of a message type, e.g. "MsgApp".
-func msgTypeName(t pb.MessageType) string {
-	if int(t) < len(msgTypeNames) {
-		return msgTypeNames[t]
-	}
-	return t.String()
 }
 
 // newFlight returns a flight from the free list, or a new one.

@@ -2,15 +2,12 @@ package sim
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // simNode is one node's place in the simulation. Its storage is durable: it
@@ -29,7 +26,7 @@ type simNode struct {
 	leader core.NodeID
 	commit core.LogIndex
 	// camp tallies the answers to the current campaign.
-	camp Campaign
+	camp wire.Campaign
 	// ticksSinceReset approximates etcd Raft's electionElapsed: ticks since
 	// the node last heard from a leader, voted, or started a campaign.
 	ticksSinceReset int
@@ -49,7 +46,7 @@ func (c *Cluster) startNode(n *simNode) error {
 	}
 	n.rn = rn
 	n.gen++
-	n.role, n.leader, n.camp, n.ticksSinceReset = core.RoleFollower, 0, Campaign{}, 0
+	n.role, n.leader, n.camp, n.ticksSinceReset = core.RoleFollower, 0, wire.Campaign{}, 0
 	hs, _, _ := n.store.InitialState()
 	n.term, n.vote, n.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 	hb := int64(c.cfg.Raft.HeartbeatIntervalMS)
@@ -77,7 +74,7 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 	n.rn.Tick()
 	n.ticksSinceReset++
 	if after := n.rn.Role(); after != before && (after == core.RolePreCandidate || after == core.RoleCandidate) {
-		c.emit(Event{Kind: EvTimeout, Node: n.id, Term: n.term,
+		c.emit(wire.Event{Kind: wire.EvTimeout, Node: n.id, Term: n.term,
 			Text: fmt.Sprintf("%s's election timeout fired after %d ticks without hearing from a leader", n.id, n.ticksSinceReset)})
 	}
 	c.drain(n)
@@ -116,7 +113,7 @@ func (c *Cluster) drain(n *simNode) {
 // on a storage error. Its storage survives; restart it to continue.
 func (c *Cluster) nodeFailed(n *simNode, err error) {
 	n.err = err
-	c.emit(Event{Kind: EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
+	c.emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
 	c.crashLocked(n)
 }
 
@@ -124,48 +121,48 @@ func (c *Cluster) nodeFailed(n *simNode, err error) {
 func (c *Cluster) observe(n *simNode, u *core.Update) {
 	if hs := u.HardState; hs != nil {
 		if t := core.Term(hs.GetTerm()); t != n.term {
-			c.emit(Event{Kind: EvTerm, Node: n.id, Term: t})
+			c.emit(wire.Event{Kind: wire.EvTerm, Node: n.id, Term: t})
 			n.term = t
-			n.camp = Campaign{}
+			n.camp = wire.Campaign{}
 		}
 		if v := core.NodeID(hs.GetVote()); v != n.vote {
 			n.vote = v
 			if v != 0 {
 				n.ticksSinceReset = 0
-				c.emit(Event{Kind: EvVote, Node: n.id, Peer: v, Term: n.term})
+				c.emit(wire.Event{Kind: wire.EvVote, Node: n.id, Peer: v, Term: n.term})
 			}
 		}
 	}
 	if u.SnapshotInstalled != nil {
 		md := u.SnapshotInstalled
-		c.emit(Event{Kind: EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
+		c.emit(wire.Event{Kind: wire.EvSnapshotInstall, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()),
 			Text: fmt.Sprintf("%s installed a snapshot up to index %d (term %d), replacing its log", n.id, md.GetIndex(), md.GetTerm())})
 	}
 	if len(u.Entries) > 0 {
 		first, last := u.Entries[0], u.Entries[len(u.Entries)-1]
-		e := Event{Kind: EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
+		e := wire.Event{Kind: wire.EvAppend, Node: n.id, Term: core.Term(last.GetTerm()), Index: core.LogIndex(first.GetIndex()), Index2: core.LogIndex(last.GetIndex())}
 		if len(u.Entries) == 1 {
-			e.ent = first
+			e = e.WithEntry(first)
 		}
 		c.emit(e)
 	}
 	if hs := u.HardState; hs != nil {
 		if ci := core.LogIndex(hs.GetCommit()); ci != n.commit {
-			c.emit(Event{Kind: EvCommit, Node: n.id, Term: n.term, Index: n.commit + 1, Index2: ci})
+			c.emit(wire.Event{Kind: wire.EvCommit, Node: n.id, Term: n.term, Index: n.commit + 1, Index2: ci})
 			n.commit = ci
 		}
 	}
 	if len(u.Applied) > 0 {
 		first, last := u.Applied[0], u.Applied[len(u.Applied)-1]
-		e := Event{Kind: EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index)}
+		e := wire.Event{Kind: wire.EvApply, Node: n.id, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index)}
 		if !c.trace.off {
-			e.Type = appliedOps(u.Applied)
+			e.Type = wire.AppliedOps(u.Applied)
 		}
 		c.emit(e)
 	}
 	for _, cc := range u.ConfChanges {
-		c.emit(Event{Kind: EvConfChange, Node: n.id, Index: cc.Index,
-			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, describeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+		c.emit(wire.Event{Kind: wire.EvConfChange, Node: n.id, Index: cc.Index,
+			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.id, wire.DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
 	}
 	if u.SnapshotCreated != nil {
 		md := u.SnapshotCreated
@@ -173,10 +170,10 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 		if u.CompactedTo > 0 {
 			text += fmt.Sprintf(" and compacted its log up to %d", u.CompactedTo)
 		}
-		c.emit(Event{Kind: EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
+		c.emit(wire.Event{Kind: wire.EvSnapshotCreate, Node: n.id, Term: core.Term(md.GetTerm()), Index: core.LogIndex(md.GetIndex()), Index2: u.CompactedTo, Text: text})
 	}
 	for _, r := range u.Refusals {
-		c.emit(RefusalEvent(n.id, r))
+		c.emit(wire.RefusalEvent(n.id, r))
 	}
 	if u.RoleChanged {
 		c.roleChanged(n, u.Role, u.Leader, u.LostQuorum)
@@ -192,50 +189,18 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 // stepped down for want of a quorum.
 func (c *Cluster) roleChanged(n *simNode, role core.Role, leader core.NodeID, lostQuorum bool) {
 	if role != n.role {
-		text := RoleText(n.id, n.role, role, n.term, n.camp, leader, lostQuorum)
+		text := wire.RoleText(n.id, n.role, role, n.term, n.camp, leader, lostQuorum)
 		if role == core.RolePreCandidate || role == core.RoleCandidate {
-			n.camp, n.ticksSinceReset = Campaign{}, 0
+			n.camp, n.ticksSinceReset = wire.Campaign{}, 0
 		}
-		c.emit(Event{Kind: EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
+		c.emit(wire.Event{Kind: wire.EvRole, Node: n.id, Term: n.term, Type: string(role), Text: text})
 		n.role = role
 	}
 	if leader != n.leader {
-		c.emit(Event{Kind: EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: LeaderText(n.id, leader, n.term)})
+		c.emit(wire.Event{Kind: wire.EvLeader, Node: n.id, Peer: leader, Term: n.term, Text: wire.LeaderText(n.id, leader, n.term)})
 		n.leader = leader
 	}
 }
 
-// nodeList formats ids sorted and deduplicated: "n1, n3, n5".
-func nodeList(ids []core.NodeID) string {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = id.String()
-	}
-	return strings.Join(parts, ", ")
-}
-
 // noteVoteResponse tallies a vote or pre-vote answer delivered to the node.
 func (n *simNode) noteVoteResponse(m *pb.Message) { n.camp.Note(n.role, n.term, m) }
-
-// appliedOps lists the operations among applied entries, for the apply
-// event: "5:set k=v→OK, 6:del k→1".
-func appliedOps(rs []statemachine.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		if r.Op == nil {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.FormatUint(r.Index, 10))
-		b.WriteByte(':')
-		b.WriteString(r.Op.String())
-		b.WriteString("→")
-		b.WriteString(r.Output)
-	}
-	return b.String()
-}

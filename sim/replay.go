@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"math"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Limits on one session, so a link or a file cannot hold the engine for
@@ -41,21 +43,21 @@ func Limits() SessionLimits {
 // does no simulation work.
 func (s Session) Check() error {
 	if s.Version != SessionVersion {
-		return fmt.Errorf("%w: version %d; this build reads version %d", ErrBadSession, s.Version, SessionVersion)
+		return fmt.Errorf("%w: version %d; this build reads version %d", wire.ErrBadSession, s.Version, SessionVersion)
 	}
 	if s.Until < 0 || s.Until > MaxSessionUntilMS {
-		return fmt.Errorf("%w: until is %d ms; it must be 0 to %d ms (%s of virtual time, sim.MaxSessionUntilMS)", ErrBadSession, s.Until, int64(MaxSessionUntilMS), hours(MaxSessionUntilMS))
+		return fmt.Errorf("%w: until is %d ms; it must be 0 to %d ms (%s of virtual time, sim.MaxSessionUntilMS)", wire.ErrBadSession, s.Until, int64(MaxSessionUntilMS), hours(MaxSessionUntilMS))
 	}
 	if len(s.Commands) > MaxSessionCommands {
-		return fmt.Errorf("%w: commands holds %d commands; a session may hold at most %d (sim.MaxSessionCommands)", ErrBadSession, len(s.Commands), MaxSessionCommands)
+		return fmt.Errorf("%w: commands holds %d commands; a session may hold at most %d (sim.MaxSessionCommands)", wire.ErrBadSession, len(s.Commands), MaxSessionCommands)
 	}
-	var prev LoggedCommand
+	var prev wire.LoggedCommand
 	for i, lc := range s.Commands {
 		if lc.Step < prev.Step || lc.At < prev.At || lc.At > s.Until || lc.At < 0 {
-			return fmt.Errorf("%w: command %d (step %d, at %d ms) is out of order or past the end (%d ms)", ErrBadSession, i, lc.Step, lc.At, s.Until)
+			return fmt.Errorf("%w: command %d (step %d, at %d ms) is out of order or past the end (%d ms)", wire.ErrBadSession, i, lc.Step, lc.At, s.Until)
 		}
 		if lc.Step > MaxSessionEvents {
-			return fmt.Errorf("%w: command %d is applied after event %d; a session may replay at most %d events (sim.MaxSessionEvents)", ErrBadSession, i, lc.Step, MaxSessionEvents)
+			return fmt.Errorf("%w: command %d is applied after event %d; a session may replay at most %d events (sim.MaxSessionEvents)", wire.ErrBadSession, i, lc.Step, MaxSessionEvents)
 		}
 		prev = lc
 	}
@@ -86,7 +88,7 @@ func StartImport(s Session) (*Replay, error) {
 	}
 	c, err := New(s.Config)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadSession, err)
+		return nil, fmt.Errorf("%w: %w", wire.ErrBadSession, err)
 	}
 	c.log = append(c.log, s.Commands...)
 	return &Replay{c: c, target: s.Until, isImport: true}, nil
@@ -99,7 +101,7 @@ func StartImport(s Session) (*Replay, error) {
 // between there and t.
 func (c *Cluster) StartSeek(t int64) (*Replay, error) {
 	if t < 0 || t > c.horizon {
-		return nil, fmt.Errorf("%w: seek to %d ms; the session spans 0 to %d ms", ErrImpossible, t, c.horizon)
+		return nil, fmt.Errorf("%w: seek to %d ms; the session spans 0 to %d ms", wire.ErrImpossible, t, c.horizon)
 	}
 	if t >= c.now && c.halted == nil {
 		return &Replay{c: c, target: t, start: c.now, haltErr: true}, nil
@@ -134,7 +136,7 @@ func (r *Replay) Run(maxSteps int) (done bool, err error) {
 	}
 	done, err = r.c.runSlice(r.target, maxSteps)
 	if !done && r.isImport && r.c.steps >= MaxSessionEvents {
-		done, err = true, fmt.Errorf("%w: replaying it takes more than %d events (sim.MaxSessionEvents); it reached %d of %d ms", ErrBadSession, MaxSessionEvents, r.c.now, r.target)
+		done, err = true, fmt.Errorf("%w: replaying it takes more than %d events (sim.MaxSessionEvents); it reached %d of %d ms", wire.ErrBadSession, MaxSessionEvents, r.c.now, r.target)
 	}
 	if !done {
 		return false, nil
@@ -181,7 +183,7 @@ func (c *Cluster) runSlice(t int64, maxSteps int) (bool, error) {
 		}
 	}
 	if c.halted != nil {
-		return true, fmt.Errorf("%w: %s", ErrHalted, c.halted.Text)
+		return true, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if t > c.now {
 		c.now = t

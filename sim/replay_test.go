@@ -6,14 +6,16 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // A session whose until is 1e12 ms made the worker spin for ever: it is
 // refused before any replay work, naming the field, its value and the limit.
 func TestImportRefusesUntilPastLimit(t *testing.T) {
 	for _, until := range []int64{1e12, MaxSessionUntilMS + 1, -1} {
-		_, err := Import(Session{Version: SessionVersion, Config: DefaultConfig(), Until: until})
-		if !errors.Is(err, ErrBadSession) {
+		_, err := Import(Session{Version: SessionVersion, Config: wire.DefaultConfig(), Until: until})
+		if !errors.Is(err, wire.ErrBadSession) {
 			t.Fatalf("until %d: err %v, want ErrBadSession", until, err)
 		}
 		for _, want := range []string{"until", fmt.Sprint(until), fmt.Sprint(int64(MaxSessionUntilMS))} {
@@ -22,7 +24,7 @@ func TestImportRefusesUntilPastLimit(t *testing.T) {
 			}
 		}
 	}
-	if _, err := StartImport(Session{Version: SessionVersion, Config: DefaultConfig(), Until: MaxSessionUntilMS}); err != nil {
+	if _, err := StartImport(Session{Version: SessionVersion, Config: wire.DefaultConfig(), Until: MaxSessionUntilMS}); err != nil {
 		t.Fatalf("until at the limit: %v", err)
 	}
 }
@@ -30,12 +32,12 @@ func TestImportRefusesUntilPastLimit(t *testing.T) {
 // A million commands froze the worker: more than MaxSessionCommands are
 // refused before any replay work.
 func TestImportRefusesTooManyCommands(t *testing.T) {
-	cmds := make([]LoggedCommand, MaxSessionCommands+1)
+	cmds := make([]wire.LoggedCommand, MaxSessionCommands+1)
 	for i := range cmds {
-		cmds[i] = LoggedCommand{Step: uint64(i), At: int64(i), Command: Command{Kind: "heal"}}
+		cmds[i] = wire.LoggedCommand{Step: uint64(i), At: int64(i), Command: wire.Command{Kind: "heal"}}
 	}
-	_, err := StartImport(Session{Version: SessionVersion, Config: DefaultConfig(), Commands: cmds, Until: int64(len(cmds))})
-	if !errors.Is(err, ErrBadSession) {
+	_, err := StartImport(Session{Version: SessionVersion, Config: wire.DefaultConfig(), Commands: cmds, Until: int64(len(cmds))})
+	if !errors.Is(err, wire.ErrBadSession) {
 		t.Fatalf("err %v, want ErrBadSession", err)
 	}
 	for _, want := range []string{"commands", fmt.Sprint(MaxSessionCommands + 1), fmt.Sprint(MaxSessionCommands)} {
@@ -48,9 +50,9 @@ func TestImportRefusesTooManyCommands(t *testing.T) {
 // A command placed after more events than an import may replay is refused
 // before any work.
 func TestImportRefusesCommandPastEventsLimit(t *testing.T) {
-	cmds := []LoggedCommand{{Step: MaxSessionEvents + 1, At: 10, Command: Command{Kind: "heal"}}}
-	_, err := StartImport(Session{Version: SessionVersion, Config: DefaultConfig(), Commands: cmds, Until: 100})
-	if !errors.Is(err, ErrBadSession) || !strings.Contains(err.Error(), fmt.Sprint(MaxSessionEvents)) {
+	cmds := []wire.LoggedCommand{{Step: MaxSessionEvents + 1, At: 10, Command: wire.Command{Kind: "heal"}}}
+	_, err := StartImport(Session{Version: SessionVersion, Config: wire.DefaultConfig(), Commands: cmds, Until: 100})
+	if !errors.Is(err, wire.ErrBadSession) || !strings.Contains(err.Error(), fmt.Sprint(MaxSessionEvents)) {
 		t.Fatalf("err %v, want ErrBadSession naming %d", err, MaxSessionEvents)
 	}
 }
@@ -61,7 +63,7 @@ func TestUnmarshalSessionRefusesTooManyBytes(t *testing.T) {
 	data := append([]byte("["), bytes.Repeat([]byte("0,"), MaxSessionBytes/2)...)
 	data = append(data, '0', ']')
 	_, err := UnmarshalSession(data)
-	if !errors.Is(err, ErrBadSession) {
+	if !errors.Is(err, wire.ErrBadSession) {
 		t.Fatalf("err %v, want ErrBadSession", err)
 	}
 	for _, want := range []string{fmt.Sprint(len(data)), fmt.Sprint(MaxSessionBytes)} {
@@ -135,19 +137,19 @@ func TestSeekStoppedHalfWay(t *testing.T) {
 
 // A live session takes no more commands than an import accepts.
 func TestApplyStopsAtTheCommandsLimit(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 1
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < MaxSessionCommands; i++ {
-		if err := c.Apply(Command{Kind: CmdHeal}); err != nil {
+		if err := c.Apply(wire.Command{Kind: wire.CmdHeal}); err != nil {
 			t.Fatalf("command %d: %v", i, err)
 		}
 	}
-	err = c.Apply(Command{Kind: CmdHeal})
-	if !errors.Is(err, ErrImpossible) || !strings.Contains(err.Error(), fmt.Sprint(MaxSessionCommands)) {
+	err = c.Apply(wire.Command{Kind: wire.CmdHeal})
+	if !errors.Is(err, wire.ErrImpossible) || !strings.Contains(err.Error(), fmt.Sprint(MaxSessionCommands)) {
 		t.Fatalf("one more: %v", err)
 	}
 	if _, err := StartImport(c.Export()); err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // TestRestartOfANodeWhoseFirstRoundFails restarts a node whose first Ready
@@ -11,7 +13,7 @@ import (
 // down with that error in the view, instead of the simulator panicking on
 // the node's missing RaftNode. A later restart, with the fault gone, works.
 func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
 	c, err := New(cfg)
 	if err != nil {
@@ -20,7 +22,7 @@ func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
 	if err := c.RunUntil(3000); err != nil {
 		t.Fatal(err)
 	}
-	do(t, c, Command{Kind: CmdCrash, Node: 2})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2})
 	fail := errors.New("planted: the disk is gone")
 	c.hooks.roundFails = func(_ *Cluster, n *simNode) error {
 		if n.id == 2 {
@@ -28,7 +30,7 @@ func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
 		}
 		return nil
 	}
-	if err := c.Apply(Command{Kind: CmdRestart, Node: 2}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdRestart, Node: 2}); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
 	n2 := c.View(1).Nodes[1]
@@ -39,7 +41,7 @@ func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.hooks.roundFails = nil
-	do(t, c, Command{Kind: CmdRestart, Node: 2})
+	do(t, c, wire.Command{Kind: wire.CmdRestart, Node: 2})
 	if err := c.RunFor(3000); err != nil {
 		t.Fatal(err)
 	}

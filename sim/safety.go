@@ -7,48 +7,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
-)
-
-// Violation is a broken safety property, found by the online checkers.
-type Violation struct {
-	// At is the virtual time (ms) the violation was found.
-	At int64 `json:"at"`
-	// Property is the property broken: one of the Prop constants.
-	Property string `json:"property"` // e.g. "Election Safety"
-	// Nodes are the nodes involved, each once; the last is the node whose
-	// round broke the property, any other the node it disagrees with.
-	Nodes []core.NodeID `json:"nodes,omitempty"`
-	// Term and Index locate the violation, when it has a term or an index.
-	Term  core.Term     `json:"term,omitempty"`
-	Index core.LogIndex `json:"index,omitempty"`
-	// Text says what happened in one line, e.g. "n2 and n4 were both
-	// leaders in term 5".
-	Text string `json:"text"`
-}
-
-// The properties checked, as Violation.Property names them.
-const (
-	// PropElectionSafety: at most one leader per term.
-	PropElectionSafety = "Election Safety"
-	// PropLeaderAppendOnly: a leader never overwrites or deletes entries in
-	// its own log during its term.
-	PropLeaderAppendOnly = "Leader Append-Only"
-	// PropLogMatching: logs holding an entry with the same index and term
-	// are identical up to that index.
-	PropLogMatching = "Log Matching"
-	// PropLeaderCompleteness: a new leader's log holds every committed entry.
-	PropLeaderCompleteness = "Leader Completeness"
-	// PropStateMachineSafety: every node applies the same entry at each
-	// index, in order, and reaches the same state at the same index.
-	PropStateMachineSafety = "State Machine Safety"
-	// PropMonotonic: a node's term and commit index never decrease, even
-	// across a crash.
-	PropMonotonic = "Monotonic term and commit"
-	// PropIndexOrder: applied <= committed <= last index on a running node.
-	PropIndexOrder = "applied <= committed <= last index"
-	// PropOneVote: a node votes for at most one candidate per term, even
-	// across a crash (its vote is part of its durable hard state).
-	PropOneVote = "One vote per term"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // safety runs the online safety checks: observe after every Ready round of a
@@ -106,7 +65,7 @@ type safety struct {
 	// leaders[term] is the leader of each term seen so far.
 	leaders map[core.Term]core.NodeID
 	// nodes[id] is what is known of node id (index 0 unused).
-	nodes [MaxNodes + 1]nodeFacts
+	nodes [wire.MaxNodes + 1]nodeFacts
 
 	// facts[i-base] is what is known of index i, for base <= i.
 	base  uint64
@@ -309,12 +268,12 @@ func (s *safety) started(c *Cluster, n *simNode, checkStorage bool) bool {
 	hs, _, _ := n.store.InitialState()
 	t, ci := core.Term(hs.GetTerm()), hs.GetCommit()
 	if t < nf.term {
-		c.violate(Violation{Property: PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t,
+		c.violate(wire.Violation{Property: wire.PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t,
 			Text: fmt.Sprintf("%s restarted in term %d, but it had saved term %d before it crashed: its hard state was not durable", n.id, t, nf.term)})
 		return false
 	}
 	if ci < nf.commit {
-		c.violate(Violation{Property: PropMonotonic, Nodes: []core.NodeID{n.id}, Index: core.LogIndex(ci),
+		c.violate(wire.Violation{Property: wire.PropMonotonic, Nodes: []core.NodeID{n.id}, Index: core.LogIndex(ci),
 			Text: fmt.Sprintf("%s restarted with commit index %d, but it had saved %d before it crashed: its hard state was not durable", n.id, ci, nf.commit)})
 		return false
 	}
@@ -333,12 +292,12 @@ func (s *safety) checkHardState(c *Cluster, n *simNode, hs *pb.HardState) bool {
 	nf := &s.nodes[n.id]
 	t, ci := core.Term(hs.GetTerm()), hs.GetCommit()
 	if t < nf.term {
-		c.violate(Violation{Property: PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t,
+		c.violate(wire.Violation{Property: wire.PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t,
 			Text: fmt.Sprintf("%s's term went back from %d to %d", n.id, nf.term, t)})
 		return false
 	}
 	if ci < nf.commit {
-		c.violate(Violation{Property: PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t, Index: core.LogIndex(ci),
+		c.violate(wire.Violation{Property: wire.PropMonotonic, Nodes: []core.NodeID{n.id}, Term: t, Index: core.LogIndex(ci),
 			Text: fmt.Sprintf("%s's commit index went back from %d to %d", n.id, nf.commit, ci)})
 		return false
 	}
@@ -354,7 +313,7 @@ func (s *safety) checkVote(c *Cluster, n *simNode, t core.Term, vote core.NodeID
 		return true
 	}
 	if t == nf.voteTerm && nf.votedFor != 0 && vote != nf.votedFor {
-		c.violate(Violation{Property: PropOneVote, Nodes: []core.NodeID{n.id}, Term: t,
+		c.violate(wire.Violation{Property: wire.PropOneVote, Nodes: []core.NodeID{n.id}, Term: t,
 			Text: fmt.Sprintf("%s voted for %s and then for %s in term %d: its vote was not durable", n.id, nf.votedFor, vote, t)})
 		return false
 	}
@@ -371,12 +330,12 @@ func (s *safety) checkSnapshot(c *Cluster, n *simNode, md *pb.SnapshotMetadata, 
 	nf := &s.nodes[n.id]
 	i, t := md.GetIndex(), md.GetTerm()
 	if leading {
-		c.violate(Violation{Property: PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(i),
+		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(i),
 			Text: fmt.Sprintf("leader %s replaced its log with a snapshot up to index %d during its term %d", n.id, i, n.term)})
 		return false
 	}
 	if i < nf.applied {
-		c.violate(Violation{Property: PropStateMachineSafety, Nodes: []core.NodeID{n.id}, Term: core.Term(t), Index: core.LogIndex(i),
+		c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: []core.NodeID{n.id}, Term: core.Term(t), Index: core.LogIndex(i),
 			Text: fmt.Sprintf("%s installed a snapshot at index %d, taking back its state machine, which had applied up to %d", n.id, i, nf.applied)})
 		return false
 	}
@@ -386,7 +345,7 @@ func (s *safety) checkSnapshot(c *Cluster, n *simNode, md *pb.SnapshotMetadata, 
 			f.committed, f.committedBy = t, uint8(n.id)
 		case f.committed != t:
 			by := core.NodeID(f.committedBy)
-			c.violate(Violation{Property: PropStateMachineSafety, Nodes: involved(by, n.id), Term: core.Term(t), Index: core.LogIndex(i),
+			c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: involved(by, n.id), Term: core.Term(t), Index: core.LogIndex(i),
 				Text: fmt.Sprintf("%s installed a snapshot whose entry %d has term %d, but %s committed an entry of term %d there", n.id, i, t, by, f.committed)})
 			return false
 		}
@@ -399,7 +358,7 @@ func (s *safety) checkSnapshot(c *Cluster, n *simNode, md *pb.SnapshotMetadata, 
 func (s *safety) checkLeaderAppend(c *Cluster, n *simNode, ents []*pb.Entry) bool {
 	nf := &s.nodes[n.id]
 	if first := ents[0].GetIndex(); first <= nf.leaderLast {
-		c.violate(Violation{Property: PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(first),
+		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(first),
 			Text: fmt.Sprintf("leader %s overwrote its own entries from index %d (its log reached %d) in term %d", n.id, first, nf.leaderLast, n.term)})
 		return false
 	}
@@ -416,7 +375,7 @@ func (s *safety) checkLeaderKept(c *Cluster, n *simNode) bool {
 	if last >= nf.leaderLast && (err != nil || t == nf.leaderLastTerm) {
 		return true // err: compacted, which is no loss (the snapshot has it)
 	}
-	c.violate(Violation{Property: PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(nf.leaderLast),
+	c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(nf.leaderLast),
 		Text: fmt.Sprintf("leader %s lost its entry %d (term %d) during its term %d; its log now ends at %d", n.id, nf.leaderLast, nf.leaderLastTerm, n.term, last)})
 	return false
 }
@@ -464,11 +423,11 @@ func (s *safety) matches(c *Cluster, id core.NodeID, i uint64, old, nf logFact) 
 	by := core.NodeID(old.by)
 	switch {
 	case old.hash != nf.hash:
-		c.violate(Violation{Property: PropLogMatching, Nodes: involved(by, id), Term: core.Term(nf.term), Index: core.LogIndex(i),
+		c.violate(wire.Violation{Property: wire.PropLogMatching, Nodes: involved(by, id), Term: core.Term(nf.term), Index: core.LogIndex(i),
 			Text: fmt.Sprintf("%s and %s both hold an entry at index %d in term %d, with different contents", by, id, i, nf.term)})
 		return false
 	case old.hasPrev && nf.hasPrev && old.prevTerm != nf.prevTerm:
-		c.violate(Violation{Property: PropLogMatching, Nodes: involved(by, id), Term: core.Term(nf.term), Index: core.LogIndex(i),
+		c.violate(wire.Violation{Property: wire.PropLogMatching, Nodes: involved(by, id), Term: core.Term(nf.term), Index: core.LogIndex(i),
 			Text: fmt.Sprintf("%s and %s both hold an entry at index %d in term %d, but the entries before it differ (terms %d and %d at index %d)",
 				by, id, i, nf.term, old.prevTerm, nf.prevTerm, i-1)})
 		return false
@@ -498,7 +457,7 @@ func (s *safety) learnCommitted(c *Cluster, n *simNode, from, to uint64) bool {
 			f.committed, f.committedBy = t, uint8(n.id)
 		case f.committed != t:
 			by := core.NodeID(f.committedBy)
-			c.violate(Violation{Property: PropStateMachineSafety, Nodes: involved(by, n.id), Term: core.Term(t), Index: core.LogIndex(i),
+			c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: involved(by, n.id), Term: core.Term(t), Index: core.LogIndex(i),
 				Text: fmt.Sprintf("%s and %s committed different entries at index %d (terms %d and %d)", by, n.id, i, f.committed, t)})
 			return false
 		}
@@ -514,7 +473,7 @@ func (s *safety) learnCommitted(c *Cluster, n *simNode, from, to uint64) bool {
 func (s *safety) tookOffice(c *Cluster, n *simNode, ents []*pb.Entry) bool {
 	id, term := n.id, n.term
 	if other, ok := s.leaders[term]; ok && other != id {
-		c.violate(Violation{Property: PropElectionSafety, Nodes: involved(other, id), Term: term,
+		c.violate(wire.Violation{Property: wire.PropElectionSafety, Nodes: involved(other, id), Term: term,
 			Text: fmt.Sprintf("%s and %s were both leaders in term %d", other, id, term)})
 		return false
 	}
@@ -543,7 +502,7 @@ func (s *safety) tookOffice(c *Cluster, n *simNode, ents []*pb.Entry) bool {
 		if i <= elected && err == nil {
 			text = fmt.Sprintf("%s became leader of term %d, but its entry %d has term %d, not the term %d %s committed", id, term, i, got, f.committed, by)
 		}
-		c.violate(Violation{Property: PropLeaderCompleteness, Nodes: involved(by, id), Term: term, Index: core.LogIndex(i), Text: text})
+		c.violate(wire.Violation{Property: wire.PropLeaderCompleteness, Nodes: involved(by, id), Term: term, Index: core.LogIndex(i), Text: text})
 		return false
 	}
 	return true
@@ -560,7 +519,7 @@ func (s *safety) checkApplied(c *Cluster, n *simNode, u *core.Update) bool {
 			continue // applied before: the state machine skips it
 		}
 		if i != nf.applied+1 {
-			c.violate(Violation{Property: PropStateMachineSafety, Nodes: []core.NodeID{id}, Term: core.Term(e.GetTerm()), Index: core.LogIndex(i),
+			c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: []core.NodeID{id}, Term: core.Term(e.GetTerm()), Index: core.LogIndex(i),
 				Text: fmt.Sprintf("%s applied entry %d right after entry %d, skipping what is between", id, i, nf.applied)})
 			return false
 		}
@@ -580,7 +539,7 @@ func (s *safety) checkApplied(c *Cluster, n *simNode, u *core.Update) bool {
 			if f.appliedTerm == t {
 				what = fmt.Sprintf("both of term %d, with different contents", t)
 			}
-			c.violate(Violation{Property: PropStateMachineSafety, Nodes: involved(by, id), Term: core.Term(t), Index: core.LogIndex(i),
+			c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: involved(by, id), Term: core.Term(t), Index: core.LogIndex(i),
 				Text: fmt.Sprintf("%s and %s applied different entries at index %d (%s)", by, id, i, what)})
 			return false
 		}
@@ -588,7 +547,7 @@ func (s *safety) checkApplied(c *Cluster, n *simNode, u *core.Update) bool {
 	sm := n.rn.StateMachine()
 	ai := sm.AppliedIndex()
 	if ai != nf.applied {
-		c.violate(Violation{Property: PropStateMachineSafety, Nodes: []core.NodeID{id}, Index: core.LogIndex(ai),
+		c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: []core.NodeID{id}, Index: core.LogIndex(ai),
 			Text: fmt.Sprintf("%s's state machine says it applied up to index %d, but it was given entries up to %d", id, ai, nf.applied)})
 		return false
 	}
@@ -606,7 +565,7 @@ func (s *safety) checkApplied(c *Cluster, n *simNode, u *core.Update) bool {
 	}
 	if f.digest != d {
 		by := core.NodeID(f.digestBy)
-		c.violate(Violation{Property: PropStateMachineSafety, Nodes: involved(by, id), Index: core.LogIndex(ai),
+		c.violate(wire.Violation{Property: wire.PropStateMachineSafety, Nodes: involved(by, id), Index: core.LogIndex(ai),
 			Text: fmt.Sprintf("%s and %s have both applied up to index %d, but their key-value states differ", by, id, ai)})
 		return false
 	}
@@ -625,7 +584,7 @@ func (s *safety) checkIndexOrder(c *Cluster, n *simNode, applied uint64, when st
 	if applied > commit {
 		idx = applied
 	}
-	c.violate(Violation{Property: PropIndexOrder, Nodes: []core.NodeID{n.id}, Index: core.LogIndex(idx),
+	c.violate(wire.Violation{Property: wire.PropIndexOrder, Nodes: []core.NodeID{n.id}, Index: core.LogIndex(idx),
 		Text: fmt.Sprintf("%s has applied %d, committed %d, last index %d%s", n.id, applied, commit, last, when)})
 	return false
 }
@@ -660,13 +619,13 @@ func involved(other, id core.NodeID) []core.NodeID {
 // violate stops the run with a violation and records it in the trace: the
 // event's Node is the node that broke the property, Peer the other one
 // involved, if any.
-func (c *Cluster) violate(v Violation) {
+func (c *Cluster) violate(v wire.Violation) {
 	if c.halted != nil {
 		return
 	}
 	v.At = c.now
 	c.halted = &v
-	e := Event{Kind: EvViolation, Term: v.Term, Index: v.Index, Type: v.Property, Text: v.Property + " violated: " + v.Text}
+	e := wire.Event{Kind: wire.EvViolation, Term: v.Term, Index: v.Index, Type: v.Property, Text: v.Property + " violated: " + v.Text}
 	if len(v.Nodes) > 0 {
 		e.Node = v.Nodes[len(v.Nodes)-1]
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Ways rebuilt damages a hard state.
@@ -77,7 +78,7 @@ func rebuilt(t *testing.T, old *storage.MemStorage, fault int, dropTail uint64, 
 // off so that votes are plain.
 func manualCluster(t *testing.T) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes, cfg.Manual = 3, true
 	cfg.Raft.PreVote, cfg.Raft.CheckQuorum = false, false
 	c, err := New(cfg)
@@ -92,7 +93,7 @@ func deliver(t *testing.T, c *Cluster, from, to core.NodeID, typ string) {
 	t.Helper()
 	for _, m := range c.View(0).Messages {
 		if m.From == from && m.To == to && m.Type == typ {
-			apply(t, c, Command{Kind: CmdDeliver, Msg: m.ID})
+			apply(t, c, wire.Command{Kind: wire.CmdDeliver, Msg: m.ID})
 			return
 		}
 	}
@@ -108,11 +109,11 @@ func settle(t *testing.T, c *Cluster) {
 		if len(ms) == 0 || c.Halted() != nil {
 			return
 		}
-		kind := CmdDeliver
+		kind := wire.CmdDeliver
 		if !c.nodes[ms[0].To-1].up() {
-			kind = CmdDrop
+			kind = wire.CmdDrop
 		}
-		if err := c.Apply(Command{Kind: kind, Msg: ms[0].ID}); err != nil && c.Halted() == nil {
+		if err := c.Apply(wire.Command{Kind: kind, Msg: ms[0].ID}); err != nil && c.Halted() == nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,7 +123,7 @@ func settle(t *testing.T, c *Cluster) {
 // electN1 makes n1 leader of term 2 with n2's vote, n3 hearing nothing.
 func electN1(t *testing.T, c *Cluster) {
 	t.Helper()
-	apply(t, c, Command{Kind: CmdCampaign, Node: 1})
+	apply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: 1})
 	deliver(t, c, 1, 2, "MsgVote")
 	deliver(t, c, 2, 1, "MsgVoteResp")
 	if n1 := c.nodes[0]; n1.role != core.RoleLeader || n1.term != 2 {
@@ -134,7 +135,7 @@ func electN1(t *testing.T, c *Cluster) {
 // k=v at 5 with n2's acknowledgements. n2 learns that 4 is committed, not 5.
 func commitWriteWithN2(t *testing.T, c *Cluster) {
 	t.Helper()
-	apply(t, c, Command{Kind: CmdSet, Key: "k", Value: "v", Node: 1})
+	apply(t, c, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "v", Node: 1})
 	deliver(t, c, 1, 2, "MsgApp")     // the no-op at 4
 	deliver(t, c, 2, 1, "MsgAppResp") // n1 commits 4, sends 5
 	deliver(t, c, 1, 2, "MsgApp")     // the write at 5, commit 4
@@ -161,12 +162,12 @@ func TestFaultAckBeforePersistBreaksLeaderCompleteness(t *testing.T) {
 	}
 	electN1(t, c)
 	commitWriteWithN2(t, c)
-	apply(t, c, Command{Kind: CmdCrash, Node: 2}, Command{Kind: CmdCrash, Node: 1}, Command{Kind: CmdRestart, Node: 2})
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2}, wire.Command{Kind: wire.CmdCrash, Node: 1}, wire.Command{Kind: wire.CmdRestart, Node: 2})
 	noViolation(t, c, "the restart")
-	apply(t, c, Command{Kind: CmdCampaign, Node: 2})
+	apply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: 2})
 	deliver(t, c, 2, 3, "MsgVote")
 	deliver(t, c, 3, 2, "MsgVoteResp")
-	v := wantViolation(t, c, PropLeaderCompleteness)
+	v := wantViolation(t, c, wire.PropLeaderCompleteness)
 	if v.Index != 5 || v.Term != 3 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 2 {
 		t.Fatalf("violation %+v; want n2 lacking entry 5 committed by n1, in term 3", v)
 	}
@@ -186,16 +187,16 @@ func TestFaultAckBeforePersistOfKnownCommitIsCaughtOnRestart(t *testing.T) {
 		}
 	}
 	// f2 is cut off; the leader commits a write with f1's acknowledgement.
-	apply(t, c, Command{Kind: CmdIsolate, Node: f2.id}, Command{Kind: CmdSet, Key: "k", Value: "committed"})
+	apply(t, c, wire.Command{Kind: wire.CmdIsolate, Node: f2.id}, wire.Command{Kind: wire.CmdSet, Key: "k", Value: "committed"})
 	if err := c.RunFor(500); err != nil {
 		t.Fatal(err)
 	}
 	if h := c.history[len(c.history)-1]; h.Output != "OK" {
 		t.Fatalf("the write did not commit: %+v", h)
 	}
-	apply(t, c, Command{Kind: CmdCrash, Node: l.id}, Command{Kind: CmdCrash, Node: f1.id},
-		Command{Kind: CmdHeal}, Command{Kind: CmdRestart, Node: f1.id})
-	v := wantViolation(t, c, PropMonotonic)
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: l.id}, wire.Command{Kind: wire.CmdCrash, Node: f1.id},
+		wire.Command{Kind: wire.CmdHeal}, wire.Command{Kind: wire.CmdRestart, Node: f1.id})
+	v := wantViolation(t, c, wire.PropMonotonic)
 	if v.Nodes[0] != f1.id || !strings.Contains(v.Text, "restarted with commit index") {
 		t.Fatalf("violation %+v; want %s's commit index", v, f1.id)
 	}
@@ -219,13 +220,13 @@ func TestFaultCorruptedEntryBreaksLogMatching(t *testing.T) {
 	}
 	electN1(t, c)
 	commitWriteWithN2(t, c)
-	apply(t, c, Command{Kind: CmdCrash, Node: 2}, Command{Kind: CmdCrash, Node: 1}, Command{Kind: CmdRestart, Node: 2})
-	apply(t, c, Command{Kind: CmdCampaign, Node: 2})
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2}, wire.Command{Kind: wire.CmdCrash, Node: 1}, wire.Command{Kind: wire.CmdRestart, Node: 2})
+	apply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: 2})
 	deliver(t, c, 2, 3, "MsgVote")
 	deliver(t, c, 3, 2, "MsgVoteResp")
 	noViolation(t, c, "the election")
 	settle(t, c)
-	v := wantViolation(t, c, PropLogMatching)
+	v := wantViolation(t, c, wire.PropLogMatching)
 	if v.Index != 5 || v.Term != 2 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 3 {
 		t.Fatalf("violation %+v; want n1 and n3 at index 5 in term 2", v)
 	}
@@ -242,17 +243,17 @@ func TestFaultForgottenHardState(t *testing.T) {
 		fault int
 		want  string
 	}{
-		{"everything", forgetHardState, PropMonotonic},
-		{"term and vote", forgetTermAndVote, PropMonotonic},
-		{"vote only", forgetVote, PropOneVote},
+		{"everything", forgetHardState, wire.PropMonotonic},
+		{"term and vote", forgetTermAndVote, wire.PropMonotonic},
+		{"vote only", forgetVote, wire.PropOneVote},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := manualCluster(t)
 			c.hooks.crashed = func(c *Cluster, n *simNode) { n.store = rebuilt(t, n.store, tc.fault, 0, nil) }
 			electN1(t, c)
-			apply(t, c, Command{Kind: CmdCrash, Node: 2}, Command{Kind: CmdRestart, Node: 2})
+			apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2}, wire.Command{Kind: wire.CmdRestart, Node: 2})
 			steps := []func(){
-				func() { apply(t, c, Command{Kind: CmdCampaign, Node: 3}) },
+				func() { apply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: 3}) },
 				func() { deliver(t, c, 3, 2, "MsgVote") },
 				func() { deliver(t, c, 2, 3, "MsgVoteResp") },
 			}
@@ -263,11 +264,11 @@ func TestFaultForgottenHardState(t *testing.T) {
 			}
 			v := wantViolation(t, c, tc.want)
 			switch tc.want {
-			case PropOneVote:
+			case wire.PropOneVote:
 				if v.Term != 2 || len(v.Nodes) != 1 || v.Nodes[0] != 2 || !strings.Contains(v.Text, "voted for n1 and then for n3") {
 					t.Fatalf("violation %+v; want n2 voting twice in term 2", v)
 				}
-			case PropMonotonic:
+			case wire.PropMonotonic:
 				if v.Nodes[0] != 2 || !strings.Contains(v.Text, "restarted") {
 					t.Fatalf("violation %+v; want n2 on restart", v)
 				}
@@ -279,7 +280,7 @@ func TestFaultForgottenHardState(t *testing.T) {
 // freshRun is a settled cluster of the given size with clients writing.
 func freshRun(t *testing.T, nodes, clients int) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = nodes
 	cfg.Clients.Count = clients
 	cfg.Clients.RatePerSec = 10
@@ -355,7 +356,7 @@ func TestFaultStateMachineSkippingAnEntry(t *testing.T) {
 	if err == nil || !done {
 		t.Fatalf("no violation (fault planted: %v)", done)
 	}
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if !strings.Contains(v.Text, "states differ") || v.Nodes[len(v.Nodes)-1] != victim.id && v.Nodes[0] != victim.id {
 		t.Fatalf("violation %+v; want %s's state", v, victim.id)
 	}

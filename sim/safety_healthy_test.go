@@ -7,6 +7,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // healthyRun runs a correct cluster for 60 virtual seconds with clients, a
@@ -15,11 +16,11 @@ import (
 // transfer, and returns it with what its nodes did.
 func healthyRun(t *testing.T, nodes int, seed uint64) (*Cluster, healthyStats) {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes, cfg.Seed = nodes, seed
 	cfg.Raft.SnapshotIntervalEntries, cfg.Raft.SnapshotCatchupEntries = 40, 5
-	cfg.Clients = ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 4}
-	cfg.Network = NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.03, DuplicateRate: 0.02, ReorderRate: 0.05}
+	cfg.Clients = wire.ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1000, Keys: 4}
+	cfg.Network = wire.NetworkConfig{MinLatencyMS: 5, MaxLatencyMS: 40, DropRate: 0.03, DuplicateRate: 0.02, ReorderRate: 0.05}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -69,32 +70,34 @@ func healthyRun(t *testing.T, nodes int, seed uint64) (*Cluster, healthyStats) {
 	}
 	script := []struct {
 		at  int64
-		cmd func() Command
+		cmd func() wire.Command
 	}{
-		{4000, func() Command { return Command{Kind: CmdCrash, Node: follower()} }},
-		{9000, func() Command { return Command{Kind: CmdRestart, Node: down()} }},
-		{12000, func() Command { return Command{Kind: CmdCrash, Node: leader()} }},
-		{18000, func() Command { return Command{Kind: CmdRestart, Node: down()} }},
-		{21000, func() Command { return Command{Kind: CmdPartition, Groups: [][]core.NodeID{minority, majority}} }},
-		{27000, func() Command { return Command{Kind: CmdHeal} }},
-		{30000, func() Command { return Command{Kind: CmdIsolate, Node: leader()} }},
-		{35000, func() Command { return Command{Kind: CmdHeal} }},
-		{38000, func() Command { return Command{Kind: CmdCampaign, Node: follower()} }},
-		{42000, func() Command { return Command{Kind: CmdTransfer, Node: follower()} }},
-		{45000, func() Command { return Command{Kind: CmdCrash, Node: follower()} }},
-		{46000, func() Command { return Command{Kind: CmdCrash, Node: leader()} }},
-		{52000, func() Command { return Command{Kind: CmdRestart, Node: down()} }},
-		{53000, func() Command { return Command{Kind: CmdRestart, Node: down()} }},
+		{4000, func() wire.Command { return wire.Command{Kind: wire.CmdCrash, Node: follower()} }},
+		{9000, func() wire.Command { return wire.Command{Kind: wire.CmdRestart, Node: down()} }},
+		{12000, func() wire.Command { return wire.Command{Kind: wire.CmdCrash, Node: leader()} }},
+		{18000, func() wire.Command { return wire.Command{Kind: wire.CmdRestart, Node: down()} }},
+		{21000, func() wire.Command {
+			return wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{minority, majority}}
+		}},
+		{27000, func() wire.Command { return wire.Command{Kind: wire.CmdHeal} }},
+		{30000, func() wire.Command { return wire.Command{Kind: wire.CmdIsolate, Node: leader()} }},
+		{35000, func() wire.Command { return wire.Command{Kind: wire.CmdHeal} }},
+		{38000, func() wire.Command { return wire.Command{Kind: wire.CmdCampaign, Node: follower()} }},
+		{42000, func() wire.Command { return wire.Command{Kind: wire.CmdTransfer, Node: follower()} }},
+		{45000, func() wire.Command { return wire.Command{Kind: wire.CmdCrash, Node: follower()} }},
+		{46000, func() wire.Command { return wire.Command{Kind: wire.CmdCrash, Node: leader()} }},
+		{52000, func() wire.Command { return wire.Command{Kind: wire.CmdRestart, Node: down()} }},
+		{53000, func() wire.Command { return wire.Command{Kind: wire.CmdRestart, Node: down()} }},
 	}
 	for _, s := range script {
 		if err := c.RunUntil(s.at); err != nil {
 			t.Fatal(err)
 		}
 		cmd := s.cmd()
-		if (cmd.Kind == CmdRestart && cmd.Node == 0) || (cmd.Kind == CmdTransfer && c.leader() == nil) {
+		if (cmd.Kind == wire.CmdRestart && cmd.Node == 0) || (cmd.Kind == wire.CmdTransfer && c.leader() == nil) {
 			continue // nothing to do now
 		}
-		if nodes == 1 && cmd.Kind != CmdCrash && cmd.Kind != CmdRestart {
+		if nodes == 1 && cmd.Kind != wire.CmdCrash && cmd.Kind != wire.CmdRestart {
 			continue
 		}
 		if err := c.Apply(cmd); err != nil {
@@ -142,8 +145,8 @@ func TestCheckerMemoryStaysBounded(t *testing.T) {
 	// node down for 40 s in the middle: the facts kept follow the lowest
 	// snapshot index, grow while the crashed node holds it back, and shrink
 	// once it is back.
-	cfg := DefaultConfig()
-	cfg.Clients = ClientConfig{Count: 14, RatePerSec: 10, TimeoutMS: 2000, Keys: 5}
+	cfg := wire.DefaultConfig()
+	cfg.Clients = wire.ClientConfig{Count: 14, RatePerSec: 10, TimeoutMS: 2000, Keys: 5}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -159,9 +162,9 @@ func TestCheckerMemoryStaysBounded(t *testing.T) {
 		return m
 	}
 	before := most(1000, 60_000)
-	apply(t, c, Command{Kind: CmdCrash, Node: 3})
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 3})
 	during := most(61_000, 100_000)
-	apply(t, c, Command{Kind: CmdRestart, Node: 3})
+	apply(t, c, wire.Command{Kind: wire.CmdRestart, Node: 3})
 	most(101_000, 150_000)
 	after := most(151_000, 180_000)
 	t.Logf("indexes kept: at most %d before the crash, %d while n3 is down, %d after; commit %d, %d leaders remembered",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // freshCluster is a cluster at time 0 for feeding the checkers synthetic
@@ -19,7 +20,7 @@ import (
 // 1..nodes, committed and applied, in term 1) and nothing else.
 func freshCluster(t *testing.T, nodes int) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = nodes
 	c, err := New(cfg)
 	if err != nil {
@@ -88,7 +89,7 @@ func noViolation(t *testing.T, c *Cluster, what string) {
 
 // wantViolation checks that the run halted on property, naming nodes, with
 // a violation event in the trace, and that it refuses to go on.
-func wantViolation(t *testing.T, c *Cluster, property string) *Violation {
+func wantViolation(t *testing.T, c *Cluster, property string) *wire.Violation {
 	t.Helper()
 	v := c.Halted()
 	if v == nil {
@@ -104,7 +105,7 @@ func wantViolation(t *testing.T, c *Cluster, property string) *Violation {
 	}
 	found := false
 	for _, e := range c.Events(0) {
-		if e.Kind == EvViolation && e.Type == property && strings.Contains(e.Text, v.Text) && e.Node == v.Nodes[len(v.Nodes)-1] {
+		if e.Kind == wire.EvViolation && e.Type == property && strings.Contains(e.Text, v.Text) && e.Node == v.Nodes[len(v.Nodes)-1] {
 			found = true
 		}
 	}
@@ -119,7 +120,7 @@ func wantViolation(t *testing.T, c *Cluster, property string) *Violation {
 }
 
 // apply applies commands, failing the test on the first refused.
-func apply(t *testing.T, c *Cluster, cmds ...Command) {
+func apply(t *testing.T, c *Cluster, cmds ...wire.Command) {
 	t.Helper()
 	for _, cmd := range cmds {
 		if err := c.Apply(cmd); err != nil {
@@ -140,7 +141,7 @@ func TestCheckerCatchesTwoLeadersInATerm(t *testing.T) {
 	becomeLeader(c, c.nodes[1], 8)
 	noViolation(t, c, "leaders of different terms")
 	becomeLeader(c, c.nodes[2], 7)
-	v := wantViolation(t, c, PropElectionSafety)
+	v := wantViolation(t, c, wire.PropElectionSafety)
 	if v.Term != 7 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 3 {
 		t.Fatalf("violation %+v; want n1 and n3 in term 7", v)
 	}
@@ -149,9 +150,9 @@ func TestCheckerCatchesTwoLeadersInATerm(t *testing.T) {
 func TestCheckerRemembersLeadersAcrossCrashes(t *testing.T) {
 	c := freshCluster(t, 3)
 	becomeLeader(c, c.nodes[0], 4)
-	apply(t, c, Command{Kind: CmdCrash, Node: 1}, Command{Kind: CmdRestart, Node: 1})
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 1}, wire.Command{Kind: wire.CmdRestart, Node: 1})
 	becomeLeader(c, c.nodes[1], 4)
-	wantViolation(t, c, PropElectionSafety)
+	wantViolation(t, c, wire.PropElectionSafety)
 }
 
 func TestCheckerCatchesLeaderOverwritingItsLog(t *testing.T) {
@@ -162,7 +163,7 @@ func TestCheckerCatchesLeaderOverwritingItsLog(t *testing.T) {
 	appendRound(t, c, n, ent(6, 3, "b"))
 	noViolation(t, c, "appending")
 	appendRound(t, c, n, ent(6, 3, "c"))
-	v := wantViolation(t, c, PropLeaderAppendOnly)
+	v := wantViolation(t, c, wire.PropLeaderAppendOnly)
 	if v.Index != 6 || v.Term != 3 {
 		t.Fatalf("violation %+v; want index 6, term 3", v)
 	}
@@ -184,7 +185,7 @@ func TestCheckerCatchesLeaderLosingEntries(t *testing.T) {
 	// Behind Raft's back, the leader's storage loses entry 5.
 	n.store = rebuilt(t, n.store, keepHardState, 1, nil)
 	c.safety.observe(c, n, &core.Update{Messages: []*pb.Message{{}}})
-	v := wantViolation(t, c, PropLeaderAppendOnly)
+	v := wantViolation(t, c, wire.PropLeaderAppendOnly)
 	if v.Index != 5 {
 		t.Fatalf("violation %+v; want index 5", v)
 	}
@@ -195,7 +196,7 @@ func TestCheckerCatchesLeaderInstallingASnapshot(t *testing.T) {
 	n := c.nodes[0]
 	becomeLeader(c, n, 3)
 	c.safety.observe(c, n, &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(3)), Term: new(uint64(1))}})
-	wantViolation(t, c, PropLeaderAppendOnly)
+	wantViolation(t, c, wire.PropLeaderAppendOnly)
 }
 
 func TestCheckerCatchesLogMismatch(t *testing.T) {
@@ -205,7 +206,7 @@ func TestCheckerCatchesLogMismatch(t *testing.T) {
 	appendRound(t, c, c.nodes[1], ent(6, 3, "z"))
 	noViolation(t, c, "matching entries")
 	appendRound(t, c, c.nodes[2], ent(4, 2, ""), ent(5, 2, "y"))
-	v := wantViolation(t, c, PropLogMatching)
+	v := wantViolation(t, c, wire.PropLogMatching)
 	if v.Index != 5 || v.Term != 2 || len(v.Nodes) != 2 || v.Nodes[0] != 1 || v.Nodes[1] != 3 {
 		t.Fatalf("violation %+v; want n1 and n3 at index 5, term 2", v)
 	}
@@ -219,7 +220,7 @@ func TestCheckerCatchesLogsDifferingBeforeAMatchingEntry(t *testing.T) {
 	appendRound(t, c, c.nodes[0], ent(4, 2, ""), ent(5, 3, "x"))
 	appendRound(t, c, c.nodes[1], ent(4, 1, ""))
 	appendRound(t, c, c.nodes[1], ent(5, 3, "x"))
-	v := wantViolation(t, c, PropLogMatching)
+	v := wantViolation(t, c, wire.PropLogMatching)
 	if v.Index != 5 || !strings.Contains(v.Text, "before it differ") {
 		t.Fatalf("violation %+v; want the entries before index 5", v)
 	}
@@ -230,7 +231,7 @@ func TestCheckerCatchesTermGoingBack(t *testing.T) {
 	n := c.nodes[0]
 	c.safety.observe(c, n, &core.Update{HardState: hardState(5, 0, 3)})
 	c.safety.observe(c, n, &core.Update{HardState: hardState(4, 0, 3)})
-	v := wantViolation(t, c, PropMonotonic)
+	v := wantViolation(t, c, wire.PropMonotonic)
 	if v.Term != 4 || !strings.Contains(v.Text, "from 5 to 4") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -243,7 +244,7 @@ func TestCheckerCatchesCommitGoingBack(t *testing.T) {
 	commitRound(t, c, n, 2, 4)
 	noViolation(t, c, "committing")
 	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 0, 3)})
-	v := wantViolation(t, c, PropMonotonic)
+	v := wantViolation(t, c, wire.PropMonotonic)
 	if v.Index != 3 || !strings.Contains(v.Text, "from 4 to 3") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -252,7 +253,7 @@ func TestCheckerCatchesCommitGoingBack(t *testing.T) {
 func TestCheckerCatchesCommitPastTheLog(t *testing.T) {
 	c := freshCluster(t, 3)
 	c.safety.observe(c, c.nodes[1], &core.Update{HardState: hardState(1, 0, 9)})
-	v := wantViolation(t, c, PropIndexOrder)
+	v := wantViolation(t, c, wire.PropIndexOrder)
 	if !strings.Contains(v.Text, "committed 9, last index 3") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -267,7 +268,7 @@ func TestCheckerCatchesApplyingUncommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.safety.observe(c, n, &core.Update{Committed: []*pb.Entry{e}})
-	v := wantViolation(t, c, PropIndexOrder)
+	v := wantViolation(t, c, wire.PropIndexOrder)
 	if !strings.Contains(v.Text, "applied 4, committed 3") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -285,7 +286,7 @@ func TestCheckerCatchesDifferentEntriesApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.safety.checkApplied(c, n2, &core.Update{Committed: []*pb.Entry{e}})
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if v.Index != 4 || !strings.Contains(v.Text, "applied different entries at index 4") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -299,7 +300,7 @@ func TestCheckerCatchesCommittedEntriesDiffering(t *testing.T) {
 	appendRound(t, c, n2, ent(4, 3, "b"))
 	noViolation(t, c, "appending")
 	commitRound(t, c, n2, 3, 4)
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if v.Index != 4 || !strings.Contains(v.Text, "committed different entries at index 4 (terms 2 and 3)") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -309,7 +310,7 @@ func TestCheckerCatchesAppliedGap(t *testing.T) {
 	c := freshCluster(t, 3)
 	n := c.nodes[2]
 	c.safety.observe(c, n, &core.Update{Committed: []*pb.Entry{ent(5, 2, "")}})
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if v.Index != 5 || !strings.Contains(v.Text, "right after entry 3") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -320,7 +321,7 @@ func TestCheckerCatchesStateMachineNotApplying(t *testing.T) {
 	n := c.nodes[2]
 	appendRound(t, c, n, ent(4, 2, setOp("k", "v")))
 	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 0, 4), Committed: []*pb.Entry{ent(4, 2, setOp("k", "v"))}})
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if !strings.Contains(v.Text, "applied up to index 3, but it was given entries up to 4") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -347,7 +348,7 @@ func TestCheckerCatchesStatesDiffering(t *testing.T) {
 		t.Fatal(err)
 	}
 	commitRound(t, c, n2, 2, 4)
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if v.Index != 4 || !strings.Contains(v.Text, "states differ") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -357,7 +358,7 @@ func TestCheckerCatchesSnapshotAgainstCommittedTerm(t *testing.T) {
 	c := freshCluster(t, 3)
 	// Index 3 was committed in term 1 (bootstrap); a snapshot says term 2.
 	c.safety.observe(c, c.nodes[1], &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(3)), Term: new(uint64(2))}})
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if v.Index != 3 || !strings.Contains(v.Text, "snapshot") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -366,7 +367,7 @@ func TestCheckerCatchesSnapshotAgainstCommittedTerm(t *testing.T) {
 func TestCheckerCatchesSnapshotTakingStateBack(t *testing.T) {
 	c := freshCluster(t, 3)
 	c.safety.observe(c, c.nodes[1], &core.Update{SnapshotInstalled: &pb.SnapshotMetadata{Index: new(uint64(2)), Term: new(uint64(1))}})
-	v := wantViolation(t, c, PropStateMachineSafety)
+	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if !strings.Contains(v.Text, "taking back") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -382,7 +383,7 @@ func TestCheckerCatchesLeaderWithoutCommittedEntry(t *testing.T) {
 	appendRound(t, c, n3, ent(4, 1, ""), ent(5, 1, ""))
 	noViolation(t, c, "committing")
 	becomeLeader(c, n3, 3)
-	v := wantViolation(t, c, PropLeaderCompleteness)
+	v := wantViolation(t, c, wire.PropLeaderCompleteness)
 	if v.Index != 6 || v.Term != 3 || len(v.Nodes) != 2 || v.Nodes[1] != 3 {
 		t.Fatalf("violation %+v; want n3 lacking index 6 in term 3", v)
 	}
@@ -396,7 +397,7 @@ func TestCheckerCatchesLeaderWithWrongCommittedEntry(t *testing.T) {
 	appendRound(t, c, n3, ent(4, 2, "a"), ent(5, 3, "z"), ent(6, 3, ""))
 	noViolation(t, c, "a follower with an uncommitted conflict")
 	becomeLeader(c, n3, 4)
-	v := wantViolation(t, c, PropLeaderCompleteness)
+	v := wantViolation(t, c, wire.PropLeaderCompleteness)
 	if v.Index != 5 || !strings.Contains(v.Text, "has term 3, not the term 2") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -429,7 +430,7 @@ func TestSafetyCatchesTwoVotesInOneTerm(t *testing.T) {
 	c.safety.observe(c, n, &core.Update{HardState: hardState(3, 3, 3)}) // another candidate, a new term
 	noViolation(t, c, "one vote per term")
 	c.safety.observe(c, n, &core.Update{HardState: hardState(3, 1, 3)})
-	v := wantViolation(t, c, PropOneVote)
+	v := wantViolation(t, c, wire.PropOneVote)
 	if v.Term != 3 || len(v.Nodes) != 1 || v.Nodes[0] != n.id || !strings.Contains(v.Text, "voted for n3 and then for n1 in term 3") {
 		t.Fatalf("violation %+v", v)
 	}
@@ -445,14 +446,14 @@ func TestSafetyCatchesTwoVotesAcrossARestart(t *testing.T) {
 	if err := n.store.SetHardState(hardState(2, 1, 3)); err != nil {
 		t.Fatal(err)
 	}
-	apply(t, c, Command{Kind: CmdCrash, Node: n.id})
+	apply(t, c, wire.Command{Kind: wire.CmdCrash, Node: n.id})
 	if err := n.store.SetHardState(hardState(2, 0, 3)); err != nil { // the vote is lost
 		t.Fatal(err)
 	}
-	apply(t, c, Command{Kind: CmdRestart, Node: n.id})
+	apply(t, c, wire.Command{Kind: wire.CmdRestart, Node: n.id})
 	noViolation(t, c, "the restart")
 	c.safety.observe(c, n, &core.Update{HardState: hardState(2, 3, 3)})
-	v := wantViolation(t, c, PropOneVote)
+	v := wantViolation(t, c, wire.PropOneVote)
 	if v.Term != 2 || !strings.Contains(v.Text, "voted for n1 and then for n3 in term 2") {
 		t.Fatalf("violation %+v", v)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Helpers for the scenario and chaos tests. They drive a cluster through
@@ -23,9 +24,9 @@ import (
 //	for s in $(seq 1 200); do SESHAT_SCENARIO_SEED=$s go test ./sim -run Scenario || echo seed $s; done
 //
 // checks that they do.
-func newScenario(t *testing.T, nodes int, tune func(*Config)) *Cluster {
+func newScenario(t *testing.T, nodes int, tune func(*wire.Config)) *Cluster {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = nodes
 	if s, err := strconv.ParseUint(os.Getenv("SESHAT_SCENARIO_SEED"), 10, 64); err == nil {
 		cfg.Seed = s
@@ -69,11 +70,11 @@ func without(ids []core.NodeID, excluded ...core.NodeID) []core.NodeID {
 }
 
 // quickView is a view with one log entry per node: cheap enough to poll.
-func quickView(c *Cluster) View { return c.View(1) }
+func quickView(c *Cluster) wire.View { return c.View(1) }
 
 // leadersIn returns the live nodes that believe they lead, in id order.
-func leadersIn(v View) []NodeView {
-	var out []NodeView
+func leadersIn(v wire.View) []wire.NodeView {
+	var out []wire.NodeView
 	for _, n := range v.Nodes {
 		if n.Up && n.Role == core.RoleLeader {
 			out = append(out, n)
@@ -85,7 +86,7 @@ func leadersIn(v View) []NodeView {
 // agreedLeader returns the leader every live node of among follows, if that
 // leader is itself in among, up, and leading in the term the others are in;
 // otherwise 0.
-func agreedLeader(v View, among []core.NodeID) core.NodeID {
+func agreedLeader(v wire.View, among []core.NodeID) core.NodeID {
 	var leader core.NodeID
 	var term core.Term
 	for _, id := range among {
@@ -151,7 +152,7 @@ func (l *leaderLog) scan(t *testing.T, c *Cluster) {
 	}
 	for _, e := range evs {
 		l.since = e.Seq
-		if e.Kind != EvRole || e.Type != string(core.RoleLeader) {
+		if e.Kind != wire.EvRole || e.Type != string(core.RoleLeader) {
 			continue
 		}
 		l.count++
@@ -164,7 +165,7 @@ func (l *leaderLog) scan(t *testing.T, c *Cluster) {
 
 // oneLeaderPerTerm fails the test if the view shows two live leaders in one
 // term.
-func oneLeaderPerTerm(t *testing.T, v View) {
+func oneLeaderPerTerm(t *testing.T, v wire.View) {
 	t.Helper()
 	seen := map[core.Term]core.NodeID{}
 	for _, n := range leadersIn(v) {
@@ -176,7 +177,7 @@ func oneLeaderPerTerm(t *testing.T, v View) {
 }
 
 // do applies commands, failing the test if one is refused.
-func do(t *testing.T, c *Cluster, cmds ...Command) {
+func do(t *testing.T, c *Cluster, cmds ...wire.Command) {
 	t.Helper()
 	for _, cmd := range cmds {
 		if err := c.Apply(cmd); err != nil {
@@ -188,10 +189,10 @@ func do(t *testing.T, c *Cluster, cmds ...Command) {
 // consoleOp sends one operation through the console (to node, or to the
 // leader if node is 0) and runs until the console has an answer or gave up,
 // at most 5 virtual seconds. It returns the operation as the history has it.
-func consoleOp(t *testing.T, c *Cluster, kind, key, value string, node core.NodeID) HistoryOp {
+func consoleOp(t *testing.T, c *Cluster, kind wire.CommandKind, key, value string, node core.NodeID) HistoryOp {
 	t.Helper()
 	i := len(c.History())
-	do(t, c, Command{Kind: kind, Key: key, Value: value, Node: node})
+	do(t, c, wire.Command{Kind: kind, Key: key, Value: value, Node: node})
 	for k := 0; k < 100; k++ {
 		h := c.History()[i]
 		if h.Return >= 0 || h.Unknown || h.Failed {
@@ -205,7 +206,7 @@ func consoleOp(t *testing.T, c *Cluster, kind, key, value string, node core.Node
 // consoleSet is consoleOp for a set.
 func consoleSet(t *testing.T, c *Cluster, key, value string, node core.NodeID) HistoryOp {
 	t.Helper()
-	return consoleOp(t, c, CmdSet, key, value, node)
+	return consoleOp(t, c, wire.CmdSet, key, value, node)
 }
 
 // acked tells whether a history operation completed with an answer.
@@ -213,7 +214,7 @@ func acked(h HistoryOp) bool { return h.Return >= 0 && !h.Unknown && !h.Failed }
 
 // kvMap is a node's key-value store as a map; the view must show every
 // key (a store of at most DefaultKVLimit keys).
-func kvMap(n NodeView) map[string]string {
+func kvMap(n wire.NodeView) map[string]string {
 	if n.KV.Next != "" || n.KV.Count != len(n.KV.Pairs) {
 		panic(fmt.Sprintf("kvMap: %s's view shows %d of %d keys", n.ID, len(n.KV.Pairs), n.KV.Count))
 	}
@@ -226,9 +227,9 @@ func kvMap(n NodeView) map[string]string {
 
 // sameKV fails the test unless every live node of v holds the same
 // key-value pairs and has applied the same index.
-func sameKV(t *testing.T, v View) {
+func sameKV(t *testing.T, v wire.View) {
 	t.Helper()
-	var ref *NodeView
+	var ref *wire.NodeView
 	for i := range v.Nodes {
 		n := &v.Nodes[i]
 		if !n.Up {
@@ -247,9 +248,9 @@ func sameKV(t *testing.T, v View) {
 // sameLogs fails the test unless every live node's log shown in v holds the
 // same entries (index, term, operation) over the indexes all of them show,
 // and all end at the same index.
-func sameLogs(t *testing.T, v View) {
+func sameLogs(t *testing.T, v wire.View) {
 	t.Helper()
-	var ref *NodeView
+	var ref *wire.NodeView
 	for i := range v.Nodes {
 		n := &v.Nodes[i]
 		if !n.Up {
@@ -262,7 +263,7 @@ func sameLogs(t *testing.T, v View) {
 		if n.LastIndex != ref.LastIndex {
 			t.Fatalf("%s's log ends at %d, %s's at %d", n.ID, n.LastIndex, ref.ID, ref.LastIndex)
 		}
-		refAt := map[core.LogIndex]EntryView{}
+		refAt := map[core.LogIndex]wire.EntryView{}
 		for _, e := range ref.Log {
 			refAt[e.Index] = e
 		}
@@ -277,16 +278,16 @@ func sameLogs(t *testing.T, v View) {
 // committedWatch records every committed entry any node shows (index ->
 // term and operation) and fails the test if a committed entry ever changes.
 type committedWatch struct {
-	at map[core.LogIndex]EntryView
+	at map[core.LogIndex]wire.EntryView
 }
 
 func newCommittedWatch() *committedWatch {
-	return &committedWatch{at: map[core.LogIndex]EntryView{}}
+	return &committedWatch{at: map[core.LogIndex]wire.EntryView{}}
 }
 
 // observe records what v shows. Crashed nodes count too: their log and
 // commit index are in durable storage.
-func (w *committedWatch) observe(t *testing.T, v View) {
+func (w *committedWatch) observe(t *testing.T, v wire.View) {
 	t.Helper()
 	for _, n := range v.Nodes {
 		for _, e := range n.Log {
@@ -354,10 +355,10 @@ func (a *appliedLog) replay(upTo uint64) map[string]string {
 // restartAll heals every link and restarts every crashed node.
 func restartAll(t *testing.T, c *Cluster) {
 	t.Helper()
-	do(t, c, Command{Kind: CmdHeal})
+	do(t, c, wire.Command{Kind: wire.CmdHeal})
 	for _, n := range quickView(c).Nodes {
 		if !n.Up {
-			do(t, c, Command{Kind: CmdRestart, Node: n.ID})
+			do(t, c, wire.Command{Kind: wire.CmdRestart, Node: n.ID})
 		}
 	}
 }

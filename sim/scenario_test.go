@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Scenario tests in the spirit of the standard Raft lab suites (elections,
@@ -21,7 +22,7 @@ func TestScenarioInitialElection(t *testing.T) {
 	for _, nodes := range []int{3, 5, 7} {
 		for seed := uint64(1); seed <= 8; seed++ {
 			t.Run(fmt.Sprintf("nodes=%d/seed=%d", nodes, seed), func(t *testing.T) {
-				c := newScenario(t, nodes, func(cfg *Config) { cfg.Seed = seed })
+				c := newScenario(t, nodes, func(cfg *wire.Config) { cfg.Seed = seed })
 				all := allIDs(c)
 				// Election timeouts are 500-1000 ms: three of the longest.
 				l := waitLeader(t, c, all, 3000)
@@ -56,21 +57,21 @@ func TestScenarioInitialElection(t *testing.T) {
 // it in its term without disrupting it. Without CheckQuorum an isolated
 // leader keeps believing it leads (in its old term); with it, it steps down.
 func TestScenarioReElection(t *testing.T) {
-	for _, how := range []string{CmdCrash, CmdIsolate} {
+	for _, how := range []wire.CommandKind{wire.CmdCrash, wire.CmdIsolate} {
 		for _, checkQuorum := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/check_quorum=%v", how, checkQuorum), func(t *testing.T) {
-				c := newScenario(t, 5, func(cfg *Config) { cfg.Raft.CheckQuorum = checkQuorum })
+				c := newScenario(t, 5, func(cfg *wire.Config) { cfg.Raft.CheckQuorum = checkQuorum })
 				all := allIDs(c)
 				old := waitLeader(t, c, all, 3000)
 				oldTerm := quickView(c).Nodes[old-1].Term
-				do(t, c, Command{Kind: how, Node: old})
+				do(t, c, wire.Command{Kind: how, Node: old})
 				l := waitLeader(t, c, without(all, old), 5000)
 				v := quickView(c)
 				newTerm := v.Nodes[l-1].Term
 				if newTerm <= oldTerm {
 					t.Fatalf("new leader %s in term %d, not above the old leader's term %d", l, newTerm, oldTerm)
 				}
-				if how == CmdIsolate {
+				if how == wire.CmdIsolate {
 					run(t, c, 2000)
 					v = quickView(c)
 					oneLeaderPerTerm(t, v)
@@ -81,9 +82,9 @@ func TestScenarioReElection(t *testing.T) {
 					if !checkQuorum && (o.Role != core.RoleLeader || o.Term != oldTerm) {
 						t.Fatalf("isolated %s is %s in term %d; without check_quorum it keeps leading term %d", old, o.Role, o.Term, oldTerm)
 					}
-					do(t, c, Command{Kind: CmdHeal})
+					do(t, c, wire.Command{Kind: wire.CmdHeal})
 				} else {
-					do(t, c, Command{Kind: CmdRestart, Node: old})
+					do(t, c, wire.Command{Kind: wire.CmdRestart, Node: old})
 				}
 				run(t, c, 3000)
 				v = quickView(c)
@@ -110,11 +111,11 @@ func TestScenarioManyElectionsWithRandomDisconnects(t *testing.T) {
 	waitLeader(t, c, all, 3000)
 	noMajority := 0
 	for round := 0; round < 40; round++ {
-		do(t, c, Command{Kind: CmdHeal})
+		do(t, c, wire.Command{Kind: wire.CmdHeal})
 		var cut []core.NodeID
 		for _, p := range rng.Perm(7)[:rng.IntN(5)] { // 0 to 4 of 7 cut off
 			cut = append(cut, core.NodeID(p+1))
-			do(t, c, Command{Kind: CmdIsolate, Node: core.NodeID(p + 1)})
+			do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: core.NodeID(p + 1)})
 		}
 		connected := without(all, cut...)
 		if len(connected) >= 4 {
@@ -156,15 +157,15 @@ func TestScenarioAgreementWithFailedFollowers(t *testing.T) {
 		}
 		want[key] = "v" + key
 	}
-	do(t, c, Command{Kind: CmdCrash, Node: followers[0]})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: followers[0]})
 	for i := 0; i < 5; i++ {
 		write(fmt.Sprintf("a%d", i))
 	}
-	do(t, c, Command{Kind: CmdCrash, Node: followers[1]})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: followers[1]})
 	for i := 0; i < 5; i++ {
 		write(fmt.Sprintf("b%d", i))
 	}
-	do(t, c, Command{Kind: CmdRestart, Node: followers[0]}, Command{Kind: CmdRestart, Node: followers[1]})
+	do(t, c, wire.Command{Kind: wire.CmdRestart, Node: followers[0]}, wire.Command{Kind: wire.CmdRestart, Node: followers[1]})
 	run(t, c, 2000)
 	v := c.View(0)
 	sameLogs(t, v)
@@ -175,7 +176,7 @@ func TestScenarioAgreementWithFailedFollowers(t *testing.T) {
 
 	// Three of five down: no majority.
 	commit := v.Nodes[l-1].Commit
-	do(t, c, Command{Kind: CmdCrash, Node: followers[0]}, Command{Kind: CmdCrash, Node: followers[1]}, Command{Kind: CmdCrash, Node: followers[2]})
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: followers[0]}, wire.Command{Kind: wire.CmdCrash, Node: followers[1]}, wire.Command{Kind: wire.CmdCrash, Node: followers[2]})
 	if h := consoleSet(t, c, "lost", "maybe", l); acked(h) {
 		t.Fatalf("a write was acknowledged with 2 of 5 nodes up: %+v", h)
 	}
@@ -208,7 +209,7 @@ func TestScenarioAgreementWithFailedFollowers(t *testing.T) {
 func TestScenarioNoAgreementWithoutMajority(t *testing.T) {
 	for _, checkQuorum := range []bool{true, false} {
 		t.Run(fmt.Sprintf("check_quorum=%v", checkQuorum), func(t *testing.T) {
-			c := newScenario(t, 5, func(cfg *Config) {
+			c := newScenario(t, 5, func(cfg *wire.Config) {
 				cfg.Raft.CheckQuorum = checkQuorum
 				cfg.Raft.ReadOnlyLeaseBased = false // requires CheckQuorum
 			})
@@ -220,7 +221,7 @@ func TestScenarioNoAgreementWithoutMajority(t *testing.T) {
 			oldTerm := quickView(c).Nodes[old-1].Term
 			minority := []core.NodeID{old, old%5 + 1}
 			majority := without(all, minority...)
-			do(t, c, Command{Kind: CmdPartition, Groups: [][]core.NodeID{minority, majority}})
+			do(t, c, wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{minority, majority}})
 			v := quickView(c)
 			commit, last := v.Nodes[old-1].Commit, v.Nodes[old-1].LastIndex
 			writes := 1
@@ -253,7 +254,7 @@ func TestScenarioNoAgreementWithoutMajority(t *testing.T) {
 			if h := consoleSet(t, c, "majority", "kept", l); !acked(h) {
 				t.Fatalf("majority could not commit: %+v", h)
 			}
-			do(t, c, Command{Kind: CmdHeal})
+			do(t, c, wire.Command{Kind: wire.CmdHeal})
 			run(t, c, 3000)
 			v = c.View(0)
 			sameLogs(t, v)
@@ -281,7 +282,7 @@ func TestScenarioNoAgreementWithoutMajority(t *testing.T) {
 // as the old leader rejoins. The old leader's log is stale, so only the
 // third node can win; then everyone rejoins and the logs converge.
 func TestScenarioRejoiningStaleLeader(t *testing.T) {
-	c := newScenario(t, 3, func(cfg *Config) { cfg.Raft.CheckQuorum = false })
+	c := newScenario(t, 3, func(cfg *wire.Config) { cfg.Raft.CheckQuorum = false })
 	all := allIDs(c)
 	mustSet := func(key, value string, node core.NodeID) {
 		t.Helper()
@@ -291,9 +292,9 @@ func TestScenarioRejoiningStaleLeader(t *testing.T) {
 	}
 	l1 := waitLeader(t, c, all, 3000)
 	mustSet("a", "1", 0)
-	do(t, c, Command{Kind: CmdIsolate, Node: l1})
+	do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: l1})
 	for i := 0; i < 3; i++ {
-		do(t, c, Command{Kind: CmdSet, Key: fmt.Sprintf("stale%d", i), Value: "x", Node: l1})
+		do(t, c, wire.Command{Kind: wire.CmdSet, Key: fmt.Sprintf("stale%d", i), Value: "x", Node: l1})
 	}
 	run(t, c, 200)
 	t1 := quickView(c).Nodes[l1-1].Term
@@ -301,7 +302,7 @@ func TestScenarioRejoiningStaleLeader(t *testing.T) {
 	l2 := waitLeader(t, c, rest, 5000)
 	mustSet("b", "2", l2)
 	// The stale leader comes back as the new one goes.
-	do(t, c, Command{Kind: CmdHeal}, Command{Kind: CmdIsolate, Node: l2})
+	do(t, c, wire.Command{Kind: wire.CmdHeal}, wire.Command{Kind: wire.CmdIsolate, Node: l2})
 	third := without(rest, l2)[0]
 	if l3 := waitLeader(t, c, []core.NodeID{l1, third}, 5000); l3 != third {
 		t.Fatalf("%s won with a stale log; only %s could", l3, third)
@@ -310,7 +311,7 @@ func TestScenarioRejoiningStaleLeader(t *testing.T) {
 	if term := quickView(c).Nodes[l1-1].Term; term <= t1 {
 		t.Fatalf("the stale leader's term stayed at %d", term)
 	}
-	do(t, c, Command{Kind: CmdHeal})
+	do(t, c, wire.Command{Kind: wire.CmdHeal})
 	waitLeader(t, c, all, 5000)
 	mustSet("d", "4", 0)
 	run(t, c, 1000)
@@ -328,19 +329,19 @@ func TestScenarioRejoiningStaleLeader(t *testing.T) {
 // entries after a handful of rejected appends (etcd's conflict hint), not
 // one per entry.
 func TestScenarioFastBackupOverDivergentLogs(t *testing.T) {
-	c := newScenario(t, 5, func(cfg *Config) { cfg.Raft.CheckQuorum = false })
+	c := newScenario(t, 5, func(cfg *wire.Config) { cfg.Raft.CheckQuorum = false })
 	all := allIDs(c)
 	old := waitLeader(t, c, all, 3000)
 	if h := consoleSet(t, c, "base", "0", 0); !acked(h) {
 		t.Fatal(h)
 	}
-	do(t, c, Command{Kind: CmdIsolate, Node: old})
+	do(t, c, wire.Command{Kind: wire.CmdIsolate, Node: old})
 	for i := 0; i < 50; i++ {
-		do(t, c, Command{Kind: CmdSet, Key: fmt.Sprintf("stale%d", i), Value: "x", Node: old})
+		do(t, c, wire.Command{Kind: wire.CmdSet, Key: fmt.Sprintf("stale%d", i), Value: "x", Node: old})
 	}
 	l := waitLeader(t, c, without(all, old), 5000)
 	for i := 0; i < 50; i++ {
-		do(t, c, Command{Kind: CmdSet, Key: fmt.Sprintf("good%d", i), Value: "y", Node: l})
+		do(t, c, wire.Command{Kind: wire.CmdSet, Key: fmt.Sprintf("good%d", i), Value: "y", Node: l})
 	}
 	run(t, c, 2000)
 	// Hand leadership to another node of the majority: a new leader knows
@@ -349,7 +350,7 @@ func TestScenarioFastBackupOverDivergentLogs(t *testing.T) {
 	// would not need to back up: its probe was stuck where it took office.)
 	rest := without(all, old, l)
 	next := rest[0]
-	do(t, c, Command{Kind: CmdTransfer, Node: next})
+	do(t, c, wire.Command{Kind: wire.CmdTransfer, Node: next})
 	run(t, c, 1000)
 	if agreedLeader(quickView(c), without(all, old)) != next {
 		t.Fatalf("leadership was not transferred to %s", next)
@@ -363,15 +364,15 @@ func TestScenarioFastBackupOverDivergentLogs(t *testing.T) {
 		t.Fatalf("new leader committed to %d, want 50 past %d", n.Commit, v.Nodes[old-1].Commit)
 	}
 	before := c.EventCount()
-	do(t, c, Command{Kind: CmdHeal})
+	do(t, c, wire.Command{Kind: wire.CmdHeal})
 	run(t, c, 3000)
 	rejections := 0
 	for _, e := range c.Events(before) {
-		if e.Kind == EvDeliver && e.Node == l && e.Peer == old && e.Type == "MsgAppResp" && strings.Contains(e.Text, "Rejected") {
+		if e.Kind == wire.EvDeliver && e.Node == l && e.Peer == old && e.Type == "MsgAppResp" && strings.Contains(e.Text, "Rejected") {
 			rejections++
 		}
 	}
-	v = c.ViewWith(ViewOptions{KVLimit: MaxKVLimit})
+	v = c.ViewWith(wire.ViewOptions{KVLimit: wire.MaxKVLimit})
 	sameLogs(t, v)
 	sameKV(t, v)
 	if kv := kvMap(v.Nodes[old-1]); len(kv) != 51 || kv["stale0"] != "" || kv["good49"] != "y" {
@@ -390,9 +391,9 @@ func TestScenarioFastBackupOverDivergentLogs(t *testing.T) {
 // change; at the end, with the network repaired, one more write commits and
 // every node agrees.
 func TestScenarioFigure8Unreliable(t *testing.T) {
-	c := newScenario(t, 5, func(cfg *Config) {
-		cfg.Network = NetworkConfig{MinLatencyMS: 1, MaxLatencyMS: 60, DropRate: 0.1, DuplicateRate: 0.05, ReorderRate: 0.2}
-		cfg.Clients = ClientConfig{Count: 3, RatePerSec: 10, TimeoutMS: 1000, Keys: 5}
+	c := newScenario(t, 5, func(cfg *wire.Config) {
+		cfg.Network = wire.NetworkConfig{MinLatencyMS: 1, MaxLatencyMS: 60, DropRate: 0.1, DuplicateRate: 0.05, ReorderRate: 0.2}
+		cfg.Clients = wire.ClientConfig{Count: 3, RatePerSec: 10, TimeoutMS: 1000, Keys: 5}
 	})
 	rng := mrand.New(mrand.NewPCG(c.Config().Seed, 8))
 	watch := newCommittedWatch()
@@ -400,7 +401,7 @@ func TestScenarioFigure8Unreliable(t *testing.T) {
 	crashes := 0
 	for round := 0; round < 500; round++ {
 		if ls := leadersIn(quickView(c)); len(ls) > 0 {
-			do(t, c, Command{Kind: CmdSet, Key: "f8", Value: fmt.Sprint(round), Node: ls[len(ls)-1].ID})
+			do(t, c, wire.Command{Kind: wire.CmdSet, Key: "f8", Value: fmt.Sprint(round), Node: ls[len(ls)-1].ID})
 		}
 		ms := int64(1 + rng.IntN(100))
 		if rng.IntN(10) == 0 {
@@ -412,7 +413,7 @@ func TestScenarioFigure8Unreliable(t *testing.T) {
 		}
 		v := quickView(c)
 		if ls := leadersIn(v); len(ls) > 0 && rng.IntN(2) == 0 {
-			do(t, c, Command{Kind: CmdCrash, Node: ls[rng.IntN(len(ls))].ID})
+			do(t, c, wire.Command{Kind: wire.CmdCrash, Node: ls[rng.IntN(len(ls))].ID})
 			crashes++
 		}
 		var down []core.NodeID
@@ -422,15 +423,15 @@ func TestScenarioFigure8Unreliable(t *testing.T) {
 			}
 		}
 		if len(down) > 2 || (len(down) > 0 && rng.IntN(4) == 0) {
-			do(t, c, Command{Kind: CmdRestart, Node: down[rng.IntN(len(down))]})
+			do(t, c, wire.Command{Kind: wire.CmdRestart, Node: down[rng.IntN(len(down))]})
 		}
 		if round%10 == 0 {
 			leaders.scan(t, c)
 		}
 	}
 	restartAll(t, c)
-	do(t, c, Command{Kind: CmdNetwork, Network: &NetworkConfig{MinLatencyMS: 10, MaxLatencyMS: 30}})
-	do(t, c, Command{Kind: CmdRemoveClients, Count: 3})
+	do(t, c, wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MinLatencyMS: 10, MaxLatencyMS: 30}})
+	do(t, c, wire.Command{Kind: wire.CmdRemoveClients, Count: 3})
 	waitLeader(t, c, allIDs(c), 10_000)
 	if h := consoleSet(t, c, "final", "1", 0); !acked(h) {
 		t.Fatalf("no agreement after repairing the network: %+v", h)
@@ -490,11 +491,11 @@ func TestScenarioCrashRestartKeepsCommittedData(t *testing.T) {
 			victims = []core.NodeID{leadersIn(quickView(c))[0].ID}
 		}
 		for _, id := range victims {
-			do(t, c, Command{Kind: CmdCrash, Node: id})
+			do(t, c, wire.Command{Kind: wire.CmdCrash, Node: id})
 		}
 		run(t, c, int64(rng.IntN(1500)))
 		for _, p := range rng.Perm(len(victims)) {
-			do(t, c, Command{Kind: CmdRestart, Node: victims[p]})
+			do(t, c, wire.Command{Kind: wire.CmdRestart, Node: victims[p]})
 			run(t, c, int64(rng.IntN(300)))
 		}
 		waitLeader(t, c, all, 5000)
@@ -519,17 +520,17 @@ func TestScenarioCrashRestartKeepsCommittedData(t *testing.T) {
 // sends a snapshot, the follower installs it and ends with the leader's
 // store.
 func TestScenarioSnapshotToLaggingFollower(t *testing.T) {
-	for _, how := range []string{CmdCrash, CmdIsolate} {
-		t.Run(how, func(t *testing.T) {
-			c := newScenario(t, 3, func(cfg *Config) {
+	for _, how := range []wire.CommandKind{wire.CmdCrash, wire.CmdIsolate} {
+		t.Run(string(how), func(t *testing.T) {
+			c := newScenario(t, 3, func(cfg *wire.Config) {
 				cfg.Raft.SnapshotIntervalEntries, cfg.Raft.SnapshotCatchupEntries = 20, 5
 			})
 			all := allIDs(c)
 			l := waitLeader(t, c, all, 3000)
 			f := without(all, l)[0]
-			do(t, c, Command{Kind: how, Node: f})
+			do(t, c, wire.Command{Kind: how, Node: f})
 			for i := 0; i < 100; i++ {
-				do(t, c, Command{Kind: CmdSet, Key: fmt.Sprintf("k%03d", i), Value: fmt.Sprint(i), Node: l})
+				do(t, c, wire.Command{Kind: wire.CmdSet, Key: fmt.Sprintf("k%03d", i), Value: fmt.Sprint(i), Node: l})
 				run(t, c, 20)
 			}
 			run(t, c, 500)
@@ -538,16 +539,16 @@ func TestScenarioSnapshotToLaggingFollower(t *testing.T) {
 				t.Fatalf("leader's log starts at %d; the follower's ends at %d: no snapshot needed", lf, ff)
 			}
 			before := c.EventCount()
-			if how == CmdCrash {
-				do(t, c, Command{Kind: CmdRestart, Node: f})
+			if how == wire.CmdCrash {
+				do(t, c, wire.Command{Kind: wire.CmdRestart, Node: f})
 			} else {
-				do(t, c, Command{Kind: CmdHeal})
+				do(t, c, wire.Command{Kind: wire.CmdHeal})
 			}
 			run(t, c, 3000)
 			sent, installed := false, false
 			for _, e := range c.Events(before) {
-				sent = sent || (e.Kind == EvSnapshotSend && e.Node == l && e.Peer == f)
-				installed = installed || (e.Kind == EvSnapshotInstall && e.Node == f)
+				sent = sent || (e.Kind == wire.EvSnapshotSend && e.Node == l && e.Peer == f)
+				installed = installed || (e.Kind == wire.EvSnapshotInstall && e.Node == f)
 			}
 			if !sent || !installed {
 				t.Fatalf("snapshot sent by %s: %v; installed by %s: %v", l, sent, f, installed)
@@ -572,30 +573,30 @@ func TestScenarioDuplicateAppendDoesNotTruncate(t *testing.T) {
 	l := waitLeader(t, c, all, 3000)
 	f := without(all, l)[0]
 	run(t, c, 500)
-	do(t, c, Command{Kind: CmdManual, On: true})
+	do(t, c, wire.Command{Kind: wire.CmdManual, On: true})
 	// No time passes from here until manual mode ends: the leader keeps its
 	// lease.
-	appendTo := func(key string) MessageView {
+	appendTo := func(key string) wire.MessageView {
 		t.Helper()
-		do(t, c, Command{Kind: CmdSet, Key: key, Value: "1", Node: l})
+		do(t, c, wire.Command{Kind: wire.CmdSet, Key: key, Value: "1", Node: l})
 		for _, m := range c.View(0).Messages {
 			if m.From == l && m.To == f && m.Type == "MsgApp" && m.Entries > 0 && m.DeliverAt == 0 && strings.Contains(m.Text, key) {
 				return m
 			}
 		}
 		t.Fatalf("no append of %s from %s to %s held", key, l, f)
-		return MessageView{}
+		return wire.MessageView{}
 	}
 	m1 := appendTo("a")
-	do(t, c, Command{Kind: CmdDuplicate, Msg: m1.ID})
-	do(t, c, Command{Kind: CmdDeliver, Msg: m1.ID})
+	do(t, c, wire.Command{Kind: wire.CmdDuplicate, Msg: m1.ID})
+	do(t, c, wire.Command{Kind: wire.CmdDeliver, Msg: m1.ID})
 	m2 := appendTo("b")
-	do(t, c, Command{Kind: CmdDeliver, Msg: m2.ID})
+	do(t, c, wire.Command{Kind: wire.CmdDeliver, Msg: m2.ID})
 	last := quickView(c).Nodes[f-1].LastIndex
 	if last != m2.Index+1 {
 		t.Fatalf("%s's log ends at %d after the second append (after %d)", f, last, m2.Index)
 	}
-	var dup MessageView
+	var dup wire.MessageView
 	for _, m := range c.View(0).Messages {
 		if m.From == l && m.To == f && m.Type == "MsgApp" && m.Index == m1.Index && m.ID != m1.ID {
 			dup = m
@@ -604,11 +605,11 @@ func TestScenarioDuplicateAppendDoesNotTruncate(t *testing.T) {
 	if dup.ID == 0 {
 		t.Fatal("the duplicate of the first append is not in flight")
 	}
-	do(t, c, Command{Kind: CmdDeliver, Msg: dup.ID})
+	do(t, c, wire.Command{Kind: wire.CmdDeliver, Msg: dup.ID})
 	if got := quickView(c).Nodes[f-1].LastIndex; got != last {
 		t.Fatalf("a late duplicate append cut %s's log from %d to %d", f, last, got)
 	}
-	do(t, c, Command{Kind: CmdManual, On: false})
+	do(t, c, wire.Command{Kind: wire.CmdManual, On: false})
 	run(t, c, 2000)
 	v := c.View(0)
 	sameLogs(t, v)
@@ -624,8 +625,8 @@ func TestScenarioDuplicateAppendDoesNotTruncate(t *testing.T) {
 // applied, the history is linearizable, and every node's store is the one
 // replaying the committed log gives.
 func TestScenarioChurnWithClients(t *testing.T) {
-	c := newScenario(t, 5, func(cfg *Config) {
-		cfg.Clients = ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1500, Keys: 4}
+	c := newScenario(t, 5, func(cfg *wire.Config) {
+		cfg.Clients = wire.ClientConfig{Count: 5, RatePerSec: 10, TimeoutMS: 1500, Keys: 4}
 	})
 	applied := watchApplied(c)
 	rng := mrand.New(mrand.NewPCG(c.Config().Seed, 11))
@@ -635,7 +636,7 @@ func TestScenarioChurnWithClients(t *testing.T) {
 	}
 	restartAll(t, c)
 	run(t, c, 5000)
-	do(t, c, Command{Kind: CmdRemoveClients, Count: 5})
+	do(t, c, wire.Command{Kind: wire.CmdRemoveClients, Count: 5})
 	run(t, c, 5000)
 	if err := checkConverged(c, applied); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // SessionVersion is the version of the session export format.
@@ -13,9 +15,9 @@ const SessionVersion = 1
 // configuration, the commands with the points where they were applied, and
 // how far the run went. Its JSON form is compact and stable.
 type Session struct {
-	Version  int             `json:"version"`
-	Config   Config          `json:"config"`
-	Commands []LoggedCommand `json:"commands"`
+	Version  int                  `json:"version"`
+	Config   wire.Config          `json:"config"`
+	Commands []wire.LoggedCommand `json:"commands"`
 	// Until is the furthest virtual time the run reached (ms).
 	Until int64 `json:"until"`
 }
@@ -24,7 +26,7 @@ type Session struct {
 // (including those after the current point, if the cluster was seeked back)
 // and the horizon.
 func (c *Cluster) Export() Session {
-	cmds := make([]LoggedCommand, len(c.log))
+	cmds := make([]wire.LoggedCommand, len(c.log))
 	copy(cmds, c.log)
 	return Session{Version: SessionVersion, Config: c.initial, Commands: cmds, Until: c.horizon}
 }
@@ -36,16 +38,16 @@ func MarshalSession(s Session) ([]byte, error) { return json.Marshal(s) }
 // MaxSessionBytes (before reading it), unknown fields and versions.
 func UnmarshalSession(data []byte) (Session, error) {
 	if len(data) > MaxSessionBytes {
-		return Session{}, fmt.Errorf("%w: the session is %d bytes; at most %d bytes (%d MiB, sim.MaxSessionBytes) are read", ErrBadSession, len(data), MaxSessionBytes, MaxSessionBytes>>20)
+		return Session{}, fmt.Errorf("%w: the session is %d bytes; at most %d bytes (%d MiB, sim.MaxSessionBytes) are read", wire.ErrBadSession, len(data), MaxSessionBytes, MaxSessionBytes>>20)
 	}
 	var s Session
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Session{}, fmt.Errorf("%w: %v", ErrBadSession, err)
+		return Session{}, fmt.Errorf("%w: %v", wire.ErrBadSession, err)
 	}
 	if s.Version != SessionVersion {
-		return Session{}, fmt.Errorf("%w: version %d; this build reads version %d", ErrBadSession, s.Version, SessionVersion)
+		return Session{}, fmt.Errorf("%w: version %d; this build reads version %d", wire.ErrBadSession, s.Version, SessionVersion)
 	}
 	return s, nil
 }

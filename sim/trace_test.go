@@ -3,10 +3,12 @@ package sim
 import (
 	"reflect"
 	"testing"
+
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestEventsFiltered(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	cfg.Clients.Count = 2
 	c, err := New(cfg)
 	if err != nil {
@@ -17,7 +19,7 @@ func TestEventsFiltered(t *testing.T) {
 	}
 	all := c.Events(0)
 	since := all[len(all)/2].Seq
-	var notable, routine []Event
+	var notable, routine []wire.Event
 	for _, e := range all {
 		if e.Seq <= since {
 			continue
@@ -31,12 +33,12 @@ func TestEventsFiltered(t *testing.T) {
 	if len(notable) < 5 || len(routine) < 5*len(notable) {
 		t.Fatalf("a busy cluster's second half should be mostly routine: %d notable, %d routine", len(notable), len(routine))
 	}
-	tail := func(es []Event, n int) []Event { return es[len(es)-n:] }
+	tail := func(es []wire.Event, n int) []wire.Event { return es[len(es)-n:] }
 	for _, tc := range []struct {
 		name    string
 		notable bool
 		max     int
-		want    []Event
+		want    []wire.Event
 	}{
 		{"all", false, 0, tail(all, len(notable)+len(routine))},
 		{"notable", true, 0, notable},

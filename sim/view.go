@@ -1,225 +1,80 @@
 package sim
 
 import (
-	"strings"
-
 	"go.etcd.io/raft/v3"
-	pb "go.etcd.io/raft/v3/raftpb"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
-
-// Frame is what a page draws after a call: the cluster's view, the trace
-// events it has not seen yet (those it asked for: the view's event count is
-// the since of its next call), the end of the time-travel slider, and the
-// safety violation that stopped the run, if any. The wasm engine and the dev
-// server's native cluster both answer in this schema
-// (docs/engine-protocol.md), so the page has one renderer.
-type Frame struct {
-	View    View       `json:"view"`
-	Events  []Event    `json:"events"`
-	Horizon int64      `json:"horizon"`
-	Halted  *Violation `json:"halted"`
-	// Trimmed says BoundFrame removed parts of the frame to keep it within
-	// FrameBudget (oldest events, older log entries, keys of a page,
-	// messages).
-	Trimmed bool `json:"trimmed,omitempty"`
-}
-
-// View is the cluster's state as the page draws it. The same schema is
-// produced by the in-browser engine and the dev server. Ids are small
-// numbers; times are virtual milliseconds.
-type View struct {
-	Time     int64         `json:"time"`
-	Steps    uint64        `json:"steps"`
-	Events   uint64        `json:"events"` // events recorded so far; Seq of the newest
-	Seed     uint64        `json:"seed"`
-	Manual   bool          `json:"manual"`
-	Nodes    []NodeView    `json:"nodes"`
-	Messages []MessageView `json:"messages"`
-	Cuts     []Link        `json:"cuts"` // links that are cut, one entry per direction
-	Clients  []ClientView  `json:"clients"`
-	Safety   SafetyView    `json:"safety"`
-	Network  NetworkConfig `json:"network"`
-	Timing   TimingView    `json:"timing"`
-	// Limits are the command limits (MaxKeyBytes, MaxValueBytes).
-	Limits LimitsView `json:"limits"`
-}
-
-// TimingView gives the page what it needs to draw timers.
-type TimingView struct {
-	HeartbeatMS int `json:"heartbeat_ms"`
-	// ElectionTicks is etcd's ElectionTick: a follower's timeout is drawn
-	// from [ElectionTicks, 2*ElectionTicks) ticks.
-	ElectionTicks int `json:"election_ticks"`
-}
-
-// NodeView is one node. A crashed node (Up false) shows what its storage
-// holds: term, vote, commit and log survive a crash.
-type NodeView struct {
-	ID     core.NodeID   `json:"id"`
-	Up     bool          `json:"up"`
-	Role   core.Role     `json:"role,omitempty"`
-	Term   core.Term     `json:"term"`
-	Vote   core.NodeID   `json:"vote"`
-	Leader core.NodeID   `json:"leader"`
-	Commit core.LogIndex `json:"commit"`
-	// Applied is 0 for a crashed node: its state machine is gone.
-	Applied       core.LogIndex `json:"applied"`
-	LastIndex     core.LogIndex `json:"last_index"`
-	FirstIndex    core.LogIndex `json:"first_index"` // entries before it are compacted
-	SnapshotIndex core.LogIndex `json:"snapshot_index"`
-	SnapshotTerm  core.Term     `json:"snapshot_term"`
-	// ElectionElapsed is the ticks since the node last heard from a leader,
-	// voted or campaigned (an approximation of etcd's private counter).
-	ElectionElapsed int                 `json:"election_elapsed"`
-	Voters          []core.NodeID       `json:"voters,omitempty"`
-	Log             []EntryView         `json:"log"`
-	LogOmitted      int                 `json:"log_omitted"` // entries in the log before the shown window
-	KV              KVView              `json:"kv"`
-	Progress        []core.PeerProgress `json:"progress,omitempty"` // leader only
-	Error           string              `json:"error,omitempty"`
-	// Member is set, in a native cluster's view, on a member hosted outside
-	// the process (by a page or a `devserver -join` process): the cluster
-	// carries its traffic but does not run it.
-	Member bool `json:"member,omitempty"`
-	// Left is set on a member that has left the cluster (its host went
-	// away, or it was removed from the membership). It stays in the view,
-	// as its id is never reused, but is down for good: nothing can act on it.
-	Left bool `json:"left,omitempty"`
-	// Unavailable maps each node command (crash, restart, isolate,
-	// campaign, transfer; cut for its links) that cannot apply to this
-	// node, whatever its state, to why, in the words the engine refuses
-	// the command with. The simulator sets none.
-	Unavailable map[string]string `json:"unavailable,omitempty"`
-}
-
-// EntryView is one log entry.
-type EntryView struct {
-	Index core.LogIndex `json:"index"`
-	Term  core.Term     `json:"term"`
-	// Type is "normal", "conf-change" or "conf-change-v2".
-	Type string `json:"type"`
-	// Op is the decoded operation ("set k=v #3", "del k"), a membership
-	// change, or "" for the empty entry a new leader appends.
-	Op string `json:"op"`
-}
-
-// MessageView is a message in flight.
-type MessageView struct {
-	ID      uint64        `json:"id"`
-	From    core.NodeID   `json:"from"`
-	To      core.NodeID   `json:"to"`
-	Type    string        `json:"type"` // etcd's name, e.g. "MsgApp"
-	Term    core.Term     `json:"term"`
-	Index   core.LogIndex `json:"index,omitempty"`
-	LogTerm core.Term     `json:"log_term,omitempty"`
-	Commit  core.LogIndex `json:"commit,omitempty"`
-	Entries int           `json:"entries,omitempty"`
-	// Response is true for responses (MsgAppResp, MsgVoteResp, ...); Reject
-	// tells a rejected response from an accepted one.
-	Response bool  `json:"response,omitempty"`
-	Reject   bool  `json:"reject,omitempty"`
-	SentAt   int64 `json:"sent_at"`
-	// DeliverAt is when it arrives; 0 while it waits for a command (manual).
-	DeliverAt int64 `json:"deliver_at"`
-	// Lost is true when the network will lose it on the way.
-	Lost bool   `json:"lost,omitempty"`
-	Text string `json:"text"`
-}
-
-// Link is a directed link between two nodes.
-type Link struct {
-	From core.NodeID `json:"from"`
-	To   core.NodeID `json:"to"`
-}
-
-// ClientView is one client.
-type ClientView struct {
-	ID      int         `json:"id"`
-	Leader  core.NodeID `json:"leader"` // who it believes leads
-	Pending string      `json:"pending,omitempty"`
-	Issued  int         `json:"issued"`
-}
-
-// SafetyView is the checkers' state: OK, or the violation that halted the run.
-type SafetyView struct {
-	OK        bool       `json:"ok"`
-	Violation *Violation `json:"violation,omitempty"`
-}
-
-// DefaultLogWindow is how many of the newest entries a node's view shows.
-const DefaultLogWindow = 200
 
 // View returns the cluster's state, showing at most logWindow of each node's
 // newest entries (DefaultLogWindow if logWindow <= 0, MaxLogWindow at most)
 // and the first DefaultKVLimit keys of each node's store.
-func (c *Cluster) View(logWindow int) View {
-	return c.ViewWith(ViewOptions{LogWindow: min(max(logWindow, 0), MaxLogWindow)})
+func (c *Cluster) View(logWindow int) wire.View {
+	return c.ViewWith(wire.ViewOptions{LogWindow: min(max(logWindow, 0), wire.MaxLogWindow)})
 }
 
 // ViewWith returns the cluster's state as o asks (see ViewOptions); o is
 // used as Normalize returns it, so options out of range are clamped (check
 // them with ViewOptions.Check first to refuse them).
-func (c *Cluster) ViewWith(o ViewOptions) View {
+func (c *Cluster) ViewWith(o wire.ViewOptions) wire.View {
 	o = o.Normalize()
-	v := View{
+	v := wire.View{
 		Time: c.now, Steps: c.steps, Events: c.trace.count, Seed: c.cfg.Seed, Manual: c.cfg.Manual,
 		Network: c.cfg.Network,
-		Timing:  TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
-		Safety:  SafetyView{OK: c.halted == nil, Violation: c.halted},
-		Nodes:   make([]NodeView, 0, len(c.nodes)),
-		Limits:  CommandLimits(),
+		Timing:  wire.TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
+		Safety:  wire.SafetyView{OK: c.halted == nil, Violation: c.halted},
+		Nodes:   make([]wire.NodeView, 0, len(c.nodes)),
+		Limits:  wire.CommandLimits(),
 	}
 	for _, n := range c.nodes {
 		v.Nodes = append(v.Nodes, c.nodeView(n, o))
 	}
-	v.Messages = make([]MessageView, 0, len(c.flights))
+	v.Messages = make([]wire.MessageView, 0, len(c.flights))
 	for _, id := range c.flightIDs() {
 		f := c.flights[id]
 		m := f.m
-		v.Messages = append(v.Messages, MessageView{
-			ID: f.id, From: f.from, To: f.to, Type: msgTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
+		v.Messages = append(v.Messages, wire.MessageView{
+			ID: f.id, From: f.from, To: f.to, Type: wire.MessageTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
 			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
 			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
-			Text: CutText(raft.DescribeMessage(m, statemachine.FormatEntryData)),
+			Text: wire.CutText(raft.DescribeMessage(m, statemachine.FormatEntryData)),
 		})
 	}
-	v.Cuts = []Link{}
+	v.Cuts = []wire.Link{}
 	for _, a := range c.nodes {
 		for _, b := range c.nodes {
 			if c.blocked[a.id][b.id] {
-				v.Cuts = append(v.Cuts, Link{From: a.id, To: b.id})
+				v.Cuts = append(v.Cuts, wire.Link{From: a.id, To: b.id})
 			}
 		}
 	}
-	v.Clients = []ClientView{}
+	v.Clients = []wire.ClientView{}
 	for _, cl := range c.clients {
 		if cl.removed {
 			continue
 		}
-		cv := ClientView{ID: cl.id, Leader: cl.leader, Issued: cl.count}
+		cv := wire.ClientView{ID: cl.id, Leader: cl.leader, Issued: cl.count}
 		if r := cl.cur; r != nil {
-			cv.Pending = CutText(describeOp(r.kind, r.op.Key, r.op.Value))
+			cv.Pending = wire.CutText(wire.DescribeOp(r.kind, r.op.Key, r.op.Value))
 		}
 		v.Clients = append(v.Clients, cv)
 	}
 	return v
 }
 
-func (c *Cluster) nodeView(n *simNode, o ViewOptions) NodeView {
+func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 	window := o.LogWindow
 	ss := n.store.Stats()
-	nv := NodeView{
+	nv := wire.NodeView{
 		ID: n.id, Up: n.up(), FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []EntryView{}, KV: EmptyKV(o.KVFrom),
+		Log: []wire.EntryView{}, KV: wire.EmptyKV(o.KVFrom),
 	}
 	if n.err != nil {
-		nv.Error = CutText(n.err.Error())
+		nv.Error = wire.CutText(n.err.Error())
 	}
 	if n.up() {
 		st := n.rn.Status()
@@ -230,7 +85,7 @@ func (c *Cluster) nodeView(n *simNode, o ViewOptions) NodeView {
 		if st.Role == core.RoleLeader {
 			nv.ElectionElapsed = 0
 		}
-		nv.KV = KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
+		nv.KV = wire.KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := n.store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
@@ -247,60 +102,9 @@ func (c *Cluster) nodeView(n *simNode, o ViewOptions) NodeView {
 		ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0))
 		if err == nil {
 			for _, e := range ents {
-				nv.Log = append(nv.Log, entryView(e))
+				nv.Log = append(nv.Log, wire.EntryViewOf(e))
 			}
 		}
 	}
 	return nv
-}
-
-func entryView(e *pb.Entry) EntryView {
-	ev := EntryView{Index: core.LogIndex(e.GetIndex()), Term: core.Term(e.GetTerm())}
-	switch e.GetType() {
-	case pb.EntryConfChange:
-		ev.Type = "conf-change"
-		var cc pb.ConfChange
-		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
-			ev.Op = describeConfChange(&cc)
-		}
-	case pb.EntryConfChangeV2:
-		ev.Type = "conf-change-v2"
-		var cc pb.ConfChangeV2
-		if err := proto.Unmarshal(e.GetData(), &cc); err == nil {
-			ev.Op = describeConfChange(&cc)
-		}
-	default:
-		ev.Type = "normal"
-		ev.Op = statemachine.FormatEntryData(e.GetData())
-	}
-	ev.Op = CutText(ev.Op)
-	return ev
-}
-
-// describeConfChange says what a membership change does, in words: "add n4",
-// "remove n2", "add learner n5, remove n1", "leave joint configuration".
-func describeConfChange(cc pb.ConfChangeI) string {
-	v2 := cc.AsV2()
-	if len(v2.GetChanges()) == 0 {
-		return "leave joint configuration"
-	}
-	parts := make([]string, 0, len(v2.GetChanges()))
-	for _, ch := range v2.GetChanges() {
-		id := core.NodeID(ch.GetNodeId()).String()
-		switch ch.GetType() {
-		case pb.ConfChangeAddNode:
-			parts = append(parts, "add "+id)
-		case pb.ConfChangeRemoveNode:
-			parts = append(parts, "remove "+id)
-		case pb.ConfChangeAddLearnerNode:
-			parts = append(parts, "add learner "+id)
-		default:
-			parts = append(parts, "update "+id)
-		}
-	}
-	s := strings.Join(parts, ", ")
-	if _, joint := v2.EnterJoint(); joint {
-		s += " (joint)"
-	}
-	return s
 }

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := wire.DefaultConfig()
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -18,7 +19,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if err := c.Apply(Command{Kind: CmdSet, Key: "k", Value: strings.Repeat("v", i+1)}); err != nil {
+		if err := c.Apply(wire.Command{Kind: wire.CmdSet, Key: "k", Value: strings.Repeat("v", i+1)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -26,7 +27,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := c.View(0)
-	var leader *NodeView
+	var leader *wire.NodeView
 	for i := range v.Nodes {
 		if v.Nodes[i].Role == core.RoleLeader {
 			if leader != nil {
@@ -76,7 +77,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 	if victim == leader.ID {
 		victim = 2
 	}
-	if err := c.Apply(Command{Kind: CmdCrash, Node: victim}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdCrash, Node: victim}); err != nil {
 		t.Fatal(err)
 	}
 	v = c.View(3)
@@ -101,7 +102,7 @@ func TestViewShowsLeaderLogsMessagesAndCrashedNodes(t *testing.T) {
 }
 
 func TestEventsDescribeWhatHappened(t *testing.T) {
-	c, err := New(DefaultConfig())
+	c, err := New(wire.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +117,11 @@ func TestEventsDescribeWhatHappened(t *testing.T) {
 		}
 		prev = e.Seq
 		switch {
-		case e.Kind == EvRole && e.Type == string(core.RoleLeader):
+		case e.Kind == wire.EvRole && e.Type == string(core.RoleLeader):
 			sawLeader = strings.Contains(e.Text, "became leader in term") && strings.Contains(e.Text, "with votes from")
-		case e.Kind == EvVote:
+		case e.Kind == wire.EvVote:
 			sawVote = strings.Contains(e.Text, "voted for")
-		case e.Kind == EvTimeout:
+		case e.Kind == wire.EvTimeout:
 			sawTimeout = strings.Contains(e.Text, "election timeout fired")
 		}
 	}
@@ -134,7 +135,7 @@ func TestEventsDescribeWhatHappened(t *testing.T) {
 
 func TestSmallClustersElectALeader(t *testing.T) {
 	for _, size := range []int{1, 2, 3, 9} {
-		cfg := DefaultConfig()
+		cfg := wire.DefaultConfig()
 		cfg.Nodes = size
 		c, err := New(cfg)
 		if err != nil {

@@ -17,8 +17,8 @@
 // read and drop it. web/engine/page-member.js relays.
 //
 // Every error comes back as a value, {"ok": false, "error": ..., "kind": ...}:
-// sim's sentinel errors give the kind; arguments that are not JSON, an
-// unknown op, a call before create and out-of-range arguments are
+// wire's sentinel errors give the kind (wire.KindOf); arguments that are
+// not JSON, an unknown op, a call before create and out-of-range arguments are
 // "bad-request"; JSON of the wrong shape is what sim would call it (a bad
 // config, command or session). A panic is recovered at the boundary, reported
 // as kind "internal", and the engine keeps working.
@@ -28,7 +28,7 @@
 // the events the command caused, since each call returns the events up to
 // its end; calls that take no log_window, kv_from or kv_limit (create,
 // import, command) use the last ones given. Frames are trimmed to
-// sim.FrameBudget (sim.BoundFrame). The same calls give the same answers, byte for byte.
+// wire.FrameBudget (wire.BoundFrame). The same calls give the same answers, byte for byte.
 //
 // The request handling (Engine, engine.go) is plain Go, tested natively;
 // only main_js.go touches syscall/js. Build with `make wasm`, which writes

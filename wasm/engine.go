@@ -9,6 +9,7 @@ import (
 
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Limits on one call, so a single call cannot freeze the worker.
@@ -60,21 +61,21 @@ func checkSessionSeed(args []byte) error {
 	}
 	raw := string(s.Config.Seed)
 	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
-		return checkSeed(sim.ErrBadSession, n)
+		return checkSeed(wire.ErrBadSession, n)
 	}
 	if len(raw) > 40 {
 		raw = raw[:40] + "…"
 	}
-	return fmt.Errorf("%w: seed %s must be a whole number from 0 to %d", sim.ErrBadSession, raw, uint64(maxSeed))
+	return fmt.Errorf("%w: seed %s must be a whole number from 0 to %d", wire.ErrBadSession, raw, uint64(maxSeed))
 }
 
 // limits reports the ranges create takes.
 func limits() Limits {
-	return Limits{Nodes: Range{Min: 1, Max: sim.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}, SessionLimits: sim.Limits()}
+	return Limits{Nodes: Range{Min: 1, Max: wire.MaxNodes}, Seed: Range{Min: 0, Max: maxSeed}, SessionLimits: sim.Limits()}
 }
 
 // checkSeed refuses a seed the page could not carry exactly, wrapping
-// sentinel (sim.ErrBadConfig or sim.ErrBadSession).
+// sentinel (wire.ErrBadConfig or wire.ErrBadSession).
 func checkSeed(sentinel error, seed uint64) error {
 	if seed > maxSeed {
 		return fmt.Errorf("%w: seed %d must be 0 to %d (the largest whole number the page holds exactly)", sentinel, seed, uint64(maxSeed))
@@ -90,7 +91,7 @@ type Engine struct {
 	// view is the last log_window, kv_from and kv_limit a call asked for,
 	// used by calls that cannot say (create, import, command); zero fields
 	// take sim's defaults.
-	view sim.ViewOptions
+	view wire.ViewOptions
 	// notable and maxEvents are the last events and max_events asked for,
 	// used the same way.
 	notable   bool
@@ -128,23 +129,23 @@ func (e *cancelError) Error() string { return e.msg }
 
 // answer is the JSON envelope of every reply.
 type answer struct {
-	OK     bool   `json:"ok"`
-	Result any    `json:"result,omitempty"`
-	Error  string `json:"error,omitempty"`
-	Kind   string `json:"kind,omitempty"`
+	OK     bool           `json:"ok"`
+	Result any            `json:"result,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	Kind   wire.ErrorKind `json:"kind,omitempty"`
 	// Pending, in an answer with no result, says the call goes on: call
 	// resume for the next slice (or cancel).
 	Pending *Progress `json:"pending,omitempty"`
 }
 
-// Frame is what every frame-returning call answers: sim.Frame, the schema
+// Frame is what every frame-returning call answers: wire.Frame, the schema
 // the dev server's native cluster sends too.
-type Frame = sim.Frame
+type Frame = wire.Frame
 
 // viewArgs say which events, how much of each log and which page of each
 // store a Frame shows. Events is "all" (the default) or "notable" (no
-// routine traffic: see sim.Event.Routine); MaxEvents keeps only the newest
-// events (0: no limit); LogWindow, KVFrom and KVLimit are sim.ViewOptions.
+// routine traffic: see wire.Event.Routine); MaxEvents keeps only the newest
+// events (0: no limit); LogWindow, KVFrom and KVLimit are wire.ViewOptions.
 type viewArgs struct {
 	Since     uint64 `json:"since"`
 	LogWindow int    `json:"log_window"`
@@ -186,7 +187,7 @@ func badRequest(format string, args ...any) error {
 func (e *Engine) Call(op string, args []byte) (out []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = encode(answer{Error: fmt.Sprintf("engine: internal error in %q: %v (this is a bug; the engine is still running)", op, r), Kind: "internal"})
+			out = encode(answer{Error: fmt.Sprintf("engine: internal error in %q: %v (this is a bug; the engine is still running)", op, r), Kind: wire.KindInternal})
 		}
 	}()
 	if e.panicHook != nil {
@@ -208,23 +209,23 @@ func (e *Engine) Call(op string, args []byte) (out []byte) {
 func encode(a answer) []byte {
 	b, err := json.Marshal(a)
 	if err != nil {
-		b, _ = json.Marshal(answer{Error: "engine: cannot encode the answer: " + err.Error(), Kind: "internal"})
+		b, _ = json.Marshal(answer{Error: "engine: cannot encode the answer: " + err.Error(), Kind: wire.KindInternal})
 	}
 	return b
 }
 
 // kindOf maps an error to the protocol's error kinds: bad-request for a
-// malformed call, else sim.ErrorKind's, where every kind is named.
-func kindOf(err error) string {
+// malformed call, cancelled for a cancelled one, else wire.KindOf's.
+func kindOf(err error) wire.ErrorKind {
 	var re *requestError
 	if errors.As(err, &re) {
-		return "bad-request"
+		return wire.KindBadRequest
 	}
 	var ce *cancelError
 	if errors.As(err, &ce) {
-		return "cancelled"
+		return wire.KindCancelled
 	}
-	return sim.ErrorKind(err)
+	return wire.KindOf(err)
 }
 
 // decode parses args strictly into v; empty args mean {}. Call has already
@@ -245,7 +246,7 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 	if err := decode(args, v); err != nil {
 		return badRequest("%s: %v", op, err)
 	}
-	o := sim.ViewOptions{LogWindow: va.LogWindow, KVFrom: va.KVFrom, KVLimit: va.KVLimit}
+	o := wire.ViewOptions{LogWindow: va.LogWindow, KVFrom: va.KVFrom, KVLimit: va.KVLimit}
 	if err := o.Check(); err != nil {
 		return badRequest("%s: %v", op, err)
 	}
@@ -291,17 +292,17 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 	}
 	switch op {
 	case "defaults":
-		return sim.DefaultConfig(), nil
+		return wire.DefaultConfig(), nil
 	case "create":
-		cfg := sim.DefaultConfig()
+		cfg := wire.DefaultConfig()
 		if err := decode(args, &cfg); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) && te.Field == "seed" {
-				return nil, fmt.Errorf("%w: seed must be a whole number from 0 to %d (got %s)", sim.ErrBadConfig, uint64(maxSeed), te.Value)
+				return nil, fmt.Errorf("%w: seed must be a whole number from 0 to %d (got %s)", wire.ErrBadConfig, uint64(maxSeed), te.Value)
 			}
-			return nil, fmt.Errorf("%w: %v", sim.ErrBadConfig, err)
+			return nil, fmt.Errorf("%w: %v", wire.ErrBadConfig, err)
 		}
-		if err := checkSeed(sim.ErrBadConfig, cfg.Seed); err != nil {
+		if err := checkSeed(wire.ErrBadConfig, cfg.Seed); err != nil {
 			return nil, err
 		}
 		c, err := sim.New(cfg)
@@ -319,7 +320,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			}
 			return nil, err
 		}
-		if err := checkSeed(sim.ErrBadSession, s.Config.Seed); err != nil {
+		if err := checkSeed(wire.ErrBadSession, s.Config.Seed); err != nil {
 			return nil, err
 		}
 		r, err := sim.StartImport(s)
@@ -355,7 +356,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			if left := sim.MaxSessionUntilMS - c.Now(); a.AdvanceMS > left {
 				a.AdvanceMS = left // the session ends there
 			}
-			if err := c.RunFor(a.AdvanceMS); err != nil && !errors.Is(err, sim.ErrHalted) {
+			if err := c.RunFor(a.AdvanceMS); err != nil && !errors.Is(err, wire.ErrHalted) {
 				return nil, err
 			}
 		}
@@ -374,7 +375,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err := full(c, op); err != nil {
 			return nil, err
 		}
-		if _, err := c.StepN(a.N); err != nil && !errors.Is(err, sim.ErrHalted) {
+		if _, err := c.StepN(a.N); err != nil && !errors.Is(err, wire.ErrHalted) {
 			return nil, err
 		}
 		return e.frame(a.Since), nil
@@ -387,13 +388,13 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, err
 		}
 		if t, ok := c.NextEventAt(); ok {
-			if err := c.RunUntil(t); err != nil && !errors.Is(err, sim.ErrHalted) {
+			if err := c.RunUntil(t); err != nil && !errors.Is(err, wire.ErrHalted) {
 				return nil, err
 			}
 		}
 		return e.frame(a.Since), nil
 	case "command":
-		cmd, err := sim.ParseCommand(args)
+		cmd, err := wire.ParseCommand(args)
 		if err != nil {
 			return nil, err
 		}
@@ -427,13 +428,13 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 func full(c *sim.Cluster, op string) error {
 	const end = "; export it, or start a new cluster"
 	if c.Now() >= sim.MaxSessionUntilMS {
-		return fmt.Errorf("%w: %s: the session reached %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, c.Now(), sim.MaxSessionUntilMS/3_600_000, end)
+		return fmt.Errorf("%w: %s: the session reached %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", wire.ErrImpossible, op, c.Now(), sim.MaxSessionUntilMS/3_600_000, end)
 	}
 	if t, ok := c.NextEventAt(); ok && t > sim.MaxSessionUntilMS && op != "frame" {
-		return fmt.Errorf("%w: %s: the next event is at %d ms, past %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", sim.ErrImpossible, op, t, sim.MaxSessionUntilMS, sim.MaxSessionUntilMS/3_600_000, end)
+		return fmt.Errorf("%w: %s: the next event is at %d ms, past %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", wire.ErrImpossible, op, t, sim.MaxSessionUntilMS, sim.MaxSessionUntilMS/3_600_000, end)
 	}
 	if c.Steps() >= sim.MaxSessionEvents-maxStepsPerCall {
-		return fmt.Errorf("%w: %s: the session has run %d events, nearly the most an import replays (%d, sim.MaxSessionEvents)%s", sim.ErrImpossible, op, c.Steps(), sim.MaxSessionEvents, end)
+		return fmt.Errorf("%w: %s: the session has run %d events, nearly the most an import replays (%d, sim.MaxSessionEvents)%s", wire.ErrImpossible, op, c.Steps(), sim.MaxSessionEvents, end)
 	}
 	return nil
 }
@@ -489,9 +490,9 @@ func (e *Engine) frame(since uint64) Frame {
 	c := e.c
 	ev := c.EventsFiltered(since, e.notable, e.maxEvents)
 	if ev == nil {
-		ev = []sim.Event{}
+		ev = []wire.Event{}
 	}
 	f := Frame{View: c.ViewWith(e.view), Events: ev, Horizon: c.Horizon(), Halted: c.Halted()}
-	sim.BoundFrame(&f, sim.FrameBudget)
+	wire.BoundFrame(&f, wire.FrameBudget)
 	return f
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 type reply struct {
@@ -61,7 +62,7 @@ func leaderOf(f Frame) core.NodeID {
 type page struct {
 	t      *testing.T
 	e      *Engine
-	events []sim.Event
+	events []wire.Event
 	f      Frame
 }
 
@@ -109,7 +110,7 @@ func TestEngineRunsACluster(t *testing.T) {
 		t.Fatal("no leader after 3 virtual seconds")
 	}
 	f = p.do("command", `{"kind": "set", "key": "a", "value": "1"}`, false)
-	if len(f.Events) == 0 || f.Events[0].Kind != sim.EvCommand {
+	if len(f.Events) == 0 || f.Events[0].Kind != wire.EvCommand {
 		t.Fatalf("command frame events = %+v, want the command first", f.Events)
 	}
 	f = p.do("frame", `{"advance_ms": 500, "since": SINCE}`, false)
@@ -163,8 +164,8 @@ func TestEngineRunsACluster(t *testing.T) {
 func TestEngineCreateKeepsOmittedDefaults(t *testing.T) {
 	e := &Engine{}
 	r := call(t, e, "defaults", ``)
-	var d sim.Config
-	if !r.OK || json.Unmarshal(r.Result, &d) != nil || !reflect.DeepEqual(d, sim.DefaultConfig()) {
+	var d wire.Config
+	if !r.OK || json.Unmarshal(r.Result, &d) != nil || !reflect.DeepEqual(d, wire.DefaultConfig()) {
 		t.Fatalf("defaults = %s", r.Result)
 	}
 	frameOf(t, call(t, e, "create", `{"seed": 4, "network": {"drop_rate": 0.25}, "raft": {"heartbeat_interval_ms": 20}}`))
@@ -172,7 +173,7 @@ func TestEngineCreateKeepsOmittedDefaults(t *testing.T) {
 	if err := json.Unmarshal(call(t, e, "export", ``).Result, &s); err != nil {
 		t.Fatal(err)
 	}
-	want := sim.DefaultConfig()
+	want := wire.DefaultConfig()
 	want.Seed = 4
 	want.Network.DropRate = 0.25
 	want.Raft.HeartbeatIntervalMS = 20
@@ -181,7 +182,7 @@ func TestEngineCreateKeepsOmittedDefaults(t *testing.T) {
 	}
 	for _, args := range []string{``, `{}`, `null`, " \n"} {
 		frameOf(t, call(t, e, "create", args))
-		if err := json.Unmarshal(call(t, e, "export", ``).Result, &s); err != nil || !reflect.DeepEqual(s.Config, sim.DefaultConfig()) {
+		if err := json.Unmarshal(call(t, e, "export", ``).Result, &s); err != nil || !reflect.DeepEqual(s.Config, wire.DefaultConfig()) {
 			t.Fatalf("create %q: config %+v (%v)", args, s.Config, err)
 		}
 	}
@@ -304,17 +305,17 @@ func TestEngineErrorsAreValues(t *testing.T) {
 func TestKindOfEverySentinel(t *testing.T) {
 	for _, tt := range []struct {
 		err  error
-		kind string
+		kind wire.ErrorKind
 	}{
-		{sim.ErrBadConfig, "bad-config"},
-		{errors.Join(fmt.Errorf("%w: nodes", sim.ErrBadConfig), fmt.Errorf("%w: seed", sim.ErrBadConfig)), "bad-config"},
-		{fmt.Errorf("%w: x", sim.ErrBadCommand), "bad-command"},
-		{fmt.Errorf("%w: node 9", sim.ErrUnknownNode), "unknown-node"},
-		{fmt.Errorf("%w: msg 9", sim.ErrUnknownMessage), "unknown-message"},
-		{fmt.Errorf("%w: node 1 is up", sim.ErrImpossible), "impossible"},
-		{fmt.Errorf("%w: split brain", sim.ErrHalted), "halted"},
-		{fmt.Errorf("%w: %w", sim.ErrBadSession, sim.ErrBadConfig), "bad-session"},
-		{fmt.Errorf("%w: version 9", sim.ErrBadSession), "bad-session"},
+		{wire.ErrBadConfig, "bad-config"},
+		{errors.Join(fmt.Errorf("%w: nodes", wire.ErrBadConfig), fmt.Errorf("%w: seed", wire.ErrBadConfig)), "bad-config"},
+		{fmt.Errorf("%w: x", wire.ErrBadCommand), "bad-command"},
+		{fmt.Errorf("%w: node 9", wire.ErrUnknownNode), "unknown-node"},
+		{fmt.Errorf("%w: msg 9", wire.ErrUnknownMessage), "unknown-message"},
+		{fmt.Errorf("%w: node 1 is up", wire.ErrImpossible), "impossible"},
+		{fmt.Errorf("%w: split brain", wire.ErrHalted), "halted"},
+		{fmt.Errorf("%w: %w", wire.ErrBadSession, wire.ErrBadConfig), "bad-session"},
+		{fmt.Errorf("%w: version 9", wire.ErrBadSession), "bad-session"},
 		{badRequest("no"), "bad-request"},
 		{fmt.Errorf("wrapped: %w", badRequest("no")), "bad-request"},
 		{errors.New("something else"), "internal"},
@@ -461,7 +462,7 @@ func TestEngineReportsLimitsAndRefusesSeedsThePageCannotHold(t *testing.T) {
 	if err := json.Unmarshal(r.Result, &l); err != nil {
 		t.Fatal(err)
 	}
-	if l.Nodes != (Range{1, sim.MaxNodes}) || l.Seed != (Range{0, 1<<53 - 1}) {
+	if l.Nodes != (Range{1, wire.MaxNodes}) || l.Seed != (Range{0, 1<<53 - 1}) {
 		t.Fatalf("limits %+v", l)
 	}
 	for _, tt := range []struct{ op, args, kind, says string }{

@@ -2,7 +2,11 @@
 
 package main
 
-import "syscall/js"
+import (
+	"syscall/js"
+
+	"github.com/seshat-raft/seshat/wire"
+)
 
 func main() {
 	register(&Engine{})
@@ -19,7 +23,7 @@ func main() {
 func register(e *Engine) js.Func {
 	call := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 1 || args[0].Type() != js.TypeString {
-			return string(encode(answer{Error: "engine: call(op, argsJSON): op must be a string", Kind: "bad-request"}))
+			return string(encode(answer{Error: "engine: call(op, argsJSON): op must be a string", Kind: wire.KindBadRequest}))
 		}
 		op := args[0].String()
 		var in []byte
@@ -29,7 +33,7 @@ func register(e *Engine) js.Func {
 				in = []byte(a.String())
 			case js.TypeUndefined, js.TypeNull: // no arguments: {}
 			default:
-				return string(encode(answer{Error: "engine: call(" + op + ", argsJSON): argsJSON must be a string (JSON.stringify the arguments)", Kind: "bad-request"}))
+				return string(encode(answer{Error: "engine: call(" + op + ", argsJSON): argsJSON must be a string (JSON.stringify the arguments)", Kind: wire.KindBadRequest}))
 			}
 		}
 		return string(e.Call(op, in))

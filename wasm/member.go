@@ -8,7 +8,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/member"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // The member-* calls run one Raft node in the page that joins the dev
@@ -116,7 +116,7 @@ func (e *Engine) callMember(op string, args []byte) (res any, ok bool, err error
 }
 
 // errBadMember marks a member-start whose id or tuning is invalid.
-var errBadMember = fmt.Errorf("%w: member", sim.ErrBadConfig)
+var errBadMember = fmt.Errorf("%w: member", wire.ErrBadConfig)
 
 // memberAnswer encodes the messages to send with the member's view.
 func (e *Engine) memberAnswer(out []*pb.Message, refused []string) memberAnswer {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/member"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // memberResult is a member-* call's result as the page reads it.
@@ -131,7 +131,7 @@ func TestMemberCalls(t *testing.T) {
 		t.Fatalf("the leader did not commit with the member's acknowledgement: %q %v", got, ok)
 	}
 	v := memberCall(t, e, "member-view", nil).View
-	if !slices.Contains(v.KV.Pairs, sim.KVPair{Key: "k", Value: "from the leader"}) || v.Leader != 1 || v.Role != core.RoleFollower {
+	if !slices.Contains(v.KV.Pairs, wire.KVPair{Key: "k", Value: "from the leader"}) || v.Leader != 1 || v.Role != core.RoleFollower {
 		t.Fatalf("member view %+v", v)
 	}
 	if res := memberCall(t, e, "member-step", map[string]any{"message": []byte{0xff}}); len(res.Refused) != 1 {

@@ -502,9 +502,9 @@ window.seshatPage = {
   setSpeed: (s) => app.setSpeed(s),
   setPlaying: (on) => app.setPlaying(on),
   selectNode: (id) => app.select(id),
-  /** command sends a Command (sim/commands.go) as the controls do; it resolves with the Frame, or null after showing the error. */
+  /** command sends a Command (wire/command.go) as the controls do; it resolves with the Frame, or null after showing the error. */
   command: (cmd) => app.command(cmd),
-  /** create starts a new cluster from a Config (sim/config.go; omitted fields keep their defaults). */
+  /** create starts a new cluster from a Config (wire/config.go; omitted fields keep their defaults). */
   create: (cfg) => app.create(cfg),
   /** seek travels to virtual time t (ms). */
   seek: (t) => app.seek(t),

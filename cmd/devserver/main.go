@@ -52,8 +52,8 @@ import (
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/devserver"
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/web"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func main() {
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	fl := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
-	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", sim.MaxNodes))
+	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", wire.MaxNodes))
 	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
 	nodeID := fl.Int("node-id", 0, "with -join: the id this node asks for, which must be the cluster's next (ids run from 1 without gaps and are never reused); 0: whatever is next")
 	dataDir := fl.String("data-dir", "", "keep the native nodes' Raft logs in this directory (a subdirectory n<id> each) and restart from them; empty: memory only")
@@ -95,8 +95,8 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	if fl.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: every option is a flag (-h lists them)", fl.Args())
 	}
-	if *nodes < 0 || *nodes > sim.MaxNodes {
-		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, sim.MaxNodes)
+	if *nodes < 0 || *nodes > wire.MaxNodes {
+		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, wire.MaxNodes)
 	}
 	if *join != "" {
 		if *nodes > 0 || *webDir != "" || *dataDir != "" || *requireToken || len(allowHosts) > 0 {
@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	var cluster *native.Cluster
 	var br *bridge.Bridge
 	if *nodes > 0 {
-		cfg := sim.DefaultConfig()
+		cfg := wire.DefaultConfig()
 		cfg.Nodes = *nodes
 		if *dataDir != "" {
 			cluster, err = native.StartDurable(cfg, *dataDir)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // apiAnswer is the JSON of a key-value or command answer; failures say
@@ -21,9 +21,9 @@ type apiAnswer struct {
 	OK    bool   `json:"ok"`
 	Index uint64 `json:"index,omitempty"`
 	// Existed, in a DELETE's answer, says whether the key existed.
-	Existed *bool  `json:"existed,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Kind    string `json:"kind,omitempty"`
+	Existed *bool          `json:"existed,omitempty"`
+	Error   string         `json:"error,omitempty"`
+	Kind    wire.ErrorKind `json:"kind,omitempty"`
 }
 
 // KV is the answer of GET /api/kv/{key}.
@@ -98,7 +98,7 @@ func (b *Bridge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		b.apiView(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, apiAnswer{Error: fmt.Sprintf("bridge: no endpoint %s; the endpoints are /api/kv/{key}, /api/command and /api/view", path), Kind: KindBadRequest})
+		writeJSON(w, http.StatusNotFound, apiAnswer{Error: fmt.Sprintf("bridge: no endpoint %s; the endpoints are /api/kv/{key}, /api/command and /api/view", path), Kind: wire.KindBadRequest})
 	}
 }
 
@@ -116,14 +116,14 @@ func (b *Bridge) accepted(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if !sameOrigin(r) {
 		b.log.Printf("bridge: refused %s %s from origin %q (host %q)", r.Method, r.URL.Path, r.Header.Get("Origin"), r.Host)
-		writeJSON(w, http.StatusForbidden, apiAnswer{Kind: KindForbidden,
+		writeJSON(w, http.StatusForbidden, apiAnswer{Kind: wire.KindForbidden,
 			Error: fmt.Sprintf("bridge: cross-origin requests are refused: origin %q is not %s://%s", r.Header.Get("Origin"), requestScheme(r), r.Host)})
 		return false
 	}
 	if r.Method == http.MethodPost {
 		ct := r.Header.Get("Content-Type")
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, apiAnswer{Kind: KindBadRequest,
+			writeJSON(w, http.StatusUnsupportedMediaType, apiAnswer{Kind: wire.KindBadRequest,
 				Error: fmt.Sprintf("bridge: a POST body must be sent as Content-Type: application/json, not %q (curl: -H 'Content-Type: application/json')", ct)})
 			return false
 		}
@@ -134,7 +134,7 @@ func (b *Bridge) accepted(w http.ResponseWriter, r *http.Request) bool {
 // notAllowed answers 405 naming the allowed methods.
 func notAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
-	writeJSON(w, http.StatusMethodNotAllowed, apiAnswer{Error: "bridge: method not allowed; use " + allow, Kind: KindBadRequest})
+	writeJSON(w, http.StatusMethodNotAllowed, apiAnswer{Error: "bridge: method not allowed; use " + allow, Kind: wire.KindBadRequest})
 }
 
 // writeJSON answers v as JSON with status.
@@ -142,7 +142,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		body, _ = json.Marshal(apiAnswer{Error: "bridge: cannot encode the answer: " + err.Error(), Kind: KindInternal})
+		body, _ = json.Marshal(apiAnswer{Error: "bridge: cannot encode the answer: " + err.Error(), Kind: wire.KindInternal})
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -155,7 +155,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fail answers err with the status of its kind.
 func (b *Bridge) fail(w http.ResponseWriter, err error) {
 	kind := kindOf(err)
-	if kind == KindUnavailable {
+	if kind == wire.KindUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, statusOf(kind), apiAnswer{Error: err.Error(), Kind: kind})
@@ -249,10 +249,10 @@ func (b *Bridge) apiCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	var raw json.RawMessage
 	if err := decodeStrict(data, &raw); err != nil {
-		b.fail(w, fmt.Errorf("%w: %v", sim.ErrBadCommand, err))
+		b.fail(w, fmt.Errorf("%w: %v", wire.ErrBadCommand, err))
 		return
 	}
-	cmd, err := sim.ParseCommand(raw)
+	cmd, err := wire.ParseCommand(raw)
 	if err == nil {
 		err = refused(cmd)
 	}
@@ -271,7 +271,7 @@ func (b *Bridge) apiView(w http.ResponseWriter, r *http.Request) {
 		since     uint64
 		notable   bool
 		maxEvents int
-		o         sim.ViewOptions
+		o         wire.ViewOptions
 	)
 	for name, vals := range r.URL.Query() {
 		if len(vals) != 1 {

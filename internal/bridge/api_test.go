@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // do sends an API request and returns the status and the decoded JSON.
@@ -153,27 +153,27 @@ func TestAPICloseCancelsRequests(t *testing.T) {
 func TestKindOf(t *testing.T) {
 	for _, tt := range []struct {
 		err     error
-		wkind   string
+		wkind   wire.ErrorKind
 		wstatus int
 	}{
 		{badRequest("x"), "bad-request", 400},
-		{fmt.Errorf("%w: x", sim.ErrBadConfig), "bad-config", 400},
-		{fmt.Errorf("%w: x", sim.ErrBadCommand), "bad-command", 400},
-		{fmt.Errorf("%w: %w", sim.ErrBadSession, sim.ErrBadConfig), "bad-session", 400},
-		{fmt.Errorf("%w: x", sim.ErrUnknownNode), "unknown-node", 404},
-		{fmt.Errorf("%w: x", sim.ErrUnknownMessage), "unknown-message", 404},
-		{fmt.Errorf("%w: x", sim.ErrImpossible), "impossible", 409},
-		{fmt.Errorf("%w: x", sim.ErrHalted), "halted", 409},
+		{fmt.Errorf("%w: x", wire.ErrBadConfig), "bad-config", 400},
+		{fmt.Errorf("%w: x", wire.ErrBadCommand), "bad-command", 400},
+		{fmt.Errorf("%w: %w", wire.ErrBadSession, wire.ErrBadConfig), "bad-session", 400},
+		{fmt.Errorf("%w: x", wire.ErrUnknownNode), "unknown-node", 404},
+		{fmt.Errorf("%w: x", wire.ErrUnknownMessage), "unknown-message", 404},
+		{fmt.Errorf("%w: x", wire.ErrImpossible), "impossible", 409},
+		{fmt.Errorf("%w: x", wire.ErrHalted), "halted", 409},
 		{fmt.Errorf("%w: x", ErrUnavailable), "unavailable", 503},
 		{&core.NotLeaderError{Leader: 2}, "unavailable", 503},
 		{fmt.Errorf("x: %w", core.ErrNoQuorum), "unavailable", 503},
 		{context.DeadlineExceeded, "unavailable", 503},
-		{fmt.Errorf("x: %w", sim.ErrUnavailable), "unavailable", 503},
-		{fmt.Errorf("x: %w: %w", context.DeadlineExceeded, sim.ErrOutcomeUnknown), "unknown-outcome", 504},
-		{engineErr(fmt.Errorf("x: %w", sim.ErrOutcomeUnknown)), "unknown-outcome", 504},
+		{fmt.Errorf("x: %w", wire.ErrUnavailable), "unavailable", 503},
+		{fmt.Errorf("x: %w: %w", context.DeadlineExceeded, wire.ErrOutcomeUnknown), "unknown-outcome", 504},
+		{engineErr(fmt.Errorf("x: %w", wire.ErrOutcomeUnknown)), "unknown-outcome", 504},
 		{errors.New("something else"), "internal", 500},
 		{engineErr(errors.New("native: the cluster is stopped")), "unavailable", 503},
-		{engineErr(fmt.Errorf("%w: x", sim.ErrUnknownNode)), "unknown-node", 404},
+		{engineErr(fmt.Errorf("%w: x", wire.ErrUnknownNode)), "unknown-node", 404},
 		{engineErr(badRequest("x")), "bad-request", 400},
 	} {
 		if k := kindOf(tt.err); k != tt.wkind || statusOf(k) != tt.wstatus {
@@ -212,11 +212,11 @@ func TestAPIRetryAdvice(t *testing.T) {
 		status      int
 		kind, retry string
 	}{
-		{"not applied", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, sim.ErrUnavailable), 0, 503, "unavailable", "1"},
+		{"not applied", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, wire.ErrUnavailable), 0, 503, "unavailable", "1"},
 		{"no quorum", core.ErrNoQuorum, 0, 503, "unavailable", "1"},
 		{"timeout, nothing accepted", nil, time.Minute, 503, "unavailable", "1"},
-		{"leader crashed", fmt.Errorf("native: set k=v: the node went down: %w", sim.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
-		{"timeout after propose", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, sim.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
+		{"leader crashed", fmt.Errorf("native: set k=v: the node went down: %w", wire.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
+		{"timeout after propose", fmt.Errorf("native: set k=v: %w: %w", context.DeadlineExceeded, wire.ErrOutcomeUnknown), 0, 504, "unknown-outcome", ""},
 	} {
 		fe.set(func(f *fakeEngine) { f.kvErr, f.delay = tt.err, tt.delay })
 		for _, method := range []string{"PUT", "DELETE"} {

@@ -18,8 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // heapInUse is the live heap after a full collection.
@@ -171,7 +171,7 @@ func TestDroppedSubscriberIsToldWhy(t *testing.T) {
 // TestLargeStoreViewsStayBounded is the reproduction of the 39 MB store
 // (one /api/view was 1.16 GB and the process reached 9.5 GB), scaled to
 // 12 MiB to stay quick: /api/view and pushed frames stay within
-// sim.FrameBudget and show a page of keys with the store's count; the heap
+// wire.FrameBudget and show a page of keys with the store's count; the heap
 // stays bounded.
 func TestLargeStoreViewsStayBounded(t *testing.T) {
 	const keys, valueBytes = 12 << 10, 1 << 10 // 12 MiB of values
@@ -195,15 +195,15 @@ func TestLargeStoreViewsStayBounded(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /api/view%s: %d %v", q, resp.StatusCode, err)
 		}
-		if len(body) > sim.FrameBudget {
-			t.Fatalf("/api/view%s is %d bytes, more than the %d budget", q, len(body), sim.FrameBudget)
+		if len(body) > wire.FrameBudget {
+			t.Fatalf("/api/view%s is %d bytes, more than the %d budget", q, len(body), wire.FrameBudget)
 		}
-		var f sim.Frame
+		var f wire.Frame
 		if err := json.Unmarshal(body, &f); err != nil {
 			t.Fatal(err)
 		}
 		kv := f.View.Nodes[0].KV
-		if kv.Count != keys || len(kv.Pairs) == 0 || len(kv.Pairs) > sim.MaxKVLimit || kv.Next == "" || len(kv.Pairs[0].Value) > sim.MaxKVBytes || !kv.Pairs[0].Cut {
+		if kv.Count != keys || len(kv.Pairs) == 0 || len(kv.Pairs) > wire.MaxKVLimit || kv.Next == "" || len(kv.Pairs[0].Value) > wire.MaxKVBytes || !kv.Pairs[0].Cut {
 			t.Fatalf("/api/view%s: count %d, %d pairs, next %q", q, kv.Count, len(kv.Pairs), kv.Next)
 		}
 		if strings.Contains(q, "kv_from") && kv.Pairs[0].Key != "key006000" {
@@ -228,7 +228,7 @@ func TestLargeStoreViewsStayBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(data) > sim.FrameBudget+200 { // the push envelope around the frame
+		if len(data) > wire.FrameBudget+200 { // the push envelope around the frame
 			t.Fatalf("a pushed frame is %d bytes", len(data))
 		}
 	}
@@ -269,7 +269,7 @@ func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
 					if err == nil {
 						break
 					}
-					if ctx.Err() != nil || !(errors.Is(err, sim.ErrUnavailable) || errors.Is(err, sim.ErrOutcomeUnknown)) {
+					if ctx.Err() != nil || !(errors.Is(err, wire.ErrUnavailable) || errors.Is(err, wire.ErrOutcomeUnknown)) {
 						errs <- err
 						return
 					}
@@ -283,7 +283,7 @@ func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
 		t.Fatalf("set: %v", err)
 	}
 	eventually(t, "every node to apply the 12 MiB", func() bool {
-		for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{}).View.Nodes {
+		for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{}).View.Nodes {
 			if n.KV.Count != keys {
 				return false
 			}
@@ -299,10 +299,10 @@ func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || len(body) > sim.FrameBudget {
-			t.Fatalf("/api/view: %d, %d bytes (budget %d), %v", resp.StatusCode, len(body), sim.FrameBudget, err)
+		if err != nil || resp.StatusCode != http.StatusOK || len(body) > wire.FrameBudget {
+			t.Fatalf("/api/view: %d, %d bytes (budget %d), %v", resp.StatusCode, len(body), wire.FrameBudget, err)
 		}
-		var f sim.Frame
+		var f wire.Frame
 		if err := json.Unmarshal(body, &f); err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +326,7 @@ func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(data) > sim.FrameBudget+200 {
+		if len(data) > wire.FrameBudget+200 {
 			t.Fatalf("a pushed frame is %d bytes", len(data))
 		}
 	}

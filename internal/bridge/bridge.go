@@ -10,7 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Engine is the cluster the bridge serves: the native cluster, or a fake in
@@ -18,11 +18,11 @@ import (
 // connection, the push hub and HTTP requests); the Engine serialises what it
 // must. No method may block on the bridge.
 //
-// Errors say their kind by wrapping one of sim's sentinels (sim.ErrBadConfig,
-// sim.ErrBadCommand, sim.ErrUnknownNode, sim.ErrImpossible, ...; see
-// sim.ErrorKind). A write that a leader had accepted into its log but whose
+// Errors say their kind by wrapping one of wire's sentinels (wire.ErrBadConfig,
+// wire.ErrBadCommand, wire.ErrUnknownNode, wire.ErrImpossible, ...; see
+// wire.KindOf). A write that a leader had accepted into its log but whose
 // result is unknown (the leader crashed or stepped down, ctx ended) must
-// wrap sim.ErrOutcomeUnknown: kind unknown-outcome, HTTP 504. Any other
+// wrap wire.ErrOutcomeUnknown: kind unknown-outcome, HTTP 504. Any other
 // error means the cluster could not serve a well-formed call now and the
 // call had no effect (no leader, no quorum, ctx ended before any log took
 // the write, the cluster stopped): the bridge answers it as kind
@@ -31,24 +31,24 @@ import (
 type Engine interface {
 	// Frame returns the cluster now: the view showing what o asks of each
 	// node (its newest log entries, a page of its keys; the bridge passes
-	// only options that pass sim.ViewOptions.Check), and the kept events
+	// only options that pass wire.ViewOptions.Check), and the kept events
 	// with a larger seq than since, oldest first, only notable ones if
 	// notable is set, only the newest maxEvents of them (0: no limit).
 	// View.Events is the seq of the newest event recorded; the caller
 	// passes it as its next since. The bridge trims what it gets to
-	// sim.FrameBudget (sim.BoundFrame).
-	Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame
+	// wire.FrameBudget (wire.BoundFrame).
+	Frame(since uint64, notable bool, maxEvents int, o wire.ViewOptions) wire.Frame
 	// Apply carries out a command (a fault, a cluster change, or a client
 	// operation that is submitted and answered later by a client-return
-	// event). It returns an error wrapping one of sim's sentinels and
+	// event). It returns an error wrapping one of wire's sentinels and
 	// changes nothing when the command is malformed or impossible now.
-	Apply(cmd sim.Command) error
+	Apply(cmd wire.Command) error
 	// Create stops the current cluster and starts a new one with cfg. Its
 	// events start again from seq 1. An invalid cfg returns an error
-	// wrapping sim.ErrBadConfig and changes nothing.
-	Create(cfg sim.Config) error
+	// wrapping wire.ErrBadConfig and changes nothing.
+	Create(cfg wire.Config) error
 	// Config returns the running cluster's configuration.
-	Config() sim.Config
+	Config() wire.Config
 	// Set writes key and returns once the write is committed and applied,
 	// with its log index. Delete is the same for removing key.
 	Set(ctx context.Context, key, value string) (index uint64, err error)
@@ -240,12 +240,12 @@ func (b *Bridge) Close() {
 }
 
 // frame calls the engine's Frame, makes its events a non-nil slice, so
-// they encode as [], and trims it to sim.FrameBudget.
-func (b *Bridge) frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
+// they encode as [], and trims it to wire.FrameBudget.
+func (b *Bridge) frame(since uint64, notable bool, maxEvents int, o wire.ViewOptions) wire.Frame {
 	f := b.e.Frame(since, notable, maxEvents, o)
-	sim.BoundFrame(&f, sim.FrameBudget)
+	wire.BoundFrame(&f, wire.FrameBudget)
 	if f.Events == nil {
-		f.Events = []sim.Event{}
+		f.Events = []wire.Event{}
 	}
 	return f
 }
@@ -261,5 +261,5 @@ func (b *Bridge) eventCount() uint64 {
 	if ec, ok := b.e.(eventCounter); ok {
 		return ec.EventCount()
 	}
-	return b.e.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Events
+	return b.e.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1, KVLimit: 1}).View.Events
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // client is one websocket connection. Its reader (the ServeWS goroutine)
@@ -32,7 +32,7 @@ type client struct {
 	// What a Frame shows for the calls that cannot say (create, command):
 	// the last log_window, kv_from, kv_limit, events and max_events of a
 	// frame call. Only the reader uses them.
-	view      sim.ViewOptions
+	view      wire.ViewOptions
 	notable   bool
 	maxEvents int
 

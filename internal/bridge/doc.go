@@ -1,7 +1,7 @@
 // Package bridge serves a running cluster (an Engine: the dev server's
 // native Raft nodes) to pages over a websocket and to curl over HTTP, as
 // docs/bridge-protocol.md describes. Views and events use the engine
-// protocol's schema (sim.Frame), so the page draws the native cluster with
+// protocol's schema (wire.Frame), so the page draws the native cluster with
 // the renderer it uses for the in-browser simulator.
 //
 // # Websocket
@@ -31,16 +31,16 @@
 // the engine, answered with an error (id 0) and dropped; the cluster's are
 // queued for the connection's writer (Options.RaftQueue), which drops
 // them when the queue is full (Raft retries), counting drops in Stats.
-// report takes the page's account of its node (a sim.NodeView) for every
+// report takes the page's account of its node (a wire.NodeView) for every
 // page's view. When the connection ends the member is removed
 // (ConfChange RemoveNode), waiting up to Options.RequestTimeout.
 //
-// Error kinds are the engine protocol's (sim.ErrorKind) plus bad-request
+// Error kinds are the engine protocol's (wire.KindOf) plus bad-request
 // for malformed requests, unavailable for a cluster that cannot serve now
 // and did nothing (no leader, no quorum, timeout, or any Engine error that
 // names no kind: see ErrUnavailable; HTTP 503 with Retry-After), and
 // unknown-outcome for a write that may or may not be applied
-// (sim.ErrOutcomeUnknown; HTTP 504).
+// (wire.ErrOutcomeUnknown; HTTP 504).
 //
 // # Pushed frames
 //
@@ -48,7 +48,7 @@
 // frame for each distinct (log_window, kv_from, kv_limit, events) that a
 // due subscriber asked for, once, and puts it in the single pending slot of
 // every subscriber with that view. Every frame is trimmed to
-// sim.FrameBudget (sim.BoundFrame). A frame that replaces one the subscriber's writer has not
+// wire.FrameBudget (wire.BoundFrame). A frame that replaces one the subscriber's writer has not
 // taken is counted in dropped.frames; its events are carried into the new
 // one, up to Options.PendingEvents, and the oldest beyond that are counted
 // in dropped.events. Each connection has its own writer goroutine, which

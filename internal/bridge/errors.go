@@ -9,36 +9,18 @@ import (
 	"go.etcd.io/raft/v3"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // ErrUnavailable marks a request the cluster cannot serve right now and
 // that had no effect: no leader, no quorum, no answer in time, a cluster
-// stopped. The bridge answers kind "unavailable" (sim.KindUnavailable) and
-// HTTP 503 with Retry-After for it, for sim.ErrUnavailable,
+// stopped. The bridge answers kind "unavailable" (wire.KindUnavailable) and
+// HTTP 503 with Retry-After for it, for wire.ErrUnavailable,
 // core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, an expired
-// or cancelled context, and for any Engine error that wraps none of sim's
-// sentinels. A write whose outcome is unknown (sim.ErrOutcomeUnknown) is
+// or cancelled context, and for any Engine error that wraps none of wire's
+// sentinels. A write whose outcome is unknown (wire.ErrOutcomeUnknown) is
 // never unavailable: it answers kind "unknown-outcome" and HTTP 504.
 var ErrUnavailable = errors.New("bridge: the cluster cannot serve the request now")
-
-// Error kinds the bridge adds to the engine protocol's (sim.ErrorKind).
-const (
-	// KindBadRequest is a malformed request: not JSON, an unknown operation,
-	// an unknown field, a value of the wrong type or out of range.
-	KindBadRequest = "bad-request"
-	// KindUnavailable is a request the cluster cannot serve now and that
-	// had no effect: no leader, no quorum, a timeout before any log took
-	// the write. Retrying later may succeed.
-	KindUnavailable = sim.KindUnavailable
-	// KindOutcomeUnknown is a write a leader had accepted into its log
-	// when it was lost (the leader crashed or stepped down, or the time ran
-	// out): it may or may not be applied.
-	KindOutcomeUnknown = sim.KindOutcomeUnknown
-	// KindInternal is a bug: a recovered panic, a reply that cannot be
-	// encoded.
-	KindInternal = "internal"
-)
 
 // requestError is a malformed request.
 type requestError struct{ msg string }
@@ -53,23 +35,23 @@ func badRequest(format string, args ...any) error {
 // kindOf maps an error to its protocol kind: bad-request for malformed
 // requests, unknown-outcome for a write that may or may not be applied,
 // unavailable for a cluster that cannot serve now, else the
-// engine protocol's kinds (sim.ErrorKind).
-func kindOf(err error) string {
+// engine protocol's kinds (wire.KindOf).
+func kindOf(err error) wire.ErrorKind {
 	var re *requestError
 	switch {
 	case errors.As(err, &re):
-		return KindBadRequest
-	case errors.Is(err, sim.ErrOutcomeUnknown):
-		return KindOutcomeUnknown
+		return wire.KindBadRequest
+	case errors.Is(err, wire.ErrOutcomeUnknown):
+		return wire.KindOutcomeUnknown
 	case unavailable(err):
-		return KindUnavailable
+		return wire.KindUnavailable
 	}
-	return sim.ErrorKind(err)
+	return wire.KindOf(err)
 }
 
 // unavailable reports whether err means the cluster cannot serve now.
 func unavailable(err error) bool {
-	for _, target := range []error{ErrUnavailable, sim.ErrUnavailable, core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, context.DeadlineExceeded, context.Canceled} {
+	for _, target := range []error{ErrUnavailable, wire.ErrUnavailable, core.ErrNotLeader, core.ErrNoQuorum, raft.ErrProposalDropped, context.DeadlineExceeded, context.Canceled} {
 		if errors.Is(err, target) {
 			return true
 		}
@@ -89,24 +71,24 @@ func (e *notNowError) Is(target error) bool { return target == ErrUnavailable }
 // kind of the protocol is unavailable rather than internal (internal is
 // for the bridge's own bugs and recovered panics).
 func engineErr(err error) error {
-	if err != nil && kindOf(err) == KindInternal {
+	if err != nil && kindOf(err) == wire.KindInternal {
 		return &notNowError{err: err}
 	}
 	return err
 }
 
 // statusOf is the HTTP status of a failure of the given kind.
-func statusOf(kind string) int {
+func statusOf(kind wire.ErrorKind) int {
 	switch kind {
-	case KindBadRequest, "bad-config", "bad-command", "bad-session":
+	case wire.KindBadRequest, wire.KindBadConfig, wire.KindBadCommand, wire.KindBadSession:
 		return http.StatusBadRequest
-	case "unknown-node", "unknown-message":
+	case wire.KindUnknownNode, wire.KindUnknownMessage:
 		return http.StatusNotFound
-	case "impossible", "halted":
+	case wire.KindImpossible, wire.KindHalted:
 		return http.StatusConflict
-	case KindUnavailable:
+	case wire.KindUnavailable:
 		return http.StatusServiceUnavailable
-	case KindOutcomeUnknown:
+	case wire.KindOutcomeUnknown:
 		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
@@ -114,16 +96,16 @@ func statusOf(kind string) int {
 
 // impossiblef returns an error of kind impossible.
 func impossiblef(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", sim.ErrImpossible, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", wire.ErrImpossible, fmt.Sprintf(format, args...))
 }
 
 // refused returns an error of kind impossible for a command the native
 // cluster cannot carry out, or nil.
-func refused(cmd sim.Command) error {
+func refused(cmd wire.Command) error {
 	switch cmd.Kind {
-	case sim.CmdManual:
+	case wire.CmdManual:
 		return impossiblef("manual: the native cluster runs in real time; its messages cannot be held for delivery by hand")
-	case sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
+	case wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
 		return impossiblef("%s: the native cluster runs in real time; its messages cannot be picked by id (use cut, isolate or network faults instead)", cmd.Kind)
 	}
 	return nil

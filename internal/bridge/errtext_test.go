@@ -11,7 +11,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // TestAPIErrorTextsNameEachPrefixOnce walks the HTTP API's error paths over
@@ -25,7 +25,7 @@ func TestAPIErrorTextsNameEachPrefixOnce(t *testing.T) {
 	t.Cleanup(func() { _ = c.Stop() })
 	_, srv := serve(t, c, Options{MaxBodyBytes: 100, RequestTimeout: 300 * time.Millisecond})
 
-	send := func(method, path, body string) (int, string, string) {
+	send := func(method, path, body string) (int, wire.ErrorKind, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		if err != nil {
@@ -101,7 +101,7 @@ func TestAPIErrorTextsNameEachPrefixOnce(t *testing.T) {
 	for _, method := range []string{"PUT", "DELETE", "GET"} {
 		check(method, "/api/kv/k", "v", http.StatusServiceUnavailable)
 	}
-	if _, kind, _ := send("PUT", "/api/kv/k", "v"); kind != sim.KindUnavailable {
-		t.Errorf("PUT without a quorum: kind %q; want %q", kind, sim.KindUnavailable)
+	if _, kind, _ := send("PUT", "/api/kv/k", "v"); kind != wire.KindUnavailable {
+		t.Errorf("PUT without a quorum: kind %q; want %q", kind, wire.KindUnavailable)
 	}
 }

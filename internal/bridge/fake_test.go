@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // fakeEngine is an Engine for tests: nodes that are up or down, a list of
@@ -17,11 +17,11 @@ import (
 // to fail.
 type fakeEngine struct {
 	mu      sync.Mutex
-	cfg     sim.Config
+	cfg     wire.Config
 	up      []bool
 	halted  bool
-	events  []sim.Event // events[i].Seq == i+1
-	applied []sim.Command
+	events  []wire.Event // events[i].Seq == i+1
+	applied []wire.Command
 	creates int
 	kv      map[string]string
 	index   uint64
@@ -42,11 +42,11 @@ type fakeEngine struct {
 
 func newFake() *fakeEngine {
 	f := &fakeEngine{kv: make(map[string]string)}
-	f.reset(sim.DefaultConfig())
+	f.reset(wire.DefaultConfig())
 	return f
 }
 
-func (f *fakeEngine) reset(cfg sim.Config) {
+func (f *fakeEngine) reset(cfg wire.Config) {
 	f.cfg = cfg
 	f.up = make([]bool, cfg.Nodes)
 	for i := range f.up {
@@ -54,11 +54,11 @@ func (f *fakeEngine) reset(cfg sim.Config) {
 	}
 	f.events = nil
 	f.halted = false
-	f.emitLocked(sim.Event{Kind: sim.EvRole, Node: 1, Type: "leader", Text: "n1 became leader"})
+	f.emitLocked(wire.Event{Kind: wire.EvRole, Node: 1, Type: "leader", Text: "n1 became leader"})
 }
 
 // emitLocked records an event; f.mu is held.
-func (f *fakeEngine) emitLocked(e sim.Event) {
+func (f *fakeEngine) emitLocked(e wire.Event) {
 	e.Seq = uint64(len(f.events)) + 1
 	e.At = int64(e.Seq)
 	f.events = append(f.events, e)
@@ -73,20 +73,20 @@ func (f *fakeEngine) emit(n int) {
 
 func (f *fakeEngine) emitN(n int) {
 	for range n {
-		kind := sim.EvSend
+		kind := wire.EvSend
 		if len(f.events)%2 == 1 {
-			kind = sim.EvTerm
+			kind = wire.EvTerm
 		}
-		f.emitLocked(sim.Event{Kind: kind, Node: 1, Text: f.text})
+		f.emitLocked(wire.Event{Kind: kind, Node: 1, Text: f.text})
 	}
 }
 
-func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents int, o sim.ViewOptions) sim.Frame {
+func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents int, o wire.ViewOptions) wire.Frame {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.frames++
 	f.emitN(f.perCall)
-	var ev []sim.Event
+	var ev []wire.Event
 	for i := len(f.events) - 1; i >= 0 && (maxEvents <= 0 || len(ev) < maxEvents); i-- {
 		e := f.events[i]
 		if e.Seq <= since {
@@ -99,74 +99,74 @@ func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents int, o sim.View
 	for i, j := 0, len(ev)-1; i < j; i, j = i+1, j-1 {
 		ev[i], ev[j] = ev[j], ev[i]
 	}
-	nodes := make([]sim.NodeView, len(f.up))
+	nodes := make([]wire.NodeView, len(f.up))
 	for i, up := range f.up {
-		nodes[i] = sim.NodeView{ID: core.NodeID(i + 1), Up: up, KV: sim.EmptyKV(o.KVFrom)}
+		nodes[i] = wire.NodeView{ID: core.NodeID(i + 1), Up: up, KV: wire.EmptyKV(o.KVFrom)}
 	}
 	if len(nodes) > 0 && f.pairs != nil {
 		n := o.Normalize()
-		nodes[0].KV = sim.KVPageOf(f.pairs, 1, n.KVFrom, n.KVLimit)
+		nodes[0].KV = wire.KVPageOf(f.pairs, 1, n.KVFrom, n.KVLimit)
 	}
-	return sim.Frame{View: sim.View{Time: int64(len(f.events)), Events: uint64(len(f.events)), Seed: uint64(o.LogWindow), Nodes: nodes}, Events: ev}
+	return wire.Frame{View: wire.View{Time: int64(len(f.events)), Events: uint64(len(f.events)), Seed: uint64(o.LogWindow), Nodes: nodes}, Events: ev}
 }
 
 // check validates a command as the native cluster would.
-func (f *fakeEngine) check(cmd sim.Command) error {
+func (f *fakeEngine) check(cmd wire.Command) error {
 	if f.halted {
-		return fmt.Errorf("%w: planted violation", sim.ErrHalted)
+		return fmt.Errorf("%w: planted violation", wire.ErrHalted)
 	}
 	node := func(id core.NodeID) error {
 		if id < 1 || int(id) > len(f.up) {
-			return fmt.Errorf("%w: %s: node %d; nodes are 1 to %d", sim.ErrUnknownNode, cmd.Kind, id, len(f.up))
+			return fmt.Errorf("%w: %s: node %d; nodes are 1 to %d", wire.ErrUnknownNode, cmd.Kind, id, len(f.up))
 		}
 		return nil
 	}
 	switch cmd.Kind {
-	case sim.CmdSet, sim.CmdDel, sim.CmdGet:
+	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
 		if cmd.Key == "" {
-			return fmt.Errorf("%w: %s: key missing", sim.ErrBadCommand, cmd.Kind)
+			return fmt.Errorf("%w: %s: key missing", wire.ErrBadCommand, cmd.Kind)
 		}
 		if cmd.Key == "panic" {
 			panic("planted panic")
 		}
-	case sim.CmdCrash, sim.CmdRestart, sim.CmdIsolate, sim.CmdCampaign, sim.CmdTransfer:
+	case wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign, wire.CmdTransfer:
 		if err := node(cmd.Node); err != nil {
 			return err
 		}
 		up := f.up[cmd.Node-1]
-		if cmd.Kind == sim.CmdRestart && up {
-			return fmt.Errorf("%w: restart: %s is running", sim.ErrImpossible, cmd.Node)
+		if cmd.Kind == wire.CmdRestart && up {
+			return fmt.Errorf("%w: restart: %s is running", wire.ErrImpossible, cmd.Node)
 		}
-		if cmd.Kind == sim.CmdCrash && !up {
-			return fmt.Errorf("%w: crash: %s is down", sim.ErrImpossible, cmd.Node)
+		if cmd.Kind == wire.CmdCrash && !up {
+			return fmt.Errorf("%w: crash: %s is down", wire.ErrImpossible, cmd.Node)
 		}
-	case sim.CmdHeal, sim.CmdNetwork:
-	case sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
-		return fmt.Errorf("%w: %s: message %d is not in flight", sim.ErrUnknownMessage, cmd.Kind, cmd.Msg)
+	case wire.CmdHeal, wire.CmdNetwork:
+	case wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
+		return fmt.Errorf("%w: %s: message %d is not in flight", wire.ErrUnknownMessage, cmd.Kind, cmd.Msg)
 	default:
-		return fmt.Errorf("%w: unknown kind %q", sim.ErrBadCommand, cmd.Kind)
+		return fmt.Errorf("%w: unknown kind %q", wire.ErrBadCommand, cmd.Kind)
 	}
 	return nil
 }
 
-func (f *fakeEngine) Apply(cmd sim.Command) error {
+func (f *fakeEngine) Apply(cmd wire.Command) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.check(cmd); err != nil {
 		return err
 	}
 	switch cmd.Kind {
-	case sim.CmdCrash:
+	case wire.CmdCrash:
 		f.up[cmd.Node-1] = false
-	case sim.CmdRestart:
+	case wire.CmdRestart:
 		f.up[cmd.Node-1] = true
 	}
 	f.applied = append(f.applied, cmd)
-	f.emitLocked(sim.Event{Kind: sim.EvCommand, Node: cmd.Node, Type: cmd.Kind, Text: "command " + cmd.Kind})
+	f.emitLocked(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: "command " + string(cmd.Kind)})
 	return nil
 }
 
-func (f *fakeEngine) Create(cfg sim.Config) error {
+func (f *fakeEngine) Create(cfg wire.Config) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.createErr != nil {
@@ -180,7 +180,7 @@ func (f *fakeEngine) Create(cfg sim.Config) error {
 	return nil
 }
 
-func (f *fakeEngine) Config() sim.Config {
+func (f *fakeEngine) Config() wire.Config {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.cfg
@@ -243,7 +243,7 @@ func (f *fakeEngine) Get(ctx context.Context, key string) (string, bool, error) 
 type fakeState struct {
 	applied, creates int
 	up               string
-	cfg              sim.Config
+	cfg              wire.Config
 }
 
 func (f *fakeEngine) state() fakeState {

@@ -8,14 +8,14 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // expectedChange says what a client message may change in the fake engine,
 // judged apart from the bridge: a well-formed command the engine accepts
 // and the native cluster can carry out is applied; a well-formed valid
 // create creates; nothing else changes anything.
-func expectedChange(fe *fakeEngine, data []byte) (op string, cmd sim.Command) {
+func expectedChange(fe *fakeEngine, data []byte) (op string, cmd wire.Command) {
 	var req struct {
 		ID   uint64          `json:"id"`
 		Op   string          `json:"op"`
@@ -31,12 +31,12 @@ func expectedChange(fe *fakeEngine, data []byte) (op string, cmd sim.Command) {
 	}
 	switch req.Op {
 	case "command":
-		cmd, err := sim.ParseCommand(req.Args)
+		cmd, err := wire.ParseCommand(req.Args)
 		if err != nil {
 			return "", cmd
 		}
 		switch cmd.Kind {
-		case sim.CmdManual, sim.CmdDeliver, sim.CmdDrop, sim.CmdDuplicate:
+		case wire.CmdManual, wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
 			return "", cmd
 		}
 		fe.mu.Lock()
@@ -54,7 +54,7 @@ func expectedChange(fe *fakeEngine, data []byte) (op string, cmd sim.Command) {
 		}
 		return "command", cmd
 	case "create":
-		cfg := sim.DefaultConfig()
+		cfg := wire.DefaultConfig()
 		if len(bytes.TrimSpace(req.Args)) > 0 {
 			d := json.NewDecoder(bytes.NewReader(req.Args))
 			d.DisallowUnknownFields()

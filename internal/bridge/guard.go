@@ -13,17 +13,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-)
 
-// Error kinds of requests the Guard refuses (HTTP 403 and 401).
-const (
-	// KindForbidden is a request that names a host the server does not
-	// serve (DNS rebinding), comes from another origin, or is a CORS
-	// preflight.
-	KindForbidden = "forbidden"
-	// KindUnauthorized is a request without the server's access token, or
-	// with a wrong one.
-	KindUnauthorized = "unauthorized"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // GuardOptions say which requests a Guard lets through.
@@ -198,12 +189,12 @@ func sameOrigin(r *http.Request) bool {
 func (g *Guard) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hostAllowed(r) {
-			g.refuse(w, r, http.StatusForbidden, KindForbidden,
+			g.refuse(w, r, http.StatusForbidden, wire.KindForbidden,
 				fmt.Sprintf("bridge: host %q is not one this server answers to (DNS rebinding?); open it as http://localhost:%s/ or start it with -allow-host NAME", r.Host, g.port))
 			return
 		}
 		if r.Method == http.MethodOptions {
-			g.refuse(w, r, http.StatusForbidden, KindForbidden,
+			g.refuse(w, r, http.StatusForbidden, wire.KindForbidden,
 				"bridge: cross-origin requests (CORS preflights) are refused: this server answers its own page and tools without an Origin only")
 			return
 		}
@@ -227,7 +218,7 @@ func (g *Guard) authorized(w http.ResponseWriter, r *http.Request) bool {
 	if q := r.URL.Query(); q.Has("token") && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !isUpgrade(r) {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		if !g.matches(q.Get("token")) {
-			g.refuse(w, r, http.StatusUnauthorized, KindUnauthorized,
+			g.refuse(w, r, http.StatusUnauthorized, wire.KindUnauthorized,
 				"bridge: the token in this link is not this server's (a new one is drawn each time it starts): open the link it printed last")
 			return false
 		}
@@ -244,11 +235,11 @@ func (g *Guard) authorized(w http.ResponseWriter, r *http.Request) bool {
 	token, from := presented(r, g.cookie)
 	switch {
 	case from == "":
-		g.refuse(w, r, http.StatusUnauthorized, KindUnauthorized,
+		g.refuse(w, r, http.StatusUnauthorized, wire.KindUnauthorized,
 			"bridge: this server needs its access token: open the link it printed at start (…/?token=…), or send the header \"Authorization: Bearer TOKEN\" (-join: -token TOKEN)")
 		return false
 	case !g.matches(token):
-		g.refuse(w, r, http.StatusUnauthorized, KindUnauthorized,
+		g.refuse(w, r, http.StatusUnauthorized, wire.KindUnauthorized,
 			fmt.Sprintf("bridge: the access token in the %s is not this server's (a new one is drawn each time it starts)", from))
 		return false
 	}
@@ -279,7 +270,7 @@ func isUpgrade(r *http.Request) bool {
 }
 
 // refuse answers a refused request: JSON for /api/, text elsewhere.
-func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status int, kind wire.ErrorKind, msg string) {
 	g.log.Printf("%s (%s %s from %s)", msg, r.Method, r.URL.Path, r.RemoteAddr)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(w, status, apiAnswer{Error: msg, Kind: kind})

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // wait is how long a test waits for something that should happen at once.
@@ -44,12 +44,12 @@ type wireAnswer struct {
 	Kind   string          `json:"kind"`
 }
 
-// wire is any message from the bridge.
-type wire struct {
+// fromBridge is any message from the bridge.
+type fromBridge struct {
 	ID      uint64      `json:"id"`
 	Reply   *wireAnswer `json:"reply"`
 	Push    string      `json:"push"`
-	Frame   *sim.Frame  `json:"frame"`
+	Frame   *wire.Frame `json:"frame"`
 	Dropped *struct {
 		Frames uint64 `json:"frames"`
 		Events uint64 `json:"events"`
@@ -61,7 +61,7 @@ type wsClient struct {
 	t      *testing.T
 	conn   *websocket.Conn
 	nextID uint64
-	pushes []wire // pushes read while waiting for replies
+	pushes []fromBridge // pushes read while waiting for replies
 }
 
 func dial(t *testing.T, srv *httptest.Server) *wsClient {
@@ -84,7 +84,7 @@ func (c *wsClient) sendRaw(typ int, data []byte) {
 }
 
 // read reads the next message.
-func (c *wsClient) read() wire {
+func (c *wsClient) read() fromBridge {
 	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(wait))
 	typ, data, err := c.conn.ReadMessage()
@@ -94,7 +94,7 @@ func (c *wsClient) read() wire {
 	if typ != websocket.TextMessage {
 		c.t.Fatalf("read a message of type %d", typ)
 	}
-	var m wire
+	var m fromBridge
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
@@ -123,7 +123,7 @@ func (c *wsClient) reply(id uint64) wireAnswer {
 }
 
 // push reads until the next push (or takes one kept).
-func (c *wsClient) push() wire {
+func (c *wsClient) push() fromBridge {
 	c.t.Helper()
 	if len(c.pushes) > 0 {
 		m := c.pushes[0]

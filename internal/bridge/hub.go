@@ -7,13 +7,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // viewKey is what a pushed frame shows; subscribers with the same key share
 // each frame.
 type viewKey struct {
-	view    sim.ViewOptions
+	view    wire.ViewOptions
 	notable bool
 }
 
@@ -160,7 +160,7 @@ func (h *hub) tick(now time.Time) {
 
 // build asks the engine for a frame; a panic in the engine is logged, not
 // spread.
-func (h *hub) build(since uint64, k viewKey) (f sim.Frame, ok bool) {
+func (h *hub) build(since uint64, k viewKey) (f wire.Frame, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			h.b.log.Printf("bridge: the engine panicked building a pushed frame (a bug): %v", r)
@@ -174,7 +174,7 @@ func (h *hub) build(since uint64, k viewKey) (f sim.Frame, ok bool) {
 // subscriber with that key. Nobody modifies it; its JSON is encoded at most
 // once.
 type shared struct {
-	frame sim.Frame
+	frame wire.Frame
 	gen   uint64 // the cluster generation it belongs to
 
 	once sync.Once
@@ -200,7 +200,7 @@ type pending struct {
 	frame *shared
 	// events, when merged, replace frame's: the events carried from frames
 	// it replaced, then frame's own, at most Options.PendingEvents.
-	events []sim.Event
+	events []wire.Event
 	merged bool
 	// offered says the writer has been woken for it: replacing it now
 	// drops a frame.
@@ -208,7 +208,7 @@ type pending struct {
 }
 
 // carried returns the events the slot holds.
-func (p *pending) carried() []sim.Event {
+func (p *pending) carried() []wire.Event {
 	switch {
 	case p.frame == nil:
 		return nil
@@ -224,7 +224,7 @@ func (p *pending) carried() []sim.Event {
 // frames, and the push its writer is still writing, add up to more than
 // pendingBytes does not read: it is dropped (client.drop), in another
 // goroutine. What a subscriber holds is so bounded by about pendingBytes
-// plus one frame (sim.FrameBudget).
+// plus one frame (wire.FrameBudget).
 func (c *client) deliver(sh *shared, due bool, bound, pendingBytes int) {
 	c.mu.Lock()
 	if !c.subscribed || c.dropping {
@@ -261,7 +261,7 @@ func (c *client) deliver(sh *shared, due bool, bound, pendingBytes int) {
 	default:
 		keepOld := min(len(old), bound-len(add))
 		dropped = len(old) - keepOld
-		ev := make([]sim.Event, 0, keepOld+len(add))
+		ev := make([]wire.Event, 0, keepOld+len(add))
 		ev = append(ev, old[len(old)-keepOld:]...)
 		p.events, p.merged = append(ev, add...), true
 	}
@@ -302,5 +302,5 @@ func (p *pending) frameJSON() ([]byte, error) {
 	}
 	f := p.frame.frame
 	f.Events = p.events
-	return sim.EncodeBounded(&f, sim.FrameBudget)
+	return wire.EncodeBounded(&f, wire.FrameBudget)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // offered reports whether c's writer was woken, consuming the signal.
@@ -28,7 +28,7 @@ func TestHubSharesFramesAndCountsDrops(t *testing.T) {
 		c := newClient(b, uint64(i+1), "test", nil)
 		key := viewKey{}
 		if i == 3 {
-			key = viewKey{view: sim.ViewOptions{LogWindow: 5}, notable: true}
+			key = viewKey{view: wire.ViewOptions{LogWindow: 5}, notable: true}
 		}
 		b.hub.subscribe(c, &subscription{key: key, interval: 50 * time.Millisecond, next: t0}, 0, 0)
 		cs = append(cs, c)
@@ -69,7 +69,7 @@ func TestHubSharesFramesAndCountsDrops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f sim.Frame
+	var f wire.Frame
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestHubFollowsANewCluster(t *testing.T) {
 	c.take()
 	// Created elsewhere (the bridge did not see it): the hub notices the
 	// event count went back and starts from the first event.
-	if err := fe.Create(sim.DefaultConfig()); err != nil {
+	if err := fe.Create(wire.DefaultConfig()); err != nil {
 		t.Fatal(err)
 	}
 	fe.emit(2)

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // fakeMember is a Member that records what the bridge hands it.
@@ -85,7 +85,7 @@ func TestJoinRelaysRaftFrames(t *testing.T) {
 	fm := &fakeMember{}
 	join := func(ctx context.Context, id core.NodeID, send func(*pb.Message)) (Member, error) {
 		if id != 0 && id != 7 {
-			return nil, fmt.Errorf("%w: %s is not free; the next id is n7", sim.ErrImpossible, id)
+			return nil, fmt.Errorf("%w: %s is not free; the next id is n7", wire.ErrImpossible, id)
 		}
 		fm.send = send
 		return fm, nil

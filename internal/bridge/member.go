@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Member is a Raft member hosted by a page: a voter the engine added for
@@ -46,7 +46,7 @@ type Learner interface {
 // (the report operation), shown in views in place of what their messages
 // reveal. The native cluster's *native.Remote is one.
 type Reporter interface {
-	Report(v sim.NodeView)
+	Report(v wire.NodeView)
 }
 
 // JoinFunc adds a member for one connection, with the id asked for (0: the
@@ -108,10 +108,10 @@ func (c *client) join(args []byte) (any, error) {
 }
 
 // report answers the report operation: the page's account of its member,
-// a node view (sim.NodeView: role, term, vote, leader, commit, applied,
+// a node view (wire.NodeView: role, term, vote, leader, commit, applied,
 // log indexes, log window, kv).
 func (c *client) report(args []byte) (any, error) {
-	var v sim.NodeView
+	var v wire.NodeView
 	if err := decodeArgs("report", args, &v); err != nil {
 		return nil, err
 	}

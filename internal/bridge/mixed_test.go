@@ -17,7 +17,7 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/native"
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // joinNative is the dev server's Options.Join for a native cluster.
@@ -32,13 +32,13 @@ func joinNative(c *native.Cluster) JoinFunc {
 }
 
 // mixedConfig is a native cluster with short ticks, as native's tests use.
-func mixedConfig(nodes int) sim.Config {
-	cfg := sim.DefaultConfig()
+func mixedConfig(nodes int) wire.Config {
+	cfg := wire.DefaultConfig()
 	cfg.Nodes = nodes
 	cfg.Raft.HeartbeatIntervalMS = 10
 	cfg.Raft.ElectionTimeoutMinMS = 200
 	cfg.Raft.ElectionTimeoutMaxMS = 400
-	cfg.Network = sim.NetworkConfig{MinLatencyMS: 0, MaxLatencyMS: 2}
+	cfg.Network = wire.NetworkConfig{MinLatencyMS: 0, MaxLatencyMS: 2}
 	return cfg
 }
 
@@ -284,7 +284,7 @@ func (p *pageNode) close() {
 func clusterLeader(c *native.Cluster) (core.NodeID, core.Term) {
 	var id core.NodeID
 	var term core.Term
-	for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1}).View.Nodes {
+	for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View.Nodes {
 		if n.Up && n.Role == core.RoleLeader && n.Term >= term {
 			id, term = n.ID, n.Term
 		}
@@ -294,7 +294,7 @@ func clusterLeader(c *native.Cluster) (core.NodeID, core.Term) {
 
 // nativeVoters returns the membership a native leader has applied.
 func nativeVoters(c *native.Cluster) []core.NodeID {
-	for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 1}).View.Nodes {
+	for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View.Nodes {
 		if n.Up && n.Role == core.RoleLeader && len(n.Progress) > 0 {
 			return n.Voters
 		}
@@ -356,17 +356,17 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 	p.writeRaw(websocket.TextMessage, report)
 	eventually(t, "the report shown", func() bool {
-		for _, n := range c.Frame(^uint64(0), true, 1, sim.ViewOptions{LogWindow: 0}).View.Nodes {
+		for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 0}).View.Nodes {
 			if n.ID == 4 {
-				return n.Applied > 0 && len(n.Log) > 0 && slices.Contains(n.KV.Pairs, sim.KVPair{Key: "k4", Value: "v4"})
+				return n.Applied > 0 && len(n.Log) > 0 && slices.Contains(n.KV.Pairs, wire.KVPair{Key: "k4", Value: "v4"})
 			}
 		}
 		return false
 	})
 
 	// The cluster's view shows the member as a node, and the join event.
-	f := c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0})
-	var shown *sim.NodeView
+	f := c.Frame(0, true, 0, wire.ViewOptions{LogWindow: 0})
+	var shown *wire.NodeView
 	for i := range f.View.Nodes {
 		if f.View.Nodes[i].ID == 4 {
 			shown = &f.View.Nodes[i]
@@ -375,7 +375,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	if shown == nil || !shown.Up || shown.LastIndex == 0 {
 		t.Fatalf("the view does not show n4 up with its log: %+v", f.View.Nodes)
 	}
-	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool { return strings.Contains(e.Text, "n4 joined from the page") }) {
+	if !slices.ContainsFunc(f.Events, func(e wire.Event) bool { return strings.Contains(e.Text, "n4 joined from the page") }) {
 		t.Errorf("no join event")
 	}
 
@@ -385,7 +385,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	if old == 0 || old == 4 {
 		t.Fatalf("leader before the crash: %s", old)
 	}
-	if err := c.Apply(sim.Command{Kind: sim.CmdCrash, Node: old}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdCrash, Node: old}); err != nil {
 		t.Fatal(err)
 	}
 	var leader core.NodeID
@@ -423,9 +423,9 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 		t.Fatalf("%s leads term %d without a vote from the member; the member sent %d messages", leader, term, len(p.sentWhere(func(*pb.Message) bool { return true })))
 	}
 	// The native leader's own account names the member among its voters.
-	f = c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0})
+	f = c.Frame(0, true, 0, wire.ViewOptions{LogWindow: 0})
 	want := fmt.Sprintf("%s became leader in term %d with votes from", leader, term)
-	if !slices.ContainsFunc(f.Events, func(e sim.Event) bool {
+	if !slices.ContainsFunc(f.Events, func(e wire.Event) bool {
 		return strings.HasPrefix(e.Text, want) && strings.Contains(e.Text, "n4")
 	}) {
 		t.Errorf("no event %q naming n4", want)
@@ -450,7 +450,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 
 	// The page goes away: the member is removed once a quorum of the
 	// 4 voters can commit that (the crashed node restarted).
-	if err := c.Apply(sim.Command{Kind: sim.CmdRestart, Node: old}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdRestart, Node: old}); err != nil {
 		t.Fatal(err)
 	}
 	p.close()
@@ -512,7 +512,7 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 	// handed leadership.
 	p, jr := joinPage(t, wsURL(srv), 50)
 	eventually(t, "the member to catch up", func() bool { return kvHas(p.view(), "before", "join") })
-	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: jr.Node}); err != nil {
+	if err := c.Apply(wire.Command{Kind: wire.CmdTransfer, Node: jr.Node}); err != nil {
 		t.Fatalf("transfer to the page's node: %v", err)
 	}
 	eventually(t, "the page's node to lead", func() bool { return p.view().Role == core.RoleLeader })
@@ -524,14 +524,14 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 		t.Fatalf("after the write the leader is %s, want a native node", l)
 	}
 	reclaimed := false
-	for _, e := range c.Frame(0, true, 0, sim.ViewOptions{LogWindow: 0}).Events {
+	for _, e := range c.Frame(0, true, 0, wire.ViewOptions{LogWindow: 0}).Events {
 		reclaimed = reclaimed || (e.Type == "reclaim" && e.Peer == jr.Node)
 	}
 	if !reclaimed {
 		t.Fatal("no event says a native node asked the page's node for leadership")
 	}
 	eventually(t, "the member to apply the write", func() bool { return kvHas(p.view(), "after", "reclaim") })
-	if err := c.Apply(sim.Command{Kind: sim.CmdTransfer, Node: 9}); !errors.Is(err, sim.ErrUnknownNode) {
+	if err := c.Apply(wire.Command{Kind: wire.CmdTransfer, Node: 9}); !errors.Is(err, wire.ErrUnknownNode) {
 		t.Fatalf("transfer to a node that does not exist: %v", err)
 	}
 	// An honest member, leading or following, is never refused.

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // Protocol is the bridge protocol's version, answered by hello.
@@ -24,10 +24,10 @@ type request struct {
 
 // answer is the engine protocol's reply envelope.
 type answer struct {
-	OK     bool   `json:"ok"`
-	Result any    `json:"result,omitempty"`
-	Error  string `json:"error,omitempty"`
-	Kind   string `json:"kind,omitempty"`
+	OK     bool           `json:"ok"`
+	Result any            `json:"result,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	Kind   wire.ErrorKind `json:"kind,omitempty"`
 }
 
 // reply is what the bridge sends back for one request.
@@ -43,7 +43,7 @@ type Hello struct {
 	// Protocol is the bridge protocol's version (Protocol).
 	Protocol int `json:"protocol"`
 	// Config is the running cluster's configuration.
-	Config sim.Config `json:"config"`
+	Config wire.Config `json:"config"`
 	// Join says whether the page may host a member (the join operation).
 	Join bool `json:"join,omitempty"`
 }
@@ -82,7 +82,7 @@ func encodeReply(id uint64, err error, res ...any) []byte {
 	}
 	b, merr := json.Marshal(reply{ID: id, Reply: a})
 	if merr != nil {
-		b, _ = json.Marshal(reply{ID: id, Reply: answer{Error: "bridge: cannot encode the reply: " + merr.Error(), Kind: KindInternal}})
+		b, _ = json.Marshal(reply{ID: id, Reply: answer{Error: "bridge: cannot encode the reply: " + merr.Error(), Kind: wire.KindInternal}})
 	}
 	return b
 }
@@ -134,7 +134,7 @@ type outgoing struct {
 
 // frameReply is the result of frame, command and create.
 type frameReply struct {
-	f   sim.Frame
+	f   wire.Frame
 	gen uint64 // the cluster generation f belongs to
 	// fresh leaves out events the client has already been sent (command,
 	// create); frame sends the events after its since, as asked.
@@ -156,7 +156,7 @@ func (o outgoing) encode(c *client) []byte {
 }
 
 // unseen returns the events (in seq order) with a larger seq than seen.
-func unseen(ev []sim.Event, seen uint64) []sim.Event {
+func unseen(ev []wire.Event, seen uint64) []wire.Event {
 	if len(ev) == 0 || ev[0].Seq > seen {
 		return ev
 	}
@@ -207,10 +207,10 @@ func (c *client) call(op string, args []byte) (any, error) {
 	case "report":
 		return c.report(args)
 	case "create":
-		cfg := sim.DefaultConfig()
+		cfg := wire.DefaultConfig()
 		if len(bytes.TrimSpace(args)) > 0 {
 			if err := decodeStrict(args, &cfg); err != nil {
-				return nil, fmt.Errorf("%w: %v", sim.ErrBadConfig, err)
+				return nil, fmt.Errorf("%w: %v", wire.ErrBadConfig, err)
 			}
 		}
 		if err := cfg.Validate(); err != nil {
@@ -234,7 +234,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o := sim.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
+		o := wire.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
 		if err := o.Check(); err != nil {
 			return nil, badRequest("frame: %v", err)
 		}
@@ -253,7 +253,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		f := b.frame(a.Since, c.notable, c.maxEvents, c.view)
 		return &frameReply{f: f, gen: gen}, nil
 	case "command":
-		cmd, err := sim.ParseCommand(args)
+		cmd, err := wire.ParseCommand(args)
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o := sim.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
+		o := wire.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
 		if err := o.Check(); err != nil {
 			return nil, badRequest("subscribe: %v", err)
 		}

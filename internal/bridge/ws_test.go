@@ -10,7 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 func TestHello(t *testing.T) {
@@ -34,7 +34,7 @@ func TestFrame(t *testing.T) {
 	_, srv := serve(t, fe, Options{})
 	c := dial(t, srv)
 
-	var f sim.Frame
+	var f wire.Frame
 	c.ok("frame", map[string]any{}, &f)
 	if f.View.Events != 10 || len(f.Events) != 10 || f.Events[0].Seq != 1 {
 		t.Fatalf("frame: view.events %d, %d events", f.View.Events, len(f.Events))
@@ -50,7 +50,7 @@ func TestFrame(t *testing.T) {
 	// A command's frame uses the remembered view (notable, max 2, window 7)
 	// and carries only what the client has not been sent.
 	c.ok("command", map[string]any{"kind": "crash", "node": 2}, &f)
-	if len(f.Events) != 1 || f.Events[0].Kind != sim.EvCommand || f.View.Seed != 7 || f.View.Nodes[1].Up {
+	if len(f.Events) != 1 || f.Events[0].Kind != wire.EvCommand || f.View.Seed != 7 || f.View.Nodes[1].Up {
 		t.Fatalf("command frame: %+v, window %d", f.Events, f.View.Seed)
 	}
 
@@ -130,10 +130,10 @@ func TestCreate(t *testing.T) {
 	fe.emit(20)
 	_, srv := serve(t, fe, Options{})
 	c := dial(t, srv)
-	var f sim.Frame
+	var f wire.Frame
 	c.ok("create", map[string]any{"nodes": 3, "network": map[string]any{"min_latency_ms": 1, "max_latency_ms": 2}}, &f)
 	cfg := fe.Config()
-	if cfg.Nodes != 3 || cfg.Network.MaxLatencyMS != 2 || cfg.Raft != sim.DefaultConfig().Raft || cfg.Clients != sim.DefaultConfig().Clients {
+	if cfg.Nodes != 3 || cfg.Network.MaxLatencyMS != 2 || cfg.Raft != wire.DefaultConfig().Raft || cfg.Clients != wire.DefaultConfig().Clients {
 		t.Fatalf("created %+v", cfg)
 	}
 	if f.View.Events != 1 || len(f.Events) != 1 || len(f.View.Nodes) != 3 {
@@ -270,7 +270,7 @@ func TestSubscribeReceivesPushes(t *testing.T) {
 	fe.set(func(f *fakeEngine) { f.perCall = 3 })
 	_, srv := serve(t, fe, Options{})
 	c := dial(t, srv)
-	var f sim.Frame
+	var f wire.Frame
 	c.ok("frame", nil, &f)
 	last := f.View.Events
 	c.ok("subscribe", map[string]any{"interval_ms": 50, "log_window": 3}, nil)
@@ -327,7 +327,7 @@ func TestCreateWhileSubscribed(t *testing.T) {
 	c := dial(t, srv)
 	c.ok("subscribe", map[string]any{"interval_ms": 50}, nil)
 	c.push()
-	var f sim.Frame
+	var f wire.Frame
 	c.ok("create", map[string]any{"nodes": 3}, &f)
 	c.pushes = nil // written before the reply: the old cluster is fine there
 	last := f.View.Events
@@ -350,10 +350,10 @@ func TestRepliesAndPushesNeverRepeatEvents(t *testing.T) {
 	fe.set(func(f *fakeEngine) { f.perCall = 1 })
 	_, srv := serve(t, fe, Options{})
 	c := dial(t, srv)
-	var f sim.Frame
+	var f wire.Frame
 	c.ok("frame", nil, &f)
 	last := f.View.Events
-	follow := func(what string, events []sim.Event) {
+	follow := func(what string, events []wire.Event) {
 		t.Helper()
 		for _, e := range events {
 			if e.Seq != last+1 {
@@ -378,11 +378,11 @@ func TestRepliesAndPushesNeverRepeatEvents(t *testing.T) {
 		// just before it carried it.
 		found := false
 		for _, e := range f.Events {
-			found = found || e.Kind == sim.EvCommand
+			found = found || e.Kind == wire.EvCommand
 		}
 		for _, p := range before {
 			for _, e := range p.Frame.Events {
-				found = found || e.Kind == sim.EvCommand
+				found = found || e.Kind == wire.EvCommand
 			}
 		}
 		if !found {

@@ -9,8 +9,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // MaxMessageBytes is the largest encoded message Unmarshal accepts.
@@ -157,11 +157,11 @@ func (m *Member) note(before core.Status, u *core.Update) {
 		}
 	}
 	for _, r := range u.Refusals {
-		add("vote", "%s", sim.RefusalEvent(m.id, r).Text)
+		add("vote", "%s", wire.RefusalEvent(m.id, r).Text)
 	}
 	if u.RoleChanged && (u.Role != before.Role || u.Leader != before.Leader) {
 		if u.LostQuorum {
-			add("role", "%s", sim.RoleText(m.id, before.Role, u.Role, m.rn.Term(), sim.Campaign{}, u.Leader, true))
+			add("role", "%s", wire.RoleText(m.id, before.Role, u.Role, m.rn.Term(), wire.Campaign{}, u.Leader, true))
 		} else {
 			add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
 		}
@@ -197,15 +197,15 @@ type View struct {
 	LastIndex core.LogIndex `json:"last_index"`
 	Voters    []core.NodeID `json:"voters"`
 	Ticks     uint64        `json:"ticks"`
-	KV        sim.KVView    `json:"kv"`
+	KV        wire.KVView   `json:"kv"`
 	Error     string        `json:"error,omitempty"`
 	// FirstIndex, SnapshotIndex and SnapshotTerm say what the log keeps;
 	// Log is its newest LogWindow entries, LogOmitted those before them.
-	FirstIndex    core.LogIndex   `json:"first_index"`
-	SnapshotIndex core.LogIndex   `json:"snapshot_index"`
-	SnapshotTerm  core.Term       `json:"snapshot_term"`
-	Log           []sim.EntryView `json:"log"`
-	LogOmitted    int             `json:"log_omitted"`
+	FirstIndex    core.LogIndex    `json:"first_index"`
+	SnapshotIndex core.LogIndex    `json:"snapshot_index"`
+	SnapshotTerm  core.Term        `json:"snapshot_term"`
+	Log           []wire.EntryView `json:"log"`
+	LogOmitted    int              `json:"log_omitted"`
 }
 
 // LogWindow is how many of the newest log entries View shows.
@@ -217,10 +217,10 @@ func (m *Member) View() View {
 	v := View{
 		ID: m.id, Role: st.Role, Term: st.Term, Vote: st.Vote, Leader: st.Leader,
 		Commit: st.Commit, Applied: st.Applied, LastIndex: st.LastIndex, Voters: st.Voters,
-		Ticks: m.ticks, KV: sim.KVPage(m.rn.StateMachine(), "", sim.DefaultKVLimit),
+		Ticks: m.ticks, KV: wire.KVPage(m.rn.StateMachine(), "", wire.DefaultKVLimit),
 	}
 	v.FirstIndex, v.SnapshotIndex, v.SnapshotTerm = st.FirstIndex, st.SnapshotIndex, st.SnapshotTerm
-	v.Log = []sim.EntryView{}
+	v.Log = []wire.EntryView{}
 	if last := uint64(st.LastIndex); last >= uint64(st.FirstIndex) && last > 0 {
 		lo := uint64(st.FirstIndex)
 		if last-lo+1 > LogWindow {
@@ -229,7 +229,7 @@ func (m *Member) View() View {
 		v.LogOmitted = int(lo - uint64(st.FirstIndex))
 		if ents, err := m.rn.Storage().Entries(lo, last+1, ^uint64(0)); err == nil {
 			for _, e := range ents {
-				v.Log = append(v.Log, sim.EntryViewOf(e))
+				v.Log = append(v.Log, wire.EntryViewOf(e))
 			}
 		}
 	}
@@ -242,11 +242,11 @@ func (m *Member) View() View {
 	return v
 }
 
-// NodeView is the view in the simulator's schema (sim.NodeView), as the
+// NodeView is the view in the simulator's schema (wire.NodeView), as the
 // page reports it to the native cluster (the bridge's report operation):
 // what the cluster says itself (up, voters, progress) is left out.
-func (v View) NodeView() sim.NodeView {
-	return sim.NodeView{
+func (v View) NodeView() wire.NodeView {
+	return wire.NodeView{
 		ID: v.ID, Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
 		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
 		Log: v.Log, LogOmitted: v.LogOmitted, KV: v.KV,

@@ -1,5 +1,5 @@
 // A toy Raft cluster in plain JS that produces Views and Events in the real
-// engine's schema (sim/view.go, sim/trace.go). It is NOT etcd Raft: it
+// engine's schema (wire/view.go, wire/event.go). It is NOT etcd Raft: it
 // exists so the page and its tests can run without the WebAssembly engine.
 // Deterministic: a seeded generator, no clock.
 

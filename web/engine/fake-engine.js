@@ -4,7 +4,7 @@
 // the WebAssembly build (load the page with ?engine=fake).
 import { FakeCluster } from './fake-cluster.js';
 
-/** ROUTINE_KINDS are the events left out when a call asks for notable ones (sim.Event.Routine). */
+/** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
 const ROUTINE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply']);
 
 /** FakeEngineError is a refused call, with the protocol's error kind. */
@@ -16,7 +16,7 @@ export class FakeEngineError extends Error {
   }
 }
 
-/** defaultConfig mirrors sim.DefaultConfig (the fields the fake uses). */
+/** defaultConfig mirrors wire.DefaultConfig (the fields the fake uses). */
 export function defaultConfig() {
   return {
     nodes: 5, seed: 1,
@@ -347,7 +347,7 @@ export class FakeEngine {
 }
 
 /**
- * kvPage is a store as a view shows it (sim.KVView): its count, a digest
+ * kvPage is a store as a view shows it (wire.KVView): its count, a digest
  * (a toy hash here, equal for equal stores), and the pairs in key order
  * from from, at most limit of them when limit > 0, next the first key after.
  */

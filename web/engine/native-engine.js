@@ -24,7 +24,7 @@ export const NO_NATIVE = 'The dev server runs no native cluster: start it with `
 /** REAL_TIME is why time travel and manual delivery are refused. */
 export const REAL_TIME = 'The native cluster runs in real time: no time travel';
 
-/** ROUTINE_KINDS are the events left out when a call asks for notable ones (sim.Event.Routine). */
+/** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
 /**
  * EXTRAPOLATE_MS bounds how far past the newest pushed view the page's clock
  * runs while it waits for the next (pushes come every 100 ms).

@@ -24,7 +24,7 @@ export const REPORT_BYTES = 32 << 10;
 
 /**
  * reportOf is the member's view as the bridge's report takes it: a node
- * view (sim.NodeView) without what the cluster says itself, its page of
+ * view (wire.NodeView) without what the cluster says itself, its page of
  * key-value pairs (kv: count, digest, from, pairs, next) cut to about
  * REPORT_BYTES, next then naming the first pair left out.
  */

@@ -28,7 +28,7 @@ const ROUTINE = new Set(['append', 'commit', 'apply']);
 
 /**
  * isRoutine reports whether e is routine traffic as the engine counts it
- * (sim.Event.Routine): message traffic and entries appended, committed or
+ * (wire.Event.Routine): message traffic and entries appended, committed or
  * applied. The engine leaves these out when asked for notable events only.
  */
 export function isRoutine(e) {

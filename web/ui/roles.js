@@ -68,7 +68,7 @@ export function electionTimer(node, timing) {
  * refusedAction returns why the engine says a node command (crash, restart,
  * isolate, campaign, transfer; cut for the node's links) cannot act on
  * node, whatever its state, or '' if it does not say. A native cluster says
- * it of the members hosted outside it (sim.NodeView.Unavailable, in the
+ * it of the members hosted outside it (wire.NodeView.Unavailable, in the
  * words it refuses the command with); the simulator of no node.
  */
 export function refusedAction(node, action) {

@@ -1,4 +1,4 @@
-package sim
+package wire
 
 import (
 	"errors"

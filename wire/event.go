@@ -1,0 +1,175 @@
+package wire
+
+import (
+	"fmt"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/statemachine"
+)
+
+// EventKind names what happened.
+type EventKind string
+
+// The kinds of trace events.
+const (
+	EvTimeout         EventKind = "timeout"          // a node's election timeout fired
+	EvSend            EventKind = "send"             // a message left a node
+	EvDeliver         EventKind = "deliver"          // a message reached its destination
+	EvDrop            EventKind = "drop"             // a message was lost
+	EvDuplicate       EventKind = "duplicate"        // the network duplicated a message
+	EvRole            EventKind = "role"             // a node changed role
+	EvTerm            EventKind = "term"             // a node moved to a new term
+	EvVote            EventKind = "vote"             // a node voted
+	EvLeader          EventKind = "leader"           // a node learnt of a (new) leader, or lost it
+	EvAppend          EventKind = "append"           // entries were appended to a node's log
+	EvCommit          EventKind = "commit"           // a node's commit index advanced
+	EvApply           EventKind = "apply"            // a node applied committed entries
+	EvSnapshotCreate  EventKind = "snapshot-create"  // a node took a snapshot (and compacted)
+	EvSnapshotSend    EventKind = "snapshot-send"    // a leader sent a snapshot
+	EvSnapshotInstall EventKind = "snapshot-install" // a node installed a leader's snapshot
+	EvConfChange      EventKind = "conf-change"      // a membership change was applied
+	EvCrash           EventKind = "crash"            // a node crashed
+	EvRestart         EventKind = "restart"          // a node restarted from its storage
+	EvPartition       EventKind = "partition"        // links were cut
+	EvHeal            EventKind = "heal"             // links were restored
+	EvNetwork         EventKind = "network"          // network parameters changed
+	EvClientInvoke    EventKind = "client-invoke"    // a client sent a request
+	EvClientReturn    EventKind = "client-return"    // a client got an answer or gave up
+	EvViolation       EventKind = "violation"        // a safety checker found a violation
+	EvCommand         EventKind = "command"          // a command from outside was applied
+)
+
+// Event is one thing that happened, at virtual time At (ms). Seq numbers
+// events from 1 in the order they happened. Fields that do not apply are zero.
+type Event struct {
+	Seq    uint64        `json:"seq"`
+	At     int64         `json:"at"`
+	Kind   EventKind     `json:"kind"`
+	Node   core.NodeID   `json:"node,omitempty"`
+	Peer   core.NodeID   `json:"peer,omitempty"`
+	Term   core.Term     `json:"term,omitempty"`
+	Index  core.LogIndex `json:"index,omitempty"`
+	Index2 core.LogIndex `json:"index2,omitempty"` // end of a range of indexes
+	Msg    uint64        `json:"msg,omitempty"`    // message id
+	Type   string        `json:"type,omitempty"`   // message type, role, client operation...
+	Client int           `json:"client,omitempty"` // client id
+	Text   string        `json:"text"`             // one-line human description
+
+	m   *pb.Message // for describing messages lazily
+	ent *pb.Entry   // for describing a single appended entry lazily
+}
+
+// describe fills Text if it was left for later: the frequent events are
+// described only when read, from their fields.
+func (e *Event) describe() {
+	if e.Text != "" {
+		return
+	}
+	switch e.Kind {
+	case EvTerm:
+		e.Text = fmt.Sprintf("%s moved to term %d", e.Node, e.Term)
+		return
+	case EvVote:
+		if e.Peer == e.Node {
+			e.Text = fmt.Sprintf("%s voted for itself in term %d", e.Node, e.Term)
+		} else {
+			e.Text = fmt.Sprintf("%s voted for %s in term %d", e.Node, e.Peer, e.Term)
+		}
+		return
+	case EvCommit:
+		e.Text = fmt.Sprintf("%s learnt that entries up to %d are committed", e.Node, e.Index2)
+		return
+	case EvAppend:
+		if e.ent != nil {
+			e.Text = fmt.Sprintf("%s appended entry %s", e.Node, raft.DescribeEntry(e.ent, statemachine.FormatEntryData))
+		} else {
+			e.Text = fmt.Sprintf("%s appended entries %d..%d (term %d)", e.Node, e.Index, e.Index2, e.Term)
+		}
+		return
+	case EvApply:
+		if e.Index == e.Index2 {
+			e.Text = fmt.Sprintf("%s applied entry %d", e.Node, e.Index)
+		} else {
+			e.Text = fmt.Sprintf("%s applied entries %d..%d", e.Node, e.Index, e.Index2)
+		}
+		if e.Type != "" {
+			e.Text += ": " + e.Type
+		}
+		return
+	}
+	if e.m == nil {
+		return
+	}
+	d := raft.DescribeMessage(e.m, statemachine.FormatEntryData)
+	switch e.Kind {
+	case EvSend:
+		e.Text = "sent " + d
+	case EvDeliver:
+		e.Text = "delivered " + d
+	case EvDuplicate:
+		e.Text = "network duplicated " + d
+	default:
+		e.Text = d
+	}
+}
+
+// Routine reports whether e is routine traffic, the bulk of a busy trace:
+// a message sent, delivered, dropped or duplicated, or entries appended,
+// committed or applied. Every other event (elections, faults, snapshots,
+// membership, clients, commands, violations) is notable.
+func (e *Event) Routine() bool {
+	switch e.Kind {
+	case EvSend, EvDeliver, EvDrop, EvDuplicate, EvAppend, EvCommit, EvApply:
+		return true
+	}
+	return false
+}
+
+// WithMessage returns e carrying m, for an event about a message (EvSend,
+// EvDeliver, EvDuplicate) whose Text (left empty) is described from m only
+// when read. m must not be modified afterwards.
+func (e Event) WithMessage(m *pb.Message) Event {
+	e.m = m
+	return e
+}
+
+// WithEntry returns e carrying ent, for an EvAppend event of a single entry
+// whose Text (left empty) is described from it only when read.
+// ent must not be modified afterwards.
+func (e Event) WithEntry(ent *pb.Entry) Event {
+	e.ent = ent
+	return e
+}
+
+// Message returns the message e carries for its description (WithMessage),
+// or nil.
+func (e *Event) Message() *pb.Message { return e.m }
+
+// Entry returns the entry e carries for its description (WithEntry), or
+// nil.
+func (e *Event) Entry() *pb.Entry { return e.ent }
+
+// Read returns e as a trace returns it: Text filled if it was left for
+// later (from the fields, or from the message or entry it carries), those
+// references dropped, and the applied operations that an EvApply event
+// keeps in Type moved into its Text.
+func (e Event) Read() Event {
+	e.describe()
+	e.m, e.ent = nil, nil
+	if e.Kind == EvApply {
+		e.Type = ""
+	}
+	return e
+}
+
+// Described returns e as Read does, with Text and Type cut at MaxTextBytes,
+// as views cut texts: a producer that keeps described events keeps at most
+// that much of each.
+func (e Event) Described() Event {
+	e = e.Read()
+	e.Text, e.Type = CutText(e.Text), CutText(e.Type)
+	return e
+}

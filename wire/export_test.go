@@ -1,0 +1,4 @@
+package wire
+
+// SizeBound exposes sizeBound to the external tests.
+var SizeBound = sizeBound

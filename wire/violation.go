@@ -1,0 +1,45 @@
+package wire
+
+import "github.com/seshat-raft/seshat/core"
+
+// Violation is a broken safety property, found by the online checkers.
+type Violation struct {
+	// At is the virtual time (ms) the violation was found.
+	At int64 `json:"at"`
+	// Property is the property broken: one of the Prop constants.
+	Property string `json:"property"` // e.g. "Election Safety"
+	// Nodes are the nodes involved, each once; the last is the node whose
+	// round broke the property, any other the node it disagrees with.
+	Nodes []core.NodeID `json:"nodes,omitempty"`
+	// Term and Index locate the violation, when it has a term or an index.
+	Term  core.Term     `json:"term,omitempty"`
+	Index core.LogIndex `json:"index,omitempty"`
+	// Text says what happened in one line, e.g. "n2 and n4 were both
+	// leaders in term 5".
+	Text string `json:"text"`
+}
+
+// The properties checked, as Violation.Property names them.
+const (
+	// PropElectionSafety: at most one leader per term.
+	PropElectionSafety = "Election Safety"
+	// PropLeaderAppendOnly: a leader never overwrites or deletes entries in
+	// its own log during its term.
+	PropLeaderAppendOnly = "Leader Append-Only"
+	// PropLogMatching: logs holding an entry with the same index and term
+	// are identical up to that index.
+	PropLogMatching = "Log Matching"
+	// PropLeaderCompleteness: a new leader's log holds every committed entry.
+	PropLeaderCompleteness = "Leader Completeness"
+	// PropStateMachineSafety: every node applies the same entry at each
+	// index, in order, and reaches the same state at the same index.
+	PropStateMachineSafety = "State Machine Safety"
+	// PropMonotonic: a node's term and commit index never decrease, even
+	// across a crash.
+	PropMonotonic = "Monotonic term and commit"
+	// PropIndexOrder: applied <= committed <= last index on a running node.
+	PropIndexOrder = "applied <= committed <= last index"
+	// PropOneVote: a node votes for at most one candidate per term, even
+	// across a crash (its vote is part of its durable hard state).
+	PropOneVote = "One vote per term"
+)
