@@ -47,150 +47,61 @@ func (c *Cluster) Apply(cmd wire.Command) error {
 }
 
 // validate checks a command against the current state without changing it,
-// with the simulator's rules and messages.
+// by the simulator's rules and in its words (wire.CheckCommand); the kinds
+// a real-time cluster cannot carry out are refused there too.
 func (r *run) validate(cmd wire.Command) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", wire.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
-	}
-	node := func(id core.NodeID, field string) (*node, error) {
-		kind := cmd.Kind
-		if kind == wire.CmdHeal || kind == wire.CmdPartition {
-			kind = wire.CmdCut
-		}
-		if why := r.memberRefusal(id, kind); why != "" {
-			return nil, fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, why)
-		}
-		if id < 1 || int(id) > len(r.nodes) {
-			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", wire.ErrUnknownNode, cmd.Kind, field, id, len(r.nodes))
-		}
-		return r.nodes[id-1], nil
-	}
-	impossible := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
-	}
-	switch cmd.Kind {
-	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
-		if cmd.Key == "" {
-			return bad("key is empty")
-		}
-		if err := wire.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
-			return bad("%v", err)
-		}
-		if cmd.Kind != wire.CmdSet && cmd.Value != "" {
-			return bad("takes no value")
-		}
-		if cmd.Node != 0 {
-			n, err := node(cmd.Node, "node")
-			if err != nil {
-				return err
-			}
-			if !n.up() {
-				return impossible("%s is down", n.id)
-			}
-		} else if !r.anyUp() {
-			return impossible("every node is down")
-		}
-	case wire.CmdTransfer:
-		if rm := r.remote(cmd.Node); rm != nil {
-			// Leadership may go to a member hosted elsewhere (a page or a
-			// -join process), from a native leader.
-			if l := r.leader(); l == nil {
-				return impossible("there is no native leader to hand leadership over")
-			}
-			return nil
-		}
-		fallthrough
-	case wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign:
-		n, err := node(cmd.Node, "node")
-		if err != nil {
-			return err
-		}
-		up := n.up()
-		switch {
-		case cmd.Kind == wire.CmdRestart && up:
-			return impossible("%s is running; crash it first", n.id)
-		case cmd.Kind != wire.CmdRestart && cmd.Kind != wire.CmdIsolate && !up:
-			return impossible("%s is down; restart it first", n.id)
-		case cmd.Kind == wire.CmdTransfer && r.leader() == nil:
-			return impossible("there is no leader to hand leadership over")
-		case cmd.Kind == wire.CmdTransfer && r.leader().id == n.id:
-			return impossible("%s is already the leader", n.id)
-		}
-	case wire.CmdPartition:
-		if len(cmd.Groups) == 0 {
-			return bad("groups is empty; give the groups of nodes that can still talk, e.g. [[1,2],[3,4,5]]")
-		}
-		seen := map[core.NodeID]bool{}
-		for _, g := range cmd.Groups {
-			for _, id := range g {
-				if _, err := node(id, "node"); err != nil {
-					return err
-				}
-				if seen[id] {
-					return bad("%s is in two groups", id)
-				}
-				seen[id] = true
-			}
-		}
-	case wire.CmdCut, wire.CmdHeal:
-		if cmd.Kind == wire.CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
-			return nil
-		}
-		if _, err := node(cmd.Node, "node"); err != nil {
-			return err
-		}
-		if _, err := node(cmd.Peer, "peer"); err != nil {
-			return err
-		}
-		if cmd.Node == cmd.Peer {
-			return bad("node and peer are both %s; a link joins two nodes", cmd.Node)
-		}
-	case wire.CmdNetwork:
-		if cmd.Network == nil {
-			return bad("network settings are missing")
-		}
-		cfg := r.cfg
-		cfg.Network = *cmd.Network
-		if err := cfg.Validate(); err != nil {
-			return wire.CommandConfigError(err)
-		}
-	case wire.CmdManual, wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
-		return impossible("the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand")
-	case wire.CmdAddClients, wire.CmdRemoveClients:
-		return impossible("the native cluster runs in real time and has no simulated clients; use set, get and del, or the HTTP API")
-	case "":
-		return bad("kind is missing")
-	default:
-		return fmt.Errorf("%w: unknown kind %q", wire.ErrBadCommand, cmd.Kind)
-	}
-	return nil
+	return wire.CheckCommand(cmd, commandState{r})
 }
 
-func (r *run) anyUp() bool {
-	for _, n := range r.nodes {
-		if n.up() {
-			return true
-		}
-	}
-	return false
+// commandState is the cluster as wire.CheckCommand reads it.
+type commandState struct{ r *run }
+
+func (s commandState) Nodes() int                          { return len(s.r.nodes) }
+func (s commandState) Up(id core.NodeID) bool              { return s.r.nodes[id-1].up() }
+func (s commandState) Config() wire.Config                 { return s.r.cfg }
+func (s commandState) RealTime() bool                      { return true }
+func (s commandState) InFlight(uint64) (core.NodeID, bool) { return 0, false }
+func (s commandState) Clients() int                        { return 0 }
+func (s commandState) Hosted(id core.NodeID) bool          { return s.r.remote(id) != nil }
+
+func (s commandState) Refusal(id core.NodeID, kind wire.CommandKind) string {
+	return s.r.memberRefusal(id, kind)
 }
 
-// apply carries out a validated command.
+func (s commandState) Leader() core.NodeID {
+	if l := s.r.leader(); l != nil {
+		return l.id
+	}
+	return 0
+}
+
+// apply carries out a validated command. The event that records it is the
+// table's (wire.CommandEvent) where the command alone decides it.
 func (r *run) apply(cmd wire.Command) error {
 	emit := r.trace.add
 	var n *node
 	if cmd.Node >= 1 && int(cmd.Node) <= len(r.nodes) {
 		n = r.nodes[cmd.Node-1]
 	}
-	note := func(text string) {
-		emit(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: text})
+	var leader *node
+	if cmd.Kind == wire.CmdTransfer {
+		leader = r.leader()
+	}
+	emitCommand := func() {
+		var id core.NodeID
+		if leader != nil {
+			id = leader.id
+		}
+		if e, ok := wire.CommandEvent(cmd, id); ok {
+			emit(e)
+		}
 	}
 	switch cmd.Kind {
 	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
-		note(fmt.Sprintf("console: %s", wire.DescribeOp(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value)))
+		emitCommand()
 		r.console(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
 	case wire.CmdCrash:
-		emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
+		emitCommand()
 		r.leaderHint.CompareAndSwap(uint64(n.id), 0)
 		n.stop()
 	case wire.CmdRestart:
@@ -214,29 +125,17 @@ func (r *run) apply(cmd wire.Command) error {
 	case wire.CmdPartition:
 		text := r.net.partition(len(r.nodes), cmd.Groups)
 		emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})
-	case wire.CmdCut:
-		r.net.setCut(cmd.Node, cmd.Peer, true)
-		text := fmt.Sprintf("cut the link %s↔%s", cmd.Node, cmd.Peer)
-		if cmd.OneWay {
-			text = fmt.Sprintf("cut the link %s→%s (one way)", cmd.Node, cmd.Peer)
-		} else {
-			r.net.setCut(cmd.Peer, cmd.Node, true)
-		}
-		emit(wire.Event{Kind: wire.EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case wire.CmdHeal:
+	case wire.CmdCut, wire.CmdHeal:
+		cut := cmd.Kind == wire.CmdCut
 		if cmd.Node == 0 {
 			r.net.healAll()
-			emit(wire.Event{Kind: wire.EvHeal, Text: "healed every link"})
-			return nil
-		}
-		r.net.setCut(cmd.Node, cmd.Peer, false)
-		text := fmt.Sprintf("healed the link %s↔%s", cmd.Node, cmd.Peer)
-		if cmd.OneWay {
-			text = fmt.Sprintf("healed the link %s→%s (one way)", cmd.Node, cmd.Peer)
 		} else {
-			r.net.setCut(cmd.Peer, cmd.Node, false)
+			r.net.setCut(cmd.Node, cmd.Peer, cut)
+			if !cmd.OneWay {
+				r.net.setCut(cmd.Peer, cmd.Node, cut)
+			}
 		}
-		emit(wire.Event{Kind: wire.EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+		emitCommand()
 	case wire.CmdIsolate:
 		for _, o := range r.nodes {
 			if o.id != n.id {
@@ -248,19 +147,19 @@ func (r *run) apply(cmd wire.Command) error {
 			r.net.setCut(n.id, rm.id, true)
 			r.net.setCut(rm.id, n.id, true)
 		}
-		emit(wire.Event{Kind: wire.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
+		emitCommand()
 	case wire.CmdCampaign:
-		note(fmt.Sprintf("forced %s's election timeout", n.id))
+		emitCommand()
 		r.onNode(n, func(in *incarnation) { _ = in.rn.Campaign() })
 	case wire.CmdTransfer:
-		l := r.leader()
-		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, cmd.Node))
-		r.onNode(l, func(in *incarnation) { _ = in.rn.TransferLeadership(cmd.Node) })
+		if leader == nil { // it stepped down since the command was checked
+			return fmt.Errorf("%w: %s: there is no leader to hand leadership over", wire.ErrImpossible, cmd.Kind)
+		}
+		emitCommand()
+		r.onNode(leader, func(in *incarnation) { _ = in.rn.TransferLeadership(cmd.Node) })
 	case wire.CmdNetwork:
 		r.net.setConfig(*cmd.Network)
-		net := *cmd.Network
-		emit(wire.Event{Kind: wire.EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
-			net.MinLatencyMS, net.MaxLatencyMS, 100*net.DropRate, 100*net.DuplicateRate, 100*net.ReorderRate)})
+		emitCommand()
 	}
 	return nil
 }

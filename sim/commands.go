@@ -38,130 +38,36 @@ func (c *Cluster) Apply(cmd wire.Command) error {
 	return nil
 }
 
-// validate checks a command against the current state without changing it.
+// validate checks a command against the current state without changing it,
+// by the one table of command rules (wire.CheckCommand).
 func (c *Cluster) validate(cmd wire.Command) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", wire.ErrBadCommand, cmd.Kind, fmt.Sprintf(format, args...))
-	}
-	node := func(id core.NodeID, field string) (*simNode, error) {
-		if id < 1 || int(id) > len(c.nodes) {
-			return nil, fmt.Errorf("%w: %s: %s %d; nodes are 1 to %d", wire.ErrUnknownNode, cmd.Kind, field, id, len(c.nodes))
-		}
-		return c.nodes[id-1], nil
-	}
-	impossible := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, fmt.Sprintf(format, args...))
-	}
-	switch cmd.Kind {
-	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
-		if cmd.Key == "" {
-			return bad("key is empty")
-		}
-		if err := wire.CheckKeyValue(cmd.Key, cmd.Value); err != nil {
-			return bad("%v", err)
-		}
-		if cmd.Kind != wire.CmdSet && cmd.Value != "" {
-			return bad("takes no value")
-		}
-		if cmd.Node != 0 {
-			n, err := node(cmd.Node, "node")
-			if err != nil {
-				return err
-			}
-			if !n.up() {
-				return impossible("%s is down", n.id)
-			}
-		} else if !c.randomUpNodeExists() {
-			return impossible("every node is down")
-		}
-	case wire.CmdCrash, wire.CmdRestart, wire.CmdIsolate, wire.CmdCampaign, wire.CmdTransfer:
-		n, err := node(cmd.Node, "node")
-		if err != nil {
-			return err
-		}
-		switch {
-		case cmd.Kind == wire.CmdRestart && n.up():
-			return impossible("%s is running; crash it first", n.id)
-		case cmd.Kind != wire.CmdRestart && cmd.Kind != wire.CmdIsolate && !n.up():
-			return impossible("%s is down; restart it first", n.id)
-		case cmd.Kind == wire.CmdTransfer && c.leader() == nil:
-			return impossible("there is no leader to hand leadership over")
-		case cmd.Kind == wire.CmdTransfer && c.leader().id == n.id:
-			return impossible("%s is already the leader", n.id)
-		}
-	case wire.CmdPartition:
-		if len(cmd.Groups) == 0 {
-			return bad("groups is empty; give the groups of nodes that can still talk, e.g. [[1,2],[3,4,5]]")
-		}
-		seen := map[core.NodeID]bool{}
-		for _, g := range cmd.Groups {
-			for _, id := range g {
-				if _, err := node(id, "node"); err != nil {
-					return err
-				}
-				if seen[id] {
-					return bad("%s is in two groups", id)
-				}
-				seen[id] = true
-			}
-		}
-	case wire.CmdCut, wire.CmdHeal:
-		if cmd.Kind == wire.CmdHeal && cmd.Node == 0 && cmd.Peer == 0 {
-			return nil
-		}
-		if _, err := node(cmd.Node, "node"); err != nil {
-			return err
-		}
-		if _, err := node(cmd.Peer, "peer"); err != nil {
-			return err
-		}
-		if cmd.Node == cmd.Peer {
-			return bad("node and peer are both %s; a link joins two nodes", cmd.Node)
-		}
-	case wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
-		f, ok := c.flights[cmd.Msg]
-		if !ok {
-			return fmt.Errorf("%w: %s: message %d is not in flight", wire.ErrUnknownMessage, cmd.Kind, cmd.Msg)
-		}
-		if cmd.Kind == wire.CmdDeliver && !c.nodes[f.to-1].up() {
-			return impossible("%s is down; the message can only be dropped", f.to)
-		}
-	case wire.CmdNetwork:
-		if cmd.Network == nil {
-			return bad("network settings are missing")
-		}
-		cfg := c.cfg
-		cfg.Network = *cmd.Network
-		if err := cfg.Validate(); err != nil {
-			return wire.CommandConfigError(err)
-		}
-	case wire.CmdManual:
-	case wire.CmdAddClients:
-		if cmd.Count < 1 || c.activeClients()+cmd.Count > wire.MaxClients {
-			return bad("count %d must be at least 1 and keep the clients at most %d (now %d)", cmd.Count, wire.MaxClients, c.activeClients())
-		}
-	case wire.CmdRemoveClients:
-		if c.activeClients() == 0 {
-			return bad("there are no clients to remove")
-		}
-		if cmd.Count < 1 || cmd.Count > c.activeClients() {
-			return bad("count %d must be from 1 to the number of clients (%d)", cmd.Count, c.activeClients())
-		}
-	case "":
-		return bad("kind is missing")
-	default:
-		return fmt.Errorf("%w: unknown kind %q", wire.ErrBadCommand, cmd.Kind)
-	}
-	return nil
+	return wire.CheckCommand(cmd, commandState{c})
 }
 
-func (c *Cluster) randomUpNodeExists() bool {
-	for _, n := range c.nodes {
-		if n.up() {
-			return true
-		}
+// commandState is the cluster as wire.CheckCommand reads it.
+type commandState struct{ c *Cluster }
+
+func (s commandState) Nodes() int                                   { return len(s.c.nodes) }
+func (s commandState) Up(id core.NodeID) bool                       { return s.c.nodes[id-1].up() }
+func (s commandState) Config() wire.Config                          { return s.c.cfg }
+func (s commandState) RealTime() bool                               { return false }
+func (s commandState) Clients() int                                 { return s.c.activeClients() }
+func (s commandState) Hosted(core.NodeID) bool                      { return false }
+func (s commandState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
+
+func (s commandState) Leader() core.NodeID {
+	if l := s.c.leader(); l != nil {
+		return l.id
 	}
-	return false
+	return 0
+}
+
+func (s commandState) InFlight(msg uint64) (core.NodeID, bool) {
+	f, ok := s.c.flights[msg]
+	if !ok {
+		return 0, false
+	}
+	return f.to, true
 }
 
 // clientsText counts clients in words: "1 client", "3 clients".
@@ -182,18 +88,32 @@ func (c *Cluster) activeClients() int {
 	return k
 }
 
-// apply carries out a validated command.
+// apply carries out a validated command. The event that records it is the
+// table's (wire.CommandEvent) where the command alone decides it.
 func (c *Cluster) apply(cmd wire.Command) {
 	n := c.nodeOrNil(cmd.Node)
 	note := func(text string) {
 		c.emit(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: text})
 	}
+	var leader *simNode
+	if cmd.Kind == wire.CmdTransfer {
+		leader = c.leader()
+	}
+	emitCommand := func() {
+		var id core.NodeID
+		if leader != nil {
+			id = leader.id
+		}
+		if e, ok := wire.CommandEvent(cmd, id); ok {
+			c.emit(e)
+		}
+	}
 	switch cmd.Kind {
 	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
-		note(fmt.Sprintf("console: %s", wire.DescribeOp(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value)))
+		emitCommand()
 		c.invoke(c.console, wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
 	case wire.CmdCrash:
-		c.emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s crashed: its volatile state and messages in flight are lost, its storage survives", n.id)})
+		emitCommand()
 		c.crashLocked(n)
 	case wire.CmdRestart:
 		if err := c.startNode(n); err != nil {
@@ -210,29 +130,17 @@ func (c *Cluster) apply(cmd wire.Command) {
 	case wire.CmdPartition:
 		text := c.partition(cmd.Groups)
 		c.emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})
-	case wire.CmdCut:
-		c.setLink(cmd.Node, cmd.Peer, true)
-		text := fmt.Sprintf("cut the link %s↔%s", cmd.Node, cmd.Peer)
-		if cmd.OneWay {
-			text = fmt.Sprintf("cut the link %s→%s (one way)", cmd.Node, cmd.Peer)
-		} else {
-			c.setLink(cmd.Peer, cmd.Node, true)
-		}
-		c.emit(wire.Event{Kind: wire.EvPartition, Node: cmd.Node, Peer: cmd.Peer, Text: text})
-	case wire.CmdHeal:
+	case wire.CmdCut, wire.CmdHeal:
+		cut := cmd.Kind == wire.CmdCut
 		if cmd.Node == 0 {
 			c.healAll()
-			c.emit(wire.Event{Kind: wire.EvHeal, Text: "healed every link"})
-			return
-		}
-		c.setLink(cmd.Node, cmd.Peer, false)
-		text := fmt.Sprintf("healed the link %s↔%s", cmd.Node, cmd.Peer)
-		if cmd.OneWay {
-			text = fmt.Sprintf("healed the link %s→%s (one way)", cmd.Node, cmd.Peer)
 		} else {
-			c.setLink(cmd.Peer, cmd.Node, false)
+			c.setLink(cmd.Node, cmd.Peer, cut)
+			if !cmd.OneWay {
+				c.setLink(cmd.Peer, cmd.Node, cut)
+			}
 		}
-		c.emit(wire.Event{Kind: wire.EvHeal, Node: cmd.Node, Peer: cmd.Peer, Text: text})
+		emitCommand()
 	case wire.CmdIsolate:
 		for _, o := range c.nodes {
 			if o.id != n.id {
@@ -240,16 +148,15 @@ func (c *Cluster) apply(cmd wire.Command) {
 				c.setLink(o.id, n.id, true)
 			}
 		}
-		c.emit(wire.Event{Kind: wire.EvPartition, Node: n.id, Text: fmt.Sprintf("isolated %s from every other node", n.id)})
+		emitCommand()
 	case wire.CmdCampaign:
-		note(fmt.Sprintf("forced %s's election timeout", n.id))
+		emitCommand()
 		_ = n.rn.Campaign()
 		c.drain(n)
 	case wire.CmdTransfer:
-		l := c.leader()
-		note(fmt.Sprintf("asked leader %s to hand leadership to %s", l.id, n.id))
-		_ = l.rn.TransferLeadership(n.id)
-		c.drain(l)
+		emitCommand()
+		_ = leader.rn.TransferLeadership(n.id)
+		c.drain(leader)
 	case wire.CmdDeliver:
 		f := c.flights[cmd.Msg]
 		f.lost = false
@@ -262,9 +169,7 @@ func (c *Cluster) apply(cmd wire.Command) {
 		c.duplicate(c.flights[cmd.Msg])
 	case wire.CmdNetwork:
 		c.cfg.Network = *cmd.Network
-		net := c.cfg.Network
-		c.emit(wire.Event{Kind: wire.EvNetwork, Text: fmt.Sprintf("network: latency %d-%d ms, drop %.0f%%, duplicate %.0f%%, reorder %.0f%%",
-			net.MinLatencyMS, net.MaxLatencyMS, 100*net.DropRate, 100*net.DuplicateRate, 100*net.ReorderRate)})
+		emitCommand()
 	case wire.CmdManual:
 		c.setManual(cmd.On)
 	case wire.CmdAddClients:

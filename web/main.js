@@ -2,7 +2,7 @@
 // computes (Go in a Web Worker, or the dev server's native nodes with
 // ?engine=native); ui/app.js keeps the state; ui/render/* draw it;
 // ui/controls/* turn input into actions.
-import { startEngine, engineKind, realTime, blockedAction } from './ui/engine.js';
+import { startEngine, engineKind, realTime, blockedAction, refusedCommands } from './ui/engine.js';
 import { App } from './ui/app.js';
 import { currentLeader } from './ui/roles.js';
 import { nodeRadius } from './ui/geometry.js';
@@ -248,7 +248,7 @@ function draw(ts) {
 }
 
 function act(a) {
-  const blocked = blockedAction(kind, a.action);
+  const blocked = blockedAction(kind, a.action, refusedCommands(app.engine));
   if (blocked) { showNotice(blocked); return; }
   switch (a.action) {
     case 'toggle-play': app.setPlaying(!app.playing); break;
@@ -345,6 +345,7 @@ async function start() {
     throw err;
   }
   page.engineAt = performance.now();
+  listShortcuts($('shortcuts'), (action) => blockedAction(kind, action, refusedCommands(app.engine)) !== null);
   bindProgress(app);
   if (page.realTime) {
     await attachNative();

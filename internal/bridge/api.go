@@ -254,7 +254,7 @@ func (b *Bridge) apiCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	cmd, err := wire.ParseCommand(raw)
 	if err == nil {
-		err = refused(cmd)
+		err = wire.RealTimeRefusal(cmd)
 	}
 	if err == nil {
 		err = engineErr(b.e.Apply(cmd))

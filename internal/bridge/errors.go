@@ -98,15 +98,3 @@ func statusOf(kind wire.ErrorKind) int {
 func impossiblef(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", wire.ErrImpossible, fmt.Sprintf(format, args...))
 }
-
-// refused returns an error of kind impossible for a command the native
-// cluster cannot carry out, or nil.
-func refused(cmd wire.Command) error {
-	switch cmd.Kind {
-	case wire.CmdManual:
-		return impossiblef("manual: the native cluster runs in real time; its messages cannot be held for delivery by hand")
-	case wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate:
-		return impossiblef("%s: the native cluster runs in real time; its messages cannot be picked by id (use cut, isolate or network faults instead)", cmd.Kind)
-	}
-	return nil
-}

@@ -46,6 +46,10 @@ type Hello struct {
 	Config wire.Config `json:"config"`
 	// Join says whether the page may host a member (the join operation).
 	Join bool `json:"join,omitempty"`
+	// Refused maps each command kind the native cluster cannot carry out
+	// (it runs in real time) to why, in the words it refuses the command
+	// with (wire.RealTimeRefusals), so the page need not keep its own list.
+	Refused map[wire.CommandKind]string `json:"refused"`
 }
 
 // viewArgs are the arguments of frame.
@@ -201,7 +205,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err := decodeArgs(op, args, &empty{}); err != nil {
 			return nil, err
 		}
-		return Hello{Engine: "native", Protocol: Protocol, Config: b.e.Config(), Join: b.opt.Join != nil}, nil
+		return Hello{Engine: "native", Protocol: Protocol, Config: b.e.Config(), Join: b.opt.Join != nil, Refused: wire.RealTimeRefusals()}, nil
 	case "join":
 		return c.join(args)
 	case "report":
@@ -217,7 +221,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 			return nil, err
 		}
 		if cfg.Manual {
-			return nil, impossiblef("create: manual: the native cluster runs in real time; its messages cannot be held for delivery by hand")
+			return nil, impossiblef("create: %s: %s", wire.CmdManual, wire.RealTimeRefusals()[wire.CmdManual])
 		}
 		if err := b.e.Create(cfg); err != nil {
 			return nil, engineErr(err)
@@ -257,7 +261,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := refused(cmd); err != nil {
+		if err := wire.RealTimeRefusal(cmd); err != nil {
 			return nil, err
 		}
 		if err := b.e.Apply(cmd); err != nil {

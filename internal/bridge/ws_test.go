@@ -390,3 +390,36 @@ func TestRepliesAndPushesNeverRepeatEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestHelloReportsTheCommandsTheClusterRefuses checks that hello names
+// every command a real-time cluster refuses, with why, and that the bridge
+// refuses each (over the socket, and on create for manual) in exactly those
+// words, from the one table (wire.RealTimeRefusals). Before the table, the
+// bridge had its own texts ("its messages cannot be held for delivery by
+// hand", "cannot be picked by id") and let add-clients and remove-clients
+// through to the engine; the native cluster refused all six in other words.
+func TestHelloReportsTheCommandsTheClusterRefuses(t *testing.T) {
+	fe := newFake()
+	_, srv := serve(t, fe, Options{})
+	c := dial(t, srv)
+	var h Hello
+	c.ok("hello", nil, &h)
+	want := []wire.CommandKind{wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate, wire.CmdManual, wire.CmdAddClients, wire.CmdRemoveClients}
+	if len(h.Refused) != len(want) {
+		t.Fatalf("hello refused %v; want the kinds %v", h.Refused, want)
+	}
+	for _, kind := range want {
+		why := h.Refused[kind]
+		if why == "" {
+			t.Fatalf("hello does not say why %s is refused: %v", kind, h.Refused)
+		}
+		a := c.call("command", map[string]any{"kind": kind, "msg": 1, "count": 1, "on": true})
+		if text := wire.ErrImpossible.Error() + ": " + string(kind) + ": " + why; a.OK || a.Kind != string(wire.KindImpossible) || a.Error != text {
+			t.Errorf("command %s: %+v; want impossible %q", kind, a, text)
+		}
+	}
+	a := c.call("create", map[string]any{"manual": true})
+	if text := wire.ErrImpossible.Error() + ": create: manual: " + h.Refused[wire.CmdManual]; a.OK || a.Error != text {
+		t.Errorf("create manual: %+v; want %q", a, text)
+	}
+}

@@ -41,15 +41,35 @@ export const TIME_CONTROLS = ['slider', 'next', 'speed', 'manual', 'msg-drop', '
 export function disabledControls(kind) { return realTime(kind) ? TIME_CONTROLS.slice() : []; }
 
 /** TIME_ACTIONS name the keyboard actions (keys.js) that need virtual time. */
-const TIME_ACTIONS = {
-  next: 'Next event', faster: 'Faster', slower: 'Slower', back: 'Travel back', forward: 'Travel forward',
-  manual: 'Manual delivery', deliver: 'Deliver', drop: 'Drop', duplicate: 'Duplicate',
-};
+const TIME_ACTIONS = { next: 'Next event', faster: 'Faster', slower: 'Slower', back: 'Travel back', forward: 'Travel forward' };
 
-/** blockedAction is the sentence shown instead of running action on engine kind, or null when it runs. */
-export function blockedAction(kind, action) {
-  if (!realTime(kind) || !TIME_ACTIONS[action]) return null;
-  return `${TIME_ACTIONS[action]}: not here, ${REAL_TIME_NOTE} (no time travel, speed or manual delivery)`;
+/**
+ * COMMAND_ACTIONS name the keyboard actions (keys.js) that send a command of
+ * the same kind. Which of them an engine refuses is the engine's to say
+ * (refusedCommands), not this page's.
+ */
+const COMMAND_ACTIONS = { manual: 'Manual delivery', deliver: 'Deliver', drop: 'Drop', duplicate: 'Duplicate' };
+
+/**
+ * refusedCommands returns the command kinds a started engine refuses, each
+ * with why, as the engine reported them (the dev server's hello, from Go's
+ * one table of command rules); {} for an engine that refuses none or has
+ * not started.
+ */
+export function refusedCommands(engine) {
+  const inner = engine && (engine.inner || engine);
+  return (inner && inner.hello && inner.hello.refused) || {};
+}
+
+/**
+ * blockedAction is the sentence shown instead of running action on engine
+ * kind, or null when it runs: the actions of virtual time on a real-time
+ * engine, and the commands the engine refuses (refused, from refusedCommands).
+ */
+export function blockedAction(kind, action, refused = {}) {
+  const label = (realTime(kind) && TIME_ACTIONS[action]) || (Object.hasOwn(COMMAND_ACTIONS, action) && Object.hasOwn(refused, action) && COMMAND_ACTIONS[action]);
+  if (!label) return null;
+  return `${label}: not here, ${REAL_TIME_NOTE} (no time travel, speed or manual delivery)`;
 }
 
 /** droppedText says what the server could not push to this tab ({frames, events}); '' when nothing. */

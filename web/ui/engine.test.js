@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, droppedText, realTime, ENGINES, TIME_CONTROLS, progressText, sessionTooBig } from './engine.js';
+import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, refusedCommands, droppedText, realTime, ENGINES, TIME_CONTROLS, progressText, sessionTooBig } from './engine.js';
 import { SHORTCUTS } from './keys.js';
 
 test('calls run one at a time, in order, errors included', async () => {
@@ -51,8 +51,14 @@ test('the native engine has no virtual time: its controls go and their keys say 
   for (const id of ['slider', 'next', 'speed', 'manual', 'msg-deliver', 'msg-duplicate', 'msg-drop', 'share', 'export', 'import']) assert.ok(TIME_CONTROLS.includes(id), id);
   assert.equal(realTime('native'), true);
   assert.equal(realTime('wasm'), false);
-  const blocked = SHORTCUTS.map((s) => s.action).filter((a) => blockedAction('native', a));
+  // The commands blocked are those the engine says it refuses (hello's refused).
+  const refused = { manual: 'why', deliver: 'why', drop: 'why', duplicate: 'why', 'add-clients': 'why' };
+  const engine = { inner: { hello: { refused } } };
+  assert.deepEqual(refusedCommands(engine), refused);
+  assert.deepEqual(refusedCommands(null), {});
+  const blocked = SHORTCUTS.map((s) => s.action).filter((a) => blockedAction('native', a, refusedCommands(engine)));
   assert.deepEqual(blocked, ['next', 'faster', 'slower', 'back', 'forward', 'manual', 'deliver', 'duplicate', 'drop']);
+  assert.deepEqual(SHORTCUTS.map((s) => s.action).filter((a) => blockedAction('native', a)), ['next', 'faster', 'slower', 'back', 'forward']);
   for (const a of SHORTCUTS.map((s) => s.action)) assert.equal(blockedAction('wasm', a), null, a);
   assert.equal(blockedAction('native', 'next'), 'Next event: not here, real time: native nodes at wall-clock speed (no time travel, speed or manual delivery)');
   assert.equal(blockedAction('native', 'crash'), null);
