@@ -34,14 +34,22 @@ import (
 // wire.ErrImpossible and changes nothing; on a stopped cluster Apply returns
 // ErrStopped.
 func (c *Cluster) Apply(cmd wire.Command) error {
+	_, err := c.Submit(cmd)
+	return err
+}
+
+// Submit is Apply that also returns the id of the client request a set,
+// get or del command created (0 for other kinds): the request id its
+// client-invoke and client-return events carry (Event.Msg).
+func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	r, err := c.live()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := r.validate(cmd); err != nil {
-		return err
+		return 0, err
 	}
 	return r.apply(cmd)
 }
@@ -75,9 +83,10 @@ func (s commandState) Leader() core.NodeID {
 	return 0
 }
 
-// apply carries out a validated command. The event that records it is the
-// table's (wire.CommandEvent) where the command alone decides it.
-func (r *run) apply(cmd wire.Command) error {
+// apply carries out a validated command and returns the id of the client
+// request it created, if any. The event that records it is the table's
+// (wire.CommandEvent) where the command alone decides it.
+func (r *run) apply(cmd wire.Command) (uint64, error) {
 	emit := r.trace.add
 	var n *node
 	if cmd.Node >= 1 && int(cmd.Node) <= len(r.nodes) {
@@ -99,7 +108,7 @@ func (r *run) apply(cmd wire.Command) error {
 	switch cmd.Kind {
 	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
 		emitCommand()
-		r.console(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
+		return r.console(wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node), nil
 	case wire.CmdCrash:
 		emitCommand()
 		r.leaderHint.CompareAndSwap(uint64(n.id), 0)
@@ -110,7 +119,7 @@ func (r *run) apply(cmd wire.Command) error {
 			n.mu.Lock()
 			n.err = err
 			n.mu.Unlock()
-			return err
+			return 0, err
 		}
 		st := n.storage()
 		hs, _, _ := st.InitialState()
@@ -153,7 +162,7 @@ func (r *run) apply(cmd wire.Command) error {
 		r.onNode(n, func(in *incarnation) { _ = in.rn.Campaign() })
 	case wire.CmdTransfer:
 		if leader == nil { // it stepped down since the command was checked
-			return fmt.Errorf("%w: %s: there is no leader to hand leadership over", wire.ErrImpossible, cmd.Kind)
+			return 0, fmt.Errorf("%w: %s: there is no leader to hand leadership over", wire.ErrImpossible, cmd.Kind)
 		}
 		emitCommand()
 		r.onNode(leader, func(in *incarnation) { _ = in.rn.TransferLeadership(cmd.Node) })
@@ -161,7 +170,7 @@ func (r *run) apply(cmd wire.Command) error {
 		r.net.setConfig(*cmd.Network)
 		emitCommand()
 	}
-	return nil
+	return 0, nil
 }
 
 // onNode runs f on n's loop goroutine, then lets the loop handle the Ready
@@ -175,8 +184,9 @@ func (r *run) onNode(n *node, f func(in *incarnation)) {
 }
 
 // console runs a request typed in the page (client 0) in the background,
-// recording its call and its answer as client events like the simulator's.
-func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) {
+// recording its call and its answer as client events like the simulator's,
+// and returns its request id.
+func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) uint64 {
 	id := r.nextReq.Add(1)
 	desc := wire.DescribeOp(kind, key, value)
 	r.trace.add(wire.Event{Kind: wire.EvClientInvoke, Msg: id, Type: string(kind), Text: fmt.Sprintf("client 0 sent %s #%d", desc, id)})
@@ -186,7 +196,8 @@ func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) {
 		defer r.wg.Done()
 		ctx, cancel := context.WithTimeout(r.ctx, timeout)
 		defer cancel()
-		var text string
+		var text, output string
+		outcome := wire.OutcomeFailed
 		switch kind {
 		case wire.OpGet:
 			res, err := r.get(ctx, key, target)
@@ -195,8 +206,10 @@ func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) {
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it had no effect", desc, id)
 			case !res.found:
 				text = fmt.Sprintf("client 0: get %s #%d → not found", key, id)
+				outcome = wire.OutcomeNotFound
 			default:
 				text = fmt.Sprintf("client 0: %s #%d → %s", desc, id, res.value)
+				outcome, output = wire.OutcomeOK, res.value
 			}
 		default:
 			op := statemachine.Operation{Kind: statemachine.OpSet, Key: key, Value: value, ID: id}
@@ -207,12 +220,15 @@ func (r *run) console(kind wire.OpKind, key, value string, target core.NodeID) {
 			switch {
 			case err == nil:
 				text = fmt.Sprintf("client 0: %s #%d → %s", desc, id, res.output)
+				outcome, output = wire.OutcomeOK, res.output
 			case errors.Is(err, wire.ErrOutcomeUnknown):
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it may or may not have been applied", desc, id)
+				outcome = wire.OutcomeUnknown
 			default:
 				text = fmt.Sprintf("client 0 gave up on %s #%d: it had no effect", desc, id)
 			}
 		}
-		r.trace.add(wire.Event{Kind: wire.EvClientReturn, Msg: id, Type: string(kind), Text: text})
+		r.trace.add(wire.Event{Kind: wire.EvClientReturn, Msg: id, Type: string(kind), Text: text, Outcome: outcome, Output: output})
 	}()
+	return id
 }

@@ -323,17 +323,21 @@ func (c *Cluster) finish(r *request, output string, found, unknown, failed bool)
 	h := &c.history[r.hist]
 	h.Output, h.Found, h.Unknown, h.Failed = output, found, unknown, failed
 	text := fmt.Sprintf("client %d: %s #%d → %s", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID, output)
+	outcome := wire.OutcomeOK
 	switch {
 	case unknown:
 		text = fmt.Sprintf("client %d gave up on %s #%d: it may or may not have been applied", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
+		outcome, output = wire.OutcomeUnknown, ""
 	case failed:
 		text = fmt.Sprintf("client %d gave up on %s #%d: it had no effect", r.cl.id, wire.DescribeOp(r.kind, r.op.Key, r.op.Value), r.op.ID)
+		outcome, output = wire.OutcomeFailed, ""
 	case r.kind == wire.OpGet && !found:
 		text = fmt.Sprintf("client %d: get %s #%d → not found", r.cl.id, r.op.Key, r.op.ID)
+		outcome, output = wire.OutcomeNotFound, ""
 	default:
 		h.Return = c.now
 	}
-	c.emit(wire.Event{Kind: wire.EvClientReturn, Client: r.cl.id, Msg: r.op.ID, Type: string(r.kind), Text: text})
+	c.emit(wire.Event{Kind: wire.EvClientReturn, Client: r.cl.id, Msg: r.op.ID, Type: string(r.kind), Text: text, Outcome: outcome, Output: output})
 	if r.kind == wire.OpGet && !found && !unknown && !failed {
 		h.Return = c.now
 	}

@@ -12,17 +12,26 @@ import (
 // malformed or impossible command returns an error (ErrBadCommand,
 // ErrUnknownNode, ErrUnknownMessage or ErrImpossible) and changes nothing.
 func (c *Cluster) Apply(cmd wire.Command) error {
+	_, err := c.Submit(cmd)
+	return err
+}
+
+// Submit is Apply that also returns the id of the client request a set,
+// get or del command created (0 for other kinds): the request id its
+// client-invoke and client-return events carry (Event.Msg), so a program
+// can follow the request without reading texts.
+func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 	if c.halted != nil {
-		return fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
+		return 0, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if err := c.validate(cmd); err != nil {
-		return err
+		return 0, err
 	}
 	// Commands due now from the recorded future go first, then the new
 	// command replaces the rest of that future.
 	withEntropy(c.ent, func() { c.applyDue(c.now) })
 	if c.logPos >= MaxSessionCommands {
-		return fmt.Errorf("%w: %s: the session holds %d commands, the most a session may hold (sim.MaxSessionCommands); start a new cluster", wire.ErrImpossible, cmd.Kind, c.logPos)
+		return 0, fmt.Errorf("%w: %s: the session holds %d commands, the most a session may hold (sim.MaxSessionCommands); start a new cluster", wire.ErrImpossible, cmd.Kind, c.logPos)
 	}
 	// Replacing a recorded future: clip first, as checkpoints and the
 	// builder share the old array. At the end of the log, append in place
@@ -34,8 +43,9 @@ func (c *Cluster) Apply(cmd wire.Command) error {
 	c.log = append(c.log, wire.LoggedCommand{Step: c.steps, At: c.now, Command: cmd})
 	c.logPos = len(c.log)
 	c.invalidateAfter()
-	withEntropy(c.ent, func() { c.apply(cmd) })
-	return nil
+	var req uint64
+	withEntropy(c.ent, func() { req = c.apply(cmd) })
+	return req, nil
 }
 
 // validate checks a command against the current state without changing it,
@@ -88,9 +98,10 @@ func (c *Cluster) activeClients() int {
 	return k
 }
 
-// apply carries out a validated command. The event that records it is the
-// table's (wire.CommandEvent) where the command alone decides it.
-func (c *Cluster) apply(cmd wire.Command) {
+// apply carries out a validated command and returns the id of the client
+// request it created, if any. The event that records it is the table's
+// (wire.CommandEvent) where the command alone decides it.
+func (c *Cluster) apply(cmd wire.Command) (req uint64) {
 	n := c.nodeOrNil(cmd.Node)
 	note := func(text string) {
 		c.emit(wire.Event{Kind: wire.EvCommand, Node: cmd.Node, Type: string(cmd.Kind), Text: text})
@@ -111,19 +122,19 @@ func (c *Cluster) apply(cmd wire.Command) {
 	switch cmd.Kind {
 	case wire.CmdSet, wire.CmdDel, wire.CmdGet:
 		emitCommand()
-		c.invoke(c.console, wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node)
+		return c.invoke(c.console, wire.OpKind(cmd.Kind), cmd.Key, cmd.Value, cmd.Node).op.ID
 	case wire.CmdCrash:
 		emitCommand()
 		c.crashLocked(n)
 	case wire.CmdRestart:
 		if err := c.startNode(n); err != nil {
 			c.nodeFailed(n, err)
-			return
+			return 0
 		}
 		if !n.up() {
 			// Its first Ready round failed: nodeFailed stopped it again and
 			// put its error in the trace and the view.
-			return
+			return 0
 		}
 		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
 			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
@@ -193,6 +204,7 @@ func (c *Cluster) apply(cmd wire.Command) {
 		}
 		note(fmt.Sprintf("removed %s (%d now)", clientsText(cmd.Count), c.activeClients()))
 	}
+	return 0
 }
 
 // blockedOverride runs f (a delivery by command) even across a cut link: a

@@ -189,7 +189,7 @@ func cutEventTexts(f *Frame) {
 	copied := false
 	for i := range f.Events {
 		e := &f.Events[i]
-		if len(e.Text) <= MaxTextBytes && len(e.Type) <= MaxTextBytes {
+		if len(e.Text) <= MaxTextBytes && len(e.Type) <= MaxTextBytes && len(e.Output) <= MaxTextBytes {
 			continue
 		}
 		if !copied {
@@ -197,7 +197,7 @@ func cutEventTexts(f *Frame) {
 			copied = true
 			e = &f.Events[i]
 		}
-		e.Text, e.Type = CutText(e.Text), CutText(e.Type)
+		e.Text, e.Type, e.Output = CutText(e.Text), CutText(e.Type), CutText(e.Output)
 	}
 }
 
@@ -223,7 +223,7 @@ func sizeBound(f *Frame) int {
 	n := 8192 + violation(f.Halted) + violation(f.View.Safety.Violation)
 	for i := range f.Events {
 		e := &f.Events[i]
-		n += 400 + str(string(e.Kind), e.Type, e.Text)
+		n += 450 + str(string(e.Kind), e.Type, e.Text, string(e.Outcome), e.Output)
 	}
 	for i := range f.View.Messages {
 		m := &f.View.Messages[i]

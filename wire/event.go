@@ -42,6 +42,23 @@ const (
 	EvCommand         EventKind = "command"          // a command from outside was applied
 )
 
+// Outcome is how a client request ended, as its EvClientReturn event says.
+type Outcome string
+
+// The outcomes of a client request.
+const (
+	// OutcomeOK is a request answered: Output is the answer ("OK" for a
+	// set, "1" or "0" for a del, the value for a get).
+	OutcomeOK Outcome = "ok"
+	// OutcomeNotFound is a get of a key the store does not hold.
+	OutcomeNotFound Outcome = "not-found"
+	// OutcomeUnknown is a write given up on after a leader accepted it: it
+	// may or may not be applied.
+	OutcomeUnknown Outcome = "unknown"
+	// OutcomeFailed is a request given up on that certainly had no effect.
+	OutcomeFailed Outcome = "failed"
+)
+
 // Event is one thing that happened, at virtual time At (ms). Seq numbers
 // events from 1 in the order they happened. Fields that do not apply are zero.
 type Event struct {
@@ -53,10 +70,14 @@ type Event struct {
 	Term   core.Term     `json:"term,omitempty"`
 	Index  core.LogIndex `json:"index,omitempty"`
 	Index2 core.LogIndex `json:"index2,omitempty"` // end of a range of indexes
-	Msg    uint64        `json:"msg,omitempty"`    // message id
+	Msg    uint64        `json:"msg,omitempty"`    // message id; for a client event, the request id
 	Type   string        `json:"type,omitempty"`   // message type, role, client operation...
 	Client int           `json:"client,omitempty"` // client id
 	Text   string        `json:"text"`             // one-line human description
+	// Outcome is how a client request ended, on its EvClientReturn event;
+	// Output is its answer when it has one (OutcomeOK).
+	Outcome Outcome `json:"outcome,omitempty"`
+	Output  string  `json:"output,omitempty"`
 
 	m   *pb.Message // for describing messages lazily
 	ent *pb.Entry   // for describing a single appended entry lazily
@@ -165,11 +186,11 @@ func (e Event) Read() Event {
 	return e
 }
 
-// Described returns e as Read does, with Text and Type cut at MaxTextBytes,
-// as views cut texts: a producer that keeps described events keeps at most
-// that much of each.
+// Described returns e as Read does, with Text, Type and Output cut at
+// MaxTextBytes, as views cut texts: a producer that keeps described events
+// keeps at most that much of each.
 func (e Event) Described() Event {
 	e = e.Read()
-	e.Text, e.Type = CutText(e.Text), CutText(e.Type)
+	e.Text, e.Type, e.Output = CutText(e.Text), CutText(e.Type), CutText(e.Output)
 	return e
 }
