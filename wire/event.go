@@ -13,34 +13,96 @@ import (
 // EventKind names what happened.
 type EventKind string
 
-// The kinds of trace events.
+// The kinds of trace events; EventKinds says what each means and which
+// are routine.
 const (
-	EvTimeout         EventKind = "timeout"          // a node's election timeout fired
-	EvSend            EventKind = "send"             // a message left a node
-	EvDeliver         EventKind = "deliver"          // a message reached its destination
-	EvDrop            EventKind = "drop"             // a message was lost
-	EvDuplicate       EventKind = "duplicate"        // the network duplicated a message
-	EvRole            EventKind = "role"             // a node changed role
-	EvTerm            EventKind = "term"             // a node moved to a new term
-	EvVote            EventKind = "vote"             // a node voted
-	EvLeader          EventKind = "leader"           // a node learnt of a (new) leader, or lost it
-	EvAppend          EventKind = "append"           // entries were appended to a node's log
-	EvCommit          EventKind = "commit"           // a node's commit index advanced
-	EvApply           EventKind = "apply"            // a node applied committed entries
-	EvSnapshotCreate  EventKind = "snapshot-create"  // a node took a snapshot (and compacted)
-	EvSnapshotSend    EventKind = "snapshot-send"    // a leader sent a snapshot
-	EvSnapshotInstall EventKind = "snapshot-install" // a node installed a leader's snapshot
-	EvConfChange      EventKind = "conf-change"      // a membership change was applied
-	EvCrash           EventKind = "crash"            // a node crashed
-	EvRestart         EventKind = "restart"          // a node restarted from its storage
-	EvPartition       EventKind = "partition"        // links were cut
-	EvHeal            EventKind = "heal"             // links were restored
-	EvNetwork         EventKind = "network"          // network parameters changed
-	EvClientInvoke    EventKind = "client-invoke"    // a client sent a request
-	EvClientReturn    EventKind = "client-return"    // a client got an answer or gave up
-	EvViolation       EventKind = "violation"        // a safety checker found a violation
-	EvCommand         EventKind = "command"          // a command from outside was applied
+	EvTimeout         EventKind = "timeout"
+	EvSend            EventKind = "send"
+	EvDeliver         EventKind = "deliver"
+	EvDrop            EventKind = "drop"
+	EvDuplicate       EventKind = "duplicate"
+	EvRole            EventKind = "role"
+	EvTerm            EventKind = "term"
+	EvVote            EventKind = "vote"
+	EvLeader          EventKind = "leader"
+	EvAppend          EventKind = "append"
+	EvCommit          EventKind = "commit"
+	EvApply           EventKind = "apply"
+	EvSnapshotCreate  EventKind = "snapshot-create"
+	EvSnapshotSend    EventKind = "snapshot-send"
+	EvSnapshotInstall EventKind = "snapshot-install"
+	EvConfChange      EventKind = "conf-change"
+	EvCrash           EventKind = "crash"
+	EvRestart         EventKind = "restart"
+	EvPartition       EventKind = "partition"
+	EvHeal            EventKind = "heal"
+	EvNetwork         EventKind = "network"
+	EvClientInvoke    EventKind = "client-invoke"
+	EvClientReturn    EventKind = "client-return"
+	EvViolation       EventKind = "violation"
+	EvCommand         EventKind = "command"
 )
+
+// EventKindInfo is what the schema says of one kind of event: a line
+// saying what it means, and whether it is routine traffic (the bulk of a
+// busy trace, left out when a caller asks for notable events only).
+type EventKindInfo struct {
+	Kind    EventKind `json:"kind"`
+	Doc     string    `json:"doc"`
+	Routine bool      `json:"routine,omitempty"`
+}
+
+// eventKinds is the one table of event kinds, in the order of the Ev
+// constants. Routine kinds: a message sent, delivered, dropped or
+// duplicated, entries appended, committed or applied; every other event
+// (elections, faults, snapshots, membership, clients, commands,
+// violations) is notable.
+var eventKinds = []EventKindInfo{
+	{EvTimeout, "a node's election timeout fired", false},
+	{EvSend, "a message left a node", true},
+	{EvDeliver, "a message reached its destination", true},
+	{EvDrop, "a message was lost", true},
+	{EvDuplicate, "the network duplicated a message", true},
+	{EvRole, "a node changed role", false},
+	{EvTerm, "a node moved to a new term", false},
+	{EvVote, "a node voted, or refused a vote", false},
+	{EvLeader, "a node learnt of a (new) leader, or lost it", false},
+	{EvAppend, "entries were appended to a node's log", true},
+	{EvCommit, "a node's commit index advanced", true},
+	{EvApply, "a node applied committed entries", true},
+	{EvSnapshotCreate, "a node took a snapshot (and compacted)", false},
+	{EvSnapshotSend, "a leader sent a snapshot", false},
+	{EvSnapshotInstall, "a node installed a leader's snapshot", false},
+	{EvConfChange, "a membership change was applied", false},
+	{EvCrash, "a node crashed", false},
+	{EvRestart, "a node restarted from its storage", false},
+	{EvPartition, "links were cut", false},
+	{EvHeal, "links were restored", false},
+	{EvNetwork, "network parameters changed", false},
+	{EvClientInvoke, "a client sent a request", false},
+	{EvClientReturn, "a client got an answer or gave up", false},
+	{EvViolation, "a safety checker found a violation", false},
+	{EvCommand, "a command from outside was applied", false},
+}
+
+// routineKinds is the set of routine kinds, from eventKinds.
+var routineKinds = func() map[EventKind]bool {
+	m := map[EventKind]bool{}
+	for _, k := range eventKinds {
+		if k.Routine {
+			m[k.Kind] = true
+		}
+	}
+	return m
+}()
+
+// EventKinds returns the table of event kinds, in a fixed order. The
+// caller may not modify it.
+func EventKinds() []EventKindInfo { return eventKinds }
+
+// Routine reports whether events of kind k are routine traffic (see
+// EventKinds).
+func (k EventKind) Routine() bool { return routineKinds[k] }
 
 // Outcome is how a client request ended, as its EvClientReturn event says.
 type Outcome string
@@ -139,15 +201,8 @@ func (e *Event) describe() {
 
 // Routine reports whether e is routine traffic, the bulk of a busy trace:
 // a message sent, delivered, dropped or duplicated, or entries appended,
-// committed or applied. Every other event (elections, faults, snapshots,
-// membership, clients, commands, violations) is notable.
-func (e *Event) Routine() bool {
-	switch e.Kind {
-	case EvSend, EvDeliver, EvDrop, EvDuplicate, EvAppend, EvCommit, EvApply:
-		return true
-	}
-	return false
-}
+// committed or applied (EventKind.Routine, from the table EventKinds).
+func (e *Event) Routine() bool { return e.Kind.Routine() }
 
 // WithMessage returns e carrying m, for an event about a message (EvSend,
 // EvDeliver, EvDuplicate) whose Text (left empty) is described from m only
