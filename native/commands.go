@@ -11,8 +11,8 @@ import (
 	"github.com/seshat-raft/seshat/wire"
 )
 
-// Apply carries out a command (wire.Command, the simulator's schema) on the
-// running cluster:
+// Apply carries out a command (wire.Command, the schema the simulator also
+// takes) on the running cluster:
 //
 //   - crash stops a node's goroutines and sockets, keeping its storage;
 //     restart starts it again from that storage;

@@ -13,7 +13,9 @@
 // goroutines with a wall-clock budget, so its verdict may be "undecided";
 // the exact log-order check (CheckLogOrder) is deterministic.
 //
-// Drive a Cluster with Step, RunUntil or RunFor; change it with Apply and a
-// Command; read it with View and Events; travel with SeekTo; save and load it
-// with Export and Import.
+// Drive a Cluster with Step, RunUntil or RunFor; change it with Apply (or
+// Submit) and a wire.Command; read it with View and Events; travel with
+// SeekTo; save and load it with Export and Import. The schema it answers in
+// (Command, Event, View, Frame, Config, the error sentinels and kinds) is
+// package wire, shared with the native cluster.
 package sim
