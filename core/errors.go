@@ -21,7 +21,9 @@ var (
 	// ErrRaft marks an error reported by etcd Raft (for example
 	// raft.ErrProposalDropped, raft.ErrStepPeerNotFound).
 	ErrRaft = errors.New("core: raft")
-	// ErrStorage marks a failure of the node's storage.
+	// ErrStorage marks a failure of the node's storage, or a state machine
+	// that disagrees with it (a committed entry applied out of order,
+	// statemachine.ErrOutOfOrder).
 	ErrStorage = errors.New("core: storage")
 	// ErrSerialization marks data that could not be encoded or decoded: a
 	// configuration change, a snapshot, a configuration file.

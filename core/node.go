@@ -99,19 +99,15 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		return nil, storageErr("read last index", err)
 	}
 	fresh := raft.IsEmptyHardState(hs) && last == 0 && len(cs.GetVoters()) == 0 && len(cs.GetLearners()) == 0
+	snap, err := st.Snapshot()
+	if err != nil {
+		return nil, storageErr("read snapshot", err)
+	}
 	if !fresh {
-		snap, err := st.Snapshot()
-		if err != nil {
-			return nil, storageErr("read snapshot", err)
-		}
 		if err := n.restoreStateMachine(snap); err != nil {
 			return nil, err
 		}
 		n.restartApplied = snap.GetMetadata().GetIndex()
-	}
-	snap, err := st.Snapshot()
-	if err != nil {
-		return nil, storageErr("read snapshot", err)
 	}
 	n.snapIndex = snap.GetMetadata().GetIndex()
 	n.confState = pb.EnsureConfState(snap.GetMetadata().GetConfState())

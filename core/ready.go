@@ -148,7 +148,9 @@ func (n *RaftNode) Process() (Update, error) {
 		}
 		res, applied, err := n.sm.Apply(e)
 		if err != nil {
-			return u, fmt.Errorf("core: apply entry %d: %w", e.GetIndex(), err)
+			// The state machine refused an entry out of order: it and the
+			// log in storage disagree, which only broken storage causes.
+			return u, storageErr(fmt.Sprintf("apply entry %d to the state machine", e.GetIndex()), err)
 		}
 		if applied {
 			u.Applied = append(u.Applied, res)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"slices"
 
 	"go.etcd.io/raft/v3"
@@ -84,15 +85,7 @@ func (n *RaftNode) Status() Status {
 				Learner:         typ == raft.ProgressTypeLearner,
 			})
 		})
-		slices.SortFunc(st.Progress, func(a, b PeerProgress) int {
-			switch {
-			case a.ID < b.ID:
-				return -1
-			case a.ID > b.ID:
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(st.Progress, func(a, b PeerProgress) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return st
 }

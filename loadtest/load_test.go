@@ -36,6 +36,15 @@ func setting(name string, def, min int) int {
 	return def
 }
 
+// percentile is the p-quantile (0 to 1) of sorted durations, or 0 when
+// there are none (a run in which no write was acknowledged).
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, max(0, int(p*float64(len(sorted)))))]
+}
+
 // recorder keeps the client history, timed in microseconds since start.
 type recorder struct {
 	start time.Time
@@ -119,14 +128,28 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every part is also stopped by a cleanup, so a failure mid-run (a
+	// t.Fatal) leaks no writer, page, server or node. Cleanups run last
+	// first: writers, pages, server, then the cluster.
+	stopCluster := sync.OnceValue(cl.Stop)
+	t.Cleanup(func() { _ = stopCluster() })
 	br := bridge.New(cl, bridge.Options{MaxConns: max(pages, 1)}) // SESHAT_LOAD_PAGES may pass the default cap
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", br.ServeWS)
 	srv := httptest.NewServer(mux)
+	stopServer := sync.OnceFunc(func() {
+		br.Close()
+		srv.Close()
+	})
+	t.Cleanup(stopServer)
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var pwg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		pwg.Wait()
+	})
 	watchers := make([]*page, pages)
 	for i := range watchers {
 		watchers[i] = &page{}
@@ -138,6 +161,11 @@ func TestLoad(t *testing.T) {
 	rec := &recorder{start: time.Now()}
 	var stopWriters atomic.Bool
 	var wwg sync.WaitGroup
+	t.Cleanup(func() {
+		stopWriters.Store(true)
+		cancel() // a write in flight returns at once
+		wwg.Wait()
+	})
 	for w := range writers {
 		wwg.Add(1)
 		go func() {
@@ -310,11 +338,16 @@ func TestLoad(t *testing.T) {
 	rate := float64(acked) / elapsed.Seconds()
 	lat := slices.Clone(rec.lat)
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	// Throughput is reported, not asserted: a wall-clock rate depends on
+	// the machine and its load. `make load` sets SESHAT_LOAD_TARGET (1,000
+	// writes/s) to hold a run to a figure.
 	t.Logf("%d s, %d writers, %d pages: %d writes acknowledged (%.0f/s), %d of unknown outcome, %d unavailable (not applied); write latency p50 %v, p99 %v",
-		seconds, writers, pages, acked, rate, unknown, unavailable, pct(0.5), pct(0.99))
-	if rate < 1000 {
-		t.Errorf("%.0f acknowledged writes per second; the target is 1,000", rate)
+		seconds, writers, pages, acked, rate, unknown, unavailable, percentile(lat, 0.5), percentile(lat, 0.99))
+	if acked == 0 {
+		t.Error("no write was acknowledged")
+	}
+	if target := setting("SESHAT_LOAD_TARGET", 0, 1); target > 0 && rate < float64(target) {
+		t.Errorf("%.0f acknowledged writes per second; SESHAT_LOAD_TARGET is %d", rate, target)
 	}
 	// A linearizable read of every key closes the history: Porcupine must
 	// explain it with every acknowledged write in place, and every node's
@@ -370,13 +403,40 @@ func TestLoad(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("server memory after the load, cluster still running: heap %.1f MB in use, %.1f MB from the OS", float64(ms.HeapInuse)/1e6, float64(ms.Sys)/1e6)
-	br.Close()
-	srv.Close()
-	if err := cl.Stop(); err != nil {
+	stopServer()
+	if err := stopCluster(); err != nil {
 		t.Fatal(err)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	t.Logf("after stopping: heap %.1f MB in use, %.1f MB from the OS", float64(ms.HeapInuse)/1e6, float64(ms.Sys)/1e6)
 	waitFor("goroutines to end", 10*time.Second, func() bool { return runtime.NumGoroutine() <= baseline+2 })
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		var d []time.Duration
+		for _, v := range n {
+			d = append(d, time.Duration(v)*time.Millisecond)
+		}
+		return d
+	}
+	for _, tt := range []struct {
+		lat  []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{nil, 0.5, 0}, // nothing acknowledged: it used to panic
+		{nil, 0.99, 0},
+		{ms(7), 0.5, 7 * time.Millisecond},
+		{ms(7), 0.99, 7 * time.Millisecond},
+		{ms(1, 2, 3, 4), 0.5, 3 * time.Millisecond},
+		{ms(1, 2, 3, 4), 0.99, 4 * time.Millisecond},
+		{ms(1, 2, 3, 4), 1, 4 * time.Millisecond},
+		{ms(1, 2, 3, 4), 0, 1 * time.Millisecond},
+	} {
+		if got := percentile(tt.lat, tt.p); got != tt.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", tt.lat, tt.p, got, tt.want)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -444,7 +445,7 @@ func (r *run) remoteList() []*Remote {
 		out = append(out, rm)
 	}
 	r.remoteMu.RUnlock()
-	slices.SortFunc(out, func(a, b *Remote) int { return int(a.id) - int(b.id) })
+	slices.SortFunc(out, func(a, b *Remote) int { return cmp.Compare(a.id, b.id) })
 	return out
 }
 

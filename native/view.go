@@ -1,6 +1,7 @@
 package native
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -51,15 +52,7 @@ func (r *run) view(o wire.ViewOptions) wire.View {
 		// Remote ids follow the native ones: 1 to n in all.
 		v.Cuts = r.net.cuts(len(v.Nodes))
 	}
-	slices.SortFunc(flights, func(a, b *flight) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(flights, func(a, b *flight) int { return cmp.Compare(a.id, b.id) })
 	v.Messages = make([]wire.MessageView, 0, len(flights))
 	for _, f := range flights {
 		b, more := briefMessage(f.m)

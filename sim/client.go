@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -280,15 +281,7 @@ func (c *Cluster) clientsObserve(n *simNode, u *core.Update) {
 // none. Request ids are handed out in history order, so the history is
 // sorted by id.
 func (c *Cluster) historyOf(id uint64) *HistoryOp {
-	i, ok := slices.BinarySearchFunc(c.history, id, func(h HistoryOp, id uint64) int {
-		switch {
-		case h.ID < id:
-			return -1
-		case h.ID > id:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(c.history, id, func(h HistoryOp, id uint64) int { return cmp.Compare(h.ID, id) })
 	if !ok {
 		return nil
 	}

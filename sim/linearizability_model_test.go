@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,7 +148,7 @@ func toEvents(ops []porcupine.Operation) []porcupine.Event {
 	slices.SortStableFunc(evs, func(a, b ev) int {
 		switch {
 		case a.at != b.at:
-			return int(min(max(a.at-b.at, -1), 1))
+			return cmp.Compare(a.at, b.at)
 		case a.ret != b.ret && !a.ret:
 			return -1
 		case a.ret != b.ret:

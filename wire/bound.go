@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -113,15 +114,7 @@ func KVPage(sm *statemachine.StateMachine, from string, limit int) KVView {
 // KVPageOf is KVPage over pairs already sorted by key (a copy a node
 // published), with the digest given.
 func KVPageOf(sorted []statemachine.KV, digest uint64, from string, limit int) KVView {
-	i, _ := slices.BinarySearchFunc(sorted, from, func(p statemachine.KV, k string) int {
-		switch {
-		case p.Key < k:
-			return -1
-		case p.Key > k:
-			return 1
-		}
-		return 0
-	})
+	i, _ := slices.BinarySearchFunc(sorted, from, func(p statemachine.KV, k string) int { return cmp.Compare(p.Key, k) })
 	end := min(len(sorted), i+max(limit, 0))
 	v := KVView{Count: len(sorted), Digest: FormatDigest(digest), From: from, Pairs: PagePairs(sorted[i:end])}
 	if end < len(sorted) {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +9,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/gorilla/websocket"
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
@@ -21,9 +18,8 @@ import (
 
 // How a member process talks to the dev server it joined.
 const (
-	memberWriteTimeout = 10 * time.Second
-	memberJoinTimeout  = 30 * time.Second
-	memberReportEvery  = 250 * time.Millisecond
+	memberJoinTimeout = 30 * time.Second
+	memberReportEvery = 250 * time.Millisecond
 )
 
 // wsURL turns the -join argument (host:port, http://host:port, the link
@@ -64,19 +60,13 @@ func linkToken(join string) string {
 	return u.Query().Get("token")
 }
 
-// frame is one websocket message read from the dev server.
-type frame struct {
-	binary bool
-	data   []byte
-}
-
 // runMember runs one Raft node in this process as a voting member of the
 // native cluster served at join (another dev server, on this machine or
-// another): it joins through the bridge, exchanges raftpb messages as
-// binary websocket frames, ticks on the wall clock and reports its state so
-// every page shows it. It leaves the cluster when ctx ends.
-// id is the id it asks for (0: the next free one). token, or the one in a
-// link given as join, is presented as "Authorization: Bearer TOKEN".
+// another): it joins through the bridge (a bridge.MemberClient), exchanges
+// raftpb messages as binary websocket frames, ticks on the wall clock and
+// reports its state so every page shows it. It leaves the cluster when ctx
+// ends. id is the id it asks for (0: the next free one). token, or the one
+// in a link given as join, is presented as "Authorization: Bearer TOKEN".
 func runMember(ctx context.Context, join, token string, id core.NodeID, out io.Writer) error {
 	target, err := wsURL(join)
 	if err != nil {
@@ -85,19 +75,13 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 	if token == "" {
 		token = linkToken(join)
 	}
-	header := http.Header{}
-	if token != "" {
-		header.Set("Authorization", "Bearer "+token)
-	}
-	dctx, cancel := context.WithTimeout(ctx, memberJoinTimeout)
-	defer cancel()
-	conn, resp, err := websocket.DefaultDialer.DialContext(dctx, target, header)
+	c, err := bridge.DialMember(ctx, target, token)
 	if err != nil {
-		if resp == nil {
-			return fmt.Errorf("joining %s: %w", target, err)
+		var de *bridge.DialError
+		if !errors.As(err, &de) {
+			return err
 		}
-		said, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		switch resp.StatusCode {
+		switch de.StatusCode {
 		case http.StatusNotFound:
 			return fmt.Errorf("%s: the dev server there runs no native nodes (start it with -native N)", target)
 		case http.StatusUnauthorized:
@@ -105,71 +89,42 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 			if token != "" {
 				what = "refused the token given"
 			}
-			return fmt.Errorf("%s %s: pass it with -token TOKEN, or give -join the link the server printed (http://HOST:PORT/?token=...): %s", target, what, bytes.TrimSpace(said))
+			return fmt.Errorf("%s %s: pass it with -token TOKEN, or give -join the link the server printed (http://HOST:PORT/?token=...): %s", target, what, de.Body)
 		}
-		return fmt.Errorf("joining %s: %s: %s", target, resp.Status, bytes.TrimSpace(said))
+		return err
 	}
-	defer conn.Close()
+	// Closing the connection (on return, or when ctx ends) makes the dev
+	// server remove the member.
+	defer c.Close()
+	node, err := memberLoop(ctx, c, id, out)
+	if ctx.Err() != nil {
+		// Leaving: ctx's end closed the connection, perhaps under a write.
+		if node != 0 {
+			fmt.Fprintf(out, "%s left the cluster\n", node)
+		}
+		return nil
+	}
+	return err
+}
 
-	frames := make(chan frame, 256)
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			typ, data, err := conn.ReadMessage()
-			if err != nil {
-				readErr <- err
-				close(frames)
-				return
-			}
-			frames <- frame{binary: typ == websocket.BinaryMessage, data: data}
-		}
-	}()
-	write := func(typ int, data []byte) error {
-		_ = conn.SetWriteDeadline(time.Now().Add(memberWriteTimeout))
-		return conn.WriteMessage(typ, data)
-	}
-	if err := write(websocket.TextMessage, fmt.Appendf(nil, `{"id":1,"op":"join","args":{"node":%d}}`, id)); err != nil {
-		return fmt.Errorf("joining %s: %w", target, err)
-	}
-
-	// Wait for the join reply; Raft traffic may come before it.
-	var early [][]byte
-	var jr bridge.JoinReply
-	joinWait := time.NewTimer(memberJoinTimeout)
-	defer joinWait.Stop()
-	for joined := false; !joined; {
-		select {
-		case f, ok := <-frames:
-			if !ok {
-				return fmt.Errorf("%s closed the connection before the join answered: %v", target, <-readErr)
-			}
-			if f.binary {
-				early = append(early, f.data)
-				continue
-			}
-			var w struct {
-				ID    uint64         `json:"id"`
-				Reply *replyEnvelope `json:"reply"`
-			}
-			if json.Unmarshal(f.data, &w) != nil || w.Reply == nil || w.ID != 1 {
-				continue
-			}
-			if !w.Reply.OK {
-				return fmt.Errorf("%s refused the join (%s): %s", target, w.Reply.Kind, w.Reply.Error)
-			}
-			if err := json.Unmarshal(w.Reply.Result, &jr); err != nil || jr.Node == 0 {
-				return fmt.Errorf("%s answered the join with %s", target, w.Reply.Result)
-			}
-			joined = true
-		case <-joinWait.C:
-			return fmt.Errorf("%s did not answer the join in %v", target, memberJoinTimeout)
-		case <-ctx.Done():
-			return nil
-		}
+// memberLoop joins through c and runs the member until ctx ends or the
+// connection fails. node is the id it joined as, or 0.
+func memberLoop(ctx context.Context, c *bridge.MemberClient, id core.NodeID, out io.Writer) (node core.NodeID, err error) {
+	target := c.Target()
+	jctx, cancel := context.WithTimeout(ctx, memberJoinTimeout)
+	jr, early, err := c.Join(jctx, id)
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		return 0, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return 0, fmt.Errorf("%s did not answer the join in %v", target, memberJoinTimeout)
+	case err != nil:
+		return 0, err
 	}
 	m, err := member.New(jr.Node, jr.Raft)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	as := "a voter"
 	if jr.Learner {
@@ -183,8 +138,8 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 			if err != nil {
 				return err
 			}
-			if err := write(websocket.BinaryMessage, data); err != nil {
-				return fmt.Errorf("sending to %s: %w", target, err)
+			if err := c.SendRaft(data); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -208,7 +163,7 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 	}
 	for _, data := range early {
 		if err := step(data); err != nil {
-			return err
+			return jr.Node, err
 		}
 	}
 
@@ -216,50 +171,33 @@ func runMember(ctx context.Context, join, token string, id core.NodeID, out io.W
 	defer tick.Stop()
 	report := time.NewTicker(memberReportEvery)
 	defer report.Stop()
-	reqID := uint64(1)
 	for {
 		select {
 		case <-ctx.Done():
-			// Closing the connection makes the dev server remove the member.
-			_ = write(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "leaving"))
-			fmt.Fprintf(out, "%s left the cluster\n", jr.Node)
-			return nil
-		case f, ok := <-frames:
+			return jr.Node, nil
+		case f, ok := <-c.Frames():
 			if !ok {
-				return fmt.Errorf("%s closed the connection: %v", target, <-readErr)
+				return jr.Node, fmt.Errorf("%s closed the connection: %v", target, c.Err())
 			}
-			if f.binary {
-				if err := step(f.data); err != nil {
-					return err
+			if f.Binary {
+				if err := step(f.Data); err != nil {
+					return jr.Node, err
 				}
 				say()
 			}
 		case <-tick.C:
 			msgs, err := m.Tick()
-			if err != nil {
-				return err
+			if err == nil {
+				err = send(msgs)
 			}
-			if err := send(msgs); err != nil {
-				return err
+			if err != nil {
+				return jr.Node, err
 			}
 			say()
 		case <-report.C:
-			reqID++
-			v, err := json.Marshal(map[string]any{"id": reqID, "op": "report", "args": m.View().NodeView()})
-			if err != nil {
-				return err
-			}
-			if err := write(websocket.TextMessage, v); err != nil {
-				return fmt.Errorf("reporting to %s: %w", target, err)
+			if err := c.Report(m.View().NodeView()); err != nil {
+				return jr.Node, err
 			}
 		}
 	}
-}
-
-// replyEnvelope is the bridge's answer envelope.
-type replyEnvelope struct {
-	OK     bool            `json:"ok"`
-	Result json.RawMessage `json:"result"`
-	Error  string          `json:"error"`
-	Kind   string          `json:"kind"`
 }

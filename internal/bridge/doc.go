@@ -35,6 +35,10 @@
 // page's view. When the connection ends the member is removed
 // (ConfChange RemoveNode), waiting up to Options.RequestTimeout.
 //
+// MemberClient is the other end, for a member hosted outside a page
+// (`devserver -join`): DialMember, Join, then Frames, SendRaft and Report,
+// ended by Close or by its context.
+//
 // Error kinds are the engine protocol's (wire.KindOf) plus bad-request
 // for malformed requests, unavailable for a cluster that cannot serve now
 // and did nothing (no leader, no quorum, timeout, or any Engine error that

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"slices"
 	"sync/atomic"
 )
@@ -97,15 +98,7 @@ func (b *Bridge) Stats() Stats {
 		s.Clients = append(s.Clients, cs)
 		s.Total.add(cs)
 	}
-	slices.SortFunc(s.Clients, func(a, b ClientStats) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.Clients, func(a, b ClientStats) int { return cmp.Compare(a.ID, b.ID) })
 	return s
 }
 
