@@ -4,4 +4,51 @@
 // seshat.wasm and wasm_exec.js are build outputs (make wasm): they are
 // embedded when present at build time, which is why make run builds the
 // wasm before the server.
+//
+// Where things live. Files under ui/ that are not in render/ or controls/
+// use no DOM and are tested with node --test (each x.js beside its
+// x.test.js, or in pure.test.js).
+//
+//	index.html, style.css    the page's skeleton and look
+//	main.js                  the wiring: builds the App, the renderers and the
+//	                         controls, runs the one requestAnimationFrame loop
+//	test-surface.js          window.seshatPage, what the browser tests (e2e/) call
+//
+//	engine/                  the engines, all answering docs/engine-protocol.md:
+//	  wasm-engine.js         the simulator in a Web Worker (worker.js, worker-loop.js)
+//	  native-engine.js       the dev server's native nodes over the websocket
+//	  page-member.js         the Raft node this page hosts (Join from this page)
+//	  fake-engine.js         a toy cluster in JS (fake-cluster.js), ?engine=fake
+//
+//	ui/ (DOM-free)
+//	  engine.js              which engine, calls run one at a time, what each engine can do
+//	  app.js                 the App: model, selection, playback, every engine call
+//	  model.js               a Frame from the engine decoded into the page's model
+//	  page-state.js          the page's own state (drawing, timers, errors), every field declared
+//	  panels.js              the panels' names (PANEL) and when each is drawn
+//	  key-actions.js         the key switch: what each shortcut does to the App
+//	  keys.js                the shortcut table (keys, names, actions)
+//	  join.js                the Join from this page flow, a state machine
+//	  session-url.js         a session or a new cluster in the URL, parsed and checked
+//	  events.js, logs.js, messages.js, held.js, links.js, roles.js, geometry.js,
+//	  clock.js, announce.js, network.js, kvinput.js, actions.js, text.js
+//	                         what each part of the page shows, as pure functions
+//
+//	ui/render/               drawing (DOM, SVG, canvas)
+//	  panels.js              each panel's drawing function, by PANEL name; the stage
+//	  ring.js, flights.js    the ring of nodes and the messages in flight
+//	  logs.js                the log grid and the key/value table
+//	  events.js, console.js  the event log and the console's output
+//	  inspector.js           the selected node and the selected message
+//	  chrome.js              clock, slider, status line, the forms' shown settings
+//	  notices.js             the error and notice boxes
+//
+//	ui/controls/             input turned into App calls
+//	  forms.js               the side panels' and top bar's forms and buttons
+//	  keyboard.js            keydown to key-actions.js, and the shortcut list
+//	  join.js                the Join from this page button and status line
+//	  session-link.js        the session in the URL, Share link, Export, Import
+//	  share.js               packing and reading sessions (links, files, clipboard)
+//	  progress.js            a long import or seek's progress and Cancel
+//	  engine-switch.js       the engine menu, and the page on a real-time engine
 package web

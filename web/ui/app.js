@@ -66,7 +66,8 @@ export class App {
     this.seekGoal = 0;
     this.seekLoop = null;
     // unsaved counts the commands run since the cluster was created or
-    // loaded, or the session last shared or exported (main.js resets it).
+    // loaded, or the session last shared or exported (controls/session-link.js
+    // resets it).
     this.unsaved = 0;
     // advancing settles when the newest playing step has landed (and been
     // rescaled, if the speed dropped meanwhile).

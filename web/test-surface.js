@@ -1,0 +1,66 @@
+// The page's surface for browser tests (e2e/*.go) and the console:
+// window.seshatPage. Keep its calls stable: the browser tests name them.
+import { shownErrors } from './ui/page-state.js';
+
+/**
+ * exposeTestSurface sets window.seshatPage for the page: ready (the start
+ * promise), app (ui/app.js), page (ui/page-state.js), kind (the engine's)
+ * and join (ui/join.js's flow).
+ */
+export function exposeTestSurface({ ready, app, page, kind, join }) {
+  window.seshatPage = {
+    ready,
+    frame: () => app.frame,
+    model: () => app.model,
+    setSpeed: (s) => app.setSpeed(s),
+    setPlaying: (on) => app.setPlaying(on),
+    selectNode: (id) => app.select(id),
+    /** command sends a Command (wire/command.go) as the controls do; it resolves with the Frame, or null after showing the error. */
+    command: (cmd) => app.command(cmd),
+    /** create starts a new cluster from a Config (wire/config.go; omitted fields keep their defaults). */
+    create: (cfg) => app.create(cfg),
+    /** seek travels to virtual time t (ms). */
+    seek: (t) => app.seek(t),
+    /** member is the view of the node this page hosts (Join from this page), or null. */
+    member: () => join.view,
+    /** joinFromPage clicks "Join from this page". */
+    joinFromPage: () => join.join(),
+    /** engineKind is the engine the page runs on: 'wasm', 'native' or 'fake'. */
+    engineKind: () => kind,
+    /** dropped is what the native cluster could not push to this tab ({frames, events}); null on other engines. */
+    dropped: () => (app.engine ? app.engine.dropped() : null),
+    wasmMemory: () => app.engine.memory(),
+    /** shownErrors lists the error messages shown to the user (the newest 50); take empties the list. */
+    shownErrors: (take = false) => shownErrors(page, take),
+    /** firstLeaderAt is the page time (ms since navigation) a leader was first drawn. */
+    firstLeaderAt: () => page.firstLeaderAt,
+    /** engineAt is the page time the engine finished loading. */
+    engineAt: () => page.engineAt,
+    /** engineTiming is when the worker started, instantiated and was ready (page ms), if it says. */
+    engineTiming: () => {
+      const t = app.engine && app.engine.timing();
+      if (!t) return null;
+      const o = performance.timeOrigin;
+      return { workerStart: t.start - o, instantiated: t.instantiated - o, ready: t.ready - o };
+    },
+    /** measureFrames records animation frame times for ms and summarises the gaps. */
+    measureFrames: (ms) => new Promise((resolve) => {
+      page.frameTimes = [];
+      page.drawTimes = [];
+      let inFlight = 0, samples = 0;
+      const sample = setInterval(() => { if (app.frame) { inFlight += app.view.messages.length; samples++; } }, 100);
+      setTimeout(() => {
+        clearInterval(sample);
+        const t = page.frameTimes;
+        const work = page.drawTimes.sort((a, b) => a - b);
+        page.frameTimes = page.drawTimes = null;
+        const gaps = t.slice(1).map((x, i) => x - t[i]).sort((a, b) => a - b);
+        const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+        // p50/p95/max: gaps between animation frames; work*: the page's own
+        // JavaScript per frame (engine calls run in the worker).
+        resolve({ frames: gaps.length, p50: q(gaps, 0.5), p95: q(gaps, 0.95), max: gaps[gaps.length - 1], avgInFlight: samples ? inFlight / samples : 0,
+          workP50: q(work, 0.5), workP95: q(work, 0.95), workMax: work[work.length - 1] });
+      }, ms);
+    }),
+  };
+}
