@@ -20,7 +20,7 @@ test: lint test-native test-wasm test-web test-browser test-load
 ## then the built page's weight with brotli (at most 1.8 MB).
 test-web: tools-node wasm
 	node --test web/
-	$(GO) test -count=1 -run '^TestPageWeight$$' -v ./internal/devserver
+	SESHAT_PAGE_WEIGHT=1 $(GO) test -count=1 -run '^TestPageWeight$$' -v ./internal/devserver
 
 ## bench-browser: page weight, first leader, frame times and memory in headless Chromium.
 bench-browser:
