@@ -75,7 +75,8 @@ var textGoldens = []textGolden{
 	{
 		name: "partition",
 		about: "5 nodes, seed 3: the leader and one follower are cut off from the other three, " +
-			"who elect a new leader; after the heal the old leader steps down.",
+			"who elect a new leader; the old leader steps down when it hears from no quorum, and after " +
+			"the heal both cut-off nodes follow the new leader.",
 		run: func(t *testing.T) *Cluster {
 			c := goldenCluster(t, 5, 3)
 			leader := waitLeader(t, c, allIDs(c), 5000)
