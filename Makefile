@@ -16,9 +16,11 @@ all: test
 ## test: everything CI runs: lint, native, WebAssembly, page and browser tests.
 test: lint test-native test-wasm test-web test-browser test-load
 
-## test-web: the page's model and engine adapter, and the built engine end to end, with node's test runner.
+## test-web: the page's model and engine adapter, and the built engine end to end, with node's test runner;
+## then the built page's weight with brotli (at most 1.8 MB).
 test-web: tools-node wasm
 	node --test web/
+	SESHAT_PAGE_WEIGHT=1 $(GO) test -count=1 -run '^TestPageWeight$$' -v ./internal/devserver
 
 ## bench-browser: page weight, first leader, frame times and memory in headless Chromium.
 bench-browser:
@@ -129,10 +131,13 @@ e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | to
 	cd e2e && npm ci --no-audit --no-fund
 	touch $@
 
-## wasm: build the in-browser engine (web/seshat.wasm) and copy Go's loader.
+## wasm: build the in-browser engine (web/seshat.wasm), copy Go's loader, and
+## write their brotli copies (*.br) for the dev server: about a minute when the
+## engine changed, nothing when it did not.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o web/seshat.wasm ./wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+	$(GO) run ./cmd/precompress web/seshat.wasm web/wasm_exec.js
 
 ## run: build the engine and start the dev server on 127.0.0.1:8080 (another address: make run ADDR=127.0.0.1:9000).
 ADDR ?= 127.0.0.1:8080

@@ -171,17 +171,23 @@ func (c *Cluster) takeCheckpoint(t int64) *Cluster {
 
 // runUntilBudget is RunUntil(t) limited to maxSteps events; it reports
 // whether it reached t and how many steps it took.
-func (c *Cluster) runUntilBudget(t int64, maxSteps int) (bool, int) {
+func (c *Cluster) runUntilBudget(t int64, maxSteps int) (reached bool, steps int) {
+	withEntropy(c.ent, func() { reached, steps = c.runUntilBudgetLocked(t, maxSteps) })
+	return reached, steps
+}
+
+// runUntilBudgetLocked is runUntilBudget with the cluster's entropy installed.
+func (c *Cluster) runUntilBudgetLocked(t int64, maxSteps int) (bool, int) {
 	steps := 0
 	for c.halted == nil {
-		withEntropy(c.ent, func() { c.applyDue(t) })
+		c.applyDue(t)
 		if c.halted != nil || c.queue.Len() == 0 || c.queue.peek().at > t {
 			break
 		}
 		if steps >= maxSteps {
 			return false, steps
 		}
-		if _, err := c.Step(); err != nil {
+		if _, err := c.step(); err != nil {
 			break
 		}
 		steps++

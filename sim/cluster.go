@@ -143,19 +143,24 @@ func (c *Cluster) NextEventAt() (int64, bool) {
 // Step processes the next scheduled event, moving the clock to its time. It
 // returns false if nothing is scheduled, and ErrHalted once a violation has
 // been found.
-func (c *Cluster) Step() (bool, error) {
+func (c *Cluster) Step() (ok bool, err error) {
+	withEntropy(c.ent, func() { ok, err = c.step() })
+	return ok, err
+}
+
+// step is Step with the cluster's entropy installed: the loops install it
+// once per run of steps, not once per step.
+func (c *Cluster) step() (bool, error) {
 	if c.halted != nil {
 		return false, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
 	if c.queue.Len() == 0 {
 		return false, nil
 	}
-	withEntropy(c.ent, func() {
-		c.applyDue(c.queue.peek().at)
-		if c.halted == nil && c.queue.Len() > 0 {
-			c.stepLocked()
-		}
-	})
+	c.applyDue(c.queue.peek().at)
+	if c.halted == nil && c.queue.Len() > 0 {
+		c.stepLocked()
+	}
 	if c.halted != nil {
 		return true, fmt.Errorf("%w: %s", wire.ErrHalted, c.halted.Text)
 	}
@@ -189,13 +194,19 @@ func (c *Cluster) stepLocked() {
 //
 // Commands recorded in the log beyond the current point (after a seek back)
 // are re-applied when the run reaches them.
-func (c *Cluster) RunUntil(t int64) error {
+func (c *Cluster) RunUntil(t int64) (err error) {
+	withEntropy(c.ent, func() { err = c.runUntil(t) })
+	return err
+}
+
+// runUntil is RunUntil with the cluster's entropy installed.
+func (c *Cluster) runUntil(t int64) error {
 	for c.halted == nil {
-		withEntropy(c.ent, func() { c.applyDue(t) })
+		c.applyDue(t)
 		if c.halted != nil || c.queue.Len() == 0 || c.queue.peek().at > t {
 			break
 		}
-		if _, err := c.Step(); err != nil {
+		if _, err := c.step(); err != nil {
 			return err
 		}
 	}
@@ -237,9 +248,15 @@ func (c *Cluster) applyDue(limit int64) {
 func (c *Cluster) RunFor(d int64) error { return c.RunUntil(c.now + d) }
 
 // StepN processes up to n events; it returns how many it processed.
-func (c *Cluster) StepN(n int) (int, error) {
+func (c *Cluster) StepN(n int) (done int, err error) {
+	withEntropy(c.ent, func() { done, err = c.stepN(n) })
+	return done, err
+}
+
+// stepN is StepN with the cluster's entropy installed.
+func (c *Cluster) stepN(n int) (int, error) {
 	for i := 0; i < n; i++ {
-		ok, err := c.Step()
+		ok, err := c.step()
 		if err != nil {
 			return i, err
 		}

@@ -8,7 +8,8 @@
 // a byte-identical trace, natively, under node and in the browser. Nothing
 // here reads the wall clock or starts a goroutine; etcd Raft's randomized
 // election timeouts come from a seeded stream installed in crypto/rand.Reader
-// while the cluster works (entropy.go). The one exception is off the step
+// while the cluster works (entropy.go), so two clusters must not work at the
+// same time: one that tries panics, naming the problem. The one exception is off the step
 // path: Porcupine, the linearizability cross-check (CheckHistory), runs in
 // goroutines with a wall-clock budget, so its verdict may be "undecided";
 // the exact log-order check (CheckLogOrder) is deterministic.

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/trace_golden.json from this run")
+var update = flag.Bool("update", false, "rewrite the golden traces in testdata (trace_golden.json, trace_*.txt) from this run")
 
 // goldenRun is what testdata/trace_golden.json records for one seed.
 type goldenRun struct {
@@ -25,7 +25,8 @@ type goldenRun struct {
 // simulator byte-identical across the two. When a change to the simulator
 // or etcd Raft changes behaviour on purpose, regenerate it natively with
 // go test ./sim -run TestTraceMatchesGolden -update
-// and check the wasm run still agrees.
+// and check the wasm run still agrees. TestTraceTextMatchesGolden keeps a few
+// shorter runs whole as text, so such a change can be read as a diff.
 func TestTraceMatchesGolden(t *testing.T) {
 	path := filepath.Join("testdata", "trace_golden.json")
 	var got []goldenRun

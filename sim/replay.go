@@ -169,16 +169,22 @@ type ReplayProgress struct {
 // runSlice is RunUntil(t) limited to maxSteps events: it reports whether it
 // reached t (or stopped on a violation, with ErrHalted). Called again, it
 // goes on where it stopped.
-func (c *Cluster) runSlice(t int64, maxSteps int) (bool, error) {
+func (c *Cluster) runSlice(t int64, maxSteps int) (reached bool, err error) {
+	withEntropy(c.ent, func() { reached, err = c.runSliceLocked(t, maxSteps) })
+	return reached, err
+}
+
+// runSliceLocked is runSlice with the cluster's entropy installed.
+func (c *Cluster) runSliceLocked(t int64, maxSteps int) (bool, error) {
 	for n := 0; c.halted == nil; n++ {
-		withEntropy(c.ent, func() { c.applyDue(t) })
+		c.applyDue(t)
 		if c.halted != nil || c.queue.Len() == 0 || c.queue.peek().at > t {
 			break
 		}
 		if n >= maxSteps {
 			return false, nil
 		}
-		if _, err := c.Step(); err != nil {
+		if _, err := c.step(); err != nil {
 			return true, err
 		}
 	}

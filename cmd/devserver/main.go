@@ -158,6 +158,9 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	if err := h.Prepare(); err != nil {
 		return err
 	}
+	if _, err := fs.Stat(files, "seshat.wasm"); err == nil && !h.HasBrotli("seshat.wasm") {
+		logger.Printf("warning: seshat.wasm.br is missing or older than seshat.wasm: browsers get the engine gzipped (larger); run `make wasm`")
+	}
 	here := ln.Addr().String()
 	if host, _, err := net.SplitHostPort(*addr); err == nil && host != "" && net.ParseIP(host) == nil {
 		allowHosts = append(allowHosts, host) // the name -addr gave

@@ -7,12 +7,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/andybalholm/brotli"
 )
 
 // served lists the file types the server hands out; anything else (Go
@@ -29,15 +33,27 @@ var served = map[string]string{
 	".ico":  "image/x-icon",
 }
 
-// asset is a file ready to serve: its bytes, gzipped bytes and ETag.
+// asset is a file ready to serve: its bytes, gzipped and brotli bytes
+// (nil when not smaller) and ETag.
 type asset struct {
-	body, gz []byte
-	etag     string
-	ctype    string
+	body, gz, br []byte
+	etag         string
+	ctype        string
 	// stamp identifies the file version read (size and modification time),
 	// so files on disk are compressed again only when they change.
 	stamp string
 }
+
+// Brotli: a file NAME may come with NAME.br, its brotli copy made when it
+// was built (make wasm runs cmd/precompress on the engine: brotli's best
+// quality takes about a minute on it). The copy is used only if it
+// decompresses to exactly NAME's bytes, so a copy left from an older build
+// is never served; other files up to maxBrotliInMemory bytes are compressed
+// with brotli when loaded.
+const (
+	precompressedExt  = ".br"
+	maxBrotliInMemory = 1 << 20
+)
 
 // Handler serves files from an fs.FS.
 type Handler struct {
@@ -75,6 +91,13 @@ func (h *Handler) Prepare() error {
 	})
 }
 
+// HasBrotli reports whether file name has a brotli form to send: for a
+// large file such as the engine, a fresh NAME.br copy.
+func (h *Handler) HasBrotli(name string) bool {
+	a, err := h.load(name)
+	return err == nil && a.br != nil
+}
+
 // BytesSent returns the number of body bytes written so far.
 func (h *Handler) BytesSent() int64 {
 	h.mu.Lock()
@@ -94,6 +117,9 @@ func (h *Handler) load(name string) (*asset, error) {
 			return nil, err
 		}
 		stamp = fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+		if bi, err := fs.Stat(h.files, name+precompressedExt); err == nil {
+			stamp += fmt.Sprint(" br ", bi.Size(), bi.ModTime().UnixNano())
+		}
 	}
 	h.mu.Lock()
 	a, ok := h.assets[name]
@@ -115,11 +141,42 @@ func (h *Handler) load(name string) (*asset, error) {
 		if buf.Len() < len(body) {
 			a.gz = buf.Bytes()
 		}
+		a.br = h.brotli(name, body)
 	}
 	h.mu.Lock()
 	h.assets[name] = a
 	h.mu.Unlock()
 	return a, nil
+}
+
+// brotli returns the brotli form of file name (whose bytes are body): its
+// precompressed copy if that is fresh, else, for a small file, body
+// compressed now; nil when there is none or it is not smaller.
+func (h *Handler) brotli(name string, body []byte) []byte {
+	if br, err := fs.ReadFile(h.files, name+precompressedExt); err == nil && len(br) < len(body) {
+		if freshBrotli(br, body) {
+			return br
+		}
+	}
+	if len(body) > maxBrotliInMemory {
+		return nil
+	}
+	var buf bytes.Buffer
+	zw := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	if buf.Len() >= len(body) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// freshBrotli reports whether br decompresses to exactly body (reading at
+// most one byte more than body, so a hostile copy cannot expand without
+// bound).
+func freshBrotli(br, body []byte) bool {
+	got, err := io.ReadAll(io.LimitReader(brotli.NewReader(bytes.NewReader(br)), int64(len(body))+1))
+	return err == nil && bytes.Equal(got, body)
 }
 
 // ServeHTTP serves GET and HEAD for files; "/" is index.html.
@@ -157,7 +214,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := a.body
-	if a.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	switch encoding(r.Header.Get("Accept-Encoding"), a.br != nil, a.gz != nil) {
+	case "br":
+		hd.Set("Content-Encoding", "br")
+		body = a.br
+	case "gzip":
 		hd.Set("Content-Encoding", "gzip")
 		body = a.gz
 	}
@@ -185,20 +246,54 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(h string) bool {
-	for _, part := range strings.Split(h, ",") {
-		fields := strings.Split(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(fields[0]), "gzip") {
-			for _, f := range fields[1:] {
-				if strings.ReplaceAll(strings.TrimSpace(f), " ", "") == "q=0" {
-					return false
+// encoding picks the content coding for an Accept-Encoding header among
+// those available: "br" or "gzip", whichever the client weighs higher
+// (br on a tie), or "" for the file as it is. A coding with q=0, or not
+// named and not covered by "*", is not acceptable.
+func encoding(accept string, br, gz bool) string {
+	qBr, qGz, qAny := -1.0, -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		coding := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, f := range fields[1:] {
+			k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && x >= 0 && x <= 1 {
+					q = x
+				} else {
+					q = 0 // a malformed weight accepts nothing
 				}
 			}
-			return true
+		}
+		switch coding {
+		case "br":
+			qBr = q
+		case "gzip", "x-gzip":
+			qGz = q
+		case "*":
+			qAny = q
 		}
 	}
-	return false
+	if qBr < 0 {
+		qBr = qAny
+	}
+	if qGz < 0 {
+		qGz = qAny
+	}
+	if !br {
+		qBr = 0
+	}
+	if !gz {
+		qGz = 0
+	}
+	switch {
+	case qBr > 0 && qBr >= qGz:
+		return "br"
+	case qGz > 0:
+		return "gzip"
+	}
+	return ""
 }
 
 // IsLoopback reports whether a listen address binds only this machine.

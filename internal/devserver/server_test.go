@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 func TestPrepareCompressesEverythingOnce(t *testing.T) {
@@ -47,12 +49,15 @@ func get(t *testing.T, h http.Handler, path string, header map[string]string) *h
 func body(t *testing.T, r *http.Response) []byte {
 	t.Helper()
 	var rd io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
+	switch r.Header.Get("Content-Encoding") {
+	case "gzip":
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rd = zr
+	case "br":
+		rd = brotli.NewReader(r.Body)
 	}
 	b, err := io.ReadAll(rd)
 	if err != nil {
@@ -78,15 +83,17 @@ func TestServesTypesCompressionAndCaching(t *testing.T) {
 			if got := body(t, plain); !bytes.Equal(got, fs[tt.file].Data) {
 				t.Fatalf("%s: plain body differs", tt.path)
 			}
-			gz := get(t, h, tt.path, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
-			if gz.Header.Get("Content-Encoding") != "gzip" || gz.Header.Get("Vary") != "Accept-Encoding" {
-				t.Fatalf("%s: not gzipped: %v", tt.path, gz.Header)
+			for accept, coding := range map[string]string{"br, gzip;q=0.8": "br", "gzip": "gzip", "br;q=0, gzip": "gzip"} {
+				r := get(t, h, tt.path, map[string]string{"Accept-Encoding": accept})
+				if r.Header.Get("Content-Encoding") != coding || r.Header.Get("Vary") != "Accept-Encoding" || r.Header.Get("Content-Type") != tt.ctype {
+					t.Fatalf("%s: Accept-Encoding %q: want %s, got %v", tt.path, accept, coding, r.Header)
+				}
+				if got := body(t, r); !bytes.Equal(got, fs[tt.file].Data) {
+					t.Fatalf("%s: %s body differs after decompression", tt.path, coding)
+				}
 			}
-			if got := body(t, gz); !bytes.Equal(got, fs[tt.file].Data) {
-				t.Fatalf("%s: gzipped body differs after decompression", tt.path)
-			}
-			if no := get(t, h, tt.path, map[string]string{"Accept-Encoding": "gzip;q=0"}); no.Header.Get("Content-Encoding") != "" {
-				t.Fatalf("%s: gzip sent though refused", tt.path)
+			if no := get(t, h, tt.path, map[string]string{"Accept-Encoding": "gzip;q=0, br;q=0"}); no.Header.Get("Content-Encoding") != "" {
+				t.Fatalf("%s: compressed though refused", tt.path)
 			}
 			etag := plain.Header.Get("ETag")
 			if etag == "" || plain.Header.Get("Cache-Control") != "no-cache" {
