@@ -51,34 +51,55 @@ func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 // validate checks a command against the current state without changing it,
 // by the one table of command rules (wire.CheckCommand).
 func (c *Cluster) validate(cmd wire.Command) error {
-	return wire.CheckCommand(cmd, commandState{c})
+	return wire.CheckCommand(cmd, c.commandState())
 }
 
-// commandState is the cluster as wire.CheckCommand reads it.
-type commandState struct{ c *Cluster }
+// commandState is the cluster as wire.CheckCommand reads it. It reaches the
+// cluster through closures, never through a field of type *Cluster: a type
+// put in an interface makes the linker keep every exported method of each
+// type its fields name (reflection could call them), and a *Cluster field
+// kept all of Cluster's API in the wasm engine, Porcupine and its embedded
+// HTML with it (+400 KB, which TestPageWeight caught).
+type commandState struct {
+	nodes    func() int
+	up       func(core.NodeID) bool
+	leader   func() core.NodeID
+	config   func() wire.Config
+	inFlight func(uint64) (core.NodeID, bool)
+	clients  func() int
+}
 
-func (s commandState) Nodes() int                                   { return len(s.c.nodes) }
-func (s commandState) Up(id core.NodeID) bool                       { return s.c.nodes[id-1].up() }
-func (s commandState) Config() wire.Config                          { return s.c.cfg }
+func (c *Cluster) commandState() commandState {
+	return commandState{
+		nodes: func() int { return len(c.nodes) },
+		up:    func(id core.NodeID) bool { return c.nodes[id-1].up() },
+		leader: func() core.NodeID {
+			if l := c.leader(); l != nil {
+				return l.id
+			}
+			return 0
+		},
+		config: func() wire.Config { return c.cfg },
+		inFlight: func(msg uint64) (core.NodeID, bool) {
+			f, ok := c.flights[msg]
+			if !ok {
+				return 0, false
+			}
+			return f.to, true
+		},
+		clients: func() int { return c.activeClients() },
+	}
+}
+
+func (s commandState) Nodes() int                                   { return s.nodes() }
+func (s commandState) Up(id core.NodeID) bool                       { return s.up(id) }
+func (s commandState) Leader() core.NodeID                          { return s.leader() }
+func (s commandState) Config() wire.Config                          { return s.config() }
 func (s commandState) RealTime() bool                               { return false }
-func (s commandState) Clients() int                                 { return s.c.activeClients() }
+func (s commandState) InFlight(msg uint64) (core.NodeID, bool)      { return s.inFlight(msg) }
+func (s commandState) Clients() int                                 { return s.clients() }
 func (s commandState) Hosted(core.NodeID) bool                      { return false }
 func (s commandState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
-
-func (s commandState) Leader() core.NodeID {
-	if l := s.c.leader(); l != nil {
-		return l.id
-	}
-	return 0
-}
-
-func (s commandState) InFlight(msg uint64) (core.NodeID, bool) {
-	f, ok := s.c.flights[msg]
-	if !ok {
-		return 0, false
-	}
-	return f.to, true
-}
 
 // clientsText counts clients in words: "1 client", "3 clients".
 func clientsText(n int) string {
