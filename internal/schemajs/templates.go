@@ -1,0 +1,111 @@
+package schemajs
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
+)
+
+// Template is the text of one error the engine gives, with {name} where a
+// value goes, and its error kind.
+type Template struct {
+	Name string
+	Kind wire.ErrorKind
+	Text string
+}
+
+// Marker values: numbers no real text contains, so each can be found in a
+// message and replaced by its placeholder.
+const (
+	mID    core.NodeID = 90001 // a node id
+	mNodes             = 90002 // the number of nodes
+	mMsg               = 90003 // a message id
+	mMin               = 50005 // a minimum latency (ms), above mMax
+	mMax               = 50004 // a maximum latency (ms)
+	mNow               = 90007 // the clients there are
+	mCount             = 90009 // a count asked for
+	mBytes             = 90011 // the size of a key or value
+)
+
+// stubState is a CommandState with fixed answers, for making the texts of
+// CheckCommand's errors.
+type stubState struct {
+	nodes   int
+	up      bool
+	leader  core.NodeID
+	flight  bool
+	clients int
+}
+
+func (s stubState) Nodes() int                                   { return s.nodes }
+func (s stubState) Up(core.NodeID) bool                          { return s.up }
+func (s stubState) Leader() core.NodeID                          { return s.leader }
+func (s stubState) Config() wire.Config                          { return wire.DefaultConfig() }
+func (s stubState) RealTime() bool                               { return false }
+func (s stubState) Clients() int                                 { return s.clients }
+func (s stubState) Hosted(core.NodeID) bool                      { return false }
+func (s stubState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
+func (s stubState) InFlight(uint64) (core.NodeID, bool)          { return mID, s.flight }
+
+// errorTemplates calls package wire with marker values and returns the
+// texts of its errors as templates, in a fixed order.
+func errorTemplates() ([]Template, error) {
+	n := func(v any) string { return fmt.Sprint(v) }
+	big := stubState{nodes: mNodes, up: true, leader: 1, flight: true, clients: mNow}
+	down := big
+	down.up = false
+	cases := []struct {
+		name  string
+		err   error
+		marks []string // marker, placeholder, ...
+	}{
+		{"unknown_kind", wire.CheckCommand(wire.Command{Kind: "KIND_MARK"}, big), []string{"KIND_MARK", "{kind}"}},
+		{"key_empty", wire.CheckCommand(wire.Command{Kind: wire.CmdGet}, big), []string{": get:", ": {kind}:"}},
+		{"key_long", wire.CheckCommand(wire.Command{Kind: wire.CmdGet, Key: strings.Repeat("k", mBytes)}, big), []string{": get:", ": {kind}:", n(mBytes), "{bytes}"}},
+		{"value_long", wire.CheckCommand(wire.Command{Kind: wire.CmdSet, Key: "k", Value: strings.Repeat("v", mBytes)}, big), []string{": set:", ": {kind}:", n(mBytes), "{bytes}"}},
+		{"value_not_taken", wire.CheckCommand(wire.Command{Kind: wire.CmdGet, Key: "k", Value: "v"}, big), []string{": get:", ": {kind}:"}},
+		{"all_down", wire.CheckCommand(wire.Command{Kind: wire.CmdGet, Key: "k"}, down), []string{": get:", ": {kind}:"}},
+		{"unknown_node", wire.CheckCommand(wire.Command{Kind: wire.CmdCut, Node: 1, Peer: mID + 10}, stubState{nodes: mNodes, up: true}), []string{": cut:", ": {kind}:", "peer " + n(uint64(mID+10)), "{field} {id}", n(mNodes), "{nodes}"}},
+		{"running", wire.CheckCommand(wire.Command{Kind: wire.CmdRestart, Node: mID}, big), []string{n(mID), "n{id}"}},
+		{"down", wire.CheckCommand(wire.Command{Kind: wire.CmdCrash, Node: mID}, down), []string{": crash:", ": {kind}:", n(mID), "n{id}"}},
+		{"no_leader", wire.CheckCommand(wire.Command{Kind: wire.CmdTransfer, Node: mID}, stubState{nodes: mNodes, up: true}), nil},
+		{"already_leader", wire.CheckCommand(wire.Command{Kind: wire.CmdTransfer, Node: mID}, stubState{nodes: mNodes, up: true, leader: mID}), []string{n(mID), "n{id}"}},
+		{"same_link", wire.CheckCommand(wire.Command{Kind: wire.CmdCut, Node: mID, Peer: mID}, big), []string{": cut:", ": {kind}:", n(mID), "n{id}"}},
+		{"not_in_flight", wire.CheckCommand(wire.Command{Kind: wire.CmdDrop, Msg: mMsg}, stubState{nodes: mNodes}), []string{": drop:", ": {kind}:", n(mMsg), "{msg}"}},
+		{"deliver_down", wire.CheckCommand(wire.Command{Kind: wire.CmdDeliver, Msg: mMsg}, down), []string{n(mID), "n{id}"}},
+		{"network_missing", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork}, big), nil},
+		{"network_latency", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MinLatencyMS: mMin, MaxLatencyMS: mMax}}, big), []string{n(mMin), "{min}", n(mMax), "{max}"}},
+		{"network_rate", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MaxLatencyMS: 1, DropRate: 9.0006}}, big), []string{"drop_rate", "{rate}", "9.0006", "{value}"}},
+		{"add_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdAddClients, Count: -mCount}, big), []string{n(-mCount), "{count}", n(mNow), "{now}"}},
+		{"no_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdRemoveClients, Count: 1}, stubState{nodes: mNodes}), nil},
+		{"remove_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdRemoveClients, Count: mCount}, big), []string{n(mCount), "{count}", n(mNow), "{now}"}},
+		{"config_nodes", configError(func(c *wire.Config) { c.Nodes = mNodes }), []string{n(mNodes), "{nodes}"}},
+		{"config_latency", configError(func(c *wire.Config) { c.Network = wire.NetworkConfig{MinLatencyMS: mMin, MaxLatencyMS: mMax} }), []string{n(mMin), "{min}", n(mMax), "{max}"}},
+		{"halted", fmt.Errorf("%w: %s", wire.ErrHalted, "TEXT_MARK"), []string{"TEXT_MARK", "{text}"}},
+		{"bad_session", fmt.Errorf("%w: %s", wire.ErrBadSession, "TEXT_MARK"), []string{"TEXT_MARK", "{text}"}},
+	}
+	out := make([]Template, 0, len(cases))
+	for _, c := range cases {
+		if c.err == nil {
+			return nil, fmt.Errorf("schemajs: error template %s: package wire accepted the call meant to fail", c.name)
+		}
+		text := c.err.Error()
+		for i := 0; i+1 < len(c.marks); i += 2 {
+			if !strings.Contains(text, c.marks[i]) {
+				return nil, fmt.Errorf("schemajs: error template %s: %q does not hold the marker %q", c.name, text, c.marks[i])
+			}
+			text = strings.ReplaceAll(text, c.marks[i], c.marks[i+1])
+		}
+		out = append(out, Template{Name: c.name, Kind: wire.KindOf(c.err), Text: text})
+	}
+	return out, nil
+}
+
+// configError is the error of the default configuration changed by edit.
+func configError(edit func(*wire.Config)) error {
+	c := wire.DefaultConfig()
+	edit(&c)
+	return c.Validate()
+}
