@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -73,11 +74,13 @@ func Generate() ([]byte, error) {
 	}
 	w("});\n\n")
 
-	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow). */\n")
-	w("export const LIMITS = Object.freeze(%s);\n\n", js(map[string]any{
+	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), and an exported session's (sim.Limits). */\n")
+	w("export const LIMITS = deepFreeze(%s);\n\n", js(map[string]any{
 		"key_bytes": wire.MaxKeyBytes, "value_bytes": wire.MaxValueBytes, "max_nodes": wire.MaxNodes,
-		"max_clients": wire.MaxClients, "log_window": wire.DefaultLogWindow,
+		"max_clients": wire.MaxClients, "log_window": wire.DefaultLogWindow, "session": sim.Limits(),
 	}))
+	w("/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */\n")
+	w("export const SESSION_VERSION = %d;\n\n", sim.SessionVersion)
 
 	def, err := json.MarshalIndent(wire.DefaultConfig(), "", "  ")
 	if err != nil {

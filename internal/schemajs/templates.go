@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -19,14 +20,16 @@ type Template struct {
 // Marker values: numbers no real text contains, so each can be found in a
 // message and replaced by its placeholder.
 const (
-	mID    core.NodeID = 90001 // a node id
-	mNodes             = 90002 // the number of nodes
-	mMsg               = 90003 // a message id
-	mMin               = 50005 // a minimum latency (ms), above mMax
-	mMax               = 50004 // a maximum latency (ms)
-	mNow               = 90007 // the clients there are
-	mCount             = 90009 // a count asked for
-	mBytes             = 90011 // the size of a key or value
+	mID      core.NodeID = 90001 // a node id
+	mNodes               = 90002 // the number of nodes
+	mMsg                 = 90003 // a message id
+	mMin                 = 50005 // a minimum latency (ms), above mMax
+	mMax                 = 50004 // a maximum latency (ms)
+	mNow                 = 90007 // the clients there are
+	mCount               = 90009 // a count asked for
+	mBytes               = 90011 // the size of a key or value
+	mSeek                = 90013 // a time to seek to (ms)
+	mVersion             = 90015 // a session version
 )
 
 // stubState is a CommandState with fixed answers, for making the texts of
@@ -85,6 +88,9 @@ func errorTemplates() ([]Template, error) {
 		{"config_latency", configError(func(c *wire.Config) { c.Network = wire.NetworkConfig{MinLatencyMS: mMin, MaxLatencyMS: mMax} }), []string{n(mMin), "{min}", n(mMax), "{max}"}},
 		{"halted", fmt.Errorf("%w: %s", wire.ErrHalted, "TEXT_MARK"), []string{"TEXT_MARK", "{text}"}},
 		{"bad_session", fmt.Errorf("%w: %s", wire.ErrBadSession, "TEXT_MARK"), []string{"TEXT_MARK", "{text}"}},
+		{"session_version", sim.Session{Version: mVersion, Config: wire.DefaultConfig()}.Check(), []string{n(mVersion), "{version}"}},
+		{"seek", seekError(), []string{n(mSeek), "{t}", "0 to 0 ms", "0 to {horizon} ms"}},
+		{"real_time", wire.RealTimeRefusal(wire.Command{Kind: wire.CmdDeliver}), []string{": deliver:", ": {kind}:", realTimeWhy(), "{why}"}},
 	}
 	out := make([]Template, 0, len(cases))
 	for _, c := range cases {
@@ -108,4 +114,20 @@ func configError(edit func(*wire.Config)) error {
 	c := wire.DefaultConfig()
 	edit(&c)
 	return c.Validate()
+}
+
+// seekError is the error of a seek past the horizon of a new cluster.
+func seekError() error {
+	c, err := sim.New(wire.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	_, err = c.StartSeek(mSeek)
+	return err
+}
+
+// realTimeWhy is why a real-time cluster refuses a deliver command.
+func realTimeWhy() string {
+	r, _ := wire.RuleOf(wire.CmdDeliver)
+	return r.RealTime
 }

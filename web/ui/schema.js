@@ -75,8 +75,11 @@ export const ERROR_KINDS = Object.freeze({
   INTERNAL: "internal",
 });
 
-/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow). */
-export const LIMITS = Object.freeze({"key_bytes":256,"log_window":200,"max_clients":100,"max_nodes":9,"value_bytes":4096});
+/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), and an exported session's (sim.Limits). */
+export const LIMITS = deepFreeze({"key_bytes":256,"log_window":200,"max_clients":100,"max_nodes":9,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"value_bytes":4096});
+
+/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
+export const SESSION_VERSION = 1;
 
 /** DEFAULT_CONFIG is wire.DefaultConfig() as JSON. Copy it (structuredClone) before changing it. */
 export const DEFAULT_CONFIG = deepFreeze({
@@ -139,6 +142,9 @@ export const ERROR_TEMPLATES = Object.freeze({
   config_latency: Object.freeze({"kind":"bad-config","text":"sim: invalid configuration: network: latency [{min}, {max}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms"}),
   halted: Object.freeze({"kind":"halted","text":"sim: halted by a safety violation: {text}"}),
   bad_session: Object.freeze({"kind":"bad-session","text":"sim: invalid session: {text}"}),
+  session_version: Object.freeze({"kind":"bad-session","text":"sim: invalid session: version {version}; this build reads version 1"}),
+  seek: Object.freeze({"kind":"impossible","text":"sim: impossible now: seek to {t} ms; the session spans 0 to {horizon} ms"}),
+  real_time: Object.freeze({"kind":"impossible","text":"sim: impossible now: {kind}: {why}"}),
 });
 
 /**
