@@ -341,11 +341,11 @@ export class FakeEngine {
     if (op === 'frame' || op === 'step' || op === 'next' || op === 'seek') this.show(op, a);
     switch (op) {
       case 'frame':
-        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= 60000))) fail(ERROR_KINDS.BAD_REQUEST, `engine: frame: advance_ms ${a.advance_ms} must be 0 to 60000`);
+        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= LIMITS.advance_ms))) fail(ERROR_KINDS.BAD_REQUEST, `engine: frame: advance_ms ${a.advance_ms} must be 0 to ${LIMITS.advance_ms}`);
         if (a.advance_ms) s.runTo(s.c.now + a.advance_ms);
         return this.frameOf(a.since || 0);
       case 'step':
-        if (!(a.n >= 1)) fail(ERROR_KINDS.BAD_REQUEST, `engine: step: n ${a.n} must be 1 to 100000`);
+        if (!(a.n >= 1 && a.n <= LIMITS.steps_per_call)) fail(ERROR_KINDS.BAD_REQUEST, `engine: step: n ${a.n} must be 1 to ${LIMITS.steps_per_call}`);
         for (let i = 0; i < a.n && s.c.queue.length && !s.c.halted; i++) s.runTo(s.c.nextAt());
         return this.frameOf(a.since || 0);
       case 'next': {

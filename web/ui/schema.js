@@ -75,8 +75,8 @@ export const ERROR_KINDS = Object.freeze({
   INTERNAL: "internal",
 });
 
-/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), and an exported session's (sim.Limits). */
-export const LIMITS = deepFreeze({"key_bytes":256,"log_window":200,"max_clients":100,"max_nodes":9,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"value_bytes":4096});
+/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), and an exported session's (sim.Limits). */
+export const LIMITS = deepFreeze({"advance_ms":60000,"key_bytes":256,"log_window":200,"max_clients":100,"max_nodes":9,"member_messages":4096,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"steps_per_call":100000,"value_bytes":4096});
 
 /** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
 export const SESSION_VERSION = 1;
