@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./wire/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node tools-npm tools-e2e
+.PHONY: generate chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node tools-npm tools-e2e
 
 all: test
 
@@ -128,6 +128,13 @@ tools-e2e: e2e/node_modules/.package-lock.json
 e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | tools-npm
 	cd e2e && npm ci --no-audit --no-fund
 	touch $@
+
+## generate: web/ui/schema.js from package wire (go generate ./wire), and the real
+## frames the fake engine is checked against. Commit both: make test fails while
+## either is stale (TestSchemaJSFresh, TestRealFrames).
+generate:
+	$(GO) generate ./wire
+	$(GO) test -count=1 -run '^TestRealFrames$$' ./wasm -update
 
 ## wasm: build the in-browser engine (web/seshat.wasm) and copy Go's loader.
 wasm:
