@@ -102,16 +102,39 @@ func Generate() ([]byte, error) {
 		w("  %s: Object.freeze(%s),\n", t.Name, js(map[string]any{"kind": t.Kind, "text": t.Text}))
 	}
 	w("});\n\n")
+	evs, err := eventTemplates()
+	if err != nil {
+		return nil, err
+	}
+	w("/**\n * EVENT_TEMPLATES are the texts of the events that record a command\n")
+	w(" * (wire.CommandEvent), made the same way: eventText fills them in.\n */\n")
+	w("export const EVENT_TEMPLATES = Object.freeze({\n")
+	for _, t := range evs {
+		w("  %s: Object.freeze(%s),\n", t.Name, js(map[string]any{"kind": t.Kind, "text": t.Text}))
+	}
+	w("});\n\n")
 	w(`/**
  * errorText fills in template name (an ERROR_TEMPLATES key) with params:
  * {kind, text}, the error kind and the message. An unknown name or a
  * placeholder without a param throws: that is a bug in the caller.
  */
 export function errorText(name, params = {}) {
-  const t = ERROR_TEMPLATES[name];
-  if (!t) throw new Error(` + "`schema: no error template ${name}`" + `);
+  return fill(ERROR_TEMPLATES, name, params);
+}
+
+/**
+ * eventText fills in template name (an EVENT_TEMPLATES key) with params:
+ * {kind, text}, the event kind and its line.
+ */
+export function eventText(name, params = {}) {
+  return fill(EVENT_TEMPLATES, name, params);
+}
+
+function fill(templates, name, params) {
+  const t = templates[name];
+  if (!t) throw new Error(` + "`schema: no template ${name}`" + `);
   const text = t.text.replace(/\{(\w+)\}/g, (_, p) => {
-    if (!(p in params)) throw new Error(` + "`schema: error template ${name} needs ${p}`" + `);
+    if (!(p in params)) throw new Error(` + "`schema: template ${name} needs ${p}`" + `);
     return String(params[p]);
   });
   return { kind: t.kind, text };

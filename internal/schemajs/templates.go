@@ -9,11 +9,11 @@ import (
 	"github.com/seshat-raft/seshat/wire"
 )
 
-// Template is the text of one error the engine gives, with {name} where a
-// value goes, and its error kind.
+// Template is the text of one error or event the engine gives, with
+// {name} where a value goes, and its kind (an error kind or an event kind).
 type Template struct {
 	Name string
-	Kind wire.ErrorKind
+	Kind string
 	Text string
 }
 
@@ -104,7 +104,7 @@ func errorTemplates() ([]Template, error) {
 			}
 			text = strings.ReplaceAll(text, c.marks[i], c.marks[i+1])
 		}
-		out = append(out, Template{Name: c.name, Kind: wire.KindOf(c.err), Text: text})
+		out = append(out, Template{Name: c.name, Kind: string(wire.KindOf(c.err)), Text: text})
 	}
 	return out, nil
 }
@@ -130,4 +130,51 @@ func seekError() error {
 func realTimeWhy() string {
 	r, _ := wire.RuleOf(wire.CmdDeliver)
 	return r.RealTime
+}
+
+// eventTemplates makes the texts of the events that record a command
+// (wire.CommandEvent) as templates, in a fixed order: the fake engine
+// records its commands in the same words.
+func eventTemplates() ([]Template, error) {
+	n := func(v any) string { return fmt.Sprint(v) }
+	const a, b core.NodeID = 90031, 90032
+	net := &wire.NetworkConfig{MinLatencyMS: 90033, MaxLatencyMS: 90034, DropRate: 900.35, DuplicateRate: 900.36, ReorderRate: 900.37}
+	ids := []string{n(a), "{node}", n(b), "{peer}"}
+	cases := []struct {
+		name  string
+		cmd   wire.Command
+		marks []string
+	}{
+		{"console_set", wire.Command{Kind: wire.CmdSet, Key: "KEY_MARK", Value: "VALUE_MARK"}, []string{"KEY_MARK", "{key}", "VALUE_MARK", "{value}"}},
+		{"console_read", wire.Command{Kind: wire.CmdGet, Key: "KEY_MARK"}, []string{"console: get", "console: {kind}", "KEY_MARK", "{key}"}},
+		{"crash", wire.Command{Kind: wire.CmdCrash, Node: a}, ids},
+		{"cut", wire.Command{Kind: wire.CmdCut, Node: a, Peer: b}, ids},
+		{"cut_one_way", wire.Command{Kind: wire.CmdCut, Node: a, Peer: b, OneWay: true}, ids},
+		{"heal", wire.Command{Kind: wire.CmdHeal, Node: a, Peer: b}, ids},
+		{"heal_one_way", wire.Command{Kind: wire.CmdHeal, Node: a, Peer: b, OneWay: true}, ids},
+		{"heal_all", wire.Command{Kind: wire.CmdHeal}, nil},
+		{"isolate", wire.Command{Kind: wire.CmdIsolate, Node: a}, ids},
+		{"campaign", wire.Command{Kind: wire.CmdCampaign, Node: a}, ids},
+		{"transfer", wire.Command{Kind: wire.CmdTransfer, Node: a}, []string{n(a), "{node}", n(b), "{leader}"}},
+		{"network", wire.Command{Kind: wire.CmdNetwork, Network: net}, []string{"90033", "{min}", "90034", "{max}", "90035", "{drop}", "90036", "{duplicate}", "90037", "{reorder}"}},
+	}
+	out := make([]Template, 0, len(cases))
+	for _, c := range cases {
+		ev, ok := wire.CommandEvent(c.cmd, b)
+		if !ok {
+			return nil, fmt.Errorf("schemajs: event template %s: wire.CommandEvent describes no %s command", c.name, c.cmd.Kind)
+		}
+		text := ev.Text
+		for i := 0; i+1 < len(c.marks); i += 2 {
+			if !strings.Contains(text, c.marks[i]) {
+				if c.marks[i+1] == "{peer}" {
+					continue // an event of one node names no peer
+				}
+				return nil, fmt.Errorf("schemajs: event template %s: %q does not hold the marker %q", c.name, text, c.marks[i])
+			}
+			text = strings.ReplaceAll(text, c.marks[i], c.marks[i+1])
+		}
+		out = append(out, Template{Name: c.name, Kind: string(ev.Kind), Text: text})
+	}
+	return out, nil
 }

@@ -5,7 +5,7 @@
 // Every Go fact it needs (routine kinds, defaults, limits, error kinds and
 // texts) comes from the generated ../ui/schema.js, never from a copy.
 import { FakeCluster } from './fake-cluster.js';
-import { DEFAULT_CONFIG, ERROR_KINDS, LIMITS, ROUTINE_EVENT_KINDS, SESSION_VERSION, errorText } from '../ui/schema.js';
+import { DEFAULT_CONFIG, ERROR_KINDS, LIMITS, ROUTINE_EVENT_KINDS, SESSION_VERSION, errorText, eventText } from '../ui/schema.js';
 
 /** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
 const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
@@ -149,13 +149,19 @@ class Session {
     const c = this.c;
     const n = cmd.node ? c.nodes[cmd.node - 1] : null;
     const note = (text) => c.emit({ kind: 'command', node: cmd.node || undefined, type: cmd.kind, text });
+    // record emits the event of template name (schema.js EVENT_TEMPLATES: wire.CommandEvent's words) with fields.
+    const record = (name, fields, params = {}) => {
+      const { kind, text } = eventText(name, { node: `n${cmd.node}`, peer: `n${cmd.peer}`, ...params });
+      c.emit({ kind, ...fields, text });
+    };
+    const link = { node: cmd.node, peer: cmd.peer };
     switch (cmd.kind) {
       case 'set': case 'get': case 'del':
-        note(`console: ${cmd.kind === 'set' ? `set ${cmd.key}=${cmd.value || ''}` : `${cmd.kind} ${cmd.key}`}`);
+        record(cmd.kind === 'set' ? 'console_set' : 'console_read', { node: cmd.node || undefined, type: cmd.kind }, { kind: cmd.kind, key: cmd.key, value: cmd.value || '' });
         c.invoke(0, cmd.kind, cmd.key, cmd.value || '');
         break;
       case 'crash':
-        c.emit({ kind: 'crash', node: n.id, text: `n${n.id} crashed: its volatile state and messages in flight are lost, its storage survives` });
+        record('crash', { node: n.id });
         Object.assign(n, { up: false, role: '', leader: 0, applied: 0, kv: new Map(), progress: new Map(), elapsed: 0 });
         for (const [id, m] of c.flights) if (m.from === n.id || m.to === n.id) { c.flights.delete(id); if (m.item) c.queue = c.queue.filter((q) => q !== m.item); }
         break;
@@ -167,22 +173,22 @@ class Session {
       case 'cut':
         c.cuts.add(`${cmd.node}>${cmd.peer}`);
         if (!cmd.one_way) c.cuts.add(`${cmd.peer}>${cmd.node}`);
-        c.emit({ kind: 'partition', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `cut the link n${cmd.node}→n${cmd.peer} (one way)` : `cut the link n${cmd.node}↔n${cmd.peer}` });
+        record(cmd.one_way ? 'cut_one_way' : 'cut', link);
         break;
       case 'heal':
-        if (!cmd.node) { c.cuts.clear(); c.emit({ kind: 'heal', text: 'healed every link' }); break; }
+        if (!cmd.node) { c.cuts.clear(); record('heal_all', {}); break; }
         c.cuts.delete(`${cmd.node}>${cmd.peer}`);
         if (!cmd.one_way) c.cuts.delete(`${cmd.peer}>${cmd.node}`);
-        c.emit({ kind: 'heal', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `healed the link n${cmd.node}→n${cmd.peer} (one way)` : `healed the link n${cmd.node}↔n${cmd.peer}` });
+        record(cmd.one_way ? 'heal_one_way' : 'heal', link);
         break;
       case 'isolate':
         for (const o of c.nodes) if (o.id !== n.id) { c.cuts.add(`${n.id}>${o.id}`); c.cuts.add(`${o.id}>${n.id}`); }
-        c.emit({ kind: 'partition', node: n.id, text: `isolated n${n.id} from every other node` });
+        record('isolate', { node: n.id });
         break;
-      case 'campaign': note(`forced n${n.id}'s election timeout`); c.preCampaign(n); break;
+      case 'campaign': record('campaign', { node: n.id, type: cmd.kind }); c.preCampaign(n); break;
       case 'transfer': {
         const l = c.leader();
-        note(`asked leader n${l.id} to hand leadership to n${n.id}`);
+        record('transfer', { node: n.id, type: cmd.kind }, { leader: `n${l.id}` });
         c.send(l, n.id, { type: 'MsgTimeoutNow', term: l.term });
         break;
       }
@@ -205,7 +211,9 @@ class Session {
       case 'network': {
         c.cfg.network = { ...cmd.network };
         const x = c.cfg.network;
-        c.emit({ kind: 'network', text: `network: latency ${x.min_latency_ms}-${x.max_latency_ms} ms, drop ${Math.round(100 * x.drop_rate)}%, duplicate ${Math.round(100 * x.duplicate_rate)}%, reorder ${Math.round(100 * x.reorder_rate)}%` });
+        // pct rounds a rate to whole percent as Go's %.0f does (half to even).
+        const pct = (r) => { const v = 100 * r, f = Math.floor(v), d = v - f; return String(d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f); };
+        record('network', {}, { min: x.min_latency_ms, max: x.max_latency_ms, drop: pct(x.drop_rate), duplicate: pct(x.duplicate_rate), reorder: pct(x.reorder_rate) });
         break;
       }
       case 'manual':

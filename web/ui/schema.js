@@ -148,15 +148,46 @@ export const ERROR_TEMPLATES = Object.freeze({
 });
 
 /**
+ * EVENT_TEMPLATES are the texts of the events that record a command
+ * (wire.CommandEvent), made the same way: eventText fills them in.
+ */
+export const EVENT_TEMPLATES = Object.freeze({
+  console_set: Object.freeze({"kind":"command","text":"console: set {key}={value}"}),
+  console_read: Object.freeze({"kind":"command","text":"console: {kind} {key}"}),
+  crash: Object.freeze({"kind":"crash","text":"{node} crashed: its volatile state and messages in flight are lost, its storage survives"}),
+  cut: Object.freeze({"kind":"partition","text":"cut the link {node}↔{peer}"}),
+  cut_one_way: Object.freeze({"kind":"partition","text":"cut the link {node}→{peer} (one way)"}),
+  heal: Object.freeze({"kind":"heal","text":"healed the link {node}↔{peer}"}),
+  heal_one_way: Object.freeze({"kind":"heal","text":"healed the link {node}→{peer} (one way)"}),
+  heal_all: Object.freeze({"kind":"heal","text":"healed every link"}),
+  isolate: Object.freeze({"kind":"partition","text":"isolated {node} from every other node"}),
+  campaign: Object.freeze({"kind":"command","text":"forced {node}'s election timeout"}),
+  transfer: Object.freeze({"kind":"command","text":"asked leader {leader} to hand leadership to {node}"}),
+  network: Object.freeze({"kind":"network","text":"network: latency {min}-{max} ms, drop {drop}%, duplicate {duplicate}%, reorder {reorder}%"}),
+});
+
+/**
  * errorText fills in template name (an ERROR_TEMPLATES key) with params:
  * {kind, text}, the error kind and the message. An unknown name or a
  * placeholder without a param throws: that is a bug in the caller.
  */
 export function errorText(name, params = {}) {
-  const t = ERROR_TEMPLATES[name];
-  if (!t) throw new Error(`schema: no error template ${name}`);
+  return fill(ERROR_TEMPLATES, name, params);
+}
+
+/**
+ * eventText fills in template name (an EVENT_TEMPLATES key) with params:
+ * {kind, text}, the event kind and its line.
+ */
+export function eventText(name, params = {}) {
+  return fill(EVENT_TEMPLATES, name, params);
+}
+
+function fill(templates, name, params) {
+  const t = templates[name];
+  if (!t) throw new Error(`schema: no template ${name}`);
   const text = t.text.replace(/\{(\w+)\}/g, (_, p) => {
-    if (!(p in params)) throw new Error(`schema: error template ${name} needs ${p}`);
+    if (!(p in params)) throw new Error(`schema: template ${name} needs ${p}`);
     return String(params[p]);
   });
   return { kind: t.kind, text };

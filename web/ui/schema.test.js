@@ -32,5 +32,5 @@ test('errorText fills a template in, and refuses a missing value or an unknown n
   assert.deepEqual(errorText('unknown_node', { kind: 'crash', field: 'node', id: 9, nodes: 5 }),
     { kind: 'unknown-node', text: 'sim: unknown node: crash: node 9; nodes are 1 to 5' });
   assert.throws(() => errorText('unknown_node', { kind: 'crash' }), /needs field/);
-  assert.throws(() => errorText('no_such_error'), /no error template/);
+  assert.throws(() => errorText('no_such_error'), /no template/);
 });
