@@ -17,19 +17,21 @@ type Template struct {
 	Text string
 }
 
+// mID is a node id no real text holds (see the markers below).
+const mID core.NodeID = 90001
+
 // Marker values: numbers no real text contains, so each can be found in a
 // message and replaced by its placeholder.
 const (
-	mID      core.NodeID = 90001 // a node id
-	mNodes               = 90002 // the number of nodes
-	mMsg                 = 90003 // a message id
-	mMin                 = 50005 // a minimum latency (ms), above mMax
-	mMax                 = 50004 // a maximum latency (ms)
-	mNow                 = 90007 // the clients there are
-	mCount               = 90009 // a count asked for
-	mBytes               = 90011 // the size of a key or value
-	mSeek                = 90013 // a time to seek to (ms)
-	mVersion             = 90015 // a session version
+	mNodes   = 90002 // the number of nodes
+	mMsg     = 90003 // a message id
+	mMin     = 50005 // a minimum latency (ms), above mMax
+	mMax     = 50004 // a maximum latency (ms)
+	mNow     = 90007 // the clients there are
+	mCount   = 90009 // a count asked for
+	mBytes   = 90011 // the size of a key or value
+	mSeek    = 90013 // a time to seek to (ms)
+	mVersion = 90015 // a session version
 )
 
 // stubState is a CommandState with fixed answers, for making the texts of
