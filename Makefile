@@ -130,11 +130,11 @@ e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | to
 	touch $@
 
 ## generate: web/ui/schema.js from package wire (go generate ./wire), and the real
-## frames the fake engine is checked against. Commit both: make test fails while
-## either is stale (TestSchemaJSFresh, TestRealFrames).
+## frames and error answers the fake engine is checked against. Commit them: make
+## test fails while any is stale (TestSchemaJSFresh, TestRealFrames, TestRealErrors).
 generate:
 	$(GO) generate ./wire
-	$(GO) test -count=1 -run '^TestRealFrames$$' ./wasm -update
+	$(GO) test -count=1 -run '^(TestRealFrames|TestRealErrors)$$' ./wasm -update
 
 ## wasm: build the in-browser engine (web/seshat.wasm) and copy Go's loader.
 wasm:
