@@ -9,7 +9,7 @@ PURE_PKGS   := ./core/... ./storage/... ./statemachine/... ./wire/... ./sim/...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 
-.PHONY: chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node tools-npm tools-e2e
+.PHONY: generate chaos fuzz-member wasm run run-native run-durable test-load load test-web test-browser bench-browser all test test-native test-wasm lint bench bench-native bench-wasm tools-node tools-npm tools-e2e
 
 all: test
 
@@ -130,6 +130,13 @@ tools-e2e: e2e/node_modules/.package-lock.json
 e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | tools-npm
 	cd e2e && npm ci --no-audit --no-fund
 	touch $@
+
+## generate: web/ui/schema.js from package wire (go generate ./wire), and the real
+## frames and error answers the fake engine is checked against. Commit them: make
+## test fails while any is stale (TestSchemaJSFresh, TestRealFrames, TestRealErrors).
+generate:
+	$(GO) generate ./wire
+	$(GO) test -count=1 -run '^(TestRealFrames|TestRealErrors)$$' ./wasm -update
 
 ## wasm: build the in-browser engine (web/seshat.wasm), copy Go's loader, and
 ## write their brotli copies (*.br) for the dev server: about a minute when the

@@ -14,9 +14,9 @@ import (
 
 // Limits on one call, so a single call cannot freeze the worker.
 const (
-	maxAdvanceMS     = 60_000  // virtual ms per frame call
-	maxStepsPerCall  = 100_000 // events per step call
-	maxMaintainSteps = 200_000 // checkpoint-building steps per frame call
+	maxAdvanceMS     = wire.MaxAdvanceMS    // virtual ms per frame call
+	maxStepsPerCall  = wire.MaxStepsPerCall // events per step call
+	maxMaintainSteps = 200_000              // checkpoint-building steps per frame call
 	// sliceSteps is how many events one slice of a long import or seek
 	// runs before the call answers "pending" and the worker may answer
 	// the page (progress, cancel) before it resumes.

@@ -47,7 +47,7 @@ type memberAnswer struct {
 }
 
 // maxMemberMessages bounds the messages one member-step call takes.
-const maxMemberMessages = 4096
+const maxMemberMessages = wire.MaxMemberMessages
 
 // callMember answers the member-* calls; ok is false for any other op.
 func (e *Engine) callMember(op string, args []byte) (res any, ok bool, err error) {

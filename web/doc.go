@@ -51,4 +51,8 @@
 //	  share.js               packing and reading sessions (links, files, clipboard)
 //	  progress.js            a long import or seek's progress and Cancel
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
+//
+//	  schema.js              GENERATED from package wire (go generate ./wire, or
+//	                         make generate) and committed: every Go fact the page
+//	                         needs (event and command kinds, limits, defaults, texts)
 package web

@@ -28,3 +28,7 @@
 // it is pure Go (no syscall/js, no net/http, no wall clock). JSON field
 // names are the protocol: renaming one breaks the page and saved sessions.
 package wire
+
+// The page's copy of this schema, web/ui/schema.js, is generated from it
+// (internal/schemajs); run `go generate ./wire` after changing it.
+//go:generate go run ../internal/schemajs/genschema -o ../web/ui/schema.js

@@ -2,10 +2,13 @@
 // toy cluster in plain JS (fake-cluster.js): same calls, same Frame and
 // error shapes as WasmEngine, for tests and for working on the page without
 // the WebAssembly build (load the page with ?engine=fake).
+// Every Go fact it needs (routine kinds, defaults, limits, error kinds and
+// texts) comes from the generated ../ui/schema.js, never from a copy.
 import { FakeCluster } from './fake-cluster.js';
+import { DEFAULT_CONFIG, ERROR_KINDS, LIMITS, ROUTINE_EVENT_KINDS, SESSION_VERSION, errorText, eventText } from '../ui/schema.js';
 
 /** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
-const ROUTINE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply']);
+const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
 
 /** FakeEngineError is a refused call, with the protocol's error kind. */
 export class FakeEngineError extends Error {
@@ -16,14 +19,9 @@ export class FakeEngineError extends Error {
   }
 }
 
-/** defaultConfig mirrors wire.DefaultConfig (the fields the fake uses). */
+/** defaultConfig is wire.DefaultConfig, from the generated schema (a copy the caller may change). */
 export function defaultConfig() {
-  return {
-    nodes: 5, seed: 1,
-    raft: { heartbeat_interval_ms: 100, election_timeout_min_ms: 500, election_timeout_max_ms: 1000, pre_vote: true, check_quorum: true },
-    network: { min_latency_ms: 10, max_latency_ms: 30, drop_rate: 0, duplicate_rate: 0, reorder_rate: 0 },
-    clients: { count: 0, rate_per_sec: 1, timeout_ms: 2000, keys: 5 },
-  };
+  return structuredClone(DEFAULT_CONFIG);
 }
 
 function merge(base, over) {
@@ -36,12 +34,21 @@ function merge(base, over) {
 
 const fail = (kind, msg) => { throw new FakeEngineError(msg, kind); };
 
+/** refuse throws the error of template name (schema.js ERROR_TEMPLATES), filled in with params, in Go's words and kind. */
+const refuse = (name, params) => {
+  const { kind, text } = errorText(name, params);
+  throw new FakeEngineError(text, kind);
+};
+
+/** utf8Bytes is the length of s in bytes of UTF-8, as Go counts a key or value. */
+const utf8Bytes = (s) => new TextEncoder().encode(s).length;
+
 /** Engine state for one session: the cluster, its command log and horizon. */
 class Session {
   constructor(cfg) {
-    if (!(cfg.nodes >= 1 && cfg.nodes <= 9)) fail('bad-config', `sim: bad config: nodes: is ${cfg.nodes}; must be 1 to 9`);
+    if (!(cfg.nodes >= 1 && cfg.nodes <= LIMITS.max_nodes)) refuse('config_nodes', { nodes: cfg.nodes });
     const n = cfg.network;
-    if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) fail('bad-config', `sim: bad config: network: latency [${n.min_latency_ms}, ${n.max_latency_ms}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms`);
+    if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) refuse('config_latency', { min: n.min_latency_ms, max: n.max_latency_ms });
     this.initial = cfg;
     this.log = [];
     this.pos = 0;
@@ -72,7 +79,7 @@ class Session {
 
   command(cmd) {
     const c = this.c;
-    if (c.halted) fail('halted', `sim: halted: ${c.halted.text}`);
+    if (c.halted) refuse('halted', { text: c.halted.text });
     this.validate(cmd);
     this.log.length = this.pos; // a new command replaces the recorded future
     this.log.push({ step: c.steps, at: c.now, cmd });
@@ -81,50 +88,60 @@ class Session {
     this.apply(cmd);
   }
 
+  /** validate refuses cmd as wire.CheckCommand would, for the checks the toy makes, in Go's words (schema.js). */
   validate(cmd) {
     const c = this.c;
+    const kind = cmd.kind;
     const node = (id, field = 'node') => {
-      if (!(id >= 1 && id <= c.nodes.length)) fail('unknown-node', `sim: unknown node: ${cmd.kind}: ${field} ${id}; nodes are 1 to ${c.nodes.length}`);
+      if (!(id >= 1 && id <= c.nodes.length)) refuse('unknown_node', { kind, field, id, nodes: c.nodes.length });
       return c.nodes[id - 1];
     };
-    const impossible = (msg) => fail('impossible', `sim: impossible: ${cmd.kind}: ${msg}`);
-    switch (cmd.kind) {
-      case 'set': case 'get': case 'del':
-        if (!cmd.key) fail('bad-command', `sim: invalid command: ${cmd.kind}: key is empty`);
-        if (!c.nodes.some((n) => n.up)) impossible('every node is down');
+    switch (kind) {
+      case 'set': case 'get': case 'del': {
+        if (!cmd.key) refuse('key_empty', { kind });
+        if (utf8Bytes(cmd.key) > LIMITS.key_bytes) refuse('key_long', { kind, bytes: utf8Bytes(cmd.key) });
+        if (utf8Bytes(cmd.value || '') > LIMITS.value_bytes) refuse('value_long', { kind, bytes: utf8Bytes(cmd.value) });
+        if (kind !== 'set' && cmd.value) refuse('value_not_taken', { kind });
+        if (!c.nodes.some((n) => n.up)) refuse('all_down', { kind });
         break;
+      }
       case 'crash': case 'restart': case 'isolate': case 'campaign': case 'transfer': {
         const n = node(cmd.node);
-        if (cmd.kind === 'restart' && n.up) impossible(`n${n.id} is running; crash it first`);
-        if (cmd.kind !== 'restart' && cmd.kind !== 'isolate' && !n.up) impossible(`n${n.id} is down; restart it first`);
-        if (cmd.kind === 'transfer' && !c.leader()) impossible('there is no leader to hand leadership over');
-        if (cmd.kind === 'transfer' && c.leader().id === n.id) impossible(`n${n.id} is already the leader`);
+        if (kind === 'restart' && n.up) refuse('running', { id: n.id });
+        if (kind !== 'restart' && kind !== 'isolate' && !n.up) refuse('down', { kind, id: n.id });
+        if (kind === 'transfer' && !c.leader()) refuse('no_leader');
+        if (kind === 'transfer' && c.leader().id === n.id) refuse('already_leader', { id: n.id });
         break;
       }
       case 'cut': case 'heal':
-        if (cmd.kind === 'heal' && !cmd.node && !cmd.peer) break;
+        if (kind === 'heal' && !cmd.node && !cmd.peer) break;
         node(cmd.node); node(cmd.peer, 'peer');
-        if (cmd.node === cmd.peer) fail('bad-command', `sim: invalid command: ${cmd.kind}: node and peer are both n${cmd.node}; a link joins two nodes`);
+        if (cmd.node === cmd.peer) refuse('same_link', { kind, id: cmd.node });
         break;
       case 'deliver': case 'drop': case 'duplicate':
-        if (!c.flights.has(cmd.msg)) fail('unknown-message', `sim: unknown message: ${cmd.kind}: message ${cmd.msg} is not in flight`);
-        if (cmd.kind === 'deliver' && !c.nodes[c.flights.get(cmd.msg).to - 1].up) impossible(`n${c.flights.get(cmd.msg).to} is down; the message can only be dropped`);
+        if (!c.flights.has(cmd.msg)) refuse('not_in_flight', { kind, msg: cmd.msg });
+        if (kind === 'deliver' && !c.nodes[c.flights.get(cmd.msg).to - 1].up) refuse('deliver_down', { id: c.flights.get(cmd.msg).to });
         break;
       case 'network': {
         const n = cmd.network;
-        if (!n) fail('bad-command', 'sim: invalid command: network: network settings are missing');
-        if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) fail('bad-command', `sim: invalid command: sim: bad config: network: latency [${n.min_latency_ms}, ${n.max_latency_ms}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms`);
-        for (const k of ['drop_rate', 'duplicate_rate', 'reorder_rate']) if (!(n[k] >= 0 && n[k] <= 1)) fail('bad-command', `sim: invalid command: sim: bad config: network.${k}: is ${n[k]}; must be a probability from 0 to 1`);
+        if (!n) refuse('network_missing');
+        if (n.min_latency_ms < 0 || n.max_latency_ms < n.min_latency_ms) refuse('network_latency', { min: n.min_latency_ms, max: n.max_latency_ms });
+        for (const rate of ['drop_rate', 'duplicate_rate', 'reorder_rate']) if (!(n[rate] >= 0 && n[rate] <= 1)) refuse('network_rate', { rate, value: n[rate] });
         break;
       }
       case 'manual': break;
-      case 'add-clients': if (!(cmd.count >= 1)) fail('bad-command', `sim: invalid command: add-clients: count ${cmd.count} must be at least 1`); break;
-      case 'remove-clients': {
-        const active = c.clients.filter((x) => !x.removed).length;
-        if (!(cmd.count >= 1 && cmd.count <= active)) fail('bad-command', `sim: invalid command: remove-clients: count ${cmd.count} must be from 1 to the number of clients (${active})`);
+      case 'add-clients': {
+        const now = c.clients.filter((x) => !x.removed).length;
+        if (!(cmd.count >= 1 && now + cmd.count <= LIMITS.max_clients)) refuse('add_clients', { count: cmd.count, now });
         break;
       }
-      default: fail('bad-command', `sim: invalid command: unknown kind "${cmd.kind}"`);
+      case 'remove-clients': {
+        const now = c.clients.filter((x) => !x.removed).length;
+        if (now === 0) refuse('no_clients');
+        if (!(cmd.count >= 1 && cmd.count <= now)) refuse('remove_clients', { count: cmd.count, now });
+        break;
+      }
+      default: refuse('unknown_kind', { kind });
     }
   }
 
@@ -132,13 +149,19 @@ class Session {
     const c = this.c;
     const n = cmd.node ? c.nodes[cmd.node - 1] : null;
     const note = (text) => c.emit({ kind: 'command', node: cmd.node || undefined, type: cmd.kind, text });
+    // record emits the event of template name (schema.js EVENT_TEMPLATES: wire.CommandEvent's words) with fields.
+    const record = (name, fields, params = {}) => {
+      const { kind, text } = eventText(name, { node: `n${cmd.node}`, peer: `n${cmd.peer}`, ...params });
+      c.emit({ kind, ...fields, text });
+    };
+    const link = { node: cmd.node, peer: cmd.peer };
     switch (cmd.kind) {
       case 'set': case 'get': case 'del':
-        note(`console: ${cmd.kind === 'set' ? `set ${cmd.key}=${cmd.value || ''}` : `${cmd.kind} ${cmd.key}`}`);
+        record(cmd.kind === 'set' ? 'console_set' : 'console_read', { node: cmd.node || undefined, type: cmd.kind }, { kind: cmd.kind, key: cmd.key, value: cmd.value || '' });
         c.invoke(0, cmd.kind, cmd.key, cmd.value || '');
         break;
       case 'crash':
-        c.emit({ kind: 'crash', node: n.id, text: `n${n.id} crashed: its volatile state and messages in flight are lost, its storage survives` });
+        record('crash', { node: n.id });
         Object.assign(n, { up: false, role: '', leader: 0, applied: 0, kv: new Map(), progress: new Map(), elapsed: 0 });
         for (const [id, m] of c.flights) if (m.from === n.id || m.to === n.id) { c.flights.delete(id); if (m.item) c.queue = c.queue.filter((q) => q !== m.item); }
         break;
@@ -150,22 +173,22 @@ class Session {
       case 'cut':
         c.cuts.add(`${cmd.node}>${cmd.peer}`);
         if (!cmd.one_way) c.cuts.add(`${cmd.peer}>${cmd.node}`);
-        c.emit({ kind: 'partition', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `cut the link n${cmd.node}→n${cmd.peer} (one way)` : `cut the link n${cmd.node}↔n${cmd.peer}` });
+        record(cmd.one_way ? 'cut_one_way' : 'cut', link);
         break;
       case 'heal':
-        if (!cmd.node) { c.cuts.clear(); c.emit({ kind: 'heal', text: 'healed every link' }); break; }
+        if (!cmd.node) { c.cuts.clear(); record('heal_all', {}); break; }
         c.cuts.delete(`${cmd.node}>${cmd.peer}`);
         if (!cmd.one_way) c.cuts.delete(`${cmd.peer}>${cmd.node}`);
-        c.emit({ kind: 'heal', node: cmd.node, peer: cmd.peer, text: cmd.one_way ? `healed the link n${cmd.node}→n${cmd.peer} (one way)` : `healed the link n${cmd.node}↔n${cmd.peer}` });
+        record(cmd.one_way ? 'heal_one_way' : 'heal', link);
         break;
       case 'isolate':
         for (const o of c.nodes) if (o.id !== n.id) { c.cuts.add(`${n.id}>${o.id}`); c.cuts.add(`${o.id}>${n.id}`); }
-        c.emit({ kind: 'partition', node: n.id, text: `isolated n${n.id} from every other node` });
+        record('isolate', { node: n.id });
         break;
-      case 'campaign': note(`forced n${n.id}'s election timeout`); c.preCampaign(n); break;
+      case 'campaign': record('campaign', { node: n.id, type: cmd.kind }); c.preCampaign(n); break;
       case 'transfer': {
         const l = c.leader();
-        note(`asked leader n${l.id} to hand leadership to n${n.id}`);
+        record('transfer', { node: n.id, type: cmd.kind }, { leader: `n${l.id}` });
         c.send(l, n.id, { type: 'MsgTimeoutNow', term: l.term });
         break;
       }
@@ -188,7 +211,9 @@ class Session {
       case 'network': {
         c.cfg.network = { ...cmd.network };
         const x = c.cfg.network;
-        c.emit({ kind: 'network', text: `network: latency ${x.min_latency_ms}-${x.max_latency_ms} ms, drop ${Math.round(100 * x.drop_rate)}%, duplicate ${Math.round(100 * x.duplicate_rate)}%, reorder ${Math.round(100 * x.reorder_rate)}%` });
+        // pct rounds a rate to whole percent as Go's %.0f does (half to even).
+        const pct = (r) => { const v = 100 * r, f = Math.floor(v), d = v - f; return String(d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f); };
+        record('network', {}, { min: x.min_latency_ms, max: x.max_latency_ms, drop: pct(x.drop_rate), duplicate: pct(x.duplicate_rate), reorder: pct(x.reorder_rate) });
         break;
       }
       case 'manual':
@@ -238,6 +263,7 @@ class Session {
       time: c.now, steps: c.steps, events: c.seq, seed: this.initial.seed, manual: !!c.cfg.manual, nodes, messages, cuts, clients,
       safety: c.halted ? { ok: false, violation: c.halted } : { ok: true }, network: { ...c.cfg.network },
       timing: { heartbeat_ms: c.cfg.raft.heartbeat_interval_ms, election_ticks: 5 },
+      limits: { key_bytes: LIMITS.key_bytes, value_bytes: LIMITS.value_bytes },
     };
   }
 
@@ -249,7 +275,7 @@ class Session {
   }
 
   seek(t) {
-    if (!(t >= 0 && t <= this.horizon)) fail('impossible', `sim: impossible: seek to ${t} ms; the session spans 0 to ${this.horizon} ms`);
+    if (!(t >= 0 && t <= this.horizon)) refuse('seek', { t, horizon: this.horizon });
     if (t >= this.c.now) { this.runTo(t); return; }
     const { log, horizon } = this;
     const fresh = new Session(this.initial);
@@ -258,7 +284,7 @@ class Session {
   }
 
   export() {
-    return { version: 1, config: structuredClone(this.initial), commands: this.log.map((x) => structuredClone(x)), until: this.horizon };
+    return { version: SESSION_VERSION, config: structuredClone(this.initial), commands: this.log.map((x) => structuredClone(x)), until: this.horizon };
   }
 }
 
@@ -275,8 +301,8 @@ export class FakeEngine {
 
   /** show remembers what frames carry (log_window, events, max_events), as the Go engine does. */
   show(op, a) {
-    if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) fail('bad-request', `engine: ${op}: max_events ${a.max_events} must be 0 (no limit) or more`);
-    if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') fail('bad-request', `engine: ${op}: events "${a.events}" must be "all" or "notable"`);
+    if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op}: max_events ${a.max_events} must be 0 (no limit) or more`);
+    if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op}: events "${a.events}" must be "all" or "notable"`);
     this.notable = a.events === 'notable';
     this.max = a.max_events || 0;
   }
@@ -291,7 +317,7 @@ export class FakeEngine {
     return new Promise((resolve, reject) => {
       queueMicrotask(() => {
         try { resolve(structuredClone(this.answer(op, args || {}))); } catch (err) {
-          reject(err instanceof FakeEngineError ? err : new FakeEngineError(`engine: internal error in "${op}": ${err.message}`, 'internal'));
+          reject(err instanceof FakeEngineError ? err : new FakeEngineError(`engine: internal error in "${op}": ${err.message}`, ERROR_KINDS.INTERNAL));
         }
       });
     });
@@ -308,7 +334,8 @@ export class FakeEngine {
       case 'defaults': return defaultConfig();
       case 'create': this.s = new Session(merge(defaultConfig(), a)); return this.frameOf(0);
       case 'import': {
-        if (!a || a.version !== 1 || !a.config) fail('bad-session', 'sim: bad session: not a version 1 session');
+        if (!a || a.version !== SESSION_VERSION) refuse('session_version', { version: a && a.version });
+        if (!a.config) refuse('bad_session', { text: 'config is missing' });
         const s = new Session(merge(defaultConfig(), a.config));
         s.log = a.commands || [];
         s.horizon = a.until || 0;
@@ -317,16 +344,16 @@ export class FakeEngine {
         return this.frameOf(0);
       }
     }
-    if (!this.s) fail('bad-request', `engine: ${op} before create: create a cluster first`);
+    if (!this.s) fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op} before create: create a cluster first`);
     const s = this.s;
     if (op === 'frame' || op === 'step' || op === 'next' || op === 'seek') this.show(op, a);
     switch (op) {
       case 'frame':
-        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= 60000))) fail('bad-request', `engine: frame: advance_ms ${a.advance_ms} must be 0 to 60000`);
+        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= LIMITS.advance_ms))) fail(ERROR_KINDS.BAD_REQUEST, `engine: frame: advance_ms ${a.advance_ms} must be 0 to ${LIMITS.advance_ms}`);
         if (a.advance_ms) s.runTo(s.c.now + a.advance_ms);
         return this.frameOf(a.since || 0);
       case 'step':
-        if (!(a.n >= 1)) fail('bad-request', `engine: step: n ${a.n} must be 1 to 100000`);
+        if (!(a.n >= 1 && a.n <= LIMITS.steps_per_call)) fail(ERROR_KINDS.BAD_REQUEST, `engine: step: n ${a.n} must be 1 to ${LIMITS.steps_per_call}`);
         for (let i = 0; i < a.n && s.c.queue.length && !s.c.halted; i++) s.runTo(s.c.nextAt());
         return this.frameOf(a.since || 0);
       case 'next': {
@@ -341,7 +368,7 @@ export class FakeEngine {
       }
       case 'seek': s.seek(a.t); return this.frameOf(0);
       case 'export': return s.export();
-      default: return fail('bad-request', `engine: unknown operation "${op}"`);
+      default: return fail(ERROR_KINDS.BAD_REQUEST, `engine: unknown operation "${op}"`);
     }
   }
 }

@@ -5,6 +5,7 @@
 // (no round trip per animation frame); `command` and `create` go over the
 // socket; time travel is refused: the native cluster has no past to replay.
 import { Client, EngineError } from './wasm-engine.js';
+import { COMMAND_KINDS, ROUTINE_EVENT_KINDS, errorText } from '../ui/schema.js';
 
 /** SUBSCRIBE_MS is how often the server pushes a frame (the bridge allows 50 to 5000). */
 export const SUBSCRIBE_MS = 100;
@@ -24,19 +25,22 @@ export const NO_NATIVE = 'The dev server runs no native cluster: start it with `
 /** REAL_TIME is why time travel and manual delivery are refused. */
 export const REAL_TIME = 'The native cluster runs in real time: no time travel';
 
-/** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
 /**
  * EXTRAPOLATE_MS bounds how far past the newest pushed view the page's clock
  * runs while it waits for the next (pushes come every 100 ms).
  */
 export const EXTRAPOLATE_MS = 150;
-const ROUTINE_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate', 'append', 'commit', 'apply']);
+/** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.EventKind.Routine, from schema.js). */
+const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
 
 /** TIME_OPS are the engine calls that need a replayable virtual clock. */
 const TIME_OPS = new Set(['seek', 'step', 'next', 'export', 'import']);
 
-/** HAND_COMMANDS are the commands that need the simulator's message queue. */
-const HAND_COMMANDS = new Set(['manual', 'deliver', 'drop', 'duplicate']);
+/**
+ * REAL_TIME_REFUSALS maps each command kind a real-time cluster refuses to
+ * why (wire.CommandRules, from schema.js); the server's hello may say more.
+ */
+const REAL_TIME_REFUSALS = Object.freeze(Object.fromEntries(COMMAND_KINDS.filter((k) => k.real_time).map((k) => [k.kind, k.real_time])));
 
 /** socketURL is the dev server's websocket for a page at loc (window.location): ws(s)://host/ws. */
 export function socketURL(loc) {
@@ -283,7 +287,11 @@ export class NativeEngine {
 
   /** command applies a Command on the server; the Frame shows its effect at once, its events with the next push. */
   async command(cmd) {
-    if (HAND_COMMANDS.has(cmd.kind)) throw new EngineError(`${REAL_TIME} or manual delivery: messages cannot be held, delivered, dropped or duplicated by hand`, 'impossible');
+    const why = (this.hello && this.hello.refused && this.hello.refused[cmd.kind]) || REAL_TIME_REFUSALS[cmd.kind];
+    if (why) {
+      const { kind, text } = errorText('real_time', { kind: cmd.kind, why });
+      throw new EngineError(text, kind);
+    }
     this.merge(await this.conn.call('command', cmd), false);
     return this.handOut(this.handed);
   }

@@ -1,5 +1,6 @@
 // Virtual time against wall time: the speed control and what each animation
 // frame asks the engine to advance. DOM-free and pure.
+import { LIMITS } from './schema.js';
 
 /** SPEEDS are the speeds offered, in virtual ms per wall ms. */
 export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100];
@@ -7,8 +8,8 @@ export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100];
 /** MAX_WALL_MS caps the wall time one frame accounts for (after a stall or a hidden tab). */
 export const MAX_WALL_MS = 100;
 
-/** MAX_ADVANCE_MS is the engine's limit on one frame call. */
-export const MAX_ADVANCE_MS = 60000;
+/** MAX_ADVANCE_MS is the engine's limit on one frame call (wire.MaxAdvanceMS, from schema.js). */
+export const MAX_ADVANCE_MS = LIMITS.advance_ms;
 
 /**
  * advanceFor returns the whole virtual ms to advance for wallMs of wall time

@@ -1,5 +1,7 @@
 // The event log: which events each filter shows and how a line reads.
-// DOM-free and pure.
+// DOM-free and pure. Which kinds are routine is the engine's schema
+// (schema.js, generated from package wire), not this file's.
+import { ROUTINE_EVENT_KINDS } from './schema.js';
 
 /** GROUPS sorts event kinds for the filter and the kind badges. */
 export const GROUPS = Object.freeze({
@@ -23,16 +25,17 @@ export function isMessageEvent(e) {
   return groupOf(e.kind) === 'messages';
 }
 
-/** ROUTINE replication events: left out of the "important" view (a flood under load). */
-const ROUTINE = new Set(['append', 'commit', 'apply']);
+/** ROUTINE are the routine kinds (wire.EventKind.Routine): left out of the "important" view (a flood under load). */
+const ROUTINE = new Set(ROUTINE_EVENT_KINDS);
 
 /**
  * isRoutine reports whether e is routine traffic as the engine counts it
- * (wire.Event.Routine): message traffic and entries appended, committed or
- * applied. The engine leaves these out when asked for notable events only.
+ * (wire.EventKind.Routine, from schema.js): message traffic and entries
+ * appended, committed or applied. The engine leaves these out when asked
+ * for notable events only.
  */
 export function isRoutine(e) {
-  return isMessageEvent(e) || ROUTINE.has(e.kind);
+  return ROUTINE.has(e.kind);
 }
 
 /** FILTERS are the event log's filter choices, in menu order. */
@@ -54,7 +57,7 @@ export function matches(e, filter, node = 0) {
   if (node && e.node !== node && e.peer !== node) return false;
   switch (filter) {
     case 'all': return true;
-    case 'important': return !isMessageEvent(e) && !ROUTINE.has(e.kind);
+    case 'important': return !isRoutine(e);
     default: return groupOf(e.kind) === filter;
   }
 }

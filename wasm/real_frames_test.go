@@ -1,0 +1,153 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seshat-raft/seshat/internal/schemajs"
+	"github.com/seshat-raft/seshat/native"
+	"github.com/seshat-raft/seshat/wire"
+)
+
+var update = flag.Bool("update", false, "rewrite "+schemajs.FramesPath+" from real frames")
+
+// TestRealFrames makes frames with the in-browser engine (this package,
+// running the simulator) and with a native cluster, and checks that the
+// committed web/engine/testdata/real-frames.json has the same fields at
+// every level (with -update it rewrites the file). The page's fake engine
+// is checked against that file (web/engine/frame-shape.test.js), so a field
+// added, renamed or dropped in package wire fails here until the file is
+// updated, and then there until the fake follows.
+func TestRealFrames(t *testing.T) {
+	maps := schemajs.MapFields()
+	fresh := schemajs.RealFrames{
+		Note:      "real frames, pruned to one object per distinct set of fields; written by go test ./wasm -run TestRealFrames -update",
+		MapFields: maps,
+		Engines:   map[string][]any{"wasm": wasmFrames(t, maps), "native": nativeFrames(t, maps)},
+	}
+	path := filepath.Join("..", filepath.FromSlash(schemajs.FramesPath))
+	if *update {
+		out, err := json.MarshalIndent(fresh, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run go test ./wasm -run TestRealFrames -update", err)
+	}
+	var old schemajs.RealFrames
+	if err := json.Unmarshal(raw, &old); err != nil {
+		t.Fatalf("%s: %v: run go test ./wasm -run TestRealFrames -update", path, err)
+	}
+	if strings.Join(old.MapFields, ",") != strings.Join(maps, ",") {
+		t.Errorf("%s: map_fields %v, the schema has %v", path, old.MapFields, maps)
+	}
+	const fix = "Run go test ./wasm -run TestRealFrames -update, then make the fake engine (web/engine/fake-engine.js) follow: node --test web/engine/"
+	// The simulator is deterministic: its frames must have exactly the
+	// committed shape.
+	if d := schemajs.ShapeDiff(schemajs.Shape(old.Engines["wasm"], maps), schemajs.Shape(fresh.Engines["wasm"], maps)); d != "" {
+		t.Errorf("%s is stale: the in-browser engine's frames changed shape:\n%s%s", path, d, fix)
+	}
+	// The native cluster runs in real time: which optional fields a run
+	// shows (those of the messages in flight, say) varies, so its frames
+	// may show fewer fields than the committed ones, but none they lack.
+	known := schemajs.Shape(append(slices.Clone(old.Engines["wasm"]), old.Engines["native"]...), maps)
+	got := schemajs.Shape(fresh.Engines["native"], maps)
+	for p, fields := range got {
+		for _, f := range fields {
+			if !slices.Contains(known[p], f) {
+				t.Errorf("%s is stale: the native cluster's frames have a new field %q at %q. %s", path, f, p, fix)
+			}
+		}
+	}
+}
+
+// decodeFrame turns f into plain JSON values and prunes it.
+func decodeFrame(t *testing.T, f any, maps []string) any {
+	t.Helper()
+	raw, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return schemajs.Prune(v, maps)
+}
+
+// wasmFrames drives the engine the page runs through an election, client
+// traffic, snapshots, a crash, a cut link and manual delivery.
+func wasmFrames(t *testing.T, maps []string) []any {
+	e := &Engine{}
+	var frames []any
+	call := func(op, args string) {
+		var a struct {
+			OK     bool            `json:"ok"`
+			Error  string          `json:"error"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal(e.Call(op, []byte(args)), &a); err != nil || !a.OK {
+			t.Fatalf("%s %s: %v %s", op, args, err, a.Error)
+		}
+		var v any
+		if err := json.Unmarshal(a.Result, &v); err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, schemajs.Prune(v, maps))
+	}
+	call("create", `{"nodes": 5, "seed": 3, "clients": {"count": 3, "rate_per_sec": 20, "timeout_ms": 500, "keys": 5}, "raft": {"snapshot_interval_entries": 20, "snapshot_catchup_entries": 5}}`)
+	call("frame", `{"advance_ms": 3000, "log_window": 4}`)
+	call("command", `{"kind": "set", "key": "a", "value": "1"}`)
+	call("command", `{"kind": "crash", "node": 1}`)
+	call("command", `{"kind": "cut", "node": 2, "peer": 3}`)
+	call("frame", `{"advance_ms": 2000, "log_window": 4}`)
+	call("command", `{"kind": "restart", "node": 1}`)
+	call("command", `{"kind": "manual", "on": true}`)
+	call("frame", `{"advance_ms": 500, "log_window": 4, "kv_limit": 1}`)
+	return frames
+}
+
+// nativeFrames runs a native cluster of three nodes until a write is
+// applied, then crashes a node and cuts a link, and takes its frames.
+func nativeFrames(t *testing.T, maps []string) []any {
+	cfg := wire.DefaultConfig()
+	cfg.Nodes = 3
+	cfg.Raft.HeartbeatIntervalMS = 10
+	cfg.Raft.ElectionTimeoutMinMS = 100
+	cfg.Raft.ElectionTimeoutMaxMS = 200
+	c, err := native.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := c.Set(ctx, "a", "1"); err != nil {
+		t.Fatal(err)
+	}
+	// Set returns once the leader applied the write: its view shows the
+	// key, its progress and the events of the election.
+	opts := wire.ViewOptions{LogWindow: 4}
+	frames := []any{decodeFrame(t, c.Frame(0, false, 0, opts), maps)}
+	for _, cmd := range []wire.Command{{Kind: wire.CmdCrash, Node: 3}, {Kind: wire.CmdCut, Node: 1, Peer: 2}} {
+		if err := c.Apply(cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(frames, decodeFrame(t, c.Frame(0, false, 0, opts), maps))
+}
