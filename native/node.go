@@ -96,14 +96,10 @@ type incarnation struct {
 	ev  eventBuf
 	out []outgoing
 
-	// Owned by the loop goroutine: what the trace last said about the node.
-	role            core.Role
-	term            core.Term
-	vote            core.NodeID
-	leader          core.NodeID
-	commit          core.LogIndex
-	camp            wire.Campaign // answers to the current campaign
-	ticksSinceReset int
+	// Owned by the loop goroutine: the node's narrator, what the trace
+	// last said about it (role, term, vote, leader, commit, campaign,
+	// election clock).
+	wire.Narrator
 
 	// Owned by the loop goroutine: requests waiting for an answer.
 	waiters     map[uint64]*proposal // by request id
@@ -193,14 +189,14 @@ func (n *node) start() error {
 		reportc:    make(chan report, 1024),
 		senders:    make([]*sender, len(n.r.nodes)+1),
 		ev:         eventBuf{tr: n.r.trace},
-		role:       core.RoleFollower,
 		waiters:    make(map[uint64]*proposal),
 		readsByCtx: make(map[uint64][]*readReq),
 		dirty:      true,
 		kvDirty:    true,
 	}
 	hs, _, _ := rn.Storage().InitialState()
-	in.term, in.vote, in.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
+	in.Narrator.ID = n.id
+	in.Restart(hs)
 	for _, p := range n.r.nodes {
 		if p.id != n.id {
 			in.senders[p.id] = newSender(in, p.id)
@@ -353,13 +349,8 @@ func (in *incarnation) fail(err error) {
 
 // tick advances the node's Raft clock by one heartbeat.
 func (in *incarnation) tick() {
-	before := in.role
 	in.rn.Tick()
-	in.ticksSinceReset++
-	if after := in.rn.Role(); after != before && (after == core.RolePreCandidate || after == core.RoleCandidate) {
-		in.ev.add(wire.Event{Kind: wire.EvTimeout, Node: in.n.id, Term: in.term,
-			Text: fmt.Sprintf("%s's election timeout fired after %d ticks without hearing from a leader", in.n.id, in.ticksSinceReset)})
-	}
+	in.Ticked(in.rn.Role(), in.ev.add)
 	in.pruneAbandoned()
 	in.dirty = true
 }
@@ -373,11 +364,7 @@ func (in *incarnation) step(m *pb.Message) {
 	if int(from) > len(in.n.r.nodes) && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
 		return // not from a member, or refused
 	}
-	in.noteVoteResponse(m)
-	switch m.GetType() {
-	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
-		in.ticksSinceReset = 0
-	}
+	in.Heard(m)
 	// Errors from Step are etcd Raft refusing a message it should ignore.
 	_ = in.rn.Step(m)
 }
@@ -507,7 +494,7 @@ func (in *incarnation) publish(force bool) {
 		in.kvDirty = false
 		in.lastKV = now
 	}
-	st := nodeState{status: in.rn.Status(), electionElapsed: in.ticksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
+	st := nodeState{status: in.rn.Status(), electionElapsed: in.TicksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
 	if st.status.Role == core.RoleLeader {
 		st.electionElapsed = 0
 	}

@@ -137,7 +137,7 @@ func (c *Cluster) apply(cmd wire.Command) (req uint64) {
 			return 0
 		}
 		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
-			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
+			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.Term, n.rn.RestartApplied())})
 	case wire.CmdPartition:
 		text := c.partition(cmd.Groups)
 		c.emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})

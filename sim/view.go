@@ -81,7 +81,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
 		nv.Voters, nv.Progress = st.Voters, st.Progress
-		nv.ElectionElapsed = n.ticksSinceReset
+		nv.ElectionElapsed = n.TicksSinceReset
 		if st.Role == core.RoleLeader {
 			nv.ElectionElapsed = 0
 		}
