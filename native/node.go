@@ -154,8 +154,11 @@ func (n *node) running() *incarnation {
 func (n *node) up() bool { return n.running() != nil }
 
 // start builds a RaftNode from the node's storage (fresh, or after a crash),
-// listens on a new loopback port and starts the node's goroutines.
-func (n *node) start() error {
+// listens on a new loopback port and starts the node's goroutines. What the
+// node restarted from (a restart command, with restart set, or a previous
+// run's log) is recorded before the node's goroutines start, so before
+// anything the node does.
+func (n *node) start(restart bool) error {
 	n.reap()
 	var wlog *nodeLog
 	if n.r.durable.dir != "" {
@@ -197,6 +200,18 @@ func (n *node) start() error {
 	hs, _, _ := rn.Storage().InitialState()
 	in.Narrator.ID = n.id
 	in.Restart(hs)
+	if restart {
+		snap, _ := rn.Storage().Snapshot()
+		applied := snap.GetMetadata().GetIndex()
+		from := "its storage"
+		if n.r.durable.dir != "" {
+			from = "its log on disk"
+		}
+		n.r.trace.add(wire.Event{Kind: wire.EvRestart, Node: n.id, Term: core.Term(hs.GetTerm()), Index: core.LogIndex(applied),
+			Text: fmt.Sprintf("%s restarted from %s (term %d, state machine restored to index %d)", n.id, from, hs.GetTerm(), applied)})
+	} else if e := n.restored(); e != nil {
+		n.r.trace.add(*e)
+	}
 	for _, p := range n.r.nodes {
 		if p.id != n.id {
 			in.senders[p.id] = newSender(in, p.id)

@@ -28,8 +28,9 @@ type simNode struct {
 func (n *simNode) up() bool { return n.rn != nil }
 
 // startNode builds the node's RaftNode from its storage (fresh or after a
-// crash), schedules its ticks and processes its first Ready.
-func (c *Cluster) startNode(n *simNode) error {
+// crash), schedules its ticks and processes its first Ready. A restart
+// (restart set) is recorded before anything the restarted node does.
+func (c *Cluster) startNode(n *simNode, restart bool) error {
 	rn, err := core.New(c.nodeConfig(n.id), n.store)
 	if err != nil {
 		return fmt.Errorf("sim: start %s: %w", n.id, err)
@@ -45,6 +46,10 @@ func (c *Cluster) startNode(n *simNode) error {
 		first += hb
 	}
 	c.schedule(qevent{at: first, kind: qTick, node: int(n.id - 1), gen: n.gen})
+	if restart {
+		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Term: n.Term, Index: n.rn.RestartApplied(),
+			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.Term, n.rn.RestartApplied())})
+	}
 	// Check the state the node restarted with before its first round can
 	// overwrite it.
 	if !c.safety.started(c, n, true) {
