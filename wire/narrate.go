@@ -67,7 +67,8 @@ func (n *Narrator) Heard(m *pb.Message) {
 // Observe narrates one Ready round u: the new term and vote, an installed
 // snapshot, appended entries, the new commit index, applied entries (with
 // their operations in Type when ops is set), membership changes, a snapshot
-// taken, votes refused, and role and leader changes, in that order.
+// taken, votes refused, and role and leader changes, in that order. With
+// ops, an EvApply event also lists its entries' facts (Event.Applied).
 func (n *Narrator) Observe(u *core.Update, ops bool, emit func(Event)) {
 	if hs := u.HardState; hs != nil {
 		if t := core.Term(hs.GetTerm()); t != n.Term {
@@ -106,6 +107,7 @@ func (n *Narrator) Observe(u *core.Update, ops bool, emit func(Event)) {
 		e := Event{Kind: EvApply, Node: n.ID, Index: core.LogIndex(first.Index), Index2: core.LogIndex(last.Index)}
 		if ops {
 			e.Type = AppliedOps(u.Applied)
+			e = e.WithApplied(u.Applied)
 		}
 		emit(e)
 	}
