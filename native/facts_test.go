@@ -1,6 +1,8 @@
 package native
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -72,5 +74,60 @@ func TestAppliedEntriesAreFields(t *testing.T) {
 	})
 	if applied[1] != applied[2] || applied[1] != applied[3] {
 		t.Fatalf("the nodes applied request %d at different indexes: %v", req, applied)
+	}
+}
+
+// TestCommittedLogReadsInFull reads each node's committed log a few
+// entries at a time while the cluster runs (a crashed node's from its
+// storage): the pages join up from the first kept entry, the nodes agree
+// on every index they share, and bad arguments are refused.
+func TestCommittedLogReadsInFull(t *testing.T) {
+	cfg := testConfig(3)
+	cfg.Raft.SnapshotIntervalEntries, cfg.Raft.SnapshotCatchupEntries = 20, 5
+	c := startCluster(t, cfg)
+	waitLeader(t, c)
+	for i := range 30 {
+		mustSet(t, c, fmt.Sprint("k", i), "v")
+	}
+	mustApply(t, c, wire.Command{Kind: wire.CmdCrash, Node: 3})
+	byIndex := map[core.LogIndex]wire.EntryView{}
+	for id := core.NodeID(1); id <= 3; id++ {
+		var got []wire.EntryView
+		first, from := core.LogIndex(0), core.LogIndex(0)
+		for pages := 0; ; pages++ {
+			p, err := c.CommittedLog(id, from, 7)
+			if err != nil || len(p.Entries) > 7 || pages > 1000 {
+				t.Fatalf("%s from %d: %d entries, %v", id, from, len(p.Entries), err)
+			}
+			if pages == 0 {
+				first = p.First
+			}
+			for _, e := range p.Entries {
+				if want := first + core.LogIndex(len(got)); e.Index != want || e.Index > p.Commit {
+					t.Fatalf("%s: entry %d where %d was due (commit %d)", id, e.Index, want, p.Commit)
+				}
+				if o, ok := byIndex[e.Index]; ok && o != e {
+					t.Fatalf("%s: committed entry %+v; another node committed %+v", id, e, o)
+				}
+				byIndex[e.Index] = e
+				got = append(got, e)
+			}
+			if p.Next == 0 {
+				break
+			}
+			from = p.Next
+		}
+		if len(got) < 7 {
+			t.Fatalf("%s: %d committed entries read from %d; want more than a page", id, len(got), first)
+		}
+	}
+	for _, bad := range []struct {
+		node  core.NodeID
+		limit int
+		kind  error
+	}{{0, 0, wire.ErrUnknownNode}, {4, 0, wire.ErrUnknownNode}, {1, -1, wire.ErrBadCommand}, {1, wire.MaxLogPage + 1, wire.ErrBadCommand}} {
+		if _, err := c.CommittedLog(bad.node, 0, bad.limit); !errors.Is(err, bad.kind) {
+			t.Errorf("CommittedLog(%d, 0, %d) = %v; want %v", bad.node, bad.limit, err, bad.kind)
+		}
 	}
 }
