@@ -196,7 +196,9 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 	ev := m.TakeEvents()
 	if !slices.ContainsFunc(ev, func(e wire.Event) bool { return e.Kind == wire.EvConfChange && e.Node == 4 }) ||
 		!slices.ContainsFunc(ev, func(e wire.Event) bool {
-			return e.Kind == wire.EvApply && e.Node == 4 && e.Index2 >= e.Index && e.Index > 0
+			return e.Kind == wire.EvApply && e.Node == 4 && slices.ContainsFunc(e.Applied, func(a wire.AppliedEntry) bool {
+				return a.Op == wire.OpSet && a.Key == "b" && a.Value == "2" && a.Output == "OK" && a.Index >= e.Index && a.Index <= e.Index2 && a.Term > 0
+			})
 		}) {
 		t.Fatalf("events %+v", ev)
 	}
