@@ -56,23 +56,12 @@ func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
 // index as fields, comes before anything the restarted node does (its
 // first round re-applies its committed entries).
 func TestRestartEventComesFirst(t *testing.T) {
-	cfg := wire.DefaultConfig()
-	cfg.Nodes = 3
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.RunUntil(3000); err != nil {
-		t.Fatal(err)
-	}
+	c := newScenario(t, 3, nil)
+	run(t, c, 3000)
 	consoleSet(t, c, "k", "v", 0)
-	if err := c.RunFor(1000); err != nil {
-		t.Fatal(err)
-	}
+	run(t, c, 1000)
 	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2})
-	if err := c.RunFor(500); err != nil {
-		t.Fatal(err)
-	}
+	run(t, c, 500)
 	since := c.View(1).Events
 	term := c.View(1).Nodes[1].Term
 	do(t, c, wire.Command{Kind: wire.CmdRestart, Node: 2})
