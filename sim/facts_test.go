@@ -151,3 +151,30 @@ func TestCommittedLogReadsInFull(t *testing.T) {
 		t.Errorf("CommittedLog past the commit index = %+v, %v; want an empty last page", p, err)
 	}
 }
+
+// TestConfChangesListTheirVoters finds the founding membership changes in
+// the trace's fields: on every node, the change at index i leaves at least
+// voters n1 to ni (a node that bootstrapped knows them all at once), and
+// the last one all three.
+func TestConfChangesListTheirVoters(t *testing.T) {
+	c := newScenario(t, 3, nil)
+	run(t, c, 100)
+	seen := map[core.NodeID]int{}
+	for _, e := range c.Events(0) {
+		if e.Kind != wire.EvConfChange {
+			continue
+		}
+		for _, id := range allIDs(c)[:e.Index] {
+			if !slices.Contains(e.Voters, id) {
+				t.Errorf("%s's change at %d: voters %v; want %s among them", e.Node, e.Index, e.Voters, id)
+			}
+		}
+		if e.Index == 3 && !slices.Equal(e.Voters, allIDs(c)) {
+			t.Errorf("%s's last change: voters %v; want %v", e.Node, e.Voters, allIDs(c))
+		}
+		seen[e.Node]++
+	}
+	if len(seen) != 3 || seen[1] != 3 || seen[2] != 3 || seen[3] != 3 {
+		t.Fatalf("membership changes per node: %v; want 3 on each of 3 nodes", seen)
+	}
+}

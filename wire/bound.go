@@ -231,7 +231,7 @@ func sizeBound(f *Frame) int {
 	n := 8192 + violation(f.Halted) + violation(f.View.Safety.Violation)
 	for i := range f.Events {
 		e := &f.Events[i]
-		n += 450 + str(string(e.Kind), e.Type, e.Text, string(e.Outcome), e.Output)
+		n += 450 + 24*len(e.Voters) + str(string(e.Kind), e.Type, e.Text, string(e.Outcome), e.Output)
 		for j := range e.Applied {
 			a := &e.Applied[j]
 			n += 200 + str(string(a.Op), a.Key, a.Value, a.Output)

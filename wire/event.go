@@ -145,6 +145,10 @@ type Event struct {
 	// same in words). It is filled when the event is read (Read); the trace
 	// hash does not cover it, as it says nothing the hashed Type does not.
 	Applied []AppliedEntry `json:"applied,omitempty"`
+	// Voters are, on an EvConfChange event, the voters once the change
+	// applied (the Text says the same in words). The trace hash does not
+	// cover it: it follows from the hashed Text.
+	Voters []core.NodeID `json:"voters,omitempty"`
 
 	m   *pb.Message           // for describing messages lazily
 	ent *pb.Entry             // for describing a single appended entry lazily

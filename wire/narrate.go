@@ -112,7 +112,11 @@ func (n *Narrator) Observe(u *core.Update, ops bool, emit func(Event)) {
 		emit(e)
 	}
 	for _, cc := range u.ConfChanges {
-		emit(Event{Kind: EvConfChange, Node: n.ID, Index: cc.Index,
+		voters := make([]core.NodeID, 0, len(cc.ConfState.GetVoters()))
+		for _, v := range cc.ConfState.GetVoters() {
+			voters = append(voters, core.NodeID(v))
+		}
+		emit(Event{Kind: EvConfChange, Node: n.ID, Index: cc.Index, Voters: voters,
 			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.ID, DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
 	}
 	if md := u.SnapshotCreated; md != nil {
