@@ -104,12 +104,9 @@ func startRunWith(cfg wire.Config, d durability) (*run, error) {
 		r.nodes = append(r.nodes, &node{id: core.NodeID(i), r: r, store: storage.NewMemStorage()})
 	}
 	for _, n := range r.nodes {
-		if err := n.start(); err != nil {
+		if err := n.start(false); err != nil {
 			r.shutdown()
 			return nil, err
-		}
-		if e := n.restored(); e != nil {
-			r.trace.add(*e)
 		}
 	}
 	return r, nil

@@ -114,23 +114,14 @@ func (r *run) apply(cmd wire.Command) (uint64, error) {
 		r.leaderHint.CompareAndSwap(uint64(n.id), 0)
 		n.stop()
 	case wire.CmdRestart:
-		if err := n.start(); err != nil {
+		// start records the restart before the node's first round.
+		if err := n.start(true); err != nil {
 			emit(wire.Event{Kind: wire.EvCrash, Node: n.id, Text: fmt.Sprintf("%s stopped: %v", n.id, err)})
 			n.mu.Lock()
 			n.err = err
 			n.mu.Unlock()
 			return 0, err
 		}
-		st := n.storage()
-		hs, _, _ := st.InitialState()
-		snap, _ := st.Snapshot()
-		applied := snap.GetMetadata().GetIndex()
-		from := "its storage"
-		if r.durable.dir != "" {
-			from = "its log on disk"
-		}
-		emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: core.LogIndex(applied),
-			Text: fmt.Sprintf("%s restarted from %s (term %d, state machine restored to index %d)", n.id, from, hs.GetTerm(), applied)})
 	case wire.CmdPartition:
 		text := r.net.partition(len(r.nodes), cmd.Groups)
 		emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})

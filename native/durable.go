@@ -258,7 +258,7 @@ func (n *node) openLog() (*nodeLog, error) {
 	if hs, _, _ := s.InitialState(); hs.GetTerm() > 0 {
 		snap, _ := s.Snapshot()
 		last, _ := s.LastIndex()
-		ev = &wire.Event{Kind: wire.EvRestart, Node: n.id, Index: core.LogIndex(snap.GetMetadata().GetIndex()),
+		ev = &wire.Event{Kind: wire.EvRestart, Node: n.id, Term: core.Term(hs.GetTerm()), Index: core.LogIndex(snap.GetMetadata().GetIndex()),
 			Text: fmt.Sprintf("%s restarted from its log in %s (term %d, commit %d, last index %d, state machine restored to index %d)",
 				n.id, nodeDir(n.r.durable.dir, n.id), hs.GetTerm(), hs.GetCommit(), last, snap.GetMetadata().GetIndex())}
 	}

@@ -96,14 +96,10 @@ type incarnation struct {
 	ev  eventBuf
 	out []outgoing
 
-	// Owned by the loop goroutine: what the trace last said about the node.
-	role            core.Role
-	term            core.Term
-	vote            core.NodeID
-	leader          core.NodeID
-	commit          core.LogIndex
-	camp            wire.Campaign // answers to the current campaign
-	ticksSinceReset int
+	// Owned by the loop goroutine: the node's narrator, what the trace
+	// last said about it (role, term, vote, leader, commit, campaign,
+	// election clock).
+	wire.Narrator
 
 	// Owned by the loop goroutine: requests waiting for an answer.
 	waiters     map[uint64]*proposal // by request id
@@ -158,8 +154,11 @@ func (n *node) running() *incarnation {
 func (n *node) up() bool { return n.running() != nil }
 
 // start builds a RaftNode from the node's storage (fresh, or after a crash),
-// listens on a new loopback port and starts the node's goroutines.
-func (n *node) start() error {
+// listens on a new loopback port and starts the node's goroutines. What the
+// node restarted from (a restart command, with restart set, or a previous
+// run's log) is recorded before the node's goroutines start, so before
+// anything the node does.
+func (n *node) start(restart bool) error {
 	n.reap()
 	var wlog *nodeLog
 	if n.r.durable.dir != "" {
@@ -193,14 +192,26 @@ func (n *node) start() error {
 		reportc:    make(chan report, 1024),
 		senders:    make([]*sender, len(n.r.nodes)+1),
 		ev:         eventBuf{tr: n.r.trace},
-		role:       core.RoleFollower,
 		waiters:    make(map[uint64]*proposal),
 		readsByCtx: make(map[uint64][]*readReq),
 		dirty:      true,
 		kvDirty:    true,
 	}
 	hs, _, _ := rn.Storage().InitialState()
-	in.term, in.vote, in.commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
+	in.Narrator.ID = n.id
+	in.Restart(hs)
+	if restart {
+		snap, _ := rn.Storage().Snapshot()
+		applied := snap.GetMetadata().GetIndex()
+		from := "its storage"
+		if n.r.durable.dir != "" {
+			from = "its log on disk"
+		}
+		n.r.trace.add(wire.Event{Kind: wire.EvRestart, Node: n.id, Term: core.Term(hs.GetTerm()), Index: core.LogIndex(applied),
+			Text: fmt.Sprintf("%s restarted from %s (term %d, state machine restored to index %d)", n.id, from, hs.GetTerm(), applied)})
+	} else if e := n.restored(); e != nil {
+		n.r.trace.add(*e)
+	}
 	for _, p := range n.r.nodes {
 		if p.id != n.id {
 			in.senders[p.id] = newSender(in, p.id)
@@ -353,13 +364,8 @@ func (in *incarnation) fail(err error) {
 
 // tick advances the node's Raft clock by one heartbeat.
 func (in *incarnation) tick() {
-	before := in.role
 	in.rn.Tick()
-	in.ticksSinceReset++
-	if after := in.rn.Role(); after != before && (after == core.RolePreCandidate || after == core.RoleCandidate) {
-		in.ev.add(wire.Event{Kind: wire.EvTimeout, Node: in.n.id, Term: in.term,
-			Text: fmt.Sprintf("%s's election timeout fired after %d ticks without hearing from a leader", in.n.id, in.ticksSinceReset)})
-	}
+	in.Ticked(in.rn.Role(), in.ev.add)
 	in.pruneAbandoned()
 	in.dirty = true
 }
@@ -373,11 +379,7 @@ func (in *incarnation) step(m *pb.Message) {
 	if int(from) > len(in.n.r.nodes) && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
 		return // not from a member, or refused
 	}
-	in.noteVoteResponse(m)
-	switch m.GetType() {
-	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
-		in.ticksSinceReset = 0
-	}
+	in.Heard(m)
 	// Errors from Step are etcd Raft refusing a message it should ignore.
 	_ = in.rn.Step(m)
 }
@@ -507,7 +509,7 @@ func (in *incarnation) publish(force bool) {
 		in.kvDirty = false
 		in.lastKV = now
 	}
-	st := nodeState{status: in.rn.Status(), electionElapsed: in.ticksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
+	st := nodeState{status: in.rn.Status(), electionElapsed: in.TicksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
 	if st.status.Role == core.RoleLeader {
 		st.electionElapsed = 0
 	}

@@ -121,3 +121,15 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 
 // emptyDigest is the data digest of an empty store.
 var emptyDigest = statemachine.New().DataDigest()
+
+// CommittedLog returns a page of node's committed log, read in full a page
+// at a time (wire.CommittedLog): at most limit entries (0: the default)
+// from index from (0: the first it holds). A crashed node's log is read
+// from its storage. It is safe to call while the cluster runs.
+func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
+	r := c.current()
+	if node < 1 || int(node) > len(r.nodes) {
+		return wire.LogPage{}, fmt.Errorf("%w: %s; the cluster's own nodes are n1 to n%d", wire.ErrUnknownNode, node, len(r.nodes))
+	}
+	return wire.CommittedLog(node, r.nodes[node-1].storage(), from, limit)
+}

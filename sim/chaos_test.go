@@ -456,7 +456,7 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(wire.Command) error) erro
 	if !c.nodes[a-1].up() {
 		return apply(wire.Command{Kind: wire.CmdHeal})
 	}
-	term := c.nodes[a-1].term
+	term := c.nodes[a-1].Term
 	if err := apply(wire.Command{Kind: wire.CmdCampaign, Node: a}); err != nil {
 		return err
 	}
@@ -469,7 +469,7 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(wire.Command) error) erro
 		var voted []core.NodeID
 		pending = slices.DeleteFunc(pending, func(id core.NodeID) bool {
 			n := c.nodes[id-1]
-			if n.up() && n.vote == a && n.term > term {
+			if n.up() && n.Vote == a && n.Term > term {
 				voted = append(voted, id)
 				return true
 			}

@@ -87,7 +87,7 @@ func New(cfg wire.Config) (*Cluster, error) {
 			c.nodes = append(c.nodes, n)
 		}
 		for _, n := range c.nodes {
-			if err = c.startNode(n); err != nil {
+			if err = c.startNode(n, false); err != nil {
 				return
 			}
 		}

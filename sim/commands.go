@@ -148,17 +148,13 @@ func (c *Cluster) apply(cmd wire.Command) (req uint64) {
 		emitCommand()
 		c.crashLocked(n)
 	case wire.CmdRestart:
-		if err := c.startNode(n); err != nil {
+		// startNode records the restart before the node's first round. If
+		// that round fails, nodeFailed stops the node again and puts its
+		// error in the trace and the view.
+		if err := c.startNode(n, true); err != nil {
 			c.nodeFailed(n, err)
 			return 0
 		}
-		if !n.up() {
-			// Its first Ready round failed: nodeFailed stopped it again and
-			// put its error in the trace and the view.
-			return 0
-		}
-		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Index: n.rn.RestartApplied(),
-			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.term, n.rn.RestartApplied())})
 	case wire.CmdPartition:
 		text := c.partition(cmd.Groups)
 		c.emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})

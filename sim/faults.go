@@ -14,7 +14,7 @@ import (
 func (c *Cluster) crashLocked(n *simNode) {
 	n.rn = nil
 	n.gen++
-	n.role, n.leader, n.camp = "", 0, wire.Campaign{}
+	n.Role, n.Leader, n.Camp = "", 0, wire.Campaign{}
 	for _, id := range c.flightIDs() {
 		f := c.flights[id]
 		if f.from == n.id || f.to == n.id {
@@ -96,7 +96,7 @@ func (c *Cluster) healAll() { c.blocked = [wire.MaxNodes + 1][wire.MaxNodes + 1]
 func (c *Cluster) leader() *simNode {
 	var best *simNode
 	for _, n := range c.nodes {
-		if n.up() && n.role == core.RoleLeader && (best == nil || n.term > best.term) {
+		if n.up() && n.Role == core.RoleLeader && (best == nil || n.Term > best.Term) {
 			best = n
 		}
 	}

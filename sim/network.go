@@ -99,11 +99,7 @@ func (c *Cluster) deliver(id uint64) {
 	}
 	defer c.freeFlight(f)
 	c.emit(wire.Event{Kind: wire.EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: wire.MessageTypeName(f.m.GetType())}.WithMessage(f.m))
-	to.noteVoteResponse(f.m)
-	switch f.m.GetType() {
-	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
-		to.ticksSinceReset = 0
-	}
+	to.Heard(f.m)
 	// Errors from Step are etcd Raft refusing a message it should ignore
 	// (e.g. a response from a removed peer); nothing changes.
 	_ = to.rn.Step(f.m)

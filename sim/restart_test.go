@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,5 +48,36 @@ func TestRestartOfANodeWhoseFirstRoundFails(t *testing.T) {
 	}
 	if n2 := c.View(1).Nodes[1]; !n2.Up {
 		t.Fatalf("n2 did not come back: %+v", n2)
+	}
+}
+
+// TestRestartEventComesFirst restarts a crashed node whose log holds
+// committed entries: the restart event, with the node's term and restored
+// index as fields, comes before anything the restarted node does (its
+// first round re-applies its committed entries).
+func TestRestartEventComesFirst(t *testing.T) {
+	c := newScenario(t, 3, nil)
+	run(t, c, 3000)
+	consoleSet(t, c, "k", "v", 0)
+	run(t, c, 1000)
+	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: 2})
+	run(t, c, 500)
+	since := c.View(1).Events
+	term := c.View(1).Nodes[1].Term
+	do(t, c, wire.Command{Kind: wire.CmdRestart, Node: 2})
+	var mine []wire.Event
+	for _, e := range c.Events(since) {
+		if e.Node == 2 && e.Kind != wire.EvCommand {
+			mine = append(mine, e)
+		}
+	}
+	if len(mine) < 2 {
+		t.Fatalf("n2's events after its restart: %+v; want the restart and its first round", mine)
+	}
+	if e := mine[0]; e.Kind != wire.EvRestart || e.Term != term || e.Index != 0 {
+		t.Fatalf("n2's first event after the restart command: %+v; want a restart event in term %d restored to index 0", e, term)
+	}
+	if !slices.ContainsFunc(mine[1:], func(e wire.Event) bool { return e.Kind == wire.EvApply && e.Index == 1 }) {
+		t.Fatalf("n2's first round re-applied nothing from index 1: %+v", mine[1:])
 	}
 }

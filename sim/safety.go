@@ -216,7 +216,7 @@ func (s *safety) observe(c *Cluster, n *simNode, u *core.Update) {
 	if hs := u.HardState; hs != nil && !s.checkHardState(c, n, hs) {
 		return
 	}
-	leading := n.role == core.RoleLeader && nf.leadTerm == n.term && n.term != 0
+	leading := n.Role == core.RoleLeader && nf.leadTerm == n.Term && n.Term != 0
 	if md := u.SnapshotInstalled; md != nil && !s.checkSnapshot(c, n, md, leading) {
 		return
 	}
@@ -330,8 +330,8 @@ func (s *safety) checkSnapshot(c *Cluster, n *simNode, md *pb.SnapshotMetadata, 
 	nf := &s.nodes[n.id]
 	i, t := md.GetIndex(), md.GetTerm()
 	if leading {
-		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(i),
-			Text: fmt.Sprintf("leader %s replaced its log with a snapshot up to index %d during its term %d", n.id, i, n.term)})
+		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(i),
+			Text: fmt.Sprintf("leader %s replaced its log with a snapshot up to index %d during its term %d", n.id, i, n.Term)})
 		return false
 	}
 	if i < nf.applied {
@@ -358,8 +358,8 @@ func (s *safety) checkSnapshot(c *Cluster, n *simNode, md *pb.SnapshotMetadata, 
 func (s *safety) checkLeaderAppend(c *Cluster, n *simNode, ents []*pb.Entry) bool {
 	nf := &s.nodes[n.id]
 	if first := ents[0].GetIndex(); first <= nf.leaderLast {
-		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(first),
-			Text: fmt.Sprintf("leader %s overwrote its own entries from index %d (its log reached %d) in term %d", n.id, first, nf.leaderLast, n.term)})
+		c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(first),
+			Text: fmt.Sprintf("leader %s overwrote its own entries from index %d (its log reached %d) in term %d", n.id, first, nf.leaderLast, n.Term)})
 		return false
 	}
 	last := ents[len(ents)-1]
@@ -375,8 +375,8 @@ func (s *safety) checkLeaderKept(c *Cluster, n *simNode) bool {
 	if last >= nf.leaderLast && (err != nil || t == nf.leaderLastTerm) {
 		return true // err: compacted, which is no loss (the snapshot has it)
 	}
-	c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.term, Index: core.LogIndex(nf.leaderLast),
-		Text: fmt.Sprintf("leader %s lost its entry %d (term %d) during its term %d; its log now ends at %d", n.id, nf.leaderLast, nf.leaderLastTerm, n.term, last)})
+	c.violate(wire.Violation{Property: wire.PropLeaderAppendOnly, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(nf.leaderLast),
+		Text: fmt.Sprintf("leader %s lost its entry %d (term %d) during its term %d; its log now ends at %d", n.id, nf.leaderLast, nf.leaderLastTerm, n.Term, last)})
 	return false
 }
 
@@ -471,7 +471,7 @@ func (s *safety) learnCommitted(c *Cluster, n *simNode, from, to uint64) bool {
 // elected with (Leader Completeness). ents are the entries it appended in
 // the round it took office (its own first entry).
 func (s *safety) tookOffice(c *Cluster, n *simNode, ents []*pb.Entry) bool {
-	id, term := n.id, n.term
+	id, term := n.id, n.Term
 	if other, ok := s.leaders[term]; ok && other != id {
 		c.violate(wire.Violation{Property: wire.PropElectionSafety, Nodes: involved(other, id), Term: term,
 			Text: fmt.Sprintf("%s and %s were both leaders in term %d", other, id, term)})

@@ -126,8 +126,8 @@ func electN1(t *testing.T, c *Cluster) {
 	apply(t, c, wire.Command{Kind: wire.CmdCampaign, Node: 1})
 	deliver(t, c, 1, 2, "MsgVote")
 	deliver(t, c, 2, 1, "MsgVoteResp")
-	if n1 := c.nodes[0]; n1.role != core.RoleLeader || n1.term != 2 {
-		t.Fatalf("n1 is %s in term %d; want leader in term 2", n1.role, n1.term)
+	if n1 := c.nodes[0]; n1.Role != core.RoleLeader || n1.Term != 2 {
+		t.Fatalf("n1 is %s in term %d; want leader in term 2", n1.Role, n1.Term)
 	}
 }
 
@@ -141,8 +141,8 @@ func commitWriteWithN2(t *testing.T, c *Cluster) {
 	deliver(t, c, 1, 2, "MsgApp")     // the write at 5, commit 4
 	deliver(t, c, 2, 1, "MsgAppResp") // n1 commits 5
 	n1, n2 := c.nodes[0], c.nodes[1]
-	if n1.commit != 5 || n2.commit != 4 {
-		t.Fatalf("n1 committed %d and n2 %d; want 5 and 4", n1.commit, n2.commit)
+	if n1.Commit != 5 || n2.Commit != 4 {
+		t.Fatalf("n1 committed %d and n2 %d; want 5 and 4", n1.Commit, n2.Commit)
 	}
 	if l2, _ := n2.store.LastIndex(); l2 != 5 {
 		t.Fatalf("n2's log ends at %d, want 5", l2)

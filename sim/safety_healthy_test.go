@@ -45,7 +45,7 @@ func healthyRun(t *testing.T, nodes int, seed uint64) (*Cluster, healthyStats) {
 	}
 	follower := func() core.NodeID {
 		for _, n := range c.nodes {
-			if n.up() && n.role != core.RoleLeader {
+			if n.up() && n.Role != core.RoleLeader {
 				return n.id
 			}
 		}

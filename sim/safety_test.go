@@ -131,7 +131,7 @@ func apply(t *testing.T, c *Cluster, cmds ...wire.Command) {
 
 // becomeLeader makes a node leader of term in the checkers' eyes.
 func becomeLeader(c *Cluster, n *simNode, term core.Term) {
-	n.term, n.role = term, core.RoleLeader
+	n.Term, n.Role = term, core.RoleLeader
 	c.safety.observe(c, n, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: n.id})
 }
 

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+
 	"go.etcd.io/raft/v3"
 
 	"github.com/seshat-raft/seshat/core"
@@ -81,7 +83,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
 		nv.Voters, nv.Progress = st.Voters, st.Progress
-		nv.ElectionElapsed = n.ticksSinceReset
+		nv.ElectionElapsed = n.TicksSinceReset
 		if st.Role == core.RoleLeader {
 			nv.ElectionElapsed = 0
 		}
@@ -107,4 +109,15 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		}
 	}
 	return nv
+}
+
+// CommittedLog returns a page of node's committed log, read in full a page
+// at a time (wire.CommittedLog): at most limit entries (0: the default)
+// from index from (0: the first it holds). A crashed node's log is read
+// from its storage.
+func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
+	if node < 1 || int(node) > len(c.nodes) {
+		return wire.LogPage{}, fmt.Errorf("%w: %s; the nodes are n1 to n%d", wire.ErrUnknownNode, node, len(c.nodes))
+	}
+	return wire.CommittedLog(node, c.nodes[node-1].store, from, limit)
 }

@@ -22,6 +22,8 @@ func Removed(output string) bool { return output == outputDeleted }
 type Result struct {
 	// Index is the entry's index.
 	Index uint64
+	// Term is the entry's term.
+	Term uint64
 	// Op is the decoded operation, or nil for entries that carry none
 	// (empty no-op entries, configuration changes, undecodable data). It
 	// points to a fresh copy owned by the caller.
@@ -90,7 +92,7 @@ func (sm *StateMachine) Apply(e *pb.Entry) (res Result, applied bool, err error)
 		return Result{}, false, fmt.Errorf("%w: entry index %d, applied index %d (next must be %d)",
 			ErrOutOfOrder, idx, sm.applied, sm.applied+1)
 	}
-	res = Result{Index: idx}
+	res = Result{Index: idx, Term: e.GetTerm()}
 	switch t := e.GetType(); t {
 	case pb.EntryNormal:
 		data := e.GetData()

@@ -40,8 +40,9 @@ type memberAnswer struct {
 	Messages [][]byte `json:"messages"`
 	// View is the member's state after the call.
 	View member.View `json:"view"`
-	// Events are what the member did since the last call.
-	Events []member.Event `json:"events"`
+	// Events are what the member did since the last call, narrated as the
+	// simulator narrates its nodes (wire.Narrator); Seq and At are 0.
+	Events []wire.Event `json:"events"`
 	// Refused lists why messages given to member-step were dropped.
 	Refused []string `json:"refused,omitempty"`
 }
@@ -127,7 +128,7 @@ func (e *Engine) memberAnswer(out []*pb.Message, refused []string) memberAnswer 
 		}
 	}
 	if a.Events == nil {
-		a.Events = []member.Event{}
+		a.Events = []wire.Event{}
 	}
 	return a
 }

@@ -17,10 +17,10 @@ import (
 
 // memberResult is a member-* call's result as the page reads it.
 type memberResult struct {
-	Messages [][]byte       `json:"messages"`
-	View     member.View    `json:"view"`
-	Events   []member.Event `json:"events"`
-	Refused  []string       `json:"refused"`
+	Messages [][]byte     `json:"messages"`
+	View     member.View  `json:"view"`
+	Events   []wire.Event `json:"events"`
+	Refused  []string     `json:"refused"`
 }
 
 func memberCall(t *testing.T, e *Engine, op string, args any) memberResult {

@@ -182,7 +182,7 @@ func cutEventTexts(f *Frame) {
 	copied := false
 	for i := range f.Events {
 		e := &f.Events[i]
-		if len(e.Text) <= MaxTextBytes && len(e.Type) <= MaxTextBytes && len(e.Output) <= MaxTextBytes {
+		if len(e.Text) <= MaxTextBytes && len(e.Type) <= MaxTextBytes && len(e.Output) <= MaxTextBytes && !longApplied(e.Applied) {
 			continue
 		}
 		if !copied {
@@ -191,7 +191,22 @@ func cutEventTexts(f *Frame) {
 			e = &f.Events[i]
 		}
 		e.Text, e.Type, e.Output = CutText(e.Text), CutText(e.Type), CutText(e.Output)
+		if longApplied(e.Applied) {
+			e.Applied = slices.Clone(e.Applied)
+			for j := range e.Applied {
+				a := &e.Applied[j]
+				a.Key, a.Value, a.Output = CutText(a.Key), CutText(a.Value), CutText(a.Output)
+			}
+		}
 	}
+}
+
+// longApplied reports whether an applied entry's key, value or output is
+// longer than MaxTextBytes.
+func longApplied(as []AppliedEntry) bool {
+	return slices.ContainsFunc(as, func(a AppliedEntry) bool {
+		return len(a.Key) > MaxTextBytes || len(a.Value) > MaxTextBytes || len(a.Output) > MaxTextBytes
+	})
 }
 
 // sizeBound is an upper bound of the length of f's JSON, counted without
@@ -216,7 +231,11 @@ func sizeBound(f *Frame) int {
 	n := 8192 + violation(f.Halted) + violation(f.View.Safety.Violation)
 	for i := range f.Events {
 		e := &f.Events[i]
-		n += 450 + str(string(e.Kind), e.Type, e.Text, string(e.Outcome), e.Output)
+		n += 450 + 24*len(e.Voters) + str(string(e.Kind), e.Type, e.Text, string(e.Outcome), e.Output)
+		for j := range e.Applied {
+			a := &e.Applied[j]
+			n += 200 + str(string(a.Op), a.Key, a.Value, a.Output)
+		}
 	}
 	for i := range f.View.Messages {
 		m := &f.View.Messages[i]

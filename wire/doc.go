@@ -11,7 +11,12 @@
 //     session stores it.
 //   - Event and its typed EventKind, Routine, and the lazy descriptions a
 //     producer fills only when an event is read (WithMessage, WithEntry,
-//     Read, Described).
+//     WithApplied, Read, Described).
+//   - Narrator, the one narrator of etcd Raft: the simulator, the native
+//     cluster and a hosted member each keep one per node, and it turns
+//     ticks, heard messages and Ready rounds into events.
+//   - LogPage and CommittedLog: a node's committed log read in full, a
+//     bounded page at a time.
 //   - Frame, View, NodeView, EntryView, MessageView, KVView and the rest of
 //     a view; ViewOptions, and BoundFrame/EncodeBounded that keep a frame
 //     within FrameBudget.

@@ -140,9 +140,54 @@ type Event struct {
 	// Output is its answer when it has one (OutcomeOK).
 	Outcome Outcome `json:"outcome,omitempty"`
 	Output  string  `json:"output,omitempty"`
+	// Applied lists, on an EvApply event, the applied entries that carried
+	// a client operation, each with its facts as fields (the Text says the
+	// same in words). It is filled when the event is read (Read); the trace
+	// hash does not cover it, as it says nothing the hashed Type does not.
+	Applied []AppliedEntry `json:"applied,omitempty"`
+	// Voters are, on an EvConfChange event, the voters once the change
+	// applied (the Text says the same in words). The trace hash does not
+	// cover it: it follows from the hashed Text.
+	Voters []core.NodeID `json:"voters,omitempty"`
 
-	m   *pb.Message // for describing messages lazily
-	ent *pb.Entry   // for describing a single appended entry lazily
+	m   *pb.Message           // for describing messages lazily
+	ent *pb.Entry             // for describing a single appended entry lazily
+	res []statemachine.Result // for listing applied entries lazily
+}
+
+// AppliedEntry is one applied log entry that carried a client operation.
+type AppliedEntry struct {
+	Index core.LogIndex `json:"index"`
+	Term  core.Term     `json:"term"`
+	// Request is the request id the client put in the operation (0: none).
+	Request uint64 `json:"request,omitempty"`
+	Op      OpKind `json:"op"`
+	Key     string `json:"key"`
+	Value   string `json:"value,omitempty"` // a set's value
+	// Output is the state machine's answer: "OK" for a set, "1" or "0" for
+	// a del (whether the key existed).
+	Output string `json:"output"`
+}
+
+// WithApplied returns e, an EvApply event, carrying rs, the results of the
+// entries it applied, listed in Applied when e is read. rs must not be
+// modified afterwards.
+func (e Event) WithApplied(rs []statemachine.Result) Event {
+	e.res = rs
+	return e
+}
+
+// appliedEntries lists the results that carry an operation.
+func appliedEntries(rs []statemachine.Result) []AppliedEntry {
+	var out []AppliedEntry
+	for _, r := range rs {
+		if r.Op == nil {
+			continue
+		}
+		out = append(out, AppliedEntry{Index: core.LogIndex(r.Index), Term: core.Term(r.Term), Request: r.Op.ID,
+			Op: OpKind(r.Op.Kind.String()), Key: r.Op.Key, Value: r.Op.Value, Output: r.Output})
+	}
+	return out
 }
 
 // describe fills Text if it was left for later: the frequent events are
@@ -234,7 +279,10 @@ func (e *Event) Entry() *pb.Entry { return e.ent }
 // keeps in Type moved into its Text.
 func (e Event) Read() Event {
 	e.describe()
-	e.m, e.ent = nil, nil
+	if e.res != nil {
+		e.Applied = appliedEntries(e.res)
+	}
+	e.m, e.ent, e.res = nil, nil, nil
 	if e.Kind == EvApply {
 		e.Type = ""
 	}
@@ -247,5 +295,9 @@ func (e Event) Read() Event {
 func (e Event) Described() Event {
 	e = e.Read()
 	e.Text, e.Type, e.Output = CutText(e.Text), CutText(e.Type), CutText(e.Output)
+	for i := range e.Applied {
+		a := &e.Applied[i]
+		a.Key, a.Value, a.Output = CutText(a.Key), CutText(a.Value), CutText(a.Output)
+	}
 	return e
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/internal/bridge"
 	"github.com/seshat-raft/seshat/internal/member"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // How a member process talks to the dev server it joined.
@@ -146,7 +147,8 @@ func memberLoop(ctx context.Context, c *bridge.MemberClient, id core.NodeID, out
 	}
 	say := func() {
 		for _, e := range m.TakeEvents() {
-			if e.Kind == "role" || e.Kind == "conf-change" || e.Kind == "snapshot" {
+			switch e.Kind {
+			case wire.EvRole, wire.EvLeader, wire.EvConfChange, wire.EvSnapshotInstall:
 				fmt.Fprintln(out, e.Text)
 			}
 		}

@@ -35,15 +35,8 @@ type Member struct {
 	err error
 
 	ticks  uint64
-	events []Event
-}
-
-// Event is something the member did that a page may show: its role, term or
-// vote changed, it applied entries or a membership change, it installed a
-// snapshot.
-type Event struct {
-	Kind string `json:"kind"` // "role", "term", "vote" (cast or refused), "apply", "conf-change", "snapshot"
-	Text string `json:"text"`
+	nar    wire.Narrator // narrates its Ready rounds, as the simulator does
+	events []wire.Event
 }
 
 // New returns a member with id id and Raft tuning rc (the cluster's: the
@@ -54,7 +47,11 @@ func New(id core.NodeID, rc core.RaftConfig) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("member: %w", err)
 	}
-	return &Member{id: id, rn: rn}, nil
+	m := &Member{id: id, rn: rn}
+	hs, _, _ := rn.Storage().InitialState()
+	m.nar.ID = id
+	m.nar.Restart(hs)
+	return m, nil
 }
 
 // ID is the member's Raft id.
@@ -68,6 +65,7 @@ func (m *Member) Tick() ([]*pb.Message, error) {
 	}
 	m.ticks++
 	m.rn.Tick()
+	m.nar.Ticked(m.rn.Role(), m.keep)
 	return m.drain()
 }
 
@@ -81,6 +79,7 @@ func (m *Member) Step(msg *pb.Message) ([]*pb.Message, error) {
 	if err := m.check(msg); err != nil {
 		return nil, err
 	}
+	m.nar.Heard(msg)
 	_ = m.rn.Step(msg) // a refusal is etcd Raft ignoring what it should ignore
 	return m.drain()
 }
@@ -125,13 +124,12 @@ func (m *Member) StepBytes(data []byte) ([]*pb.Message, error) {
 func (m *Member) drain() ([]*pb.Message, error) {
 	var out []*pb.Message
 	for m.rn.HasReady() {
-		before := m.rn.Status()
 		u, err := m.rn.Process()
 		if err != nil {
 			m.err = fmt.Errorf("%w: %w", ErrFailed, err)
 			return nil, m.err
 		}
-		m.note(before, &u)
+		m.nar.Observe(&u, true, m.keep)
 		out = append(out, u.Messages...)
 	}
 	return out, nil
@@ -140,46 +138,18 @@ func (m *Member) drain() ([]*pb.Message, error) {
 // maxEvents bounds the events kept until TakeEvents.
 const maxEvents = 256
 
-// note records the round's events.
-func (m *Member) note(before core.Status, u *core.Update) {
-	add := func(kind, format string, args ...any) {
-		if len(m.events) == maxEvents {
-			m.events = m.events[1:]
-		}
-		m.events = append(m.events, Event{Kind: kind, Text: fmt.Sprintf(format, args...)})
+// keep records an event of the member's narrator, described (it keeps no
+// reference to the round's entries), dropping the oldest beyond maxEvents.
+func (m *Member) keep(e wire.Event) {
+	if len(m.events) == maxEvents {
+		m.events = m.events[1:]
 	}
-	if hs := u.HardState; hs != nil {
-		if t := core.Term(hs.GetTerm()); t != before.Term {
-			add("term", "%s moved to term %d", m.id, t)
-		}
-		if v := core.NodeID(hs.GetVote()); v != 0 && (v != before.Vote || core.Term(hs.GetTerm()) != before.Term) {
-			add("vote", "%s voted for %s in term %d", m.id, v, hs.GetTerm())
-		}
-	}
-	for _, r := range u.Refusals {
-		add("vote", "%s", wire.RefusalEvent(m.id, r).Text)
-	}
-	if u.RoleChanged && (u.Role != before.Role || u.Leader != before.Leader) {
-		if u.LostQuorum {
-			add("role", "%s", wire.RoleText(m.id, before.Role, u.Role, m.rn.Term(), wire.Campaign{}, u.Leader, true))
-		} else {
-			add("role", "%s is %s in term %d (leader %s)", m.id, u.Role, m.rn.Term(), u.Leader)
-		}
-	}
-	if md := u.SnapshotInstalled; md != nil {
-		add("snapshot", "%s installed a snapshot up to index %d", m.id, md.GetIndex())
-	}
-	for _, cc := range u.ConfChanges {
-		add("conf-change", "%s applied a membership change at %d; voters now %v", m.id, cc.Index, cc.ConfState.GetVoters())
-	}
-	if n := len(u.Applied); n > 0 {
-		add("apply", "%s applied entries %d to %d", m.id, u.Applied[0].Index, u.Applied[n-1].Index)
-	}
+	m.events = append(m.events, e.Described())
 }
 
 // TakeEvents returns the events since the last call (at most 256: the
 // oldest go first) and forgets them.
-func (m *Member) TakeEvents() []Event {
+func (m *Member) TakeEvents() []wire.Event {
 	ev := m.events
 	m.events = nil
 	return ev

@@ -12,6 +12,7 @@ import (
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // cluster is an in-memory cluster of bootstrapped core nodes and one
@@ -193,7 +194,12 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 		t.Fatalf("node view %+v", nv)
 	}
 	ev := m.TakeEvents()
-	if !slices.ContainsFunc(ev, func(e Event) bool { return e.Kind == "conf-change" }) || !slices.ContainsFunc(ev, func(e Event) bool { return e.Kind == "apply" }) {
+	if !slices.ContainsFunc(ev, func(e wire.Event) bool { return e.Kind == wire.EvConfChange && e.Node == 4 }) ||
+		!slices.ContainsFunc(ev, func(e wire.Event) bool {
+			return e.Kind == wire.EvApply && e.Node == 4 && slices.ContainsFunc(e.Applied, func(a wire.AppliedEntry) bool {
+				return a.Op == wire.OpSet && a.Key == "b" && a.Value == "2" && a.Output == "OK" && a.Index >= e.Index && a.Index <= e.Index2 && a.Term > 0
+			})
+		}) {
 		t.Fatalf("events %+v", ev)
 	}
 
@@ -314,7 +320,9 @@ func TestMemberExplainsRefusedPreVote(t *testing.T) {
 	}
 	want := fmt.Sprintf("n4 refused %s's pre-vote for term %d: it heard from leader %s within the election timeout", core.NodeID(cand), term, l)
 	ev := m.TakeEvents()
-	if !slices.ContainsFunc(ev, func(e Event) bool { return e.Kind == "vote" && strings.HasPrefix(e.Text, want) }) {
+	if !slices.ContainsFunc(ev, func(e wire.Event) bool {
+		return e.Kind == wire.EvVote && e.Type == "refused" && e.Node == 4 && e.Peer == core.NodeID(cand) && e.Term == core.Term(term) && strings.HasPrefix(e.Text, want)
+	}) {
 		t.Fatalf("no event %q in %+v", want, ev)
 	}
 }
