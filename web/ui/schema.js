@@ -230,6 +230,8 @@ function deepFreeze(v) {
  * @property {string} text
  * @property {string} [outcome]
  * @property {string} [output]
+ * @property {Array<AppliedEntry>} [applied]
+ * @property {Array<number>} [voters]
  */
 
 /**
@@ -282,6 +284,17 @@ function deepFreeze(v) {
  * @property {number} [term]
  * @property {number} [index]
  * @property {string} text
+ */
+
+/**
+ * @typedef {Object} AppliedEntry
+ * @property {number} index
+ * @property {number} term
+ * @property {number} [request]
+ * @property {string} op
+ * @property {string} key
+ * @property {string} [value]
+ * @property {string} output
  */
 
 /**
