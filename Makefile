@@ -131,7 +131,7 @@ e2e/node_modules/.package-lock.json: e2e/package.json e2e/package-lock.json | to
 	cd e2e && npm ci --no-audit --no-fund
 	touch $@
 
-## generate: web/ui/schema.js from package wire (go generate ./wire), and the real
+## generate: web/ui/schema.js and schema-types.js from package wire (go generate ./wire), and the real
 ## frames and error answers the fake engine is checked against. Commit them: make
 ## test fails while any is stale (TestSchemaJSFresh, TestRealFrames, TestRealErrors).
 generate:
