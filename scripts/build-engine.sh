@@ -10,7 +10,8 @@
 # smaller files that compress worse, -O2 gives the same as -O1 and takes
 # longer. The flags are the WebAssembly features Go's output uses. The
 # optimised engine is kept in bin/engine/ with the hash of the Go build it
-# came from, so an unchanged engine is not optimised again.
+# came from, the flags and the pinned wasm-opt, so an unchanged engine is
+# not optimised again.
 set -euo pipefail
 
 out=${1:?usage: build-engine.sh DIR}
@@ -28,14 +29,13 @@ tmp=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 (cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -ldflags="-s -w" -o "$tmp/go.wasm" ./wasm)
-sum=$(sha256sum "$tmp/go.wasm" | cut -d' ' -f1)
+flags=(-O1 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals)
+sum=$({ sha256sum "$tmp/go.wasm" "$root/tools/wasm-opt/package-lock.json" | cut -d' ' -f1; echo "${flags[*]}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$cache/seshat.wasm" ] && [ "$(cat "$cache/seshat.wasm.from" 2>/dev/null)" = "$sum" ]; then
-  echo "build-engine.sh: the Go build is unchanged: reusing bin/engine/seshat.wasm"
+  echo "build-engine.sh: the Go build and wasm-opt are unchanged: reusing bin/engine/seshat.wasm"
 else
   echo "build-engine.sh: wasm-opt -O1 (about a minute)"
-  node "$wasm_opt" "$tmp/go.wasm" -O1 \
-    --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
-    -o "$tmp/opt.wasm"
+  node "$wasm_opt" "$tmp/go.wasm" "${flags[@]}" -o "$tmp/opt.wasm"
   mv "$tmp/opt.wasm" "$cache/seshat.wasm"
   echo "$sum" > "$cache/seshat.wasm.from"
 fi
