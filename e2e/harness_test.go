@@ -62,27 +62,16 @@ func buildWasm() (string, error) {
 			built.err = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "seshat.wasm"), "../wasm")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		// As make wasm builds it (optimised by wasm-opt), so the tests
+		// run the engine the page is served.
+		cmd := exec.Command("bash", filepath.Join("..", "scripts", "build-engine.sh"), dir)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("building the wasm engine: %v\n%s", err, out)
+			built.err = fmt.Errorf("building the wasm engine (scripts/build-engine.sh; make tools-wasm-opt installs wasm-opt): %v\n%s", err, out)
 			return
 		}
-		src, err := os.ReadFile(filepath.Join(goroot(), "lib", "wasm", "wasm_exec.js"))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "wasm_exec.js"), src, 0o644)
-		}
-		built.dir, built.err = dir, err
+		built.dir = dir
 	})
 	return built.dir, built.err
-}
-
-func goroot() string {
-	out, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // pageToken is the access token the pages' servers require.

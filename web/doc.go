@@ -55,4 +55,7 @@
 //	  schema.js              GENERATED from package wire (go generate ./wire, or
 //	                         make generate) and committed: every Go fact the page
 //	                         needs (event and command kinds, limits, defaults, texts)
+//	  schema-types.js        GENERATED beside it: JSDoc typedefs of Frame, View,
+//	                         Event...; never loaded by the page (name a type as
+//	                         import('./schema-types.js').Frame)
 package web

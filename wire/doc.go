@@ -34,6 +34,7 @@
 // names are the protocol: renaming one breaks the page and saved sessions.
 package wire
 
-// The page's copy of this schema, web/ui/schema.js, is generated from it
+// The page's copy of this schema, web/ui/schema.js (and its JSDoc
+// typedefs, web/ui/schema-types.js), is generated from it
 // (internal/schemajs); run `go generate ./wire` after changing it.
-//go:generate go run ../internal/schemajs/genschema -o ../web/ui/schema.js
+//go:generate go run ../internal/schemajs/genschema -o ../web/ui/schema.js -types ../web/ui/schema-types.js

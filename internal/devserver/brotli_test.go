@@ -166,13 +166,14 @@ func rawBody(t *testing.T, r *http.Response) []byte {
 }
 
 // targetPageBytes is the target for the page, engine included, as sent
-// to a browser accepting br (issue 11). The page is over it today (1.81 MB,
-// logged by TestPageWeight), so make test holds the page to maxPageBytes,
-// which fails a regression such as a type that drags a library's whole API
-// into the engine (+90 KB), and logs how far the target is.
+// to a browser accepting br (issue 11), and maxPageBytes what make test
+// holds the page to: the target itself, which fails a regression such as a
+// type that drags a library's whole API into the engine (+90 KB).
+// TestPageWeight logs the margin (1,789,741 bytes when it was set: the
+// engine optimised by wasm-opt, the typedefs and test fixtures not served).
 const (
 	targetPageBytes = 1_800_000
-	maxPageBytes    = 1_850_000
+	maxPageBytes    = targetPageBytes
 )
 
 // otherModes are the page's files that the page on its in-browser engine
@@ -180,9 +181,14 @@ const (
 // engine (?engine=fake, ?engine=native) or to join a native cluster.
 var otherModes = []string{"engine/fake-engine.js", "engine/fake-cluster.js", "engine/native-engine.js", "engine/page-member.js"}
 
+// typesOnly are the page's files that no page loads: JSDoc typedefs that
+// an editor reads (import('./schema-types.js').Frame), generated apart
+// from ui/schema.js so that the page does not download them.
+var typesOnly = []string{"ui/schema-types.js"}
+
 // TestPageWeight sums what the built page (web/, after make wasm) on its
 // in-browser engine costs a browser accepting br: every servable file but
-// otherModes, engine included, each as sent. make test-web runs it
+// otherModes and typesOnly, engine included, each as sent. make test-web runs it
 // (SESHAT_PAGE_WEIGHT=1) right after make wasm; elsewhere web/ may hold an
 // engine from an older build, so it is skipped.
 func TestPageWeight(t *testing.T) {
@@ -193,16 +199,17 @@ func TestPageWeight(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "seshat.wasm")); err != nil {
 		t.Fatalf("no built engine (%v): run make wasm", err)
 	}
-	for _, name := range otherModes {
+	notLoaded := append(slices.Clone(otherModes), typesOnly...)
+	for _, name := range notLoaded {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Fatalf("otherModes names %s: %v (update the list)", name, err)
+			t.Fatalf("otherModes or typesOnly names %s: %v (update the list)", name, err)
 		}
 	}
 	files := os.DirFS(dir)
 	h := NewHandler(files, false)
 	total, wasm := 0, 0
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || slices.Contains(otherModes, name) {
+		if err != nil || d.IsDir() || slices.Contains(notLoaded, name) {
 			return err
 		}
 		r := get(t, h, "/"+name, map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"})

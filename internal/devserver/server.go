@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,8 @@ import (
 )
 
 // served lists the file types the server hands out; anything else (Go
-// sources, tests) is not found.
+// sources) is not found, and neither are tests (*.test.js) and their
+// fixtures (anything under a testdata directory), which no page loads.
 var served = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
@@ -107,7 +109,7 @@ func (h *Handler) BytesSent() int64 {
 
 func (h *Handler) load(name string) (*asset, error) {
 	ctype, ok := served[path.Ext(name)]
-	if !ok || strings.HasSuffix(name, ".test.js") || strings.HasSuffix(name, ".test.mjs") {
+	if !ok || strings.HasSuffix(name, ".test.js") || strings.HasSuffix(name, ".test.mjs") || slices.Contains(strings.Split(name, "/"), "testdata") {
 		return nil, fs.ErrNotExist
 	}
 	stamp := ""

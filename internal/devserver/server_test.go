@@ -26,12 +26,13 @@ func TestPrepareCompressesEverythingOnce(t *testing.T) {
 
 func files() fstest.MapFS {
 	return fstest.MapFS{
-		"index.html":       {Data: []byte(strings.Repeat("<p>hello</p>", 100))},
-		"main.js":          {Data: []byte(strings.Repeat("export const x = 1;\n", 100))},
-		"seshat.wasm":      {Data: append([]byte("\x00asm"), bytes.Repeat([]byte{1, 2, 3, 4}, 500)...)},
-		"embed.go":         {Data: []byte("package web")},
-		"model.test.js":    {Data: []byte("test")},
-		"engine/worker.js": {Data: []byte(strings.Repeat("self.x = 1;\n", 50))},
+		"index.html":                  {Data: []byte(strings.Repeat("<p>hello</p>", 100))},
+		"main.js":                     {Data: []byte(strings.Repeat("export const x = 1;\n", 100))},
+		"seshat.wasm":                 {Data: append([]byte("\x00asm"), bytes.Repeat([]byte{1, 2, 3, 4}, 500)...)},
+		"embed.go":                    {Data: []byte("package web")},
+		"model.test.js":               {Data: []byte("test")},
+		"engine/testdata/frames.json": {Data: []byte("[]")},
+		"engine/worker.js":            {Data: []byte(strings.Repeat("self.x = 1;\n", 50))},
 	}
 }
 
@@ -103,7 +104,7 @@ func TestServesTypesCompressionAndCaching(t *testing.T) {
 				t.Fatalf("%s: revalidation gave %d", tt.path, r.StatusCode)
 			}
 		}
-		for _, path := range []string{"/embed.go", "/model.test.js", "/nope.js", "/../secret"} {
+		for _, path := range []string{"/embed.go", "/model.test.js", "/engine/testdata/frames.json", "/nope.js", "/../secret"} {
 			if r := get(t, h, path, nil); r.StatusCode != http.StatusNotFound {
 				t.Fatalf("%s: %d, want 404", path, r.StatusCode)
 			}

@@ -1,7 +1,7 @@
-// Command genschema writes web/ui/schema.js (package schemajs) from
-// package wire. `go generate ./wire` runs it:
+// Command genschema writes web/ui/schema.js and web/ui/schema-types.js
+// (package schemajs) from package wire. `go generate ./wire` runs it:
 //
-//	go run ./internal/schemajs/genschema -o web/ui/schema.js
+//	go run ./internal/schemajs/genschema -o web/ui/schema.js -types web/ui/schema-types.js
 package main
 
 import (
@@ -13,14 +13,27 @@ import (
 )
 
 func main() {
-	out := flag.String("o", schemajs.Path, "the file to write")
+	out := flag.String("o", schemajs.Path, "the file to write the schema to")
+	types := flag.String("types", schemajs.TypesPath, "the file to write the JSDoc typedefs to")
 	flag.Parse()
-	text, err := schemajs.Generate()
-	if err == nil {
-		err = os.WriteFile(*out, text, 0o644)
+	if err := write(*out, schemajs.Generate); err != nil {
+		fail(err)
 	}
+	if err := write(*types, schemajs.GenerateTypes); err != nil {
+		fail(err)
+	}
+}
+
+// write writes what gen returns to name.
+func write(name string, gen func() ([]byte, error)) error {
+	text, err := gen()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "genschema:", err)
-		os.Exit(1)
+		return err
 	}
+	return os.WriteFile(name, text, 0o644)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "genschema:", err)
+	os.Exit(1)
 }

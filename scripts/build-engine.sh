@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# build-engine.sh DIR: build the in-browser engine into DIR/seshat.wasm and
+# copy Go's loader to DIR/wasm_exec.js. make wasm (DIR=web) and the browser
+# tests (e2e/harness_test.go, a temporary DIR) both build it here, so they
+# test the engine the page is served.
+#
+# The Go build is then run through Binaryen's wasm-opt -O1 (make
+# tools-wasm-opt installs it, pinned by tools/wasm-opt/package-lock.json):
+# about 17 KB less with brotli for a minute or so of work. -Oz and -Os give
+# smaller files that compress worse, -O2 gives the same as -O1 and takes
+# longer. The flags are the WebAssembly features Go's output uses. The
+# optimised engine is kept in bin/engine/ with the hash of the Go build it
+# came from, the flags and the pinned wasm-opt, so an unchanged engine is
+# not optimised again.
+set -euo pipefail
+
+out=${1:?usage: build-engine.sh DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+go=${GO:-go}
+wasm_opt="$root/tools/wasm-opt/node_modules/binaryen/bin/wasm-opt"
+cache="$root/bin/engine"
+
+if [ ! -x "$wasm_opt" ]; then
+  echo "build-engine.sh: $wasm_opt is missing: run make tools-wasm-opt" >&2
+  exit 1
+fi
+mkdir -p "$cache" "$out"
+tmp=$(mktemp -d "$cache/build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+(cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -ldflags="-s -w" -o "$tmp/go.wasm" ./wasm)
+flags=(-O1 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals)
+sum=$({ sha256sum "$tmp/go.wasm" "$root/tools/wasm-opt/package-lock.json" | cut -d' ' -f1; echo "${flags[*]}"; } | sha256sum | cut -d' ' -f1)
+if [ -f "$cache/seshat.wasm" ] && [ "$(cat "$cache/seshat.wasm.from" 2>/dev/null)" = "$sum" ]; then
+  echo "build-engine.sh: the Go build and wasm-opt are unchanged: reusing bin/engine/seshat.wasm"
+else
+  echo "build-engine.sh: wasm-opt -O1 (about a minute)"
+  node "$wasm_opt" "$tmp/go.wasm" "${flags[@]}" -o "$tmp/opt.wasm"
+  mv "$tmp/opt.wasm" "$cache/seshat.wasm"
+  echo "$sum" > "$cache/seshat.wasm.from"
+fi
+# Copy through a temporary name so a reader never sees half a file.
+cp "$cache/seshat.wasm" "$out/.seshat.wasm.tmp"
+mv "$out/.seshat.wasm.tmp" "$out/seshat.wasm"
+cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
