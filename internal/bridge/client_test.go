@@ -59,7 +59,7 @@ func within(t *testing.T, ch <-chan struct{}, what string) {
 }
 
 // TestMemberClientJoinsAndRelays: the client joins, gets the Raft message
-// sent before the reply, and carries messages both ways.
+// sent during the join, and carries messages both ways.
 func TestMemberClientJoinsAndRelays(t *testing.T) {
 	lm, url := joinable(t)
 	c, err := DialMember(t.Context(), url, "")
@@ -76,9 +76,26 @@ func TestMemberClientJoinsAndRelays(t *testing.T) {
 	if err != nil || jr.Node != 7 {
 		t.Fatalf("join = %+v, %v", jr, err)
 	}
+	// The bridge writes replies and Raft messages from two queues, so the
+	// heartbeat sent during the join comes before the reply (Join hands it
+	// back) or after it (the first binary frame): either way it arrives once.
 	var got pb.Message
-	if len(early) != 1 || proto.Unmarshal(early[0], &got) != nil || got.GetType() != pb.MsgHeartbeat {
-		t.Fatalf("early = %q, want the heartbeat", early)
+	switch {
+	case len(early) > 1:
+		t.Fatalf("early = %q, want at most the heartbeat", early)
+	case len(early) == 1:
+		if proto.Unmarshal(early[0], &got) != nil || got.GetType() != pb.MsgHeartbeat {
+			t.Fatalf("early = %q, want the heartbeat", early)
+		}
+	default:
+		for f := range c.Frames() {
+			if f.Binary {
+				if proto.Unmarshal(f.Data, &got) != nil || got.GetType() != pb.MsgHeartbeat {
+					t.Fatalf("first frame after the join %v, want the heartbeat", &got)
+				}
+				break
+			}
+		}
 	}
 	out := &pb.Message{Type: pb.MsgApp.Enum(), From: proto.Uint64(1), To: proto.Uint64(7), Term: proto.Uint64(3), Index: proto.Uint64(9)}
 	lm.send(out)
