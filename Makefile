@@ -121,7 +121,7 @@ tools-npm: tools-node
 	    echo "npm not found: installing Debian's npm"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
 	  else \
-	    echo "npm is needed to install the browser tests' packages: install it, e.g. 'sudo apt-get install npm'"; exit 1; \
+	    echo "npm is needed to install the pinned npm packages (axe-core for the browser tests, binaryen's wasm-opt for make wasm): install it, e.g. 'sudo apt-get install npm'"; exit 1; \
 	  fi; }
 
 ## tools-e2e: the browser tests' npm packages (axe-core), exactly as e2e/package-lock.json pins them, in e2e/node_modules.
