@@ -113,8 +113,10 @@ tools-node:
 	    echo "node (Node.js >= 18) is needed to run WebAssembly tests: install it, e.g. 'sudo apt-get install nodejs'"; exit 1; \
 	  fi; }
 
-# npm installs the browser tests' packages. Debian's nodejs comes without it:
-# install Debian's npm when missing and we are root; otherwise say what to install.
+# npm installs the pinned npm packages: the browser tests' axe-core (tools-e2e)
+# and Binaryen's wasm-opt (tools-wasm-opt), which make wasm runs on the engine.
+# Debian's nodejs comes without it: install Debian's npm when missing and we
+# are root; otherwise say what to install.
 tools-npm: tools-node
 	@command -v npm >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
