@@ -12,16 +12,11 @@ import (
 	"github.com/seshat-raft/seshat/wire"
 )
 
-// Limits on one call, so a single call cannot freeze the worker.
-const (
-	maxAdvanceMS     = wire.MaxAdvanceMS    // virtual ms per frame call
-	maxStepsPerCall  = wire.MaxStepsPerCall // events per step call
-	maxMaintainSteps = 200_000              // checkpoint-building steps per frame call
-	// sliceSteps is how many events one slice of a long import or seek
-	// runs before the call answers "pending" and the worker may answer
-	// the page (progress, cancel) before it resumes.
-	sliceSteps = 20_000
-)
+// sliceSteps is how many events one slice of a long import or seek runs
+// before the call answers "pending" and the worker may answer the page
+// (progress, cancel) before it resumes. The limits on one call's
+// arguments are wire's request table (wire.RequestRules).
+const sliceSteps = 20_000
 
 // maxSeed is the largest seed this engine takes: the largest integer a
 // JavaScript number holds exactly (2^53-1). The page reads seeds from links,
@@ -174,27 +169,21 @@ type seekArgs struct {
 	T int64 `json:"t"`
 }
 
-// requestError is a malformed call.
-type requestError struct{ msg string }
-
-func (e *requestError) Error() string { return e.msg }
-
-func badRequest(format string, args ...any) error {
-	return &requestError{msg: "engine: " + fmt.Sprintf(format, args...)}
-}
+// badRequest is a malformed call (wire.BadRequest).
+var badRequest = wire.BadRequest
 
 // Call handles one call and returns its JSON answer. It never panics.
 func (e *Engine) Call(op string, args []byte) (out []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = encode(answer{Error: fmt.Sprintf("engine: internal error in %q: %v (this is a bug; the engine is still running)", op, r), Kind: wire.KindInternal})
+			out = encode(answer{Error: wire.PanicError(op, r).Error(), Kind: wire.KindInternal})
 		}
 	}()
 	if e.panicHook != nil {
 		e.panicHook(op)
 	}
 	if len(bytes.TrimSpace(args)) > 0 && !json.Valid(args) {
-		return encode(answer{Error: fmt.Sprintf("engine: %s: the arguments are not JSON", op), Kind: "bad-request"})
+		return encode(answer{Error: badRequest("%s: the arguments are not JSON", op).Error(), Kind: wire.KindBadRequest})
 	}
 	res, err := e.call(op, args)
 	if p, ok := res.(*Progress); ok && err == nil {
@@ -214,13 +203,9 @@ func encode(a answer) []byte {
 	return b
 }
 
-// kindOf maps an error to the protocol's error kinds: bad-request for a
-// malformed call, cancelled for a cancelled one, else wire.KindOf's.
+// kindOf maps an error to the protocol's error kinds: cancelled for a
+// cancelled call, else wire.KindOf's (bad-request for a malformed call).
 func kindOf(err error) wire.ErrorKind {
-	var re *requestError
-	if errors.As(err, &re) {
-		return wire.KindBadRequest
-	}
 	var ce *cancelError
 	if errors.As(err, &ce) {
 		return wire.KindCancelled
@@ -240,8 +225,10 @@ func decode(args []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// decodeArgs decodes the arguments of a frame-returning call into v and
-// remembers its log window.
+// decodeArgs decodes the arguments of a frame-returning call into v,
+// checks them (wire.ViewOptions.Check, then wire.CheckRequest: the
+// request table's ranges) and, when they pass, remembers what they ask
+// frames to show.
 func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 	if err := decode(args, v); err != nil {
 		return badRequest("%s: %v", op, err)
@@ -250,17 +237,10 @@ func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
 	if err := o.Check(); err != nil {
 		return badRequest("%s: %v", op, err)
 	}
-	if va.MaxEvents < 0 {
-		return badRequest("%s: max_events %d must be 0 (no limit) or more", op, va.MaxEvents)
+	if err := wire.CheckRequest(wire.RequestKind(op), args); err != nil {
+		return err
 	}
-	switch va.Events {
-	case "", "all":
-		e.notable = false
-	case "notable":
-		e.notable = true
-	default:
-		return badRequest("%s: events %q must be \"all\" or \"notable\"", op, va.Events)
-	}
+	e.notable = va.Events == "notable"
 	if va.LogWindow > 0 {
 		e.view.LogWindow = va.LogWindow
 	}
@@ -329,12 +309,13 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		}
 		e.job = &job{op: "import", r: r}
 		return e.runJob()
-	case "frame", "step", "next", "command", "seek", "export":
-		if e.c == nil {
-			return nil, badRequest("%s before create: create a cluster first", op)
-		}
-	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, member-start, member-tick, member-step, member-view and member-stop", op)
+	}
+	r, ok := wire.RequestRuleOf(wire.RequestKind(op))
+	if !ok || r.After != wire.ReqCreate {
+		return nil, wire.UnknownRequest(op)
+	}
+	if e.c == nil {
+		return nil, r.TooEarly()
 	}
 	c := e.c
 	switch op {
@@ -342,12 +323,6 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		var a frameArgs
 		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
-		}
-		if a.AdvanceMS < 0 || a.AdvanceMS > maxAdvanceMS {
-			return nil, badRequest("frame: advance_ms %d must be 0 to %d", a.AdvanceMS, maxAdvanceMS)
-		}
-		if a.MaintainSteps < 0 || a.MaintainSteps > maxMaintainSteps {
-			return nil, badRequest("frame: maintain_steps %d must be 0 to %d", a.MaintainSteps, maxMaintainSteps)
 		}
 		if a.AdvanceMS > 0 {
 			if err := full(c, op); err != nil {
@@ -368,9 +343,6 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		var a stepArgs
 		if err := e.decodeArgs(op, args, &a, &a.viewArgs); err != nil {
 			return nil, err
-		}
-		if a.N < 1 || a.N > maxStepsPerCall {
-			return nil, badRequest("step: n %d must be 1 to %d", a.N, maxStepsPerCall)
 		}
 		if err := full(c, op); err != nil {
 			return nil, err
@@ -433,7 +405,7 @@ func full(c *sim.Cluster, op string) error {
 	if t, ok := c.NextEventAt(); ok && t > sim.MaxSessionUntilMS && op != "frame" {
 		return fmt.Errorf("%w: %s: the next event is at %d ms, past %d ms (%d h) of virtual time, the most a session may hold (sim.MaxSessionUntilMS)%s", wire.ErrImpossible, op, t, sim.MaxSessionUntilMS, sim.MaxSessionUntilMS/3_600_000, end)
 	}
-	if c.Steps() >= sim.MaxSessionEvents-maxStepsPerCall {
+	if c.Steps() >= sim.MaxSessionEvents-wire.MaxStepsPerCall {
 		return fmt.Errorf("%w: %s: the session has run %d events, nearly the most an import replays (%d, sim.MaxSessionEvents)%s", wire.ErrImpossible, op, c.Steps(), sim.MaxSessionEvents, end)
 	}
 	return nil

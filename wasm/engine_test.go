@@ -485,3 +485,38 @@ func TestEngineReportsLimitsAndRefusesSeedsThePageCannotHold(t *testing.T) {
 		t.Fatalf("seed %d", f.View.Seed)
 	}
 }
+
+// TestArgsAreTheRequestTable checks that the argument types the engine
+// decodes are the fields wire's request table names, so the page's copy of
+// the table (web/ui/schema.js) says what the engine reads.
+func TestArgsAreTheRequestTable(t *testing.T) {
+	for _, tt := range []struct {
+		kind wire.RequestKind
+		args any
+	}{
+		{wire.ReqFrame, frameArgs{}}, {wire.ReqStep, stepArgs{}}, {wire.ReqNext, viewArgs{}}, {wire.ReqSeek, seekArgs{}},
+		{wire.ReqMemberStart, memberStartArgs{}}, {wire.ReqMemberStep, memberStepArgs{}},
+	} {
+		r, ok := wire.RequestRuleOf(tt.kind)
+		if !ok {
+			t.Fatalf("%s: no rule", tt.kind)
+		}
+		if got := jsonFields(reflect.TypeOf(tt.args)); !reflect.DeepEqual(got, r.Fields) {
+			t.Errorf("%s: the engine reads %v; the request table says %v", tt.kind, got, r.Fields)
+		}
+	}
+}
+
+// jsonFields lists the JSON names of struct type st's fields, embedded
+// structs' fields in place.
+func jsonFields(st reflect.Type) []string {
+	var out []string
+	for f := range st.Fields() {
+		if f.Anonymous {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		out = append(out, strings.Split(f.Tag.Get("json"), ",")[0])
+	}
+	return out
+}

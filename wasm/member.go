@@ -69,7 +69,8 @@ func (e *Engine) callMember(op string, args []byte) (res any, ok bool, err error
 		return nil, false, nil
 	}
 	if e.member == nil {
-		return nil, true, badRequest("%s before member-start: start a member first", op)
+		r, _ := wire.RequestRuleOf(wire.RequestKind(op))
+		return nil, true, r.TooEarly()
 	}
 	m := e.member
 	switch op {

@@ -11,9 +11,9 @@ type ErrorKind string
 // The error kinds.
 const (
 	// KindBadRequest is a malformed call: not JSON, an unknown operation,
-	// an unknown field, a value of the wrong type or out of range. The
-	// transports (the wasm engine, the bridge) recognise it; KindOf never
-	// returns it.
+	// an unknown field, a value of the wrong type or out of range. It is
+	// the kind of a *RequestError (the engine's request table,
+	// requests.go); the bridge recognises its own.
 	KindBadRequest ErrorKind = "bad-request"
 	// KindBadSession is the kind of ErrBadSession.
 	KindBadSession ErrorKind = "bad-session"
@@ -55,10 +55,13 @@ const (
 // that wraps both ErrOutcomeUnknown and ErrUnavailable is unknown-outcome:
 // the write may have been applied. A session that fails for a deeper
 // reason (its configuration is invalid) is still a bad session: that is
-// what the caller was given. Malformed calls (KindBadRequest) are the
-// transport's to recognise; they never reach here.
+// what the caller was given. A *RequestError is KindBadRequest; the
+// bridge's malformed calls are its own to recognise.
 func KindOf(err error) ErrorKind {
+	var re *RequestError
 	switch {
+	case errors.As(err, &re):
+		return KindBadRequest
 	case errors.Is(err, ErrBadSession):
 		return KindBadSession
 	case errors.Is(err, ErrBadConfig):

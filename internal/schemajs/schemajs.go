@@ -75,6 +75,21 @@ func Generate() ([]byte, error) {
 	}
 	w("]);\n\n")
 
+	reqs, err := requestKinds()
+	if err != nil {
+		return nil, err
+	}
+	w("/**\n * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):\n")
+	w(" * its line, the fields of its argument, the call it needs first, and the\n")
+	w(" * fields it checks (a whole number from min to max, max 0: no bound; or\n")
+	w(" * one of words), each with its refusal ({value} where the value goes):\n")
+	w(" * requestError checks a call with them.\n */\n")
+	w("export const REQUEST_KINDS = deepFreeze([\n")
+	for _, r := range reqs {
+		w("  %s,\n", js(r))
+	}
+	w("]);\n\n")
+
 	w("/** ERROR_KINDS are the kinds of a failed call (wire.ErrorKind), by Go constant name. */\n")
 	w("export const ERROR_KINDS = Object.freeze({\n")
 	for _, k := range errorKinds {
@@ -138,9 +153,32 @@ export function eventText(name, params = {}) {
   return fill(EVENT_TEMPLATES, name, params);
 }
 
+/**
+ * requestError is the refusal of call op with args by the checks of the
+ * request table (wire.CheckRequest: each of the call's checked fields, in
+ * order; an absent number counts as 0, an absent word as the first), as
+ * {kind, text}, or null when they pass. An op that is not in
+ * REQUEST_KINDS is refused as wire.UnknownRequest refuses it.
+ */
+export function requestError(op, args = {}) {
+  const r = REQUEST_KINDS.find((k) => k.kind === op);
+  if (!r) return errorText('unknown_request', { op });
+  for (const a of r.args) {
+    const v = args ? args[a.name] : undefined;
+    const n = v ?? 0;
+    const ok = a.words ? v == null || v === '' || a.words.includes(v) : Number.isInteger(n) && n >= a.min && (!a.max || n <= a.max);
+    if (!ok) return fillTemplate(a.error, ` + "`${op}.${a.name}`" + `, { value: a.words || !Number.isInteger(n) ? JSON.stringify(v) : String(n) });
+  }
+  return null;
+}
+
 function fill(templates, name, params) {
   const t = templates[name];
   if (!t) throw new Error(` + "`schema: no template ${name}`" + `);
+  return fillTemplate(t, name, params);
+}
+
+function fillTemplate(t, name, params) {
   const text = t.text.replace(/\{(\w+)\}/g, (_, p) => {
     if (!(p in params)) throw new Error(` + "`schema: template ${name} needs ${p}`" + `);
     return String(params[p]);
@@ -188,6 +226,32 @@ func GenerateTypes() ([]byte, error) {
 		b.WriteString(t)
 	}
 	return b.Bytes(), nil
+}
+
+// requestKinds returns the request table as the page reads it: each
+// kind's rule, its checked fields with their refusals as templates.
+func requestKinds() ([]map[string]any, error) {
+	var out []map[string]any
+	for _, r := range wire.RequestRules() {
+		args := []map[string]any{}
+		for _, a := range r.Args {
+			t, err := argTemplate(r.Kind, a)
+			if err != nil {
+				return nil, err
+			}
+			arg := map[string]any{"name": a.Name, "min": a.Min, "max": a.Max, "error": map[string]any{"kind": t.Kind, "text": t.Text}}
+			if len(a.Words) > 0 {
+				arg["words"] = a.Words
+			}
+			args = append(args, arg)
+		}
+		fields := r.Fields
+		if fields == nil {
+			fields = []string{}
+		}
+		out = append(out, map[string]any{"kind": r.Kind, "doc": r.Doc, "fields": fields, "after": r.After, "args": args})
+	}
+	return out, nil
 }
 
 // errorKinds are the ErrorKind constants by name, in the order of

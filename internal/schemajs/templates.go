@@ -93,6 +93,9 @@ func errorTemplates() ([]Template, error) {
 		{"session_version", sim.Session{Version: mVersion, Config: wire.DefaultConfig()}.Check(), []string{n(mVersion), "{version}"}},
 		{"seek", seekError(), []string{n(mSeek), "{t}", "0 to 0 ms", "0 to {horizon} ms"}},
 		{"real_time", wire.RealTimeRefusal(wire.Command{Kind: wire.CmdDeliver}), []string{": deliver:", ": {kind}:", realTimeWhy(), "{why}"}},
+		{"unknown_request", wire.UnknownRequest("OP_MARK"), []string{"OP_MARK", "{op}"}},
+		{"before_create", wire.RequestRule{Kind: "OP_MARK", After: wire.ReqCreate}.TooEarly(), []string{"OP_MARK", "{op}"}},
+		{"internal", wire.PanicError("OP_MARK", "DETAIL_MARK"), []string{"OP_MARK", "{op}", "DETAIL_MARK", "{detail}"}},
 	}
 	out := make([]Template, 0, len(cases))
 	for _, c := range cases {
@@ -179,4 +182,31 @@ func eventTemplates() ([]Template, error) {
 		out = append(out, Template{Name: c.name, Kind: string(ev.Kind), Text: text})
 	}
 	return out, nil
+}
+
+// argMarks are the invalid values an argument template is made with: a
+// number below every range (each starts at 0 or more), and a word no
+// field takes.
+const (
+	argNumberMark = "-90017"
+	argWordMark   = `"WORD_MARK"`
+)
+
+// argTemplate makes the refusal of field a of a call of kind as a
+// template, {value} where the value goes, by calling wire.CheckRequest
+// with the field set to a marker.
+func argTemplate(kind wire.RequestKind, a wire.ArgRule) (Template, error) {
+	mark := argNumberMark
+	if len(a.Words) > 0 {
+		mark = argWordMark
+	}
+	err := wire.CheckRequest(kind, []byte(fmt.Sprintf(`{%q: %s}`, a.Name, mark)))
+	if err == nil {
+		return Template{}, fmt.Errorf("schemajs: %s.%s: package wire accepted %s", kind, a.Name, mark)
+	}
+	text := err.Error()
+	if !strings.Contains(text, a.Name+" "+mark+" ") {
+		return Template{}, fmt.Errorf("schemajs: %s.%s: %q does not refuse the field's marker %s", kind, a.Name, text, mark)
+	}
+	return Template{Name: a.Name, Kind: string(wire.KindOf(err)), Text: strings.Replace(text, a.Name+" "+mark+" ", a.Name+" {value} ", 1)}, nil
 }

@@ -2,10 +2,11 @@
 // toy cluster in plain JS (fake-cluster.js): same calls, same Frame and
 // error shapes as WasmEngine, for tests and for working on the page without
 // the WebAssembly build (load the page with ?engine=fake).
-// Every Go fact it needs (routine kinds, defaults, limits, error kinds and
-// texts) comes from the generated ../ui/schema.js, never from a copy.
+// Every Go fact it needs (routine kinds, defaults, limits, the calls and
+// their checks, error kinds and texts) comes from the generated
+// ../ui/schema.js, never from a copy.
 import { FakeCluster } from './fake-cluster.js';
-import { DEFAULT_CONFIG, ERROR_KINDS, LIMITS, ROUTINE_EVENT_KINDS, SESSION_VERSION, errorText, eventText } from '../ui/schema.js';
+import { DEFAULT_CONFIG, ERROR_KINDS, LIMITS, REQUEST_KINDS, ROUTINE_EVENT_KINDS, SESSION_VERSION, errorText, eventText, requestError } from '../ui/schema.js';
 
 /** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.Event.Routine). */
 const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
@@ -39,6 +40,9 @@ const refuse = (name, params) => {
   const { kind, text } = errorText(name, params);
   throw new FakeEngineError(text, kind);
 };
+
+/** FAKE_OPS are the calls of REQUEST_KINDS the toy answers; it refuses the others in its own words. */
+const FAKE_OPS = new Set(['defaults', 'create', 'import', 'frame', 'step', 'next', 'command', 'seek', 'export']);
 
 /** utf8Bytes is the length of s in bytes of UTF-8, as Go counts a key or value. */
 const utf8Bytes = (s) => new TextEncoder().encode(s).length;
@@ -299,10 +303,8 @@ export class FakeEngine {
     this.max = 0;
   }
 
-  /** show remembers what frames carry (log_window, events, max_events), as the Go engine does. */
-  show(op, a) {
-    if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op}: max_events ${a.max_events} must be 0 (no limit) or more`);
-    if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op}: events "${a.events}" must be "all" or "notable"`);
+  /** show remembers what frames carry (events, max_events), as the Go engine does. */
+  show(a) {
     this.notable = a.events === 'notable';
     this.max = a.max_events || 0;
   }
@@ -317,7 +319,8 @@ export class FakeEngine {
     return new Promise((resolve, reject) => {
       queueMicrotask(() => {
         try { resolve(structuredClone(this.answer(op, args || {}))); } catch (err) {
-          reject(err instanceof FakeEngineError ? err : new FakeEngineError(`engine: internal error in "${op}": ${err.message}`, ERROR_KINDS.INTERNAL));
+          const internal = () => { const { kind, text } = errorText('internal', { op, detail: err.message }); return new FakeEngineError(text, kind); };
+          reject(err instanceof FakeEngineError ? err : internal());
         }
       });
     });
@@ -326,7 +329,17 @@ export class FakeEngine {
   /** memory reports 0: the fake has no wasm memory. */
   async memory() { return 0; }
 
+  /** check refuses op with a as the Go engine does (schema.js REQUEST_KINDS): an unknown op, a call before create, a field out of range. */
+  check(op, a) {
+    const rule = REQUEST_KINDS.find((r) => r.kind === op);
+    if (rule && !FAKE_OPS.has(op)) fail(ERROR_KINDS.BAD_REQUEST, `fake engine: ${op} is not implemented here; the in-browser engine (?engine=wasm) answers it`);
+    if (rule && rule.after === 'create' && !this.s) refuse('before_create', { op });
+    const bad = requestError(op, a);
+    if (bad) throw new FakeEngineError(bad.text, bad.kind);
+  }
+
   answer(op, a) {
+    this.check(op, a);
     if (a.log_window > 0) this.window = a.log_window;
     if (a.kv_limit > 0) this.s && (this.s.kvLimit = a.kv_limit);
     if (this.s) this.s.kvFrom = typeof a.kv_from === 'string' ? a.kv_from : '';
@@ -344,16 +357,13 @@ export class FakeEngine {
         return this.frameOf(0);
       }
     }
-    if (!this.s) fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op} before create: create a cluster first`);
     const s = this.s;
-    if (op === 'frame' || op === 'step' || op === 'next' || op === 'seek') this.show(op, a);
+    if (op === 'frame' || op === 'step' || op === 'next' || op === 'seek') this.show(a);
     switch (op) {
       case 'frame':
-        if (!(a.advance_ms === undefined || (a.advance_ms >= 0 && a.advance_ms <= LIMITS.advance_ms))) fail(ERROR_KINDS.BAD_REQUEST, `engine: frame: advance_ms ${a.advance_ms} must be 0 to ${LIMITS.advance_ms}`);
         if (a.advance_ms) s.runTo(s.c.now + a.advance_ms);
         return this.frameOf(a.since || 0);
       case 'step':
-        if (!(a.n >= 1 && a.n <= LIMITS.steps_per_call)) fail(ERROR_KINDS.BAD_REQUEST, `engine: step: n ${a.n} must be 1 to ${LIMITS.steps_per_call}`);
         for (let i = 0; i < a.n && s.c.queue.length && !s.c.halted; i++) s.runTo(s.c.nextAt());
         return this.frameOf(a.since || 0);
       case 'next': {
@@ -368,7 +378,7 @@ export class FakeEngine {
       }
       case 'seek': s.seek(a.t); return this.frameOf(0);
       case 'export': return s.export();
-      default: return fail(ERROR_KINDS.BAD_REQUEST, `engine: unknown operation "${op}"`);
+      default: throw new Error(`no case for ${op}`); // a bug: FAKE_OPS names an op answer does not handle
     }
   }
 }

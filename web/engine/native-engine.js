@@ -5,7 +5,7 @@
 // (no round trip per animation frame); `command` and `create` go over the
 // socket; time travel is refused: the native cluster has no past to replay.
 import { Client, EngineError } from './wasm-engine.js';
-import { COMMAND_KINDS, ROUTINE_EVENT_KINDS, errorText } from '../ui/schema.js';
+import { COMMAND_KINDS, ERROR_KINDS, REQUEST_KINDS, ROUTINE_EVENT_KINDS, errorText, requestError } from '../ui/schema.js';
 
 /** SUBSCRIBE_MS is how often the server pushes a frame (the bridge allows 50 to 5000). */
 export const SUBSCRIBE_MS = 100;
@@ -243,7 +243,13 @@ export class NativeEngine {
       case 'command': return this.command(args);
       case 'create': return this.create(args);
       case 'defaults': return structuredClone(this.hello ? this.hello.config : {});
-      default: throw new EngineError(`engine: unknown operation "${op}"`, 'bad-request');
+      default: {
+        if (!REQUEST_KINDS.some((r) => r.kind === op)) {
+          const { kind, text } = errorText('unknown_request', { op });
+          throw new EngineError(text, kind);
+        }
+        throw new EngineError(`the native cluster does not answer ${op}: only the in-browser engine does`, ERROR_KINDS.BAD_REQUEST);
+      }
     }
   }
 
@@ -256,8 +262,8 @@ export class NativeEngine {
    * ones at once).
    */
   async frame(a) {
-    if (a.max_events !== undefined && !(Number.isInteger(a.max_events) && a.max_events >= 0)) throw new EngineError(`engine: frame: max_events ${a.max_events} must be 0 (no limit) or more`, 'bad-request');
-    if (a.events !== undefined && a.events !== '' && a.events !== 'all' && a.events !== 'notable') throw new EngineError(`engine: frame: events "${a.events}" must be "all" or "notable"`, 'bad-request');
+    const bad = requestError('frame', a);
+    if (bad) throw new EngineError(bad.text, bad.kind);
     if (a.log_window > 0) this.show.log_window = a.log_window;
     if (typeof a.kv_from === 'string') this.show.kv_from = a.kv_from;
     if (a.kv_limit > 0) this.show.kv_limit = a.kv_limit;
