@@ -4,15 +4,14 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"fmt"
 	"reflect"
 	"testing"
 )
 
-// errorsPath holds the engine's answers to bad calls, for the fake engine's
-// test (web/engine/real-errors.test.js).
-const errorsPath = "web/engine/testdata/real-errors.json"
+// realErrors holds the engine's answers to bad calls, for the fake
+// engine's test (web/engine/real-errors.test.js).
+var realErrors = golden{path: "web/engine/testdata/real-errors.json", test: "TestRealErrors"}
 
 // realError is one bad call and the engine's answer. Fresh calls go to an
 // engine with no cluster; the others to one made by create {}.
@@ -28,12 +27,20 @@ type realError struct {
 // refuses each at once, whatever its cluster did.
 var badCalls = []realError{
 	{Fresh: true, Op: "frame", Args: json.RawMessage(`{}`)},
+	{Fresh: true, Op: "step", Args: json.RawMessage(`{"n": 0}`)},
+	{Fresh: true, Op: "fly", Args: json.RawMessage(`{}`)},
 	{Op: "create", Args: json.RawMessage(`{"nodes": 12}`)},
 	{Op: "create", Args: json.RawMessage(`{"network": {"min_latency_ms": 40, "max_latency_ms": 20}}`)},
 	{Op: "frame", Args: json.RawMessage(`{"advance_ms": -1}`)},
 	{Op: "frame", Args: json.RawMessage(`{"events": "some"}`)},
 	{Op: "frame", Args: json.RawMessage(`{"max_events": -1}`)},
+	{Op: "frame", Args: json.RawMessage(`{"advance_ms": 60001, "events": "notable"}`)},
+	{Op: "frame", Args: json.RawMessage(`{"maintain_steps": 200001}`)},
 	{Op: "step", Args: json.RawMessage(`{"n": 0}`)},
+	{Op: "step", Args: json.RawMessage(`{}`)},
+	{Op: "step", Args: json.RawMessage(`{"n": 5, "max_events": -3}`)},
+	{Op: "next", Args: json.RawMessage(`{"events": "routine"}`)},
+	{Op: "seek", Args: json.RawMessage(`{"t": 0, "max_events": -1}`)},
 	{Op: "seek", Args: json.RawMessage(`{"t": 1000000000}`)},
 	{Op: "import", Args: json.RawMessage(`{"version": 2, "config": {}}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "teleport"}`)},
@@ -80,33 +87,18 @@ func TestRealErrors(t *testing.T) {
 		c.Kind, c.Error = a.Kind, a.Error
 		got = append(got, c)
 	}
-	path := filepath.Join("..", filepath.FromSlash(errorsPath))
-	if *update {
-		out, err := json.MarshalIndent(got, "", " ")
-		if err != nil {
-			t.Fatal(err)
+	checkGolden(t, realErrors, got, func(old, fresh []realError) []string {
+		var diffs []string
+		for i, c := range fresh {
+			if i >= len(old) || !reflect.DeepEqual(compactArgs(t, old[i]), compactArgs(t, c)) {
+				diffs = append(diffs, fmt.Sprintf("at call %d (%s %s) the engine answers %s %q", i, c.Op, c.Args, c.Kind, c.Error))
+			}
 		}
-		if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
-			t.Fatal(err)
+		if len(old) != len(fresh) {
+			diffs = append(diffs, fmt.Sprintf("it holds %d calls, the test makes %d", len(old), len(fresh)))
 		}
-		return
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v: run go test ./wasm -run TestRealErrors -update", err)
-	}
-	var old []realError
-	if err := json.Unmarshal(raw, &old); err != nil {
-		t.Fatalf("%s: %v: run go test ./wasm -run TestRealErrors -update", path, err)
-	}
-	for i := range got {
-		if i >= len(old) || !reflect.DeepEqual(compactArgs(t, old[i]), compactArgs(t, got[i])) {
-			t.Errorf("%s is stale at call %d (%s %s): the engine answers %s %q. Run go test ./wasm -run TestRealErrors -update, then make the fake engine (web/engine/fake-engine.js) follow: node --test web/engine/", path, i, got[i].Op, got[i].Args, got[i].Kind, got[i].Error)
-		}
-	}
-	if len(old) != len(got) {
-		t.Errorf("%s holds %d calls, the test makes %d: run go test ./wasm -run TestRealErrors -update", path, len(old), len(got))
-	}
+		return diffs
+	})
 }
 
 // compactArgs is e with its arguments decoded, so spacing does not count.

@@ -5,9 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +16,9 @@ import (
 	"github.com/seshat-raft/seshat/wire"
 )
 
-var update = flag.Bool("update", false, "rewrite "+schemajs.FramesPath+" from real frames")
+// realFrames holds real frames, pruned, for the fake engine's test
+// (web/engine/frame-shape.test.js).
+var realFrames = golden{path: schemajs.FramesPath, test: "TestRealFrames"}
 
 // TestRealFrames makes frames with the in-browser engine (this package,
 // running the simulator) and with a native cluster, and checks that the
@@ -34,46 +34,32 @@ func TestRealFrames(t *testing.T) {
 		MapFields: maps,
 		Engines:   map[string][]any{"wasm": wasmFrames(t, maps), "native": nativeFrames(t, maps)},
 	}
-	path := filepath.Join("..", filepath.FromSlash(schemajs.FramesPath))
-	if *update {
-		out, err := json.MarshalIndent(fresh, "", " ")
-		if err != nil {
-			t.Fatal(err)
+	checkGolden(t, realFrames, fresh, func(old, fresh schemajs.RealFrames) []string {
+		var diffs []string
+		if strings.Join(old.MapFields, ",") != strings.Join(maps, ",") {
+			diffs = append(diffs, fmt.Sprintf("map_fields %v, the schema has %v", old.MapFields, maps))
 		}
-		if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
-			t.Fatal(err)
+		// The simulator is deterministic: its frames must have exactly
+		// the committed shape.
+		if d := schemajs.ShapeDiff(schemajs.Shape(old.Engines["wasm"], maps), schemajs.Shape(fresh.Engines["wasm"], maps)); d != "" {
+			diffs = append(diffs, "the in-browser engine's frames changed shape:\n"+strings.TrimSuffix(d, "\n"))
 		}
-		return
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v: run go test ./wasm -run TestRealFrames -update", err)
-	}
-	var old schemajs.RealFrames
-	if err := json.Unmarshal(raw, &old); err != nil {
-		t.Fatalf("%s: %v: run go test ./wasm -run TestRealFrames -update", path, err)
-	}
-	if strings.Join(old.MapFields, ",") != strings.Join(maps, ",") {
-		t.Errorf("%s: map_fields %v, the schema has %v", path, old.MapFields, maps)
-	}
-	const fix = "Run go test ./wasm -run TestRealFrames -update, then make the fake engine (web/engine/fake-engine.js) follow: node --test web/engine/"
-	// The simulator is deterministic: its frames must have exactly the
-	// committed shape.
-	if d := schemajs.ShapeDiff(schemajs.Shape(old.Engines["wasm"], maps), schemajs.Shape(fresh.Engines["wasm"], maps)); d != "" {
-		t.Errorf("%s is stale: the in-browser engine's frames changed shape:\n%s%s", path, d, fix)
-	}
-	// The native cluster runs in real time: which optional fields a run
-	// shows (those of the messages in flight, say) varies, so its frames
-	// may show fewer fields than the committed ones, but none they lack.
-	known := schemajs.Shape(append(slices.Clone(old.Engines["wasm"]), old.Engines["native"]...), maps)
-	got := schemajs.Shape(fresh.Engines["native"], maps)
-	for p, fields := range got {
-		for _, f := range fields {
-			if !slices.Contains(known[p], f) {
-				t.Errorf("%s is stale: the native cluster's frames have a new field %q at %q. %s", path, f, p, fix)
+		// The native cluster runs in real time: which optional fields a
+		// run shows (those of the messages in flight, say) varies, so its
+		// frames may show fewer fields than the committed ones, but none
+		// they lack.
+		known := schemajs.Shape(append(slices.Clone(old.Engines["wasm"]), old.Engines["native"]...), maps)
+		var added []string
+		for p, fields := range schemajs.Shape(fresh.Engines["native"], maps) {
+			for _, f := range fields {
+				if !slices.Contains(known[p], f) {
+					added = append(added, fmt.Sprintf("the native cluster's frames have a new field %q at %q", f, p))
+				}
 			}
 		}
-	}
+		slices.Sort(added) // Shape is a map: say them in one order
+		return append(diffs, added...)
+	})
 }
 
 // decodeFrame turns f into plain JSON values and prunes it.
