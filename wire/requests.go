@@ -127,11 +127,7 @@ func RequestRules() []RequestRule { return requestRules }
 // RequestRuleOf returns the rule of kind, ok false for a kind that does
 // not exist.
 func RequestRuleOf(kind RequestKind) (RequestRule, bool) {
-	i := slices.IndexFunc(requestRules, func(r RequestRule) bool { return r.Kind == kind })
-	if i < 0 {
-		return RequestRule{}, false
-	}
-	return requestRules[i], true
+	return lookup(requestRules, kind, func(r RequestRule) RequestKind { return r.Kind })
 }
 
 // RequestError is a malformed engine call, of kind KindBadRequest: not

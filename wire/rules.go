@@ -96,11 +96,16 @@ func CommandRules() []CommandRule { return commandRules }
 
 // RuleOf returns the rule of kind, ok false for a kind that does not exist.
 func RuleOf(kind CommandKind) (CommandRule, bool) {
-	i := slices.IndexFunc(commandRules, func(r CommandRule) bool { return r.Kind == kind })
+	return lookup(commandRules, kind, func(r CommandRule) CommandKind { return r.Kind })
+}
+
+// lookup returns the row of table whose key is k, ok false if none is.
+func lookup[R any, K comparable](table []R, k K, key func(R) K) (row R, ok bool) {
+	i := slices.IndexFunc(table, func(r R) bool { return key(r) == k })
 	if i < 0 {
-		return CommandRule{}, false
+		return row, false
 	}
-	return commandRules[i], true
+	return table[i], true
 }
 
 // RealTimeRefusals maps each kind a cluster running in real time refuses
