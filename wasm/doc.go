@@ -19,7 +19,8 @@
 // Every error comes back as a value, {"ok": false, "error": ..., "kind": ...}:
 // wire's sentinel errors give the kind (wire.KindOf); arguments that are
 // not JSON, an unknown op, a call before create and out-of-range arguments are
-// "bad-request"; JSON of the wrong shape is what sim would call it (a bad
+// "bad-request", checked and worded by wire's request table
+// (wire.RequestRules, wire.CheckRequest); JSON of the wrong shape is what sim would call it (a bad
 // config, command or session). A panic is recovered at the boundary, reported
 // as kind "internal", and the engine keeps working.
 //

@@ -8,7 +8,11 @@
 //
 //   - Command, its typed CommandKind, the key and value limits
 //     (MaxKeyBytes, MaxValueBytes) and ParseCommand; LoggedCommand as a
-//     session stores it.
+//     session stores it; the table of command rules (CommandRules,
+//     CheckCommand).
+//   - The table of engine requests (RequestRules): each call of the
+//     engine protocol, its fields, the call it needs first and the ranges
+//     it checks (CheckRequest, TooEarly, UnknownRequest, RequestError).
 //   - Event and its typed EventKind, Routine, and the lazy descriptions a
 //     producer fills only when an event is read (WithMessage, WithEntry,
 //     WithApplied, Read, Described).

@@ -1,7 +1,9 @@
 // Package schemajs writes web/ui/schema.js, the page's copy of the wire
 // schema (package wire): event kinds and which are routine, command kinds
-// and their fields, error kinds and the texts of the errors the page's fake
-// engine gives, limits and the default configuration; and beside it
+// and their fields, the engine's calls with the ranges they check
+// (wire.RequestRules) and a requestError that checks a call with them,
+// error kinds and the texts of the errors the page's fake engine gives,
+// limits and the default configuration; and beside it
 // web/ui/schema-types.js, JSDoc typedefs of Frame, View, Event and the
 // types they hold, from the Go structs' JSON tags. The typedefs are apart
 // so that the page does not download them: nothing imports
