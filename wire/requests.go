@@ -11,9 +11,10 @@ import (
 
 // This file is the one table of engine requests, beside the command rules
 // (rules.go): for each call of the engine protocol
-// (docs/engine-protocol.md), what it does, the fields of its argument, the
-// call that must come before it, and the range of each field the engine
-// checks, with the words it refuses a call in. The in-browser engine
+// (docs/engine-protocol.md), the fields of its argument, the call that
+// must come before it, and the range of each field the engine checks,
+// with the words it refuses a call in. What each call does is said on its
+// constant (not in the table, which the wasm engine carries). The in-browser engine
 // (wasm/) checks its calls with CheckRequest, TooEarly and UnknownRequest;
 // the page's fake engine checks the same calls from the generated
 // web/ui/schema.js, so the two refuse a call for the same reasons in the
@@ -25,23 +26,48 @@ type RequestKind string
 
 // Request kinds: the calls of the engine protocol.
 const (
-	ReqDefaults    RequestKind = "defaults"
-	ReqLimits      RequestKind = "limits"
-	ReqCreate      RequestKind = "create"
-	ReqFrame       RequestKind = "frame"
-	ReqStep        RequestKind = "step"
-	ReqNext        RequestKind = "next"
-	ReqCommand     RequestKind = "command"
-	ReqSeek        RequestKind = "seek"
-	ReqExport      RequestKind = "export"
-	ReqImport      RequestKind = "import"
-	ReqResume      RequestKind = "resume"
-	ReqCancel      RequestKind = "cancel"
+	// ReqDefaults answers the default configuration (DefaultConfig).
+	ReqDefaults RequestKind = "defaults"
+	// ReqLimits answers the ranges create takes and a session's limits.
+	ReqLimits RequestKind = "limits"
+	// ReqCreate makes a cluster from a Config (omitted fields keep their
+	// defaults) and answers its Frame.
+	ReqCreate RequestKind = "create"
+	// ReqFrame runs advance_ms virtual ms and maintain_steps steps of
+	// checkpoint building, and answers the Frame.
+	ReqFrame RequestKind = "frame"
+	// ReqStep processes up to n events and answers the Frame.
+	ReqStep RequestKind = "step"
+	// ReqNext runs to the time of the next event and answers the Frame.
+	ReqNext RequestKind = "next"
+	// ReqCommand carries out a Command and answers the Frame with its
+	// events.
+	ReqCommand RequestKind = "command"
+	// ReqSeek goes to virtual time t, replaying from a checkpoint, and
+	// answers the Frame (or pending).
+	ReqSeek RequestKind = "seek"
+	// ReqExport answers the Session: the configuration and the commands
+	// so far.
+	ReqExport RequestKind = "export"
+	// ReqImport replays a Session and answers its Frame (or pending).
+	ReqImport RequestKind = "import"
+	// ReqResume runs the next slice of the import or seek that answered
+	// pending.
+	ReqResume RequestKind = "resume"
+	// ReqCancel stops the import or seek that answered pending.
+	ReqCancel RequestKind = "cancel"
+	// ReqMemberStart starts a member of the native cluster in the page,
+	// with its id and Raft tuning.
 	ReqMemberStart RequestKind = "member-start"
-	ReqMemberTick  RequestKind = "member-tick"
-	ReqMemberStep  RequestKind = "member-step"
-	ReqMemberView  RequestKind = "member-view"
-	ReqMemberStop  RequestKind = "member-stop"
+	// ReqMemberTick advances the member one heartbeat.
+	ReqMemberTick RequestKind = "member-tick"
+	// ReqMemberStep steps the raftpb messages (base64) the bridge sent to
+	// the member.
+	ReqMemberStep RequestKind = "member-step"
+	// ReqMemberView answers the member's view and what it did.
+	ReqMemberView RequestKind = "member-view"
+	// ReqMemberStop drops the member.
+	ReqMemberStop RequestKind = "member-stop"
 )
 
 // ArgRule is what the table says of one checked field of a request's
@@ -63,16 +89,20 @@ type ArgRule struct {
 
 // RequestRule is what the table says of one kind of request.
 type RequestRule struct {
-	// Kind is the request kind.
+	// Kind is the request kind; its constant's comment says what the
+	// call does.
 	Kind RequestKind `json:"kind"`
-	// Doc says what the call does and what its argument is, in a line.
-	Doc string `json:"doc"`
-	// Fields are the JSON fields of the argument when it is an object of
-	// the call's own; nil when it is a schema type (Config, Command,
-	// Session) or {}.
+	// View, for the calls that answer a Frame and take an argument of
+	// their own, says the argument holds the view fields: the events
+	// after since, which events (events, max_events) and how much of
+	// each node (log_window, kv_from, kv_limit; see ViewOptions).
+	View bool `json:"view,omitempty"`
+	// Fields are the other JSON fields of the argument when it is an
+	// object of the call's own; nil when it is a schema type (Config,
+	// Command, Session) or {}. AllFields lists the view fields too.
 	Fields []string `json:"fields,omitempty"`
-	// Args are the fields CheckRequest checks, in the order it checks
-	// them.
+	// Args are the fields among Fields that CheckRequest checks, in the
+	// order it checks them, after the view's (AllArgs).
 	Args []ArgRule `json:"args,omitempty"`
 	// After is the call that must have come first (ReqCreate: the call
 	// needs a cluster; ReqMemberStart: a member), "" if none.
@@ -82,42 +112,55 @@ type RequestRule struct {
 	first string
 }
 
-// viewFields are the fields of every call that answers a Frame and takes
-// an argument of its own: the events after since, which events
-// (events, max_events) and how much of each node (log_window, kv_from,
-// kv_limit; see ViewOptions).
+// viewFields are the view fields (RequestRule.View).
 var viewFields = []string{"since", "log_window", "kv_from", "kv_limit", "events", "max_events"}
 
-// viewArgs are the checked fields among viewFields (ViewOptions.Check
-// checks log_window, kv_from and kv_limit).
+// viewArgs are the checked view fields (ViewOptions.Check checks
+// log_window, kv_from and kv_limit).
 var viewArgs = []ArgRule{
 	{Name: "max_events", Min: 0, Zero: "no limit"},
 	{Name: "events", Words: []string{"all", "notable"}},
 }
 
-// requestRules is the table, in the order of the Req constants.
+// requestRules is the table, in the order of the Req constants. It is
+// plain data, laid out by the linker: no code builds it.
 var requestRules = []RequestRule{
-	{Kind: ReqDefaults, Doc: "the default configuration (DefaultConfig)"},
-	{Kind: ReqLimits, Doc: "the ranges create takes and the limits of a session"},
-	{Kind: ReqCreate, Doc: "a new cluster from a Config (omitted fields keep their defaults); answers its Frame", first: "create a cluster"},
-	{Kind: ReqFrame, Doc: "run advance_ms virtual ms and maintain_steps steps of checkpoint building; answers the Frame",
-		Fields: append(slices.Clone(viewFields), "advance_ms", "maintain_steps"),
-		Args:   append(slices.Clone(viewArgs), ArgRule{Name: "advance_ms", Max: MaxAdvanceMS}, ArgRule{Name: "maintain_steps", Max: MaxMaintainSteps}), After: ReqCreate},
-	{Kind: ReqStep, Doc: "process up to n events; answers the Frame",
-		Fields: append(slices.Clone(viewFields), "n"), Args: append(slices.Clone(viewArgs), ArgRule{Name: "n", Min: 1, Max: MaxStepsPerCall}), After: ReqCreate},
-	{Kind: ReqNext, Doc: "run to the time of the next event; answers the Frame", Fields: viewFields, Args: viewArgs, After: ReqCreate},
-	{Kind: ReqCommand, Doc: "carry out a Command; answers the Frame with its events", After: ReqCreate},
-	{Kind: ReqSeek, Doc: "go to virtual time t, replaying from a checkpoint; answers the Frame (or pending)",
-		Fields: append(slices.Clone(viewFields), "t"), Args: viewArgs, After: ReqCreate},
-	{Kind: ReqExport, Doc: "the Session: the configuration and the commands so far", After: ReqCreate},
-	{Kind: ReqImport, Doc: "replay a Session; answers its Frame (or pending)"},
-	{Kind: ReqResume, Doc: "run the next slice of the import or seek that answered pending"},
-	{Kind: ReqCancel, Doc: "stop the import or seek that answered pending"},
-	{Kind: ReqMemberStart, Doc: "start a member of the native cluster in the page with id and its Raft tuning", Fields: []string{"id", "raft"}, first: "start a member"},
-	{Kind: ReqMemberTick, Doc: "advance the member one heartbeat", After: ReqMemberStart},
-	{Kind: ReqMemberStep, Doc: "step the raftpb messages (base64) the bridge sent to the member", Fields: []string{"message", "messages"}, After: ReqMemberStart},
-	{Kind: ReqMemberView, Doc: "the member's view and what it did", After: ReqMemberStart},
-	{Kind: ReqMemberStop, Doc: "drop the member", After: ReqMemberStart},
+	{Kind: ReqDefaults},
+	{Kind: ReqLimits},
+	{Kind: ReqCreate, first: "create a cluster"},
+	{Kind: ReqFrame, After: ReqCreate, View: true, Fields: []string{"advance_ms", "maintain_steps"},
+		Args: []ArgRule{{Name: "advance_ms", Max: MaxAdvanceMS}, {Name: "maintain_steps", Max: MaxMaintainSteps}}},
+	{Kind: ReqStep, After: ReqCreate, View: true, Fields: []string{"n"}, Args: []ArgRule{{Name: "n", Min: 1, Max: MaxStepsPerCall}}},
+	{Kind: ReqNext, After: ReqCreate, View: true},
+	{Kind: ReqCommand, After: ReqCreate},
+	{Kind: ReqSeek, After: ReqCreate, View: true, Fields: []string{"t"}},
+	{Kind: ReqExport, After: ReqCreate},
+	{Kind: ReqImport},
+	{Kind: ReqResume},
+	{Kind: ReqCancel},
+	{Kind: ReqMemberStart, Fields: []string{"id", "raft"}, first: "start a member"},
+	{Kind: ReqMemberTick, After: ReqMemberStart},
+	{Kind: ReqMemberStep, After: ReqMemberStart, Fields: []string{"message", "messages"}},
+	{Kind: ReqMemberView, After: ReqMemberStart},
+	{Kind: ReqMemberStop, After: ReqMemberStart},
+}
+
+// AllFields returns every JSON field of r's argument: the view fields
+// first when r.View, then r.Fields.
+func (r RequestRule) AllFields() []string {
+	if !r.View {
+		return slices.Clone(r.Fields)
+	}
+	return append(slices.Clone(viewFields), r.Fields...)
+}
+
+// AllArgs returns every field CheckRequest checks, in its order: the
+// view's first when r.View, then r.Args.
+func (r RequestRule) AllArgs() []ArgRule {
+	if !r.View {
+		return slices.Clone(r.Args)
+	}
+	return append(slices.Clone(viewArgs), r.Args...)
 }
 
 // RequestRules returns the table of request rules, one per kind, in a
@@ -171,14 +214,14 @@ func PanicError(op string, recovered any) error {
 }
 
 // CheckRequest checks the fields of args, the JSON argument of a call of
-// kind, against the rule's Args, in their order, and returns a
+// kind, against the rule's AllArgs, in their order, and returns a
 // *RequestError naming the first field out of range with its value and
 // range, or nil. Empty args count as {}. It checks nothing else: the
 // caller decodes args into its own type (refusing unknown fields) and
 // refuses an unknown kind with UnknownRequest.
 func CheckRequest(kind RequestKind, args []byte) error {
 	r, ok := RequestRuleOf(kind)
-	if !ok || len(r.Args) == 0 {
+	if !ok || (!r.View && len(r.Args) == 0) {
 		return nil
 	}
 	fields := map[string]json.RawMessage{}
@@ -187,7 +230,7 @@ func CheckRequest(kind RequestKind, args []byte) error {
 			return BadRequest("%s: %v", kind, err)
 		}
 	}
-	for _, a := range r.Args {
+	for _, a := range r.AllArgs() {
 		if err := a.check(kind, fields[a.Name]); err != nil {
 			return err
 		}
@@ -196,69 +239,52 @@ func CheckRequest(kind RequestKind, args []byte) error {
 }
 
 // check refuses raw, the JSON value of field a of a call of kind (nil if
-// absent), if it is not what a allows.
+// absent), if it is not what a allows. The refusal shows a whole number
+// as it is, a string quoted as Go quotes it (%q: as JSON.stringify does
+// for printable text without control characters), and anything else as
+// it was sent.
 func (a ArgRule) check(kind RequestKind, raw json.RawMessage) error {
-	var v any
-	if len(raw) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return BadRequest("%s: %s: %v", kind, a.Name, err)
-		}
-	}
+	raw = bytes.TrimSpace(raw)
+	absent := len(raw) == 0 || string(raw) == "null"
+	shown := string(raw)
+	var must string
 	if len(a.Words) > 0 {
-		s, ok := v.(string)
-		if v == nil || ok && (s == "" || slices.Contains(a.Words, s)) {
+		var s string
+		isString := !absent && json.Unmarshal(raw, &s) == nil
+		if absent || isString && (s == "" || slices.Contains(a.Words, s)) {
 			return nil
+		}
+		if isString {
+			shown = strconv.Quote(s)
 		}
 		quoted := make([]string, len(a.Words))
 		for i, w := range a.Words {
 			quoted[i] = strconv.Quote(w)
 		}
-		last := len(quoted) - 1
-		must := quoted[0]
-		if last > 0 {
-			must = strings.Join(quoted[:last], ", ") + " or " + quoted[last]
+		must = quoted[len(quoted)-1]
+		if len(quoted) > 1 {
+			must = strings.Join(quoted[:len(quoted)-1], ", ") + " or " + must
 		}
-		return BadRequest("%s: %s %s must be %s", kind, a.Name, shownValue(v, raw), must)
-	}
-	var n int64
-	ok := v == nil
-	if num, isNum := v.(json.Number); isNum {
-		i, err := num.Int64()
-		n, ok = i, err == nil
-	}
-	switch {
-	case ok && n >= a.Min && (a.Max == 0 || n <= a.Max):
-		return nil
-	case a.Max > 0:
-		return BadRequest("%s: %s %s must be %d to %d", kind, a.Name, shownValue(n, raw), a.Min, a.Max)
-	case a.Zero != "":
-		return BadRequest("%s: %s %s must be %d (%s) or more", kind, a.Name, shownValue(n, raw), a.Min, a.Zero)
-	}
-	return BadRequest("%s: %s %s must be %d or more", kind, a.Name, shownValue(n, raw), a.Min)
-}
-
-// shownValue is how a refusal shows a field's value: v as JSON, a whole
-// number as it is, and the field's JSON as sent when v is not what the
-// field holds (an absent number shows as 0).
-func shownValue(v any, raw json.RawMessage) string {
-	switch x := v.(type) {
-	case int64:
-		if len(raw) == 0 || string(raw) == "null" {
-			return "0"
+	} else {
+		var n int64
+		var err error
+		if !absent {
+			n, err = strconv.ParseInt(string(raw), 10, 64)
 		}
-		if _, err := strconv.ParseInt(string(raw), 10, 64); err != nil {
-			return string(bytes.TrimSpace(raw))
+		if err == nil && n >= a.Min && (a.Max == 0 || n <= a.Max) {
+			return nil
 		}
-		return strconv.FormatInt(x, 10)
-	case string:
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if enc.Encode(x) == nil {
-			return strings.TrimSuffix(b.String(), "\n")
+		if err == nil {
+			shown = strconv.FormatInt(n, 10)
+		}
+		switch {
+		case a.Max > 0:
+			must = fmt.Sprintf("%d to %d", a.Min, a.Max)
+		case a.Zero != "":
+			must = fmt.Sprintf("%d (%s) or more", a.Min, a.Zero)
+		default:
+			must = fmt.Sprintf("%d or more", a.Min)
 		}
 	}
-	return string(bytes.TrimSpace(raw))
+	return BadRequest("%s: %s %s must be %s", kind, a.Name, shown, must)
 }

@@ -82,10 +82,9 @@ func Generate() ([]byte, error) {
 		return nil, err
 	}
 	w("/**\n * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):\n")
-	w(" * its line, the fields of its argument, the call it needs first, and the\n")
-	w(" * fields it checks (a whole number from min to max, max 0: no bound; or\n")
-	w(" * one of words), each with its refusal ({value} where the value goes):\n")
-	w(" * requestError checks a call with them.\n */\n")
+	w(" * the call it needs first, and the fields it checks (a whole number from\n")
+	w(" * min to max, max 0: no bound; or one of words) with the text of their\n")
+	w(" * refusal, of kind bad-request. requestError checks a call with them.\n */\n")
 	w("export const REQUEST_KINDS = deepFreeze([\n")
 	for _, r := range reqs {
 		w("  %s,\n", js(r))
@@ -156,20 +155,19 @@ export function eventText(name, params = {}) {
 }
 
 /**
- * requestError is the refusal of call op with args by the checks of the
- * request table (wire.CheckRequest: each of the call's checked fields, in
- * order; an absent number counts as 0, an absent word as the first), as
- * {kind, text}, or null when they pass. An op that is not in
- * REQUEST_KINDS is refused as wire.UnknownRequest refuses it.
+ * requestError is the refusal ({kind, text}) of call op with args as
+ * wire.CheckRequest words it (an absent number is 0, an absent word the
+ * first), or null; an op not in REQUEST_KINDS as wire.UnknownRequest.
  */
 export function requestError(op, args = {}) {
   const r = REQUEST_KINDS.find((k) => k.kind === op);
   if (!r) return errorText('unknown_request', { op });
-  for (const a of r.args) {
+  for (const a of r.args || []) {
     const v = args ? args[a.name] : undefined;
     const n = v ?? 0;
     const ok = a.words ? v == null || v === '' || a.words.includes(v) : Number.isInteger(n) && n >= a.min && (!a.max || n <= a.max);
-    if (!ok) return fillTemplate(a.error, ` + "`${op}.${a.name}`" + `, { value: a.words || !Number.isInteger(n) ? JSON.stringify(v) : String(n) });
+    const value = a.words || !Number.isInteger(n) ? JSON.stringify(v) : String(n);
+    if (!ok) return fillTemplate({ kind: ERROR_KINDS.BAD_REQUEST, text: a.error }, ` + "`${op}.${a.name}`" + `, { value });
   }
   return null;
 }
@@ -231,27 +229,37 @@ func GenerateTypes() ([]byte, error) {
 }
 
 // requestKinds returns the request table as the page reads it: each
-// kind's rule, its checked fields with their refusals as templates.
+// kind, the call it needs first, and its checked fields with their
+// refusals as templates. The docs and field lists stay in Go: the page
+// needs none of them, and every byte of schema.js is downloaded.
 func requestKinds() ([]map[string]any, error) {
 	var out []map[string]any
 	for _, r := range wire.RequestRules() {
 		args := []map[string]any{}
-		for _, a := range r.Args {
+		for _, a := range r.AllArgs() {
 			t, err := argTemplate(r.Kind, a)
 			if err != nil {
 				return nil, err
 			}
-			arg := map[string]any{"name": a.Name, "min": a.Min, "max": a.Max, "error": map[string]any{"kind": t.Kind, "text": t.Text}}
+			if t.Kind != string(wire.KindBadRequest) {
+				return nil, fmt.Errorf("schemajs: %s.%s is refused as %s, not %s", r.Kind, a.Name, t.Kind, wire.KindBadRequest)
+			}
+			arg := map[string]any{"name": a.Name, "error": t.Text}
 			if len(a.Words) > 0 {
 				arg["words"] = a.Words
+			} else {
+				arg["min"], arg["max"] = a.Min, a.Max
 			}
 			args = append(args, arg)
 		}
-		fields := r.Fields
-		if fields == nil {
-			fields = []string{}
+		row := map[string]any{"kind": r.Kind}
+		if r.After != "" {
+			row["after"] = r.After
 		}
-		out = append(out, map[string]any{"kind": r.Kind, "doc": r.Doc, "fields": fields, "after": r.After, "args": args})
+		if len(args) > 0 {
+			row["args"] = args
+		}
+		out = append(out, row)
 	}
 	return out, nil
 }

@@ -59,29 +59,28 @@ export const COMMAND_KINDS = Object.freeze([
 
 /**
  * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):
- * its line, the fields of its argument, the call it needs first, and the
- * fields it checks (a whole number from min to max, max 0: no bound; or
- * one of words), each with its refusal ({value} where the value goes):
- * requestError checks a call with them.
+ * the call it needs first, and the fields it checks (a whole number from
+ * min to max, max 0: no bound; or one of words) with the text of their
+ * refusal, of kind bad-request. requestError checks a call with them.
  */
 export const REQUEST_KINDS = deepFreeze([
-  {"after":"","args":[],"doc":"the default configuration (DefaultConfig)","fields":[],"kind":"defaults"},
-  {"after":"","args":[],"doc":"the ranges create takes and the limits of a session","fields":[],"kind":"limits"},
-  {"after":"","args":[],"doc":"a new cluster from a Config (omitted fields keep their defaults); answers its Frame","fields":[],"kind":"create"},
-  {"after":"create","args":[{"error":{"kind":"bad-request","text":"engine: frame: max_events {value} must be 0 (no limit) or more"},"max":0,"min":0,"name":"max_events"},{"error":{"kind":"bad-request","text":"engine: frame: events {value} must be \"all\" or \"notable\""},"max":0,"min":0,"name":"events","words":["all","notable"]},{"error":{"kind":"bad-request","text":"engine: frame: advance_ms {value} must be 0 to 60000"},"max":60000,"min":0,"name":"advance_ms"},{"error":{"kind":"bad-request","text":"engine: frame: maintain_steps {value} must be 0 to 200000"},"max":200000,"min":0,"name":"maintain_steps"}],"doc":"run advance_ms virtual ms and maintain_steps steps of checkpoint building; answers the Frame","fields":["since","log_window","kv_from","kv_limit","events","max_events","advance_ms","maintain_steps"],"kind":"frame"},
-  {"after":"create","args":[{"error":{"kind":"bad-request","text":"engine: step: max_events {value} must be 0 (no limit) or more"},"max":0,"min":0,"name":"max_events"},{"error":{"kind":"bad-request","text":"engine: step: events {value} must be \"all\" or \"notable\""},"max":0,"min":0,"name":"events","words":["all","notable"]},{"error":{"kind":"bad-request","text":"engine: step: n {value} must be 1 to 100000"},"max":100000,"min":1,"name":"n"}],"doc":"process up to n events; answers the Frame","fields":["since","log_window","kv_from","kv_limit","events","max_events","n"],"kind":"step"},
-  {"after":"create","args":[{"error":{"kind":"bad-request","text":"engine: next: max_events {value} must be 0 (no limit) or more"},"max":0,"min":0,"name":"max_events"},{"error":{"kind":"bad-request","text":"engine: next: events {value} must be \"all\" or \"notable\""},"max":0,"min":0,"name":"events","words":["all","notable"]}],"doc":"run to the time of the next event; answers the Frame","fields":["since","log_window","kv_from","kv_limit","events","max_events"],"kind":"next"},
-  {"after":"create","args":[],"doc":"carry out a Command; answers the Frame with its events","fields":[],"kind":"command"},
-  {"after":"create","args":[{"error":{"kind":"bad-request","text":"engine: seek: max_events {value} must be 0 (no limit) or more"},"max":0,"min":0,"name":"max_events"},{"error":{"kind":"bad-request","text":"engine: seek: events {value} must be \"all\" or \"notable\""},"max":0,"min":0,"name":"events","words":["all","notable"]}],"doc":"go to virtual time t, replaying from a checkpoint; answers the Frame (or pending)","fields":["since","log_window","kv_from","kv_limit","events","max_events","t"],"kind":"seek"},
-  {"after":"create","args":[],"doc":"the Session: the configuration and the commands so far","fields":[],"kind":"export"},
-  {"after":"","args":[],"doc":"replay a Session; answers its Frame (or pending)","fields":[],"kind":"import"},
-  {"after":"","args":[],"doc":"run the next slice of the import or seek that answered pending","fields":[],"kind":"resume"},
-  {"after":"","args":[],"doc":"stop the import or seek that answered pending","fields":[],"kind":"cancel"},
-  {"after":"","args":[],"doc":"start a member of the native cluster in the page with id and its Raft tuning","fields":["id","raft"],"kind":"member-start"},
-  {"after":"member-start","args":[],"doc":"advance the member one heartbeat","fields":[],"kind":"member-tick"},
-  {"after":"member-start","args":[],"doc":"step the raftpb messages (base64) the bridge sent to the member","fields":["message","messages"],"kind":"member-step"},
-  {"after":"member-start","args":[],"doc":"the member's view and what it did","fields":[],"kind":"member-view"},
-  {"after":"member-start","args":[],"doc":"drop the member","fields":[],"kind":"member-stop"},
+  {"kind":"defaults"},
+  {"kind":"limits"},
+  {"kind":"create"},
+  {"after":"create","args":[{"error":"engine: frame: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: frame: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: frame: advance_ms {value} must be 0 to 60000","max":60000,"min":0,"name":"advance_ms"},{"error":"engine: frame: maintain_steps {value} must be 0 to 200000","max":200000,"min":0,"name":"maintain_steps"}],"kind":"frame"},
+  {"after":"create","args":[{"error":"engine: step: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: step: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: step: n {value} must be 1 to 100000","max":100000,"min":1,"name":"n"}],"kind":"step"},
+  {"after":"create","args":[{"error":"engine: next: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: next: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"kind":"next"},
+  {"after":"create","kind":"command"},
+  {"after":"create","args":[{"error":"engine: seek: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: seek: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"kind":"seek"},
+  {"after":"create","kind":"export"},
+  {"kind":"import"},
+  {"kind":"resume"},
+  {"kind":"cancel"},
+  {"kind":"member-start"},
+  {"after":"member-start","kind":"member-tick"},
+  {"after":"member-start","kind":"member-step"},
+  {"after":"member-start","kind":"member-view"},
+  {"after":"member-start","kind":"member-stop"},
 ]);
 
 /** ERROR_KINDS are the kinds of a failed call (wire.ErrorKind), by Go constant name. */
@@ -214,20 +213,19 @@ export function eventText(name, params = {}) {
 }
 
 /**
- * requestError is the refusal of call op with args by the checks of the
- * request table (wire.CheckRequest: each of the call's checked fields, in
- * order; an absent number counts as 0, an absent word as the first), as
- * {kind, text}, or null when they pass. An op that is not in
- * REQUEST_KINDS is refused as wire.UnknownRequest refuses it.
+ * requestError is the refusal ({kind, text}) of call op with args as
+ * wire.CheckRequest words it (an absent number is 0, an absent word the
+ * first), or null; an op not in REQUEST_KINDS as wire.UnknownRequest.
  */
 export function requestError(op, args = {}) {
   const r = REQUEST_KINDS.find((k) => k.kind === op);
   if (!r) return errorText('unknown_request', { op });
-  for (const a of r.args) {
+  for (const a of r.args || []) {
     const v = args ? args[a.name] : undefined;
     const n = v ?? 0;
     const ok = a.words ? v == null || v === '' || a.words.includes(v) : Number.isInteger(n) && n >= a.min && (!a.max || n <= a.max);
-    if (!ok) return fillTemplate(a.error, `${op}.${a.name}`, { value: a.words || !Number.isInteger(n) ? JSON.stringify(v) : String(n) });
+    const value = a.words || !Number.isInteger(n) ? JSON.stringify(v) : String(n);
+    if (!ok) return fillTemplate({ kind: ERROR_KINDS.BAD_REQUEST, text: a.error }, `${op}.${a.name}`, { value });
   }
   return null;
 }

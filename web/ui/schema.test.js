@@ -26,7 +26,7 @@ test('the schema is frozen, and complete enough to drive the fake engine', () =>
   assert.ok(DEFAULT_CONFIG.nodes >= 1 && DEFAULT_CONFIG.nodes <= LIMITS.max_nodes);
   for (const k of COMMAND_KINDS) assert.ok(Array.isArray(k.fields) && typeof k.real_time === 'string', k.kind);
   for (const [name, t] of Object.entries(ERROR_TEMPLATES)) assert.ok(t.kind && /^(sim|engine): /.test(t.text), name);
-  assert.ok(Object.isFrozen(REQUEST_KINDS) && REQUEST_KINDS.every((r) => Object.isFrozen(r.args) && Array.isArray(r.fields)));
+  assert.ok(Object.isFrozen(REQUEST_KINDS) && REQUEST_KINDS.every((r) => Object.isFrozen(r) && (r.args || []).every((a) => typeof a.error === 'string')));
 });
 
 test('requestError checks a call against the request table, in the engine\'s words', () => {
@@ -41,6 +41,7 @@ test('requestError checks a call against the request table, in the engine\'s wor
   assert.ok(refused('frame', { advance_ms: 1.5 }).includes('advance_ms 1.5 '));
   assert.ok(refused('step', {}).includes('n 0 '), 'an absent number counts as 0');
   assert.ok(refused('frame', { events: '$&x' }).includes('events "$&x" '), 'the value is put in as it is');
+  assert.ok(refused('frame', { events: 'a\n"\\é' }).includes('events "a\\n\\"\\\\é" '), 'quoted as wire.CheckRequest quotes it');
   assert.equal(requestError('frame', { max_events: -1, events: 'x' }).kind, 'bad-request');
   assert.ok(refused('frame', { max_events: -1, events: 'x' }).includes('max_events -1 '), 'the first field in the table\'s order');
   assert.ok(refused('fly', {}).includes('"fly"'));
