@@ -520,3 +520,19 @@ func jsonFields(st reflect.Type) []string {
 	}
 	return out
 }
+
+// TestRefusedCallChangesNothing checks that a frame call refused for one
+// field does not keep what its other fields asked frames to show: the
+// next command's frame still carries all its events.
+func TestRefusedCallChangesNothing(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"nodes": 3}`))
+	frameOf(t, call(t, e, "frame", `{"advance_ms": 2000}`))
+	if r := call(t, e, "frame", `{"max_events": 1, "events": "notable", "advance_ms": -1}`); r.OK || r.Kind != "bad-request" {
+		t.Fatalf("frame with advance_ms -1: %+v; want bad-request", r)
+	}
+	f := frameOf(t, call(t, e, "command", `{"kind": "set", "key": "k", "value": "v"}`))
+	if len(f.Events) < 2 {
+		t.Errorf("the command's frame has %d events (%+v): the refused call's max_events 1 was kept", len(f.Events), f.Events)
+	}
+}
