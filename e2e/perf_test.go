@@ -73,8 +73,8 @@ type frames struct {
 // runs one). Frame times depend on the machine: the run logs its CPU count
 // and load, and Chromium draws without a GPU here.
 func TestPerformance(t *testing.T) {
-	if os.Getenv("SESHAT_PERF") != "1" {
-		t.Skip("performance figures run with `make bench-browser` (SESHAT_PERF=1)")
+	if os.Getenv("SESHAT_PERF") != "1" || os.Getenv("SESHAT_E2E") != "1" {
+		t.Skip("performance figures run with `make bench-browser` (SESHAT_E2E=1 SESHAT_PERF=1)")
 	}
 	t.Logf("machine: %d CPUs, load average %s", runtime.NumCPU(), loadAverage())
 	t.Run("load", loadFigures)
@@ -85,6 +85,9 @@ func TestPerformance(t *testing.T) {
 // loadFigures measures the page's weight and the time to the first leader
 // drawn.
 func loadFigures(t *testing.T) {
+	if err := brotliEngine(); err != nil {
+		t.Fatal(err)
+	}
 	p := newPage(t)
 	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: firstLeaderScript}); err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func frameFigures(t *testing.T) {
 		// Then 5 s more under Chrome's trace (which costs a little), to
 		// say where the long tasks' time goes.
 		var traced frames
-		events := tr.during(func() { traced = eval[frames](p, `(`+measureFrames+`)(5000)`) })
+		events := tr.during(strings.ReplaceAll(run.name, " ", "-"), func() { traced = eval[frames](p, `(`+measureFrames+`)(5000)`) })
 		tasks, parts := longTaskPhases(events, 12)
 		t.Logf("%s, 5 s traced: p95 %.1f ms; %d long tasks in the trace %v ms; their parts: %s",
 			run.name, traced.P95, len(tasks), roundAll(tasks), phasesText(parts))

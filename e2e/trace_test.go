@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -44,7 +47,8 @@ type tracer struct {
 	mu       sync.Mutex
 	on       bool
 	events   []traceEvent
-	bad      int // events that did not decode
+	raw      [][]byte // the events as Chrome sent them
+	bad      int      // events that did not decode
 	complete chan bool
 }
 
@@ -66,6 +70,7 @@ func newTracer(p *page) *tracer {
 					continue
 				}
 				tr.events = append(tr.events, te)
+				tr.raw = append(tr.raw, slices.Clone([]byte(v)))
 			}
 		case *tracing.EventTracingComplete:
 			select {
@@ -79,12 +84,14 @@ func newTracer(p *page) *tracer {
 	return tr
 }
 
-// during records the trace while run runs and returns its events.
-func (tr *tracer) during(run func()) []traceEvent {
+// during records the trace while run runs and returns its events. It saves
+// the trace in the test's screenshot folder as NAME.trace.json, for
+// DevTools' Performance panel (Load profile) or ui.perfetto.dev.
+func (tr *tracer) during(name string, run func()) []traceEvent {
 	t := tr.p.t
 	t.Helper()
 	tr.mu.Lock()
-	tr.on, tr.events, tr.bad = true, nil, 0
+	tr.on, tr.events, tr.raw, tr.bad = true, nil, nil, 0
 	tr.mu.Unlock()
 	if _, err := chromedp.Call(tr.p.ctx, tracing.Start, tracing.StartParams{
 		TransferMode: tracing.StartTransferModeReportEvents,
@@ -110,6 +117,16 @@ func (tr *tracer) during(run func()) []traceEvent {
 	if tr.bad > 0 {
 		t.Logf("%d trace events did not decode", tr.bad)
 	}
+	dir, err := tr.p.shotDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, name+".trace.json")
+	doc := append([]byte(`{"traceEvents":[`), bytes.Join(tr.raw, []byte(","))...)
+	if err := os.WriteFile(file, append(doc, "]}\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Chrome's trace: %s", file)
 	return tr.events
 }
 
