@@ -98,6 +98,16 @@ func brotliEngine() error {
 	return brotli.err
 }
 
+// webDir is the page's directory the tests serve: ../web, or the directory
+// SESHAT_E2E_WEB names (the benchmark compares two versions of the page in
+// one session that way: the same engine, test and browser, another page).
+func webDir() string {
+	if d := os.Getenv("SESHAT_E2E_WEB"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "web")
+}
+
 // pageToken is the access token the pages' servers require.
 const pageToken = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0"
 
@@ -178,7 +188,7 @@ func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS("../web")}, false)
+	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS(webDir())}, false)
 	if err := h.Prepare(); err != nil {
 		t.Fatal(err)
 	}
