@@ -140,10 +140,12 @@ func frameFigures(t *testing.T) {
 		// Then 5 s more under Chrome's trace (which costs a little), to
 		// say where the long tasks' time goes.
 		var traced frames
+		eval[bool](p, `(() => { seshatPage.stampFrames(true); return true; })()`)
 		events := tr.during(strings.ReplaceAll(run.name, " ", "-"), func() { traced = eval[frames](p, `(`+measureFrames+`)(5000)`) })
-		tasks, parts := longTaskPhases(events, 12)
-		t.Logf("%s, 5 s traced: p95 %.1f ms; %d long tasks in the trace %v ms; their parts: %s",
-			run.name, traced.P95, len(tasks), roundAll(tasks), phasesText(parts))
+		eval[bool](p, `(() => { seshatPage.stampFrames(false); return true; })()`)
+		tasks, parts, during := longTaskPhases(events, 12)
+		t.Logf("%s, 5 s traced: p95 %.1f ms; %d long tasks in the trace %v ms; what the page did in them: %s; their parts: %s",
+			run.name, traced.P95, len(tasks), roundAll(tasks), phasesText(during), phasesText(parts))
 		if f.AvgInFlight < 100 {
 			t.Errorf("%s: %.0f messages in flight on average, not 100", run.name, f.AvgInFlight)
 		}

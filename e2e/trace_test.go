@@ -33,6 +33,7 @@ type traceEvent struct {
 			FunctionName string `json:"functionName"`
 			URL          string `json:"url"`
 			Type         string `json:"type"`
+			Message      string `json:"message"` // a TimeStamp's
 		} `json:"data"`
 	} `json:"args"`
 }
@@ -134,6 +135,10 @@ func (tr *tracer) during(name string, run func()) []traceEvent {
 // the main thread that keeps it from answering for more than 50 ms.
 const longTaskMs = 50.0
 
+// stampPrefix starts the labels the page writes in the trace while
+// seshatPage.stampFrames(true): "stage", "panel NAME", "took MODE".
+const stampPrefix = "seshat "
+
 // taskNames are the trace's names for one task of a thread's loop (the
 // first is Chrome's current one).
 var taskNames = []string{"RunTask", "ThreadControllerImpl::RunTask"}
@@ -143,8 +148,9 @@ var taskNames = []string{"RunTask", "ThreadControllerImpl::RunTask"}
 // frame callbacks, a worker's message, style, layout, paint, GC, ...) and
 // within those the biggest parts again, summed over every long task. It
 // returns the tasks' lengths (ms) and the parts, biggest first, at most
-// top of them.
-func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []string) {
+// top of them; and what the page drew in them (the page's stamps, see
+// stampPrefix), by the tasks' count and average length.
+func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts, during []string) {
 	main := map[[2]int]bool{}
 	for _, e := range events {
 		if e.Ph == "M" && e.Name == "thread_name" && e.Args.Name == "CrRendererMain" {
@@ -152,8 +158,15 @@ func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []stri
 		}
 	}
 	byThread := map[[2]int][]traceEvent{}
+	stamps := map[[2]int][]traceEvent{}
 	for _, e := range events {
-		if k := [2]int{e.Pid, e.Tid}; e.Ph == "X" && main[k] {
+		k := [2]int{e.Pid, e.Tid}
+		if !main[k] {
+			continue
+		}
+		if e.Name == "TimeStamp" && strings.HasPrefix(e.Args.Data.Message, stampPrefix) {
+			stamps[k] = append(stamps[k], e)
+		} else if e.Ph == "X" {
 			byThread[k] = append(byThread[k], e)
 		}
 	}
@@ -161,8 +174,8 @@ func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []stri
 		n  int
 		ms float64
 	}
-	sums := map[string]*sum{}
-	add := func(label string, us float64) {
+	sums, drew := map[string]*sum{}, map[string]*sum{}
+	add := func(sums map[string]*sum, label string, us float64) {
 		s := sums[label]
 		if s == nil {
 			s = &sum{}
@@ -171,7 +184,7 @@ func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []stri
 		s.n++
 		s.ms += us / 1000
 	}
-	for _, evs := range byThread {
+	for k, evs := range byThread {
 		// Outer events first: by start, then the longer of two that start together.
 		sort.Slice(evs, func(i, j int) bool {
 			if evs[i].Ts != evs[j].Ts {
@@ -196,7 +209,7 @@ func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []stri
 			covered := 0.0
 			for _, child := range outermost(within) {
 				label := traceLabel(child)
-				add(label, child.Dur)
+				add(sums, label, child.Dur)
 				covered += child.Dur
 				var inner []traceEvent
 				for _, e := range within {
@@ -205,21 +218,36 @@ func longTaskPhases(events []traceEvent, top int) (tasks []float64, parts []stri
 					}
 				}
 				for _, g := range outermost(inner) {
-					add(label+" > "+traceLabel(g), g.Dur)
+					add(sums, label+" > "+traceLabel(g), g.Dur)
 				}
 			}
-			add("(task itself: no traced part)", task.Dur-covered)
+			add(sums, "(task itself: no traced part)", task.Dur-covered)
+			var what []string
+			for _, st := range stamps[k] {
+				if st.Ts >= task.Ts && st.Ts <= task.Ts+task.Dur {
+					what = append(what, strings.TrimPrefix(st.Args.Data.Message, stampPrefix))
+				}
+			}
+			add(drew, orDefault(strings.Join(what, " + "), "nothing the page labelled"), task.Dur)
 		}
 	}
-	labels := make([]string, 0, len(sums))
-	for l := range sums {
-		labels = append(labels, l)
+	biggest := func(sums map[string]*sum, top int, f func(l string, s *sum) string) []string {
+		labels := make([]string, 0, len(sums))
+		for l := range sums {
+			labels = append(labels, l)
+		}
+		sort.Slice(labels, func(i, j int) bool { return sums[labels[i]].ms > sums[labels[j]].ms })
+		var out []string
+		for _, l := range labels[:min(top, len(labels))] {
+			out = append(out, f(l, sums[l]))
+		}
+		return out
 	}
-	sort.Slice(labels, func(i, j int) bool { return sums[labels[i]].ms > sums[labels[j]].ms })
-	for _, l := range labels[:min(top, len(labels))] {
-		parts = append(parts, fmt.Sprintf("%s: %.0f ms (%d)", l, sums[l].ms, sums[l].n))
-	}
-	return tasks, parts
+	parts = biggest(sums, top, func(l string, s *sum) string { return fmt.Sprintf("%s: %.0f ms (%d)", l, s.ms, s.n) })
+	during = biggest(drew, len(drew), func(l string, s *sum) string {
+		return fmt.Sprintf("%s: %d tasks, %.0f ms on average", l, s.n, s.ms/float64(s.n))
+	})
+	return tasks, parts, during
 }
 
 // inside reports whether e lies within outer.

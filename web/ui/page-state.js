@@ -52,6 +52,12 @@ export function newPageState(realTime) {
     /** frameTimes and drawTimes record animation frames and their drawing time while measured (test surface), null otherwise. */
     frameTimes: null,
     drawTimes: null,
+    /**
+     * stamps, while true (test surface), labels what each animation frame
+     * draws (the stage, each panel) and each engine answer taken in
+     * Chrome's trace (console.timeStamp), for the browser benchmark.
+     */
+    stamps: false,
   });
 }
 
