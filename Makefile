@@ -22,7 +22,7 @@ test-web: tools-node wasm
 	node --test web/
 	SESHAT_PAGE_WEIGHT=1 $(GO) test -count=1 -run '^TestPageWeight$$' -v ./internal/devserver
 
-## bench-browser: page weight, first leader, frame times and memory in headless Chromium.
+## bench-browser: page weight, first leader, frame times (also at 4x CPU throttling, traced) and memory in headless Chromium.
 bench-browser: tools-wasm-opt
 	bash scripts/ensure-chromium.sh
 	mkdir -p bin/e2e

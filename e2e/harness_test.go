@@ -74,6 +74,40 @@ func buildWasm() (string, error) {
 	return built.dir, built.err
 }
 
+// brotli is built's seshat.wasm.br, made once by brotliEngine.
+var brotli struct {
+	once sync.Once
+	err  error
+}
+
+// brotliEngine builds the engine with its brotli copy (build-engine.sh's
+// br), so that the pages opened after it send the engine as the dev server
+// sends it to a browser accepting br. Only the page-weight figure needs
+// it: the copy takes a minute to make when the engine changed.
+func brotliEngine() error {
+	dir, err := buildWasm()
+	if err != nil {
+		return err
+	}
+	brotli.once.Do(func() {
+		cmd := exec.Command("bash", filepath.Join("..", "scripts", "build-engine.sh"), dir, "br")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			brotli.err = fmt.Errorf("building the engine's brotli copy (scripts/build-engine.sh DIR br): %v\n%s", err, out)
+		}
+	})
+	return brotli.err
+}
+
+// webDir is the page's directory the tests serve: ../web, or the directory
+// SESHAT_E2E_WEB names (the benchmark compares two versions of the page in
+// one session that way: the same engine, test and browser, another page).
+func webDir() string {
+	if d := os.Getenv("SESHAT_E2E_WEB"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "web")
+}
+
 // pageToken is the access token the pages' servers require.
 const pageToken = "e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0"
 
@@ -154,7 +188,7 @@ func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS("../web")}, false)
+	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS(webDir())}, false)
 	if err := h.Prepare(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,18 @@ package e2e
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/seshat-raft/seshat/internal/devserver"
 )
 
 // firstLeaderScript runs in the page before its own scripts: it notes the
@@ -42,7 +46,7 @@ const measureFrames = `(ms) => new Promise((resolve) => {
     const gaps = ts.slice(1).map((x, i) => x - ts[i]).sort((a, b) => a - b);
     const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
     resolve({ frames: gaps.length, p50: q(0.5), p95: q(0.95), max: gaps[gaps.length - 1],
-      longTasks: long.length, longTaskMs: long.reduce((a, b) => a + b, 0), avgInFlight: samples ? inFlight / samples : 0 });
+      longTasks: long.length, longTaskMs: long.reduce((a, b) => a + b, 0), longTaskMax: Math.max(0, ...long), avgInFlight: samples ? inFlight / samples : 0 });
   };
   requestAnimationFrame(tick);
 })`
@@ -55,20 +59,35 @@ type frames struct {
 	Max         float64 `json:"max"`
 	LongTasks   int     `json:"longTasks"`
 	LongTaskMs  float64 `json:"longTaskMs"`
+	LongTaskMax float64 `json:"longTaskMax"`
 	AvgInFlight float64 `json:"avgInFlight"`
 }
 
 // TestPerformance measures the page in headless Chromium and logs the
 // figures: page weight, time to the first leader drawn, frame times with 9
-// nodes and 100+ messages in flight at 10x, and memory over 30 virtual
-// minutes at 100x (and on to an hour, to see it level off). It runs with `make bench-browser` (SESHAT_PERF=1); a
-// missed target fails the run. Frame times depend on the machine: the run
-// logs its CPU count and load, and Chromium draws without a GPU here.
+// nodes and 100+ messages in flight at 10x (unthrottled and at 4x CPU
+// throttling, with where the long tasks' time goes), and memory over 30
+// virtual minutes at 100x (and on to an hour, to see it level off). It runs
+// with `make bench-browser` (SESHAT_PERF=1); a missed target fails the run.
+// Each part is a subtest on its own page (-run 'TestPerformance/frames'
+// runs one). Frame times depend on the machine: the run logs its CPU count
+// and load, and Chromium draws without a GPU here.
 func TestPerformance(t *testing.T) {
-	if os.Getenv("SESHAT_PERF") != "1" {
-		t.Skip("performance figures run with `make bench-browser` (SESHAT_PERF=1)")
+	if os.Getenv("SESHAT_PERF") != "1" || os.Getenv("SESHAT_E2E") != "1" {
+		t.Skip("performance figures run with `make bench-browser` (SESHAT_E2E=1 SESHAT_PERF=1)")
 	}
 	t.Logf("machine: %d CPUs, load average %s", runtime.NumCPU(), loadAverage())
+	t.Run("load", loadFigures)
+	t.Run("frames", frameFigures)
+	t.Run("memory", memoryFigures)
+}
+
+// loadFigures measures the page's weight and the time to the first leader
+// drawn.
+func loadFigures(t *testing.T) {
+	if err := brotliEngine(); err != nil {
+		t.Fatal(err)
+	}
 	p := newPage(t)
 	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: firstLeaderScript}); err != nil {
 		t.Fatal(err)
@@ -77,15 +96,22 @@ func TestPerformance(t *testing.T) {
 	p.poll(`window.__e2eFirstLeader > 0`)
 	weight := p.h.BytesSent()
 	firstLeader := eval[float64](p, `window.__e2eFirstLeader`)
-	t.Logf("page weight: %.2f MB transferred (gzip), target < 2.5 MB", float64(weight)/1e6)
+	t.Logf("page weight: %.2f MB transferred (brotli), target at most %.2f MB", float64(weight)/1e6, float64(devserver.PageBudget)/1e6)
 	t.Logf("navigation to first leader drawn: %.0f ms, target < 2000 ms", firstLeader)
-	if weight >= 2_500_000 {
-		t.Errorf("page weight %d bytes over 2.5 MB", weight)
+	if weight > devserver.PageBudget {
+		t.Errorf("page weight %d bytes over the budget of %d", weight, devserver.PageBudget)
 	}
 	if firstLeader >= 2000 {
 		t.Errorf("first leader drawn after %.0f ms", firstLeader)
 	}
+}
 
+// frameFigures measures the frames with 9 nodes and over 100 messages in
+// flight at 10x, at each of smoothRuns' CPU rates, and says where the long
+// tasks' time goes.
+func frameFigures(t *testing.T) {
+	p := newPage(t)
+	p.open("")
 	// 9 nodes with a leader, slow links and busy clients: over 100 messages
 	// in flight at 10x. Links slow enough to keep 100 messages in the air
 	// but fast enough that the leader's heartbeats hold its followers.
@@ -100,23 +126,48 @@ func TestPerformance(t *testing.T) {
 		p.click("add-client")
 	}
 	p.poll(`seshatPage.frame().view.clients.length === 10 && seshatPage.frame().view.messages.length >= 100`)
-	// Two seconds of frames first, not counted: the tags' sprites are drawn
-	// and the page's code compiled as the load builds up.
-	eval[frames](p, `(`+measureFrames+`)(2000)`)
-	f := eval[frames](p, `(`+measureFrames+`)(10000)`)
-	leader := eval[string](p, `(() => { const l = seshatPage.frame().view.nodes.find(n => n.up && n.role === 'leader'); return l ? 'n' + l.id + ' leads term ' + l.term : 'no leader'; })()`)
-	t.Logf("frames at 10x with 9 nodes: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms (%.0f ms); %.0f messages in flight on average, %s; target p95 one refresh (16.7 ms)",
-		f.Frames, f.P50, f.P95, f.Max, f.LongTasks, f.LongTaskMs, f.AvgInFlight, leader)
-	// Animation frames come once per display refresh, 16.67 ms at 60 Hz, so
-	// the gap between two frames is never less: the target is met when at
-	// least 95% of the gaps are one refresh (a missed frame makes a gap of
-	// two, 33.3 ms). frameBudget allows for the timestamps' jitter.
-	if f.P95 >= frameBudget || f.AvgInFlight < 100 {
-		t.Errorf("frame p95 %.1f ms with %.0f messages in flight", f.P95, f.AvgInFlight)
+	tr := newTracer(p)
+	for _, run := range smoothRuns {
+		p.throttle(run.rate)
+		// Two seconds of frames first, not counted: the tags' sprites are
+		// drawn and the page's code compiled as the load builds up, and
+		// the page settles at the new CPU rate.
+		eval[frames](p, `(`+measureFrames+`)(2000)`)
+		f := eval[frames](p, `(`+measureFrames+`)(10000)`)
+		leader := eval[string](p, `(() => { const l = seshatPage.frame().view.nodes.find(n => n.up && n.role === 'leader'); return l ? 'n' + l.id + ' leads term ' + l.term : 'no leader'; })()`)
+		t.Logf("frames at 10x with 9 nodes, %s: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms (%.0f ms in all, longest %.0f ms); %.0f messages in flight on average, %s; target %s",
+			run.name, f.Frames, f.P50, f.P95, f.Max, f.LongTasks, f.LongTaskMs, f.LongTaskMax, f.AvgInFlight, leader, run.target)
+		// Then 5 s more under Chrome's trace (which costs a little), to
+		// say where the long tasks' time goes.
+		var traced frames
+		eval[bool](p, `(() => { seshatPage.stampFrames(true); return true; })()`)
+		events := tr.during(strings.ReplaceAll(run.name, " ", "-"), func() { traced = eval[frames](p, `(`+measureFrames+`)(5000)`) })
+		eval[bool](p, `(() => { seshatPage.stampFrames(false); return true; })()`)
+		tasks, parts, during := longTaskPhases(events, 12)
+		t.Logf("%s, 5 s traced: p95 %.1f ms; %d long tasks in the trace %v ms; what the page did in them: %s; their parts: %s",
+			run.name, traced.P95, len(tasks), roundAll(tasks), phasesText(during), phasesText(parts))
+		if f.AvgInFlight < 100 {
+			t.Errorf("%s: %.0f messages in flight on average, not 100", run.name, f.AvgInFlight)
+		}
+		if f.P95 > run.maxP95 {
+			t.Errorf("%s: frame p95 %.1f ms, over %.1f ms", run.name, f.P95, run.maxP95)
+		}
+		if run.noLongTasks && f.LongTasks > 0 {
+			t.Errorf("%s: %d main-thread tasks over 50 ms (longest %.0f ms)", run.name, f.LongTasks, f.LongTaskMax)
+		}
 	}
+	p.throttle(1)
 	p.shot("nine-nodes")
+}
 
-	// Memory over 30 virtual minutes at 100x, on the default cluster.
+// memoryFigures measures the page's and the engine's memory over an hour of
+// virtual time at 100x.
+func memoryFigures(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+
+	// Memory over 30 virtual minutes at 100x, on the default cluster (New
+	// cluster, as the earlier figures were taken on a restarted one).
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), "5"))
 	p.click("restart-cluster")
 	p.poll(`seshatPage.frame() && seshatPage.frame().view.nodes.length === 5 && seshatPage.frame().view.time < 1000`)
@@ -156,6 +207,48 @@ func TestPerformance(t *testing.T) {
 
 // frameBudget is one refresh at 60 Hz plus 5% for timestamp jitter.
 const frameBudget = 1000.0 / 60 * 1.05
+
+// twoRefreshes is two refreshes at 60 Hz (33.3 ms), rounded up as the
+// target states it: a missed frame at most, for 95% of the gaps.
+const twoRefreshes = 33.4
+
+// smoothRun is one measurement of the 9-node run at 10x: at a CPU
+// throttling rate (DevTools' Emulation.setCPUThrottlingRate; 1 is none),
+// held to a frame p95 and, optionally, to no main-thread task over 50 ms.
+type smoothRun struct {
+	name        string
+	rate        float64
+	maxP95      float64
+	noLongTasks bool
+	target      string
+}
+
+// smoothRuns are the page's smoothness targets. Animation frames come once
+// per display refresh, 16.67 ms at 60 Hz, so the gap between two frames is
+// never less. Unthrottled, at least 95% of the gaps are one refresh (a
+// missed frame makes a gap of two); at 4x throttling, a slow laptop, 95%
+// are at most two, and the main thread never stops answering for over 50 ms.
+var smoothRuns = []smoothRun{
+	{name: "unthrottled", rate: 1, maxP95: frameBudget, target: "p95 one refresh (16.7 ms)"},
+	{name: "4x CPU throttling", rate: 4, maxP95: twoRefreshes, noLongTasks: true, target: "p95 at most two refreshes (33.4 ms), no task over 50 ms"},
+}
+
+// throttle slows the page's CPU by rate (1 for none), as DevTools does.
+func (p *page) throttle(rate float64) {
+	p.t.Helper()
+	if _, err := chromedp.Call(p.ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: rate}); err != nil {
+		p.t.Fatalf("CPU throttling at %gx: %v", rate, err)
+	}
+}
+
+// roundAll rounds each of xs to a whole number, for a log line.
+func roundAll(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Round(x)
+	}
+	return out
+}
 
 // loadAverage returns the 1, 5 and 15 minute load averages, or "unknown".
 func loadAverage() string {

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# build-engine.sh DIR: build the in-browser engine into DIR/seshat.wasm and
-# copy Go's loader to DIR/wasm_exec.js. make wasm (DIR=web) and the browser
-# tests (e2e/harness_test.go, a temporary DIR) both build it here, so they
-# test the engine the page is served.
+# build-engine.sh DIR [br]: build the in-browser engine into DIR/seshat.wasm
+# and copy Go's loader to DIR/wasm_exec.js. make wasm (DIR=web) and the
+# browser tests (e2e/harness_test.go, a temporary DIR) both build it here, so
+# they test the engine the page is served. With br, DIR/seshat.wasm.br too,
+# the brotli copy the dev server sends (cmd/precompress, as make wasm runs
+# it): the browser benchmark weighs the page as a browser accepting br gets
+# it. The copy is made beside the kept engine in bin/engine/ (about a
+# minute) and only again when the engine changes.
 #
 # The Go build is then run through Binaryen's wasm-opt -O1 (make
 # tools-wasm-opt installs it, pinned by tools/wasm-opt/package-lock.json):
@@ -14,7 +18,12 @@
 # not optimised again.
 set -euo pipefail
 
-out=${1:?usage: build-engine.sh DIR}
+out=${1:?usage: build-engine.sh DIR [br]}
+brotli=${2:-}
+if [ -n "$brotli" ] && [ "$brotli" != br ]; then
+  echo "build-engine.sh: the second argument may only be br (for DIR/seshat.wasm.br), not $brotli" >&2
+  exit 2
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 go=${GO:-go}
 wasm_opt="$root/tools/wasm-opt/node_modules/binaryen/bin/wasm-opt"
@@ -43,3 +52,9 @@ fi
 cp "$cache/seshat.wasm" "$out/.seshat.wasm.tmp"
 mv "$out/.seshat.wasm.tmp" "$out/seshat.wasm"
 cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
+if [ -n "$brotli" ]; then
+  # precompress leaves a copy that is already the engine's alone.
+  (cd "$root" && "$go" run ./cmd/precompress "$cache/seshat.wasm")
+  cp "$cache/seshat.wasm.br" "$out/.seshat.wasm.br.tmp"
+  mv "$out/.seshat.wasm.br.tmp" "$out/seshat.wasm.br"
+fi

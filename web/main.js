@@ -46,6 +46,7 @@ const showNotice = (text) => showNoticeOn(page, text);
 
 const app = new App(null, {
   onChange: (mode) => {
+    if (page.stamps) console.timeStamp(`seshat took ${mode}`);
     page.version++;
     if (mode === 'reset' || mode === 'fresh' || mode === 'refill') renderers.events.invalidate();
     if (mode === 'fresh') showCluster();
@@ -122,12 +123,16 @@ function loop(ts) {
 function draw(ts) {
   if (page.drawnStage !== page.version) {
     page.drawnStage = page.version;
+    if (page.stamps) console.timeStamp('seshat stage');
     drawStage(app, renderers, motion.matches);
     if (!page.firstLeaderAt && currentLeader(app.view)) page.firstLeaderAt = performance.now();
   }
   const step = panelStep(page.panels, { ts, version: page.version, playing: app.playing, speed: app.speed });
   if (step.snapshot) page.panels.snapshot = panelSnapshot(app);
-  for (const name of step.names) panels[name](page.panels.snapshot);
+  for (const name of step.names) {
+    if (page.stamps) console.timeStamp(`seshat panel ${name}`);
+    panels[name](page.panels.snapshot);
+  }
   announce(ts);
 }
 

@@ -43,6 +43,8 @@ export function exposeTestSurface({ ready, app, page, kind, join }) {
       const o = performance.timeOrigin;
       return { workerStart: t.start - o, instantiated: t.instantiated - o, ready: t.ready - o };
     },
+    /** stampFrames turns on (or off) the labels of what each frame draws in Chrome's trace (page-state.js stamps). */
+    stampFrames: (on) => { page.stamps = !!on; },
     /** measureFrames records animation frame times for ms and summarises the gaps. */
     measureFrames: (ms) => new Promise((resolve) => {
       page.frameTimes = [];

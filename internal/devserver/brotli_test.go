@@ -165,16 +165,12 @@ func rawBody(t *testing.T, r *http.Response) []byte {
 	return b.Bytes()
 }
 
-// targetPageBytes is the target for the page, engine included, as sent
-// to a browser accepting br (issue 11), and maxPageBytes what make test
-// holds the page to: the target itself, which fails a regression such as a
-// type that drags a library's whole API into the engine (+90 KB).
-// TestPageWeight logs the margin (1,789,741 bytes when it was set: the
-// engine optimised by wasm-opt, the typedefs and test fixtures not served).
-const (
-	targetPageBytes = 1_800_000
-	maxPageBytes    = targetPageBytes
-)
+// maxPageBytes is what make test holds the page to: the target itself
+// (PageBudget), which fails a regression such as a type that drags a
+// library's whole API into the engine (+90 KB). TestPageWeight logs the
+// margin (1,789,741 bytes when it was set: the engine optimised by
+// wasm-opt, the typedefs and test fixtures not served).
+const maxPageBytes = PageBudget
 
 // otherModes are the page's files that the page on its in-browser engine
 // never loads: ui/engine.js and main.js import them only for another
@@ -229,7 +225,7 @@ func TestPageWeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("page with engine: %d bytes with br (engine %d); target %d, %+d", total, wasm, targetPageBytes, total-targetPageBytes)
+	t.Logf("page with engine: %d bytes with br (engine %d); target %d, %+d", total, wasm, PageBudget, total-PageBudget)
 	if total > maxPageBytes {
 		t.Errorf("the page with its engine costs %d bytes with br, over the budget of %d", total, maxPageBytes)
 	}

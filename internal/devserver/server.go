@@ -310,3 +310,9 @@ func IsLoopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// PageBudget is the most the page may cost a browser that accepts brotli,
+// in bytes transferred: every file the page on its in-browser engine loads,
+// the engine included. The page-weight test (make test-web) and the browser
+// benchmark (make bench-browser) both hold the page to it.
+const PageBudget = 1_800_000

@@ -52,6 +52,8 @@ export function newPageState(realTime) {
     /** frameTimes and drawTimes record animation frames and their drawing time while measured (test surface), null otherwise. */
     frameTimes: null,
     drawTimes: null,
+    /** stamps, while true (test surface), labels in Chrome's trace (console.timeStamp) what each animation frame draws and each engine answer taken, for the browser benchmark. */
+    stamps: false,
   });
 }
 

@@ -27,7 +27,7 @@ export const PANEL = Object.freeze({
  */
 export const PANEL_ORDER = Object.freeze([PANEL.CHROME, PANEL.LOG_GRID, PANEL.KV, PANEL.EVENTS, PANEL.SELECTION]);
 
-/** PANEL_MS is the least time between panel passes while playing (nobody reads 10 updates a second). */
+/** PANEL_MS is the least time from the end of a panel pass to the start of the next while playing (nobody reads 10 updates a second). */
 export const PANEL_MS = 120;
 /** PANEL_FAST_MS is that time at 10x and faster. */
 export const PANEL_FAST_MS = 250;
@@ -37,8 +37,9 @@ export const FAST_SPEED = 10;
 /**
  * newPanelSchedule is the schedule of a page that has drawn no panel:
  * drawn is the page version the last pass started from, at the time
- * (animation-frame ms) it started, queue the panels of that pass still to
- * draw and snapshot the page state they draw.
+ * (animation-frame ms) it started or, once it drew its last panel, ended;
+ * queue the panels of that pass still to draw and snapshot the page state
+ * they draw.
  */
 export function newPanelSchedule() {
   return Object.seal({ drawn: -1, at: 0, queue: [], snapshot: null });
@@ -50,11 +51,20 @@ export function newPanelSchedule() {
  * {names, snapshot}: names in PANEL_ORDER, and snapshot true when the
  * caller must take a new snapshot (and store it in s.snapshot) before
  * drawing them. Paused, every panel is drawn at once (the user just acted);
- * playing, a pass starts at most every PANEL_MS (PANEL_FAST_MS when fast)
- * and draws one panel per frame.
+ * playing, a pass draws one panel per frame, and the next one starts
+ * PANEL_MS (PANEL_FAST_MS when fast) after the last pass ended, so that at
+ * least that long of the stage's frames come between two passes however
+ * slow the frames are.
  */
 export function panelStep(s, { ts, version, playing, speed }) {
-  if (s.queue.length) return { names: [s.queue.shift()], snapshot: false };
+  if (s.queue.length) {
+    const name = s.queue.shift();
+    // The wait for the next pass starts when this one ends: on a slow
+    // machine, where each panel's frame is long, a pass would otherwise
+    // take longer than the wait and panels would be drawn in every frame.
+    if (!s.queue.length) s.at = ts;
+    return { names: [name], snapshot: false };
+  }
   if (s.drawn === version) return { names: [], snapshot: false };
   if (!playing) {
     s.drawn = version;
