@@ -106,30 +106,32 @@ func pack(r *rec, e *wire.Event) {
 	}
 	*r = rec{seq: e.Seq, at: uint64(e.At), term: uint64(e.Term), index: uint64(e.Index), index2: uint64(e.Index2),
 		msg: e.Msg, client: int64(e.Client), node: e.Node, peer: e.Peer, kind: kind}
-	var x recExtra
 	m := e.Message()
+	var ents []*pb.Entry
+	var snap *pb.Snapshot
+	typ := e.Type
 	if m != nil {
 		r.hasMsg = true
 		r.m = msgSummary{from: m.GetFrom(), to: m.GetTo(), term: m.GetTerm(), logTerm: m.GetLogTerm(), index: m.GetIndex(),
 			commit: m.GetCommit(), vote: m.GetVote(), rejectHint: m.GetRejectHint(), typ: m.GetType(),
 			reject: m.GetReject()}
-		x.ents = m.GetEntries()
-		x.snap = m.GetSnapshot()
+		ents, snap = m.GetEntries(), m.GetSnapshot()
 		if len(m.GetResponses()) > 0 {
 			// Messages on the network never carry responses (they are
 			// local to a node); a text must not silently lose them.
 			panic(fmt.Sprintf("sim: %s event about a %s with responses", e.Kind, m.GetType()))
 		}
+		if typ == wire.MessageTypeName(m.GetType()) {
+			typ = "" // said by the summary
+		}
 	}
-	if e.Type != "" && (m == nil || e.Type != wire.MessageTypeName(m.GetType())) {
-		x.typ = e.Type
+	ent, res := e.Entry(), e.Results()
+	if typ == "" && e.Text == "" && e.Output == "" && e.Outcome == "" && e.Applied == nil && e.Voters == nil &&
+		ent == nil && res == nil && ents == nil && snap == nil {
+		return // the most frequent events: nothing more to keep
 	}
-	x.text, x.output, x.outcome = e.Text, e.Output, e.Outcome
-	x.applied, x.voters, x.ent, x.res = e.Applied, e.Voters, e.Entry(), e.Results()
-	if x.typ != "" || x.text != "" || x.output != "" || x.outcome != "" || x.applied != nil || x.voters != nil ||
-		x.ent != nil || x.res != nil || x.ents != nil || x.snap != nil {
-		r.x = &x
-	}
+	r.x = &recExtra{typ: typ, text: e.Text, output: e.Output, outcome: e.Outcome, applied: e.Applied, voters: e.Voters,
+		ent: ent, res: res, ents: ents, snap: snap}
 }
 
 // event returns the event r keeps, with its message rebuilt from the
