@@ -277,7 +277,7 @@ func (c *Cluster) schedule(e qevent) {
 // emit records a trace event at the current time.
 func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
-	c.trace.add(&e)
+	c.trace.add(e)
 }
 
 // Events returns the recent events with Seq > since, oldest first. The trace

@@ -273,10 +273,6 @@ func (e *Event) Message() *pb.Message { return e.m }
 // nil.
 func (e *Event) Entry() *pb.Entry { return e.ent }
 
-// Results returns the results an EvApply event carries for its Applied
-// list (WithApplied), or nil.
-func (e *Event) Results() []statemachine.Result { return e.res }
-
 // Read returns e as a trace returns it: Text filled if it was left for
 // later (from the fields, or from the message or entry it carries), those
 // references dropped, and the applied operations that an EvApply event
