@@ -3,10 +3,13 @@ package sim
 import (
 	"fmt"
 
+	"go.etcd.io/raft/v3"
+
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -20,6 +23,17 @@ type flight struct {
 	// lost is set when the network has decided to lose the message: it still
 	// travels (the page shows it vanish) and is dropped on arrival.
 	lost bool
+	// text is the message described, once a view has shown it: a message
+	// in flight is shown in several frames but never changes.
+	text string
+}
+
+// describe returns the flight's message in words, cut as views cut texts.
+func (f *flight) describe() string {
+	if f.text == "" {
+		f.text = wire.CutText(raft.DescribeMessage(f.m, statemachine.FormatEntryData))
+	}
+	return f.text
 }
 
 // send puts a message a node produced on the network.

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"fmt"
 
 	"github.com/seshat-raft/seshat/core"
@@ -23,6 +25,18 @@ type simNode struct {
 	err error // the node's last fatal error, if it stopped
 
 	upd core.Update // the Ready round being handled (reused)
+
+	// shown is the log window the last view showed, from index shownLo:
+	// the next view reuses the description of every entry still there
+	// (the same stored entry, so the same text) and describes only new ones.
+	shown   []shownEntry
+	shownLo uint64
+}
+
+// shownEntry is an entry a view showed and its description.
+type shownEntry struct {
+	ent  *pb.Entry
+	view wire.EntryView
 }
 
 func (n *simNode) up() bool { return n.rn != nil }

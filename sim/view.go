@@ -3,10 +3,11 @@ package sim
 import (
 	"fmt"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"go.etcd.io/raft/v3"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -42,7 +43,7 @@ func (c *Cluster) ViewWith(o wire.ViewOptions) wire.View {
 			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
 			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
-			Text: wire.CutText(raft.DescribeMessage(m, statemachine.FormatEntryData)),
+			Text: f.describe(),
 		})
 	}
 	v.Cuts = []wire.Link{}
@@ -103,12 +104,28 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 	if ss.LastIndex >= lo {
 		ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0))
 		if err == nil {
-			for _, e := range ents {
-				nv.Log = append(nv.Log, wire.EntryViewOf(e))
-			}
+			nv.Log = n.describeLog(lo, ents)
 		}
 	}
 	return nv
+}
+
+// describeLog returns the views of ents, the stored entries from index lo,
+// reusing those the node's last view described: an entry still stored
+// (the same *pb.Entry at the same index) has the same description.
+func (n *simNode) describeLog(lo uint64, ents []*pb.Entry) []wire.EntryView {
+	out := make([]wire.EntryView, len(ents))
+	shown := make([]shownEntry, len(ents))
+	for i, e := range ents {
+		if j := lo + uint64(i) - n.shownLo; lo+uint64(i) >= n.shownLo && j < uint64(len(n.shown)) && n.shown[j].ent == e {
+			out[i] = n.shown[j].view
+		} else {
+			out[i] = wire.EntryViewOf(e)
+		}
+		shown[i] = shownEntry{ent: e, view: out[i]}
+	}
+	n.shown, n.shownLo = shown, lo
+	return out
 }
 
 // CommittedLog returns a page of node's committed log, read in full a page
