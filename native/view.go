@@ -79,7 +79,7 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 	nv := wire.NodeView{
 		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []wire.EntryView{}, KV: wire.EmptyKV(o.KVFrom),
+		KV: wire.EmptyKV(o.KVFrom),
 	}
 	if err != nil {
 		nv.Error = wire.CutText(err.Error())
@@ -102,20 +102,9 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 			nv.Voters = append(nv.Voters, core.NodeID(id))
 		}
 	}
-	lo := ss.FirstIndex
-	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
-		lo = ss.LastIndex - uint64(window) + 1
-		nv.LogOmitted = int(lo - ss.FirstIndex)
-	}
-	if ss.LastIndex >= lo {
-		// The log may have been compacted or truncated since Stats: then
-		// the window is left empty until the next view.
-		if ents, err := store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
-			for _, e := range ents {
-				nv.Log = append(nv.Log, wire.EntryViewOf(e))
-			}
-		}
-	}
+	// The log may have been compacted or truncated since Stats: then the
+	// window is left empty until the next view.
+	nv.Log, nv.LogOmitted = wire.LogTail(store, nv.FirstIndex, nv.LastIndex, window)
 	return nv, in
 }
 

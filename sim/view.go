@@ -73,7 +73,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 	nv := wire.NodeView{
 		ID: n.id, Up: n.up(), FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []wire.EntryView{}, KV: wire.EmptyKV(o.KVFrom),
+		KV: wire.EmptyKV(o.KVFrom),
 	}
 	if n.err != nil {
 		nv.Error = wire.CutText(n.err.Error())
@@ -83,10 +83,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
 		nv.Voters, nv.Progress = st.Voters, st.Progress
-		nv.ElectionElapsed = n.TicksSinceReset
-		if st.Role == core.RoleLeader {
-			nv.ElectionElapsed = 0
-		}
+		nv.ElectionElapsed = n.ElectionElapsed(st.Role)
 		nv.KV = wire.KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := n.store.InitialState()
@@ -95,19 +92,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 			nv.Voters = append(nv.Voters, core.NodeID(id))
 		}
 	}
-	lo := ss.FirstIndex
-	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
-		lo = ss.LastIndex - uint64(window) + 1
-		nv.LogOmitted = int(lo - ss.FirstIndex)
-	}
-	if ss.LastIndex >= lo {
-		ents, err := n.store.Entries(lo, ss.LastIndex+1, ^uint64(0))
-		if err == nil {
-			for _, e := range ents {
-				nv.Log = append(nv.Log, wire.EntryViewOf(e))
-			}
-		}
-	}
+	nv.Log, nv.LogOmitted = wire.LogTail(n.store, nv.FirstIndex, nv.LastIndex, window)
 	return nv
 }
 

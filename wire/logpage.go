@@ -85,3 +85,36 @@ func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) 
 	}
 	return p, nil
 }
+
+// EntryReader is what LogTail reads of a node's storage: etcd Raft's
+// Storage.Entries (a storage.MemStorage or the native cluster's WAL-backed
+// store).
+type EntryReader interface {
+	Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error)
+}
+
+// LogTail returns the newest window entries of a log holding first to
+// last (first > last: an empty log) as a view shows them (NodeView.Log),
+// and how many entries before them the log holds (NodeView.LogOmitted).
+// When st fails to read them (the log was compacted or truncated since
+// first and last were read), the entries are left out until the next view
+// but omitted still counts those before the window.
+func LogTail(st EntryReader, first, last core.LogIndex, window int) (log []EntryView, omitted int) {
+	log = []EntryView{}
+	lo, hi := uint64(first), uint64(last)
+	if hi >= lo && hi-lo+1 > uint64(max(window, 0)) {
+		lo = hi - uint64(max(window, 0)) + 1
+		omitted = int(lo - uint64(first))
+	}
+	if hi < lo {
+		return log, omitted
+	}
+	ents, err := st.Entries(lo, hi+1, ^uint64(0))
+	if err != nil {
+		return log, omitted
+	}
+	for _, e := range ents {
+		log = append(log, EntryViewOf(e))
+	}
+	return log, omitted
+}

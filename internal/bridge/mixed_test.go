@@ -229,7 +229,7 @@ func (p *pageNode) writeRaw(typ int, data []byte) {
 }
 
 // view returns the member's view.
-func (p *pageNode) view() member.View {
+func (p *pageNode) view() wire.NodeView {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.m.View()
@@ -350,7 +350,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 
 	// The page reports its node's state: the cluster's view shows it.
-	report, err := json.Marshal(map[string]any{"id": 2, "op": "report", "args": p.view().NodeView()})
+	report, err := json.Marshal(map[string]any{"id": 2, "op": "report", "args": p.view()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 }
 
-func kvHas(v member.View, key, value string) bool {
+func kvHas(v wire.NodeView, key, value string) bool {
 	for _, kv := range v.KV.Pairs {
 		if kv.Key == key {
 			return kv.Value == value
