@@ -118,7 +118,7 @@ var emptyDigest = statemachine.New().DataDigest()
 func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
 	r := c.current()
 	if node < 1 || int(node) > len(r.nodes) {
-		return wire.LogPage{}, fmt.Errorf("%w: %s; the cluster's own nodes are n1 to n%d", wire.ErrUnknownNode, node, len(r.nodes))
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the cluster's own nodes are 1 to %d", wire.ErrUnknownNode, node, len(r.nodes))
 	}
 	return wire.CommittedLog(node, r.nodes[node-1].storage(), from, limit)
 }

@@ -102,7 +102,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 // from its storage.
 func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
 	if node < 1 || int(node) > len(c.nodes) {
-		return wire.LogPage{}, fmt.Errorf("%w: %s; the nodes are n1 to n%d", wire.ErrUnknownNode, node, len(c.nodes))
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the nodes are 1 to %d", wire.ErrUnknownNode, node, len(c.nodes))
 	}
 	return wire.CommittedLog(node, c.nodes[node-1].store, from, limit)
 }

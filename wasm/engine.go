@@ -329,12 +329,12 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		}
 		e.job = &job{op: "import", r: r}
 		return e.runJob()
-	case "frame", "step", "next", "command", "seek", "export":
+	case "frame", "step", "next", "command", "seek", "export", "committed-log":
 		if e.c == nil {
 			return nil, badRequest("%s before create: create a cluster first", op)
 		}
 	default:
-		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, member-start, member-tick, member-step, member-view and member-stop", op)
+		return nil, badRequest("unknown operation %q; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, committed-log, member-start, member-tick, member-step, member-view and member-stop", op)
 	}
 	c := e.c
 	switch op {
@@ -416,9 +416,25 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		}
 		e.job = &job{op: "seek", r: r}
 		return e.runJob()
+	case "committed-log":
+		return committedLog(c, args)
 	default: // export
 		return c.Export(), nil
 	}
+}
+
+// committedLog answers committed-log: a page of a node's committed log
+// (wire.LogPage), read in full a page at a time, at most wire.MaxLogPage
+// entries.
+func committedLog(c *sim.Cluster, args []byte) (wire.LogPage, error) {
+	var a wire.LogPageArgs
+	if err := decode(args, &a); err != nil {
+		return wire.LogPage{}, badRequest("committed-log: %v", err)
+	}
+	if err := a.Check(); err != nil {
+		return wire.LogPage{}, badRequest("committed-log: %v", err)
+	}
+	return c.CommittedLog(a.Node, a.From, a.Limit)
 }
 
 // full refuses to run the live cluster on once its session reached a

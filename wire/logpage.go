@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -30,6 +31,35 @@ type LogPage struct {
 	Next    core.LogIndex `json:"next,omitempty"`
 }
 
+// LogPageArgs are the arguments of the committed-log call, as the
+// in-browser engine and the bridge take it: the node whose committed log
+// to read, the index to read from (0: the first the node holds) and at
+// most how many entries (0: DefaultLogPage).
+type LogPageArgs struct {
+	Node  core.NodeID   `json:"node"`
+	From  core.LogIndex `json:"from"`
+	Limit int           `json:"limit"`
+}
+
+// Check refuses arguments that name no node or a limit out of range, with
+// an error naming the field, its value and what is accepted (a transport
+// answers it as a malformed call). Whether the node exists and holds from
+// is the cluster's to say (CommittedLog).
+func (a LogPageArgs) Check() error {
+	switch {
+	case a.Node == 0:
+		return errors.New("node is missing: name the node whose committed log to read, by its id (1 or more)")
+	case a.Limit < 0 || a.Limit > MaxLogPage:
+		return limitError(a.Limit)
+	}
+	return nil
+}
+
+// limitError is the error of a page limit out of range.
+func limitError(limit int) error {
+	return fmt.Errorf("limit %d is out of range: 0 (the default, %d) to %d", limit, DefaultLogPage, MaxLogPage)
+}
+
 // LogStore is what CommittedLog reads of a node's storage (a
 // storage.MemStorage): its hard state (the commit index), first index
 // and entries.
@@ -46,7 +76,7 @@ type LogStore interface {
 // ErrImpossible. A crashed node's storage is read as it survived.
 func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) (LogPage, error) {
 	if limit < 0 || limit > MaxLogPage {
-		return LogPage{}, fmt.Errorf("%w: limit %d is out of range: 0 (the default, %d) to %d", ErrBadCommand, limit, DefaultLogPage, MaxLogPage)
+		return LogPage{}, fmt.Errorf("%w: committed log: %w", ErrBadCommand, limitError(limit))
 	}
 	if limit == 0 {
 		limit = DefaultLogPage
@@ -65,9 +95,9 @@ func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) 
 	}
 	switch {
 	case from < p.First:
-		return LogPage{}, fmt.Errorf("%w: %s's entries before %d are compacted into its snapshot; read from %d to %d", ErrImpossible, node, p.First, p.First, p.Commit)
+		return LogPage{}, fmt.Errorf("%w: committed log: from %d: %s's entries before %d are compacted into its snapshot; read from %d to %d", ErrImpossible, from, node, p.First, p.First, p.Commit)
 	case from > p.Commit+1:
-		return LogPage{}, fmt.Errorf("%w: %s has committed up to %d; read from %d to %d", ErrImpossible, node, p.Commit, p.First, p.Commit)
+		return LogPage{}, fmt.Errorf("%w: committed log: from %d: %s has committed up to %d; read from %d to %d", ErrImpossible, from, node, p.Commit, p.First, p.Commit)
 	case from > p.Commit:
 		return p, nil
 	}

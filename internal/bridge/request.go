@@ -311,10 +311,23 @@ func (c *client) call(op string, args []byte) (any, error) {
 		}
 		b.hub.unsubscribe(c)
 		return empty{}, nil
+	case "committed-log":
+		var a wire.LogPageArgs
+		if err := decodeArgs(op, args, &a); err != nil {
+			return nil, err
+		}
+		if err := a.Check(); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		p, err := b.e.CommittedLog(a.Node, a.From, a.Limit)
+		if err != nil {
+			return nil, engineErr(err)
+		}
+		return p, nil
 	case "seek", "step", "next", "export", "import":
 		return nil, impossiblef("%s: the native cluster runs in real time and keeps no replayable history; time travel is for the in-browser engine", op)
 	case "":
-		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report")
+		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report")
 	}
-	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report", op)
+	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report", op)
 }
