@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
@@ -32,7 +34,22 @@ const (
 	mBytes   = 90011 // the size of a key or value
 	mSeek    = 90013 // a time to seek to (ms)
 	mVersion = 90015 // a session version
+	mFrom    = 90025 // a log index to read from, past mCommit
+	mFirst   = 90019 // the first index a log holds
+	mCommit  = 90021 // a commit index
 )
+
+// stubLog is a node's storage with fixed answers (wire.LogStore), for
+// making the texts of wire.CommittedLog's errors.
+type stubLog struct{ first, commit uint64 }
+
+func (s stubLog) InitialState() (*pb.HardState, *pb.ConfState, error) {
+	return &pb.HardState{Commit: &s.commit}, &pb.ConfState{}, nil
+}
+func (s stubLog) FirstIndex() (uint64, error) { return s.first, nil }
+func (s stubLog) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
+	return nil, fmt.Errorf("stub: no entries")
+}
 
 // stubState is a CommandState with fixed answers, for making the texts of
 // CheckCommand's errors.
@@ -61,6 +78,22 @@ func errorTemplates() ([]Template, error) {
 	big := stubState{nodes: mNodes, up: true, leader: 1, flight: true, clients: mNow}
 	down := big
 	down.up = false
+	logNode := func() error {
+		c, err := sim.New(wire.DefaultConfig())
+		if err != nil {
+			return err
+		}
+		_, err = c.CommittedLog(mID, 0, 0)
+		return err
+	}
+	logFrom := func(from uint64) error {
+		_, err := wire.CommittedLog(mID, stubLog{first: mFirst, commit: mCommit}, core.LogIndex(from), 0)
+		return err
+	}
+	// transportKinds are the kinds a transport answers these errors with
+	// (malformed calls): wire.KindOf names none.
+	transportKinds := map[string]wire.ErrorKind{"log_node_missing": wire.KindBadRequest, "log_limit": wire.KindBadRequest}
+	logMarks := []string{n(mID), "n{id}", n(mFrom), "{from}", n(mFirst), "{first}", n(mCommit), "{commit}"}
 	cases := []struct {
 		name  string
 		err   error
@@ -93,6 +126,11 @@ func errorTemplates() ([]Template, error) {
 		{"session_version", sim.Session{Version: mVersion, Config: wire.DefaultConfig()}.Check(), []string{n(mVersion), "{version}"}},
 		{"seek", seekError(), []string{n(mSeek), "{t}", "0 to 0 ms", "0 to {horizon} ms"}},
 		{"real_time", wire.RealTimeRefusal(wire.Command{Kind: wire.CmdDeliver}), []string{": deliver:", ": {kind}:", realTimeWhy(), "{why}"}},
+		{"log_node_missing", wire.LogPageArgs{}.Check(), nil},
+		{"log_limit", wire.LogPageArgs{Node: 1, Limit: -mCount}.Check(), []string{n(-mCount), "{limit}"}},
+		{"log_unknown_node", logNode(), []string{n(uint64(mID)), "{id}", fmt.Sprintf("1 to %d", wire.DefaultConfig().Nodes), "1 to {nodes}"}},
+		{"log_compacted", logFrom(mFirst - 1), []string{n(mFirst - 1), "{from}", n(mID), "n{id}", n(mFirst), "{first}", n(mCommit), "{commit}"}},
+		{"log_past_commit", logFrom(mFrom), logMarks},
 	}
 	out := make([]Template, 0, len(cases))
 	for _, c := range cases {
@@ -106,7 +144,11 @@ func errorTemplates() ([]Template, error) {
 			}
 			text = strings.ReplaceAll(text, c.marks[i], c.marks[i+1])
 		}
-		out = append(out, Template{Name: c.name, Kind: string(wire.KindOf(c.err)), Text: text})
+		kind := wire.KindOf(c.err)
+		if k, ok := transportKinds[c.name]; ok {
+			kind = k
+		}
+		out = append(out, Template{Name: c.name, Kind: string(kind), Text: text})
 	}
 	return out, nil
 }

@@ -283,6 +283,36 @@ class Session {
     this.runTo(t);
   }
 
+  /**
+   * committedLog answers committed-log ({node, from, limit}): a page of the
+   * node's committed log (wire.LogPage), refused as wire.LogPageArgs.Check
+   * and wire.CommittedLog refuse, in their words (schema.js).
+   */
+  committedLog(a) {
+    const malformed = (text) => fail(ERROR_KINDS.BAD_REQUEST, `engine: committed-log: ${text}`);
+    if (!a || typeof a !== 'object' || Array.isArray(a)) malformed('the arguments must be an object {node, from, limit}');
+    for (const k of Object.keys(a)) if (k !== 'node' && k !== 'from' && k !== 'limit') malformed(`json: unknown field "${k}"`);
+    for (const k of ['node', 'from', 'limit']) {
+      const v = a[k];
+      if (v !== undefined && !(Number.isInteger(v) && (k === 'limit' || v >= 0))) malformed(`${k} ${JSON.stringify(v)} must be a whole number${k === 'limit' ? '' : ', 0 or more'}`);
+    }
+    if (!a.node) malformed(errorText('log_node_missing').text);
+    const limit = a.limit || 0;
+    if (limit < 0 || limit > LIMITS.max_log_page) malformed(errorText('log_limit', { limit }).text);
+    const c = this.c;
+    if (a.node > c.nodes.length) refuse('log_unknown_node', { id: a.node, nodes: c.nodes.length });
+    const n = c.nodes[a.node - 1];
+    const from = a.from || n.first;
+    const where = { from, id: n.id, first: n.first, commit: n.commit };
+    if (from < n.first) refuse('log_compacted', where);
+    if (from > n.commit + 1) refuse('log_past_commit', where);
+    const hi = Math.min(n.commit + 1, from + (limit || LIMITS.log_page));
+    const entries = n.log.slice(from - n.first, Math.max(hi - n.first, 0)).map((e) => ({ index: e.index, term: e.term, type: e.type, op: e.op }));
+    const page = { node: n.id, first: n.first, commit: n.commit, entries };
+    if (hi <= n.commit) page.next = hi;
+    return page;
+  }
+
   export() {
     return { version: SESSION_VERSION, config: structuredClone(this.initial), commands: this.log.map((x) => structuredClone(x)), until: this.horizon };
   }
@@ -327,6 +357,10 @@ export class FakeEngine {
   async memory() { return 0; }
 
   answer(op, a) {
+    if (op === 'committed-log') {
+      if (!this.s) fail(ERROR_KINDS.BAD_REQUEST, `engine: ${op} before create: create a cluster first`);
+      return this.s.committedLog(a);
+    }
     if (a.log_window > 0) this.window = a.log_window;
     if (a.kv_limit > 0) this.s && (this.s.kvLimit = a.kv_limit);
     if (this.s) this.s.kvFrom = typeof a.kv_from === 'string' ? a.kv_from : '';
