@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -17,11 +16,7 @@ import (
 // checks that each bad argument is refused with its kind and an error
 // naming the field.
 func TestCommittedLogOverTheWebsocket(t *testing.T) {
-	c, err := native.Start(mixedConfig(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 3)
 	_, srv := serve(t, c, Options{})
 	ws := dial(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
