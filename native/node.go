@@ -509,10 +509,8 @@ func (in *incarnation) publish(force bool) {
 		in.kvDirty = false
 		in.lastKV = now
 	}
-	st := nodeState{status: in.rn.Status(), electionElapsed: in.TicksSinceReset, kv: in.kv, kvDigest: in.kvDigest}
-	if st.status.Role == core.RoleLeader {
-		st.electionElapsed = 0
-	}
+	st := nodeState{status: in.rn.Status(), kv: in.kv, kvDigest: in.kvDigest}
+	st.electionElapsed = in.ElectionElapsed(st.status.Role)
 	in.dirty = false
 	in.lastPublish = now
 	n := in.n

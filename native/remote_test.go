@@ -89,7 +89,7 @@ func (h *hosted) stop() {
 
 func kvPair(k, v string) wire.KVPair { return wire.KVPair{Key: k, Value: v} }
 
-func (h *hosted) view() member.View {
+func (h *hosted) view() wire.NodeView {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.m.View()

@@ -79,7 +79,7 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 	nv := wire.NodeView{
 		ID: n.id, Up: in != nil, FirstIndex: core.LogIndex(ss.FirstIndex), LastIndex: core.LogIndex(ss.LastIndex),
 		SnapshotIndex: core.LogIndex(ss.SnapshotIndex), SnapshotTerm: core.Term(ss.SnapshotTerm),
-		Log: []wire.EntryView{}, KV: wire.EmptyKV(o.KVFrom),
+		KV: wire.EmptyKV(o.KVFrom),
 	}
 	if err != nil {
 		nv.Error = wire.CutText(err.Error())
@@ -102,20 +102,9 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 			nv.Voters = append(nv.Voters, core.NodeID(id))
 		}
 	}
-	lo := ss.FirstIndex
-	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
-		lo = ss.LastIndex - uint64(window) + 1
-		nv.LogOmitted = int(lo - ss.FirstIndex)
-	}
-	if ss.LastIndex >= lo {
-		// The log may have been compacted or truncated since Stats: then
-		// the window is left empty until the next view.
-		if ents, err := store.Entries(lo, ss.LastIndex+1, ^uint64(0)); err == nil {
-			for _, e := range ents {
-				nv.Log = append(nv.Log, wire.EntryViewOf(e))
-			}
-		}
-	}
+	// The log may have been compacted or truncated since Stats: then the
+	// window is left empty until the next view.
+	nv.Log, nv.LogOmitted = wire.LogTail(store, nv.FirstIndex, nv.LastIndex, window)
 	return nv, in
 }
 
@@ -129,7 +118,7 @@ var emptyDigest = statemachine.New().DataDigest()
 func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
 	r := c.current()
 	if node < 1 || int(node) > len(r.nodes) {
-		return wire.LogPage{}, fmt.Errorf("%w: %s; the cluster's own nodes are n1 to n%d", wire.ErrUnknownNode, node, len(r.nodes))
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the cluster's own nodes are 1 to %d", wire.ErrUnknownNode, node, len(r.nodes))
 	}
 	return wire.CommittedLog(node, r.nodes[node-1].storage(), from, limit)
 }

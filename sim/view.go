@@ -84,10 +84,7 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
 		nv.Voters, nv.Progress = st.Voters, st.Progress
-		nv.ElectionElapsed = n.TicksSinceReset
-		if st.Role == core.RoleLeader {
-			nv.ElectionElapsed = 0
-		}
+		nv.ElectionElapsed = n.ElectionElapsed(st.Role)
 		nv.KV = wire.KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := n.store.InitialState()
@@ -134,7 +131,7 @@ func (n *simNode) describeLog(lo uint64, ents []*pb.Entry) []wire.EntryView {
 // from its storage.
 func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
 	if node < 1 || int(node) > len(c.nodes) {
-		return wire.LogPage{}, fmt.Errorf("%w: %s; the nodes are n1 to n%d", wire.ErrUnknownNode, node, len(c.nodes))
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the nodes are 1 to %d", wire.ErrUnknownNode, node, len(c.nodes))
 	}
 	return wire.CommittedLog(node, c.nodes[node-1].store, from, limit)
 }

@@ -39,7 +39,7 @@ type memberAnswer struct {
 	// binary websocket frame each, in order.
 	Messages [][]byte `json:"messages"`
 	// View is the member's state after the call.
-	View member.View `json:"view"`
+	View wire.NodeView `json:"view"`
 	// Events are what the member did since the last call, narrated as the
 	// simulator narrates its nodes (wire.Narrator); Seq and At are 0.
 	Events []wire.Event `json:"events"`

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/internal/member"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/storage"
 	"github.com/seshat-raft/seshat/wire"
@@ -17,10 +16,10 @@ import (
 
 // memberResult is a member-* call's result as the page reads it.
 type memberResult struct {
-	Messages [][]byte     `json:"messages"`
-	View     member.View  `json:"view"`
-	Events   []wire.Event `json:"events"`
-	Refused  []string     `json:"refused"`
+	Messages [][]byte      `json:"messages"`
+	View     wire.NodeView `json:"view"`
+	Events   []wire.Event  `json:"events"`
+	Refused  []string      `json:"refused"`
 }
 
 func memberCall(t *testing.T, e *Engine, op string, args any) memberResult {
@@ -67,7 +66,7 @@ func TestMemberCalls(t *testing.T) {
 
 	// Messages between the leader (in this test) and the member (through
 	// the engine's calls), until both have nothing more to say.
-	var view member.View
+	var view wire.NodeView
 	exchange := func(toMember []*pb.Message) {
 		for round := 0; len(toMember) > 0; round++ {
 			if round > 1000 {

@@ -56,6 +56,13 @@ var badCalls = []realError{
 	{Op: "command", Args: json.RawMessage(`{"kind": "network", "network": {"min_latency_ms": 1, "max_latency_ms": 2, "drop_rate": 1.5}}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "add-clients", "count": 0}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "remove-clients", "count": 1}`)},
+	{Fresh: true, Op: "committed-log", Args: json.RawMessage(`{"node": 1}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{"node": 9}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{"node": 1, "from": 99}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{"node": 1, "limit": -1}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{"node": 1, "limit": 1001}`)},
+	{Op: "committed-log", Args: json.RawMessage(`{"node": 1, "from": -1}`)},
 }
 
 // TestRealErrors asks the engine the bad calls of badCalls and checks its

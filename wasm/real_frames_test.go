@@ -29,10 +29,13 @@ var realFrames = golden{path: schemajs.FramesPath, test: "TestRealFrames"}
 // updated, and then there until the fake follows.
 func TestRealFrames(t *testing.T) {
 	maps := schemajs.MapFields()
+	wasmF, wasmP := wasmFrames(t, maps)
+	nativeF, nativeP := nativeFrames(t, maps)
 	fresh := schemajs.RealFrames{
-		Note:      "real frames, pruned to one object per distinct set of fields; written by go test ./wasm -run TestRealFrames -update",
+		Note:      "real frames and committed-log pages, pruned to one object per distinct set of fields; written by go test ./wasm -run TestRealFrames -update",
 		MapFields: maps,
-		Engines:   map[string][]any{"wasm": wasmFrames(t, maps), "native": nativeFrames(t, maps)},
+		Engines:   map[string][]any{"wasm": wasmF, "native": nativeF},
+		LogPages:  map[string][]any{"wasm": wasmP, "native": nativeP},
 	}
 	checkGolden(t, realFrames, fresh, func(old, fresh schemajs.RealFrames) []string {
 		var diffs []string
@@ -44,16 +47,27 @@ func TestRealFrames(t *testing.T) {
 		if d := schemajs.ShapeDiff(schemajs.Shape(old.Engines["wasm"], maps), schemajs.Shape(fresh.Engines["wasm"], maps)); d != "" {
 			diffs = append(diffs, "the in-browser engine's frames changed shape:\n"+strings.TrimSuffix(d, "\n"))
 		}
+		if d := schemajs.ShapeDiff(schemajs.Shape(old.LogPages["wasm"], maps), schemajs.Shape(fresh.LogPages["wasm"], maps)); d != "" {
+			diffs = append(diffs, "the in-browser engine's committed-log pages changed shape:\n"+strings.TrimSuffix(d, "\n"))
+		}
 		// The native cluster runs in real time: which optional fields a
 		// run shows (those of the messages in flight, say) varies, so its
 		// frames may show fewer fields than the committed ones, but none
 		// they lack.
-		known := schemajs.Shape(append(slices.Clone(old.Engines["wasm"]), old.Engines["native"]...), maps)
 		var added []string
-		for p, fields := range schemajs.Shape(fresh.Engines["native"], maps) {
-			for _, f := range fields {
-				if !slices.Contains(known[p], f) {
-					added = append(added, fmt.Sprintf("the native cluster's frames have a new field %q at %q", f, p))
+		for _, what := range []struct {
+			name      string
+			old, real []any
+		}{
+			{"frames", append(slices.Clone(old.Engines["wasm"]), old.Engines["native"]...), fresh.Engines["native"]},
+			{"committed-log pages", append(slices.Clone(old.LogPages["wasm"]), old.LogPages["native"]...), fresh.LogPages["native"]},
+		} {
+			known := schemajs.Shape(what.old, maps)
+			for p, fields := range schemajs.Shape(what.real, maps) {
+				for _, f := range fields {
+					if !slices.Contains(known[p], f) {
+						added = append(added, fmt.Sprintf("the native cluster's %s have a new field %q at %q", what.name, f, p))
+					}
 				}
 			}
 		}
@@ -77,11 +91,11 @@ func decodeFrame(t *testing.T, f any, maps []string) any {
 }
 
 // wasmFrames drives the engine the page runs through an election, client
-// traffic, snapshots, a crash, a cut link and manual delivery.
-func wasmFrames(t *testing.T, maps []string) []any {
+// traffic, snapshots, a crash, a cut link and manual delivery, and reads
+// pages of a node's committed log: one with more to read, the last one.
+func wasmFrames(t *testing.T, maps []string) (frames, pages []any) {
 	e := &Engine{}
-	var frames []any
-	call := func(op, args string) {
+	call := func(op, args string) any {
 		var a struct {
 			OK     bool            `json:"ok"`
 			Error  string          `json:"error"`
@@ -94,23 +108,45 @@ func wasmFrames(t *testing.T, maps []string) []any {
 		if err := json.Unmarshal(a.Result, &v); err != nil {
 			t.Fatal(err)
 		}
-		frames = append(frames, schemajs.Prune(v, maps))
+		return schemajs.Prune(v, maps)
 	}
-	call("create", `{"nodes": 5, "seed": 3, "clients": {"count": 3, "rate_per_sec": 20, "timeout_ms": 500, "keys": 5}, "raft": {"snapshot_interval_entries": 20, "snapshot_catchup_entries": 5}}`)
-	call("frame", `{"advance_ms": 3000, "log_window": 4}`)
-	call("command", `{"kind": "set", "key": "a", "value": "1"}`)
-	call("command", `{"kind": "crash", "node": 1}`)
-	call("command", `{"kind": "cut", "node": 2, "peer": 3}`)
-	call("frame", `{"advance_ms": 2000, "log_window": 4}`)
-	call("command", `{"kind": "restart", "node": 1}`)
-	call("command", `{"kind": "manual", "on": true}`)
-	call("frame", `{"advance_ms": 500, "log_window": 4, "kv_limit": 1}`)
-	return frames
+	frame := func(op, args string) { frames = append(frames, call(op, args)) }
+	frame("create", `{"nodes": 5, "seed": 3, "clients": {"count": 3, "rate_per_sec": 20, "timeout_ms": 500, "keys": 5}, "raft": {"snapshot_interval_entries": 20, "snapshot_catchup_entries": 5}}`)
+	frame("frame", `{"advance_ms": 3000, "log_window": 4}`)
+	frame("command", `{"kind": "set", "key": "a", "value": "1"}`)
+	frame("command", `{"kind": "crash", "node": 1}`)
+	frame("command", `{"kind": "cut", "node": 2, "peer": 3}`)
+	frame("frame", `{"advance_ms": 2000, "log_window": 4}`)
+	frame("command", `{"kind": "restart", "node": 1}`)
+	frame("command", `{"kind": "manual", "on": true}`)
+	frame("frame", `{"advance_ms": 500, "log_window": 4, "kv_limit": 1}`)
+	more := call("committed-log", `{"node": 2, "limit": 2}`)
+	commit, _ := more.(map[string]any)["commit"].(float64)
+	pages = append(pages, more, call("committed-log", fmt.Sprintf(`{"node": 2, "from": %d}`, int64(commit))))
+	return frames, pages
+}
+
+// logPages reads a page of node 1's committed log with more to read and
+// its last page.
+func logPages(t *testing.T, c *native.Cluster, maps []string) []any {
+	first, err := c.CommittedLog(1, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := c.CommittedLog(1, first.Commit, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Next == 0 || last.Next != 0 {
+		t.Fatalf("native committed-log pages %+v, %+v: want one with more to read and the last", first, last)
+	}
+	return []any{decodeFrame(t, first, maps), decodeFrame(t, last, maps)}
 }
 
 // nativeFrames runs a native cluster of three nodes until a write is
-// applied, then crashes a node and cuts a link, and takes its frames.
-func nativeFrames(t *testing.T, maps []string) []any {
+// applied, then crashes a node and cuts a link, and takes its frames and
+// pages of its committed log.
+func nativeFrames(t *testing.T, maps []string) (frames, pages []any) {
 	cfg := wire.DefaultConfig()
 	cfg.Nodes = 3
 	cfg.Raft.HeartbeatIntervalMS = 10
@@ -129,11 +165,12 @@ func nativeFrames(t *testing.T, maps []string) []any {
 	// Set returns once the leader applied the write: its view shows the
 	// key, its progress and the events of the election.
 	opts := wire.ViewOptions{LogWindow: 4}
-	frames := []any{decodeFrame(t, c.Frame(0, false, 0, opts), maps)}
+	frames = []any{decodeFrame(t, c.Frame(0, false, 0, opts), maps)}
+	pages = logPages(t, c, maps)
 	for _, cmd := range []wire.Command{{Kind: wire.CmdCrash, Node: 3}, {Kind: wire.CmdCut, Node: 1, Peer: 2}} {
 		if err := c.Apply(cmd); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return append(frames, decodeFrame(t, c.Frame(0, false, 0, opts), maps))
+	return append(frames, decodeFrame(t, c.Frame(0, false, 0, opts), maps)), pages
 }

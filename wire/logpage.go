@@ -30,6 +30,18 @@ type LogPage struct {
 	Next    core.LogIndex `json:"next,omitempty"`
 }
 
+// LogPageArgs are the arguments of the committed-log call, as the
+// in-browser engine and the bridge take it: the node whose committed log
+// to read, the index to read from (0: the first the node holds) and at
+// most how many entries (0: DefaultLogPage). The request table checks
+// their ranges (ReqCommittedLog, CheckRequest); whether the node exists
+// and holds from is the cluster's to say (CommittedLog).
+type LogPageArgs struct {
+	Node  core.NodeID   `json:"node"`
+	From  core.LogIndex `json:"from"`
+	Limit int           `json:"limit"`
+}
+
 // LogStore is what CommittedLog reads of a node's storage (a
 // storage.MemStorage): its hard state (the commit index), first index
 // and entries.
@@ -46,7 +58,7 @@ type LogStore interface {
 // ErrImpossible. A crashed node's storage is read as it survived.
 func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) (LogPage, error) {
 	if limit < 0 || limit > MaxLogPage {
-		return LogPage{}, fmt.Errorf("%w: limit %d is out of range: 0 (the default, %d) to %d", ErrBadCommand, limit, DefaultLogPage, MaxLogPage)
+		return LogPage{}, fmt.Errorf("%w: committed log: limit %d is out of range: 0 (the default, %d) to %d", ErrBadCommand, limit, DefaultLogPage, MaxLogPage)
 	}
 	if limit == 0 {
 		limit = DefaultLogPage
@@ -65,9 +77,9 @@ func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) 
 	}
 	switch {
 	case from < p.First:
-		return LogPage{}, fmt.Errorf("%w: %s's entries before %d are compacted into its snapshot; read from %d to %d", ErrImpossible, node, p.First, p.First, p.Commit)
+		return LogPage{}, fmt.Errorf("%w: committed log: from %d: %s's entries before %d are compacted into its snapshot; read from %d to %d", ErrImpossible, from, node, p.First, p.First, p.Commit)
 	case from > p.Commit+1:
-		return LogPage{}, fmt.Errorf("%w: %s has committed up to %d; read from %d to %d", ErrImpossible, node, p.Commit, p.First, p.Commit)
+		return LogPage{}, fmt.Errorf("%w: committed log: from %d: %s has committed up to %d; read from %d to %d", ErrImpossible, from, node, p.Commit, p.First, p.Commit)
 	case from > p.Commit:
 		return p, nil
 	}
@@ -84,4 +96,37 @@ func CommittedLog(node core.NodeID, st LogStore, from core.LogIndex, limit int) 
 		p.Next = core.LogIndex(hi)
 	}
 	return p, nil
+}
+
+// EntryReader is what LogTail reads of a node's storage: etcd Raft's
+// Storage.Entries (a storage.MemStorage or the native cluster's WAL-backed
+// store).
+type EntryReader interface {
+	Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error)
+}
+
+// LogTail returns the newest window entries of a log holding first to
+// last (first > last: an empty log) as a view shows them (NodeView.Log),
+// and how many entries before them the log holds (NodeView.LogOmitted).
+// When st fails to read them (the log was compacted or truncated since
+// first and last were read), the entries are left out until the next view
+// but omitted still counts those before the window.
+func LogTail(st EntryReader, first, last core.LogIndex, window int) (log []EntryView, omitted int) {
+	log = []EntryView{}
+	lo, hi := uint64(first), uint64(last)
+	if hi >= lo && hi-lo+1 > uint64(max(window, 0)) {
+		lo = hi - uint64(max(window, 0)) + 1
+		omitted = int(lo - uint64(first))
+	}
+	if hi < lo {
+		return log, omitted
+	}
+	ents, err := st.Entries(lo, hi+1, ^uint64(0))
+	if err != nil {
+		return log, omitted
+	}
+	for _, e := range ents {
+		log = append(log, EntryViewOf(e))
+	}
+	return log, omitted
 }

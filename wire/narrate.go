@@ -43,6 +43,16 @@ func (n *Narrator) Restart(hs *pb.HardState) {
 	n.Term, n.Vote, n.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
 }
 
+// ElectionElapsed is what a view shows of the node's election clock
+// (NodeView.ElectionElapsed) when its role is role: TicksSinceReset, or 0
+// for a leader, which runs no election timeout.
+func (n *Narrator) ElectionElapsed(role core.Role) int {
+	if role == core.RoleLeader {
+		return 0
+	}
+	return n.TicksSinceReset
+}
+
 // Ticked counts one tick of the node's Raft clock; role is the node's role
 // after the tick. A tick that made the node campaign is an EvTimeout.
 func (n *Narrator) Ticked(role core.Role, emit func(Event)) {

@@ -56,6 +56,10 @@ const (
 	ReqResume RequestKind = "resume"
 	// ReqCancel stops the import or seek that answered pending.
 	ReqCancel RequestKind = "cancel"
+	// ReqCommittedLog answers a LogPage: a page of a node's committed
+	// log, read in full a page at a time (node, from, limit; see
+	// LogPageArgs and CommittedLog).
+	ReqCommittedLog RequestKind = "committed-log"
 	// ReqMemberStart starts a member of the native cluster in the page,
 	// with its id and Raft tuning.
 	ReqMemberStart RequestKind = "member-start"
@@ -79,8 +83,8 @@ type ArgRule struct {
 	// below only. An absent (or null) field counts as 0.
 	Min int64 `json:"min"`
 	Max int64 `json:"max,omitempty"`
-	// Zero, for a number bounded below only, says what 0 means ("no
-	// limit"), in the words of the refusal.
+	// Zero, for a number from 0, says what 0 means ("no limit"), in the
+	// words of the refusal.
 	Zero string `json:"zero,omitempty"`
 	// Words, when set, make the field a string that is one of them; an
 	// absent, null or empty field takes the first.
@@ -138,6 +142,8 @@ var requestRules = []RequestRule{
 	{Kind: ReqImport},
 	{Kind: ReqResume},
 	{Kind: ReqCancel},
+	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},
+		Args: []ArgRule{{Name: "node", Min: 1}, {Name: "from", Zero: "the first the node holds"}, {Name: "limit", Max: MaxLogPage, Zero: "the default size"}}},
 	{Kind: ReqMemberStart, Fields: []string{"id", "raft"}, first: "start a member"},
 	{Kind: ReqMemberTick, After: ReqMemberStart},
 	{Kind: ReqMemberStep, After: ReqMemberStart, Fields: []string{"message", "messages"}},
@@ -180,6 +186,10 @@ func RequestRuleOf(kind RequestKind) (RequestRule, bool) {
 type RequestError struct{ msg string }
 
 func (e *RequestError) Error() string { return "engine: " + e.msg }
+
+// Reason is the refusal without the engine's "engine: " prefix, for a
+// transport that refuses the same call in its own name (the bridge).
+func (e *RequestError) Reason() string { return e.msg }
 
 // BadRequest returns a *RequestError saying what format and args say.
 func BadRequest(format string, args ...any) error {
@@ -278,6 +288,8 @@ func (a ArgRule) check(kind RequestKind, raw json.RawMessage) error {
 			shown = strconv.FormatInt(n, 10)
 		}
 		switch {
+		case a.Max > 0 && a.Zero != "":
+			must = fmt.Sprintf("%d (%s) to %d", a.Min, a.Zero, a.Max)
 		case a.Max > 0:
 			must = fmt.Sprintf("%d to %d", a.Min, a.Max)
 		case a.Zero != "":

@@ -11,7 +11,7 @@ import (
 // After that names a rule saying what to do first.
 func TestEveryRequestKindHasOneRule(t *testing.T) {
 	kinds := []RequestKind{ReqDefaults, ReqLimits, ReqCreate, ReqFrame, ReqStep, ReqNext, ReqCommand, ReqSeek, ReqExport, ReqImport,
-		ReqResume, ReqCancel, ReqMemberStart, ReqMemberTick, ReqMemberStep, ReqMemberView, ReqMemberStop}
+		ReqResume, ReqCancel, ReqCommittedLog, ReqMemberStart, ReqMemberTick, ReqMemberStep, ReqMemberView, ReqMemberStop}
 	if len(RequestRules()) != len(kinds) {
 		t.Errorf("%d rules; want the %d kinds", len(RequestRules()), len(kinds))
 	}
@@ -68,6 +68,11 @@ func TestCheckRequestNamesTheFieldItsValueAndRange(t *testing.T) {
 		{ReqStep, `{"n": 100000}`, ""},
 		{ReqStep, `{"n": 100001}`, "engine: step: n 100001 must be 1 to 100000"},
 		{ReqSeek, `{"t": -5, "max_events": -2}`, "engine: seek: max_events -2 must be 0 (no limit) or more"},
+		{ReqCommittedLog, `{"node": 2, "from": 7, "limit": 1000}`, ""},
+		{ReqCommittedLog, `{}`, "engine: committed-log: node 0 must be 1 or more"},
+		{ReqCommittedLog, `{"node": 1, "from": -1}`, "engine: committed-log: from -1 must be 0 (the first the node holds) or more"},
+		{ReqCommittedLog, `{"node": 1, "limit": -1}`, "engine: committed-log: limit -1 must be 0 (the default size) to 1000"},
+		{ReqCommittedLog, `{"node": 1, "limit": 1001}`, "engine: committed-log: limit 1001 must be 0 (the default size) to 1000"},
 		{ReqNext, `[1]`, "engine: next: json: cannot unmarshal array into Go value of type map[string]json.RawMessage"},
 		{ReqCommand, `{"kind": "teleport"}`, ""},
 		{"nonsense", `{}`, ""},
@@ -95,7 +100,7 @@ func TestRequestOrderAndUnknownOperations(t *testing.T) {
 	}{
 		{must(RequestRuleOf(ReqFrame)).TooEarly(), "engine: frame before create: create a cluster first"},
 		{must(RequestRuleOf(ReqMemberTick)).TooEarly(), "engine: member-tick before member-start: start a member first"},
-		{UnknownRequest("fly"), `engine: unknown operation "fly"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, member-start, member-tick, member-step, member-view and member-stop`},
+		{UnknownRequest("fly"), `engine: unknown operation "fly"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, committed-log, member-start, member-tick, member-step, member-view and member-stop`},
 		{PanicError("frame", "boom"), `engine: internal error in "frame": boom (this is a bug; the engine is still running)`},
 	} {
 		if tt.err.Error() != tt.werr {

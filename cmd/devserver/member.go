@@ -197,7 +197,7 @@ func memberLoop(ctx context.Context, c *bridge.MemberClient, id core.NodeID, out
 			}
 			say()
 		case <-report.C:
-			if err := c.Report(m.View().NodeView()); err != nil {
+			if err := c.Report(m.View()); err != nil {
 				return jr.Node, err
 			}
 		}

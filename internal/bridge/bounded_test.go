@@ -17,7 +17,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/wire"
 )
@@ -244,11 +243,7 @@ func TestLargeStoreViewsStayBounded(t *testing.T) {
 // values), so views grew the heap by about 100 MB and kept it.
 func TestLargeNativeStoreViewsStayBounded(t *testing.T) {
 	const keys, valueBytes = 768, 16 << 10 // 12 MiB
-	c, err := native.Start(mixedConfig(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 3)
 	_, srv := serve(t, c, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 8*wait)
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -57,6 +58,15 @@ type Engine interface {
 	Delete(ctx context.Context, key string) (index uint64, existed bool, err error)
 	// Get is a linearizable read (ReadIndex).
 	Get(ctx context.Context, key string) (value string, found bool, err error)
+	// CommittedLog returns a page of node's committed log, read in full a
+	// page at a time (wire.CommittedLog): at most limit entries (0:
+	// wire.DefaultLogPage) from index from (0: the first the node holds).
+	// The bridge passes only arguments the engine protocol's request table
+	// accepts (wire.CheckRequest of wire.ReqCommittedLog).
+	// A node the cluster does not run wraps wire.ErrUnknownNode; a from
+	// the node does not hold (compacted, or past its commit index and the
+	// next) wraps wire.ErrImpossible.
+	CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error)
 }
 
 // Options tune a Bridge. Zero fields take the defaults named.

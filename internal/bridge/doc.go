@@ -13,7 +13,8 @@
 // {"id", "reply": {"ok", "result" | "error", "kind"}}; a message that is too
 // large, not JSON, binary (before join), or names an unknown operation is answered with an
 // error and changes nothing, and the connection stays open. The operations
-// are hello, create, frame, command, subscribe and unsubscribe (and join
+// are hello, create, frame, command, committed-log (a page of a native
+// node's committed log, wire.LogPage), subscribe and unsubscribe (and join
 // and report, below); the
 // simulator's time-travel calls and message-by-id commands are refused with
 // kind impossible.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/native"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -18,11 +17,7 @@ import (
 // a real native cluster, the no-quorum timeouts included, and checks that
 // no error text repeats a package prefix ("native: set k=v: native: ...").
 func TestAPIErrorTextsNameEachPrefixOnce(t *testing.T) {
-	c, err := native.Start(mixedConfig(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 3)
 	_, srv := serve(t, c, Options{MaxBodyBytes: 100, RequestTimeout: 300 * time.Millisecond})
 
 	send := func(method, path, body string) (int, wire.ErrorKind, string) {

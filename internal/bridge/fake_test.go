@@ -9,6 +9,7 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
+	"github.com/seshat-raft/seshat/storage"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -108,6 +109,17 @@ func (f *fakeEngine) Frame(since uint64, notable bool, maxEvents int, o wire.Vie
 		nodes[0].KV = wire.KVPageOf(f.pairs, 1, n.KVFrom, n.KVLimit)
 	}
 	return wire.Frame{View: wire.View{Time: int64(len(f.events)), Events: uint64(len(f.events)), Seed: uint64(o.LogWindow), Nodes: nodes}, Events: ev}
+}
+
+// CommittedLog reads a page of a log that holds nothing: the fake keeps no
+// logs.
+func (f *fakeEngine) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if node < 1 || int(node) > len(f.up) {
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; nodes are 1 to %d", wire.ErrUnknownNode, node, len(f.up))
+	}
+	return wire.CommittedLog(node, storage.NewMemStorage(), from, limit)
 }
 
 // check validates a command as the native cluster would.

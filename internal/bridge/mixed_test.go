@@ -42,6 +42,18 @@ func mixedConfig(nodes int) wire.Config {
 	return cfg
 }
 
+// startMixed starts a native cluster of nodes nodes (mixedConfig),
+// stopped when the test ends.
+func startMixed(t *testing.T, nodes int) *native.Cluster {
+	t.Helper()
+	c, err := native.Start(mixedConfig(nodes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	return c
+}
+
 // pageNode is what a page does after "Join from this page", in Go: it
 // sends join over the websocket, starts an internal/member node with the
 // id and tuning answered, ticks it every heartbeat of wall time and relays
@@ -229,7 +241,7 @@ func (p *pageNode) writeRaw(typ int, data []byte) {
 }
 
 // view returns the member's view.
-func (p *pageNode) view() member.View {
+func (p *pageNode) view() wire.NodeView {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.m.View()
@@ -311,11 +323,7 @@ func nativeVoters(c *native.Cluster) []core.NodeID {
 // without it. When the page goes away it is removed with ConfChange
 // RemoveNode.
 func TestPageMemberVotesAndApplies(t *testing.T) {
-	c, err := native.Start(mixedConfig(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 3)
 	b, srv := serve(t, c, Options{Join: joinNative(c)})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
 	defer cancel()
@@ -350,7 +358,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 
 	// The page reports its node's state: the cluster's view shows it.
-	report, err := json.Marshal(map[string]any{"id": 2, "op": "report", "args": p.view().NodeView()})
+	report, err := json.Marshal(map[string]any{"id": 2, "op": "report", "args": p.view()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +479,7 @@ func TestPageMemberVotesAndApplies(t *testing.T) {
 	}
 }
 
-func kvHas(v member.View, key, value string) bool {
+func kvHas(v wire.NodeView, key, value string) bool {
 	for _, kv := range v.KV.Pairs {
 		if kv.Key == key {
 			return kv.Value == value
@@ -497,11 +505,7 @@ func ptrU(v uint64) *uint64 { return &v }
 // of them asks it for leadership (a forwarded MsgTransferLeader) and the
 // writes go through.
 func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
-	c, err := native.Start(mixedConfig(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 3)
 	_, srv := serve(t, c, Options{Join: joinNative(c)})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
 	defer cancel()
@@ -544,11 +548,7 @@ func TestNativeWritesTakeLeadershipBackFromThePage(t *testing.T) {
 // no room for a voter hosted elsewhere, so the page joins as a learner,
 // says so in its join reply, and still receives every write.
 func TestPageBeyondTheVoterLimitJoinsAsLearner(t *testing.T) {
-	c, err := native.Start(mixedConfig(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c := startMixed(t, 1)
 	_, srv := serve(t, c, Options{Join: joinNative(c)})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*wait)
 	defer cancel()

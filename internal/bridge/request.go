@@ -311,10 +311,29 @@ func (c *client) call(op string, args []byte) (any, error) {
 		}
 		b.hub.unsubscribe(c)
 		return empty{}, nil
+	case "committed-log":
+		// The engine protocol's request table checks the ranges first
+		// (node and from are unsigned: a negative one is refused in its
+		// words, not as JSON of the wrong type).
+		var re *wire.RequestError
+		if err := wire.CheckRequest(wire.ReqCommittedLog, args); errors.As(err, &re) {
+			return nil, badRequest("%s", re.Reason())
+		} else if err != nil {
+			return nil, err
+		}
+		var a wire.LogPageArgs
+		if err := decodeArgs(op, args, &a); err != nil {
+			return nil, err
+		}
+		p, err := b.e.CommittedLog(a.Node, a.From, a.Limit)
+		if err != nil {
+			return nil, engineErr(err)
+		}
+		return p, nil
 	case "seek", "step", "next", "export", "import":
 		return nil, impossiblef("%s: the native cluster runs in real time and keeps no replayable history; time travel is for the in-browser engine", op)
 	case "":
-		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report")
+		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report")
 	}
-	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, subscribe, unsubscribe, join and report", op)
+	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report", op)
 }

@@ -11,7 +11,9 @@
 // time, Step for every message received; each returns the messages to
 // send, after the Ready round has persisted, sent and applied in the order
 // core.RaftNode.Process keeps. Messages cross the wire as raftpb.Message in
-// protobuf binary (Marshal, Unmarshal).
+// protobuf binary (Marshal, Unmarshal). View shows the node in the schema
+// every producer shows its nodes in (wire.NodeView), and TakeEvents tells
+// what it did with the narrator the simulator uses (wire.Narrator).
 //
 // The package is pure: no clock, no goroutines, no I/O.
 package member

@@ -34,7 +34,6 @@ type Member struct {
 	rn  *core.RaftNode
 	err error
 
-	ticks  uint64
 	nar    wire.Narrator // narrates its Ready rounds, as the simulator does
 	events []wire.Event
 }
@@ -63,7 +62,6 @@ func (m *Member) Tick() ([]*pb.Message, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
-	m.ticks++
 	m.rn.Tick()
 	m.nar.Ticked(m.rn.Role(), m.keep)
 	return m.drain()
@@ -155,72 +153,31 @@ func (m *Member) TakeEvents() []wire.Event {
 	return ev
 }
 
-// View is the member's state as a page shows it.
-type View struct {
-	ID        core.NodeID   `json:"id"`
-	Role      core.Role     `json:"role"`
-	Term      core.Term     `json:"term"`
-	Vote      core.NodeID   `json:"vote"`
-	Leader    core.NodeID   `json:"leader"`
-	Commit    core.LogIndex `json:"commit"`
-	Applied   core.LogIndex `json:"applied"`
-	LastIndex core.LogIndex `json:"last_index"`
-	Voters    []core.NodeID `json:"voters"`
-	Ticks     uint64        `json:"ticks"`
-	KV        wire.KVView   `json:"kv"`
-	Error     string        `json:"error,omitempty"`
-	// FirstIndex, SnapshotIndex and SnapshotTerm say what the log keeps;
-	// Log is its newest LogWindow entries, LogOmitted those before them.
-	FirstIndex    core.LogIndex    `json:"first_index"`
-	SnapshotIndex core.LogIndex    `json:"snapshot_index"`
-	SnapshotTerm  core.Term        `json:"snapshot_term"`
-	Log           []wire.EntryView `json:"log"`
-	LogOmitted    int              `json:"log_omitted"`
-}
-
 // LogWindow is how many of the newest log entries View shows.
 const LogWindow = 40
 
-// View returns the member's state.
-func (m *Member) View() View {
+// View returns the member's state in the schema every producer shows its
+// nodes in (wire.NodeView), filled as the simulator fills a running node's:
+// up (false once the member has failed, with the reason in Error), role,
+// term, vote, leader, commit, applied, log indexes, election clock, voters,
+// a leader's progress, the newest LogWindow log entries and the first page
+// of keys (wire.DefaultKVLimit). The page reports it to the native cluster
+// (the bridge's report operation, its keys cut to fit a frame), which
+// keeps of it what is the member's to say.
+func (m *Member) View() wire.NodeView {
 	st := m.rn.Status()
-	v := View{
-		ID: m.id, Role: st.Role, Term: st.Term, Vote: st.Vote, Leader: st.Leader,
-		Commit: st.Commit, Applied: st.Applied, LastIndex: st.LastIndex, Voters: st.Voters,
-		Ticks: m.ticks, KV: wire.KVPage(m.rn.StateMachine(), "", wire.DefaultKVLimit),
+	v := wire.NodeView{
+		ID: m.id, Up: m.err == nil, Role: st.Role, Term: st.Term, Vote: st.Vote, Leader: st.Leader,
+		Commit: st.Commit, Applied: st.Applied, LastIndex: st.LastIndex, FirstIndex: st.FirstIndex,
+		SnapshotIndex: st.SnapshotIndex, SnapshotTerm: st.SnapshotTerm,
+		ElectionElapsed: m.nar.ElectionElapsed(st.Role), Voters: st.Voters, Progress: st.Progress,
+		KV: wire.KVPage(m.rn.StateMachine(), "", wire.DefaultKVLimit),
 	}
-	v.FirstIndex, v.SnapshotIndex, v.SnapshotTerm = st.FirstIndex, st.SnapshotIndex, st.SnapshotTerm
-	v.Log = []wire.EntryView{}
-	if last := uint64(st.LastIndex); last >= uint64(st.FirstIndex) && last > 0 {
-		lo := uint64(st.FirstIndex)
-		if last-lo+1 > LogWindow {
-			lo = last - LogWindow + 1
-		}
-		v.LogOmitted = int(lo - uint64(st.FirstIndex))
-		if ents, err := m.rn.Storage().Entries(lo, last+1, ^uint64(0)); err == nil {
-			for _, e := range ents {
-				v.Log = append(v.Log, wire.EntryViewOf(e))
-			}
-		}
-	}
-	if v.Voters == nil {
-		v.Voters = []core.NodeID{}
-	}
+	v.Log, v.LogOmitted = wire.LogTail(m.rn.Storage(), st.FirstIndex, st.LastIndex, LogWindow)
 	if m.err != nil {
-		v.Error = m.err.Error()
+		v.Error = wire.CutText(m.err.Error())
 	}
 	return v
-}
-
-// NodeView is the view in the simulator's schema (wire.NodeView), as the
-// page reports it to the native cluster (the bridge's report operation):
-// what the cluster says itself (up, voters, progress) is left out.
-func (v View) NodeView() wire.NodeView {
-	return wire.NodeView{
-		ID: v.ID, Role: v.Role, Term: v.Term, Vote: v.Vote, Leader: v.Leader, Commit: v.Commit, Applied: v.Applied,
-		LastIndex: v.LastIndex, FirstIndex: v.FirstIndex, SnapshotIndex: v.SnapshotIndex, SnapshotTerm: v.SnapshotTerm,
-		Log: v.Log, LogOmitted: v.LogOmitted, KV: v.KV,
-	}
 }
 
 // Get reads key from the member's state machine (not linearizable: what

@@ -3,6 +3,7 @@ package member
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -190,8 +191,8 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 	}
 	if v := m.View(); len(v.Log) == 0 || v.Log[len(v.Log)-1].Index != v.LastIndex || v.Log[0].Index != v.FirstIndex+core.LogIndex(v.LogOmitted) {
 		t.Fatalf("log window %+v", v)
-	} else if nv := v.NodeView(); nv.ID != 4 || nv.LastIndex != v.LastIndex || nv.KV.Count != 2 || len(nv.KV.Pairs) != 2 || len(nv.Log) != len(v.Log) {
-		t.Fatalf("node view %+v", nv)
+	} else if v.ID != 4 || !v.Up || v.KV.Count != 2 || len(v.KV.Pairs) != 2 || v.Error != "" {
+		t.Fatalf("node view %+v", v)
 	}
 	ev := m.TakeEvents()
 	if !slices.ContainsFunc(ev, func(e wire.Event) bool { return e.Kind == wire.EvConfChange && e.Node == 4 }) ||
@@ -220,6 +221,9 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 			}
 		}
 		won := m.View().Term
+		if v := m.View(); v.ElectionElapsed != 0 || len(v.Progress) != 4 {
+			t.Fatalf("the member leads: its view shows election_elapsed %d (a leader runs no election timeout) and progress %+v", v.ElectionElapsed, v.Progress)
+		}
 		if granted < 2 {
 			t.Fatalf("the member leads term %d with %d votes", won, granted)
 		}
@@ -252,6 +256,31 @@ func TestMemberJoinsAppliesAndVotes(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestViewIsANodeView checks that the member shows itself as the
+// simulator shows a running node: up, with its election clock, and its
+// voters, log and keys in the same fields.
+func TestViewIsANodeView(t *testing.T) {
+	m, err := New(4, raftConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A member outside any membership never campaigns: its clock only
+	// counts.
+	for range 3 {
+		if _, err := m.Tick(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := m.View()
+	if v.KV.Count != 0 || len(v.KV.Pairs) != 0 || v.KV.Digest == "" {
+		t.Fatalf("a new member's keys: %+v", v.KV)
+	}
+	want := wire.NodeView{ID: 4, Up: true, Role: core.RoleFollower, FirstIndex: 1, ElectionElapsed: 3, Log: []wire.EntryView{}, KV: v.KV}
+	if !reflect.DeepEqual(v, want) {
+		t.Fatalf("a new member's view after 3 ticks:\n%+v\nwant\n%+v", v, want)
+	}
+}
 
 func TestMemberRefusesBadMessages(t *testing.T) {
 	m, err := New(4, raftConfig())

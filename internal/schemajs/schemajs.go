@@ -98,11 +98,12 @@ func Generate() ([]byte, error) {
 	}
 	w("});\n\n")
 
-	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), and an exported session's (sim.Limits). */\n")
+	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), and an exported session's (sim.Limits). */\n")
 	w("export const LIMITS = deepFreeze(%s);\n\n", js(map[string]any{
 		"key_bytes": wire.MaxKeyBytes, "value_bytes": wire.MaxValueBytes, "max_nodes": wire.MaxNodes,
 		"max_clients": wire.MaxClients, "log_window": wire.DefaultLogWindow, "session": sim.Limits(),
 		"advance_ms": wire.MaxAdvanceMS, "steps_per_call": wire.MaxStepsPerCall, "member_messages": wire.MaxMemberMessages,
+		"log_page": wire.DefaultLogPage, "max_log_page": wire.MaxLogPage,
 	}))
 	w("/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */\n")
 	w("export const SESSION_VERSION = %d;\n\n", sim.SessionVersion)
@@ -222,7 +223,7 @@ func GenerateTypes() ([]byte, error) {
 	}
 	w("/** @typedef {%s} EventKind */\n\n", strings.Join(evKinds, "|"))
 	w("/** @typedef {%s} CommandKind */\n\n", strings.Join(cmdKinds, "|"))
-	for _, t := range typedefs(reflect.TypeFor[wire.Frame](), reflect.TypeFor[wire.Event](), reflect.TypeFor[wire.Command](), reflect.TypeFor[wire.Config]()) {
+	for _, t := range typedefs(reflect.TypeFor[wire.Frame](), reflect.TypeFor[wire.Event](), reflect.TypeFor[wire.Command](), reflect.TypeFor[wire.Config](), reflect.TypeFor[wire.LogPageArgs](), reflect.TypeFor[wire.LogPage]()) {
 		b.WriteString(t)
 	}
 	return b.Bytes(), nil

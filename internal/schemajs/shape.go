@@ -14,12 +14,15 @@ import (
 const FramesPath = "web/engine/testdata/real-frames.json"
 
 // RealFrames is the file at FramesPath: frames from the in-browser engine
-// (wasm) and from a native cluster, pruned (Prune), and the fields whose
-// values are maps (their keys are data, not fields).
+// (wasm) and from a native cluster, pruned (Prune), the fields whose
+// values are maps (their keys are data, not fields), and pages of a node's
+// committed log (wire.LogPage, the committed-log call's answer) from both,
+// pruned the same way.
 type RealFrames struct {
 	Note      string           `json:"note"`
 	MapFields []string         `json:"map_fields"`
 	Engines   map[string][]any `json:"engines"`
+	LogPages  map[string][]any `json:"log_pages"`
 }
 
 // MapFields returns the JSON names of the map-valued fields reachable from

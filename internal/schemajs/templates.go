@@ -1,8 +1,11 @@
 package schemajs
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
@@ -32,7 +35,22 @@ const (
 	mBytes   = 90011 // the size of a key or value
 	mSeek    = 90013 // a time to seek to (ms)
 	mVersion = 90015 // a session version
+	mFrom    = 90025 // a log index to read from, past mCommit
+	mFirst   = 90019 // the first index a log holds
+	mCommit  = 90021 // a commit index
 )
+
+// stubLog is a node's storage with fixed answers (wire.LogStore), for
+// making the texts of wire.CommittedLog's errors.
+type stubLog struct{ first, commit uint64 }
+
+func (s stubLog) InitialState() (*pb.HardState, *pb.ConfState, error) {
+	return &pb.HardState{Commit: &s.commit}, &pb.ConfState{}, nil
+}
+func (s stubLog) FirstIndex() (uint64, error) { return s.first, nil }
+func (s stubLog) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
+	return nil, fmt.Errorf("stub: no entries")
+}
 
 // stubState is a CommandState with fixed answers, for making the texts of
 // CheckCommand's errors.
@@ -61,6 +79,19 @@ func errorTemplates() ([]Template, error) {
 	big := stubState{nodes: mNodes, up: true, leader: 1, flight: true, clients: mNow}
 	down := big
 	down.up = false
+	logNode := func() error {
+		c, err := sim.New(wire.DefaultConfig())
+		if err != nil {
+			return err
+		}
+		_, err = c.CommittedLog(mID, 0, 0)
+		return err
+	}
+	logFrom := func(from uint64) error {
+		_, err := wire.CommittedLog(mID, stubLog{first: mFirst, commit: mCommit}, core.LogIndex(from), 0)
+		return err
+	}
+	logMarks := []string{n(mID), "n{id}", n(mFrom), "{from}", n(mFirst), "{first}", n(mCommit), "{commit}"}
 	cases := []struct {
 		name  string
 		err   error
@@ -96,6 +127,9 @@ func errorTemplates() ([]Template, error) {
 		{"unknown_request", wire.UnknownRequest("OP_MARK"), []string{"OP_MARK", "{op}"}},
 		{"before_create", wire.RequestRule{Kind: "OP_MARK", After: wire.ReqCreate}.TooEarly(), []string{"OP_MARK", "{op}"}},
 		{"internal", wire.PanicError("OP_MARK", "DETAIL_MARK"), []string{"OP_MARK", "{op}", "DETAIL_MARK", "{detail}"}},
+		{"log_unknown_node", logNode(), []string{n(uint64(mID)), "{id}", fmt.Sprintf("1 to %d", wire.DefaultConfig().Nodes), "1 to {nodes}"}},
+		{"log_compacted", logFrom(mFirst - 1), []string{n(mFirst - 1), "{from}", n(mID), "n{id}", n(mFirst), "{first}", n(mCommit), "{commit}"}},
+		{"log_past_commit", logFrom(mFrom), logMarks},
 	}
 	out := make([]Template, 0, len(cases))
 	for _, c := range cases {
@@ -194,13 +228,28 @@ const (
 
 // argTemplate makes the refusal of field a of a call of kind as a
 // template, {value} where the value goes, by calling wire.CheckRequest
-// with the field set to a marker.
+// with the field set to a marker and the call's other checked fields
+// in range (their least value, or first word).
 func argTemplate(kind wire.RequestKind, a wire.ArgRule) (Template, error) {
+	r, _ := wire.RequestRuleOf(kind)
+	fields := map[string]any{}
+	for _, o := range r.AllArgs() {
+		if len(o.Words) > 0 {
+			fields[o.Name] = o.Words[0]
+		} else {
+			fields[o.Name] = o.Min
+		}
+	}
 	mark := argNumberMark
 	if len(a.Words) > 0 {
 		mark = argWordMark
 	}
-	err := wire.CheckRequest(kind, []byte(fmt.Sprintf(`{%q: %s}`, a.Name, mark)))
+	fields[a.Name] = json.RawMessage(mark)
+	args, err := json.Marshal(fields)
+	if err != nil {
+		return Template{}, err
+	}
+	err = wire.CheckRequest(kind, args)
 	if err == nil {
 		return Template{}, fmt.Errorf("schemajs: %s.%s: package wire accepted %s", kind, a.Name, mark)
 	}

@@ -42,7 +42,7 @@ const refuse = (name, params) => {
 };
 
 /** FAKE_OPS are the calls of REQUEST_KINDS the toy answers; it refuses the others in its own words. */
-const FAKE_OPS = new Set(['defaults', 'create', 'import', 'frame', 'step', 'next', 'command', 'seek', 'export']);
+const FAKE_OPS = new Set(['defaults', 'create', 'import', 'frame', 'step', 'next', 'command', 'seek', 'export', 'committed-log']);
 
 /** utf8Bytes is the length of s in bytes of UTF-8, as Go counts a key or value. */
 const utf8Bytes = (s) => new TextEncoder().encode(s).length;
@@ -287,6 +287,28 @@ class Session {
     this.runTo(t);
   }
 
+  /**
+   * committedLog answers committed-log ({node, from, limit}, whose ranges
+   * FakeEngine.check has checked): a page of the node's committed log
+   * (wire.LogPage), refused as wire.CommittedLog refuses, in its words
+   * (schema.js).
+   */
+  committedLog(a) {
+    const limit = a.limit || 0;
+    const c = this.c;
+    if (a.node > c.nodes.length) refuse('log_unknown_node', { id: a.node, nodes: c.nodes.length });
+    const n = c.nodes[a.node - 1];
+    const from = a.from || n.first;
+    const where = { from, id: n.id, first: n.first, commit: n.commit };
+    if (from < n.first) refuse('log_compacted', where);
+    if (from > n.commit + 1) refuse('log_past_commit', where);
+    const hi = Math.min(n.commit + 1, from + (limit || LIMITS.log_page));
+    const entries = n.log.slice(from - n.first, Math.max(hi - n.first, 0)).map((e) => ({ index: e.index, term: e.term, type: e.type, op: e.op }));
+    const page = { node: n.id, first: n.first, commit: n.commit, entries };
+    if (hi <= n.commit) page.next = hi;
+    return page;
+  }
+
   export() {
     return { version: SESSION_VERSION, config: structuredClone(this.initial), commands: this.log.map((x) => structuredClone(x)), until: this.horizon };
   }
@@ -340,6 +362,7 @@ export class FakeEngine {
 
   answer(op, a) {
     this.check(op, a);
+    if (op === 'committed-log') return this.s.committedLog(a);
     if (a.log_window > 0) this.window = a.log_window;
     if (a.kv_limit > 0) this.s && (this.s.kvLimit = a.kv_limit);
     if (this.s) this.s.kvFrom = typeof a.kv_from === 'string' ? a.kv_from : '';

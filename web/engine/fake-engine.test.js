@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeEngine } from './fake-engine.js';
+import { LIMITS } from '../ui/schema.js';
 
 const leaderOf = (f) => f.view.nodes.find((n) => n.up && n.role === 'leader');
 
@@ -67,4 +68,55 @@ test('manual mode holds messages until delivered', async () => {
   assert.ok(held.length > 0);
   const g = await e.call('command', { kind: 'deliver', msg: held[0].id });
   assert.ok(!g.view.messages.some((m) => m.id === held[0].id));
+});
+
+test('committed-log reads a node\'s committed log a page at a time, to the end, and refuses bad arguments in Go\'s words', async () => {
+  const e = await FakeEngine.start();
+  await assert.rejects(e.call('committed-log', { node: 1 }), (err) => err.kind === 'bad-request' && /before create/.test(err.message));
+  await elected(e);
+  for (let i = 0; i < 12; i++) await e.call('command', { kind: 'set', key: `k${i}`, value: `v${i}` });
+  const f = await e.call('frame', { advance_ms: 1000, log_window: 1000 });
+  const n = f.view.nodes[2];
+  const got = [];
+  let from = 0, pages = 0;
+  for (; pages < 100; pages++) {
+    const p = await e.call('committed-log', { node: 3, from, limit: 5 });
+    assert.equal(p.node, 3);
+    assert.equal(p.commit, n.commit);
+    assert.ok(p.entries.length <= 5);
+    got.push(...p.entries);
+    if (!p.next) break;
+    from = p.next;
+  }
+  assert.ok(pages >= 2, `paged (${pages + 1} pages)`);
+  assert.deepEqual(got.map((x) => x.index), Array.from({ length: n.commit - n.first_index + 1 }, (_, i) => n.first_index + i), 'every committed entry, in order');
+  assert.deepEqual(got, n.log.filter((x) => x.index <= n.commit), 'the entries the view shows');
+  assert.ok(got.some((x) => x.op.includes('k11=v11')));
+  const last = await e.call('committed-log', { node: 3, from: n.commit + 1 });
+  assert.deepEqual([last.entries, last.next], [[], undefined], 'past the commit index: an empty last page');
+  const whole = await e.call('committed-log', { node: 3, limit: LIMITS.max_log_page });
+  assert.equal(whole.entries.length, got.length);
+
+  const refused = async (args, kind, text) => {
+    await assert.rejects(e.call('committed-log', args), (err) => {
+      assert.equal(err.kind, kind, JSON.stringify(args));
+      assert.match(err.message, text, JSON.stringify(args));
+      return true;
+    });
+  };
+  await refused({}, 'bad-request', /^engine: committed-log: node 0 must be 1 or more$/);
+  await refused({ node: 6 }, 'unknown-node', /^sim: unknown node: committed log: node 6; the nodes are 1 to 5$/);
+  await refused({ node: 3, from: n.commit + 2 }, 'impossible', new RegExp(`from ${n.commit + 2}: n3 has committed up to ${n.commit}`));
+  await refused({ node: 3, from: -1 }, 'bad-request', /^engine: committed-log: from -1 must be 0 \(the first the node holds\) or more$/);
+  await refused({ node: 3, from: '3' }, 'bad-request', /^engine: committed-log: from "3" must be/);
+  await refused({ node: 3, limit: -1 }, 'bad-request', new RegExp(`^engine: committed-log: limit -1 must be 0 \\(the default size\\) to ${LIMITS.max_log_page}$`));
+  await refused({ node: 3, limit: LIMITS.max_log_page + 1 }, 'bad-request', /limit 1001 must be 0 \(the default size\) to 1000/);
+
+  // Once a snapshot compacts the log, it is read from the first entry kept.
+  for (let i = 0; i < 80; i++) await e.call('command', { kind: 'set', key: `m${i}`, value: 'x' });
+  const g = await e.call('frame', { advance_ms: 2000 });
+  const c = g.view.nodes[2];
+  assert.ok(c.first_index > 1, `n3 compacted its log (first ${c.first_index})`);
+  assert.equal((await e.call('committed-log', { node: 3 })).entries[0].index, c.first_index);
+  await refused({ node: 3, from: 1 }, 'impossible', new RegExp(`from 1: n3's entries before ${c.first_index} are compacted into its snapshot; read from ${c.first_index} to ${c.commit}`));
 });

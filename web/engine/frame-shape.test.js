@@ -1,7 +1,8 @@
-// The fake engine's frames against real ones: the same fields at every
-// level, values of the same JSON types, and only the kinds the schema
-// names. The real frames are web/engine/testdata/real-frames.json, written
-// by a Go test from the in-browser engine and a native cluster
+// The fake engine's frames and committed-log pages against real ones: the
+// same fields at every level, values of the same JSON types, and only the
+// kinds the schema names. The real ones are
+// web/engine/testdata/real-frames.json, written by a Go test from the
+// in-browser engine and a native cluster
 // (go test ./wasm -run TestRealFrames -update), so the fake cannot drift
 // from the real thing unnoticed.
 import { test } from 'node:test';
@@ -72,7 +73,17 @@ async function fakeFrames() {
   return frames;
 }
 
+/** fakePages reads, as the Go test does, a page of a node's committed log with more to read and its last page. */
+async function fakePages() {
+  const e = await FakeEngine.start();
+  await e.call('create', { nodes: 5, seed: 3, clients: { count: 3, rate_per_sec: 20, timeout_ms: 500, keys: 5 } });
+  await e.call('frame', { advance_ms: 3000 });
+  const more = await e.call('committed-log', { node: 2, limit: 2 });
+  return [more, await e.call('committed-log', { node: 2, from: more.commit })];
+}
+
 const realFrames = [...REAL.engines.wasm, ...REAL.engines.native];
+const realPages = [...REAL.log_pages.wasm, ...REAL.log_pages.native];
 
 test('the real frames are there, from both engines, and name only kinds the schema has', () => {
   assert.ok(REAL.engines.wasm.length > 0 && REAL.engines.native.length > 0, 'frames from the in-browser engine and a native cluster');
@@ -87,11 +98,19 @@ test('the fake engine\'s frames have the real frames\' fields at every level, an
   assert.ok(kinds.size >= 10, `the fake's run shows many kinds of event (${[...kinds]})`);
 });
 
+test('the fake engine\'s committed-log pages have the real pages\' fields at every level', async () => {
+  assert.ok(REAL.log_pages.wasm.length > 0 && REAL.log_pages.native.length > 0, 'pages from the in-browser engine and a native cluster');
+  const pages = await fakePages();
+  assert.ok(pages[0].next > 0 && pages[1].next === undefined, 'a page with more to read and the last page');
+  assert.deepEqual(driftOf(shapeOf(realPages), shapeOf(pages)), [], 'the fake engine\'s committed-log (fake-engine.js) drifted from the real pages');
+});
+
 test('the fake engine refuses with error kinds the schema names', async () => {
   const e = await FakeEngine.start();
   await e.call('create', {});
   const kinds = new Set(Object.values(ERROR_KINDS));
-  for (const [op, args] of [['command', { kind: 'crash', node: 9 }], ['command', { kind: 'nope' }], ['command', { kind: 'drop', msg: 999 }], ['seek', { t: 1e9 }], ['create', { nodes: 10 }], ['teleport', {}]]) {
+  for (const [op, args] of [['command', { kind: 'crash', node: 9 }], ['command', { kind: 'nope' }], ['command', { kind: 'drop', msg: 999 }], ['seek', { t: 1e9 }], ['create', { nodes: 10 }], ['teleport', {}],
+    ['committed-log', {}], ['committed-log', { node: 9 }], ['committed-log', { node: 1, from: 1e6 }], ['committed-log', { node: 1, limit: -1 }]]) {
     await assert.rejects(e.call(op, args), (err) => kinds.has(err.kind), `${op} ${JSON.stringify(args)}`);
   }
 });

@@ -2,8 +2,9 @@
 // wall-clock speed, reached over the websocket of docs/bridge-protocol.md.
 // It offers the calls WasmEngine offers (docs/engine-protocol.md), so the
 // page draws both alike. `frame` answers from the frames the server pushes
-// (no round trip per animation frame); `command` and `create` go over the
-// socket; time travel is refused: the native cluster has no past to replay.
+// (no round trip per animation frame); `command`, `create` and
+// `committed-log` go over the socket; time travel is refused: the native
+// cluster has no past to replay.
 import { Client, EngineError } from './wasm-engine.js';
 import { COMMAND_KINDS, ERROR_KINDS, REQUEST_KINDS, ROUTINE_EVENT_KINDS, errorText, requestError } from '../ui/schema.js';
 
@@ -243,6 +244,13 @@ export class NativeEngine {
       case 'command': return this.command(args);
       case 'create': return this.create(args);
       case 'defaults': return structuredClone(this.hello ? this.hello.config : {});
+      case 'committed-log': {
+        // Refused here in the in-browser engine's words (the request
+        // table); the bridge checks the same ranges.
+        const bad = requestError(op, args);
+        if (bad) throw new EngineError(bad.text, bad.kind);
+        return this.conn.call(op, args);
+      }
       default: {
         if (!REQUEST_KINDS.some((r) => r.kind === op)) {
           const { kind, text } = errorText('unknown_request', { op });

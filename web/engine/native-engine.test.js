@@ -122,6 +122,17 @@ class FakeServer {
         this.reset(args.nodes);
         reply = ok(this.frame(0, ws.sub || {}));
         break;
+      case 'committed-log': {
+        // A toy log of 10 committed entries on every node, from index 3.
+        const n = this.nodes[args.node - 1];
+        if (!n) { reply = bad('unknown-node', `native: unknown node: committed log: node ${args.node}; the cluster's own nodes are 1 to ${this.nodes.length}`); break; }
+        const from = args.from || 3, hi = Math.min(13, from + (args.limit || 200));
+        const page = { node: n.id, first: 3, commit: 12, entries: [] };
+        for (let i = from; i < hi; i++) page.entries.push({ index: i, term: 2, type: 'normal', op: `set k${i}=v` });
+        if (hi <= 12) page.next = hi;
+        reply = ok(page);
+        break;
+      }
       default: reply = bad('bad-request', `bridge: unknown operation "${op}"`);
     }
     const answer = () => ws.deliver({ id, reply });
@@ -322,6 +333,26 @@ test('errors carry their kinds; time travel and manual delivery are impossible',
     await assert.rejects(engine.call('command', { kind, msg: 3, on: true }), (e) => e.kind === 'impossible' && /real time/.test(e.message), kind);
   }
   assert.equal(ws.sent.length, n, 'refused without asking the server');
+});
+
+test('committed-log goes to the server as it is: pages to the end, errors with their kinds', async () => {
+  const { engine, ws } = await connected();
+  const got = [];
+  let from = 0;
+  for (let pages = 0; pages < 10; pages++) {
+    const p = await engine.call('committed-log', { node: 2, from, limit: 4 });
+    got.push(...p.entries);
+    if (!p.next) break;
+    from = p.next;
+  }
+  assert.deepEqual(got.map((e) => e.index), [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.deepEqual(ws.sent.filter((m) => m.op === 'committed-log').map((m) => m.args), [{ node: 2, from: 0, limit: 4 }, { node: 2, from: 7, limit: 4 }, { node: 2, from: 11, limit: 4 }]);
+  assert.ok(!sentOps(ws).includes('subscribe'), 'reading the log changes no subscription');
+  await assert.rejects(engine.call('committed-log', { node: 9 }), (err) => err.kind === 'unknown-node' && /node 9/.test(err.message));
+  const before = ws.sent.length;
+  await assert.rejects(engine.call('committed-log', {}), (err) => err.kind === 'bad-request' && err.message === 'engine: committed-log: node 0 must be 1 or more');
+  await assert.rejects(engine.call('committed-log', { node: 1, limit: 1001 }), (err) => err.kind === 'bad-request' && /limit 1001 must be 0/.test(err.message));
+  assert.equal(ws.sent.length, before, 'a call out of range is refused before it goes over the socket');
 });
 
 test('create starts afresh: the old cluster\'s events and views are forgotten', async () => {

@@ -101,6 +101,32 @@ test('the engine elects a leader within 5 virtual seconds', { skip }, async () =
   }
 });
 
+test('committed-log reads a node\'s committed log through the worker, a page at a time, to the end', { skip }, async () => {
+  globalThis.Worker = webWorker();
+  const engine = await WasmEngine.start();
+  try {
+    await engine.call('create', { nodes: 3, seed: 2, clients: { count: 2, rate_per_sec: 20, timeout_ms: 500, keys: 4 } });
+    const frame = await engine.call('frame', { advance_ms: 3000, log_window: 1000 });
+    const n = frame.view.nodes[1];
+    const got = [];
+    let from = 0, pages = 0;
+    for (; pages < 1000; pages++) {
+      const p = await engine.call('committed-log', { node: 2, from, limit: 10 });
+      assert.equal(p.commit, n.commit);
+      got.push(...p.entries);
+      if (!p.next) break;
+      from = p.next;
+    }
+    assert.ok(pages >= 2, `paged (${pages + 1} pages)`);
+    assert.deepEqual(got, n.log.filter((e) => e.index <= n.commit), 'the committed entries the view shows, in order');
+    await assert.rejects(engine.call('committed-log', { node: 4 }), (e) => e.kind === 'unknown-node' && /node 4/.test(e.message));
+    await assert.rejects(engine.call('committed-log', { node: 2, limit: 1001 }), (e) => e.kind === 'bad-request' && /limit 1001/.test(e.message));
+    await assert.rejects(engine.call('committed-log', { node: 2, from: n.commit + 2 }), (e) => e.kind === 'impossible' && /from /.test(e.message));
+  } finally {
+    engine.close();
+  }
+});
+
 test('a wasm served with the wrong MIME type still loads', { skip }, async () => {
   globalThis.Worker = webWorker({ mime: 'application/octet-stream' });
   const engine = await WasmEngine.start();

@@ -23,8 +23,9 @@ export const REPORT_MS = 250;
 export const REPORT_BYTES = 32 << 10;
 
 /**
- * reportOf is the member's view as the bridge's report takes it: a node
- * view (wire.NodeView) without what the cluster says itself, its page of
+ * reportOf is the member's view (a wire.NodeView, as the wasm engine's
+ * member-* calls answer it) as the bridge's report takes it: without what
+ * the cluster says itself (up, voters, progress, error), its page of
  * key-value pairs (kv: count, digest, from, pairs, next) cut to about
  * REPORT_BYTES, next then naming the first pair left out.
  */
@@ -42,7 +43,7 @@ export function reportOf(v) {
   return {
     id: v.id, role: v.role, term: v.term, vote: v.vote, leader: v.leader, commit: v.commit, applied: v.applied,
     last_index: v.last_index, first_index: v.first_index || 0, snapshot_index: v.snapshot_index || 0, snapshot_term: v.snapshot_term || 0,
-    log: v.log || [], log_omitted: v.log_omitted || 0, kv,
+    election_elapsed: v.election_elapsed || 0, log: v.log || [], log_omitted: v.log_omitted || 0, kv,
   };
 }
 

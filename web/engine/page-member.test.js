@@ -30,7 +30,11 @@ function fakeWorker() {
       let messages = [];
       if (op === 'member-step') messages = args.messages.map((m) => toBase64(Uint8Array.from([...fromBase64(m), 1])));
       if (op === 'member-tick') messages = [toBase64(Uint8Array.of(9))];
-      return { messages, view: { id: 4, role: 'follower', term: 2, leader: 1, applied: 3, last_index: 3, kv: { count: 1, digest: '00000000000000aa', from: '', pairs: [{ key: 'k', value: 'v' }], next: '' } }, events: [] };
+      const view = {
+        id: 4, up: true, role: 'follower', term: 2, vote: 1, leader: 1, commit: 3, applied: 3, last_index: 3, first_index: 1, snapshot_index: 0, snapshot_term: 0,
+        election_elapsed: 2, voters: [1, 2, 3, 4], log: [], log_omitted: 0, kv: { count: 1, digest: '00000000000000aa', from: '', pairs: [{ key: 'k', value: 'v' }], next: '' },
+      };
+      return { messages, view, events: [] };
     },
   };
   return w;
@@ -162,7 +166,8 @@ test('the member view is reported to the server at most every REPORT_MS, its pai
   const pm = new PageMember({ native, worker: fakeWorker(), clock });
   await pm.start();
   assert.equal(native.reports.length, 1);
-  assert.deepEqual(Object.keys(native.reports[0]).sort(), ['applied', 'commit', 'first_index', 'id', 'kv', 'last_index', 'leader', 'log', 'log_omitted', 'role', 'snapshot_index', 'snapshot_term', 'term', 'vote']);
+  assert.deepEqual(Object.keys(native.reports[0]).sort(), ['applied', 'commit', 'election_elapsed', 'first_index', 'id', 'kv', 'last_index', 'leader', 'log', 'log_omitted', 'role', 'snapshot_index', 'snapshot_term', 'term', 'vote']);
+  assert.equal(native.reports[0].election_elapsed, 2, 'the member\'s election clock reaches the server, which draws its timer');
   pm.tick();
   await settle(pm);
   assert.equal(native.reports.length, 1);

@@ -132,8 +132,9 @@ export class WasmEngine {
   }
 
   /**
-   * call runs one engine operation (docs/engine-protocol.md). It resolves
-   * with the answer's result and rejects with an EngineError carrying .kind.
+   * call runs one engine operation (docs/engine-protocol.md: frame, command,
+   * committed-log, ...). It resolves with the answer's result and rejects
+   * with an EngineError carrying .kind.
    */
   call(op, args) { return this.client.call(op, args); }
 

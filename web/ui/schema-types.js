@@ -66,6 +66,22 @@ export {};
  */
 
 /**
+ * @typedef {Object} LogPageArgs
+ * @property {number} node
+ * @property {number} from
+ * @property {number} limit
+ */
+
+/**
+ * @typedef {Object} LogPage
+ * @property {number} node
+ * @property {number} first
+ * @property {number} commit
+ * @property {Array<EntryView>} entries
+ * @property {number} [next]
+ */
+
+/**
  * @typedef {Object} View
  * @property {number} time
  * @property {number} steps
@@ -132,6 +148,14 @@ export {};
  * @property {number} rate_per_sec
  * @property {number} timeout_ms
  * @property {number} keys
+ */
+
+/**
+ * @typedef {Object} EntryView
+ * @property {number} index
+ * @property {number} term
+ * @property {string} type
+ * @property {string} op
  */
 
 /**
@@ -209,14 +233,6 @@ export {};
  * @typedef {Object} LimitsView
  * @property {number} key_bytes
  * @property {number} value_bytes
- */
-
-/**
- * @typedef {Object} EntryView
- * @property {number} index
- * @property {number} term
- * @property {string} type
- * @property {string} op
  */
 
 /**

@@ -76,6 +76,7 @@ export const REQUEST_KINDS = deepFreeze([
   {"kind":"import"},
   {"kind":"resume"},
   {"kind":"cancel"},
+  {"after":"create","args":[{"error":"engine: committed-log: node {value} must be 1 or more","max":0,"min":1,"name":"node"},{"error":"engine: committed-log: from {value} must be 0 (the first the node holds) or more","max":0,"min":0,"name":"from"},{"error":"engine: committed-log: limit {value} must be 0 (the default size) to 1000","max":1000,"min":0,"name":"limit"}],"kind":"committed-log"},
   {"kind":"member-start"},
   {"after":"member-start","kind":"member-tick"},
   {"after":"member-start","kind":"member-step"},
@@ -101,8 +102,8 @@ export const ERROR_KINDS = Object.freeze({
   INTERNAL: "internal",
 });
 
-/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), and an exported session's (sim.Limits). */
-export const LIMITS = deepFreeze({"advance_ms":60000,"key_bytes":256,"log_window":200,"max_clients":100,"max_nodes":9,"member_messages":4096,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"steps_per_call":100000,"value_bytes":4096});
+/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), and an exported session's (sim.Limits). */
+export const LIMITS = deepFreeze({"advance_ms":60000,"key_bytes":256,"log_page":200,"log_window":200,"max_clients":100,"max_log_page":1000,"max_nodes":9,"member_messages":4096,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"steps_per_call":100000,"value_bytes":4096});
 
 /** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
 export const SESSION_VERSION = 1;
@@ -171,9 +172,12 @@ export const ERROR_TEMPLATES = Object.freeze({
   session_version: Object.freeze({"kind":"bad-session","text":"sim: invalid session: version {version}; this build reads version 1"}),
   seek: Object.freeze({"kind":"impossible","text":"sim: impossible now: seek to {t} ms; the session spans 0 to {horizon} ms"}),
   real_time: Object.freeze({"kind":"impossible","text":"sim: impossible now: {kind}: {why}"}),
-  unknown_request: Object.freeze({"kind":"bad-request","text":"engine: unknown operation \"{op}\"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, member-start, member-tick, member-step, member-view and member-stop"}),
+  unknown_request: Object.freeze({"kind":"bad-request","text":"engine: unknown operation \"{op}\"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, committed-log, member-start, member-tick, member-step, member-view and member-stop"}),
   before_create: Object.freeze({"kind":"bad-request","text":"engine: {op} before create: create a cluster first"}),
   internal: Object.freeze({"kind":"internal","text":"engine: internal error in \"{op}\": {detail} (this is a bug; the engine is still running)"}),
+  log_unknown_node: Object.freeze({"kind":"unknown-node","text":"sim: unknown node: committed log: node {id}; the nodes are 1 to {nodes}"}),
+  log_compacted: Object.freeze({"kind":"impossible","text":"sim: impossible now: committed log: from {from}: n{id}'s entries before {first} are compacted into its snapshot; read from {first} to {commit}"}),
+  log_past_commit: Object.freeze({"kind":"impossible","text":"sim: impossible now: committed log: from {from}: n{id} has committed up to {commit}; read from {first} to {commit}"}),
 });
 
 /**

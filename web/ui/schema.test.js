@@ -45,6 +45,9 @@ test('requestError checks a call against the request table, in the engine\'s wor
   assert.equal(requestError('frame', { max_events: -1, events: 'x' }).kind, 'bad-request');
   assert.ok(refused('frame', { max_events: -1, events: 'x' }).includes('max_events -1 '), 'the first field in the table\'s order');
   assert.ok(refused('fly', {}).includes('"fly"'));
+  assert.ok(refused('committed-log', { from: 2 }).includes('committed-log: node 0 '), 'committed-log names its node');
+  assert.ok(refused('committed-log', { node: 1, limit: LIMITS.max_log_page + 1 }).includes(`limit ${LIMITS.max_log_page + 1} `));
+  assert.equal(requestError('committed-log', { node: 1, from: 5, limit: LIMITS.max_log_page }), null);
 });
 
 test('errorText fills a template in, and refuses a missing value or an unknown name', () => {
