@@ -158,13 +158,35 @@ func (s *sender) deliver(batch []*flight) {
 		}
 	}
 	// The deliver events go first: the peer may act on a message as soon as
-	// it is flushed, and its events should follow the delivery.
+	// it is flushed, and its events should follow the delivery. They are
+	// recorded while the peer is known to be up: a write can succeed into
+	// the socket of a peer that just crashed (its close not yet seen), and
+	// that message is lost, not delivered; and a peer's restart is recorded
+	// before it is up, so no delivery to it comes before its restart.
+	// (A member outside this process has no such state here: its own
+	// events come from it.)
+	var peer *node
+	if nodes := s.in.n.r.nodes; int(s.to) <= len(nodes) {
+		peer = nodes[s.to-1]
+		peer.mu.Lock()
+		if peer.inc == nil {
+			peer.mu.Unlock()
+			for _, f := range written {
+				s.drop(f, fmt.Sprintf("%s is down", s.to), true)
+			}
+			s.ev.flush()
+			return
+		}
+	}
 	for _, f := range written {
 		m := f.m
 		s.ev.addMessage(wire.Event{Kind: wire.EvDeliver, Node: s.to, Peer: from, Term: core.Term(m.GetTerm()), Msg: f.id,
 			Type: wire.MessageTypeName(m.GetType())}, m)
 	}
 	s.ev.flush()
+	if peer != nil {
+		peer.mu.Unlock()
+	}
 	if s.bw != nil && s.bw.Buffered() > 0 {
 		if err := s.bw.Flush(); err != nil {
 			s.closeConn()
