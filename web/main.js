@@ -163,6 +163,7 @@ function bindPage() {
     page.version++;
   }).observe($('log-grid'));
   new ResizeObserver(() => { renderers.flights.fit(); page.version++; }).observe($('cluster'));
+  new ResizeObserver((entries) => renderers.events.resize(entries[0].contentRect.height)).observe($('event-log'));
   // The key pager asks the engine for another page of each store.
   $('kv-first').addEventListener('click', () => { app.setKvFrom('').then(() => { page.version++; }); });
   $('kv-more').addEventListener('click', () => {

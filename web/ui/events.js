@@ -108,3 +108,57 @@ export function markerOf(e) {
   if (e.kind === 'command' && e.type !== 'manual') return { cls: 'command', label: e.text };
   return null;
 }
+
+/** LOG_KEPT is the most rows the event log holds: scrolling down shows older ones up to it. */
+export const LOG_KEPT = 200;
+/** LOG_ROW_PX is the least height of an event log row in CSS px (style.css .ev: one line). */
+export const LOG_ROW_PX = 18;
+/** LOG_MORE is how many older rows each scroll near the log's end adds, and how many rows past a screenful the log draws at its top. */
+export const LOG_MORE = 20;
+
+/**
+ * logFirst is how many rows the event log draws while scrolled to its top,
+ * for a list height in CSS px: a screenful and LOG_MORE more, not LOG_KEPT
+ * (rows out of sight cost layout and paint on every redraw).
+ */
+export function logFirst(height) {
+  return Math.min(LOG_KEPT, Math.ceil(Math.max(0, height || 0) / LOG_ROW_PX) + LOG_MORE);
+}
+
+/**
+ * logLimit is how many rows the event log draws next, given how many it
+ * draws now, its first screenful (logFirst) and where its scroll position
+ * is: near the end it draws LOG_MORE more (up to LOG_KEPT), back at the
+ * top a first screenful again.
+ */
+export function logLimit(limit, first, { nearEnd, atTop }) {
+  if (nearEnd) return Math.min(LOG_KEPT, Math.max(limit, first) + LOG_MORE);
+  if (atTop) return first;
+  return Math.max(limit, first);
+}
+
+/**
+ * logPlan says how the event log gets from the rows it shows to the newest
+ * limit events of source (oldest first, by seq) that pass the filters.
+ * shown is {key, newest, count, limit}: the filter key the rows were drawn
+ * for, the newest seq the log had seen, how many rows it shows and the
+ * limit it drew them with. It returns {rebuild, rows, count}: with
+ * rebuild, rows are every row to show (newest first); without, the new
+ * rows to put on top (newest first), and count the rows to keep in all
+ * (the oldest beyond it go).
+ */
+export function logPlan(shown, source, filter, node, limit) {
+  const key = `${filter}|${node}`;
+  const last = source.length ? source[source.length - 1].seq : 0;
+  const rows = [];
+  // A new filter, a restart (seek) or a longer limit (older rows wanted
+  // below the ones shown) builds the list afresh.
+  if (key === shown.key && source.length && shown.newest <= last && limit <= shown.limit) {
+    for (let i = source.length - 1; i >= 0 && source[i].seq > shown.newest && rows.length < limit; i--) if (matches(source[i], filter, node)) rows.push(source[i]);
+    // As many new rows as the log draws: they are all it shows.
+    if (rows.length >= limit) return { rebuild: true, rows, count: rows.length };
+    return { rebuild: false, rows, count: Math.min(limit, shown.count + rows.length) };
+  }
+  for (let i = source.length - 1; i >= 0 && rows.length < limit; i--) if (matches(source[i], filter, node)) rows.push(source[i]);
+  return { rebuild: true, rows, count: rows.length };
+}

@@ -59,3 +59,35 @@ export function $(id) {
   if (!e) throw new Error(`page element #${id} is missing`);
   return e;
 }
+
+/**
+ * sync makes parent's element children match specs, each {tag, text,
+ * class, title, scope, children}: the elements already there are reused
+ * where the tag matches at the same place and only what differs is written
+ * (a panel redrawn in place costs the layout of what changed, not of all
+ * it shows). text is ignored when children are given.
+ */
+export function sync(parent, specs) {
+  let next = parent.firstElementChild;
+  for (const s of specs) {
+    let e = next;
+    if (e && e.localName === s.tag) next = e.nextElementSibling;
+    else {
+      e = document.createElement(s.tag);
+      parent.insertBefore(e, next);
+    }
+    setAttr(e, 'class', s.class);
+    setAttr(e, 'title', s.title);
+    setAttr(e, 'scope', s.scope);
+    if (s.children) {
+      if (e.firstChild && e.firstChild.nodeType !== 1) e.textContent = ''; // it held text before
+      sync(e, s.children);
+    }
+    else setText(e, s.text ?? '');
+  }
+  while (next) {
+    const gone = next;
+    next = next.nextElementSibling;
+    gone.remove();
+  }
+}

@@ -1,13 +1,16 @@
 // The event log, newest first. Rows are prepended as events arrive and the
-// oldest removed; the list is rebuilt only when the filter changes or the
-// events restart (a seek).
-import { matches, badgeOf, groupOf } from '../events.js';
+// oldest removed; the list is rebuilt only when the filter changes, the
+// events restart (a seek) or more rows arrived than it draws. It draws
+// only the newest screenful and a little more while scrolled to its top,
+// and older ones (up to LOG_KEPT) as the user scrolls down: rows out of sight would cost
+// layout and paint on every redraw. events.js plans what to draw.
+import { badgeOf, groupOf, logPlan, logLimit, logFirst } from '../events.js';
 import { formatTime } from '../clock.js';
 import { html } from './dom.js';
 import { shortText } from '../text.js';
 
-/** SHOWN is how many rows the log shows. */
-export const SHOWN = 200;
+/** NEAR_END_PX is how close to the end of the log a scroll draws older rows. */
+const NEAR_END_PX = 80;
 
 function row(e) {
   return html('li', { class: `ev g-${groupOf(e.kind)} k-${e.kind}`, 'data-node': e.node || null },
@@ -19,37 +22,46 @@ export class EventList {
   constructor(list, empty) {
     this.list = list;
     this.empty = empty;
-    this.key = '';
-    this.newest = 0;
-    this.count = 0;
+    this.shown = { key: '', newest: 0, count: 0, limit: 0 };
+    this.first = logFirst(0);
+    this.limit = this.first;
+    this.last = null;
+    // Scroll events are the user's: reading the layout here costs nothing a
+    // frame would not already have paid.
+    list.addEventListener('scroll', () => {
+      const nearEnd = list.scrollTop + list.clientHeight >= list.scrollHeight - NEAR_END_PX;
+      this.setLimit(logLimit(this.limit, this.first, { nearEnd, atTop: list.scrollTop <= 0 }));
+    }, { passive: true });
+  }
+
+  /** resize records the list's height (from a ResizeObserver: no layout reads here). */
+  resize(height) {
+    this.first = logFirst(height);
+    this.setLimit(logLimit(this.limit, this.first, { nearEnd: false, atTop: this.list.scrollTop <= 0 }));
+  }
+
+  setLimit(limit) {
+    if (limit === this.limit) return;
+    this.limit = limit;
+    if (this.last) this.draw(...this.last);
   }
 
   /** invalidate makes the next draw rebuild the list (after the events restart). */
-  invalidate() { this.key = ''; }
+  invalidate() { this.shown.key = ''; }
 
   draw(model, filter, node) {
+    this.last = [model, filter, node];
     const source = filter === 'important' || (filter !== 'all' && filter !== 'messages') ? model.notable : model.events;
-    const key = `${filter}|${node}`;
-    let fresh = [];
-    const rebuild = key !== this.key || !source.length || this.newest > source[source.length - 1].seq;
-    if (!rebuild) {
-      for (let i = source.length - 1; i >= 0 && source[i].seq > this.newest; i--) if (matches(source[i], filter, node)) fresh.push(source[i]);
-      if (fresh.length >= SHOWN) fresh = fresh.slice(0, SHOWN);
-    }
-    if (rebuild || fresh.length >= SHOWN) {
-      const rows = [];
-      for (let i = source.length - 1; i >= 0 && rows.length < SHOWN; i--) if (matches(source[i], filter, node)) rows.push(row(source[i]));
-      this.list.replaceChildren(...rows);
-      this.count = rows.length;
-    } else if (fresh.length) {
+    const plan = logPlan(this.shown, source, filter, node, this.limit);
+    if (plan.rebuild) {
+      this.list.replaceChildren(...plan.rows.map(row));
+    } else if (plan.rows.length) {
       const frag = document.createDocumentFragment();
-      for (const e of fresh) frag.append(row(e)); // newest first
+      for (const e of plan.rows) frag.append(row(e)); // newest first
       this.list.prepend(frag);
-      this.count += fresh.length;
-      while (this.count > SHOWN) { this.list.lastElementChild.remove(); this.count--; }
     }
-    this.key = key;
-    this.newest = source.length ? source[source.length - 1].seq : 0;
-    this.empty.hidden = this.count > 0;
+    for (let n = this.list.childElementCount; n > plan.count; n--) this.list.lastElementChild.remove();
+    this.shown = { key: `${filter}|${node}`, newest: source.length ? source[source.length - 1].seq : 0, count: plan.count, limit: this.limit };
+    this.empty.hidden = plan.count > 0;
   }
 }

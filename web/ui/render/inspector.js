@@ -6,7 +6,7 @@ import { ROLES, roleOf, electionTimer, currentLeader, refusedAction } from '../r
 import { cutSet, linkState } from '../links.js';
 import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
-import { html, setText, setAttr, show, $ } from './dom.js';
+import { html, setText, setAttr, show, sync, $ } from './dom.js';
 import { kvText, kvSummary } from '../logs.js';
 import { HELD_FILTERS, heldMessages } from '../held.js';
 import { isolateState } from '../actions.js';
@@ -69,8 +69,8 @@ export class NodeInspector {
     const wide = [timer];
     if (node.member && !node.left) wide.push(['member', 'hosted outside the server (by a page or a devserver -join process)']);
     if (node.error) wide.push(['error', node.error]);
-    this.facts.replaceChildren(...facts.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { text: String(v) })]),
-      ...wide.flatMap(([k, v]) => [html('dt', { text: k }), html('dd', { class: 'wide', text: String(v) })]));
+    sync(this.facts, [...facts.flatMap(([k, v]) => [{ tag: 'dt', text: k }, { tag: 'dd', text: String(v) }]),
+      ...wide.flatMap(([k, v]) => [{ tag: 'dt', text: k }, { tag: 'dd', class: 'wide', text: String(v) }])]);
 
     const b = this.buttons;
     for (const a of ACTIONS) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
@@ -94,17 +94,18 @@ export class NodeInspector {
 
     this.drawLinks(view, id, cuts);
     this.drawProgress(node);
-    const kv = node.up ? kvText(node).map((t) => html('li', shortText(t))) : [html('li', { class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' })];
-    if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push(html('li', { class: 'note', text: kvSummary(node) }));
-    if (node.up && !kv.length) kv.push(html('li', { class: 'note', text: 'empty' }));
-    this.kv.replaceChildren(...kv);
+    // The lists are redrawn in place: only what changed is written.
+    const kv = node.up ? kvText(node).map((t) => ({ tag: 'li', ...shortText(t) })) : [{ tag: 'li', class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' }];
+    if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push({ tag: 'li', class: 'note', text: kvSummary(node) });
+    if (node.up && !kv.length) kv.push({ tag: 'li', class: 'note', text: 'empty' });
+    sync(this.kv, kv);
     const newest = (node.log || []).slice(-6).reverse().map((e) => {
       const st = e.index <= (node.up ? node.applied : 0) ? 'applied' : e.index <= node.commit ? 'committed' : 'not committed';
       const op = visibleControls(e.type !== 'normal' ? `membership: ${e.op}` : e.op || '(empty entry of a new leader)');
-      return html('li', {}, html('span', { class: 'eix', text: `${e.index}` }), html('span', { class: 'eterm', text: `T${e.term}` }), html('span', { class: 'eop', text: op, title: op }), html('span', { class: `est ${st.replace(' ', '-')}`, text: st }));
+      return { tag: 'li', children: [{ tag: 'span', class: 'eix', text: `${e.index}` }, { tag: 'span', class: 'eterm', text: `T${e.term}` }, { tag: 'span', class: 'eop', text: op, title: op }, { tag: 'span', class: `est ${st.replace(' ', '-')}`, text: st }] };
     });
-    if (!newest.length) newest.push(html('li', { class: 'note', text: node.first_index > 1 ? 'every entry is in the snapshot' : 'no entries' }));
-    this.entries.replaceChildren(...newest);
+    if (!newest.length) newest.push({ tag: 'li', class: 'note', text: node.first_index > 1 ? 'every entry is in the snapshot' : 'no entries' });
+    sync(this.entries, newest);
   }
 
   drawLinks(view, id, cuts) {
@@ -152,10 +153,10 @@ export class NodeInspector {
   drawProgress(node) {
     const ps = node.up && node.role === 'leader' ? (node.progress || []).filter((p) => p.id !== node.id) : [];
     show(this.progressBox, ps.length > 0);
-    this.progress.replaceChildren(...ps.map((p) => html('tr', {},
-      html('th', { scope: 'row', text: `n${p.id}` }), html('td', { text: String(p.match) }), html('td', { text: String(p.next) }),
-      html('td', { text: `${p.state}${p.pending_snapshot ? ` (snapshot ${p.pending_snapshot})` : ''}${p.paused ? ', paused' : ''}` }),
-      html('td', { text: p.recent_active ? 'yes' : 'no' }))));
+    sync(this.progress, ps.map((p) => ({ tag: 'tr', children: [
+      { tag: 'th', scope: 'row', text: `n${p.id}` }, { tag: 'td', text: String(p.match) }, { tag: 'td', text: String(p.next) },
+      { tag: 'td', text: `${p.state}${p.pending_snapshot ? ` (snapshot ${p.pending_snapshot})` : ''}${p.paused ? ', paused' : ''}` },
+      { tag: 'td', text: p.recent_active ? 'yes' : 'no' }] })));
   }
 }
 

@@ -4,7 +4,7 @@
 // marked on each follower's row. Cells are reused.
 import { ROLES, roleOf, currentLeader } from '../roles.js';
 import { logColumns, logCell, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
-import { html, setText, setAttr, setClass } from './dom.js';
+import { html, setText, setAttr, setClass, sync } from './dom.js';
 import { shortText } from '../text.js';
 
 /** CELL_W is a log cell's width in CSS px, gap included. */
@@ -174,11 +174,11 @@ export class KvTable {
       row.sig = sig;
       row.sum.textContent = summary;
       const items = [];
-      if (node.left) items.push(html('li', { class: 'note', text: 'gone: it left the cluster' }));
-      else if (!node.up) items.push(html('li', { class: 'note', text: 'lost in the crash; rebuilt from storage on restart' }));
-      else if (!text.length) items.push(html('li', { class: 'note', text: node.kv && node.kv.count ? 'no keys on this page' : 'empty' }));
-      else for (const t of text) { const s = shortText(t); items.push(html('li', { text: s.text, title: s.title || s.text })); }
-      row.list.replaceChildren(...items);
+      if (node.left) items.push({ tag: 'li', class: 'note', text: 'gone: it left the cluster' });
+      else if (!node.up) items.push({ tag: 'li', class: 'note', text: 'lost in the crash; rebuilt from storage on restart' });
+      else if (!text.length) items.push({ tag: 'li', class: 'note', text: node.kv && node.kv.count ? 'no keys on this page' : 'empty' });
+      else for (const t of text) { const s = shortText(t); items.push({ tag: 'li', text: s.text, title: s.title || s.text }); }
+      sync(row.list, items); // in place: only the items that changed are written
     });
   }
 }
