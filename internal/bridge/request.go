@@ -116,6 +116,19 @@ func decodeArgs(op string, args []byte, v any) error {
 	return nil
 }
 
+// checkTable refuses the arguments of a call of kind that the engine
+// protocol's request table (wire.CheckRequest) refuses: in the bridge's
+// name, in the table's words.
+func checkTable(kind wire.RequestKind, args []byte) error {
+	var re *wire.RequestError
+	if err := wire.CheckRequest(kind, args); errors.As(err, &re) {
+		return badRequest("%s", re.Reason())
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 // parseEvents reads an events field: "all" (or empty) or "notable".
 func parseEvents(op, s string) (notable bool, err error) {
 	switch s {
@@ -230,6 +243,11 @@ func (c *client) call(op string, args []byte) (any, error) {
 		f := b.frame(0, c.notable, c.maxEvents, c.view)
 		return &frameReply{f: f, gen: gen, fresh: true}, nil
 	case "frame":
+		// The engine protocol's request table checks the ranges and words
+		// (events, max_events) first, as the in-page engine does.
+		if err := checkTable(wire.ReqFrame, args); err != nil {
+			return nil, err
+		}
 		var a viewArgs
 		if err := decodeArgs(op, args, &a); err != nil {
 			return nil, err
@@ -241,9 +259,6 @@ func (c *client) call(op string, args []byte) (any, error) {
 		o := wire.ViewOptions{LogWindow: a.LogWindow, KVFrom: a.KVFrom, KVLimit: a.KVLimit}
 		if err := o.Check(); err != nil {
 			return nil, badRequest("frame: %v", err)
-		}
-		if a.MaxEvents < 0 {
-			return nil, badRequest("frame: max_events %d must be 0 (no limit) or more", a.MaxEvents)
 		}
 		if a.LogWindow > 0 {
 			c.view.LogWindow = a.LogWindow
@@ -315,10 +330,7 @@ func (c *client) call(op string, args []byte) (any, error) {
 		// The engine protocol's request table checks the ranges first
 		// (node and from are unsigned: a negative one is refused in its
 		// words, not as JSON of the wrong type).
-		var re *wire.RequestError
-		if err := wire.CheckRequest(wire.ReqCommittedLog, args); errors.As(err, &re) {
-			return nil, badRequest("%s", re.Reason())
-		} else if err != nil {
+		if err := checkTable(wire.ReqCommittedLog, args); err != nil {
 			return nil, err
 		}
 		var a wire.LogPageArgs

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -68,6 +70,17 @@ func TestFrame(t *testing.T) {
 	} {
 		if a := c.call("frame", tt.args); a.OK || a.Kind != "bad-request" || a.Error == "" {
 			t.Errorf("frame %s: %+v", tt.name, a)
+		}
+	}
+	// Refusals the request table words are worded as the in-page engine
+	// words them, in the bridge's name.
+	for _, args := range []string{`{"events": "some"}`, `{"max_events": -1}`, `{"max_events": -1, "events": "x"}`} {
+		var re *wire.RequestError
+		if !errors.As(wire.CheckRequest(wire.ReqFrame, []byte(args)), &re) {
+			t.Fatalf("the request table accepts frame %s", args)
+		}
+		if a := c.call("frame", json.RawMessage(args)); a.Error != "bridge: "+re.Reason() {
+			t.Errorf("frame %s: refused with %q, want %q", args, a.Error, "bridge: "+re.Reason())
 		}
 	}
 }
