@@ -303,13 +303,27 @@ func eval[T any](p *page, js string) T {
 // own virtual clock decides how fast things happen).
 func (p *page) poll(js string) { p.t.Helper(); p.pollFor(js, 30*time.Second) }
 
-// pollFor is poll with a longer bound, for long simulated runs.
+// pollFor is poll with a longer bound, for long simulated runs. An
+// expression that throws counts as not true yet: a panel draws its
+// elements a few frames after the view that has them (kv-4 after n4
+// joined), so a poll may look for one before it exists. The timeout's
+// message says what it threw last.
 func (p *page) pollFor(js string, limit time.Duration) {
 	p.t.Helper()
-	if err := pollPage(p.ctx, js, limit); err != nil {
+	if err := pollPage(p.ctx, untilTrue(js), limit); err != nil {
 		p.shot("timeout")
+		threw, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`window.__e2ePollThrew || ""`))
+		if threw != "" {
+			err = fmt.Errorf("%w; it last threw %s", err, threw)
+		}
 		p.t.Fatalf("waiting for %s: %v", js, err)
 	}
+}
+
+// untilTrue wraps a poll's expression so that an exception counts as
+// false, recording what was thrown in window.__e2ePollThrew.
+func untilTrue(js string) string {
+	return "(() => { try { window.__e2ePollThrew = ''; return (" + js + "); } catch (e) { window.__e2ePollThrew = String(e); return false; } })()"
 }
 
 // pollPage runs chromedp's Poll, which evaluates js in the execution

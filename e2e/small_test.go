@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -67,4 +68,25 @@ func TestTappingANodeOnAPhoneShowsItsPanel(t *testing.T) {
 		return document.getElementById('insp-title').textContent.startsWith('n3') && t.top >= bar.bottom && t.bottom <= window.innerHeight;
 	})()`)
 	p.shot("phone-inspector")
+}
+
+// TestPollWaitsForAnElementNotYetDrawn: a poll whose expression throws
+// because the element it reads is not drawn yet (as kv-4 is not in the
+// frames right after n4 joins) waits for it, and one that never stops
+// throwing times out saying what it threw.
+func TestPollWaitsForAnElementNotYetDrawn(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	// The element appears ten animation frames from now.
+	eval[bool](p, `(() => { let n = 10; const step = () => { if (--n > 0) { requestAnimationFrame(step); return; } const e = document.createElement('p'); e.id = 'late'; e.textContent = 'drawn'; document.body.append(e); }; requestAnimationFrame(step); return true; })()`)
+	p.poll(`document.getElementById('late').textContent === 'drawn'`)
+
+	err := pollPage(p.ctx, untilTrue(`document.getElementById('never').textContent === 'x'`), 500*time.Millisecond)
+	if err == nil {
+		t.Fatal("a poll of an element that never exists succeeded")
+	}
+	threw := eval[string](p, `window.__e2ePollThrew`)
+	if !strings.Contains(threw, "TypeError") {
+		t.Errorf("the poll recorded %q, not the TypeError it threw", threw)
+	}
 }
