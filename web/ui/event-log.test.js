@@ -59,6 +59,7 @@ test('the event log drawn step by step is the log drawn from nothing', () => {
       if (plan.rebuild) seen = source.slice();
       assert.deepEqual(rows.map((e) => e.seq), expected(seen, filter, node, limit).map((e) => e.seq), `seed ${seed} step ${step}`);
       shown = { key: `${filter}|${node}`, newest: source.length ? source[source.length - 1].seq : 0, count: plan.count, limit };
+      assert.deepEqual(plan.shown, shown, `seed ${seed} step ${step}: what the log shows once drawn`);
     }
   }
 });

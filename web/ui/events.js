@@ -142,23 +142,30 @@ export function logLimit(limit, first, { nearEnd, atTop }) {
  * limit events of source (oldest first, by seq) that pass the filters.
  * shown is {key, newest, count, limit}: the filter key the rows were drawn
  * for, the newest seq the log had seen, how many rows it shows and the
- * limit it drew them with. It returns {rebuild, rows, count}: with
+ * limit it drew them with. It returns {rebuild, rows, count, shown}: with
  * rebuild, rows are every row to show (newest first); without, the new
  * rows to put on top (newest first), and count the rows to keep in all
- * (the oldest beyond it go).
+ * (the oldest beyond it go); shown is what the log shows once drawn.
  */
 export function logPlan(shown, source, filter, node, limit) {
   const key = `${filter}|${node}`;
   const last = source.length ? source[source.length - 1].seq : 0;
-  const rows = [];
+  const next = (rebuild, rows, count) => ({ rebuild, rows, count, shown: { key, newest: last, count, limit } });
   // A new filter, a restart (seek) or a longer limit (older rows wanted
   // below the ones shown) builds the list afresh.
   if (key === shown.key && source.length && shown.newest <= last && limit <= shown.limit) {
-    for (let i = source.length - 1; i >= 0 && source[i].seq > shown.newest && rows.length < limit; i--) if (matches(source[i], filter, node)) rows.push(source[i]);
+    const rows = newestMatching(source, filter, node, limit, shown.newest);
     // As many new rows as the log draws: they are all it shows.
-    if (rows.length >= limit) return { rebuild: true, rows, count: rows.length };
-    return { rebuild: false, rows, count: Math.min(limit, shown.count + rows.length) };
+    if (rows.length >= limit) return next(true, rows, rows.length);
+    return next(false, rows, Math.min(limit, shown.count + rows.length));
   }
-  for (let i = source.length - 1; i >= 0 && rows.length < limit; i--) if (matches(source[i], filter, node)) rows.push(source[i]);
-  return { rebuild: true, rows, count: rows.length };
+  const rows = newestMatching(source, filter, node, limit, 0);
+  return next(true, rows, rows.length);
+}
+
+/** newestMatching returns up to limit events of source after seq that pass the filters, newest first. */
+function newestMatching(source, filter, node, limit, after) {
+  const rows = [];
+  for (let i = source.length - 1; i >= 0 && source[i].seq > after && rows.length < limit; i--) if (matches(source[i], filter, node)) rows.push(source[i]);
+  return rows;
 }

@@ -2,8 +2,9 @@
 // oldest removed; the list is rebuilt only when the filter changes, the
 // events restart (a seek) or more rows arrived than it draws. It draws
 // only the newest screenful and a little more while scrolled to its top,
-// and older ones (up to LOG_KEPT) as the user scrolls down: rows out of sight would cost
-// layout and paint on every redraw. events.js plans what to draw.
+// and older ones (up to LOG_KEPT) as the user scrolls down: rows out of
+// sight would cost layout and paint on every redraw. events.js plans what
+// to draw (logPlan).
 import { badgeOf, groupOf, logPlan, logLimit, logFirst } from '../events.js';
 import { formatTime } from '../clock.js';
 import { html } from './dom.js';
@@ -61,7 +62,7 @@ export class EventList {
       this.list.prepend(frag);
     }
     for (let n = this.list.childElementCount; n > plan.count; n--) this.list.lastElementChild.remove();
-    this.shown = { key: `${filter}|${node}`, newest: source.length ? source[source.length - 1].seq : 0, count: plan.count, limit: this.limit };
+    this.shown = plan.shown;
     this.empty.hidden = plan.count > 0;
   }
 }
