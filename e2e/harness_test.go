@@ -188,7 +188,7 @@ func newPageServing(t *testing.T, mount func(*http.ServeMux)) *page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS(webDir())}, false)
+	h := devserver.NewHandler(overlay{os.DirFS(dir), os.DirFS(webDir())}, devserver.Options{})
 	if err := h.Prepare(); err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func guardedServer(t *testing.T, files fstest.MapFS, n int, token string) (strin
 	}
 	br := bridge.New(cl, bridge.Options{})
 	mux := http.NewServeMux()
-	mux.Handle("/", devserver.NewHandler(files, true))
+	mux.Handle("/", devserver.NewHandler(files, devserver.Options{Cache: true}))
 	mux.HandleFunc("/ws", br.ServeWS)
 	mux.Handle("/api/", br.API())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 	fl := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	webDir := fl.String("web", "", "serve the page from this directory instead of the embedded copy (for editing)")
+	source := fl.Bool("source", false, "serve the page's JavaScript and CSS as written, not minified (minified files come with source maps, which browsers' developer tools read)")
 	nodes := fl.Int("native", 0, fmt.Sprintf("run this many native Raft nodes (1 to %d) and bridge them to the page at /ws; 0: none", wire.MaxNodes))
 	join := fl.String("join", "", "run one Raft node in this process as a member of the native cluster of the dev server at this address (host:port); it serves no page")
 	nodeID := fl.Int("node-id", 0, "with -join: the id this node asks for, which must be the cluster's next (ids run from 1 without gaps and are never reused); 0: whatever is next")
@@ -99,8 +100,8 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		return fmt.Errorf("-native %d: must be 0 (no native nodes) to %d", *nodes, wire.MaxNodes)
 	}
 	if *join != "" {
-		if *nodes > 0 || *webDir != "" || *dataDir != "" || *requireToken || len(allowHosts) > 0 {
-			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web, -data-dir, -require-token or -allow-host")
+		if *nodes > 0 || *webDir != "" || *source || *dataDir != "" || *requireToken || len(allowHosts) > 0 {
+			return errors.New("-join runs one member node in memory and serves nothing: it cannot be combined with -native, -web, -source, -data-dir, -require-token or -allow-host")
 		}
 		if *nodeID < 0 || *nodeID > 64 {
 			return fmt.Errorf("-node-id %d: must be 0 (the next free id) to 64", *nodeID)
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string, out io.Writer, logger *log.Logger) 
 		return err
 	}
 	defer ln.Close()
-	h := devserver.NewHandler(files, cache)
+	h := devserver.NewHandler(files, devserver.Options{Cache: cache, Source: *source})
 	if err := h.Prepare(); err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func TestServesPrecompressedBrotliOnlyWhenFresh(t *testing.T) {
 		} {
 			t.Run(fmt.Sprintf("cache=%v/%s", cache, tt.name), func(t *testing.T) {
 				files := fstest.MapFS{"seshat.wasm": {Data: wasm}, "seshat.wasm.br": {Data: tt.br}}
-				h := NewHandler(files, cache)
+				h := NewHandler(files, Options{Cache: cache})
 				if err := h.Prepare(); err != nil {
 					t.Fatal(err)
 				}
@@ -136,7 +136,7 @@ func TestServesPrecompressedBrotliOnlyWhenFresh(t *testing.T) {
 	// On disk: a new build of the file makes its old copy stale, and the
 	// copy is used again once it is rebuilt.
 	files := fstest.MapFS{"seshat.wasm": {Data: wasm, ModTime: time.Unix(1, 0)}, "seshat.wasm.br": {Data: br, ModTime: time.Unix(1, 0)}}
-	h := NewHandler(files, false)
+	h := NewHandler(files, Options{})
 	accept := map[string]string{"Accept-Encoding": "br, gzip"}
 	if got := get(t, h, "/seshat.wasm", accept).Header.Get("Content-Encoding"); got != "br" {
 		t.Fatalf("fresh copy: %q, want br", got)
@@ -202,7 +202,7 @@ func TestPageWeight(t *testing.T) {
 		}
 	}
 	files := os.DirFS(dir)
-	h := NewHandler(files, false)
+	h := NewHandler(files, Options{})
 	total, wasm := 0, 0
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || slices.Contains(notLoaded, name) {

@@ -41,6 +41,9 @@ type asset struct {
 	body, gz, br []byte
 	etag         string
 	ctype        string
+	// sourceMap is the source map of a minified file, nil for a file
+	// served as written.
+	sourceMap []byte
 	// stamp identifies the file version read (size and modification time),
 	// so files on disk are compressed again only when they change.
 	stamp string
@@ -57,10 +60,23 @@ const (
 	maxBrotliInMemory = 1 << 20
 )
 
+// Options say how a Handler serves its files.
+type Options struct {
+	// Cache keeps every file once read and compressed (right for embedded
+	// files); without it each request checks the file's size and
+	// modification time and prepares it again when it changed (right while
+	// editing files on disk).
+	Cache bool
+	// Source serves JavaScript and CSS as written instead of minified
+	// (see minify).
+	Source bool
+}
+
 // Handler serves files from an fs.FS.
 type Handler struct {
-	files fs.FS
-	cache bool // keep prepared assets (for immutable file systems)
+	files  fs.FS
+	cache  bool // keep prepared assets (for immutable file systems)
+	source bool // serve JavaScript and CSS as written
 
 	mu     sync.Mutex
 	assets map[string]*asset
@@ -68,12 +84,9 @@ type Handler struct {
 	sent int64
 }
 
-// NewHandler serves files. With cache true every file is read and
-// compressed once (right for embedded files); with false each request checks
-// the file's size and modification time and prepares it again when it
-// changed (right while editing files on disk).
-func NewHandler(files fs.FS, cache bool) *Handler {
-	return &Handler{files: files, cache: cache, assets: make(map[string]*asset)}
+// NewHandler serves files as opts say.
+func NewHandler(files fs.FS, opts Options) *Handler {
+	return &Handler{files: files, cache: opts.Cache, source: opts.Source, assets: make(map[string]*asset)}
 }
 
 // Prepare reads and compresses every servable file now, so the first page
@@ -133,8 +146,14 @@ func (h *Handler) load(name string) (*asset, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sourceMap []byte
+	if !h.source {
+		if code, m, ok := minify(name, body); ok {
+			body, sourceMap = code, m
+		}
+	}
 	sum := sha256.Sum256(body)
-	a = &asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, stamp: stamp}
+	a = &asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, stamp: stamp, sourceMap: sourceMap}
 	if ctype != "image/png" {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -192,6 +211,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "index.html"
 	}
+	if base, ok := strings.CutSuffix(name, sourceMapExt); ok {
+		h.serveSourceMap(w, r, base)
+		return
+	}
 	a, err := h.load(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -211,6 +234,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("Vary", "Accept-Encoding")
 	hd.Set("X-Content-Type-Options", "nosniff")
+	if a.sourceMap != nil {
+		hd.Set("SourceMap", path.Base(name)+sourceMapExt)
+	}
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -232,6 +258,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.sent += int64(n)
 	h.mu.Unlock()
+}
+
+// serveSourceMap serves the source map of file name, minified; a file
+// served as written has none.
+func (h *Handler) serveSourceMap(w http.ResponseWriter, r *http.Request, name string) {
+	a, err := h.load(name)
+	if err != nil || a.sourceMap == nil {
+		http.NotFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", itoa(len(a.sourceMap)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(a.sourceMap)
 }
 
 func itoa(n int) string {

@@ -15,7 +15,7 @@ import (
 )
 
 func TestPrepareCompressesEverythingOnce(t *testing.T) {
-	h := NewHandler(files(), true)
+	h := NewHandler(files(), Options{Cache: true})
 	if err := h.Prepare(); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func body(t *testing.T, r *http.Response) []byte {
 func TestServesTypesCompressionAndCaching(t *testing.T) {
 	fs := files()
 	for _, cache := range []bool{true, false} {
-		h := NewHandler(fs, cache)
+		h := NewHandler(fs, Options{Cache: cache, Source: true})
 		for _, tt := range []struct{ path, ctype, file string }{
 			{"/", "text/html; charset=utf-8", "index.html"},
 			{"/main.js", "text/javascript; charset=utf-8", "main.js"},
@@ -123,7 +123,7 @@ func TestServesTypesCompressionAndCaching(t *testing.T) {
 
 func TestDiskModeSeesEdits(t *testing.T) {
 	fs := files()
-	h := NewHandler(fs, false)
+	h := NewHandler(fs, Options{})
 	first := body(t, get(t, h, "/main.js", nil))
 	fs["main.js"] = &fstest.MapFile{Data: []byte("export const y = 2;"), ModTime: time.Unix(99, 0)}
 	if second := body(t, get(t, h, "/main.js", nil)); bytes.Equal(first, second) {
