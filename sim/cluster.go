@@ -176,13 +176,13 @@ func (c *Cluster) stepLocked() {
 	c.steps++
 	switch e.kind {
 	case qTick:
-		c.tick(c.nodes[e.node], e.gen)
+		c.tick(c.nodes[e.who], e.arg)
 	case qDeliver:
-		c.deliver(e.msg)
+		c.deliver(e.arg)
 	case qClientWake:
-		c.clientWake(e.cli, e.gen)
+		c.clientWake(int(e.who), e.arg)
 	case qClientTimeout:
-		c.clientTimeout(e.cli, e.gen)
+		c.clientTimeout(int(e.who), e.arg)
 	}
 	if c.halted == nil {
 		c.safety.afterStep(c)
@@ -277,7 +277,7 @@ func (c *Cluster) schedule(e qevent) {
 // emit records a trace event at the current time.
 func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
-	c.trace.add(e)
+	c.trace.add(&e)
 }
 
 // Events returns the recent events with Seq > since, oldest first. The trace

@@ -59,7 +59,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	if first <= c.now {
 		first += hb
 	}
-	c.schedule(qevent{at: first, kind: qTick, node: int(n.id - 1), gen: n.gen})
+	c.schedule(qevent{at: first, kind: qTick, who: int32(n.id - 1), arg: n.gen})
 	if restart {
 		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Term: n.Term, Index: n.rn.RestartApplied(),
 			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.Term, n.rn.RestartApplied())})
@@ -78,7 +78,7 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 	if !n.up() || gen != n.gen {
 		return // a stale tick from before a crash
 	}
-	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, node: int(n.id - 1), gen: n.gen})
+	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, who: int32(n.id - 1), arg: n.gen})
 	n.rn.Tick()
 	n.Ticked(n.rn.Role(), c.emit)
 	c.drain(n)
