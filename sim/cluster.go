@@ -23,7 +23,11 @@ type Cluster struct {
 	ent   *entropy
 	seq   uint64 // scheduling sequence for ties in the queue
 
-	nodes   []*simNode
+	nodes []*simNode
+	// gens is the sum of the nodes' incarnations (simNode.gen), bumped
+	// with each: the checkers compare it with theirs to skip looking for
+	// a restart on every step.
+	gens    uint64
 	queue   eventQueue
 	flights map[uint64]*flight
 	nextMsg uint64

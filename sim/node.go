@@ -51,6 +51,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	}
 	n.rn = rn
 	n.gen++
+	c.gens++
 	hs, _, _ := n.store.InitialState()
 	n.Narrator.ID = n.id
 	n.Restart(hs)

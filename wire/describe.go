@@ -140,14 +140,13 @@ func NodeList(ids []core.NodeID) string {
 // AppliedOps lists the operations among applied entries as an EvApply
 // event carries them in Type: "5:set k=v→OK, 6:del k→1".
 func AppliedOps(rs []statemachine.Result) string {
-	var b []byte
+	var buf [256]byte // most lists fit: the string is then the only allocation
+	b := buf[:0]
 	for _, r := range rs {
 		if r.Op == nil {
 			continue
 		}
-		if b == nil {
-			b = make([]byte, 0, 64*len(rs))
-		} else {
+		if len(b) > 0 {
 			b = append(b, ", "...)
 		}
 		b = strconv.AppendUint(b, r.Index, 10)
