@@ -94,9 +94,11 @@ func (c *Cluster) drain(n *simNode) {
 		if c.hooks.roundFails != nil {
 			err = c.hooks.roundFails(c, n)
 		}
-		// The update lives in the node, not on the heap afresh each round.
+		// The update lives in the node, not on the heap afresh each round,
+		// and is filled in place (not copied in, then cleared wholesale).
 		if err == nil {
-			n.upd, err = n.rn.Process()
+			n.upd.Reset() // left set if the last round failed or halted the run
+			err = n.rn.ProcessInto(&n.upd)
 		}
 		if err != nil {
 			c.nodeFailed(n, err)
@@ -110,7 +112,7 @@ func (c *Cluster) drain(n *simNode) {
 		for _, m := range u.Messages {
 			c.send(n, m)
 		}
-		n.upd = core.Update{}
+		n.upd.Reset()
 	}
 }
 
