@@ -104,7 +104,11 @@ type AppliedConfChange struct {
 // HasReady reports whether HandleReady has work to do, or something to tell
 // (a refused vote, a lost quorum).
 func (n *RaftNode) HasReady() bool {
-	return n.rn.HasReady() || len(n.refusals) > 0 || n.lostQuorum
+	if n.readySeen || n.rn.HasReady() {
+		n.readySeen = true
+		return true
+	}
+	return len(n.refusals) > 0 || n.lostQuorum
 }
 
 // HandleReady does one round of etcd Raft's Ready loop and returns the
@@ -139,7 +143,9 @@ func (n *RaftNode) Process() (Update, error) {
 func (n *RaftNode) ProcessInto(u *Update) error {
 	u.Refusals, u.LostQuorum = n.refusals, n.lostQuorum
 	n.refusals, n.lostQuorum = nil, false
-	if !n.rn.HasReady() {
+	ready := n.readySeen || n.rn.HasReady()
+	n.readySeen = false
+	if !ready {
 		return nil
 	}
 	rd := n.rn.Ready()

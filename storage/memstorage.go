@@ -148,24 +148,30 @@ func (s *MemStorage) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
 // It returns raft.ErrCompacted if i < FirstIndex()-1 and raft.ErrUnavailable
 // if i > LastIndex().
 func (s *MemStorage) Term(i uint64) (uint64, error) {
+	// No defers in these getters: etcd Raft calls them many times per
+	// message, and a defer costs under WebAssembly. Nothing in them panics.
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	offset := s.offset()
 	if i < offset {
+		s.mu.Unlock()
 		return 0, raft.ErrCompacted
 	}
 	if i > s.lastIndex() {
+		s.mu.Unlock()
 		return 0, raft.ErrUnavailable
 	}
-	return s.ents[i-offset].GetTerm(), nil
+	t := s.ents[i-offset].GetTerm()
+	s.mu.Unlock()
+	return t, nil
 }
 
 // LastIndex implements raft.Storage. It returns the index of the last entry,
 // or FirstIndex()-1 if the storage holds no entries. The error is always nil.
 func (s *MemStorage) LastIndex() (uint64, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastIndex(), nil
+	i := s.lastIndex()
+	s.mu.Unlock()
+	return i, nil
 }
 
 // FirstIndex implements raft.Storage. It returns the index of the first entry
@@ -174,8 +180,9 @@ func (s *MemStorage) LastIndex() (uint64, error) {
 // always nil.
 func (s *MemStorage) FirstIndex() (uint64, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.offset() + 1, nil
+	i := s.offset() + 1
+	s.mu.Unlock()
+	return i, nil
 }
 
 // Snapshot implements raft.Storage. It returns a copy of the most recent
