@@ -28,12 +28,15 @@ func (t *trace) add(e *wire.Event) {
 	t.count++
 	e.Seq = t.count
 	t.hashEvent(e)
-	if len(t.ring) < cap(t.ring) {
-		t.ring = append(t.ring, *e)
-	} else {
-		t.ring[t.next] = *e
+	if n := len(t.ring); n < cap(t.ring) {
+		t.ring = t.ring[:n+1] // the new slot is zero
 	}
-	t.next = (t.next + 1) % cap(t.ring)
+	// Only the fields that differ from the overwritten event are written
+	// (see Event.CopyTo).
+	e.CopyTo(&t.ring[t.next])
+	if t.next++; t.next == cap(t.ring) {
+		t.next = 0
+	}
 }
 
 // hashEvent folds an event into the running hash. Texts left for later
