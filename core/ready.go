@@ -242,8 +242,8 @@ func (n *RaftNode) maybeSnapshot(u *Update, membershipChanged bool) error {
 		return nil
 	}
 	r := n.cfg.Raft
-	appliedBytes, logBytes := n.storage.SpanBytes(n.snapIndex, applied)
-	overMax := logBytes > r.MaxLogSizeBytes
+	appliedBytes := n.storage.BytesAfter(n.snapIndex) - n.storage.BytesAfter(applied)
+	overMax := n.storage.LogBytes() > r.MaxLogSizeBytes
 	forced := membershipChanged && n.snapIndex > 0
 	if applied-n.snapIndex < r.SnapshotIntervalEntries && appliedBytes < r.SnapshotIntervalBytes && !overMax && !forced {
 		return nil

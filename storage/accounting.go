@@ -39,31 +39,17 @@ func (s *MemStorage) LogBytes() uint64 {
 // snapshot it measures the log a restart would replay.
 func (s *MemStorage) BytesAfter(i uint64) uint64 {
 	s.mu.Lock() // not deferred: see Term
-	n := s.bytesAfterLocked(i)
+	var n uint64
+	switch offset := s.offset(); {
+	case i <= offset:
+		n = s.logBytesLocked()
+	case i >= s.lastIndex():
+		n = 0
+	default:
+		n = s.cum[len(s.cum)-1] - s.cum[i-offset]
+	}
 	s.mu.Unlock()
 	return n
-}
-
-func (s *MemStorage) bytesAfterLocked(i uint64) uint64 {
-	offset := s.offset()
-	if i <= offset {
-		return s.logBytesLocked()
-	}
-	if i >= s.lastIndex() {
-		return 0
-	}
-	return s.cum[len(s.cum)-1] - s.cum[i-offset]
-}
-
-// SpanBytes returns BytesAfter(lo) - BytesAfter(hi), the summed encoded
-// size of the entries held in (lo, hi], and LogBytes(), read at once: a
-// node deciding whether to take a snapshot asks for both on every round.
-func (s *MemStorage) SpanBytes(lo, hi uint64) (span, log uint64) {
-	s.mu.Lock() // not deferred: see Term
-	span = s.bytesAfterLocked(lo) - s.bytesAfterLocked(hi)
-	log = s.logBytesLocked()
-	s.mu.Unlock()
-	return span, log
 }
 
 // Stats returns a consistent summary of the storage.

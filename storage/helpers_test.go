@@ -203,14 +203,6 @@ func checkAccounting(t testing.TB, s *MemStorage) {
 			t.Fatalf("BytesAfter(%d) = %d, want %d", i, got, want)
 		}
 	}
-	for i := lo; i <= v.last+1; i++ {
-		for j := i; j <= v.last+1; j++ {
-			span, log := s.SpanBytes(i, j)
-			if want := s.BytesAfter(i) - s.BytesAfter(j); span != want || log != s.LogBytes() {
-				t.Fatalf("SpanBytes(%d, %d) = %d, %d; want %d, %d", i, j, span, log, want, s.LogBytes())
-			}
-		}
-	}
 	want := Stats{
 		FirstIndex:    v.first,
 		LastIndex:     v.last,
