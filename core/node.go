@@ -46,6 +46,11 @@ type RaftNode struct {
 	// a message from it was last stepped (for ErrNoQuorum).
 	ticks     uint64
 	lastHeard map[NodeID]uint64
+	// readySeen is set when HasReady found etcd Raft ready and nothing has
+	// stepped or ticked it since: the next ProcessInto does not ask again
+	// (etcd Raft's HasReady is a notable cost, and once it is ready only a
+	// round makes it not ready).
+	readySeen bool
 
 	// stepping is the message being stepped, for the explainer; refusals
 	// and lostQuorum are what it noted since the last Process.
@@ -200,20 +205,29 @@ func (n *RaftNode) RestartApplied() LogIndex { return LogIndex(n.restartApplied)
 // count towards an election timeout; leaders send heartbeats.
 func (n *RaftNode) Tick() {
 	n.ticks++
+	n.readySeen = false
 	n.rn.Tick()
 }
 
 // Campaign makes the node start an election (a pre-vote first, with PreVote).
 // It does nothing on a node that is not a voter, and a nil error does not mean
 // an election started: watch the node's role.
-func (n *RaftNode) Campaign() error { return raftErr("campaign", n.rn.Campaign()) }
+func (n *RaftNode) Campaign() error {
+	n.readySeen = false // a role change, like Step and Tick
+	return raftErr("campaign", n.rn.Campaign())
+}
 
 // Step hands the node a message from a peer.
 func (n *RaftNode) Step(m *pb.Message) error {
 	if from := NodeID(m.GetFrom()); from != 0 && from != n.id {
-		n.lastHeard[from] = n.ticks
+		// Most messages come from a peer already heard this tick: a lookup
+		// costs less than storing the same value again.
+		if at, ok := n.lastHeard[from]; !ok || at != n.ticks {
+			n.lastHeard[from] = n.ticks
+		}
 	}
 	n.stepping = m
+	n.readySeen = false
 	err := n.rn.Step(m)
 	n.stepping = nil
 	return raftErr("step", err)
@@ -265,6 +279,7 @@ func (n *RaftNode) TransferLeadership(to NodeID) error {
 	if err := n.leaderOnly(); err != nil {
 		return err
 	}
+	n.readySeen = false
 	n.rn.TransferLeader(uint64(to))
 	return nil
 }

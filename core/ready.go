@@ -52,6 +52,46 @@ type Update struct {
 	LostQuorum bool
 }
 
+// Reset makes u the zero Update again, writing only the fields that are
+// set: most rounds set few of them.
+func (u *Update) Reset() {
+	if u.RoleChanged || u.Role != "" || u.Leader != 0 {
+		u.RoleChanged, u.Role, u.Leader = false, "", 0
+	}
+	if u.HardState != nil {
+		u.HardState = nil
+	}
+	if u.SnapshotInstalled != nil {
+		u.SnapshotInstalled = nil
+	}
+	if u.Entries != nil {
+		u.Entries = nil
+	}
+	if u.Messages != nil {
+		u.Messages = nil
+	}
+	if u.Committed != nil {
+		u.Committed = nil
+	}
+	if u.Applied != nil {
+		u.Applied = nil
+	}
+	if u.ConfChanges != nil {
+		u.ConfChanges = nil
+	}
+	if u.ReadStates != nil {
+		u.ReadStates = nil
+	}
+	if u.SnapshotCreated != nil {
+		u.SnapshotCreated = nil
+	}
+	u.CompactedTo = 0
+	if u.Refusals != nil {
+		u.Refusals = nil
+	}
+	u.LostQuorum = false
+}
+
 // AppliedConfChange is a membership change applied at Index.
 type AppliedConfChange struct {
 	Index LogIndex
@@ -64,7 +104,11 @@ type AppliedConfChange struct {
 // HasReady reports whether HandleReady has work to do, or something to tell
 // (a refused vote, a lost quorum).
 func (n *RaftNode) HasReady() bool {
-	return n.rn.HasReady() || len(n.refusals) > 0 || n.lostQuorum
+	if n.readySeen || n.rn.HasReady() {
+		n.readySeen = true
+		return true
+	}
+	return len(n.refusals) > 0 || n.lostQuorum
 }
 
 // HandleReady does one round of etcd Raft's Ready loop and returns the
@@ -89,10 +133,20 @@ func (n *RaftNode) HandleReady() ([]*pb.Message, error) {
 // Ready).
 func (n *RaftNode) Process() (Update, error) {
 	var u Update
+	err := n.ProcessInto(&u)
+	return u, err
+}
+
+// ProcessInto is Process writing the round into *u, which must be the zero
+// Update (Reset clears one): a caller that keeps one Update for every round
+// saves copying it, a notable cost under WebAssembly.
+func (n *RaftNode) ProcessInto(u *Update) error {
 	u.Refusals, u.LostQuorum = n.refusals, n.lostQuorum
 	n.refusals, n.lostQuorum = nil, false
-	if !n.rn.HasReady() {
-		return u, nil
+	ready := n.readySeen || n.rn.HasReady()
+	n.readySeen = false
+	if !ready {
+		return nil
 	}
 	rd := n.rn.Ready()
 	if rd.SoftState != nil {
@@ -104,10 +158,10 @@ func (n *RaftNode) Process() (Update, error) {
 	// 1. Persist.
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		if err := n.storage.ApplySnapshot(rd.Snapshot); err != nil {
-			return u, storageErr("install snapshot", err)
+			return storageErr("install snapshot", err)
 		}
 		if err := n.restoreStateMachine(rd.Snapshot); err != nil {
-			return u, err
+			return err
 		}
 		md := rd.Snapshot.GetMetadata()
 		n.snapIndex = md.GetIndex()
@@ -116,13 +170,13 @@ func (n *RaftNode) Process() (Update, error) {
 	}
 	if len(rd.Entries) > 0 {
 		if err := n.storage.Append(rd.Entries); err != nil {
-			return u, storageErr("append entries", err)
+			return storageErr("append entries", err)
 		}
 		u.Entries = rd.Entries
 	}
 	if !raft.IsEmptyHardState(rd.HardState) {
 		if err := n.storage.SetHardState(rd.HardState); err != nil {
-			return u, storageErr("save hard state", err)
+			return storageErr("save hard state", err)
 		}
 		u.HardState = rd.HardState
 	}
@@ -136,21 +190,21 @@ func (n *RaftNode) Process() (Update, error) {
 		case pb.EntryConfChange:
 			var cc pb.ConfChange
 			if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
-				return u, serializationErr(fmt.Sprintf("decode conf change at index %d", e.GetIndex()), err)
+				return serializationErr(fmt.Sprintf("decode conf change at index %d", e.GetIndex()), err)
 			}
-			n.applyConfChange(&u, e, &cc)
+			n.applyConfChange(u, e, &cc)
 		case pb.EntryConfChangeV2:
 			var cc pb.ConfChangeV2
 			if err := proto.Unmarshal(e.GetData(), &cc); err != nil {
-				return u, serializationErr(fmt.Sprintf("decode conf change v2 at index %d", e.GetIndex()), err)
+				return serializationErr(fmt.Sprintf("decode conf change v2 at index %d", e.GetIndex()), err)
 			}
-			n.applyConfChange(&u, e, &cc)
+			n.applyConfChange(u, e, &cc)
 		}
 		res, applied, err := n.sm.Apply(e)
 		if err != nil {
 			// The state machine refused an entry out of order: it and the
 			// log in storage disagree, which only broken storage causes.
-			return u, storageErr(fmt.Sprintf("apply entry %d to the state machine", e.GetIndex()), err)
+			return storageErr(fmt.Sprintf("apply entry %d to the state machine", e.GetIndex()), err)
 		}
 		if applied {
 			u.Applied = append(u.Applied, res)
@@ -161,10 +215,10 @@ func (n *RaftNode) Process() (Update, error) {
 	n.rn.Advance(rd)
 
 	// 4. Snapshot and compact.
-	if err := n.maybeSnapshot(&u, len(u.ConfChanges) > 0); err != nil {
-		return u, err
+	if err := n.maybeSnapshot(u, len(u.ConfChanges) > 0); err != nil {
+		return err
 	}
-	return u, nil
+	return nil
 }
 
 func (n *RaftNode) applyConfChange(u *Update, e *pb.Entry, cc pb.ConfChangeI) {

@@ -47,7 +47,7 @@ func newBareLoop(tb testing.TB, size int, seed uint64) *bareLoop {
 		}
 		b.nodes = append(b.nodes, rn)
 		b.store = append(b.store, st)
-		b.push(qevent{at: b.rng.Int64N(100), kind: qTick, node: i - 1})
+		b.push(qevent{at: b.rng.Int64N(100), kind: qTick, who: int32(i - 1)})
 	}
 	b.push(qevent{at: 100, kind: qClientWake})
 	return b
@@ -74,7 +74,7 @@ func (b *bareLoop) ready(i int) {
 			b.next++
 			b.sent++
 			b.msgs[b.next] = m
-			b.push(qevent{at: b.now + 10 + b.rng.Int64N(21), kind: qDeliver, msg: b.next})
+			b.push(qevent{at: b.now + 10 + b.rng.Int64N(21), kind: qDeliver, arg: b.next})
 		}
 		rn.Advance(rd)
 	}
@@ -87,12 +87,12 @@ func (b *bareLoop) runUntil(t int64) {
 		b.now = e.at
 		switch e.kind {
 		case qTick:
-			b.nodes[e.node].Tick()
-			b.ready(e.node)
-			b.push(qevent{at: b.now + 100, kind: qTick, node: e.node})
+			b.nodes[e.who].Tick()
+			b.ready(int(e.who))
+			b.push(qevent{at: b.now + 100, kind: qTick, who: e.who})
 		case qDeliver:
-			m := b.msgs[e.msg]
-			delete(b.msgs, e.msg)
+			m := b.msgs[e.arg]
+			delete(b.msgs, e.arg)
 			to := int(m.GetTo()) - 1
 			_ = b.nodes[to].Step(m)
 			b.ready(to)

@@ -23,7 +23,11 @@ type Cluster struct {
 	ent   *entropy
 	seq   uint64 // scheduling sequence for ties in the queue
 
-	nodes   []*simNode
+	nodes []*simNode
+	// gens is the sum of the nodes' incarnations (simNode.gen), bumped
+	// with each: the checkers compare it with theirs to skip looking for
+	// a restart on every step.
+	gens    uint64
 	queue   eventQueue
 	flights map[uint64]*flight
 	nextMsg uint64
@@ -176,13 +180,13 @@ func (c *Cluster) stepLocked() {
 	c.steps++
 	switch e.kind {
 	case qTick:
-		c.tick(c.nodes[e.node], e.gen)
+		c.tick(c.nodes[e.who], e.arg)
 	case qDeliver:
-		c.deliver(e.msg)
+		c.deliver(e.arg)
 	case qClientWake:
-		c.clientWake(e.cli, e.gen)
+		c.clientWake(int(e.who), e.arg)
 	case qClientTimeout:
-		c.clientTimeout(e.cli, e.gen)
+		c.clientTimeout(int(e.who), e.arg)
 	}
 	if c.halted == nil {
 		c.safety.afterStep(c)
@@ -277,7 +281,7 @@ func (c *Cluster) schedule(e qevent) {
 // emit records a trace event at the current time.
 func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
-	c.trace.add(e)
+	c.trace.add(&e)
 }
 
 // Events returns the recent events with Seq > since, oldest first. The trace

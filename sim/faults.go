@@ -14,6 +14,7 @@ import (
 func (c *Cluster) crashLocked(n *simNode) {
 	n.rn = nil
 	n.gen++
+	c.gens++
 	n.Role, n.Leader, n.Camp = "", 0, wire.Campaign{}
 	for _, id := range c.flightIDs() {
 		f := c.flights[id]

@@ -75,7 +75,7 @@ func (c *Cluster) route(f *flight) {
 		lat = 1 // a message never arrives at the instant it is sent
 	}
 	f.deliverAt = c.now + lat
-	c.schedule(qevent{at: f.deliverAt, kind: qDeliver, msg: f.id})
+	c.schedule(qevent{at: f.deliverAt, kind: qDeliver, arg: f.id})
 }
 
 // duplicate puts a copy of a message in flight; the copy gets its own latency.
@@ -111,7 +111,6 @@ func (c *Cluster) deliver(id uint64) {
 		c.reportUnreachable(from, f)
 		return
 	}
-	defer c.freeFlight(f)
 	c.emit(wire.Event{Kind: wire.EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: wire.MessageTypeName(f.m.GetType())}.WithMessage(f.m))
 	to.Heard(f.m)
 	// Errors from Step are etcd Raft refusing a message it should ignore
@@ -122,6 +121,10 @@ func (c *Cluster) deliver(id uint64) {
 		c.drain(from)
 	}
 	c.drain(to)
+	// Recycled only now: the rounds above put new flights on the network,
+	// which must not reuse this one while it is being handled. (Not
+	// deferred: a defer on every delivery costs under WebAssembly.)
+	c.freeFlight(f)
 }
 
 // drop records a lost message and tells the sender of a lost snapshot.

@@ -51,6 +51,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	}
 	n.rn = rn
 	n.gen++
+	c.gens++
 	hs, _, _ := n.store.InitialState()
 	n.Narrator.ID = n.id
 	n.Restart(hs)
@@ -59,7 +60,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	if first <= c.now {
 		first += hb
 	}
-	c.schedule(qevent{at: first, kind: qTick, node: int(n.id - 1), gen: n.gen})
+	c.schedule(qevent{at: first, kind: qTick, who: int32(n.id - 1), arg: n.gen})
 	if restart {
 		c.emit(wire.Event{Kind: wire.EvRestart, Node: n.id, Term: n.Term, Index: n.rn.RestartApplied(),
 			Text: fmt.Sprintf("%s restarted from its storage (term %d, state machine restored to index %d)", n.id, n.Term, n.rn.RestartApplied())})
@@ -78,7 +79,7 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 	if !n.up() || gen != n.gen {
 		return // a stale tick from before a crash
 	}
-	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, node: int(n.id - 1), gen: n.gen})
+	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, who: int32(n.id - 1), arg: n.gen})
 	n.rn.Tick()
 	n.Ticked(n.rn.Role(), c.emit)
 	c.drain(n)
@@ -93,9 +94,11 @@ func (c *Cluster) drain(n *simNode) {
 		if c.hooks.roundFails != nil {
 			err = c.hooks.roundFails(c, n)
 		}
-		// The update lives in the node, not on the heap afresh each round.
+		// The update lives in the node, not on the heap afresh each round,
+		// and is filled in place (not copied in, then cleared wholesale).
 		if err == nil {
-			n.upd, err = n.rn.Process()
+			n.upd.Reset() // left set if the last round failed or halted the run
+			err = n.rn.ProcessInto(&n.upd)
 		}
 		if err != nil {
 			c.nodeFailed(n, err)
@@ -109,7 +112,7 @@ func (c *Cluster) drain(n *simNode) {
 		for _, m := range u.Messages {
 			c.send(n, m)
 		}
-		n.upd = core.Update{}
+		n.upd.Reset()
 	}
 }
 

@@ -11,15 +11,14 @@ const (
 )
 
 // qevent is one scheduled event. Events run in (at, seq) order: seq is the
-// order of scheduling, so ties are broken deterministically.
+// order of scheduling, so ties are broken deterministically. It is kept
+// small (32 bytes): the queue moves events on every push and pop.
 type qevent struct {
 	at   int64
 	seq  uint64
+	arg  uint64 // node incarnation (qTick), request number or id (qClient*), message id (qDeliver)
+	who  int32  // node index, id-1 (qTick), or client id (qClient*)
 	kind qkind
-	node int    // node index (id-1) for qTick
-	gen  uint64 // node incarnation (qTick) or client request number (qClient*)
-	msg  uint64 // message id for qDeliver
-	cli  int    // client index for qClient*
 }
 
 func (a *qevent) before(b *qevent) bool {
@@ -37,38 +36,51 @@ func (q *eventQueue) Len() int { return len(q.h) }
 // peek returns the earliest event; the queue must not be empty.
 func (q *eventQueue) peek() *qevent { return &q.h[0] }
 
+// push adds e: parents later than e move down into the hole left for it.
 func (q *eventQueue) push(e qevent) {
 	q.h = append(q.h, e)
-	i := len(q.h) - 1
+	h := q.h
+	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !q.h[i].before(&q.h[p]) {
+		if !e.before(&h[p]) {
 			break
 		}
-		q.h[i], q.h[p] = q.h[p], q.h[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
 }
 
+// pop removes and returns the earliest event; the queue must not be empty.
+// The last event fills the hole at the top: earlier children move up
+// until its place is found.
 func (q *eventQueue) pop() qevent {
-	top := q.h[0]
-	last := len(q.h) - 1
-	q.h[0] = q.h[last]
-	q.h = q.h[:last]
+	h := q.h
+	top := h[0]
+	last := len(h) - 1
+	e := h[last]
+	h = h[:last]
+	q.h = h
+	if last == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && q.h[l].before(&q.h[m]) {
-			m = l
-		}
-		if r < last && q.h[r].before(&q.h[m]) {
-			m = r
-		}
-		if m == i {
+		l := 2*i + 1
+		if l >= last {
 			break
 		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
+		m := l
+		if r := l + 1; r < last && h[r].before(&h[l]) {
+			m = r
+		}
+		if !h[m].before(&e) {
+			break
+		}
+		h[i] = h[m]
 		i = m
 	}
+	h[i] = e
 	return top
 }

@@ -20,67 +20,87 @@ func newTrace(keep int) *trace {
 	return &trace{ring: make([]wire.Event, 0, keep), sum: 0xcbf29ce484222325}
 }
 
-func (t *trace) add(e wire.Event) {
+// add records e, numbering it; e is copied, not kept.
+func (t *trace) add(e *wire.Event) {
 	if t.off {
 		return
 	}
 	t.count++
 	e.Seq = t.count
-	t.hashEvent(&e)
-	if len(t.ring) < cap(t.ring) {
-		t.ring = append(t.ring, e)
-	} else {
-		t.ring[t.next] = e
+	t.hashEvent(e)
+	if n := len(t.ring); n < cap(t.ring) {
+		t.ring = t.ring[:n+1] // the new slot is zero
 	}
-	t.next = (t.next + 1) % cap(t.ring)
+	// Only the fields that differ from the overwritten event are written
+	// (see Event.CopyTo).
+	e.CopyTo(&t.ring[t.next])
+	if t.next++; t.next == cap(t.ring) {
+		t.next = 0
+	}
 }
 
 // hashEvent folds an event into the running hash. Texts left for later
 // (lazy) are functions of the hashed fields and message, so they are covered.
+// The mixing steps are plain functions the compiler inlines (closures over h
+// were calls through a context, a notable cost under WebAssembly).
 func (t *trace) hashEvent(e *wire.Event) {
 	h := t.sum
-	mix := func(v uint64) {
-		h ^= v
-		h *= 0x100000001b3
-		h ^= h >> 29
-	}
-	mixString := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 0x100000001b3
-		}
-		mix(uint64(len(s)))
-	}
-	mix(e.Seq)
-	mix(uint64(e.At))
-	mixString(string(e.Kind))
-	mix(uint64(e.Node))
-	mix(uint64(e.Peer))
-	mix(uint64(e.Term))
-	mix(uint64(e.Index))
-	mix(uint64(e.Index2))
-	mix(e.Msg)
-	mix(uint64(e.Client))
-	mixString(e.Type)
-	mixString(e.Text)
+	h = mix(h, e.Seq)
+	h = mix(h, uint64(e.At))
+	h = mixString(h, string(e.Kind))
+	h = mix(h, uint64(e.Node))
+	h = mix(h, uint64(e.Peer))
+	h = mix(h, uint64(e.Term))
+	h = mix(h, uint64(e.Index))
+	h = mix(h, uint64(e.Index2))
+	h = mix(h, e.Msg)
+	h = mix(h, uint64(e.Client))
+	h = mixString(h, e.Type)
+	h = mixString(h, e.Text)
 	if en := e.Entry(); en != nil {
-		mix(en.GetIndex())
-		mix(en.GetTerm())
-		mix(uint64(en.GetType()))
-		mixString(string(en.GetData()))
+		h = mix(h, en.GetIndex())
+		h = mix(h, en.GetTerm())
+		h = mix(h, uint64(en.GetType()))
+		h = mixBytes(h, en.GetData())
 	}
 	if m := e.Message(); m != nil {
-		mix(uint64(m.GetType()))
-		mix(m.GetTerm())
-		mix(m.GetIndex())
-		mix(m.GetLogTerm())
-		mix(m.GetCommit())
-		mix(uint64(len(m.GetEntries())))
+		h = mix(h, uint64(m.GetType()))
+		h = mix(h, m.GetTerm())
+		h = mix(h, m.GetIndex())
+		h = mix(h, m.GetLogTerm())
+		h = mix(h, m.GetCommit())
+		h = mix(h, uint64(len(m.GetEntries())))
 		if m.GetReject() {
-			mix(1)
+			h = mix(h, 1)
 		}
 	}
 	t.sum = h
+}
+
+// mix folds v into the running hash h.
+func mix(h, v uint64) uint64 {
+	h ^= v
+	h *= 0x100000001b3
+	h ^= h >> 29
+	return h
+}
+
+// mixString folds s, byte by byte, then its length into h.
+func mixString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 0x100000001b3
+	}
+	return mix(h, uint64(len(s)))
+}
+
+// mixBytes is mixString of b, without converting it.
+func mixBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 0x100000001b3
+	}
+	return mix(h, uint64(len(b)))
 }
 
 // resize makes the trace keep up to keep events from now on, keeping the

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -130,33 +129,47 @@ func Decode(b []byte) (Operation, error) {
 // or a double quote; a key is also quoted when it contains '=', so the first
 // unquoted '=' always separates key from value.
 func (o Operation) String() string {
-	var sb strings.Builder
-	sb.WriteString(o.Kind.String())
-	sb.WriteByte(' ')
-	sb.WriteString(quoteIfNeeded(o.Key, true))
-	if o.Kind == OpSet {
-		sb.WriteByte('=')
-		sb.WriteString(quoteIfNeeded(o.Value, false))
-	}
-	if o.ID != 0 {
-		sb.WriteString(" #")
-		sb.WriteString(strconv.FormatUint(o.ID, 10))
-	}
-	return sb.String()
+	return string(o.AppendTo(make([]byte, 0, 8+len(o.Key)+len(o.Value)+20)))
 }
 
-// quoteIfNeeded returns s, or s quoted with %q when it would be ambiguous or
-// unreadable unquoted (see Operation.String).
-func quoteIfNeeded(s string, isKey bool) string {
+// AppendTo appends o as String formats it to b and returns the extended
+// slice: a caller listing many operations builds one string, not one per
+// operation.
+func (o Operation) AppendTo(b []byte) []byte {
+	b = append(b, o.Kind.String()...)
+	b = append(b, ' ')
+	b = appendQuotedIfNeeded(b, o.Key, true)
+	if o.Kind == OpSet {
+		b = append(b, '=')
+		b = appendQuotedIfNeeded(b, o.Value, false)
+	}
+	if o.ID != 0 {
+		b = append(b, " #"...)
+		b = strconv.AppendUint(b, o.ID, 10)
+	}
+	return b
+}
+
+// appendQuotedIfNeeded appends s to b, quoted with %q when it would be
+// ambiguous or unreadable unquoted (see Operation.String).
+func appendQuotedIfNeeded(b []byte, s string, isKey bool) []byte {
+	if needsQuote(s, isKey) {
+		return strconv.AppendQuote(b, s)
+	}
+	return append(b, s...)
+}
+
+// needsQuote reports whether Operation.String quotes s.
+func needsQuote(s string, isKey bool) bool {
 	if s == "" || !utf8.ValidString(s) {
-		return strconv.Quote(s)
+		return true
 	}
 	for _, r := range s {
 		if r == ' ' || r == '"' || (isKey && r == '=') || unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			return strconv.Quote(s)
+			return true
 		}
 	}
-	return s
+	return false
 }
 
 // FormatEntryData formats the Data of an EntryNormal entry; it is a

@@ -27,9 +27,10 @@ type Stats struct {
 // FirstIndex() through LastIndex(); 0 if there are none. Sizes are those
 // Entries counts against maxSize.
 func (s *MemStorage) LogBytes() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logBytesLocked()
+	s.mu.Lock() // not deferred: see Term
+	n := s.logBytesLocked()
+	s.mu.Unlock()
+	return n
 }
 
 // BytesAfter returns the summed encoded size (proto.Size) of the entries held
@@ -37,16 +38,18 @@ func (s *MemStorage) LogBytes() uint64 {
 // i >= LastIndex(). It runs in constant time. With i the index of the last
 // snapshot it measures the log a restart would replay.
 func (s *MemStorage) BytesAfter(i uint64) uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	offset := s.offset()
-	if i <= offset {
-		return s.logBytesLocked()
+	s.mu.Lock() // not deferred: see Term
+	var n uint64
+	switch offset := s.offset(); {
+	case i <= offset:
+		n = s.logBytesLocked()
+	case i >= s.lastIndex():
+		n = 0
+	default:
+		n = s.cum[len(s.cum)-1] - s.cum[i-offset]
 	}
-	if i >= s.lastIndex() {
-		return 0
-	}
-	return s.cum[len(s.cum)-1] - s.cum[i-offset]
+	s.mu.Unlock()
+	return n
 }
 
 // Stats returns a consistent summary of the storage.

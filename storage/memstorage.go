@@ -66,14 +66,45 @@ func (s *MemStorage) InitialState() (*pb.HardState, *pb.ConfState, error) {
 // SetHardState saves a copy of st; a nil st saves an empty HardState. The
 // error is always nil.
 func (s *MemStorage) SetHardState(st *pb.HardState) error {
-	c := new(pb.HardState)
-	if st != nil {
-		c = proto.Clone(st).(*pb.HardState)
-	}
+	c := copyHardState(st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hardState = c
 	return nil
+}
+
+// hardStateCopy is a HardState and room for its fields, allocated at once.
+type hardStateCopy struct {
+	hs                 pb.HardState
+	term, vote, commit uint64
+}
+
+// copyHardState returns a copy of st as proto.Clone makes it (fields set
+// exactly where st sets them, unknown fields kept), or an empty HardState
+// if st is nil, in one allocation instead of proto.Clone's reflection and
+// one allocation per field: SetHardState runs on most Ready rounds.
+func copyHardState(st *pb.HardState) *pb.HardState {
+	b := new(hardStateCopy)
+	c := &b.hs
+	if st == nil {
+		return c
+	}
+	if st.Term != nil {
+		b.term = *st.Term
+		c.Term = &b.term
+	}
+	if st.Vote != nil {
+		b.vote = *st.Vote
+		c.Vote = &b.vote
+	}
+	if st.Commit != nil {
+		b.commit = *st.Commit
+		c.Commit = &b.commit
+	}
+	if u := st.ProtoReflect().GetUnknown(); len(u) > 0 {
+		c.ProtoReflect().SetUnknown(bytes.Clone(u))
+	}
+	return c
 }
 
 // Entries implements raft.Storage. It returns the consecutive entries in the
@@ -117,24 +148,30 @@ func (s *MemStorage) Entries(lo, hi, maxSize uint64) ([]*pb.Entry, error) {
 // It returns raft.ErrCompacted if i < FirstIndex()-1 and raft.ErrUnavailable
 // if i > LastIndex().
 func (s *MemStorage) Term(i uint64) (uint64, error) {
+	// No defers in these getters: etcd Raft calls them many times per
+	// message, and a defer costs under WebAssembly. Nothing in them panics.
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	offset := s.offset()
 	if i < offset {
+		s.mu.Unlock()
 		return 0, raft.ErrCompacted
 	}
 	if i > s.lastIndex() {
+		s.mu.Unlock()
 		return 0, raft.ErrUnavailable
 	}
-	return s.ents[i-offset].GetTerm(), nil
+	t := s.ents[i-offset].GetTerm()
+	s.mu.Unlock()
+	return t, nil
 }
 
 // LastIndex implements raft.Storage. It returns the index of the last entry,
 // or FirstIndex()-1 if the storage holds no entries. The error is always nil.
 func (s *MemStorage) LastIndex() (uint64, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastIndex(), nil
+	i := s.lastIndex()
+	s.mu.Unlock()
+	return i, nil
 }
 
 // FirstIndex implements raft.Storage. It returns the index of the first entry
@@ -143,8 +180,9 @@ func (s *MemStorage) LastIndex() (uint64, error) {
 // always nil.
 func (s *MemStorage) FirstIndex() (uint64, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.offset() + 1, nil
+	i := s.offset() + 1
+	s.mu.Unlock()
+	return i, nil
 }
 
 // Snapshot implements raft.Storage. It returns a copy of the most recent

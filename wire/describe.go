@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,9 +119,9 @@ const (
 func DescribeOp(kind OpKind, key, value string) string {
 	switch kind {
 	case OpSet:
-		return fmt.Sprintf("set %s=%s", key, value)
+		return "set " + key + "=" + value
 	default:
-		return fmt.Sprintf("%s %s", kind, key)
+		return string(kind) + " " + key
 	}
 }
 
@@ -141,19 +140,20 @@ func NodeList(ids []core.NodeID) string {
 // AppliedOps lists the operations among applied entries as an EvApply
 // event carries them in Type: "5:set k=v→OK, 6:del k→1".
 func AppliedOps(rs []statemachine.Result) string {
-	var b strings.Builder
+	var buf [256]byte // most lists fit: the string is then the only allocation
+	b := buf[:0]
 	for _, r := range rs {
 		if r.Op == nil {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
+		if len(b) > 0 {
+			b = append(b, ", "...)
 		}
-		b.WriteString(strconv.FormatUint(r.Index, 10))
-		b.WriteByte(':')
-		b.WriteString(r.Op.String())
-		b.WriteString("→")
-		b.WriteString(r.Output)
+		b = strconv.AppendUint(b, r.Index, 10)
+		b = append(b, ':')
+		b = r.Op.AppendTo(b)
+		b = append(b, "→"...)
+		b = append(b, r.Output...)
 	}
-	return b.String()
+	return string(b)
 }
