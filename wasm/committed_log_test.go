@@ -111,7 +111,7 @@ func TestEngineCommittedLogRefusesBadArguments(t *testing.T) {
 		{`{"node": 1, "limit": -1}`, "bad-request", fmt.Sprintf("engine: committed-log: limit -1 must be 0 (the default size) to %d", wire.MaxLogPage)},
 		{fmt.Sprintf(`{"node": 1, "limit": %d}`, wire.MaxLogPage+1), "bad-request", fmt.Sprintf("engine: committed-log: limit %d must be 0 (the default size) to %d", wire.MaxLogPage+1, wire.MaxLogPage)},
 		{`{"node": 1, "limit": 1.5}`, "bad-request", "engine: committed-log: limit 1.5 must be 0 (the default size) to 1000"},
-		{`{"node": 1, "page": 2}`, "bad-request", `engine: committed-log: json: unknown field "page"`},
+		{`{"node": 1, "page": 2}`, "bad-request", `engine: committed-log: unknown field "page"; the fields are node, from, limit`},
 		{`[1]`, "bad-request", "committed-log"},
 	} {
 		r := call(t, e, "committed-log", c.args)

@@ -225,20 +225,21 @@ func decode(args []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// decodeArgs decodes the arguments of a frame-returning call into v,
-// checks them (wire.ViewOptions.Check, then wire.CheckRequest: the
-// request table's ranges) and, when they pass, remembers what they ask
+// decodeArgs checks the arguments of a frame-returning call
+// (wire.CheckRequest: the request table's fields and ranges, as the
+// page's engines check them), decodes them into v, checks the view's
+// (wire.ViewOptions.Check) and, when they pass, remembers what they ask
 // frames to show.
 func (e *Engine) decodeArgs(op string, args []byte, v any, va *viewArgs) error {
+	if err := wire.CheckRequest(wire.RequestKind(op), args); err != nil {
+		return err
+	}
 	if err := decode(args, v); err != nil {
 		return badRequest("%s: %v", op, err)
 	}
 	o := wire.ViewOptions{LogWindow: va.LogWindow, KVFrom: va.KVFrom, KVLimit: va.KVLimit}
 	if err := o.Check(); err != nil {
 		return badRequest("%s: %v", op, err)
-	}
-	if err := wire.CheckRequest(wire.RequestKind(op), args); err != nil {
-		return err
 	}
 	e.notable = va.Events == "notable"
 	if va.LogWindow > 0 {

@@ -223,21 +223,35 @@ func PanicError(op string, recovered any) error {
 	return fmt.Errorf("engine: internal error in %q: %v (this is a bug; the engine is still running)", op, recovered)
 }
 
-// CheckRequest checks the fields of args, the JSON argument of a call of
-// kind, against the rule's AllArgs, in their order, and returns a
-// *RequestError naming the first field out of range with its value and
-// range, or nil. Empty args count as {}. It checks nothing else: the
-// caller decodes args into its own type (refusing unknown fields) and
-// refuses an unknown kind with UnknownRequest.
+// CheckRequest checks args, the JSON argument of a call of kind: a field
+// the call does not take (for the calls whose argument is an object of
+// their own: AllFields), then the rule's AllArgs in their order. It
+// returns a *RequestError naming the first unknown field (in name order)
+// with the fields there are, or the first field out of range with its
+// value and range; nil if it finds nothing. Empty args count as {}. It
+// checks nothing else: the caller decodes args into its own type (which
+// refuses a value of the wrong type) and refuses an unknown kind with
+// UnknownRequest.
 func CheckRequest(kind RequestKind, args []byte) error {
 	r, ok := RequestRuleOf(kind)
-	if !ok || (!r.View && len(r.Args) == 0) {
+	if !ok || (!r.View && len(r.Args) == 0 && len(r.Fields) == 0) {
 		return nil
 	}
 	fields := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(args)) > 0 {
 		if err := json.Unmarshal(args, &fields); err != nil {
 			return BadRequest("%s: %v", kind, err)
+		}
+	}
+	if known := r.AllFields(); len(known) > 0 {
+		var unknown []string
+		for name := range fields {
+			if !slices.Contains(known, name) {
+				unknown = append(unknown, name)
+			}
+		}
+		if len(unknown) > 0 {
+			return BadRequest("%s: unknown field %q; the fields are %s", kind, slices.Min(unknown), strings.Join(known, ", "))
 		}
 	}
 	for _, a := range r.AllArgs() {

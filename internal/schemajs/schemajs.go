@@ -82,7 +82,8 @@ func Generate() ([]byte, error) {
 		return nil, err
 	}
 	w("/**\n * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):\n")
-	w(" * the call it needs first, and the fields it checks (a whole number from\n")
+	w(" * the call it needs first, its fields when its argument is an object of\n")
+	w(" * its own (another is refused), and the fields it checks (a whole number from\n")
 	w(" * min to max, max 0: no bound; or one of words) with the text of their\n")
 	w(" * refusal, of kind bad-request. requestError checks a call with them.\n */\n")
 	w("export const REQUEST_KINDS = deepFreeze([\n")
@@ -163,6 +164,10 @@ export function eventText(name, params = {}) {
 export function requestError(op, args = {}) {
   const r = REQUEST_KINDS.find((k) => k.kind === op);
   if (!r) return errorText('unknown_request', { op });
+  if (r.fields && args && typeof args === 'object' && !Array.isArray(args)) {
+    const unknown = Object.keys(args).filter((k) => args[k] !== undefined && !r.fields.includes(k)).sort();
+    if (unknown.length) return errorText('unknown_field', { op, name: JSON.stringify(unknown[0]), fields: r.fields.join(', ') });
+  }
   for (const a of r.args || []) {
     const v = args ? args[a.name] : undefined;
     const n = v ?? 0;
@@ -231,8 +236,9 @@ func GenerateTypes() ([]byte, error) {
 
 // requestKinds returns the request table as the page reads it: each
 // kind, the call it needs first, and its checked fields with their
-// refusals as templates. The docs and field lists stay in Go: the page
-// needs none of them, and every byte of schema.js is downloaded.
+// refusals as templates, and the fields of the calls whose argument is an
+// object of their own (a call with another field is refused). The docs
+// stay in Go: every byte of schema.js is downloaded.
 func requestKinds() ([]map[string]any, error) {
 	var out []map[string]any
 	for _, r := range wire.RequestRules() {
@@ -254,6 +260,9 @@ func requestKinds() ([]map[string]any, error) {
 			args = append(args, arg)
 		}
 		row := map[string]any{"kind": r.Kind}
+		if f := r.AllFields(); len(f) > 0 {
+			row["fields"] = f
+		}
 		if r.After != "" {
 			row["after"] = r.After
 		}

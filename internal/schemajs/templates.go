@@ -125,6 +125,7 @@ func errorTemplates() ([]Template, error) {
 		{"seek", seekError(), []string{n(mSeek), "{t}", "0 to 0 ms", "0 to {horizon} ms"}},
 		{"real_time", wire.RealTimeRefusal(wire.Command{Kind: wire.CmdDeliver}), []string{": deliver:", ": {kind}:", realTimeWhy(), "{why}"}},
 		{"unknown_request", wire.UnknownRequest("OP_MARK"), []string{"OP_MARK", "{op}"}},
+		{"unknown_field", wire.CheckRequest(wire.ReqFrame, []byte(`{"NAME_MARK": 0}`)), []string{`"NAME_MARK"`, "{name}", frameFields(), "{fields}", "engine: frame:", "engine: {op}:"}},
 		{"before_create", wire.RequestRule{Kind: "OP_MARK", After: wire.ReqCreate}.TooEarly(), []string{"OP_MARK", "{op}"}},
 		{"internal", wire.PanicError("OP_MARK", "DETAIL_MARK"), []string{"OP_MARK", "{op}", "DETAIL_MARK", "{detail}"}},
 		{"log_unknown_node", logNode(), []string{n(uint64(mID)), "{id}", fmt.Sprintf("1 to %d", wire.DefaultConfig().Nodes), "1 to {nodes}"}},
@@ -258,4 +259,11 @@ func argTemplate(kind wire.RequestKind, a wire.ArgRule) (Template, error) {
 		return Template{}, fmt.Errorf("schemajs: %s.%s: %q does not refuse the field's marker %s", kind, a.Name, text, mark)
 	}
 	return Template{Name: a.Name, Kind: string(wire.KindOf(err)), Text: strings.Replace(text, a.Name+" "+mark+" ", a.Name+" {value} ", 1)}, nil
+}
+
+// frameFields are the fields of a frame call as wire.CheckRequest lists
+// them in its refusal of an unknown one.
+func frameFields() string {
+	r, _ := wire.RequestRuleOf(wire.ReqFrame)
+	return strings.Join(r.AllFields(), ", ")
 }

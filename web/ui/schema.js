@@ -59,7 +59,8 @@ export const COMMAND_KINDS = Object.freeze([
 
 /**
  * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):
- * the call it needs first, and the fields it checks (a whole number from
+ * the call it needs first, its fields when its argument is an object of
+ * its own (another is refused), and the fields it checks (a whole number from
  * min to max, max 0: no bound; or one of words) with the text of their
  * refusal, of kind bad-request. requestError checks a call with them.
  */
@@ -67,19 +68,19 @@ export const REQUEST_KINDS = deepFreeze([
   {"kind":"defaults"},
   {"kind":"limits"},
   {"kind":"create"},
-  {"after":"create","args":[{"error":"engine: frame: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: frame: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: frame: advance_ms {value} must be 0 to 60000","max":60000,"min":0,"name":"advance_ms"},{"error":"engine: frame: maintain_steps {value} must be 0 to 200000","max":200000,"min":0,"name":"maintain_steps"}],"kind":"frame"},
-  {"after":"create","args":[{"error":"engine: step: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: step: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: step: n {value} must be 1 to 100000","max":100000,"min":1,"name":"n"}],"kind":"step"},
-  {"after":"create","args":[{"error":"engine: next: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: next: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"kind":"next"},
+  {"after":"create","args":[{"error":"engine: frame: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: frame: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: frame: advance_ms {value} must be 0 to 60000","max":60000,"min":0,"name":"advance_ms"},{"error":"engine: frame: maintain_steps {value} must be 0 to 200000","max":200000,"min":0,"name":"maintain_steps"}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","advance_ms","maintain_steps"],"kind":"frame"},
+  {"after":"create","args":[{"error":"engine: step: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: step: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: step: n {value} must be 1 to 100000","max":100000,"min":1,"name":"n"}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","n"],"kind":"step"},
+  {"after":"create","args":[{"error":"engine: next: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: next: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events"],"kind":"next"},
   {"after":"create","kind":"command"},
-  {"after":"create","args":[{"error":"engine: seek: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: seek: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"kind":"seek"},
+  {"after":"create","args":[{"error":"engine: seek: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: seek: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","t"],"kind":"seek"},
   {"after":"create","kind":"export"},
   {"kind":"import"},
   {"kind":"resume"},
   {"kind":"cancel"},
-  {"after":"create","args":[{"error":"engine: committed-log: node {value} must be 1 or more","max":0,"min":1,"name":"node"},{"error":"engine: committed-log: from {value} must be 0 (the first the node holds) or more","max":0,"min":0,"name":"from"},{"error":"engine: committed-log: limit {value} must be 0 (the default size) to 1000","max":1000,"min":0,"name":"limit"}],"kind":"committed-log"},
-  {"kind":"member-start"},
+  {"after":"create","args":[{"error":"engine: committed-log: node {value} must be 1 or more","max":0,"min":1,"name":"node"},{"error":"engine: committed-log: from {value} must be 0 (the first the node holds) or more","max":0,"min":0,"name":"from"},{"error":"engine: committed-log: limit {value} must be 0 (the default size) to 1000","max":1000,"min":0,"name":"limit"}],"fields":["node","from","limit"],"kind":"committed-log"},
+  {"fields":["id","raft"],"kind":"member-start"},
   {"after":"member-start","kind":"member-tick"},
-  {"after":"member-start","kind":"member-step"},
+  {"after":"member-start","fields":["message","messages"],"kind":"member-step"},
   {"after":"member-start","kind":"member-view"},
   {"after":"member-start","kind":"member-stop"},
 ]);
@@ -173,6 +174,7 @@ export const ERROR_TEMPLATES = Object.freeze({
   seek: Object.freeze({"kind":"impossible","text":"sim: impossible now: seek to {t} ms; the session spans 0 to {horizon} ms"}),
   real_time: Object.freeze({"kind":"impossible","text":"sim: impossible now: {kind}: {why}"}),
   unknown_request: Object.freeze({"kind":"bad-request","text":"engine: unknown operation \"{op}\"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, committed-log, member-start, member-tick, member-step, member-view and member-stop"}),
+  unknown_field: Object.freeze({"kind":"bad-request","text":"engine: {op}: unknown field {name}; the fields are {fields}"}),
   before_create: Object.freeze({"kind":"bad-request","text":"engine: {op} before create: create a cluster first"}),
   internal: Object.freeze({"kind":"internal","text":"engine: internal error in \"{op}\": {detail} (this is a bug; the engine is still running)"}),
   log_unknown_node: Object.freeze({"kind":"unknown-node","text":"sim: unknown node: committed log: node {id}; the nodes are 1 to {nodes}"}),
@@ -224,6 +226,10 @@ export function eventText(name, params = {}) {
 export function requestError(op, args = {}) {
   const r = REQUEST_KINDS.find((k) => k.kind === op);
   if (!r) return errorText('unknown_request', { op });
+  if (r.fields && args && typeof args === 'object' && !Array.isArray(args)) {
+    const unknown = Object.keys(args).filter((k) => args[k] !== undefined && !r.fields.includes(k)).sort();
+    if (unknown.length) return errorText('unknown_field', { op, name: JSON.stringify(unknown[0]), fields: r.fields.join(', ') });
+  }
   for (const a of r.args || []) {
     const v = args ? args[a.name] : undefined;
     const n = v ?? 0;
