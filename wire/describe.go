@@ -80,7 +80,7 @@ func MessageViewOf(m *pb.Message) MessageView {
 		From: core.NodeID(m.GetFrom()), To: core.NodeID(m.GetTo()), Type: MessageTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
 		Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 		Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
-		Text: raft.DescribeMessage(m, statemachine.FormatEntryData),
+		Text: DescribeMessage(m),
 	}
 }
 
@@ -156,4 +156,76 @@ func AppliedOps(rs []statemachine.Result) string {
 		b.WriteString(r.Output)
 	}
 	return b.String()
+}
+
+// DescribeMessage returns raft.DescribeMessage(m,
+// statemachine.FormatEntryData), the words views and the trace show a
+// message in. The messages a cluster sends most (between nodes, with no
+// snapshot and no responses, their entries normal ones) are written here
+// with strconv, not fmt: describing the messages in flight was a good part
+// of a frame's work. Others are left to raft.DescribeMessage.
+func DescribeMessage(m *pb.Message) string {
+	if s := m.GetSnapshot(); (s != nil && !raft.IsEmptySnap(s)) || len(m.GetResponses()) > 0 || !isNodeID(m.GetFrom()) || !isNodeID(m.GetTo()) {
+		return raft.DescribeMessage(m, statemachine.FormatEntryData)
+	}
+	b := make([]byte, 0, 128)
+	b = strconv.AppendUint(b, m.GetFrom(), 16)
+	b = append(b, "->"...)
+	b = strconv.AppendUint(b, m.GetTo(), 16)
+	b = append(b, ' ')
+	b = append(b, MessageTypeName(m.GetType())...)
+	b = append(b, " Term:"...)
+	b = strconv.AppendUint(b, m.GetTerm(), 10)
+	b = append(b, " Log:"...)
+	b = strconv.AppendUint(b, m.GetLogTerm(), 10)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, m.GetIndex(), 10)
+	if m.GetReject() {
+		b = append(b, " Rejected (Hint: "...)
+		b = strconv.AppendUint(b, m.GetRejectHint(), 10)
+		b = append(b, ')')
+	}
+	if m.GetCommit() != 0 {
+		b = append(b, " Commit:"...)
+		b = strconv.AppendUint(b, m.GetCommit(), 10)
+	}
+	if m.GetVote() != 0 {
+		b = append(b, " Vote:"...)
+		b = strconv.AppendUint(b, m.GetVote(), 10)
+	}
+	if ents := m.GetEntries(); len(ents) == 1 {
+		b = append(b, " Entries:["...)
+		b = appendEntryText(b, ents[0])
+		b = append(b, ']')
+	} else if len(ents) > 1 {
+		b = append(b, " Entries:["...)
+		for _, e := range ents {
+			b = append(b, "\n  "...)
+			b = appendEntryText(b, e)
+		}
+		b = append(b, "\n]"...)
+	}
+	return string(b)
+}
+
+// isNodeID reports whether raft.DescribeMessage writes id as a number (in
+// hex): it names raft.None and its local threads instead.
+func isNodeID(id uint64) bool {
+	return id != raft.None && id != raft.LocalAppendThread && id != raft.LocalApplyThread
+}
+
+// appendEntryText appends raft.DescribeEntry(e, statemachine.FormatEntryData).
+func appendEntryText(b []byte, e *pb.Entry) []byte {
+	if e.GetType() != pb.EntryNormal {
+		return append(b, raft.DescribeEntry(e, statemachine.FormatEntryData)...)
+	}
+	b = strconv.AppendUint(b, e.GetTerm(), 10)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, e.GetIndex(), 10)
+	b = append(b, " EntryNormal"...)
+	if op := statemachine.FormatEntryData(e.GetData()); op != "" {
+		b = append(b, ' ')
+		b = append(b, op...)
+	}
+	return b
 }
