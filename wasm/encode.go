@@ -29,9 +29,11 @@ type frameCache struct {
 	// swapped with logs and msgs when it is done, so that both are reused.
 	nextLogs []cachedLog
 	nextMsgs []cached[wire.MessageView]
-	// scratch and enc encode a node without its log.
+	// scratch and enc encode node, a node without its log (a field, so
+	// that passing it to enc allocates nothing).
 	scratch bytes.Buffer
 	enc     *json.Encoder
+	node    wire.NodeView
 }
 
 // cached is a value written in frameCache.buf, at buf[start:end].
@@ -94,14 +96,17 @@ func (fc *frameCache) appendNodes(out []byte, nodes []wire.NodeView) ([]byte, bo
 	}
 	fc.nextLogs = resize(fc.nextLogs, len(nodes))
 	out = append(out, '[')
-	for k, nv := range nodes {
+	for k := range nodes {
 		if k > 0 {
 			out = append(out, ',')
 		}
-		log := nv.Log
-		nv.Log = nil
+		id, log := nodes[k].ID, nodes[k].Log
+		fc.node = nodes[k]
+		fc.node.Log = nil
 		fc.scratch.Reset()
-		if fc.enc.Encode(nv) != nil {
+		err := fc.enc.Encode(&fc.node)
+		fc.node = wire.NodeView{} // keep nothing of the cluster alive
+		if err != nil {
 			return out, false
 		}
 		b := bytes.TrimSuffix(fc.scratch.Bytes(), []byte("\n"))
@@ -113,11 +118,11 @@ func (fc *frameCache) appendNodes(out []byte, nodes []wire.NodeView) ([]byte, bo
 		out = append(out, b[:i]...)
 		out = append(out, `"log":`...)
 		var prev []cached[wire.EntryView]
-		if k < len(fc.logs) && fc.logs[k].id == nv.ID {
+		if k < len(fc.logs) && fc.logs[k].id == id {
 			prev = fc.logs[k].ents
 		}
 		next := &fc.nextLogs[k]
-		next.id = nv.ID
+		next.id = id
 		out, next.ents = fc.appendLog(out, log, prev, next.ents[:0])
 		out = append(out, b[i+len(logHole):]...)
 	}
