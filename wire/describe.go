@@ -161,51 +161,55 @@ func AppliedOps(rs []statemachine.Result) string {
 // DescribeMessage returns raft.DescribeMessage(m,
 // statemachine.FormatEntryData), the words views and the trace show a
 // message in. The messages a cluster sends most (between nodes, with no
-// snapshot and no responses, their entries normal ones) are written here
-// with strconv, not fmt: describing the messages in flight was a good part
-// of a frame's work. Others are left to raft.DescribeMessage.
+// snapshot and no responses) are written here with strconv, not fmt:
+// describing the messages in flight was a good part of a frame's work.
+// Others are left to raft.DescribeMessage.
 func DescribeMessage(m *pb.Message) string {
 	if s := m.GetSnapshot(); (s != nil && !raft.IsEmptySnap(s)) || len(m.GetResponses()) > 0 || !isNodeID(m.GetFrom()) || !isNodeID(m.GetTo()) {
 		return raft.DescribeMessage(m, statemachine.FormatEntryData)
 	}
-	b := make([]byte, 0, 128)
-	b = strconv.AppendUint(b, m.GetFrom(), 16)
-	b = append(b, "->"...)
-	b = strconv.AppendUint(b, m.GetTo(), 16)
-	b = append(b, ' ')
-	b = append(b, MessageTypeName(m.GetType())...)
-	b = append(b, " Term:"...)
-	b = strconv.AppendUint(b, m.GetTerm(), 10)
-	b = append(b, " Log:"...)
-	b = strconv.AppendUint(b, m.GetLogTerm(), 10)
-	b = append(b, '/')
-	b = strconv.AppendUint(b, m.GetIndex(), 10)
+	w := words(make([]byte, 0, 128))
+	w.num("", m.GetFrom(), 16)
+	w.num("->", m.GetTo(), 16)
+	w.add(" ", MessageTypeName(m.GetType()))
+	w.num(" Term:", m.GetTerm(), 10)
+	w.num(" Log:", m.GetLogTerm(), 10)
+	w.num("/", m.GetIndex(), 10)
 	if m.GetReject() {
-		b = append(b, " Rejected (Hint: "...)
-		b = strconv.AppendUint(b, m.GetRejectHint(), 10)
-		b = append(b, ')')
+		w.num(" Rejected (Hint: ", m.GetRejectHint(), 10)
+		w.add(")", "")
 	}
-	if m.GetCommit() != 0 {
-		b = append(b, " Commit:"...)
-		b = strconv.AppendUint(b, m.GetCommit(), 10)
+	if c := m.GetCommit(); c != 0 {
+		w.num(" Commit:", c, 10)
 	}
-	if m.GetVote() != 0 {
-		b = append(b, " Vote:"...)
-		b = strconv.AppendUint(b, m.GetVote(), 10)
+	if v := m.GetVote(); v != 0 {
+		w.num(" Vote:", v, 10)
 	}
-	if ents := m.GetEntries(); len(ents) == 1 {
-		b = append(b, " Entries:["...)
-		b = appendEntryText(b, ents[0])
-		b = append(b, ']')
-	} else if len(ents) > 1 {
-		b = append(b, " Entries:["...)
-		for _, e := range ents {
-			b = append(b, "\n  "...)
-			b = appendEntryText(b, e)
+	// One entry is written inside the brackets, several one a line.
+	ents := m.GetEntries()
+	sep, end := "", "]"
+	if len(ents) > 1 {
+		sep, end = "\n  ", "\n]"
+	}
+	for i, e := range ents {
+		if i == 0 {
+			w.add(" Entries:[", "")
 		}
-		b = append(b, "\n]"...)
+		if e.GetType() != pb.EntryNormal {
+			w.add(sep, raft.DescribeEntry(e, statemachine.FormatEntryData))
+			continue
+		}
+		w.num(sep, e.GetTerm(), 10)
+		w.num("/", e.GetIndex(), 10)
+		w.add(" EntryNormal", "")
+		if op := statemachine.FormatEntryData(e.GetData()); op != "" {
+			w.add(" ", op)
+		}
 	}
-	return string(b)
+	if len(ents) > 0 {
+		w.add(end, "")
+	}
+	return string(w)
 }
 
 // isNodeID reports whether raft.DescribeMessage writes id as a number (in
@@ -214,18 +218,16 @@ func isNodeID(id uint64) bool {
 	return id != raft.None && id != raft.LocalAppendThread && id != raft.LocalApplyThread
 }
 
-// appendEntryText appends raft.DescribeEntry(e, statemachine.FormatEntryData).
-func appendEntryText(b []byte, e *pb.Entry) []byte {
-	if e.GetType() != pb.EntryNormal {
-		return append(b, raft.DescribeEntry(e, statemachine.FormatEntryData)...)
-	}
-	b = strconv.AppendUint(b, e.GetTerm(), 10)
-	b = append(b, '/')
-	b = strconv.AppendUint(b, e.GetIndex(), 10)
-	b = append(b, " EntryNormal"...)
-	if op := statemachine.FormatEntryData(e.GetData()); op != "" {
-		b = append(b, ' ')
-		b = append(b, op...)
-	}
-	return b
-}
+// words is a text being written. Its methods are kept out of line: each
+// append written inline grows the engine by a few hundred bytes.
+type words []byte
+
+// add appends a and b.
+//
+//go:noinline
+func (w *words) add(a, b string) { *w = append(append(*w, a...), b...) }
+
+// num appends s and v in base.
+//
+//go:noinline
+func (w *words) num(s string, v uint64, base int) { *w = strconv.AppendUint(append(*w, s...), v, base) }
