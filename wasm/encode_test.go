@@ -15,15 +15,15 @@ import (
 // changes log entries and messages in flight between frames (a partitioned
 // leader whose entries are overwritten, crashes and restarts, manual
 // delivery held and let go, dropped and duplicated messages, lost
-// messages, keys and values that need escaping, another log window, a
+// messages, keys and values that need escaping, other log windows, a
 // seek, a new cluster) and checks that every frame's answer, written by
 // the engine's frameCache from what it wrote before, is byte for byte what
 // encoding/json writes for the same frame from scratch.
 //
-// Planted bugs it catches (each tried by hand): reusing an entry found by
-// its index alone (not ==: an entry overwritten after the partition), or a
-// message found by its id alone (not ==: a held message given its delivery
-// time), a span off by one, the copy of the last answer not kept.
+// Planted bugs it catches (each tried by hand): reusing a log entry found
+// by its index alone (not ==: the entries the partitioned leader took are
+// overwritten at the same indexes), a span off by one, the copy of the
+// last answer not kept.
 func TestFrameCacheWritesWhatEncodingJSONWrites(t *testing.T) {
 	e := &Engine{}
 	reused := 0
