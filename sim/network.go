@@ -3,13 +3,10 @@ package sim
 import (
 	"fmt"
 
-	"go.etcd.io/raft/v3"
-
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
-	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -31,7 +28,7 @@ type flight struct {
 // describe returns the flight's message in words, cut as views cut texts.
 func (f *flight) describe() string {
 	if f.text == "" {
-		f.text = wire.CutText(raft.DescribeMessage(f.m, statemachine.FormatEntryData))
+		f.text = wire.CutText(wire.DescribeMessage(f.m))
 	}
 	return f.text
 }

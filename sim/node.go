@@ -31,6 +31,8 @@ type simNode struct {
 	// (the same stored entry, so the same text) and describes only new ones.
 	shown   []shownEntry
 	shownLo uint64
+	// spare is the window shown before, its array reused for the next.
+	spare []shownEntry
 }
 
 // shownEntry is an entry a view showed and its description.

@@ -112,7 +112,11 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 // (the same *pb.Entry at the same index) has the same description.
 func (n *simNode) describeLog(lo uint64, ents []*pb.Entry) []wire.EntryView {
 	out := make([]wire.EntryView, len(ents))
-	shown := make([]shownEntry, len(ents))
+	shown := n.spare[:0]
+	if cap(shown) < len(ents) {
+		shown = make([]shownEntry, len(ents))
+	}
+	shown = shown[:len(ents)]
 	for i, e := range ents {
 		if j := lo + uint64(i) - n.shownLo; lo+uint64(i) >= n.shownLo && j < uint64(len(n.shown)) && n.shown[j].ent == e {
 			out[i] = n.shown[j].view
@@ -121,7 +125,7 @@ func (n *simNode) describeLog(lo uint64, ents []*pb.Entry) []wire.EntryView {
 		}
 		shown[i] = shownEntry{ent: e, view: out[i]}
 	}
-	n.shown, n.shownLo = shown, lo
+	n.spare, n.shown, n.shownLo = n.shown, shown, lo
 	return out
 }
 

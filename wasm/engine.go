@@ -100,6 +100,9 @@ type Engine struct {
 	slice int
 	// panicHook, set by tests, runs at the start of every call.
 	panicHook func(op string)
+	// frames writes the answers that carry a Frame, reusing what it wrote
+	// for the last one.
+	frames frameCache
 }
 
 // job is an import or a seek that runs in slices: its call answers
@@ -191,6 +194,9 @@ func (e *Engine) Call(op string, args []byte) (out []byte) {
 	}
 	if err != nil {
 		return encode(answer{Error: err.Error(), Kind: kindOf(err)})
+	}
+	if f, ok := res.(Frame); ok {
+		return e.frames.answer(f)
 	}
 	return encode(answer{OK: true, Result: res})
 }

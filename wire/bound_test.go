@@ -151,3 +151,12 @@ func TestSizeBoundIsAnUpperBound(t *testing.T) {
 		t.Fatalf("BoundFrame of a small frame = %d, trimmed %v", got, f.Trimmed)
 	}
 }
+
+// TestFormatDigestIsPaddedHex checks FormatDigest against fmt's %016x.
+func TestFormatDigestIsPaddedHex(t *testing.T) {
+	for _, d := range []uint64{0, 1, 0xf, 0xabc, 1 << 63, ^uint64(0), 0x0123456789abcdef, 0xfedcba9876543210} {
+		if got, want := wire.FormatDigest(d), fmt.Sprintf("%016x", d); got != want {
+			t.Errorf("FormatDigest(%#x) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func MessageViewOf(m *pb.Message) MessageView {
 		From: core.NodeID(m.GetFrom()), To: core.NodeID(m.GetTo()), Type: MessageTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
 		Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 		Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
-		Text: raft.DescribeMessage(m, statemachine.FormatEntryData),
+		Text: DescribeMessage(m),
 	}
 }
 
@@ -157,3 +157,77 @@ func AppliedOps(rs []statemachine.Result) string {
 	}
 	return string(b)
 }
+
+// DescribeMessage returns raft.DescribeMessage(m,
+// statemachine.FormatEntryData), the words views and the trace show a
+// message in. The messages a cluster sends most (between nodes, with no
+// snapshot and no responses) are written here with strconv, not fmt:
+// describing the messages in flight was a good part of a frame's work.
+// Others are left to raft.DescribeMessage.
+func DescribeMessage(m *pb.Message) string {
+	if s := m.GetSnapshot(); (s != nil && !raft.IsEmptySnap(s)) || len(m.GetResponses()) > 0 || !isNodeID(m.GetFrom()) || !isNodeID(m.GetTo()) {
+		return raft.DescribeMessage(m, statemachine.FormatEntryData)
+	}
+	w := words(make([]byte, 0, 128))
+	w.num("", m.GetFrom(), 16)
+	w.num("->", m.GetTo(), 16)
+	w.add(" ", MessageTypeName(m.GetType()))
+	w.num(" Term:", m.GetTerm(), 10)
+	w.num(" Log:", m.GetLogTerm(), 10)
+	w.num("/", m.GetIndex(), 10)
+	if m.GetReject() {
+		w.num(" Rejected (Hint: ", m.GetRejectHint(), 10)
+		w.add(")", "")
+	}
+	if c := m.GetCommit(); c != 0 {
+		w.num(" Commit:", c, 10)
+	}
+	if v := m.GetVote(); v != 0 {
+		w.num(" Vote:", v, 10)
+	}
+	// One entry is written inside the brackets, several one a line.
+	ents := m.GetEntries()
+	sep, end := "", "]"
+	if len(ents) > 1 {
+		sep, end = "\n  ", "\n]"
+	}
+	for i, e := range ents {
+		if i == 0 {
+			w.add(" Entries:[", "")
+		}
+		if e.GetType() != pb.EntryNormal {
+			w.add(sep, raft.DescribeEntry(e, statemachine.FormatEntryData))
+			continue
+		}
+		w.num(sep, e.GetTerm(), 10)
+		w.num("/", e.GetIndex(), 10)
+		w.add(" EntryNormal", "")
+		if op := statemachine.FormatEntryData(e.GetData()); op != "" {
+			w.add(" ", op)
+		}
+	}
+	if len(ents) > 0 {
+		w.add(end, "")
+	}
+	return string(w)
+}
+
+// isNodeID reports whether raft.DescribeMessage writes id as a number (in
+// hex): it names raft.None and its local threads instead.
+func isNodeID(id uint64) bool {
+	return id != raft.None && id != raft.LocalAppendThread && id != raft.LocalApplyThread
+}
+
+// words is a text being written. Its methods are kept out of line: each
+// append written inline grows the engine by a few hundred bytes.
+type words []byte
+
+// add appends a and b.
+//
+//go:noinline
+func (w *words) add(a, b string) { *w = append(append(*w, a...), b...) }
+
+// num appends s and v in base.
+//
+//go:noinline
+func (w *words) num(s string, v uint64, base int) { *w = strconv.AppendUint(append(*w, s...), v, base) }

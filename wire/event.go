@@ -231,7 +231,7 @@ func (e *Event) describe() {
 	if e.m == nil {
 		return
 	}
-	d := raft.DescribeMessage(e.m, statemachine.FormatEntryData)
+	d := DescribeMessage(e.m)
 	switch e.Kind {
 	case EvSend:
 		e.Text = "sent " + d
