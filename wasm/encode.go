@@ -11,8 +11,9 @@ import (
 // frameCache writes the answers of frame-returning calls, the same bytes
 // encode writes, with less work. Most of a frame is the nodes' log windows
 // and the messages in flight, and from one frame to the next most log
-// entries stay: a log entry equal (==) to one the node showed in the last
-// answer is copied from that answer's bytes, not encoded again. Everything
+// entries and many messages stay: a log entry equal (==) to one the node
+// showed in the last answer, and a message in flight equal to one the last
+// answer held, is copied from that answer's bytes, not encoded again. Everything
 // else is written by encoding/json, piece by piece. The zero value is
 // ready.
 type frameCache struct {
@@ -21,6 +22,9 @@ type frameCache struct {
 	// the answer being written, then swapped with logs.
 	buf        []byte
 	logs, next []writtenLog
+	// msgs and nextMsgs are the messages in flight as written in buf and
+	// in the answer being written, in the view's order (by id).
+	msgs, nextMsgs []writtenMessage
 	// node is a node without its log, encoded from this field so that
 	// passing it to encoding/json allocates nothing.
 	node wire.NodeView
@@ -32,6 +36,12 @@ type frameCache struct {
 type writtenLog struct {
 	id   core.NodeID
 	ents []writtenEntry
+}
+
+// writtenMessage is a message in flight written at buf[start:end].
+type writtenMessage struct {
+	v          wire.MessageView
+	start, end int
 }
 
 // writtenEntry is an entry written at buf[start:end].
@@ -88,21 +98,36 @@ func (fc *frameCache) write(f Frame) []byte {
 		out = append(out, b[j+len(logHole):]...)
 	}
 	out = append(out, `],"messages":[`...)
+	// Messages come by id: a message still in flight since the last
+	// answer, and the same (==), is copied from it.
+	fc.nextMsgs = fc.nextMsgs[:0]
+	p := 0
 	for k := range msgs {
 		if k > 0 {
 			out = append(out, ',')
 		}
-		out = fc.appendJSON(out, &msgs[k])
+		m := &msgs[k]
+		for p < len(fc.msgs) && fc.msgs[p].v.ID < m.ID {
+			p++
+		}
+		start := len(out)
+		if p < len(fc.msgs) && fc.msgs[p].v == *m {
+			out = append(out, fc.buf[fc.msgs[p].start:fc.msgs[p].end]...)
+		} else {
+			out = fc.appendJSON(out, m)
+		}
+		fc.nextMsgs = append(fc.nextMsgs, writtenMessage{v: *m, start: start, end: len(out)})
 	}
 	out = append(out, ']')
 	out = append(out, head[i+len(viewHole):]...)
 	if fc.err != nil {
-		fc.err, fc.buf, fc.logs, fc.next = nil, fc.buf[:0], fc.logs[:0], fc.next[:0]
+		fc.err, fc.buf, fc.logs, fc.next, fc.msgs = nil, fc.buf[:0], fc.logs[:0], fc.next[:0], fc.msgs[:0]
 		return nil
 	}
 	// Keep a copy: the caller owns out.
 	fc.buf = append(fc.buf[:0], out...)
 	fc.logs, fc.next = fc.next, fc.logs
+	fc.msgs, fc.nextMsgs = fc.nextMsgs, fc.msgs
 	return out
 }
 

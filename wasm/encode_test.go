@@ -20,7 +20,8 @@ import (
 // Planted bugs it catches (each tried by hand): reusing a log entry found
 // by its index alone (not ==: the entries the partitioned leader took are
 // overwritten at the same indexes), a span off by one, the copy of the
-// last answer not kept.
+// last answer not kept, reusing a message in flight found by its id alone
+// (not ==: held messages get delivery times), a message's span off by one.
 func TestFrameCacheWritesWhatEncodingJSONWrites(t *testing.T) {
 	e := &Engine{}
 	reused := 0
