@@ -15,11 +15,11 @@ import (
 // match exactly one of them.
 var kindNames = map[string]bool{
 	"ErrNotLeader": true, "ErrNoQuorum": true, "ErrConfig": true,
-	"ErrRaft": true, "ErrStorage": true, "ErrSerialization": true,
+	"ErrRaft": true, "ErrStorage": true, "ErrSerialization": true, "ErrConfChangeRefused": true,
 }
 
 // kindWrappers attach a kind to a cause (errors.go).
-var kindWrappers = map[string]bool{"raftErr": true, "storageErr": true, "serializationErr": true}
+var kindWrappers = map[string]bool{"raftErr": true, "storageErr": true, "serializationErr": true, "refusedErr": true}
 
 // ruleHelpers return plain errors that are never returned by core: their
 // callers put the text into a *ConfigError's Rule.

@@ -82,6 +82,8 @@ func (x *explainer) Infof(format string, v ...interface{}) {
 		}
 	case fmtLowerTermIgnored:
 		x.n.noteRefusal(RefusedTerm, 0)
+	case fmtConfChangeIgnored:
+		x.n.noteConfChangeIgnored(v)
 	}
 }
 

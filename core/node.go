@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -57,6 +58,9 @@ type RaftNode struct {
 	stepping   *pb.Message
 	refusals   []VoteRefusal
 	lostQuorum bool
+	// confRefused is etcd's reason for ignoring the change being proposed,
+	// noted by the explainer during ProposeConfChange.
+	confRefused string
 }
 
 // Option adjusts how New builds a RaftNode.
@@ -251,12 +255,23 @@ func (n *RaftNode) Propose(data []byte) error {
 
 // ProposeConfChange asks the leader to change the membership. Like Propose it
 // returns ErrNotLeader on other nodes. etcd Raft allows one change in flight at
-// a time; a second is turned into an empty entry and ignored.
+// a time: a change it refuses (see CheckConfChange) is turned into an empty
+// entry, which is appended all the same, and ProposeConfChange returns
+// ErrConfChangeRefused with etcd's reason. Call CheckConfChange first to
+// refuse a change without touching the log.
 func (n *RaftNode) ProposeConfChange(cc pb.ConfChangeI) error {
 	if err := n.leaderOnly(); err != nil {
 		return err
 	}
-	return raftErr("propose conf change", n.rn.ProposeConfChange(cc))
+	n.confRefused = ""
+	if err := n.rn.ProposeConfChange(cc); err != nil {
+		return raftErr("propose conf change", err)
+	}
+	if why := n.confRefused; why != "" {
+		n.confRefused = ""
+		return refusedErr(errors.New(why))
+	}
+	return nil
 }
 
 // ReadIndex asks for a linearizable read point. The answer comes back in a

@@ -30,8 +30,16 @@ type Status struct {
 	// LeadTransferee is the node leadership is being handed to, or 0.
 	LeadTransferee NodeID `json:"lead_transferee,omitempty"`
 	// Voters and Learners are the membership as of the last applied entry.
-	Voters   []NodeID `json:"voters"`
-	Learners []NodeID `json:"learners,omitempty"`
+	// In a joint configuration Voters is the incoming configuration and
+	// VotersOutgoing the outgoing one: a decision needs a majority of each.
+	// LearnersNext are voters of the outgoing configuration that become
+	// learners when the joint configuration is left; AutoLeave says etcd
+	// Raft leaves it by itself (ConfChangeV2 transition auto or implicit).
+	Voters         []NodeID `json:"voters"`
+	Learners       []NodeID `json:"learners,omitempty"`
+	VotersOutgoing []NodeID `json:"voters_outgoing,omitempty"`
+	LearnersNext   []NodeID `json:"learners_next,omitempty"`
+	AutoLeave      bool     `json:"auto_leave,omitempty"`
 	// Progress is the leader's view of each member, sorted by id; empty on
 	// other nodes.
 	Progress []PeerProgress `json:"progress,omitempty"`
@@ -71,6 +79,9 @@ func (n *RaftNode) Status() Status {
 		LeadTransferee: NodeID(bs.LeadTransferee),
 		Voters:         toNodeIDs(n.confState.GetVoters()),
 		Learners:       toNodeIDs(n.confState.GetLearners()),
+		VotersOutgoing: toNodeIDs(n.confState.GetVotersOutgoing()),
+		LearnersNext:   toNodeIDs(n.confState.GetLearnersNext()),
+		AutoLeave:      n.confState.GetAutoLeave(),
 	}
 	if bs.RaftState == raft.StateLeader {
 		n.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
