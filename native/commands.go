@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/statemachine"
 	"github.com/seshat-raft/seshat/wire"
@@ -58,7 +60,26 @@ func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 // by the simulator's rules and in its words (wire.CheckCommand); the kinds
 // a real-time cluster cannot carry out are refused there too.
 func (r *run) validate(cmd wire.Command) error {
+	if wire.IsMembership(cmd.Kind) {
+		if _, ok := wire.RuleOf(cmd.Kind); ok {
+			return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, membershipNotYet)
+		}
+	}
 	return wire.CheckCommand(cmd, commandState{r})
+}
+
+// membershipNotYet is why the native cluster refuses the membership
+// commands: they run in the simulator; here members join and leave as
+// hosts (a page or a `devserver -join` process) come and go.
+const membershipNotYet = "the native cluster does not carry out membership commands yet; its members join and leave with their hosts (a page or `devserver -join`)"
+
+// Membership is unused: validate refuses the membership commands first.
+func (s commandState) Membership() wire.Membership { return wire.Membership{} }
+
+// CheckConfChange is unused: validate refuses the membership commands
+// first.
+func (s commandState) CheckConfChange(pb.ConfChangeI) error {
+	return fmt.Errorf("%w: %s", wire.ErrImpossible, membershipNotYet)
 }
 
 // commandState is the cluster as wire.CheckCommand reads it.

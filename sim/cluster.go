@@ -62,6 +62,10 @@ type Cluster struct {
 
 	hooks hooks // test-only faults
 
+	// retiring are nodes removed from the configuration, to stop once the
+	// round that removed them is handled.
+	retiring []*simNode
+
 	cps     *checkpoints // replicas for seeking back
 	replica bool         // this cluster is a checkpoint replica
 }
@@ -112,13 +116,18 @@ func New(cfg wire.Config) (*Cluster, error) {
 // nodeConfig is the core configuration of node id in this cluster.
 func (c *Cluster) nodeConfig(id core.NodeID) core.Config {
 	cfg := core.Config{Node: core.NodeConfig{ID: id}, Raft: c.cfg.Raft}
+	if int(id) > c.initial.Nodes {
+		// Added by a command: it starts with no membership and waits to
+		// hear from the leader.
+		return cfg
+	}
 	cfg.Cluster.Bootstrap = true
-	for _, n := range c.nodes {
-		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: n.id})
+	for i := 1; i <= c.initial.Nodes; i++ {
+		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: core.NodeID(i)})
 	}
 	// The simulator also runs 1- and 2-node clusters, which a real
 	// deployment would refuse: they show why three is the minimum.
-	cfg.Cluster.AllowSmallCluster = len(c.nodes) < 3
+	cfg.Cluster.AllowSmallCluster = c.initial.Nodes < 3
 	return cfg
 }
 

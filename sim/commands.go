@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
 )
@@ -67,6 +69,9 @@ type commandState struct {
 	config   func() wire.Config
 	inFlight func(uint64) (core.NodeID, bool)
 	clients  func() int
+	members  func() wire.Membership
+	checkCC  func(pb.ConfChangeI) error
+	removed  func(core.NodeID) bool
 }
 
 func (c *Cluster) commandState() commandState {
@@ -88,18 +93,30 @@ func (c *Cluster) commandState() commandState {
 			return f.to, true
 		},
 		clients: func() int { return c.activeClients() },
+		members: c.membership,
+		checkCC: c.checkConfChange,
+		removed: func(id core.NodeID) bool { return id >= 1 && int(id) <= len(c.nodes) && c.nodes[id-1].removed },
 	}
 }
 
-func (s commandState) Nodes() int                                   { return s.nodes() }
-func (s commandState) Up(id core.NodeID) bool                       { return s.up(id) }
-func (s commandState) Leader() core.NodeID                          { return s.leader() }
-func (s commandState) Config() wire.Config                          { return s.config() }
-func (s commandState) RealTime() bool                               { return false }
-func (s commandState) InFlight(msg uint64) (core.NodeID, bool)      { return s.inFlight(msg) }
-func (s commandState) Clients() int                                 { return s.clients() }
-func (s commandState) Hosted(core.NodeID) bool                      { return false }
-func (s commandState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
+func (s commandState) Nodes() int                              { return s.nodes() }
+func (s commandState) Up(id core.NodeID) bool                  { return s.up(id) }
+func (s commandState) Leader() core.NodeID                     { return s.leader() }
+func (s commandState) Config() wire.Config                     { return s.config() }
+func (s commandState) RealTime() bool                          { return false }
+func (s commandState) InFlight(msg uint64) (core.NodeID, bool) { return s.inFlight(msg) }
+func (s commandState) Clients() int                            { return s.clients() }
+func (s commandState) Hosted(core.NodeID) bool                 { return false }
+func (s commandState) Membership() wire.Membership             { return s.members() }
+func (s commandState) CheckConfChange(cc pb.ConfChangeI) error { return s.checkCC(cc) }
+
+// Refusal refuses every node command on a removed node.
+func (s commandState) Refusal(id core.NodeID, _ wire.CommandKind) string {
+	if s.removed(id) {
+		return removedRefusal(id)
+	}
+	return ""
+}
 
 // clientsText counts clients in words: "1 client", "3 clients".
 func clientsText(n int) string {
@@ -207,6 +224,8 @@ func (c *Cluster) apply(cmd wire.Command) (req uint64) {
 			c.scheduleClient(cl)
 		}
 		note(fmt.Sprintf("added %s (%d now)", clientsText(cmd.Count), c.activeClients()))
+	case wire.CmdAddNode, wire.CmdAddLearner, wire.CmdPromote, wire.CmdRemoveNode, wire.CmdReplace, wire.CmdChange, wire.CmdLeaveJoint:
+		c.changeMembership(cmd)
 	case wire.CmdRemoveClients:
 		left := cmd.Count
 		for i := len(c.clients) - 1; i >= 0 && left > 0; i-- {

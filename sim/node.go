@@ -24,6 +24,11 @@ type simNode struct {
 	wire.Narrator
 	err error // the node's last fatal error, if it stopped
 
+	// removed is set once the node is removed from the configuration: it
+	// is stopped for good. conf is the configuration it last applied.
+	removed bool
+	conf    *pb.ConfState
+
 	upd core.Update // the Ready round being handled (reused)
 
 	// shown is the log window the last view showed, from index shownLo:
@@ -54,7 +59,13 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	n.rn = rn
 	n.gen++
 	c.gens++
-	hs, _, _ := n.store.InitialState()
+	// The configuration it starts from: its snapshot's, or none (it
+	// replays its log from index 1, bootstrap changes first).
+	hs, cs, _ := n.store.InitialState()
+	n.conf = nil
+	if len(confMembers(cs)) > 0 {
+		n.conf = cs
+	}
 	n.Narrator.ID = n.id
 	n.Restart(hs)
 	hb := int64(c.cfg.Raft.HeartbeatIntervalMS)
@@ -115,6 +126,9 @@ func (c *Cluster) drain(n *simNode) {
 			c.send(n, m)
 		}
 		n.upd.Reset()
+		if len(c.retiring) > 0 {
+			c.retireRemoved()
+		}
 	}
 }
 
@@ -129,6 +143,11 @@ func (c *Cluster) nodeFailed(n *simNode, err error) {
 // observe records what one Ready round did.
 func (c *Cluster) observe(n *simNode, u *core.Update) {
 	n.Observe(u, !c.trace.off, c.emit)
+	if len(u.ConfChanges) > 0 {
+		c.noteConfStates(n, u)
+	} else if md := u.SnapshotInstalled; md != nil && len(confMembers(md.GetConfState())) > 0 {
+		n.conf = md.GetConfState()
+	}
 	if c.hooks.processed != nil {
 		c.hooks.processed(c, n, u)
 	}

@@ -79,19 +79,20 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 	if n.err != nil {
 		nv.Error = wire.CutText(n.err.Error())
 	}
+	nv.Left = n.removed
 	if n.up() {
 		st := n.rn.Status()
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
 		nv.Voters, nv.Progress = st.Voters, st.Progress
+		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = st.Learners, st.VotersOutgoing, st.LearnersNext
 		nv.ElectionElapsed = n.ElectionElapsed(st.Role)
 		nv.KV = wire.KVPage(n.rn.StateMachine(), o.KVFrom, o.KVLimit)
 	} else {
 		hs, cs, _ := n.store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
-		for _, id := range cs.GetVoters() {
-			nv.Voters = append(nv.Voters, core.NodeID(id))
-		}
+		nv.Voters = nodeIDs(cs.GetVoters())
+		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = nodeIDs(cs.GetLearners()), nodeIDs(cs.GetVotersOutgoing()), nodeIDs(cs.GetLearnersNext())
 	}
 	lo := ss.FirstIndex
 	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
@@ -138,4 +139,16 @@ func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) 
 		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the nodes are 1 to %d", wire.ErrUnknownNode, node, len(c.nodes))
 	}
 	return wire.CommittedLog(node, c.nodes[node-1].store, from, limit)
+}
+
+// nodeIDs converts etcd's ids, nil for none.
+func nodeIDs(ids []uint64) []core.NodeID {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]core.NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = core.NodeID(id)
+	}
+	return out
 }

@@ -31,6 +31,13 @@ const (
 	CmdManual        CommandKind = "manual"         // On: hold messages for deliver/drop/duplicate commands (true) or not
 	CmdAddClients    CommandKind = "add-clients"    // Count
 	CmdRemoveClients CommandKind = "remove-clients" // Count
+	CmdAddNode       CommandKind = "add"            // Node optional (default: the next unused id): add a new voter
+	CmdAddLearner    CommandKind = "add-learner"    // Node optional: add a new learner
+	CmdPromote       CommandKind = "promote"        // Node: make a learner a voter
+	CmdRemoveNode    CommandKind = "remove"         // Node: remove a member (the leader too)
+	CmdReplace       CommandKind = "replace"        // Node, Peer optional: replace voter Node with a new voter Peer, through a joint configuration
+	CmdChange        CommandKind = "change"         // Changes, Transition: several changes at once (ConfChangeV2)
+	CmdLeaveJoint    CommandKind = "leave-joint"    // leave the joint configuration (after a change with transition explicit)
 )
 
 // Command is one instruction from outside the simulation. Which fields matter
@@ -48,6 +55,11 @@ type Command struct {
 	Network *NetworkConfig  `json:"network,omitempty"`
 	On      bool            `json:"on,omitempty"`
 	Count   int             `json:"count,omitempty"`
+	// Changes and Transition are a change command's membership changes
+	// and how etcd leaves the joint configuration (auto, implicit,
+	// explicit; default auto).
+	Changes    []MemberChange `json:"changes,omitempty"`
+	Transition string         `json:"transition,omitempty"`
 }
 
 // LoggedCommand is a command with the point in the run where it was applied:

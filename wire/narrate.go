@@ -126,8 +126,7 @@ func (n *Narrator) Observe(u *core.Update, ops bool, emit func(Event)) {
 		for _, v := range cc.ConfState.GetVoters() {
 			voters = append(voters, core.NodeID(v))
 		}
-		emit(Event{Kind: EvConfChange, Node: n.ID, Index: cc.Index, Voters: voters,
-			Text: fmt.Sprintf("%s applied membership change %s at %d; voters now %v", n.ID, DescribeConfChange(cc.Change), cc.Index, cc.ConfState.GetVoters())})
+		emit(Event{Kind: EvConfChange, Node: n.ID, Index: cc.Index, Voters: voters, Text: ConfChangeText(n.ID, cc)})
 	}
 	if md := u.SnapshotCreated; md != nil {
 		text := fmt.Sprintf("%s took a snapshot at index %d (term %d)", n.ID, md.GetIndex(), md.GetTerm())

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/seshat-raft/seshat/core"
 )
 
@@ -40,6 +42,13 @@ type CommandState interface {
 	// outside, or one that left), or "" when nothing stands in its way.
 	// Partition and heal ask as CmdCut: they act on links.
 	Refusal(id core.NodeID, kind CommandKind) string
+	// Membership is the configuration in force on the leader (empty
+	// without one) and the nodes removed so far.
+	Membership() Membership
+	// CheckConfChange returns why the leader would refuse cc now
+	// (core.RaftNode.CheckConfChange: etcd's reason), nil if it would
+	// accept it.
+	CheckConfChange(cc pb.ConfChangeI) error
 }
 
 // CommandRule is what the table says of one kind of command.
@@ -88,6 +97,13 @@ var commandRules = []CommandRule{
 	{Kind: CmdManual, Fields: []string{"on"}, Doc: "hold messages for deliver, drop and duplicate (on) or not", RealTime: realTimeMessages, check: func(*checker) error { return nil }},
 	{Kind: CmdAddClients, Fields: []string{"count"}, Doc: "add count simulated clients", RealTime: realTimeClients, check: checkAddClients},
 	{Kind: CmdRemoveClients, Fields: []string{"count"}, Doc: "remove count simulated clients", RealTime: realTimeClients, check: checkRemoveClients},
+	{Kind: CmdAddNode, Fields: []string{"node"}, Doc: "add a new voter (node: the next unused id by default); it starts empty and catches up by log or snapshot", check: checkMembership},
+	{Kind: CmdAddLearner, Fields: []string{"node"}, Doc: "add a new learner: it receives the log but does not vote", check: checkMembership},
+	{Kind: CmdPromote, Fields: []string{"node"}, Doc: "make learner node a voter", check: checkMembership},
+	{Kind: CmdRemoveNode, Fields: []string{"node"}, Doc: "remove node from the cluster (the leader too); its id is never reused", check: checkMembership},
+	{Kind: CmdReplace, Fields: []string{"node", "peer"}, Doc: "replace voter node with a new voter (peer: the next unused id by default) through a joint configuration", check: checkMembership},
+	{Kind: CmdChange, Fields: []string{"changes", "transition"}, Doc: "change several members at once (ConfChangeV2; transition auto, implicit or explicit)", check: checkMembership},
+	{Kind: CmdLeaveJoint, Fields: []string{}, Doc: "leave the joint configuration (after a change with transition explicit)", check: checkMembership},
 }
 
 // CommandRules returns the table of command rules, one per kind, in a

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/seshat-raft/seshat/core"
 )
 
@@ -33,13 +35,14 @@ func TestEveryCommandKindHasOneRule(t *testing.T) {
 		}
 	}
 	for _, k := range []CommandKind{CmdSet, CmdDel, CmdGet, CmdCrash, CmdRestart, CmdPartition, CmdHeal, CmdCut, CmdIsolate, CmdCampaign,
-		CmdTransfer, CmdDeliver, CmdDrop, CmdDuplicate, CmdNetwork, CmdManual, CmdAddClients, CmdRemoveClients} {
+		CmdTransfer, CmdDeliver, CmdDrop, CmdDuplicate, CmdNetwork, CmdManual, CmdAddClients, CmdRemoveClients,
+		CmdAddNode, CmdAddLearner, CmdPromote, CmdRemoveNode, CmdReplace, CmdChange, CmdLeaveJoint} {
 		if !seen[k] {
 			t.Errorf("%s has no rule", k)
 		}
 	}
-	if len(seen) != 18 {
-		t.Errorf("%d rules; want the 18 kinds", len(seen))
+	if len(seen) != 25 {
+		t.Errorf("%d rules; want the 25 kinds", len(seen))
 	}
 }
 
@@ -55,6 +58,10 @@ func (s fakeState) RealTime() bool                        { return s.realTime }
 func (fakeState) InFlight(msg uint64) (core.NodeID, bool) { return 2, msg == 7 }
 func (fakeState) Clients() int                            { return 1 }
 func (fakeState) Hosted(id core.NodeID) bool              { return id == 4 }
+func (fakeState) Membership() Membership {
+	return Membership{Voters: []core.NodeID{1, 2, 3}, Learners: []core.NodeID{4}}
+}
+func (fakeState) CheckConfChange(pb.ConfChangeI) error { return nil }
 func (fakeState) Refusal(id core.NodeID, kind CommandKind) string {
 	if id == 4 && kind != CmdTransfer {
 		return "n4 is hosted elsewhere"

@@ -65,13 +65,20 @@ type NodeView struct {
 	SnapshotTerm  core.Term     `json:"snapshot_term"`
 	// ElectionElapsed is the ticks since the node last heard from a leader,
 	// voted or campaigned (an approximation of etcd's private counter).
-	ElectionElapsed int                 `json:"election_elapsed"`
-	Voters          []core.NodeID       `json:"voters,omitempty"`
-	Log             []EntryView         `json:"log"`
-	LogOmitted      int                 `json:"log_omitted"` // entries in the log before the shown window
-	KV              KVView              `json:"kv"`
-	Progress        []core.PeerProgress `json:"progress,omitempty"` // leader only
-	Error           string              `json:"error,omitempty"`
+	ElectionElapsed int           `json:"election_elapsed"`
+	Voters          []core.NodeID `json:"voters,omitempty"`
+	// Learners, VotersOutgoing and LearnersNext complete the
+	// configuration the node applied (core.Status): in a joint
+	// configuration Voters are the incoming voters and VotersOutgoing the
+	// outgoing ones.
+	Learners       []core.NodeID       `json:"learners,omitempty"`
+	VotersOutgoing []core.NodeID       `json:"voters_outgoing,omitempty"`
+	LearnersNext   []core.NodeID       `json:"learners_next,omitempty"`
+	Log            []EntryView         `json:"log"`
+	LogOmitted     int                 `json:"log_omitted"` // entries in the log before the shown window
+	KV             KVView              `json:"kv"`
+	Progress       []core.PeerProgress `json:"progress,omitempty"` // leader only
+	Error          string              `json:"error,omitempty"`
 	// Member is set, in a native cluster's view, on a member hosted outside
 	// the process (by a page or a `devserver -join` process): the cluster
 	// carries its traffic but does not run it.

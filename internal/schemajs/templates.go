@@ -71,6 +71,8 @@ func (s stubState) Clients() int                                 { return s.clie
 func (s stubState) Hosted(core.NodeID) bool                      { return false }
 func (s stubState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
 func (s stubState) InFlight(uint64) (core.NodeID, bool)          { return mID, s.flight }
+func (s stubState) Membership() wire.Membership                  { return wire.Membership{} }
+func (s stubState) CheckConfChange(pb.ConfChangeI) error         { return nil }
 
 // errorTemplates calls package wire with marker values and returns the
 // texts of its errors as templates, in a fixed order.

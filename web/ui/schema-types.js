@@ -9,7 +9,7 @@ export {};
 
 /** @typedef {"timeout"|"send"|"deliver"|"drop"|"duplicate"|"role"|"term"|"vote"|"leader"|"append"|"commit"|"apply"|"snapshot-create"|"snapshot-send"|"snapshot-install"|"conf-change"|"crash"|"restart"|"partition"|"heal"|"network"|"client-invoke"|"client-return"|"violation"|"command"} EventKind */
 
-/** @typedef {"set"|"del"|"get"|"crash"|"restart"|"partition"|"heal"|"cut"|"isolate"|"campaign"|"transfer"|"deliver"|"drop"|"duplicate"|"network"|"manual"|"add-clients"|"remove-clients"} CommandKind */
+/** @typedef {"set"|"del"|"get"|"crash"|"restart"|"partition"|"heal"|"cut"|"isolate"|"campaign"|"transfer"|"deliver"|"drop"|"duplicate"|"network"|"manual"|"add-clients"|"remove-clients"|"add"|"add-learner"|"promote"|"remove"|"replace"|"change"|"leave-joint"} CommandKind */
 
 /**
  * @typedef {Object} Frame
@@ -53,6 +53,8 @@ export {};
  * @property {NetworkConfig|null} [network]
  * @property {boolean} [on]
  * @property {number} [count]
+ * @property {Array<MemberChange>} [changes]
+ * @property {string} [transition]
  */
 
 /**
@@ -129,6 +131,12 @@ export {};
  */
 
 /**
+ * @typedef {Object} MemberChange
+ * @property {string} op
+ * @property {number} node
+ */
+
+/**
  * @typedef {Object} RaftConfig
  * @property {number} heartbeat_interval_ms
  * @property {number} election_timeout_min_ms
@@ -174,6 +182,9 @@ export {};
  * @property {number} snapshot_term
  * @property {number} election_elapsed
  * @property {Array<number>} [voters]
+ * @property {Array<number>} [learners]
+ * @property {Array<number>} [voters_outgoing]
+ * @property {Array<number>} [learners_next]
  * @property {Array<EntryView>} log
  * @property {number} log_omitted
  * @property {KVView} kv

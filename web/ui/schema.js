@@ -55,6 +55,13 @@ export const COMMAND_KINDS = Object.freeze([
   Object.freeze({"doc":"hold messages for deliver, drop and duplicate (on) or not","fields":["on"],"kind":"manual","real_time":"the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand"}),
   Object.freeze({"doc":"add count simulated clients","fields":["count"],"kind":"add-clients","real_time":"the native cluster runs in real time and has no simulated clients; use set, get and del, or the HTTP API"}),
   Object.freeze({"doc":"remove count simulated clients","fields":["count"],"kind":"remove-clients","real_time":"the native cluster runs in real time and has no simulated clients; use set, get and del, or the HTTP API"}),
+  Object.freeze({"doc":"add a new voter (node: the next unused id by default); it starts empty and catches up by log or snapshot","fields":["node"],"kind":"add","real_time":""}),
+  Object.freeze({"doc":"add a new learner: it receives the log but does not vote","fields":["node"],"kind":"add-learner","real_time":""}),
+  Object.freeze({"doc":"make learner node a voter","fields":["node"],"kind":"promote","real_time":""}),
+  Object.freeze({"doc":"remove node from the cluster (the leader too); its id is never reused","fields":["node"],"kind":"remove","real_time":""}),
+  Object.freeze({"doc":"replace voter node with a new voter (peer: the next unused id by default) through a joint configuration","fields":["node","peer"],"kind":"replace","real_time":""}),
+  Object.freeze({"doc":"change several members at once (ConfChangeV2; transition auto, implicit or explicit)","fields":["changes","transition"],"kind":"change","real_time":""}),
+  Object.freeze({"doc":"leave the joint configuration (after a change with transition explicit)","fields":[],"kind":"leave-joint","real_time":""}),
 ]);
 
 /**
