@@ -67,8 +67,19 @@ type RaftNode struct {
 type Option func(*options)
 
 type options struct {
-	logger raft.Logger
+	logger       raft.Logger
+	keepOnRemove bool
 }
+
+// KeepLeadershipOnRemoval makes a leader removed from the configuration
+// keep leading (etcd Raft's StepDownOnRemoval off) until its owner hands
+// leadership on with TransferLeadership, as an etcd server does before it
+// stops. By default it steps down as soon as it applies its removal, which
+// can leave the remaining voters unable to learn that the change committed
+// (etcd-io/etcd#11038): in a joint configuration whose old voters are the
+// removed leader alone, the one voter left needs its vote, and it refuses
+// when its log is longer.
+func KeepLeadershipOnRemoval() Option { return func(o *options) { o.keepOnRemove = true } }
 
 // WithLogger sends etcd Raft's own log lines to l. By default they are
 // discarded: Seshat reports what Raft does through Process's Update instead.
@@ -138,7 +149,7 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		PreVote:                   cfg.Raft.PreVote,
 		ReadOnlyOption:            ro,
 		Logger:                    &explainer{Logger: o.logger, n: n},
-		StepDownOnRemoval:         true,
+		StepDownOnRemoval:         !o.keepOnRemove,
 	}
 	rn, err := raft.NewRawNode(rc)
 	if err != nil {

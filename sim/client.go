@@ -164,10 +164,11 @@ func (c *Cluster) invoke(cl *client, kind wire.OpKind, key, value string, target
 }
 
 // submit sends a request to its target node (picking a live node at random
-// if it has none or its target is down).
+// if it has none or its target is down or removed: a removed node serves no
+// client, as an etcd server that left the cluster serves none).
 func (c *Cluster) submit(r *request) {
 	n := c.nodeOrNil(r.target)
-	if n == nil || !n.up() {
+	if n == nil || !n.up() || (n.removed && !c.hooks.servesRemoved) {
 		n = c.randomUpNode()
 		if n == nil {
 			c.retryLater(r, retryDelayMS)
@@ -227,7 +228,7 @@ func (c *Cluster) nodeOrNil(id core.NodeID) *simNode {
 func (c *Cluster) randomUpNode() *simNode {
 	var up []*simNode
 	for _, n := range c.nodes {
-		if n.up() {
+		if n.up() && !n.removed {
 			up = append(up, n)
 		}
 	}

@@ -62,10 +62,6 @@ type Cluster struct {
 
 	hooks hooks // test-only faults
 
-	// retiring are nodes removed from the configuration, to stop once the
-	// round that removed them is handled.
-	retiring []*simNode
-
 	cps     *checkpoints // replicas for seeking back
 	replica bool         // this cluster is a checkpoint replica
 }

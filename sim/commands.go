@@ -71,7 +71,6 @@ type commandState struct {
 	clients  func() int
 	members  func() wire.Membership
 	checkCC  func(pb.ConfChangeI) error
-	removed  func(core.NodeID) bool
 }
 
 func (c *Cluster) commandState() commandState {
@@ -95,7 +94,6 @@ func (c *Cluster) commandState() commandState {
 		clients: func() int { return c.activeClients() },
 		members: c.membership,
 		checkCC: c.checkConfChange,
-		removed: func(id core.NodeID) bool { return id >= 1 && int(id) <= len(c.nodes) && c.nodes[id-1].removed },
 	}
 }
 
@@ -110,13 +108,7 @@ func (s commandState) Hosted(core.NodeID) bool                 { return false }
 func (s commandState) Membership() wire.Membership             { return s.members() }
 func (s commandState) CheckConfChange(cc pb.ConfChangeI) error { return s.checkCC(cc) }
 
-// Refusal refuses every node command on a removed node.
-func (s commandState) Refusal(id core.NodeID, _ wire.CommandKind) string {
-	if s.removed(id) {
-		return removedRefusal(id)
-	}
-	return ""
-}
+func (s commandState) Refusal(core.NodeID, wire.CommandKind) string { return "" }
 
 // clientsText counts clients in words: "1 client", "3 clients".
 func clientsText(n int) string {

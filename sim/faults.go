@@ -93,11 +93,13 @@ func (c *Cluster) groups() [][]core.NodeID {
 // healAll restores every link.
 func (c *Cluster) healAll() { c.blocked = [wire.MaxNodes + 1][wire.MaxNodes + 1]bool{} }
 
-// leader returns the node that is leader in the highest term, or nil.
+// leader returns the node that is leader in the highest term, or nil. A
+// removed node that still thinks it leads (it never applied its removal)
+// is not the leader commands go to.
 func (c *Cluster) leader() *simNode {
 	var best *simNode
 	for _, n := range c.nodes {
-		if n.up() && n.Role == core.RoleLeader && (best == nil || n.Term > best.Term) {
+		if n.up() && !n.removed && n.Role == core.RoleLeader && (best == nil || n.Term > best.Term) {
 			best = n
 		}
 	}

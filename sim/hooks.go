@@ -18,4 +18,9 @@ type hooks struct {
 	// roundFails, if it returns an error for a node, fails the node's next
 	// Ready round with it, as a storage error would.
 	roundFails func(c *Cluster, n *simNode) error
+	// noHandOff, if set, keeps a removed leader from handing leadership on
+	// (the stranding etcd-io/etcd#11038 describes).
+	noHandOff bool
+	// servesRemoved, if set, lets removed nodes serve clients.
+	servesRemoved bool
 }

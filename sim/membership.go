@@ -11,12 +11,19 @@ import (
 	"github.com/seshat-raft/seshat/wire"
 )
 
-// This file is membership in the simulator: nodes added by a command start
-// empty, with no membership of their own, and learn the log (or a
-// snapshot) from the leader once etcd Raft has applied their addition; a
-// node removed from the configuration stops for good, as an etcd server
-// does when it applies its own removal, and stays in views as removed. Ids
-// are handed out in order and never reused.
+// This file is membership in the simulator. A node added by a command
+// starts empty, with no membership of its own, and learns the log (or a
+// snapshot) from the leader once etcd Raft has applied its addition. A node
+// removed from the configuration stays in views as removed and serves no
+// client, but its process keeps running, so that it can still vote: a
+// voter that has not yet learned the change committed still counts the old
+// configuration's quorums, which may need the removed node (the chaos
+// campaign found seeds stranded for good when removed nodes stopped, as an
+// etcd server stops on applying its own removal). A removed leader hands
+// leadership to a voter of the new configuration (handOff), as an etcd
+// server does before it stops: stepping down at once can leave the voters
+// unable to elect anyone (etcd-io/etcd#11038). Ids are handed out in order
+// and never reused.
 
 // membership is the configuration in force on the leader and the nodes
 // removed so far, as CheckCommand reads them.
@@ -89,8 +96,8 @@ func (c *Cluster) addNode() *simNode {
 
 // noteConfStates records the configurations node n applied in u and marks
 // every node one of them removed (a member before it, in no role after
-// it): the removal is committed, so it holds cluster-wide. Removed nodes
-// stop once the round is handled (retireRemoved).
+// it): the removal is committed, so it holds cluster-wide. If n is the
+// leader and removed itself, it hands leadership on.
 func (c *Cluster) noteConfStates(n *simNode, u *core.Update) {
 	for _, cc := range u.ConfChanges {
 		cs := cc.ConfState
@@ -100,26 +107,18 @@ func (c *Cluster) noteConfStates(n *simNode, u *core.Update) {
 					continue
 				}
 				x := c.nodes[id-1]
+				if x == n && n.rn.IsLeader() {
+					defer c.handOff(n)
+				}
 				if !x.removed {
 					x.removed = true
-					c.retiring = append(c.retiring, x)
 					c.emit(wire.Event{Kind: wire.EvConfChange, Node: x.id, Index: cc.Index,
-						Text: fmt.Sprintf("%s was removed from the cluster (%s applied the change at %d): it stops for good and its id is never reused", x.id, n.id, cc.Index)})
+						Text: fmt.Sprintf("%s was removed from the cluster (%s applied the change at %d): no leader sends to it, it serves no client, and its id is never reused", x.id, n.id, cc.Index)})
 				}
 			}
 		}
 		n.conf = cs
 	}
-}
-
-// retireRemoved stops the nodes removed since the last call.
-func (c *Cluster) retireRemoved() {
-	for _, x := range c.retiring {
-		if x.up() {
-			c.crashLocked(x)
-		}
-	}
-	c.retiring = c.retiring[:0]
 }
 
 // confMembers lists every node of cs, in any role.
@@ -129,7 +128,37 @@ func confMembers(cs *pb.ConfState) []uint64 {
 	return slices.Compact(out)
 }
 
-// removedRefusal is why a command cannot act on removed node id.
-func removedRefusal(id core.NodeID) string {
-	return fmt.Sprintf("%s was removed from the cluster; it is stopped for good and its id is never reused", id)
+// handOff has removed leader n hand leadership to the voter of its new
+// configuration whose log matches most of its own (the lowest id on a tie),
+// as an etcd server does before it stops: etcd Raft sends that voter what
+// it lacks, then tells it to campaign (MsgTimeoutNow), and n, whose log is
+// no longer than the transferee's, grants its vote if the transferee still
+// needs it. Until then n leads on, accepting no proposal and serving no
+// client. A transfer that times out is asked for again at n's next tick.
+func (c *Cluster) handOff(n *simNode) {
+	if c.hooks.noHandOff {
+		return
+	}
+	st := n.rn.Status()
+	if st.Role != core.RoleLeader || st.LeadTransferee != 0 {
+		return
+	}
+	var to core.NodeID
+	var best core.LogIndex
+	for _, p := range st.Progress {
+		if p.ID == n.id || p.Learner || !slices.Contains(st.Voters, p.ID) {
+			continue
+		}
+		if to == 0 || p.Match > best {
+			to, best = p.ID, p.Match
+		}
+	}
+	if to == 0 {
+		return
+	}
+	if err := n.rn.TransferLeadership(to); err != nil {
+		return // no quorum of the new configuration heard lately: it steps down by itself
+	}
+	c.emit(wire.Event{Kind: wire.EvCommand, Node: n.id, Peer: to,
+		Text: fmt.Sprintf("%s leads no more once removed: it hands leadership to %s, as an etcd server does before it stops", n.id, to)})
 }

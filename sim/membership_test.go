@@ -110,11 +110,11 @@ func TestMembershipScenario(t *testing.T) {
 		}
 		return true
 	})
-	if n := v.Nodes[leader-1]; n.Up || !n.Left {
-		t.Fatalf("replaced leader %s: up %v left %v; want stopped and shown as removed", leader, n.Up, n.Left)
+	if n := v.Nodes[leader-1]; !n.Left || n.Role == core.RoleLeader {
+		t.Fatalf("replaced leader %s: left %v role %s; want shown as removed, not leading", leader, n.Left, n.Role)
 	}
-	if err := c.Apply(wire.Command{Kind: wire.CmdRestart, Node: leader}); !errors.Is(err, wire.ErrImpossible) || !strings.Contains(err.Error(), "never reused") {
-		t.Fatalf("restart of removed %s: %v, want a refusal naming its removal", leader, err)
+	if err := c.Apply(wire.Command{Kind: wire.CmdAddNode, Node: leader}); !errors.Is(err, wire.ErrImpossible) || !strings.Contains(err.Error(), "never reused") {
+		t.Fatalf("adding removed %s again: %v, want a refusal naming its removal", leader, err)
 	}
 	var texts []string
 	for _, e := range c.Events(0) {
@@ -232,7 +232,7 @@ func TestMembershipSessionReplays(t *testing.T) {
 	do(t, c, wire.Command{Kind: wire.CmdCrash, Node: other}, wire.Command{Kind: wire.CmdRestart, Node: other})
 	run(t, c, 2000)
 	for _, n := range c.View(1).Nodes {
-		if n.Left != (n.ID == leader) || n.Up == (n.ID == leader) {
+		if n.Left != (n.ID == leader) || !n.Up {
 			t.Fatalf("after restarting %s: %s up %v left %v; only %s is removed", other, n.ID, n.Up, n.Left, leader)
 		}
 	}

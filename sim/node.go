@@ -52,7 +52,9 @@ func (n *simNode) up() bool { return n.rn != nil }
 // crash), schedules its ticks and processes its first Ready. A restart
 // (restart set) is recorded before anything the restarted node does.
 func (c *Cluster) startNode(n *simNode, restart bool) error {
-	rn, err := core.New(c.nodeConfig(n.id), n.store)
+	// A removed leader leads on until it hands leadership over (handOff),
+	// as an etcd server does.
+	rn, err := core.New(c.nodeConfig(n.id), n.store, core.KeepLeadershipOnRemoval())
 	if err != nil {
 		return fmt.Errorf("sim: start %s: %w", n.id, err)
 	}
@@ -95,6 +97,9 @@ func (c *Cluster) tick(n *simNode, gen uint64) {
 	c.schedule(qevent{at: c.now + int64(c.cfg.Raft.HeartbeatIntervalMS), kind: qTick, who: int32(n.id - 1), arg: n.gen})
 	n.rn.Tick()
 	n.Ticked(n.rn.Role(), c.emit)
+	if n.removed && n.Role == core.RoleLeader {
+		c.handOff(n) // again, if the last transfer timed out
+	}
 	c.drain(n)
 }
 
@@ -126,9 +131,6 @@ func (c *Cluster) drain(n *simNode) {
 			c.send(n, m)
 		}
 		n.upd.Reset()
-		if len(c.retiring) > 0 {
-			c.retireRemoved()
-		}
 	}
 }
 

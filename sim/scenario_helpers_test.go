@@ -76,7 +76,7 @@ func quickView(c *Cluster) wire.View { return c.View(1) }
 func leadersIn(v wire.View) []wire.NodeView {
 	var out []wire.NodeView
 	for _, n := range v.Nodes {
-		if n.Up && n.Role == core.RoleLeader {
+		if n.Up && !n.Left && n.Role == core.RoleLeader {
 			out = append(out, n)
 		}
 	}
