@@ -74,6 +74,13 @@ var membershipKinds = []CommandKind{CmdAddNode, CmdAddLearner, CmdPromote, CmdRe
 // IsMembership reports whether kind changes the membership.
 func IsMembership(kind CommandKind) bool { return slices.Contains(membershipKinds, kind) }
 
+// MembershipKinds returns the command kinds that change the membership, in
+// the order of the rule table. The caller may not modify it.
+func MembershipKinds() []CommandKind { return membershipKinds }
+
+// Transitions returns a change command's transitions, the default first.
+func Transitions() []string { return []string{TransitionAuto, TransitionImplicit, TransitionExplicit} }
+
 // NextNodeID is the id a new node gets in a cluster of n nodes: ids are
 // handed out in order and never reused.
 func NextNodeID(n int) core.NodeID { return core.NodeID(n + 1) }

@@ -77,6 +77,21 @@ func Generate() ([]byte, error) {
 	}
 	w("]);\n\n")
 
+	kinds := map[string]wire.CommandKind{}
+	for name, k := range map[string]wire.CommandKind{"add": wire.CmdAddNode, "add_learner": wire.CmdAddLearner, "promote": wire.CmdPromote,
+		"remove": wire.CmdRemoveNode, "replace": wire.CmdReplace, "change": wire.CmdChange, "leave_joint": wire.CmdLeaveJoint} {
+		if !wire.IsMembership(k) {
+			return nil, fmt.Errorf("schemajs: %s (%s) is not a membership kind", name, k)
+		}
+		kinds[name] = k
+	}
+	if len(kinds) != len(wire.MembershipKinds()) {
+		return nil, fmt.Errorf("schemajs: MEMBERSHIP names %d kinds, wire has %d", len(kinds), len(wire.MembershipKinds()))
+	}
+	ops := map[string]wire.MemberOp{"add": wire.OpAddVoter, "add_learner": wire.OpAddLearner, "remove": wire.OpRemove}
+	w("/** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */\n")
+	w("export const MEMBERSHIP = deepFreeze(%s);\n\n", js(map[string]any{"kinds": kinds, "ops": ops, "transitions": wire.Transitions()}))
+
 	reqs, err := requestKinds()
 	if err != nil {
 		return nil, err

@@ -23,12 +23,14 @@ export function roleOf(node) {
 
 /**
  * currentLeader returns the live leader with the highest term, or null.
- * A partitioned old leader can still believe it leads an older term.
+ * A partitioned old leader can still believe it leads an older term, and a
+ * node removed from the cluster that never heard of a newer leader can
+ * still believe it leads: neither is the current leader.
  */
 export function currentLeader(view) {
   let best = null;
   for (const n of view.nodes) {
-    if (n.up && n.role === 'leader' && (!best || n.term > best.term)) best = n;
+    if (n.up && !n.left && n.role === 'leader' && (!best || n.term > best.term)) best = n;
   }
   return best;
 }
@@ -80,7 +82,7 @@ export function refusedAction(node, action) {
 /** nodeSummary is a one-line description of a node for labels and ARIA. */
 export function nodeSummary(node) {
   const role = ROLES[roleOf(node)].label;
-  if (node.left) return `n${node.id}: left the cluster`;
+  if (node.left) return `n${node.id}: ${node.member ? 'left the cluster' : 'removed from the cluster'}`;
   if (!node.up) return `n${node.id}: crashed (term ${node.term} on disk, commit ${node.commit})`;
   const leader = node.role === 'leader' ? '' : node.leader ? `, follows n${node.leader}` : ', no leader known';
   const member = node.member ? ', a member hosted outside the server' : '';

@@ -64,6 +64,9 @@ export const COMMAND_KINDS = Object.freeze([
   Object.freeze({"doc":"leave the joint configuration (after a change with transition explicit)","fields":[],"kind":"leave-joint","real_time":""}),
 ]);
 
+/** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */
+export const MEMBERSHIP = deepFreeze({"kinds":{"add":"add","add_learner":"add-learner","change":"change","leave_joint":"leave-joint","promote":"promote","remove":"remove","replace":"replace"},"ops":{"add":"add","add_learner":"add-learner","remove":"remove"},"transitions":["auto","implicit","explicit"]});
+
 /**
  * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):
  * the call it needs first, its fields when its argument is an object of

@@ -6,6 +6,8 @@ import { readNetwork, NETWORK_FIELDS } from '../network.js';
 import { checkKeyValue } from '../kvinput.js';
 import { $ } from '../render/dom.js';
 import { wholeNumber } from '../session-url.js';
+import { parseMemberCommand } from '../membership.js';
+import { MEMBERSHIP } from '../schema.js';
 
 /**
  * bindForms wires the page's controls to handlers:
@@ -65,6 +67,16 @@ export function bindForms(app, ui, actions) {
   $('add-client').addEventListener('click', () => app.command({ kind: 'add-clients', count: 1 }));
   $('remove-client').addEventListener('click', () => app.command({ kind: 'remove-clients', count: 1 }));
   $('heal-all').addEventListener('click', () => app.command({ kind: 'heal' }));
+
+  $('member-add').addEventListener('click', () => app.command({ kind: MEMBERSHIP.kinds.add }));
+  $('member-add-learner').addEventListener('click', () => app.command({ kind: MEMBERSHIP.kinds.add_learner }));
+  $('member-leave-joint').addEventListener('click', () => app.command({ kind: MEMBERSHIP.kinds.leave_joint }));
+  $('member-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = parseMemberCommand($('member-cmd').value);
+    if (r.error) { actions.error(`Membership: ${r.error}`); $('member-cmd').focus(); return; }
+    if (await app.command(r.cmd)) $('member-cmd').value = '';
+  });
 
   $('restart-form').addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -6,6 +6,8 @@ import { currentLeader } from '../roles.js';
 import { isReplaying } from '../model.js';
 import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
+import { configOf, describeConfig, MEMBER_COMMAND_HELP } from '../membership.js';
+import { LIMITS } from '../schema.js';
 
 /** statusLine says in one sentence where the cluster stands. */
 export function statusLine(frame, playing) {
@@ -54,6 +56,10 @@ export class Chrome {
     this.key = $('key');
     this.value = $('value');
     this.clientList = $('client-list');
+    this.memberConfig = $('member-config');
+    this.memberAdd = [$('member-add'), $('member-add-learner')].map((b) => ({ b, title: b.title }));
+    this.memberLeave = $('member-leave-joint');
+    setText($('member-help'), MEMBER_COMMAND_HELP);
     this.markerKey = '';
   }
 
@@ -86,8 +92,24 @@ export class Chrome {
     this.removeClient.disabled = rc.disabled;
     setAttr(this.removeClient, 'title', rc.title);
     this.drawClients(v);
+    this.drawMembership(v);
     this.drawMarkers(markers, frame.horizon);
     this.drawNetwork(v.network);
+  }
+
+  /** drawMembership shows the configuration in force and which membership buttons can act. */
+  drawMembership(v) {
+    const config = configOf(v);
+    const leader = currentLeader(v);
+    setText(this.memberConfig, describeConfig(config));
+    const full = v.nodes.length >= LIMITS.max_nodes;
+    for (const { b, title } of this.memberAdd) {
+      b.disabled = !leader || full;
+      setAttr(b, 'title', !leader ? 'There is no leader to propose a membership change to'
+        : full ? `A session has at most ${LIMITS.max_nodes} nodes: removed nodes stay in view and their ids are never reused` : title);
+    }
+    this.memberLeave.disabled = !config.joint || !leader;
+    setAttr(this.memberLeave, 'title', config.joint ? 'Leave the joint configuration (needed after a change with transition explicit)' : 'The configuration is not joint: there is nothing to leave');
   }
 
   drawClients(v) {

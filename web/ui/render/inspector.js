@@ -11,8 +11,12 @@ import { kvText, kvSummary } from '../logs.js';
 import { HELD_FILTERS, heldMessages } from '../held.js';
 import { isolateState } from '../actions.js';
 import { shortText, visibleControls } from '../text.js';
+import { configOf, memberRole, memberButtons, MEMBER_ROLES, describeConfig, quorumNote } from '../membership.js';
+import { MEMBERSHIP } from '../schema.js';
 
 const ACTIONS = ['crash', 'restart', 'isolate', 'campaign', 'transfer'];
+/** MEMBER_ACTIONS are the membership buttons: their ids end with the command kind (wire.CmdPromote ...). */
+const MEMBER_ACTIONS = [MEMBERSHIP.kinds.promote, MEMBERSHIP.kinds.remove, MEMBERSHIP.kinds.replace];
 /** HELD_LISTED bounds the held messages listed as buttons (the oldest first). */
 const HELD_LISTED = 40;
 
@@ -34,7 +38,11 @@ export class NodeInspector {
     this.entries = $('insp-entries');
     this.buttons = Object.fromEntries(ACTIONS.map((a) => [a, $(`act-${a}`)]));
     this.titles = Object.fromEntries(ACTIONS.map((a) => [a, this.buttons[a].title]));
-    for (const a of ACTIONS) this.buttons[a].addEventListener('click', () => onAction(a));
+    for (const a of MEMBER_ACTIONS) {
+      this.buttons[a] = $(`act-${a}`);
+      this.titles[a] = this.buttons[a].title;
+    }
+    for (const a of [...ACTIONS, ...MEMBER_ACTIONS]) this.buttons[a].addEventListener('click', () => onAction(a));
     this.id = 0;
     this.linkKey = '';
     this.linkRows = [];
@@ -48,7 +56,10 @@ export class NodeInspector {
     const leader = currentLeader(view);
     const t = electionTimer(node, view.timing);
     const cuts = cutSet(view);
-    let sig = `${id}|${role}|${node.member ? 'm' : ''}|${ACTIONS.map((a) => refusedAction(node, a)).join('|')}|${(view.nodes || []).map((n) => refusedAction(n, 'cut') ? 'x' : '').join('')}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
+    const config = configOf(view);
+    const mrole = memberRole(config, node);
+    const mb = memberButtons(view, node);
+    let sig = `${id}|${role}|${mrole}|${describeConfig(config)}|${MEMBER_ACTIONS.map((a) => mb[a].title).join('|')}|${node.member ? 'm' : ''}|${ACTIONS.map((a) => refusedAction(node, a)).join('|')}|${(view.nodes || []).map((n) => refusedAction(n, 'cut') ? 'x' : '').join('')}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
     if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}`;
     const lastEntry = node.log && node.log.length ? node.log[node.log.length - 1] : null;
     sig += `|${lastEntry ? lastEntry.index : 0}|${kvText(node).join('\u0000')}`;
@@ -63,17 +74,23 @@ export class NodeInspector {
       ['leader', !node.up ? '—' : node.role === 'leader' ? 'itself' : node.leader ? `n${node.leader}` : 'unknown'],
       ['commit', node.commit], ['applied', node.up ? node.applied : '— (crashed)'], ['last index', node.last_index],
       ['snapshot', node.snapshot_index ? `≤ ${node.snapshot_index} (T${node.snapshot_term})` : 'none'],
-      ['voters', node.voters && node.voters.length ? node.voters.map((v) => `n${v}`).join(' ') : '—'],
+      ['member', MEMBER_ROLES[mrole].label],
     ];
     const timer = ['timer', t ? t.short : node.up ? '— (a leader has none)' : '— (down)'];
-    const wide = [timer];
+    const own = configOf({ nodes: [{ ...node, up: true, role: 'leader' }] });
+    const wide = [timer, ['its configuration', (node.voters || []).length ? describeConfig(own) : 'none yet (it has not applied any)']];
+    if (mrole !== 'voter') wide.push(['membership', MEMBER_ROLES[mrole].text]);
     if (node.member && !node.left) wide.push(['member', 'hosted outside the server (by a page or a devserver -join process)']);
     if (node.error) wide.push(['error', node.error]);
     sync(this.facts, [...facts.flatMap(([k, v]) => [{ tag: 'dt', text: k }, { tag: 'dd', text: String(v) }]),
       ...wide.flatMap(([k, v]) => [{ tag: 'dt', text: k }, { tag: 'dd', class: 'wide', text: String(v) }])]);
 
     const b = this.buttons;
-    for (const a of ACTIONS) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
+    for (const a of [...ACTIONS, ...MEMBER_ACTIONS]) setAttr(b[a], 'data-testid', `node-${id}-${a}`);
+    for (const a of MEMBER_ACTIONS) {
+      b[a].disabled = mb[a].disabled;
+      setAttr(b[a], 'title', mb[a].title);
+    }
     b.crash.disabled = !node.up;
     b.restart.disabled = node.up;
     const iso = isolateState(view, id);
@@ -196,7 +213,9 @@ export class MessagePanel {
     this.sig = sig;
     if (m) {
       const when = m.deliver_at ? `sent at ${formatTime(m.sent_at)} s, arrives at ${formatTime(m.deliver_at)} s` : `sent at ${formatTime(m.sent_at)} s, held`;
-      setText(this.detail, `${messageTitle(m)}. ${when}.\n${visibleControls(m.text)}`);
+      const config = configOf(view);
+      const counts = m.response && config.from === m.to && /MsgAppResp|VoteResp/.test(m.type) ? quorumNote(config, m.from) : '';
+      setText(this.detail, `${messageTitle(m)}. ${when}.${counts ? ` ${counts}.` : ''}\n${visibleControls(m.text)}`);
     } else {
       setText(this.detail, selected ? `Message #${selected} is no longer in flight (delivered or dropped).` : 'Click a message on the ring (or press ] ) to select it.');
     }

@@ -129,11 +129,13 @@ export class LogGrid {
       const state = i <= hi ? entryState(node, i) : 'none';
       const e = state === 'none' || state === 'compacted' ? null : entryAt(node, i);
       const c = { state, term: e ? e.term : 0 };
+      const conf = e && e.type !== 'normal';
       const isMatch = mark && mark.match === i, isNext = mark && mark.next === i;
-      const key = `${c.state}|${c.term}|${isMatch}|${isNext}`;
+      const key = `${c.state}|${c.term}|${isMatch}|${isNext}|${conf}`;
       if (row.keys[k] === key) continue;
       row.keys[k] = key;
-      let cls = `cell ${c.state}`;
+      // A membership change has a look of its own (and says so in words).
+      let cls = `cell ${c.state}${conf ? ' conf' : ''}`;
       if (isMatch) cls += ' match';
       if (isNext) cls += ' next';
       setClass(cell, cls);

@@ -5,6 +5,10 @@ import { ringPositions, nodeRadius, pointOnLink } from '../geometry.js';
 import { cutSet, linkState, pairs } from '../links.js';
 import { svg, setAttr, setText, setClass } from './dom.js';
 import { shapePath, crossPath } from './shapes.js';
+import { configOf, memberRole, MEMBER_ROLES, describeConfig } from '../membership.js';
+
+/** MEMBER_TAGS are the short words under a node for its place in the configuration ('' for a plain voter). */
+const MEMBER_TAGS = { voter: '', both: 'old & new', outgoing: 'old only', incoming: 'new only', learner: 'learner', removed: '', none: 'not a member' };
 
 /** RingView draws links and nodes into two SVG groups. */
 export class RingView {
@@ -48,6 +52,10 @@ export class RingView {
     const el = {
       g,
       halo: svg('circle', { class: 'halo', r: r + 13 }, g),
+      // In a joint configuration: the old quorum's mark (dashed) and the
+      // new one's (solid), so the two are told apart by line as well as colour.
+      qold: svg('circle', { class: 'quorum old', r: r + 17 }, g),
+      qnew: svg('circle', { class: 'quorum new', r: r + 20 }, g),
       track: svg('circle', { class: 'timer-track', r: r + 6 }, g),
       timer: svg('circle', { class: 'timer', r: r + 6, pathLength: 100, transform: 'rotate(-90)' }, g),
       due: svg('line', { class: 'timer-mark', x1: 0, y1: r + 3, x2: 0, y2: r + 9 }, g),
@@ -85,33 +93,40 @@ export class RingView {
     }
     // Nodes a safety violation names are marked.
     const culprits = !view.safety.ok && view.safety.violation ? view.safety.violation.nodes || [] : [];
-    view.nodes.forEach((node, i) => this.drawNode(this.nodes[i], node, view.timing, selected === node.id, culprits.includes(node.id), node.id === this.hosted));
-    setText(this.caption, caption(view));
+    const config = configOf(view);
+    view.nodes.forEach((node, i) => this.drawNode(this.nodes[i], node, view.timing, selected === node.id, culprits.includes(node.id), node.id === this.hosted, memberRole(config, node)));
+    setText(this.caption, caption(view, config));
   }
 
-  drawNode(el, node, timing, selected, culprit, hosted = false) {
+  drawNode(el, node, timing, selected, culprit, hosted = false, mrole = 'voter') {
     const role = roleOf(node);
     const info = ROLES[role];
     const t = electionTimer(node, timing);
     // Skip nodes whose drawn state did not change.
-    const key = `${role}|${node.member}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
+    const key = `${role}|${mrole}|${node.member}|${node.term}|${node.vote}|${selected}|${culprit}|${hosted}|${t ? `${t.elapsed}/${t.max}` : '-'}|${node.leader}|${node.commit}|${node.applied}`;
     if (key === el.key) return;
     el.key = key;
-    setClass(el.g, `node ${role}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}${hosted ? ' hosted' : ''}`);
+    setClass(el.g, `node ${role} m-${mrole}${selected ? ' selected' : ''}${culprit ? ' culprit' : ''}${hosted ? ' hosted' : ''}`);
+    setAttr(el.g, 'data-member', mrole);
+    const inOld = mrole === 'both' || mrole === 'outgoing', inNew = mrole === 'both' || mrole === 'incoming';
+    el.qold.style.display = inOld ? '' : 'none';
+    el.qnew.style.display = inNew ? '' : 'none';
+    const tag = MEMBER_TAGS[mrole];
+    const mtext = mrole === 'voter' || mrole === 'removed' ? '' : `; ${MEMBER_ROLES[mrole].text}`;
     setAttr(el.g, 'data-hosted', hosted ? 'page' : node.member ? 'member' : null);
     setAttr(el.g, 'data-role', role);
     setAttr(el.g, 'data-term', node.term);
     setAttr(el.g, 'data-up', node.up);
     setAttr(el.g, 'aria-pressed', selected);
     const here = hosted ? '; hosted in this page' : '';
-    setAttr(el.g, 'aria-label', `${nodeSummary(node)}${here}${t ? `; ${t.text}` : ''}`);
+    setAttr(el.g, 'aria-label', `${nodeSummary(node)}${mtext}${here}${t ? `; ${t.text}` : ''}`);
     setAttr(el.body, 'd', shapePath(info.shape, this.r));
     const where = hosted ? ' · this page' : node.member && !node.left ? ' · member' : '';
-    setText(el.label, `${node.up ? `${info.label} · T${node.term}` : node.left ? info.label : `Crashed · T${node.term}`}${where}`);
+    setText(el.label, `${node.up && !node.left ? `${info.label} · T${node.term}` : node.left ? (node.member ? info.label : 'Removed') : `Crashed · T${node.term}`}${where}${tag ? ` · ${tag}` : ''}`);
     setClass(el.label, `nrole ${role}`);
     // Who it voted for in its term (a leader voted for itself: not shown).
     setText(el.vote, node.vote && node.role !== 'leader' && !node.left ? `voted n${node.vote}${node.up ? '' : ' (on disk)'}` : '');
-    setText(el.title, `${nodeSummary(node)}${hosted ? '\nHosted in this page (WebAssembly)' : node.member && !node.left ? '\nA member hosted outside the server (a page or a devserver -join process)' : ''}${t ? `\n${t.text}` : ''}`);
+    setText(el.title, `${nodeSummary(node)}${mtext ? `\n${MEMBER_ROLES[mrole].text}` : ''}${hosted ? '\nHosted in this page (WebAssembly)' : node.member && !node.left ? '\nA member hosted outside the server (a page or a devserver -join process)' : ''}${t ? `\n${t.text}` : ''}`);
     if (t) {
       setAttr(el.timer, 'stroke-dasharray', `${(t.remaining * 100).toFixed(1)} 100`);
       setClass(el.timer, t.due ? 'timer due' : 'timer');
@@ -121,12 +136,15 @@ export class RingView {
   }
 }
 
-/** caption is the word at the ring's centre when the cluster has no leader. */
-export function caption(view) {
+/**
+ * caption is the word at the ring's centre: why there is no leader, or the
+ * joint configuration in force (config: configOf(view)).
+ */
+export function caption(view, config = null) {
   if (!view.safety.ok) return 'halted: safety violated';
   const up = view.nodes.filter((n) => n.up).length;
   if (!up) return 'every node is down';
-  if (currentLeader(view)) return '';
+  if (currentLeader(view)) return config && config.joint ? describeConfig(config) : '';
   // Members that left a native cluster no longer count towards a majority.
   const members = view.nodes.filter((n) => !n.left).length;
   return up * 2 > members ? 'electing a leader…' : 'no majority up: no leader possible';

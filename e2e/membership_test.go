@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// jsCurrentLeader is the current leader's id as the page sees it: a live
+// node not removed that leads the highest term, 0 if none.
+const jsCurrentLeader = `(() => { let b = null; for (const n of seshatPage.frame().view.nodes) if (n.up && !n.left && n.role === 'leader' && (!b || n.term > b.term)) b = n; return b ? b.id : 0; })()`
+
+// jsMember is node %d's place in the configuration as the ring draws it.
+const jsMember = `(document.querySelector('[data-testid="node-%d"]') || {dataset: {}}).dataset.member || ''`
+
+// TestMembershipInThePage walks through the issue's scenario as a person
+// would, with the page's own controls: start 3 nodes, add a learner and
+// watch it catch up, promote it, replace the leader through a joint
+// configuration, crash the leader in the middle of the change, and see the
+// cluster finish it. It keeps a screenshot of each step.
+func TestMembershipInThePage(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), "3"))
+	p.click("restart-cluster")
+	p.poll(`seshatPage.frame().view.nodes.length === 3 && ` + jsCurrentLeader + ` > 0`)
+	// Some data first, so that catching up has something to carry.
+	for i := range 5 {
+		p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="set-key"]`), fmt.Sprintf("k%d", i)))
+		p.click("set-submit")
+	}
+	p.poll(`document.querySelector('[data-testid="console-output"]').textContent.includes("set k4=1")`)
+
+	// A learner: it receives the log but does not vote.
+	p.click("member-add-learner")
+	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'learner'`)
+	p.poll(`(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.id === ` + jsCurrentLeader + `); const n4 = v.nodes[3]; return l && n4.up && n4.applied === l.applied && n4.applied > 5; })()`)
+	if got := eval[string](p, `document.querySelector('[data-testid="member-config"]').textContent`); got != "voters (n1 n2 n3), learners (n4)" {
+		t.Fatalf("configuration shown: %q", got)
+	}
+	p.poll(`[...document.querySelectorAll('#log-grid .cell.conf')].length > 0`)
+	p.shot("1-learner-caught-up")
+
+	// Promote it from its inspector.
+	p.click("node-4")
+	p.poll(`!document.querySelector('[data-testid="node-4-promote"]').disabled`)
+	p.click("node-4-promote")
+	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'voter'`)
+	p.poll(`document.querySelector('[data-testid="member-config"]').textContent === "voters (n1 n2 n3 n4)"`)
+	p.shot("2-promoted")
+
+	// Replace the leader through a joint configuration, one event at a
+	// time, and crash the leader while the configuration is joint.
+	leader := eval[int](p, jsCurrentLeader)
+	p.click(fmt.Sprintf("node-%d", leader))
+	p.poll(fmt.Sprintf(`!document.querySelector('[data-testid="node-%d-replace"]').disabled`, leader))
+	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
+	p.click(fmt.Sprintf("node-%d-replace", leader))
+	for i := 0; ; i++ {
+		if eval[bool](p, `document.querySelector('[data-testid="member-config"]').textContent.startsWith("joint:")`) {
+			break
+		}
+		if i == 2000 {
+			t.Fatal("the configuration never became joint")
+		}
+		p.click("next")
+	}
+	if got := eval[string](p, fmt.Sprintf(jsMember, leader)); got != "outgoing" {
+		t.Fatalf("leader n%d in the joint configuration is drawn as %q, want outgoing (old quorum only)", leader, got)
+	}
+	if got := eval[string](p, fmt.Sprintf(jsMember, 5)); got != "incoming" {
+		t.Fatalf("n5 in the joint configuration is drawn as %q, want incoming", got)
+	}
+	if n := eval[int](p, `document.querySelectorAll('[data-testid^="node-"] .quorum.old:not([style*="none"])').length`); n != 4 {
+		t.Fatalf("%d nodes marked in the old quorum, want 4", n)
+	}
+	p.shot("3-joint")
+	crashed := eval[int](p, jsCurrentLeader)
+	p.click(fmt.Sprintf("node-%d", crashed))
+	p.click(fmt.Sprintf("node-%d-crash", crashed))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="node-%d"]').dataset.up === "false"`, crashed))
+	p.shot("4-leader-crashed")
+	eval[bool](p, `(seshatPage.setPlaying(true), true)`)
+
+	// The cluster finishes the change: the old leader is removed, the new
+	// configuration is in force and every voter has caught up.
+	var rest []string
+	for id := 1; id <= 5; id++ {
+		if id != leader {
+			rest = append(rest, fmt.Sprintf("n%d", id))
+		}
+	}
+	want := "voters (" + strings.Join(rest, " ") + ")"
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="member-config"]').textContent === %q`, want))
+	p.poll(fmt.Sprintf(jsMember, leader) + ` === 'removed'`)
+	if crashed != leader {
+		p.click(fmt.Sprintf("node-%d", crashed))
+		p.click(fmt.Sprintf("node-%d-restart", crashed))
+	}
+	p.poll(`seshatPage.frame().view.nodes.filter(n => !n.left).every(n => n.up)`)
+	if ok := eval[string](p, `document.querySelector('[data-testid="safety"]').dataset.ok`); ok != "true" {
+		t.Fatalf("safety badge says %s", ok)
+	}
+	p.poll(`[...document.querySelectorAll('[data-testid="event-log"] li')].some(li => li.textContent.includes("was removed from the cluster"))`)
+	p.shot("5-change-finished")
+}
+
+// TestMembershipCommandTypedInWords: the membership console reads a command
+// in words and shows the engine's refusal of an impossible one.
+func TestMembershipCommandTypedInWords(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.poll(jsCurrentLeader + ` > 0`)
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "promote n2"))
+	p.click("member-submit")
+	p.poll(`!document.querySelector('[data-testid="error"]').hidden && document.querySelector('[data-testid="error"]').textContent.includes("n2 is already a voter")`)
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "add learner"))
+	p.click("member-submit")
+	p.poll(fmt.Sprintf(jsMember, 6) + ` === 'learner'`)
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "grow n2"))
+	p.click("member-submit")
+	p.poll(`document.querySelector('[data-testid="error"]').textContent.includes('"grow" is not a membership command')`)
+	p.shot("typed")
+}

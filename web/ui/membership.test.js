@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configOf, memberRole, quorumsOf, quorumNote, describeConfig, parseMemberCommand, memberButtons, MEMBER_ROLES } from './membership.js';
+import { COMMAND_KINDS, MEMBERSHIP } from './schema.js';
+
+const node = (id, extra = {}) => ({ id, up: true, role: 'follower', term: 2, applied: 10, voters: [1, 2, 3], ...extra });
+
+// A joint configuration: old (n1 n2 n3), new (n2 n3 n4), learner n5, n6
+// added but not yet a member, n7 removed.
+const jointView = () => ({
+  nodes: [
+    node(1, { role: 'leader', voters: [4, 2, 3], voters_outgoing: [1, 2, 3], learners: [5], applied: 20 }),
+    node(2), node(3), node(4), node(5), node(6, { voters: [] }), node(7, { left: true, up: false }),
+  ],
+});
+
+test('configOf reads the leader, or the live node that applied most', () => {
+  const c = configOf(jointView());
+  assert.deepEqual([c.voters, c.outgoing, c.learners, c.joint, c.from], [[2, 3, 4], [1, 2, 3], [5], true, 1]);
+  const v = jointView();
+  v.nodes[0].up = false;
+  v.nodes[3].applied = 15;
+  v.nodes[3].voters = [1, 2, 3, 4];
+  assert.deepEqual([configOf(v).voters, configOf(v).from, configOf(v).joint], [[1, 2, 3, 4], 4, false]);
+  assert.equal(configOf({ nodes: [] }).from, 0);
+  assert.equal(describeConfig(configOf({ nodes: [] })), 'no configuration known');
+});
+
+test('memberRole and quorumsOf place every node of a joint configuration', () => {
+  const v = jointView();
+  const c = configOf(v);
+  assert.deepEqual(v.nodes.map((n) => memberRole(c, n)), ['outgoing', 'both', 'both', 'incoming', 'learner', 'none', 'removed']);
+  assert.deepEqual([1, 2, 4, 5].map((id) => quorumsOf(c, id)), [['old'], ['new', 'old'], ['new'], []]);
+  assert.equal(quorumNote(c, 2), 'n2 counts towards both quorums, old and new');
+  assert.equal(quorumNote(c, 1), 'n1 counts towards the old quorum only');
+  assert.equal(quorumNote(c, 5), 'n5 is not a voter: its reply counts towards neither quorum');
+  assert.equal(describeConfig(c), 'joint: old (n1 n2 n3) & new (n2 n3 n4), learners (n5)');
+  for (const r of ['outgoing', 'both', 'incoming', 'learner', 'none', 'removed', 'voter']) assert.ok(MEMBER_ROLES[r].text, r);
+  // A simple configuration: voters count towards the one quorum.
+  const s = configOf({ nodes: [node(1, { role: 'leader' }), node(2), node(3)] });
+  assert.deepEqual([memberRole(s, node(1)), quorumsOf(s, 2), quorumNote(s, 2)], ['voter', ['all'], '']);
+  assert.equal(quorumNote(s, 9), 'n9 is not a voter: its reply counts towards no quorum');
+});
+
+test('parseMemberCommand reads the words of every membership command into the engine\'s kinds', () => {
+  const kinds = new Set(COMMAND_KINDS.map((k) => k.kind));
+  const cases = [
+    ['add', { kind: 'add' }], ['add n6', { kind: 'add', node: 6 }], ['Add Learner', { kind: 'add-learner' }],
+    ['add-learner 7', { kind: 'add-learner', node: 7 }], ['promote n4', { kind: 'promote', node: 4 }],
+    ['remove 2', { kind: 'remove', node: 2 }], ['replace n1 with n6', { kind: 'replace', node: 1, peer: 6 }],
+    ['replace n1', { kind: 'replace', node: 1 }], ['leave joint', { kind: 'leave-joint' }], ['leave-joint', { kind: 'leave-joint' }],
+    ['change add n6, remove n1 explicit', { kind: 'change', transition: 'explicit', changes: [{ op: 'add', node: 6 }, { op: 'remove', node: 1 }] }],
+    ['change add learner, add', { kind: 'change', changes: [{ op: 'add-learner', node: 0 }, { op: 'add', node: 0 }] }],
+  ];
+  for (const [text, want] of cases) {
+    const got = parseMemberCommand(text);
+    assert.deepEqual(got, { cmd: want }, text);
+    assert.ok(kinds.has(got.cmd.kind), `${got.cmd.kind} is a command kind of the schema`);
+    for (const ch of got.cmd.changes || []) assert.ok(Object.values(MEMBERSHIP.ops).includes(ch.op), ch.op);
+  }
+  for (const [text, why] of [['', 'type a membership command'], ['grow n2', '"grow" is not a membership command'], ['promote', 'promote needs a node'],
+    ['remove x', '"x" is not a node'], ['remove n1 n2', 'remove takes one node'], ['replace', 'replace needs the voter'],
+    ['replace n1 by n6', 'write replace n1 with n6'], ['change', 'change needs at least one change'], ['change grow n2', 'each change is add'],
+    ['change remove', 'remove needs a node'], ['leave', 'leave joint'], ['leave joint now', 'takes nothing more'], ['add '.repeat(50), 'too long']]) {
+    const got = parseMemberCommand(text);
+    assert.ok(got.error && got.error.includes(why), `${JSON.stringify(text)}: ${got.error}`);
+  }
+});
+
+test('memberButtons says which membership actions a node allows, and why not', () => {
+  const v = jointView();
+  const b = (i) => memberButtons(v, v.nodes[i - 1]);
+  assert.equal(b(5).promote.disabled, false);
+  assert.match(b(2).promote.title, /not a learner \(voter \(old & new\)\)/);
+  assert.equal(b(1).remove.disabled, false);
+  assert.match(b(1).remove.title, /the leader: it hands leadership on first/);
+  assert.equal(b(6).remove.disabled, true);
+  assert.equal(b(4).replace.disabled, false);
+  assert.equal(b(5).replace.disabled, true);
+  assert.match(b(7).promote.title, /n7 was removed/);
+  const leaderless = jointView();
+  leaderless.nodes[0].role = 'follower';
+  assert.match(memberButtons(leaderless, leaderless.nodes[1]).remove.title, /no leader/);
+});
