@@ -37,9 +37,7 @@ func TestMembershipInThePage(t *testing.T) {
 	p.click("member-add-learner")
 	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'learner'`)
 	p.poll(`(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.id === ` + jsCurrentLeader + `); const n4 = v.nodes[3]; return l && n4.up && n4.applied === l.applied && n4.applied > 5; })()`)
-	if got := eval[string](p, `document.querySelector('[data-testid="member-config"]').textContent`); got != "voters (n1 n2 n3), learners (n4)" {
-		t.Fatalf("configuration shown: %q", got)
-	}
+	p.poll(`document.querySelector('[data-testid="member-config"]').textContent === "voters (n1 n2 n3), learners (n4)"`)
 	p.poll(`[...document.querySelectorAll('#log-grid .cell.conf')].length > 0`)
 	p.shot("1-learner-caught-up")
 
@@ -116,6 +114,7 @@ func TestMembershipCommandTypedInWords(t *testing.T) {
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "promote n2"))
 	p.click("member-submit")
 	p.poll(`!document.querySelector('[data-testid="error"]').hidden && document.querySelector('[data-testid="error"]').textContent.includes("n2 is already a voter")`)
+	takeErrors(p, "n2 is already a voter")
 	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "add learner"))
 	p.click("member-submit")
 	p.poll(fmt.Sprintf(jsMember, 6) + ` === 'learner'`)
@@ -123,4 +122,18 @@ func TestMembershipCommandTypedInWords(t *testing.T) {
 	p.click("member-submit")
 	p.poll(`document.querySelector('[data-testid="error"]').textContent.includes('"grow" is not a membership command')`)
 	p.shot("typed")
+	takeErrors(p, `"grow" is not a membership command`)
+}
+
+// takeErrors takes the errors the page has shown, failing unless there is
+// exactly one and it contains want.
+func takeErrors(p *page, want string) {
+	p.t.Helper()
+	shown, err := p.shownErrors(true)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if len(shown) != 1 || !strings.Contains(shown[0], want) {
+		p.t.Fatalf("errors shown: %q; want one naming %q", shown, want)
+	}
 }

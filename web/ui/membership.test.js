@@ -82,3 +82,14 @@ test('memberButtons says which membership actions a node allows, and why not', (
   leaderless.nodes[0].role = 'follower';
   assert.match(memberButtons(leaderless, leaderless.nodes[1]).remove.title, /no leader/);
 });
+
+test('the status line names a joint configuration, and a leader is never "no leader"', async () => {
+  const { statusLine } = await import('./render/chrome.js');
+  const frame = (view) => ({ view: { safety: { ok: true }, messages: [], manual: false, ...view }, horizon: 0 });
+  const simple = statusLine(frame({ nodes: [node(1, { role: 'leader' }), node(2), node(3)] }), true);
+  assert.ok(simple.startsWith('n1 leads term 2') && !simple.includes('No leader') && !simple.includes('joint'), simple);
+  const joint = statusLine(frame(jointView()), true);
+  assert.ok(joint.includes('joint: old (n1 n2 n3) & new (n2 n3 n4)') && !joint.includes('No leader'), joint);
+  const none = statusLine(frame({ nodes: [node(1), node(2), node(3)] }), true);
+  assert.ok(none.includes('No leader: electing one'), none);
+});

@@ -21,6 +21,11 @@ export function roleOf(node) {
   return ROLES[node.role] ? node.role : 'follower';
 }
 
+/** roleLabel is the drawn role's label for node: "Removed" for a node removed from a simulated cluster, where a member hosted outside a native one has "Left". */
+export function roleLabel(node) {
+  return node.left && !node.member ? 'Removed' : ROLES[roleOf(node)].label;
+}
+
 /**
  * currentLeader returns the live leader with the highest term, or null.
  * A partitioned old leader can still believe it leads an older term, and a

@@ -6,7 +6,7 @@ import { currentLeader } from '../roles.js';
 import { isReplaying } from '../model.js';
 import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
-import { configOf, describeConfig, MEMBER_COMMAND_HELP } from '../membership.js';
+import { configOf, describeConfig, ids, MEMBER_COMMAND_HELP } from '../membership.js';
 import { LIMITS } from '../schema.js';
 
 /** statusLine says in one sentence where the cluster stands. */
@@ -19,6 +19,8 @@ export function statusLine(frame, playing) {
   if (leader) parts.push(`n${leader.id} leads term ${leader.term}, commit index ${leader.commit}`);
   else if (!up) parts.push('Every node is down: restart one');
   else parts.push(up * 2 > v.nodes.length ? 'No leader: electing one…' : `No leader: only ${up} of ${v.nodes.length} nodes are up, a majority is needed`);
+  const config = configOf(v);
+  if (config.joint) parts.push(`joint: old ${ids(config.outgoing)} & new ${ids(config.voters)}`);
   parts.push(`${v.messages.length} message${v.messages.length === 1 ? '' : 's'} in flight${v.manual ? ' (held for you: manual delivery)' : ''}`);
   if (isReplaying(frame)) parts.push(playing ? 'replaying the recorded run' : 'in the recorded past: acting here rewrites what follows');
   return parts.join(' · ');

@@ -2,7 +2,7 @@
 // view of replication, its store and newest entries) and the selected
 // message. The page holds the skeleton; buttons are updated in place so
 // keyboard focus survives redraws.
-import { ROLES, roleOf, electionTimer, currentLeader, refusedAction } from '../roles.js';
+import { roleOf, roleLabel, electionTimer, currentLeader, refusedAction } from '../roles.js';
 import { cutSet, linkState } from '../links.js';
 import { messageTitle, messageLabel } from '../messages.js';
 import { formatTime } from '../clock.js';
@@ -66,7 +66,7 @@ export class NodeInspector {
     if (sig === this.sig) return;
     this.sig = sig;
     this.id = id;
-    setText(this.title, `n${id} · ${ROLES[role].label}`);
+    setText(this.title, `n${id} · ${roleLabel(node)}`);
     setAttr(this.title, 'data-role', role);
 
     const facts = [
@@ -78,7 +78,7 @@ export class NodeInspector {
     ];
     const timer = ['timer', t ? t.short : node.up ? '— (a leader has none)' : '— (down)'];
     const own = configOf({ nodes: [{ ...node, up: true, role: 'leader' }] });
-    const wide = [timer, ['its configuration', (node.voters || []).length ? describeConfig(own) : 'none yet (it has not applied any)']];
+    const wide = [timer, ['its configuration', (node.voters || []).length ? describeConfig(own) : node.up ? 'none yet (it has not applied any)' : '— (down; its snapshot holds none)']];
     if (mrole !== 'voter') wide.push(['membership', MEMBER_ROLES[mrole].text]);
     if (node.member && !node.left) wide.push(['member', 'hosted outside the server (by a page or a devserver -join process)']);
     if (node.error) wide.push(['error', node.error]);

@@ -5,7 +5,7 @@ import { ringPositions, nodeRadius, pointOnLink } from '../geometry.js';
 import { cutSet, linkState, pairs } from '../links.js';
 import { svg, setAttr, setText, setClass } from './dom.js';
 import { shapePath, crossPath } from './shapes.js';
-import { configOf, memberRole, MEMBER_ROLES, describeConfig } from '../membership.js';
+import { configOf, memberRole, MEMBER_ROLES } from '../membership.js';
 
 /** MEMBER_TAGS are the short words under a node for its place in the configuration ('' for a plain voter). */
 const MEMBER_TAGS = { voter: '', both: 'old & new', outgoing: 'old only', incoming: 'new only', learner: 'learner', removed: '', none: 'not a member' };
@@ -95,7 +95,7 @@ export class RingView {
     const culprits = !view.safety.ok && view.safety.violation ? view.safety.violation.nodes || [] : [];
     const config = configOf(view);
     view.nodes.forEach((node, i) => this.drawNode(this.nodes[i], node, view.timing, selected === node.id, culprits.includes(node.id), node.id === this.hosted, memberRole(config, node)));
-    setText(this.caption, caption(view, config));
+    setText(this.caption, caption(view));
   }
 
   drawNode(el, node, timing, selected, culprit, hosted = false, mrole = 'voter') {
@@ -136,15 +136,12 @@ export class RingView {
   }
 }
 
-/**
- * caption is the word at the ring's centre: why there is no leader, or the
- * joint configuration in force (config: configOf(view)).
- */
-export function caption(view, config = null) {
+/** caption is the word at the ring's centre when the cluster has no leader. */
+export function caption(view) {
   if (!view.safety.ok) return 'halted: safety violated';
   const up = view.nodes.filter((n) => n.up).length;
   if (!up) return 'every node is down';
-  if (currentLeader(view)) return config && config.joint ? describeConfig(config) : '';
+  if (currentLeader(view)) return '';
   // Members that left a native cluster no longer count towards a majority.
   const members = view.nodes.filter((n) => !n.left).length;
   return up * 2 > members ? 'electing a leader…' : 'no majority up: no leader possible';
