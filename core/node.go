@@ -69,7 +69,14 @@ type Option func(*options)
 type options struct {
 	logger       raft.Logger
 	keepOnRemove bool
+	noCCCheck    bool
 }
+
+// WithoutConfChangeValidation turns off etcd Raft's check of a proposed
+// membership change (its Config.DisableConfChangeValidation): a leader then
+// appends a change while another is pending. It is a fault to plant, for
+// the tests that show the safety checkers catching it; nothing else uses it.
+func WithoutConfChangeValidation() Option { return func(o *options) { o.noCCCheck = true } }
 
 // KeepLeadershipOnRemoval makes a leader removed from the configuration
 // keep leading (etcd Raft's StepDownOnRemoval off) until its owner hands
@@ -137,19 +144,20 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		ro = raft.ReadOnlyLeaseBased
 	}
 	rc := &raft.Config{
-		ID:                        uint64(cfg.Node.ID),
-		ElectionTick:              cfg.Raft.ElectionTicks(),
-		HeartbeatTick:             1,
-		Storage:                   st,
-		Applied:                   n.restartApplied,
-		MaxSizePerMsg:             maxSizePerMsg,
-		MaxInflightMsgs:           maxInflightMsgs,
-		MaxUncommittedEntriesSize: cfg.Raft.MaxLogSizeBytes,
-		CheckQuorum:               cfg.Raft.CheckQuorum,
-		PreVote:                   cfg.Raft.PreVote,
-		ReadOnlyOption:            ro,
-		Logger:                    &explainer{Logger: o.logger, n: n},
-		StepDownOnRemoval:         !o.keepOnRemove,
+		ID:                          uint64(cfg.Node.ID),
+		ElectionTick:                cfg.Raft.ElectionTicks(),
+		HeartbeatTick:               1,
+		Storage:                     st,
+		Applied:                     n.restartApplied,
+		MaxSizePerMsg:               maxSizePerMsg,
+		MaxInflightMsgs:             maxInflightMsgs,
+		MaxUncommittedEntriesSize:   cfg.Raft.MaxLogSizeBytes,
+		CheckQuorum:                 cfg.Raft.CheckQuorum,
+		PreVote:                     cfg.Raft.PreVote,
+		ReadOnlyOption:              ro,
+		Logger:                      &explainer{Logger: o.logger, n: n},
+		StepDownOnRemoval:           !o.keepOnRemove,
+		DisableConfChangeValidation: o.noCCCheck,
 	}
 	rn, err := raft.NewRawNode(rc)
 	if err != nil {

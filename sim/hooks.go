@@ -23,4 +23,8 @@ type hooks struct {
 	noHandOff bool
 	// servesRemoved, if set, lets removed nodes serve clients.
 	servesRemoved bool
+	// noConfChangeCheck, if set, starts nodes without etcd Raft's check of
+	// a proposed membership change, and the simulator proposes changes
+	// without asking it (core.WithoutConfChangeValidation).
+	noConfChangeCheck bool
 }

@@ -110,6 +110,9 @@ func (c *Cluster) deliver(id uint64) {
 	}
 	c.emit(wire.Event{Kind: wire.EvDeliver, Node: f.to, Peer: f.from, Term: core.Term(f.m.GetTerm()), Msg: f.id, Type: wire.MessageTypeName(f.m.GetType())}.WithMessage(f.m))
 	to.Heard(f.m)
+	if f.m.GetType() == pb.MsgVoteResp && !f.m.GetReject() {
+		c.safety.voteGranted(to.id, f.from, core.Term(f.m.GetTerm()))
+	}
 	// Errors from Step are etcd Raft refusing a message it should ignore
 	// (e.g. a response from a removed peer); nothing changes.
 	_ = to.rn.Step(f.m)

@@ -54,7 +54,11 @@ func (n *simNode) up() bool { return n.rn != nil }
 func (c *Cluster) startNode(n *simNode, restart bool) error {
 	// A removed leader leads on until it hands leadership over (handOff),
 	// as an etcd server does.
-	rn, err := core.New(c.nodeConfig(n.id), n.store, core.KeepLeadershipOnRemoval())
+	opts := []core.Option{core.KeepLeadershipOnRemoval()}
+	if c.hooks.noConfChangeCheck {
+		opts = append(opts, core.WithoutConfChangeValidation())
+	}
+	rn, err := core.New(c.nodeConfig(n.id), n.store, opts...)
 	if err != nil {
 		return fmt.Errorf("sim: start %s: %w", n.id, err)
 	}
@@ -145,14 +149,16 @@ func (c *Cluster) nodeFailed(n *simNode, err error) {
 // observe records what one Ready round did.
 func (c *Cluster) observe(n *simNode, u *core.Update) {
 	n.Observe(u, !c.trace.off, c.emit)
+	if c.hooks.processed != nil {
+		c.hooks.processed(c, n, u)
+	}
+	// The checkers read the configuration the node had before this round
+	// (the one etcd Raft counted with), so n.conf moves on after them.
+	c.safety.observe(c, n, u)
 	if len(u.ConfChanges) > 0 {
 		c.noteConfStates(n, u)
 	} else if md := u.SnapshotInstalled; md != nil && len(confMembers(md.GetConfState())) > 0 {
 		n.conf = md.GetConfState()
 	}
-	if c.hooks.processed != nil {
-		c.hooks.processed(c, n, u)
-	}
-	c.safety.observe(c, n, u)
 	c.clientsObserve(n, u)
 }

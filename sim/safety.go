@@ -47,6 +47,10 @@ import (
 //     term of that vote, are remembered across crashes; a node saving a vote
 //     for another candidate in the same term has voted twice (a vote that
 //     was not durable).
+//   - Membership (membership_safety.go): one configuration change at a
+//     time, only voters lead, and elections and commits by majorities of
+//     each voter set of the configuration (both halves of a joint one),
+//     learners and removed nodes never counting.
 //
 // Work is proportional to what a round changed: the entries appended,
 // committed or applied (a hash of each appended entry, a few slice and
@@ -105,6 +109,10 @@ type nodeFacts struct {
 	// (0: no vote seen yet).
 	voteTerm core.Term
 	votedFor core.NodeID
+	// granted are the nodes (a bit per id) that granted it their vote in
+	// grantTerm, as delivered to it (membership_safety.go).
+	grantTerm core.Term
+	granted   uint32
 }
 
 // indexFacts is what is known of one index.
@@ -221,11 +229,18 @@ func (s *safety) observe(c *Cluster, n *simNode, u *core.Update) {
 		return
 	}
 	leading := n.Role == core.RoleLeader && nf.leadTerm == n.Term && n.Term != 0
+	// Checked first: tookOffice sets what leading reads.
+	if u.RoleChanged && u.Role == core.RoleLeader && !s.tookOfficeAsVoter(c, n) {
+		return
+	}
 	if md := u.SnapshotInstalled; md != nil && !s.checkSnapshot(c, n, md, leading) {
 		return
 	}
 	if len(u.Entries) > 0 {
 		if leading && !s.checkLeaderAppend(c, n, u.Entries) {
+			return
+		}
+		if leading && !s.checkOneConfChange(c, n, u.Entries) {
 			return
 		}
 		if !s.checkAppend(c, n, u.Entries) {
@@ -236,6 +251,9 @@ func (s *safety) observe(c *Cluster, n *simNode, u *core.Update) {
 		return
 	}
 	if nf.commit > oldCommit && !s.learnCommitted(c, n, oldCommit, nf.commit) {
+		return
+	}
+	if leading && nf.commit > oldCommit && !s.checkCommitQuorum(c, n, nf.commit, len(u.ConfChanges) > 0) {
 		return
 	}
 	if u.RoleChanged && u.Role == core.RoleLeader && !s.tookOffice(c, n, u.Entries) {

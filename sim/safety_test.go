@@ -129,8 +129,12 @@ func apply(t *testing.T, c *Cluster, cmds ...wire.Command) {
 	}
 }
 
-// becomeLeader makes a node leader of term in the checkers' eyes.
+// becomeLeader makes a node leader of term in the checkers' eyes, elected
+// by every node's vote.
 func becomeLeader(c *Cluster, n *simNode, term core.Term) {
+	for _, v := range c.nodes {
+		c.safety.voteGranted(n.id, v.id, term)
+	}
 	n.Term, n.Role = term, core.RoleLeader
 	c.safety.observe(c, n, &core.Update{RoleChanged: true, Role: core.RoleLeader, Leader: n.id})
 }

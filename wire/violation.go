@@ -42,4 +42,15 @@ const (
 	// PropOneVote: a node votes for at most one candidate per term, even
 	// across a crash (its vote is part of its durable hard state).
 	PropOneVote = "One vote per term"
+	// PropOneConfChange: a leader appends a configuration change only once
+	// every earlier one in its log is applied: at most one is pending.
+	PropOneConfChange = "One configuration change at a time"
+	// PropVoterQuorum: a leader takes office with the votes of a majority
+	// of each voter set of its configuration (both, in a joint one), and
+	// commits an index only once such majorities hold it; learners and
+	// nodes outside the configuration never count.
+	PropVoterQuorum = "Quorums of voters"
+	// PropVoterLeader: only a voter of its own configuration becomes
+	// leader: never a learner, nor a node removed from it.
+	PropVoterLeader = "Only voters lead"
 )

@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
+)
+
+// The safety checks of membership (see safety's doc comment for the rest).
+// Each reads a node's configuration as etcd Raft counted with it: the one
+// it had applied before the round at hand (simNode.conf, which moves on
+// after the checkers).
+//
+//   - One configuration change at a time: a leader appending a
+//     configuration-change entry must have applied every earlier one in its
+//     log (etcd refuses a proposal while one is pending).
+//   - Only voters lead: a node taking office is a voter of its own
+//     configuration (in either half of a joint one): never a learner, a
+//     node removed from it, or one that has applied none.
+//   - Quorums of voters: a node takes office with the votes, delivered to
+//     it in its term, of a majority of each voter set of its configuration
+//     (its own vote counting), and a leader commits an index only when its
+//     progress shows a majority of each voter set holding it. Learners and
+//     other nodes never count.
+
+// voteGranted records that voter granted candidate its vote in term.
+func (s *safety) voteGranted(candidate, voter core.NodeID, term core.Term) {
+	nf := &s.nodes[candidate]
+	if term > nf.grantTerm {
+		nf.grantTerm, nf.granted = term, 0
+	}
+	if term == nf.grantTerm {
+		nf.granted |= 1 << voter
+	}
+}
+
+// voterSets returns the voter sets of cs: the incoming voters, then the
+// outgoing ones if joint.
+func voterSets(cs *pb.ConfState) [][]uint64 {
+	sets := [][]uint64{cs.GetVoters()}
+	if len(cs.GetVotersOutgoing()) > 0 {
+		sets = append(sets, cs.GetVotersOutgoing())
+	}
+	return sets
+}
+
+// idsText writes ids as "(n1 n2 n3)".
+func idsText(ids []uint64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = core.NodeID(id).String()
+	}
+	return "(" + strings.Join(parts, " ") + ")"
+}
+
+// tookOfficeAsVoter checks a node taking office: a voter of its own
+// configuration, elected by a majority of each of its voter sets.
+func (s *safety) tookOfficeAsVoter(c *Cluster, n *simNode) bool {
+	cs := n.conf
+	id := uint64(n.id)
+	if cs == nil || !slices.Contains(cs.GetVoters(), id) && !slices.Contains(cs.GetVotersOutgoing(), id) {
+		what := "has applied no configuration"
+		if cs != nil {
+			what = "is not a voter of its configuration, " + wire.DescribeMembership(cs)
+		}
+		c.violate(wire.Violation{Property: wire.PropVoterLeader, Nodes: []core.NodeID{n.id}, Term: n.Term,
+			Text: fmt.Sprintf("%s became leader of term %d but %s", n.id, n.Term, what)})
+		return false
+	}
+	nf := &s.nodes[n.id]
+	granted := uint32(1) << id // its own vote
+	if nf.grantTerm == n.Term {
+		granted |= nf.granted
+	}
+	for _, set := range voterSets(cs) {
+		var have []uint64
+		for _, v := range set {
+			if granted&(1<<v) != 0 {
+				have = append(have, v)
+			}
+		}
+		if 2*len(have) <= len(set) {
+			c.violate(wire.Violation{Property: wire.PropVoterQuorum, Nodes: []core.NodeID{n.id}, Term: n.Term,
+				Text: fmt.Sprintf("%s became leader of term %d with the votes of %s only, not a majority of the voters %s", n.id, n.Term, idsText(have), idsText(set))})
+			return false
+		}
+	}
+	return true
+}
+
+// checkCommitQuorum checks that leader n's progress shows a majority of
+// each voter set of its configuration holding index commit. The progress
+// is read after the round, the configuration is the one before it: a voter
+// a change applied in this round removed has no progress left to read, and
+// counts as holding the index (etcd decided the commit before removing it).
+func (s *safety) checkCommitQuorum(c *Cluster, n *simNode, commit uint64, changed bool) bool {
+	cs := n.conf
+	if cs == nil {
+		return true // tookOfficeAsVoter has refused such a leader
+	}
+	st := n.rn.Status()
+	match := func(v uint64) bool {
+		for _, p := range st.Progress {
+			if uint64(p.ID) == v {
+				return uint64(p.Match) >= commit
+			}
+		}
+		return changed
+	}
+	for _, set := range voterSets(cs) {
+		var have []uint64
+		for _, v := range set {
+			if match(v) {
+				have = append(have, v)
+			}
+		}
+		if 2*len(have) <= len(set) {
+			c.violate(wire.Violation{Property: wire.PropVoterQuorum, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(commit),
+				Text: fmt.Sprintf("leader %s committed index %d, held by %s only, not a majority of the voters %s", n.id, commit, idsText(have), idsText(set))})
+			return false
+		}
+	}
+	return true
+}
+
+// checkOneConfChange checks the configuration changes a leader appended:
+// each only once every earlier one in its log is applied.
+func (s *safety) checkOneConfChange(c *Cluster, n *simNode, ents []*pb.Entry) bool {
+	applied := s.nodes[n.id].applied
+	for _, e := range ents {
+		if t := e.GetType(); t != pb.EntryConfChange && t != pb.EntryConfChangeV2 {
+			continue
+		}
+		i := e.GetIndex()
+		if i <= applied+1 {
+			continue
+		}
+		earlier, err := n.store.Entries(applied+1, i, ^uint64(0))
+		if err != nil {
+			continue // compacted: applied, so not pending
+		}
+		for _, p := range earlier {
+			if t := p.GetType(); t == pb.EntryConfChange || t == pb.EntryConfChangeV2 {
+				c.violate(wire.Violation{Property: wire.PropOneConfChange, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(i),
+					Text: fmt.Sprintf("leader %s appended a configuration change at %d while the one at %d was not applied (it had applied up to %d)", n.id, i, p.GetIndex(), applied)})
+				return false
+			}
+		}
+	}
+	return true
+}
