@@ -103,7 +103,7 @@ func (n *RaftNode) pendingRefusal(cc pb.ConfChangeI) string {
 // etcd Raft panics on the error). With no change pending, the configuration
 // in force on the leader is the one cc will be applied to.
 func (n *RaftNode) changerRefusal(cc *pb.ConfChangeV2) error {
-	trk := tracker.MakeProgressTracker(maxInflightMsgs, 0)
+	trk := tracker.MakeProgressTracker(n.cfg.Raft.Inflight(), 0)
 	last, _ := n.storage.LastIndex()
 	chg := confchange.Changer{Tracker: trk, LastIndex: last}
 	cfg, prs, why := confchange.Restore(chg, n.confState)

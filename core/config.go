@@ -95,6 +95,43 @@ type RaftConfig struct {
 	// ReadOnlyLeaseBased serves ReadIndex from the leader's lease instead of a
 	// heartbeat round. It trusts bounded clock drift and requires CheckQuorum.
 	ReadOnlyLeaseBased bool `json:"read_only_lease_based"`
+	// MaxInflightMsgs is how many appends the leader keeps in flight to one
+	// follower before it pauses sending to it (etcd's MaxInflightMsgs); 0
+	// means DefaultMaxInflightMsgs.
+	MaxInflightMsgs int `json:"max_inflight_msgs,omitempty"`
+	// MaxSizePerMsg bounds the bytes of entries in one append (etcd's
+	// MaxSizePerMsg; at least one entry is always sent); 0 means
+	// DefaultMaxSizePerMsg.
+	MaxSizePerMsg uint64 `json:"max_size_per_msg,omitempty"`
+}
+
+// Flow-control defaults and bounds.
+const (
+	// DefaultMaxInflightMsgs: 256 appends in flight per follower keep a
+	// fast link busy without queueing without end on a slow one.
+	DefaultMaxInflightMsgs = 256
+	// DefaultMaxSizePerMsg: 1 MiB of entries per append.
+	DefaultMaxSizePerMsg = 1 << 20
+	// MaxMaxInflightMsgs and MaxMaxSizePerMsg bound what a configuration
+	// may ask for: etcd allocates the in-flight window up front.
+	MaxMaxInflightMsgs = 10_000
+	MaxMaxSizePerMsg   = 64 << 20
+)
+
+// Inflight is MaxInflightMsgs with its default applied.
+func (r RaftConfig) Inflight() int {
+	if r.MaxInflightMsgs == 0 {
+		return DefaultMaxInflightMsgs
+	}
+	return r.MaxInflightMsgs
+}
+
+// SizePerMsg is MaxSizePerMsg with its default applied.
+func (r RaftConfig) SizePerMsg() uint64 {
+	if r.MaxSizePerMsg == 0 {
+		return DefaultMaxSizePerMsg
+	}
+	return r.MaxSizePerMsg
 }
 
 // Defaults, each with the reason for its value.

@@ -3,11 +3,14 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/seshat-raft/seshat/statemachine"
 )
 
 func validConfig() Config {
@@ -251,4 +254,58 @@ func TestErrorKinds(t *testing.T) {
 	if NodeID(7).String() != "n7" {
 		t.Errorf("NodeID(7) = %s", NodeID(7))
 	}
+}
+
+func TestFlowControlBounds(t *testing.T) {
+	for _, tc := range []struct {
+		inflight int
+		size     uint64
+		field    string
+	}{
+		{-1, 0, "raft.max_inflight_msgs"}, {MaxMaxInflightMsgs + 1, 0, "raft.max_inflight_msgs"}, {0, MaxMaxSizePerMsg + 1, "raft.max_size_per_msg"},
+	} {
+		r := DefaultRaftConfig()
+		r.MaxInflightMsgs, r.MaxSizePerMsg = tc.inflight, tc.size
+		err := r.Validate()
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("inflight %d size %d: %v, want an error naming %s", tc.inflight, tc.size, err, tc.field)
+		}
+	}
+	r := DefaultRaftConfig()
+	if r.Inflight() != DefaultMaxInflightMsgs || r.SizePerMsg() != DefaultMaxSizePerMsg {
+		t.Fatalf("defaults: %d, %d", r.Inflight(), r.SizePerMsg())
+	}
+	r.MaxInflightMsgs, r.MaxSizePerMsg = 3, 100
+	if err := r.Validate(); err != nil || r.Inflight() != 3 || r.SizePerMsg() != 100 {
+		t.Fatalf("3 and 100: %v, %d, %d", err, r.Inflight(), r.SizePerMsg())
+	}
+}
+
+// TestInflightWindowFills: with MaxInflightMsgs 2, a leader sends a
+// follower that stopped answering two appends, then pauses; the status
+// says the window is full.
+func TestInflightWindowFills(t *testing.T) {
+	c := newTestCluster(t, 3, func(r *RaftConfig) { r.MaxInflightMsgs = 2 })
+	leader := c.waitLeader()
+	for i := range 3 {
+		c.propose(leader, statemachine.Set(fmt.Sprint("a", i), "v"))
+	}
+	follower := followerOf(c, leader)
+	c.cut[follower] = true
+	for i := range 5 {
+		c.propose(leader, statemachine.Set(fmt.Sprint("b", i), "v"))
+	}
+	st := c.nodes[leader].Status()
+	c.nodes[leader].AddInflights(&st)
+	for _, p := range st.Progress {
+		if p.ID != follower {
+			continue
+		}
+		if p.State != "replicate" || p.Inflight != 2 || !p.InflightFull || !p.Paused {
+			t.Fatalf("progress of the silent follower %s: %+v; want replicate with 2 in flight, full and paused", follower, p)
+		}
+		return
+	}
+	t.Fatalf("no progress for %s in %+v", follower, st.Progress)
 }

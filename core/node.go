@@ -13,13 +13,6 @@ import (
 	"github.com/seshat-raft/seshat/storage"
 )
 
-// Message-size and flow-control limits handed to etcd Raft. They are not part
-// of RaftConfig because they change how much is batched, not what is correct.
-const (
-	maxSizePerMsg   = 1 << 20 // 1 MiB of entries per MsgApp
-	maxInflightMsgs = 256     // MsgApps in flight per follower before pausing
-)
-
 // RaftNode is one Raft replica: an etcd Raft RawNode, its MemStorage and its
 // key-value StateMachine.
 //
@@ -149,8 +142,8 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		HeartbeatTick:               1,
 		Storage:                     st,
 		Applied:                     n.restartApplied,
-		MaxSizePerMsg:               maxSizePerMsg,
-		MaxInflightMsgs:             maxInflightMsgs,
+		MaxSizePerMsg:               cfg.Raft.SizePerMsg(),
+		MaxInflightMsgs:             cfg.Raft.Inflight(),
 		MaxUncommittedEntriesSize:   cfg.Raft.MaxLogSizeBytes,
 		CheckQuorum:                 cfg.Raft.CheckQuorum,
 		PreVote:                     cfg.Raft.PreVote,

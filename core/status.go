@@ -58,6 +58,13 @@ type PeerProgress struct {
 	RecentActive    bool     `json:"recent_active"`
 	Paused          bool     `json:"paused,omitempty"`
 	Learner         bool     `json:"learner,omitempty"`
+	// Inflight is how many appends are in flight to the peer, out of the
+	// window of RaftConfig.MaxInflightMsgs; InflightFull says the window is
+	// full, so the leader sends the peer no more until some are answered.
+	// Status leaves them out (reading them copies etcd's windows): see
+	// AddInflights.
+	Inflight     int  `json:"inflight,omitempty"`
+	InflightFull bool `json:"inflight_full,omitempty"`
 }
 
 // Status returns the node's current state.
@@ -99,6 +106,22 @@ func (n *RaftNode) Status() Status {
 		slices.SortFunc(st.Progress, func(a, b PeerProgress) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return st
+}
+
+// AddInflights fills in the Inflight and InflightFull of st's progress,
+// st being this node's Status: it copies etcd Raft's in-flight windows, so
+// it is for views, not for every round.
+func (n *RaftNode) AddInflights(st *Status) {
+	if len(st.Progress) == 0 {
+		return
+	}
+	full := n.rn.Status()
+	for i := range st.Progress {
+		if pr, ok := full.Progress[uint64(st.Progress[i].ID)]; ok && pr.Inflights != nil {
+			st.Progress[i].Inflight = pr.Inflights.Count()
+			st.Progress[i].InflightFull = pr.Inflights.Full()
+		}
+	}
 }
 
 func toNodeIDs(ids []uint64) []NodeID {

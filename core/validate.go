@@ -119,8 +119,8 @@ func (c ClusterConfig) validate() []error {
 }
 
 // Validate checks the Raft tuning: the timing rules explained on RaftConfig,
-// positive snapshot thresholds, a log ceiling above the snapshot interval, and
-// CheckQuorum when lease-based reads are on.
+// positive snapshot thresholds, a log ceiling above the snapshot interval,
+// flow control within bounds, and CheckQuorum when lease-based reads are on.
 func (r RaftConfig) Validate() error { return errors.Join(r.validate()...) }
 
 func (r RaftConfig) validate() []error {
@@ -146,6 +146,12 @@ func (r RaftConfig) validate() []error {
 	}
 	if r.MaxLogSizeBytes < r.SnapshotIntervalBytes {
 		errs = append(errs, &ConfigError{"raft.max_log_size_bytes", fmt.Sprintf("is %d; must be at least snapshot_interval_bytes (%d), or the log would hit its ceiling before a regular snapshot", r.MaxLogSizeBytes, r.SnapshotIntervalBytes)})
+	}
+	if r.MaxInflightMsgs < 0 || r.MaxInflightMsgs > MaxMaxInflightMsgs {
+		errs = append(errs, &ConfigError{"raft.max_inflight_msgs", fmt.Sprintf("is %d; must be 1 to %d (0: the default, %d)", r.MaxInflightMsgs, MaxMaxInflightMsgs, DefaultMaxInflightMsgs)})
+	}
+	if r.MaxSizePerMsg > MaxMaxSizePerMsg {
+		errs = append(errs, &ConfigError{"raft.max_size_per_msg", fmt.Sprintf("is %d; must be at most %d bytes (0: the default, %d)", r.MaxSizePerMsg, MaxMaxSizePerMsg, DefaultMaxSizePerMsg)})
 	}
 	if r.ReadOnlyLeaseBased && !r.CheckQuorum {
 		errs = append(errs, &ConfigError{"raft.read_only_lease_based", "requires check_quorum: a leader's lease is only valid if it steps down when it loses its quorum"})

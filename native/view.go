@@ -23,6 +23,7 @@ func (r *run) view(o wire.ViewOptions) wire.View {
 		Seed:    r.cfg.Seed,
 		Network: r.net.config(),
 		Timing:  wire.TimingView{HeartbeatMS: r.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: r.cfg.Raft.ElectionTicks()},
+		Raft:    wire.RaftViewOf(r.cfg.Raft),
 		Safety:  wire.SafetyView{OK: true},
 		Nodes:   make([]wire.NodeView, 0, len(r.nodes)),
 		Cuts:    r.net.cuts(len(r.nodes)),

@@ -27,6 +27,7 @@ func (c *Cluster) ViewWith(o wire.ViewOptions) wire.View {
 		Time: c.now, Steps: c.steps, Events: c.trace.count, Seed: c.cfg.Seed, Manual: c.cfg.Manual,
 		Network: c.cfg.Network,
 		Timing:  wire.TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
+		Raft:    wire.RaftViewOf(c.cfg.Raft),
 		Safety:  wire.SafetyView{OK: c.halted == nil, Violation: c.halted},
 		Nodes:   make([]wire.NodeView, 0, len(c.nodes)),
 		Limits:  wire.CommandLimits(),
@@ -43,7 +44,7 @@ func (c *Cluster) ViewWith(o wire.ViewOptions) wire.View {
 			Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 			Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
 			SentAt: f.sentAt, DeliverAt: f.deliverAt, Lost: f.lost,
-			Text: f.describe(),
+			Text: f.describe(), Bytes: len(m.GetSnapshot().GetData()),
 		})
 	}
 	v.Cuts = []wire.Link{}
@@ -84,6 +85,9 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 		st := n.rn.Status()
 		nv.Role, nv.Term, nv.Vote, nv.Leader = st.Role, st.Term, st.Vote, st.Leader
 		nv.Commit, nv.Applied = st.Commit, st.Applied
+		if len(st.Progress) > 0 {
+			n.rn.AddInflights(&st)
+		}
 		nv.Voters, nv.Progress = st.Voters, st.Progress
 		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = st.Learners, st.VotersOutgoing, st.LearnersNext
 		nv.ElectionElapsed = n.ElectionElapsed(st.Role)

@@ -79,7 +79,7 @@ func MessageViewOf(m *pb.Message) MessageView {
 		From: core.NodeID(m.GetFrom()), To: core.NodeID(m.GetTo()), Type: MessageTypeName(m.GetType()), Term: core.Term(m.GetTerm()),
 		Index: core.LogIndex(m.GetIndex()), LogTerm: core.Term(m.GetLogTerm()), Commit: core.LogIndex(m.GetCommit()),
 		Entries: len(m.GetEntries()), Response: raft.IsResponseMsg(m.GetType()), Reject: m.GetReject(),
-		Text: DescribeMessage(m),
+		Text: DescribeMessage(m), Bytes: len(m.GetSnapshot().GetData()),
 	}
 }
 

@@ -35,6 +35,8 @@ type View struct {
 	Safety   SafetyView    `json:"safety"`
 	Network  NetworkConfig `json:"network"`
 	Timing   TimingView    `json:"timing"`
+	// Raft is the Raft tuning the cluster runs with.
+	Raft RaftView `json:"raft"`
 	// Limits are the command limits (MaxKeyBytes, MaxValueBytes).
 	Limits LimitsView `json:"limits"`
 }
@@ -45,6 +47,25 @@ type TimingView struct {
 	// ElectionTicks is etcd's ElectionTick: a follower's timeout is drawn
 	// from [ElectionTicks, 2*ElectionTicks) ticks.
 	ElectionTicks int `json:"election_ticks"`
+}
+
+// RaftView is the Raft tuning a cluster runs with, as the page's switches
+// show it: the core.RaftConfig fields of the same names, defaults applied.
+type RaftView struct {
+	PreVote                 bool   `json:"pre_vote"`
+	CheckQuorum             bool   `json:"check_quorum"`
+	ReadOnlyLeaseBased      bool   `json:"read_only_lease_based"`
+	MaxInflightMsgs         int    `json:"max_inflight_msgs"`
+	MaxSizePerMsg           uint64 `json:"max_size_per_msg"`
+	SnapshotIntervalEntries uint64 `json:"snapshot_interval_entries"`
+	SnapshotCatchupEntries  uint64 `json:"snapshot_catchup_entries"`
+}
+
+// RaftViewOf returns the view of r.
+func RaftViewOf(r core.RaftConfig) RaftView {
+	return RaftView{PreVote: r.PreVote, CheckQuorum: r.CheckQuorum, ReadOnlyLeaseBased: r.ReadOnlyLeaseBased,
+		MaxInflightMsgs: r.Inflight(), MaxSizePerMsg: r.SizePerMsg(),
+		SnapshotIntervalEntries: r.SnapshotIntervalEntries, SnapshotCatchupEntries: r.SnapshotCatchupEntries}
 }
 
 // NodeView is one node. A crashed node (Up false) shows what its storage
@@ -126,6 +147,8 @@ type MessageView struct {
 	// Lost is true when the network will lose it on the way.
 	Lost bool   `json:"lost,omitempty"`
 	Text string `json:"text"`
+	// Bytes is, for a snapshot (MsgSnap), the size of the state it carries.
+	Bytes int `json:"bytes,omitempty"`
 }
 
 // Link is a directed link between two nodes.

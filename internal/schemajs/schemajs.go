@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
@@ -114,12 +115,14 @@ func Generate() ([]byte, error) {
 	}
 	w("});\n\n")
 
-	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), and an exported session's (sim.Limits). */\n")
+	w("/** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), flow control's defaults and bounds (core.DefaultMaxInflightMsgs, core.MaxMaxInflightMsgs, core.DefaultMaxSizePerMsg, core.MaxMaxSizePerMsg), and an exported session's (sim.Limits). */\n")
 	w("export const LIMITS = deepFreeze(%s);\n\n", js(map[string]any{
 		"key_bytes": wire.MaxKeyBytes, "value_bytes": wire.MaxValueBytes, "max_nodes": wire.MaxNodes,
 		"max_clients": wire.MaxClients, "log_window": wire.DefaultLogWindow, "session": sim.Limits(),
 		"advance_ms": wire.MaxAdvanceMS, "steps_per_call": wire.MaxStepsPerCall, "member_messages": wire.MaxMemberMessages,
 		"log_page": wire.DefaultLogPage, "max_log_page": wire.MaxLogPage,
+		"flow": map[string]any{"inflight": core.DefaultMaxInflightMsgs, "max_inflight": core.MaxMaxInflightMsgs,
+			"size_per_msg": core.DefaultMaxSizePerMsg, "max_size_per_msg": core.MaxMaxSizePerMsg},
 	}))
 	w("/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */\n")
 	w("export const SESSION_VERSION = %d;\n\n", sim.SessionVersion)

@@ -267,6 +267,11 @@ class Session {
       time: c.now, steps: c.steps, events: c.seq, seed: this.initial.seed, manual: !!c.cfg.manual, nodes, messages, cuts, clients,
       safety: c.halted ? { ok: false, violation: c.halted } : { ok: true }, network: { ...c.cfg.network },
       timing: { heartbeat_ms: c.cfg.raft.heartbeat_interval_ms, election_ticks: 5 },
+      raft: {
+        pre_vote: c.cfg.raft.pre_vote, check_quorum: c.cfg.raft.check_quorum, read_only_lease_based: c.cfg.raft.read_only_lease_based,
+        max_inflight_msgs: c.cfg.raft.max_inflight_msgs || LIMITS.flow.inflight, max_size_per_msg: c.cfg.raft.max_size_per_msg || LIMITS.flow.size_per_msg,
+        snapshot_interval_entries: c.cfg.raft.snapshot_interval_entries, snapshot_catchup_entries: c.cfg.raft.snapshot_catchup_entries,
+      },
       limits: { key_bytes: LIMITS.key_bytes, value_bytes: LIMITS.value_bytes },
     };
   }

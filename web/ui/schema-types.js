@@ -97,6 +97,7 @@ export {};
  * @property {SafetyView} safety
  * @property {NetworkConfig} network
  * @property {TimingView} timing
+ * @property {RaftView} raft
  * @property {LimitsView} limits
  */
 
@@ -148,6 +149,8 @@ export {};
  * @property {boolean} pre_vote
  * @property {boolean} check_quorum
  * @property {boolean} read_only_lease_based
+ * @property {number} [max_inflight_msgs]
+ * @property {number} [max_size_per_msg]
  */
 
 /**
@@ -212,6 +215,7 @@ export {};
  * @property {number} deliver_at
  * @property {boolean} [lost]
  * @property {string} text
+ * @property {number} [bytes]
  */
 
 /**
@@ -241,6 +245,17 @@ export {};
  */
 
 /**
+ * @typedef {Object} RaftView
+ * @property {boolean} pre_vote
+ * @property {boolean} check_quorum
+ * @property {boolean} read_only_lease_based
+ * @property {number} max_inflight_msgs
+ * @property {number} max_size_per_msg
+ * @property {number} snapshot_interval_entries
+ * @property {number} snapshot_catchup_entries
+ */
+
+/**
  * @typedef {Object} LimitsView
  * @property {number} key_bytes
  * @property {number} value_bytes
@@ -265,6 +280,8 @@ export {};
  * @property {boolean} recent_active
  * @property {boolean} [paused]
  * @property {boolean} [learner]
+ * @property {number} [inflight]
+ * @property {boolean} [inflight_full]
  */
 
 /**
