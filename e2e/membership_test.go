@@ -137,3 +137,56 @@ func takeErrors(p *page, want string) {
 		p.t.Fatalf("errors shown: %q; want one naming %q", shown, want)
 	}
 }
+
+// TestSnapshotToALaggingFollower: with snapshots every 20 entries and none
+// kept after them (set in the page's Raft settings), a follower crashed
+// while the leader compacts its log must be sent a snapshot when it comes
+// back: the leader's view of it says so (state snapshot) and the snapshot
+// in flight is drawn as its own kind of message, with its size.
+func TestSnapshotToALaggingFollower(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.do(chromedp.Click(chromedp.CSS(`#raft-settings summary`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="raft-snap-every"]`), "20"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="raft-snap-keep"]`), "0"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), "3"))
+	p.click("restart-cluster")
+	p.poll(`seshatPage.frame().view.nodes.length === 3 && seshatPage.frame().view.raft.snapshot_interval_entries === 20 && ` + jsCurrentLeader + ` > 0`)
+	if got := eval[string](p, `document.querySelector('[data-testid="raft-now"]').textContent`); !strings.Contains(got, "a snapshot every 20 entries, keeping 0") {
+		t.Fatalf("settings in force: %q", got)
+	}
+	for range 3 {
+		p.click("add-client")
+	}
+	leader := eval[int](p, jsCurrentLeader)
+	follower := 1
+	if follower == leader {
+		follower = 2
+	}
+	p.click(fmt.Sprintf("node-%d", follower))
+	p.click(fmt.Sprintf("node-%d-crash", follower))
+	// Wait until the leader's log starts after the end of the follower's.
+	p.poll(fmt.Sprintf(`(() => { const v = seshatPage.frame().view; return v.nodes[%d].first_index > v.nodes[%d].last_index + 1; })()`, leader-1, follower-1))
+	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
+	p.click(fmt.Sprintf("node-%d-restart", follower))
+	for i := 0; ; i++ {
+		if eval[bool](p, fmt.Sprintf(`seshatPage.frame().view.messages.some(m => m.type === 'MsgSnap' && m.to === %d && m.bytes > 0)`, follower)) {
+			break
+		}
+		if i == 500 {
+			t.Fatal("no snapshot was sent to the restarted follower")
+		}
+		p.click("next")
+	}
+	p.click(fmt.Sprintf("node-%d", leader))
+	p.poll(fmt.Sprintf(`[...document.querySelectorAll('#insp-progress tr')].some(tr => tr.textContent.startsWith('n%d') && tr.textContent.includes('snapshot ('))`, follower))
+	label := eval[string](p, `(() => { const m = seshatPage.frame().view.messages.find(m => m.type === 'MsgSnap'); return m ? m.bytes + '' : ''; })()`)
+	if label == "" {
+		t.Fatal("the snapshot left the view")
+	}
+	p.shot("snapshot-in-flight")
+	eval[bool](p, `(seshatPage.setPlaying(true), true)`)
+	p.poll(fmt.Sprintf(`[...document.querySelectorAll('[data-testid="event-log"] li')].some(li => li.textContent.includes('n%d installed a snapshot'))`, follower))
+	p.poll(fmt.Sprintf(`(() => { const v = seshatPage.frame().view; const l = v.nodes[%d], f = v.nodes[%d]; return f.up && f.applied > 20 && f.applied >= l.applied - 5; })()`, leader-1, follower-1))
+	p.shot("caught-up")
+}

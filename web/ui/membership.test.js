@@ -93,3 +93,30 @@ test('the status line names a joint configuration, and a leader is never "no lea
   const none = statusLine(frame({ nodes: [node(1), node(2), node(3)] }), true);
   assert.ok(none.includes('No leader: electing one'), none);
 });
+
+test('the Raft settings form reads into a create call, within the schema\'s bounds', async () => {
+  const { readRaft, formValues, describeRaft, RAFT_FIELDS } = await import('./raft-settings.js');
+  const { LIMITS: L, DEFAULT_CONFIG } = await import('./schema.js');
+  const r = { pre_vote: true, check_quorum: false, read_only_lease_based: false, max_inflight_msgs: L.flow.inflight, max_size_per_msg: L.flow.size_per_msg,
+    snapshot_interval_entries: DEFAULT_CONFIG.raft.snapshot_interval_entries, snapshot_catchup_entries: DEFAULT_CONFIG.raft.snapshot_catchup_entries };
+  assert.deepEqual(readRaft(formValues(r)), { raft: r });
+  assert.match(describeRaft(r), /PreVote on, CheckQuorum off, lease reads off; 256 appends in flight/);
+  const v = formValues(r);
+  v['raft-inflight'] = String(L.flow.max_inflight + 1);
+  assert.deepEqual(Object.keys(readRaft(v)).sort(), ['error', 'id']);
+  assert.equal(readRaft(v).id, 'raft-inflight');
+  assert.match(readRaft(v).error, new RegExp(`from 1 to ${L.flow.max_inflight}`));
+  v['raft-inflight'] = '2';
+  v['raft-snap-keep'] = 'x';
+  assert.equal(readRaft(v).id, 'raft-snap-keep');
+  assert.equal(RAFT_FIELDS.length, 4);
+});
+
+test('a snapshot in flight is labelled with its size', async () => {
+  const { messageLabel, messageTitle, formatBytes } = await import('./messages.js');
+  const m = { id: 7, type: 'MsgSnap', from: 1, to: 4, term: 3, bytes: 3456, deliver_at: 10 };
+  assert.equal(messageLabel(m), 'Snap 3.5 kB');
+  assert.equal(messageLabel(m, true), 'S');
+  assert.match(messageTitle(m), /snapshot carrying 3\.5 kB of state/);
+  assert.deepEqual([formatBytes(12), formatBytes(2_500_000)], ['12 B', '2.5 MB']);
+});

@@ -48,7 +48,15 @@ export function messageLabel(m, compact = false) {
   if (kind === 'reject') return `${name}✗`;
   if (t.family === 'election' && m.type !== 'MsgTimeoutNow' && m.type !== 'MsgTransferLeader') return `${name}?`;
   if (m.type === 'MsgApp' && m.entries > 0) return `${name}×${m.entries}`;
+  if (m.type === 'MsgSnap' && m.bytes > 0 && !compact) return `${name} ${formatBytes(m.bytes)}`;
   return name;
+}
+
+/** formatBytes writes a size in bytes as 512 B, 3.4 kB, 1.2 MB. */
+export function formatBytes(n) {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${(n / 1e6).toFixed(1)} MB`;
 }
 
 /** COMPACT_OVER is how many messages in flight switch labels to their compact form. */
@@ -60,7 +68,8 @@ export function messageTitle(m) {
   const kind = messageKind(m);
   const verdict = kind === 'accept' ? ' (accepted)' : kind === 'reject' ? ' (rejected)' : '';
   const fate = !m.deliver_at ? ', held until you deliver or drop it' : m.lost ? ', will be lost by the network' : '';
-  return `#${m.id} ${t.name}${verdict} n${m.from}→n${m.to}, term ${m.term}${fate}`;
+  const size = m.type === 'MsgSnap' && m.bytes > 0 ? ` carrying ${formatBytes(m.bytes)} of state` : '';
+  return `#${m.id} ${t.name}${size}${verdict} n${m.from}→n${m.to}, term ${m.term}${fate}`;
 }
 
 /**

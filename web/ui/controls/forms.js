@@ -7,6 +7,7 @@ import { checkKeyValue } from '../kvinput.js';
 import { $ } from '../render/dom.js';
 import { wholeNumber } from '../session-url.js';
 import { parseMemberCommand } from '../membership.js';
+import { readRaft, RAFT_FIELDS, RAFT_SWITCHES } from '../raft-settings.js';
 import { MEMBERSHIP } from '../schema.js';
 
 /**
@@ -52,6 +53,9 @@ export function bindForms(app, ui, actions) {
   $('get').addEventListener('click', () => kvCommand('get', 'Get'));
   $('del').addEventListener('click', () => kvCommand('del', 'Del'));
 
+  for (const id of [...RAFT_SWITCHES, ...RAFT_FIELDS].map((x) => x.id)) {
+    $(id).addEventListener('input', () => { $(id).dataset.dirty = 'true'; });
+  }
   for (const id of ['lat-min', 'lat-max', 'drop', 'dup', 'reorder']) {
     $(id).addEventListener('input', () => { $(id).dataset.dirty = 'true'; });
   }
@@ -102,7 +106,16 @@ export function bindForms(app, ui, actions) {
       actions.error(`New cluster: ${err.message}`);
       return;
     }
-    if (await app.create(cfg)) app.setPlaying(true);
+    const values = {};
+    for (const s of RAFT_SWITCHES) values[s.id] = $(s.id).checked;
+    for (const f of RAFT_FIELDS) values[f.id] = $(f.id).value;
+    const r = readRaft(values);
+    if (r.error) { actions.error(`New cluster: ${r.error}`); $(r.id).focus(); return; }
+    cfg.raft = r.raft;
+    if (await app.create(cfg)) {
+      for (const id of [...RAFT_SWITCHES, ...RAFT_FIELDS].map((x) => x.id)) $(id).dataset.dirty = 'false';
+      app.setPlaying(true);
+    }
   });
   $('share').addEventListener('click', () => actions.share());
   $('export').addEventListener('click', () => actions.exportFile());

@@ -8,6 +8,7 @@ import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
 import { configOf, describeConfig, ids, MEMBER_COMMAND_HELP } from '../membership.js';
 import { LIMITS } from '../schema.js';
+import { formValues, describeRaft, RAFT_FIELDS, RAFT_SWITCHES } from '../raft-settings.js';
 
 /** statusLine says in one sentence where the cluster stands. */
 export function statusLine(frame, playing) {
@@ -95,8 +96,28 @@ export class Chrome {
     setAttr(this.removeClient, 'title', rc.title);
     this.drawClients(v);
     this.drawMembership(v);
+    this.drawRaft(v.raft);
     this.drawMarkers(markers, frame.horizon);
     this.drawNetwork(v.network);
+  }
+
+  /** drawRaft shows the tuning the cluster runs with, and fills the settings form with it where the user is not editing. */
+  drawRaft(r) {
+    if (!r) return;
+    const key = JSON.stringify(r);
+    if (key === this.raftKey) return;
+    this.raftKey = key;
+    setText($('raft-now'), describeRaft(r));
+    const values = formValues(r);
+    for (const s of RAFT_SWITCHES) {
+      const el = $(s.id);
+      if (el.dataset.dirty !== 'true') el.checked = values[s.id];
+    }
+    for (const f of RAFT_FIELDS) {
+      const el = $(f.id);
+      if (document.activeElement !== el && el.dataset.dirty !== 'true') el.value = values[f.id];
+      setAttr(el, 'max', f.max < Number.MAX_SAFE_INTEGER ? f.max : null);
+    }
   }
 
   /** drawMembership shows the configuration in force and which membership buttons can act. */

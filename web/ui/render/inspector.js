@@ -60,7 +60,7 @@ export class NodeInspector {
     const mrole = memberRole(config, node);
     const mb = memberButtons(view, node);
     let sig = `${id}|${role}|${mrole}|${describeConfig(config)}|${MEMBER_ACTIONS.map((a) => mb[a].title).join('|')}|${node.member ? 'm' : ''}|${ACTIONS.map((a) => refusedAction(node, a)).join('|')}|${(view.nodes || []).map((n) => refusedAction(n, 'cut') ? 'x' : '').join('')}|${node.term}|${node.vote}|${node.leader}|${node.commit}|${node.applied}|${node.last_index}|${node.first_index}|${t ? t.elapsed : '-'}|${leader ? leader.id : 0}|${[...cuts].join(',')}|${kvSummary(node)}`;
-    if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}`;
+    if (node.progress) for (const p of node.progress) sig += `|${p.id}:${p.match}:${p.next}:${p.state}:${p.recent_active}:${p.inflight}:${p.paused}:${p.pending_snapshot}`;
     const lastEntry = node.log && node.log.length ? node.log[node.log.length - 1] : null;
     sig += `|${lastEntry ? lastEntry.index : 0}|${kvText(node).join('\u0000')}`;
     if (sig === this.sig) return;
@@ -110,7 +110,7 @@ export class NodeInspector {
     }
 
     this.drawLinks(view, id, cuts);
-    this.drawProgress(node);
+    this.drawProgress(node, view.raft ? view.raft.max_inflight_msgs : 0);
     // The lists are redrawn in place: only what changed is written.
     const kv = node.up ? kvText(node).map((t) => ({ tag: 'li', ...shortText(t) })) : [{ tag: 'li', class: 'note', text: node.left ? 'gone: it left the cluster' : 'lost in the crash' }];
     if (node.up && node.kv && node.kv.count > kvText(node).length) kv.push({ tag: 'li', class: 'note', text: kvSummary(node) });
@@ -167,12 +167,14 @@ export class NodeInspector {
     }
   }
 
-  drawProgress(node) {
+  /** drawProgress shows the leader's view of each follower as etcd keeps it; window is MaxInflightMsgs. */
+  drawProgress(node, window) {
     const ps = node.up && node.role === 'leader' ? (node.progress || []).filter((p) => p.id !== node.id) : [];
     show(this.progressBox, ps.length > 0);
-    sync(this.progress, ps.map((p) => ({ tag: 'tr', children: [
-      { tag: 'th', scope: 'row', text: `n${p.id}` }, { tag: 'td', text: String(p.match) }, { tag: 'td', text: String(p.next) },
+    sync(this.progress, ps.map((p) => ({ tag: 'tr', class: p.inflight_full ? 'full' : '', children: [
+      { tag: 'th', scope: 'row', text: `n${p.id}${p.learner ? ' (learner)' : ''}` }, { tag: 'td', text: String(p.match) }, { tag: 'td', text: String(p.next) },
       { tag: 'td', text: `${p.state}${p.pending_snapshot ? ` (snapshot ${p.pending_snapshot})` : ''}${p.paused ? ', paused' : ''}` },
+      { tag: 'td', text: `${p.inflight || 0}${window ? `/${window}` : ''}${p.inflight_full ? ' full' : ''}` },
       { tag: 'td', text: p.recent_active ? 'yes' : 'no' }] })));
   }
 }
