@@ -79,6 +79,7 @@ func TestPerformance(t *testing.T) {
 	t.Logf("machine: %d CPUs, load average %s", runtime.NumCPU(), loadAverage())
 	t.Run("load", loadFigures)
 	t.Run("frames", frameFigures)
+	t.Run("joint", jointFrameFigures)
 	t.Run("memory", memoryFigures)
 }
 
@@ -158,6 +159,44 @@ func frameFigures(t *testing.T) {
 	}
 	p.throttle(1)
 	p.shot("nine-nodes")
+}
+
+// jointFrameFigures measures the frames with 9 members in a joint
+// configuration (8 nodes, then a change adding n9 and removing n1 that is
+// left joint until a leave-joint) and over 100 messages in flight at 10x,
+// unthrottled: the membership drawing (both quorums marked on every node)
+// must keep p95 within one refresh.
+func jointFrameFigures(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="nodes-count"]`), "8"))
+	p.click("restart-cluster")
+	p.poll(`seshatPage.frame() && seshatPage.frame().view.nodes.length === 8 && ` + jsCurrentLeader + ` > 0`)
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="member-cmd"]`), "change add n9, remove n1 explicit"))
+	p.click("member-submit")
+	p.poll(`document.querySelector('[data-testid="member-config"]').textContent.startsWith("joint:")`)
+	eval[bool](p, `(() => { seshatPage.setSpeed(10); seshatPage.setPlaying(true); return true; })()`)
+	p.do(chromedp.SetValue(chromedp.CSS(`#lat-min`), "200"), chromedp.SetValue(chromedp.CSS(`#lat-max`), "300"))
+	p.click("network-apply")
+	for range 10 {
+		p.click("add-client")
+	}
+	p.poll(`seshatPage.frame().view.clients.length === 10 && seshatPage.frame().view.messages.length >= 100`)
+	eval[frames](p, `(`+measureFrames+`)(2000)`)
+	f := eval[frames](p, `(`+measureFrames+`)(10000)`)
+	joint := eval[string](p, `document.querySelector('[data-testid="member-config"]').textContent`)
+	t.Logf("frames at 10x with 9 members in a joint configuration (%s), unthrottled: %d frames in 10 s, p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d main-thread tasks over 50 ms; %.0f messages in flight on average; target p95 one refresh (16.7 ms)",
+		joint, f.Frames, f.P50, f.P95, f.Max, f.LongTasks, f.AvgInFlight)
+	if !strings.HasPrefix(joint, "joint:") {
+		t.Errorf("the configuration is no longer joint: %q", joint)
+	}
+	if f.AvgInFlight < 100 {
+		t.Errorf("%.0f messages in flight on average, not 100", f.AvgInFlight)
+	}
+	if f.P95 > frameBudget {
+		t.Errorf("frame p95 %.1f ms, over %.1f ms", f.P95, frameBudget)
+	}
+	p.shot("nine-members-joint")
 }
 
 // memoryFigures measures the page's and the engine's memory over an hour of

@@ -60,26 +60,103 @@ func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 // by the simulator's rules and in its words (wire.CheckCommand); the kinds
 // a real-time cluster cannot carry out are refused there too.
 func (r *run) validate(cmd wire.Command) error {
-	if wire.IsMembership(cmd.Kind) {
-		if _, ok := wire.RuleOf(cmd.Kind); ok {
-			return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, membershipNotYet)
-		}
+	if wire.IsMembership(cmd.Kind) && r.addsMember(cmd) {
+		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, noNewNodes)
 	}
 	return wire.CheckCommand(cmd, commandState{r})
 }
 
-// membershipNotYet is why the native cluster refuses the membership
-// commands: they run in the simulator; here members join and leave as
-// hosts (a page or a `devserver -join` process) come and go.
-const membershipNotYet = "the native cluster does not carry out membership commands yet; its members join and leave with their hosts (a page or `devserver -join`)"
+// noNewNodes is why the native cluster refuses a membership command that
+// adds a node: it runs the nodes it started with, and new members are
+// hosted outside it.
+const noNewNodes = "the native cluster runs the nodes it started with: a new member joins from a page (Join from this page) or a `devserver -join` process, which adds it; promote, remove, change (of present members) and leave-joint act here"
 
-// Membership is unused: validate refuses the membership commands first.
-func (s commandState) Membership() wire.Membership { return wire.Membership{} }
+// addsMember reports whether cmd adds a node that is not a member yet.
+func (r *run) addsMember(cmd wire.Command) bool {
+	switch cmd.Kind {
+	case wire.CmdAddNode, wire.CmdAddLearner, wire.CmdReplace:
+		return true
+	case wire.CmdChange:
+		m := commandState{r}.Membership()
+		for _, ch := range cmd.Changes {
+			if ch.Op != wire.OpRemove && !m.Member(ch.Node) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
-// CheckConfChange is unused: validate refuses the membership commands
-// first.
-func (s commandState) CheckConfChange(pb.ConfChangeI) error {
-	return fmt.Errorf("%w: %s", wire.ErrImpossible, membershipNotYet)
+// Membership is the configuration the leader applied and the members
+// hosted outside that left.
+func (s commandState) Membership() wire.Membership {
+	var m wire.Membership
+	if l := s.r.leader(); l != nil {
+		l.mu.Lock()
+		st := l.state.status
+		l.mu.Unlock()
+		m.Voters, m.VotersOutgoing, m.Learners, m.LearnersNext = st.Voters, st.VotersOutgoing, st.Learners, st.LearnersNext
+	}
+	s.r.remoteMu.RLock()
+	for _, rm := range s.r.allRemotes {
+		if rm.left() {
+			m.Removed = append(m.Removed, rm.id)
+		}
+	}
+	s.r.remoteMu.RUnlock()
+	return m
+}
+
+// CheckConfChange asks the leader's loop whether etcd Raft would take cc
+// (core.RaftNode.CheckConfChange).
+func (s commandState) CheckConfChange(cc pb.ConfChangeI) error {
+	l := s.r.leader()
+	if l == nil {
+		return errNoLeader
+	}
+	in := l.running()
+	if in == nil {
+		return errNoLeader
+	}
+	var err error
+	if derr := in.do(func() { err = in.rn.CheckConfChange(cc) }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// changeMembershipNow proposes a checked membership command on the leader.
+// Removing a member hosted outside goes through Remote.remove, which also
+// stops routing its messages once the leader has applied it.
+func (r *run) changeMembershipNow(cmd wire.Command) error {
+	if cmd.Kind == wire.CmdRemoveNode {
+		if rm := r.remote(cmd.Node); rm != nil {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				_ = rm.remove(r.ctx, "removed by a remove command")
+			}()
+			return nil
+		}
+	}
+	l := r.leader()
+	var in *incarnation
+	if l != nil {
+		in = l.running()
+	}
+	if in == nil {
+		return fmt.Errorf("%w: %s: there is no leader to propose the change to; wait for an election", wire.ErrImpossible, cmd.Kind)
+	}
+	cc := wire.ConfChangeOf(cmd, len(r.nodes))
+	r.trace.add(wire.Event{Kind: wire.EvCommand, Node: l.id, Type: string(cmd.Kind), Text: fmt.Sprintf("asked leader %s to %s", l.id, wire.DescribeConfChange(cc))})
+	var err error
+	if derr := in.do(func() { err = in.rn.ProposeConfChange(cc) }); derr != nil {
+		err = derr
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", wire.ErrImpossible, cmd.Kind, err)
+	}
+	return nil
 }
 
 // commandState is the cluster as wire.CheckCommand reads it.
@@ -125,6 +202,9 @@ func (r *run) apply(cmd wire.Command) (uint64, error) {
 		if e, ok := wire.CommandEvent(cmd, id); ok {
 			emit(e)
 		}
+	}
+	if wire.IsMembership(cmd.Kind) {
+		return 0, r.changeMembershipNow(cmd)
 	}
 	switch cmd.Kind {
 	case wire.CmdSet, wire.CmdDel, wire.CmdGet:

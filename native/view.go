@@ -90,6 +90,7 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 		nv.Role, nv.Term, nv.Vote, nv.Leader = s.Role, s.Term, s.Vote, s.Leader
 		nv.Commit, nv.Applied = s.Commit, s.Applied
 		nv.Voters, nv.Progress = s.Voters, s.Progress
+		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = s.Learners, s.VotersOutgoing, s.LearnersNext
 		nv.ElectionElapsed = st.electionElapsed
 		digest := st.kvDigest
 		if st.kv == nil {

@@ -215,7 +215,7 @@ func checkMembership(c *checker) error {
 		case removed:
 			return c.impossible("%s was removed from the cluster; ids are never reused (a new node gets %s)", id, next)
 		case ch.Op == OpRemove || cmd.Kind == CmdPromote:
-			if id < 1 || int(id) > nodes {
+			if id < 1 || int(id) > nodes && !s.Hosted(id) {
 				return fmt.Errorf("%w: %s: node %d; nodes are 1 to %d", ErrUnknownNode, cmd.Kind, id, nodes)
 			}
 			if !m.Member(id) && s.Leader() != 0 {
