@@ -120,3 +120,11 @@ test('a snapshot in flight is labelled with its size', async () => {
   assert.match(messageTitle(m), /snapshot carrying 3\.5 kB of state/);
   assert.deepEqual([formatBytes(12), formatBytes(2_500_000)], ['12 B', '2.5 MB']);
 });
+
+test('a Raft settings form never filled sends nothing, so the defaults apply', async () => {
+  const { readRaft, RAFT_FIELDS, RAFT_SWITCHES } = await import('./raft-settings.js');
+  const empty = Object.fromEntries([...RAFT_FIELDS, ...RAFT_SWITCHES].map((x) => [x.id, '']));
+  assert.deepEqual(readRaft(empty, []), { raft: {} });
+  assert.deepEqual(readRaft({ ...empty, 'raft-snap-every': '20' }, ['raft-snap-every']), { raft: { snapshot_interval_entries: 20 } });
+  assert.equal(readRaft(empty).id, 'raft-inflight', 'every field counts when none is said to be touched');
+});

@@ -22,13 +22,18 @@ export const RAFT_SWITCHES = Object.freeze([
 /**
  * readRaft turns the form's values ({id: value} for numbers as typed,
  * {id: checked} for switches) into {raft} for a create call, or {error,
- * id} naming the field that is wrong. The engine checks the rest (lease
- * reads without CheckQuorum, say) and says why it refuses.
+ * id} naming the field that is wrong. touched lists the ids the form holds
+ * a value for (filled from a view, or typed): the others are left out, so
+ * the engine's defaults apply (a form never filled sends nothing). The
+ * engine checks the rest (lease reads without CheckQuorum, say) and says
+ * why it refuses.
  */
-export function readRaft(values) {
+export function readRaft(values, touched = null) {
   const raft = {};
-  for (const s of RAFT_SWITCHES) raft[s.field] = !!values[s.id];
+  const has = (id) => !touched || touched.includes(id);
+  for (const s of RAFT_SWITCHES) if (has(s.id)) raft[s.field] = !!values[s.id];
   for (const f of RAFT_FIELDS) {
+    if (!has(f.id)) continue;
     try {
       raft[f.field] = wholeNumber(f.name, String(values[f.id] ?? '').trim(), { min: f.min, max: f.max });
     } catch (err) {

@@ -109,7 +109,9 @@ export function bindForms(app, ui, actions) {
     const values = {};
     for (const s of RAFT_SWITCHES) values[s.id] = $(s.id).checked;
     for (const f of RAFT_FIELDS) values[f.id] = $(f.id).value;
-    const r = readRaft(values);
+    // A field neither filled from a view nor typed in keeps the default.
+    const touched = [...RAFT_SWITCHES, ...RAFT_FIELDS].map((x) => x.id).filter((id) => $(id).dataset.dirty === 'true' || $(id).dataset.filled === 'true');
+    const r = readRaft(values, touched);
     if (r.error) { actions.error(`New cluster: ${r.error}`); $(r.id).focus(); return; }
     cfg.raft = r.raft;
     if (await app.create(cfg)) {

@@ -112,10 +112,12 @@ export class Chrome {
     for (const s of RAFT_SWITCHES) {
       const el = $(s.id);
       if (el.dataset.dirty !== 'true') el.checked = values[s.id];
+      el.dataset.filled = 'true';
     }
     for (const f of RAFT_FIELDS) {
       const el = $(f.id);
       if (document.activeElement !== el && el.dataset.dirty !== 'true') el.value = values[f.id];
+      el.dataset.filled = 'true';
       setAttr(el, 'max', f.max < Number.MAX_SAFE_INTEGER ? f.max : null);
     }
   }
