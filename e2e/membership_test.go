@@ -56,15 +56,16 @@ func TestMembershipInThePage(t *testing.T) {
 	p.poll(fmt.Sprintf(`!document.querySelector('[data-testid="node-%d-replace"]').disabled`, leader))
 	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
 	p.click(fmt.Sprintf("node-%d-replace", leader))
-	for i := 0; ; i++ {
-		if eval[bool](p, `document.querySelector('[data-testid="member-config"]').textContent.startsWith("joint:")`) {
-			break
-		}
-		if i == 2000 {
-			t.Fatal("the configuration never became joint")
-		}
-		p.click("next")
+	// One event at a time (each step awaited, so none is run twice),
+	// until the leader has applied the joint configuration.
+	if !eval[bool](p, `(async () => {
+		const joint = () => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.up && !n.left && n.role === 'leader'); return l && (l.voters_outgoing || []).length > 0; };
+		for (let i = 0; i < 2000 && !joint(); i++) await seshatPage.next();
+		return joint();
+	})()`) {
+		t.Fatal("the configuration never became joint")
 	}
+	p.poll(`document.querySelector('[data-testid="member-config"]').textContent.startsWith("joint:")`)
 	if got := eval[string](p, fmt.Sprintf(jsMember, leader)); got != "outgoing" {
 		t.Fatalf("leader n%d in the joint configuration is drawn as %q, want outgoing (old quorum only)", leader, got)
 	}
@@ -167,16 +168,24 @@ func TestSnapshotToALaggingFollower(t *testing.T) {
 	p.click(fmt.Sprintf("node-%d-crash", follower))
 	// Wait until the leader's log starts after the end of the follower's.
 	p.poll(fmt.Sprintf(`(() => { const v = seshatPage.frame().view; return v.nodes[%d].first_index > v.nodes[%d].last_index + 1; })()`, leader-1, follower-1))
-	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
+	// Hold every message (turning manual delivery on pauses), so that the
+	// snapshot waits on its link to be looked at.
+	eval[bool](p, `(async () => { await seshatPage.command({kind: 'manual', on: true}); return true; })()`)
+	p.poll(`seshatPage.frame().view.manual`)
 	p.click(fmt.Sprintf("node-%d-restart", follower))
-	for i := 0; ; i++ {
-		if eval[bool](p, fmt.Sprintf(`seshatPage.frame().view.messages.some(m => m.type === 'MsgSnap' && m.to === %d && m.bytes > 0)`, follower)) {
-			break
+	// Deliver the held messages, oldest first, and run on to the next
+	// event when none is held, until the leader holds a snapshot for the
+	// follower.
+	if !eval[bool](p, fmt.Sprintf(`(async () => {
+		for (let i = 0; i < 1000; i++) {
+			const v = seshatPage.frame().view;
+			if (v.messages.some(m => m.type === 'MsgSnap' && m.to === %d && m.bytes > 0)) return true;
+			const held = v.messages.filter(m => !m.deliver_at).sort((a, b) => a.id - b.id)[0];
+			if (held) await seshatPage.command({kind: 'deliver', msg: held.id}); else await seshatPage.next();
 		}
-		if i == 500 {
-			t.Fatal("no snapshot was sent to the restarted follower")
-		}
-		p.click("next")
+		return false;
+	})()`, follower)) {
+		t.Fatal("no snapshot was sent to the restarted follower")
 	}
 	p.click(fmt.Sprintf("node-%d", leader))
 	p.poll(fmt.Sprintf(`[...document.querySelectorAll('#insp-progress tr')].some(tr => tr.textContent.startsWith('n%d') && tr.textContent.includes('snapshot ('))`, follower))
@@ -185,6 +194,8 @@ func TestSnapshotToALaggingFollower(t *testing.T) {
 		t.Fatal("the snapshot left the view")
 	}
 	p.shot("snapshot-in-flight")
+	eval[bool](p, `(async () => { await seshatPage.command({kind: 'manual', on: false}); return true; })()`)
+	p.poll(`!seshatPage.frame().view.manual`)
 	eval[bool](p, `(seshatPage.setPlaying(true), true)`)
 	p.poll(fmt.Sprintf(`[...document.querySelectorAll('[data-testid="event-log"] li')].some(li => li.textContent.includes('n%d installed a snapshot'))`, follower))
 	p.poll(fmt.Sprintf(`(() => { const v = seshatPage.frame().view; const l = v.nodes[%d], f = v.nodes[%d]; return f.up && f.applied > 20 && f.applied >= l.applied - 5; })()`, leader-1, follower-1))

@@ -14,6 +14,8 @@ export function exposeTestSurface({ ready, app, page, kind, join }) {
     model: () => app.model,
     setSpeed: (s) => app.setSpeed(s),
     setPlaying: (on) => app.setPlaying(on),
+    /** next runs to the next event and pauses, as the Next event button does; it resolves with the Frame. */
+    next: () => app.next(),
     selectNode: (id) => app.select(id),
     /** command sends a Command (wire/command.go) as the controls do; it resolves with the Frame, or null after showing the error. */
     command: (cmd) => app.command(cmd),
