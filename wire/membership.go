@@ -227,9 +227,10 @@ func checkMembership(c *checker) error {
 				}
 				return c.impossible("%s is not a learner", id)
 			}
-		case int(id) <= nodes:
-			// An existing node that is not a member: one whose add was
-			// lost before it committed may be added again.
+		case int(id) <= nodes || s.Hosted(id):
+			// An existing node (or a member hosted outside a native
+			// cluster) that is not a member: one whose add was lost
+			// before it committed may be added again.
 			if m.Member(id) && !(ch.Op == OpAddVoter && slices.Contains(m.Learners, id)) && !(ch.Op == OpAddLearner && cmd.Kind == CmdChange) {
 				return c.impossible("%s is already a member", id)
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/wire"
 )
 
 // TestMembershipCommandsOverTheWebsocket: membership commands sent as
@@ -24,11 +25,37 @@ func TestMembershipCommandsOverTheWebsocket(t *testing.T) {
 	if a := ws.call("command", map[string]any{"kind": "promote", "node": int(jr.Node)}); a.OK || !strings.Contains(a.Error, "already a voter") {
 		t.Fatalf("promote a voter over /ws: %+v", a)
 	}
+	// A second page's member, then a change naming it: made a learner
+	// through a joint configuration, then left by hand. (The rule table
+	// once counted a hosted member's id as a new node's, and refused n5 as
+	// skipping the next id, n4.)
+	_, jr2 := joinPage(t, wsURL(srv), 4)
+	eventually(t, "the second member in", func() bool { return slices.Contains(nativeVoters(c), jr2.Node) })
+	ws.ok("command", map[string]any{"kind": "change", "transition": "explicit", "changes": []map[string]any{{"op": "add-learner", "node": int(jr2.Node)}}}, nil)
+	leaderConf := func(f func(n wire.NodeView) bool) func() bool {
+		return func() bool {
+			for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View.Nodes {
+				if n.Up && n.Role == core.RoleLeader && len(n.Progress) > 0 {
+					return f(n)
+				}
+			}
+			return false
+		}
+	}
+	eventually(t, "the member a learner once joint is left", leaderConf(func(n wire.NodeView) bool {
+		return slices.Contains(n.VotersOutgoing, jr2.Node) && slices.Contains(n.LearnersNext, jr2.Node)
+	}))
+	ws.ok("command", map[string]any{"kind": "leave-joint"}, nil)
+	eventually(t, "the joint configuration left", leaderConf(func(n wire.NodeView) bool {
+		return len(n.VotersOutgoing) == 0 && slices.Equal(n.Learners, []core.NodeID{jr2.Node})
+	}))
+	ws.ok("command", map[string]any{"kind": "promote", "node": int(jr2.Node)}, nil)
+	eventually(t, "the member a voter again", func() bool { return slices.Contains(nativeVoters(c), jr2.Node) })
 	ws.ok("command", map[string]any{"kind": "remove", "node": int(jr.Node)}, nil)
 	eventually(t, "the member removed", func() bool {
 		v := nativeVoters(c)
-		return len(v) == 3 && !slices.Contains(v, jr.Node)
+		return !slices.Contains(v, jr.Node) && slices.Contains(v, jr2.Node)
 	})
 	ws.ok("command", map[string]any{"kind": "remove", "node": 3}, nil)
-	eventually(t, "n3 removed", func() bool { return slices.Equal(nativeVoters(c), []core.NodeID{1, 2}) })
+	eventually(t, "n3 removed", func() bool { return slices.Equal(nativeVoters(c), []core.NodeID{1, 2, jr2.Node}) })
 }
