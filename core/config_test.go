@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -308,4 +309,33 @@ func TestInflightWindowFills(t *testing.T) {
 		return
 	}
 	t.Fatalf("no progress for %s in %+v", follower, st.Progress)
+}
+
+// TestEachMatchIsStatusProgress: EachMatch reports the leader's match
+// index of every member, as Status does, and nothing on a follower.
+func TestEachMatchIsStatusProgress(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	leader := c.waitLeader()
+	follower := followerOf(c, leader)
+	c.cut[follower] = true
+	for i := range 4 {
+		c.propose(leader, statemachine.Set(fmt.Sprint("k", i), "v"))
+	}
+	got := map[NodeID]LogIndex{}
+	c.nodes[leader].EachMatch(func(id NodeID, m LogIndex) { got[id] = m })
+	want := map[NodeID]LogIndex{}
+	for _, p := range c.nodes[leader].Status().Progress {
+		want[p.ID] = p.Match
+	}
+	if len(got) != 3 || !maps.Equal(got, want) {
+		t.Fatalf("EachMatch %v, Status progress %v", got, want)
+	}
+	if got[follower] >= got[leader] {
+		t.Fatalf("the cut follower %s matches %d, the leader %d: want it behind", follower, got[follower], got[leader])
+	}
+	calls := 0
+	c.nodes[follower].EachMatch(func(NodeID, LogIndex) { calls++ })
+	if calls != 0 {
+		t.Fatalf("EachMatch on a follower called f %d times", calls)
+	}
 }

@@ -146,3 +146,34 @@ func progressState(s tracker.StateType) string {
 		return "probe"
 	}
 }
+
+// HandOffTarget is the voter a removed leader with status s hands
+// leadership to: the voter of the configuration in force, other than
+// itself, whose log matches most of the leader's (the lowest id on a tie),
+// or 0 if there is none.
+func (s Status) HandOffTarget() NodeID {
+	var to NodeID
+	var best LogIndex
+	for _, p := range s.Progress {
+		if p.ID == s.ID || p.Learner || !slices.Contains(s.Voters, p.ID) {
+			continue
+		}
+		if to == 0 || p.Match > best {
+			to, best = p.ID, p.Match
+		}
+	}
+	return to
+}
+
+// EachMatch calls f with the match index (etcd's Progress.Match) this
+// node, while it leads, tracks for each member, in no set order; on a node
+// that does not lead it calls nothing. Unlike Status it allocates nothing,
+// for checks run on every commit.
+func (n *RaftNode) EachMatch(f func(id NodeID, match LogIndex)) {
+	if n.rn.BasicStatus().RaftState != raft.StateLeader {
+		return
+	}
+	n.rn.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+		f(NodeID(id), LogIndex(pr.Match))
+	})
+}

@@ -258,15 +258,11 @@ func (r *run) pause(ctx context.Context) error {
 // up, else the node that last became leader, else the up node that its
 // published state shows leading the highest term, else nil.
 func (r *run) pick(target core.NodeID) *node {
-	if target != 0 && int(target) <= len(r.nodes) {
-		if n := r.nodes[target-1]; n.up() {
-			return n
-		}
+	if n := r.node(target); n != nil && n.up() {
+		return n
 	}
-	if id := r.leaderHint.Load(); id != 0 {
-		if n := r.nodes[id-1]; n.up() {
-			return n
-		}
+	if n := r.node(core.NodeID(r.leaderHint.Load())); n != nil && n.up() {
+		return n
 	}
 	return r.leader()
 }
@@ -287,7 +283,7 @@ func (r *run) pickOrReclaim(target core.NodeID) *node {
 // followingRemote returns an up native node that follows a member hosted
 // elsewhere, and that member's id, or nil.
 func (r *run) followingRemote() (*node, core.NodeID) {
-	for _, n := range r.nodes {
+	for _, n := range r.all() {
 		n.mu.Lock()
 		up, st := n.inc != nil, n.state.status
 		n.mu.Unlock()
@@ -327,7 +323,7 @@ func (r *run) reclaim(n *node, from core.NodeID) {
 func (r *run) leader() *node {
 	var best *node
 	var bestTerm core.Term
-	for _, n := range r.nodes {
+	for _, n := range r.all() {
 		n.mu.Lock()
 		up, st := n.inc != nil, n.state.status
 		n.mu.Unlock()

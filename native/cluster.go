@@ -36,7 +36,11 @@ type run struct {
 	stop     context.CancelFunc
 	trace    *trace
 	net      network
-	nodes    []*node
+	// nodes are the nodes the process runs, in id order: ids 1 to
+	// cfg.Nodes, then those added by a membership command (addNode). The
+	// slice is never modified once published; addNode publishes a longer
+	// copy, under Cluster.cmdMu.
+	nodes atomic.Pointer[[]*node]
 
 	nextMsg    atomic.Uint64 // message ids
 	nextReq    atomic.Uint64 // request ids, carried in log entries
@@ -48,14 +52,16 @@ type run struct {
 	// remoteMu guards the members hosted outside the process (AddRemote):
 	// those in the cluster by id, every one ever added in id order (views
 	// keep showing those that left, as down, so ids stay 1 to n), and the
-	// highest id given to one.
+	// highest id given to any node.
 	remoteMu   sync.RWMutex
 	remotes    map[core.NodeID]*Remote
 	allRemotes []*Remote
 	// reclaimedAt is when a native node last asked a member hosted
 	// elsewhere for leadership (under remoteMu).
 	reclaimedAt time.Time
-	lastRemote  core.NodeID
+	// lastID is the highest node id given so far (under remoteMu): to a
+	// node the process runs or to a member hosted outside.
+	lastID core.NodeID
 	// silence is the member silence in nanoseconds (0: the default), and
 	// watchMembersOnce starts the goroutine that removes silent members
 	// (members.go).
@@ -100,10 +106,13 @@ func startRunWith(cfg wire.Config, d durability) (*run, error) {
 	now := time.Now()
 	r := &run{cfg: cfg, durable: d, start: now, ctx: ctx, stop: cancel, trace: newTrace(now)}
 	r.net.cfg = cfg.Network
+	nodes := make([]*node, 0, cfg.Nodes)
 	for i := 1; i <= cfg.Nodes; i++ {
-		r.nodes = append(r.nodes, &node{id: core.NodeID(i), r: r, store: storage.NewMemStorage()})
+		nodes = append(nodes, &node{id: core.NodeID(i), r: r, store: storage.NewMemStorage()})
 	}
-	for _, n := range r.nodes {
+	r.nodes.Store(&nodes)
+	r.lastID = core.NodeID(cfg.Nodes)
+	for _, n := range nodes {
 		if err := n.start(false); err != nil {
 			r.shutdown()
 			return nil, err
@@ -112,17 +121,55 @@ func startRunWith(cfg wire.Config, d durability) (*run, error) {
 	return r, nil
 }
 
-// nodeConfig is the core configuration of node id.
+// nodeConfig is the core configuration of node id. A node added by a
+// membership command starts with no membership of its own and waits to
+// hear from the leader, as in the simulator.
 func (r *run) nodeConfig(id core.NodeID) core.Config {
 	cfg := core.Config{Node: core.NodeConfig{ID: id}, Raft: r.cfg.Raft}
+	if int(id) > r.cfg.Nodes {
+		return cfg
+	}
 	cfg.Cluster.Bootstrap = true
-	for _, n := range r.nodes {
-		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: n.id})
+	for i := 1; i <= r.cfg.Nodes; i++ {
+		cfg.Cluster.InitialMembers = append(cfg.Cluster.InitialMembers, core.InitialMember{ID: core.NodeID(i)})
 	}
 	// Like the simulator, run 1- and 2-node clusters too: they show why
 	// three is the minimum.
-	cfg.Cluster.AllowSmallCluster = len(r.nodes) < 3
+	cfg.Cluster.AllowSmallCluster = r.cfg.Nodes < 3
 	return cfg
+}
+
+// all returns the nodes the process runs, in id order. The caller may not
+// modify the slice.
+func (r *run) all() []*node { return *r.nodes.Load() }
+
+// node returns the node the process runs with id, or nil (a member hosted
+// outside, or an id not given).
+func (r *run) node(id core.NodeID) *node {
+	for _, n := range r.all() {
+		if n.id == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// nativeIDs returns the ids of the nodes the process runs, in order.
+func (r *run) nativeIDs() []core.NodeID {
+	nodes := r.all()
+	out := make([]core.NodeID, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.id
+	}
+	return out
+}
+
+// highestID is the highest node id given so far, to a node the process
+// runs or to a member hosted outside: ids run from 1 without gaps.
+func (r *run) highestID() core.NodeID {
+	r.remoteMu.RLock()
+	defer r.remoteMu.RUnlock()
+	return r.lastID
 }
 
 // sinceStart is t in milliseconds since the cluster started.
@@ -132,7 +179,7 @@ func (r *run) sinceStart(t time.Time) int64 { return t.Sub(r.start).Milliseconds
 func (r *run) shutdown() {
 	r.stopped.Store(true)
 	r.stop()
-	for _, n := range r.nodes {
+	for _, n := range r.all() {
 		n.stop()
 	}
 	r.wg.Wait()

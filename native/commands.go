@@ -16,6 +16,8 @@ import (
 // Apply carries out a command (wire.Command, the schema the simulator also
 // takes) on the running cluster:
 //
+//   - add, add-learner, promote, remove, replace, change and leave-joint
+//     change the membership (see the package doc's Membership);
 //   - crash stops a node's goroutines and sockets, keeping its storage;
 //     restart starts it again from that storage;
 //   - isolate, cut (both ways, or one way with OneWay), partition and heal
@@ -60,35 +62,29 @@ func (c *Cluster) Submit(cmd wire.Command) (uint64, error) {
 // by the simulator's rules and in its words (wire.CheckCommand); the kinds
 // a real-time cluster cannot carry out are refused there too.
 func (r *run) validate(cmd wire.Command) error {
-	if wire.IsMembership(cmd.Kind) && r.addsMember(cmd) {
-		return fmt.Errorf("%w: %s: %s", wire.ErrImpossible, cmd.Kind, noNewNodes)
+	if err := wire.CheckCommand(cmd, commandState{r}); err != nil {
+		return err
 	}
-	return wire.CheckCommand(cmd, commandState{r})
+	if wire.IsMembership(cmd.Kind) && r.durable.dir != "" && r.startsNodes(cmd) {
+		return fmt.Errorf("%w: %s: this cluster keeps its nodes' logs in %s, which records the %d nodes it was created with; a node added while it runs would be missing after a restart, so add nodes to a cluster kept in memory (promote, remove, change of present members and leave-joint act here)", wire.ErrImpossible, cmd.Kind, r.durable.dir, r.cfg.Nodes)
+	}
+	return nil
 }
 
-// noNewNodes is why the native cluster refuses a membership command that
-// adds a node: it runs the nodes it started with, and new members are
-// hosted outside it.
-const noNewNodes = "the native cluster runs the nodes it started with: a new member joins from a page (Join from this page) or a `devserver -join` process, which adds it; promote, remove, change (of present members) and leave-joint act here"
-
-// addsMember reports whether cmd adds a node that is not a member yet.
-func (r *run) addsMember(cmd wire.Command) bool {
-	switch cmd.Kind {
-	case wire.CmdAddNode, wire.CmdAddLearner, wire.CmdReplace:
-		return true
-	case wire.CmdChange:
-		m := commandState{r}.Membership()
-		for _, ch := range cmd.Changes {
-			if ch.Op != wire.OpRemove && !m.Member(ch.Node) {
-				return true
-			}
+// startsNodes reports whether cmd, a checked membership command, adds a
+// node that is not running yet (addNodes).
+func (r *run) startsNodes(cmd wire.Command) bool {
+	high := r.highestID()
+	for _, ch := range wire.MemberChanges(cmd, int(high)) {
+		if ch.Op != wire.OpRemove && ch.Node > high {
+			return true
 		}
 	}
 	return false
 }
 
-// Membership is the configuration the leader applied and the members
-// hosted outside that left.
+// Membership is the configuration the leader applied, and the nodes
+// removed and the members hosted outside that left.
 func (s commandState) Membership() wire.Membership {
 	var m wire.Membership
 	if l := s.r.leader(); l != nil {
@@ -96,6 +92,11 @@ func (s commandState) Membership() wire.Membership {
 		st := l.state.status
 		l.mu.Unlock()
 		m.Voters, m.VotersOutgoing, m.Learners, m.LearnersNext = st.Voters, st.VotersOutgoing, st.Learners, st.LearnersNext
+	}
+	for _, n := range s.r.all() {
+		if n.removed.Load() {
+			m.Removed = append(m.Removed, n.id)
+		}
 	}
 	s.r.remoteMu.RLock()
 	for _, rm := range s.r.allRemotes {
@@ -147,8 +148,11 @@ func (r *run) changeMembershipNow(cmd wire.Command) error {
 	if in == nil {
 		return fmt.Errorf("%w: %s: there is no leader to propose the change to; wait for an election", wire.ErrImpossible, cmd.Kind)
 	}
-	cc := wire.ConfChangeOf(cmd, len(r.nodes))
-	r.trace.add(wire.Event{Kind: wire.EvCommand, Node: l.id, Type: string(cmd.Kind), Text: fmt.Sprintf("asked leader %s to %s", l.id, wire.DescribeConfChange(cc))})
+	cc := wire.ConfChangeOf(cmd, int(r.highestID()))
+	if err := r.addNodes(cmd); err != nil {
+		return err
+	}
+	r.trace.add(wire.Event{Kind: wire.EvCommand, Node: l.id, Type: string(cmd.Kind), Text: wire.ChangeAskedText(cmd, l.id, cc)})
 	var err error
 	if derr := in.do(func() { err = in.rn.ProposeConfChange(cc) }); derr != nil {
 		err = derr
@@ -162,8 +166,8 @@ func (r *run) changeMembershipNow(cmd wire.Command) error {
 // commandState is the cluster as wire.CheckCommand reads it.
 type commandState struct{ r *run }
 
-func (s commandState) Nodes() int                          { return len(s.r.nodes) }
-func (s commandState) Up(id core.NodeID) bool              { return s.r.nodes[id-1].up() }
+func (s commandState) Nodes() int                          { return int(s.r.highestID()) }
+func (s commandState) Up(id core.NodeID) bool              { n := s.r.node(id); return n != nil && n.up() }
 func (s commandState) Config() wire.Config                 { return s.r.cfg }
 func (s commandState) RealTime() bool                      { return true }
 func (s commandState) InFlight(uint64) (core.NodeID, bool) { return 0, false }
@@ -186,10 +190,7 @@ func (s commandState) Leader() core.NodeID {
 // (wire.CommandEvent) where the command alone decides it.
 func (r *run) apply(cmd wire.Command) (uint64, error) {
 	emit := r.trace.add
-	var n *node
-	if cmd.Node >= 1 && int(cmd.Node) <= len(r.nodes) {
-		n = r.nodes[cmd.Node-1]
-	}
+	n := r.node(cmd.Node)
 	var leader *node
 	if cmd.Kind == wire.CmdTransfer {
 		leader = r.leader()
@@ -224,7 +225,7 @@ func (r *run) apply(cmd wire.Command) (uint64, error) {
 			return 0, err
 		}
 	case wire.CmdPartition:
-		text := r.net.partition(len(r.nodes), cmd.Groups)
+		text := r.net.partition(r.nativeIDs(), cmd.Groups)
 		emit(wire.Event{Kind: wire.EvPartition, Text: "network partitioned: " + text})
 	case wire.CmdCut, wire.CmdHeal:
 		cut := cmd.Kind == wire.CmdCut
@@ -238,7 +239,7 @@ func (r *run) apply(cmd wire.Command) (uint64, error) {
 		}
 		emitCommand()
 	case wire.CmdIsolate:
-		for _, o := range r.nodes {
+		for _, o := range r.all() {
 			if o.id != n.id {
 				r.net.setCut(n.id, o.id, true)
 				r.net.setCut(o.id, n.id, true)

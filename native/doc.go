@@ -58,7 +58,7 @@
 //
 // AddRemote adds a voter hosted outside the process (a node a page runs in
 // its worker, reached through the bridge's websocket) with the next id
-// above the native nodes', by a ConfChange AddNode proposed on the leader;
+// above every node's so far, by a ConfChange AddNode proposed on the leader;
 // the member starts with empty storage and learns the membership and the
 // log from index 1 (or a snapshot) like any new node. Native nodes send
 // its messages through a sender of their own, on the same faults as to a
@@ -66,12 +66,27 @@
 // the send function AddRemote was given; Remote.Deliver hands its messages
 // to the native node they address, refusing any not from its id, for no
 // native node, or of a type a node's own process produces. Views show it
-// after the native nodes, from what it reports of itself (Remote.Report)
+// in id order among the native nodes, from what it reports of itself (Remote.Report)
 // and what its messages and the leader's progress reveal; once removed
 // (Remote.Remove: ConfChange RemoveNode) it stays in views as a down node,
 // so that ids stay 1 to n, and its id is not given again. While a remote
 // member leads, Set, Delete and Get wait: the native nodes propose only on
 // a native leader.
+//
+// # Membership
+//
+// The membership commands (add, add-learner, promote, remove, replace,
+// change, leave-joint) are checked as in the simulator (wire.CheckCommand)
+// and proposed on the leader. A node a command adds starts in the process,
+// empty and with no membership of its own, and catches up from the leader
+// by log or snapshot; it takes the next id after every node and remote
+// member so far. A node removed from the configuration keeps running, so
+// that it can still vote for voters that have not yet learned of its
+// removal, and views show it left (NodeView.Left); a removed leader hands
+// leadership to the voter of the new configuration whose log is longest,
+// as an etcd server does before it stops. A durable cluster
+// (StartDurable) refuses commands that add nodes: its data directory
+// records the nodes it was created with.
 //
 // The native cluster is not deterministic and runs no safety checkers; use
 // the simulator (package sim) for replayable runs. It is not one of the

@@ -292,7 +292,7 @@ func (g *fuzzRig) join(t *testing.T) {
 	defer cancel()
 	rm, err := g.c.AddRemote(ctx, func(*pb.Message) {})
 	if err != nil {
-		if len(g.c.Remotes()) > 0 || g.c.current().lastRemote >= maxNodeID {
+		if len(g.c.Remotes()) > 0 || g.c.current().highestID() >= maxNodeID {
 			g.recreate(t, fmt.Sprintf("cannot join another member: %v", err), false)
 			return
 		}
@@ -320,7 +320,7 @@ func (g *fuzzRig) run(t *testing.T, data []byte) {
 	for _, fr := range decodeFrames(data, g.base) {
 		if fr.readdress {
 			fr.m.From = proto.Uint64(uint64(g.rm.ID()))
-			fr.m.To = proto.Uint64(1 + fr.m.GetTo()%uint64(len(r.nodes)))
+			fr.m.To = proto.Uint64(1 + fr.m.GetTo()%uint64(len(r.all())))
 		}
 		err := g.rm.Deliver(fr.m)
 		switch {
@@ -351,13 +351,13 @@ func (g *fuzzRig) run(t *testing.T, data []byte) {
 // current term, commit and last index.
 func (g *fuzzRig) base(to int) msgBase {
 	r := g.c.current()
-	n := r.nodes[(to-1)%len(r.nodes)]
+	n := r.all()[(to-1)%len(r.all())]
 	n.mu.Lock()
 	st := n.state.status
 	store := n.store
 	n.mu.Unlock()
 	ss := store.Stats()
-	return msgBase{from: uint64(g.rm.ID()), to: uint64(n.id), natives: len(r.nodes),
+	return msgBase{from: uint64(g.rm.ID()), to: uint64(n.id), natives: len(r.all()),
 		term: uint64(st.Term), commit: uint64(st.Commit), last: ss.LastIndex}
 }
 
@@ -366,7 +366,7 @@ func (g *fuzzRig) base(to int) msgBase {
 func (g *fuzzRig) settle(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(fuzzWriteTimeout)
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		for {
 			in := n.running()
 			if in == nil || in.do(func() {}) != nil {
@@ -384,7 +384,7 @@ func (g *fuzzRig) settle(t *testing.T) {
 
 // stopped says which native node is down and why, or "".
 func (g *fuzzRig) stopped() string {
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		n.mu.Lock()
 		in, err := n.inc, n.err
 		n.mu.Unlock()
@@ -413,7 +413,7 @@ func fuzzEntryHash(e *pb.Entry) uint64 {
 // applied index, and its values of the acknowledged writes.
 func (g *fuzzRig) checkSafety(t *testing.T) {
 	t.Helper()
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		store := n.storage()
 		hs, _, _ := store.InitialState()
 		commit := hs.GetCommit()
@@ -487,7 +487,7 @@ func (g *fuzzRig) prune() {
 		}
 	}
 	low := ^uint64(0)
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		low = min(low, n.storage().Stats().FirstIndex)
 	}
 	for i := range g.committed {
@@ -518,7 +518,7 @@ func (g *fuzzRig) write(t *testing.T) {
 	defer cancel()
 	// A node that stops (a panic caught) ends the wait at once: without
 	// it the cluster may have no quorum left, and run creates it again.
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		in := n.running()
 		if in == nil {
 			cancel()
@@ -547,7 +547,7 @@ func (g *fuzzRig) write(t *testing.T) {
 func (g *fuzzRig) waitCommitted(t *testing.T, idx uint64) {
 	t.Helper()
 	deadline := time.Now().Add(fuzzWriteTimeout)
-	for _, n := range g.c.current().nodes {
+	for _, n := range g.c.current().all() {
 		for {
 			hs, _, _ := n.storage().InitialState()
 			if hs.GetCommit() >= idx {

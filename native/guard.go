@@ -217,7 +217,7 @@ func (rm *Remote) votesAt(term core.Term) int {
 func (r *run) votesNeeded(voters []core.NodeID) int {
 	others := 0
 	for _, v := range voters {
-		if int(v) > len(r.nodes) {
+		if r.node(v) == nil {
 			others++
 		}
 	}
@@ -233,9 +233,9 @@ func (rm *Remote) checkMember(m *pb.Message) error {
 		return err
 	}
 	r := rm.r
-	to := r.nodes[m.GetTo()-1]
+	to := r.node(core.NodeID(m.GetTo()))
 	var top core.Term
-	for _, n := range r.nodes {
+	for _, n := range r.all() {
 		n.mu.Lock()
 		top = max(top, n.state.status.Term)
 		n.mu.Unlock()

@@ -31,7 +31,7 @@ func TestAPanicStopsOneNodeNotTheProcess(t *testing.T) {
 		f = 2
 	}
 	r := c.current()
-	in := r.nodes[f-1].running()
+	in := r.all()[f-1].running()
 	err := in.do(func() {
 		last, _ := in.rn.Storage().LastIndex()
 		_ = in.rn.Step(&pb.Message{Type: pb.MsgHeartbeat.Enum(), From: proto.Uint64(uint64(l.ID)), To: proto.Uint64(uint64(f)),
@@ -73,7 +73,7 @@ func joinSilent(t *testing.T, c *Cluster) *Remote {
 // if it had won an election: what a member may then send as leader is
 // refused only for what it says.
 func grantAll(c *Cluster, rm *Remote, term core.Term) {
-	for _, n := range c.current().nodes {
+	for _, n := range c.current().all() {
 		rm.granted(term, n.id)
 	}
 }
@@ -84,7 +84,7 @@ func follower(t *testing.T, c *Cluster) wire.NodeView {
 	var f wire.NodeView
 	waitFor(t, 10*time.Second, "a native follower of a native leader", func() bool {
 		v := view(c)
-		v.Nodes = v.Nodes[:len(c.current().nodes)]
+		v.Nodes = v.Nodes[:len(c.current().all())]
 		l, ok := leaderOf(v)
 		if !ok {
 			return false
@@ -107,7 +107,7 @@ func assertHealthy(t *testing.T, c *Cluster, want map[string]string) {
 	mustSet(t, c, "after", "ok")
 	want["after"] = "ok"
 	waitFor(t, 10*time.Second, "every native node up and holding every key", func() bool {
-		for _, n := range view(c).Nodes[:len(c.current().nodes)] {
+		for _, n := range view(c).Nodes[:len(c.current().all())] {
 			if !n.Up {
 				t.Fatalf("%s is down: %s", n.ID, n.Error)
 			}
@@ -190,7 +190,7 @@ func TestMsgAppAtNextTermIsRefused(t *testing.T) {
 	mustSet(t, c, "a", "1")
 	rm := joinSilent(t, c)
 	f := follower(t, c)
-	st := c.current().nodes[f.ID-1].storage()
+	st := c.current().all()[f.ID-1].storage()
 	last, _ := st.LastIndex()
 	lt, _ := st.Term(last)
 	next := uint64(f.Term) + 1
@@ -262,7 +262,7 @@ func TestMemberBigEntriesDoNotGrowTheProcess(t *testing.T) {
 	}
 	before := heap()
 	last := uint64(f.LastIndex)
-	lt, _ := c.current().nodes[f.ID-1].storage().Term(last)
+	lt, _ := c.current().all()[f.ID-1].storage().Term(last)
 	const sends, size = 50, 4 << 20
 	for i := range uint64(sends) {
 		m := msg(pb.MsgApp, rm.ID(), f.ID, f.Term)

@@ -55,7 +55,8 @@ func view(c *Cluster) wire.View {
 }
 
 // leaderOf returns the up node leading the highest term in v, if any,
-// and whether every other up node in that term follows it.
+// and whether every other up node in that term follows it (but those
+// removed from the configuration, which no leader sends to).
 func leaderOf(v wire.View) (wire.NodeView, bool) {
 	var l wire.NodeView
 	for _, n := range v.Nodes {
@@ -67,7 +68,7 @@ func leaderOf(v wire.View) (wire.NodeView, bool) {
 		return l, false
 	}
 	for _, n := range v.Nodes {
-		if n.Up && n.ID != l.ID && (n.Leader != l.ID || n.Term != l.Term) {
+		if n.Up && !n.Left && n.ID != l.ID && (n.Leader != l.ID || n.Term != l.Term) {
 			return l, false
 		}
 	}

@@ -15,7 +15,7 @@ var memberCommands = []wire.CommandKind{wire.CmdCrash, wire.CmdRestart, wire.Cmd
 // shownRemote returns the member hosted outside the process with id,
 // present or departed, or nil if id is a native node's or was never given.
 func (r *run) shownRemote(id core.NodeID) *Remote {
-	if int(id) <= len(r.nodes) {
+	if r.node(id) != nil {
 		return nil
 	}
 	r.remoteMu.RLock()

@@ -15,7 +15,7 @@ import (
 )
 
 // nodeByID returns a node of the current cluster, for white-box tests.
-func (c *Cluster) nodeByID(id core.NodeID) *node { return c.current().nodes[id-1] }
+func (c *Cluster) nodeByID(id core.NodeID) *node { return c.current().node(id) }
 
 func opSet(key, value string, id uint64) statemachine.Operation {
 	return statemachine.Operation{Kind: statemachine.OpSet, Key: key, Value: value, ID: id}

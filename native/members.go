@@ -56,7 +56,7 @@ func (r *run) configuredRemoteVoters() int {
 	l.mu.Unlock()
 	n := 0
 	for _, v := range voters {
-		if int(v) > len(r.nodes) {
+		if r.node(v) == nil {
 			n++
 		}
 	}

@@ -27,6 +27,7 @@ func (in *incarnation) observe(u *core.Update) {
 			n.r.leaderHint.CompareAndSwap(uint64(n.id), 0)
 		}
 	}
+	in.noteConfStates(u)
 	in.answer(u)
 	if wasRole == core.RoleLeader && in.Role != core.RoleLeader {
 		in.failRequests(ErrLeadershipLost)

@@ -87,12 +87,12 @@ func (n *network) healAll() {
 	}
 }
 
-// cuts lists the cut links of a cluster of size nodes, by sender then
-// receiver.
-func (n *network) cuts(size int) []wire.Link {
+// cuts lists the cut links between the nodes ids (in order), by sender
+// then receiver.
+func (n *network) cuts(ids []core.NodeID) []wire.Link {
 	out := []wire.Link{}
-	for a := core.NodeID(1); int(a) <= size; a++ {
-		for b := core.NodeID(1); int(b) <= size; b++ {
+	for _, a := range ids {
+		for _, b := range ids {
 			if n.isCut(a, b) {
 				out = append(out, wire.Link{From: a, To: b})
 			}
@@ -104,36 +104,36 @@ func (n *network) cuts(size int) []wire.Link {
 // partition cuts every link between nodes of different groups; nodes named
 // in no group form one more group. It returns the groups as the simulator
 // describes them: "{n1, n2} | {n3, n4, n5}".
-func (n *network) partition(size int, groups [][]core.NodeID) string {
+func (n *network) partition(ids []core.NodeID, groups [][]core.NodeID) string {
 	group := make(map[core.NodeID]int)
 	for gi, g := range groups {
 		for _, id := range g {
 			group[id] = gi + 1
 		}
 	}
-	for a := core.NodeID(1); int(a) <= size; a++ {
-		for b := core.NodeID(1); int(b) <= size; b++ {
+	for _, a := range ids {
+		for _, b := range ids {
 			if a != b {
 				n.setCut(a, b, group[a] != group[b])
 			}
 		}
 	}
-	return n.describeGroups(size)
+	return n.describeGroups(ids)
 }
 
 // describeGroups names the connected groups under the current cuts,
 // treating a link as up only if it is up both ways.
-func (n *network) describeGroups(size int) string {
+func (n *network) describeGroups(ids []core.NodeID) string {
 	seen := make(map[core.NodeID]bool)
 	text := ""
-	for a := core.NodeID(1); int(a) <= size; a++ {
+	for _, a := range ids {
 		if seen[a] {
 			continue
 		}
 		g := []core.NodeID{a}
 		seen[a] = true
 		for i := 0; i < len(g); i++ {
-			for b := core.NodeID(1); int(b) <= size; b++ {
+			for _, b := range ids {
 				if !seen[b] && !n.isCut(g[i], b) && !n.isCut(b, g[i]) {
 					seen[b] = true
 					g = append(g, b)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -53,6 +54,10 @@ type node struct {
 	// logMade says the node's log was created or opened once: a later
 	// start never creates it again.
 	logMade bool
+	// removed is set once a node applied a configuration without this one
+	// (membership.go): it keeps running, so that it can still vote for
+	// voters that have not learned of the change, but views show it left.
+	removed atomic.Bool
 }
 
 // nodeState is what a node's goroutine publishes for views.
@@ -85,8 +90,9 @@ type incarnation struct {
 
 	senders []*sender // by peer id; nil for itself
 
-	// remoteSenders are the senders to remote members (AddRemote), started
-	// by the loop on first use; views read them too.
+	// remoteSenders are the senders started by the loop on first use: to
+	// remote members (AddRemote) and to nodes added after this incarnation
+	// started (addNodes); views read them too.
 	remoteMu      sync.Mutex
 	remoteSenders map[core.NodeID]*sender
 
@@ -100,6 +106,10 @@ type incarnation struct {
 	// last said about it (role, term, vote, leader, commit, campaign,
 	// election clock).
 	wire.Narrator
+
+	// conf is the configuration the node last applied (nil before its
+	// first change in this incarnation), owned by the loop goroutine.
+	conf *pb.ConfState
 
 	// Owned by the loop goroutine: requests waiting for an answer.
 	waiters     map[uint64]*proposal // by request id
@@ -172,7 +182,9 @@ func (n *node) start(restart bool) error {
 			wlog.Close()
 		}
 	}
-	rn, err := core.New(n.r.nodeConfig(n.id), n.storage())
+	// A removed leader hands leadership on (handOff) rather than step
+	// down at once, as in the simulator.
+	rn, err := core.New(n.r.nodeConfig(n.id), n.storage(), core.KeepLeadershipOnRemoval())
 	if err != nil {
 		closeLog()
 		return fmt.Errorf("native: start %s: %w", n.id, err)
@@ -190,7 +202,7 @@ func (n *node) start(restart bool) error {
 		readc:      make(chan *readReq, 4096),
 		ctlc:       make(chan func()),
 		reportc:    make(chan report, 1024),
-		senders:    make([]*sender, len(n.r.nodes)+1),
+		senders:    make([]*sender, n.r.highestID()+1),
 		ev:         eventBuf{tr: n.r.trace},
 		waiters:    make(map[uint64]*proposal),
 		readsByCtx: make(map[uint64][]*readReq),
@@ -212,7 +224,7 @@ func (n *node) start(restart bool) error {
 	} else if e := n.restored(); e != nil {
 		n.r.trace.add(*e)
 	}
-	for _, p := range n.r.nodes {
+	for _, p := range n.r.all() {
 		if p.id != n.id {
 			in.senders[p.id] = newSender(in, p.id)
 		}
@@ -366,6 +378,9 @@ func (in *incarnation) fail(err error) {
 func (in *incarnation) tick() {
 	in.rn.Tick()
 	in.Ticked(in.rn.Role(), in.ev.add)
+	if in.n.removed.Load() && in.Role == core.RoleLeader {
+		in.handOff() // again, if the last transfer timed out
+	}
 	in.pruneAbandoned()
 	in.dirty = true
 }
@@ -376,7 +391,7 @@ func (in *incarnation) step(m *pb.Message) {
 	if from == 0 || core.NodeID(m.GetTo()) != in.n.id {
 		return // not for this node
 	}
-	if int(from) > len(in.n.r.nodes) && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
+	if in.n.r.node(from) == nil && (in.n.r.remote(from) == nil || !in.checkInLoop(m)) {
 		return // not from a member, or refused
 	}
 	in.Heard(m)

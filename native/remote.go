@@ -77,11 +77,7 @@ func (rm *Remote) ID() core.NodeID { return rm.id }
 
 // Peers are the native nodes' ids: the members it talks to.
 func (rm *Remote) Peers() []core.NodeID {
-	out := make([]core.NodeID, 0, len(rm.r.nodes))
-	for _, n := range rm.r.nodes {
-		out = append(out, n.id)
-	}
-	return out
+	return rm.r.nativeIDs()
 }
 
 // Raft is the Raft tuning of the cluster, which the member should use too.
@@ -151,7 +147,7 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	}
 	configured := r.configuredRemoteVoters()
 	r.remoteMu.Lock()
-	id := max(r.lastRemote, core.NodeID(len(r.nodes))) + 1
+	id := r.lastID + 1
 	if id > maxNodeID {
 		r.remoteMu.Unlock()
 		c.cmdMu.Unlock()
@@ -164,8 +160,9 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	}
 	rm := &Remote{id: id, r: r, send: send, joined: time.Now(), gone: make(chan struct{}), seen: wire.NodeView{Role: core.RoleFollower}}
 	rm.heard.Store(rm.joined.UnixNano())
-	rm.learner = r.remoteVotersLocked(configured) >= len(r.nodes)-1
-	r.lastRemote = id
+	natives := len(r.all())
+	rm.learner = r.remoteVotersLocked(configured) >= natives-1
+	r.lastID = id
 	if r.remotes == nil {
 		r.remotes = make(map[core.NodeID]*Remote)
 	}
@@ -182,7 +179,7 @@ func (c *Cluster) AddRemoteAs(ctx context.Context, want core.NodeID, send func(*
 	done := func(st core.Status) bool { return slices.Contains(st.Voters, id) }
 	if rm.learner {
 		r.trace.add(wire.Event{Kind: wire.EvCommand, Node: id, Type: "join",
-			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a learner (ConfChange AddLearnerNode): %d member(s) hosted elsewhere already vote, and more would leave the %d native nodes short of a quorum of their own", id, len(r.nodes)-1, len(r.nodes))})
+			Text: fmt.Sprintf("%s joined from the page: asking the leader to add it as a learner (ConfChange AddLearnerNode): %d member(s) hosted elsewhere already vote, and more would leave the %d native nodes short of a quorum of their own", id, natives-1, natives)})
 		cc.Type = pb.ConfChangeAddLearnerNode.Enum()
 		done = func(st core.Status) bool { return slices.Contains(st.Learners, id) }
 	} else {
@@ -232,16 +229,29 @@ func (rm *Remote) remove(ctx context.Context, why string) error {
 			return !slices.Contains(st.Voters, rm.id) && !slices.Contains(st.Learners, rm.id)
 		})
 	}
+	rm.forget(why)
+	if err != nil {
+		return fmt.Errorf("native: remove %s: %w", rm.id, err)
+	}
+	return nil
+}
+
+// forget marks the member left, for why (unless it left for another
+// reason first): Deliver refuses its messages, senders to it stop, and its
+// host is told through Done.
+func (rm *Remote) forget(why string) {
+	rm.mu.Lock()
+	if rm.leftWhy == "" {
+		rm.leftWhy = why
+	}
+	rm.mu.Unlock()
 	rm.goneOnce.Do(func() { close(rm.gone) })
+	r := rm.r
 	r.remoteMu.Lock()
 	if r.remotes[rm.id] == rm {
 		delete(r.remotes, rm.id)
 	}
 	r.remoteMu.Unlock()
-	if err != nil {
-		return fmt.Errorf("native: remove %s: %w", rm.id, err)
-	}
-	return nil
 }
 
 // why says why the member left, once it has.
@@ -327,8 +337,8 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 	switch {
 	case from != rm.id:
 		return fmt.Errorf("%w: it is from %s, but this member is %s", ErrBadRemoteMessage, from, rm.id)
-	case to < 1 || int(to) > len(r.nodes):
-		return fmt.Errorf("%w: it is for %s; the native nodes are n1 to n%d", ErrBadRemoteMessage, to, len(r.nodes))
+	case r.node(to) == nil:
+		return fmt.Errorf("%w: it is for %s; the native nodes are %s", ErrBadRemoteMessage, to, wire.NodeList(r.nativeIDs()))
 	}
 	if err := rm.checkMember(m); err != nil {
 		r.trace.add(wire.Event{Kind: wire.EvDrop, Node: from, Peer: to, Type: wire.MessageTypeName(m.GetType()),
@@ -354,7 +364,7 @@ func (rm *Remote) Deliver(m *pb.Message) error {
 		drop("lost by the network")
 		return nil
 	}
-	in := r.nodes[to-1].running()
+	in := r.node(to).running()
 	if in == nil {
 		drop(fmt.Sprintf("%s is down", to))
 		return nil
@@ -504,24 +514,30 @@ func (r *run) changeMembership(ctx context.Context, cc *pb.ConfChange, done func
 	}
 }
 
-// senderTo returns the incarnation's sender to peer to: a native peer's, or
-// a remote member's, started on first use. It returns nil for an unknown or
-// departed peer. Only the loop goroutine calls it.
+// senderTo returns the incarnation's sender to peer to: a native peer's
+// (started with the incarnation, or on first use for a node added since),
+// or a remote member's, started on first use. It returns nil for itself,
+// an unknown or a departed peer. Only the loop goroutine calls it.
 func (in *incarnation) senderTo(to core.NodeID) *sender {
 	if int(to) < len(in.senders) && in.senders[to] != nil {
 		return in.senders[to]
 	}
+	if to == in.n.id {
+		return nil
+	}
 	in.remoteMu.Lock()
 	defer in.remoteMu.Unlock()
 	if s := in.remoteSenders[to]; s != nil {
-		if !s.remote.left() {
+		if s.remote == nil || !s.remote.left() {
 			return s
 		}
 		delete(in.remoteSenders, to)
 	}
-	rm := in.n.r.remote(to)
-	if rm == nil || rm.left() {
-		return nil
+	var rm *Remote
+	if in.n.r.node(to) == nil {
+		if rm = in.n.r.remote(to); rm == nil || rm.left() {
+			return nil
+		}
 	}
 	s := newSender(in, to)
 	s.remote = rm

@@ -166,8 +166,7 @@ func (s *sender) deliver(batch []*flight) {
 	// (A member outside this process has no such state here: its own
 	// events come from it.)
 	var peer *node
-	if nodes := s.in.n.r.nodes; int(s.to) <= len(nodes) {
-		peer = nodes[s.to-1]
+	if peer = s.in.n.r.node(s.to); peer != nil {
 		peer.mu.Lock()
 		if peer.inc == nil {
 			peer.mu.Unlock()
@@ -241,7 +240,7 @@ func (s *sender) write(m *pb.Message) error {
 
 // dial connects to the peer's current address.
 func (s *sender) dial() error {
-	addr := s.in.n.r.nodes[s.to-1].address()
+	addr := s.in.n.r.node(s.to).address()
 	if addr == "" {
 		return fmt.Errorf("%s is down", s.to)
 	}

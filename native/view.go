@@ -25,13 +25,13 @@ func (r *run) view(o wire.ViewOptions) wire.View {
 		Timing:  wire.TimingView{HeartbeatMS: r.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: r.cfg.Raft.ElectionTicks()},
 		Raft:    wire.RaftViewOf(r.cfg.Raft),
 		Safety:  wire.SafetyView{OK: true},
-		Nodes:   make([]wire.NodeView, 0, len(r.nodes)),
-		Cuts:    r.net.cuts(len(r.nodes)),
+		Nodes:   make([]wire.NodeView, 0, len(r.all())),
+		Cuts:    r.net.cuts(r.nativeIDs()),
 		Clients: []wire.ClientView{},
 		Limits:  wire.CommandLimits(),
 	}
 	var flights []*flight
-	for _, n := range r.nodes {
+	for _, n := range r.all() {
 		nv, in := n.view(o)
 		v.Nodes = append(v.Nodes, nv)
 		if in != nil {
@@ -50,8 +50,13 @@ func (r *run) view(o wire.ViewOptions) wire.View {
 		for _, rm := range remotes {
 			v.Nodes = append(v.Nodes, rm.view(leader))
 		}
-		// Remote ids follow the native ones: 1 to n in all.
-		v.Cuts = r.net.cuts(len(v.Nodes))
+		// Native and remote ids together run from 1 without gaps.
+		slices.SortFunc(v.Nodes, func(a, b wire.NodeView) int { return cmp.Compare(a.ID, b.ID) })
+		ids := make([]core.NodeID, len(v.Nodes))
+		for i, nv := range v.Nodes {
+			ids[i] = nv.ID
+		}
+		v.Cuts = r.net.cuts(ids)
 	}
 	slices.SortFunc(flights, func(a, b *flight) int { return cmp.Compare(a.id, b.id) })
 	v.Messages = make([]wire.MessageView, 0, len(flights))
@@ -85,6 +90,7 @@ func (n *node) view(o wire.ViewOptions) (wire.NodeView, *incarnation) {
 	if err != nil {
 		nv.Error = wire.CutText(err.Error())
 	}
+	nv.Left = n.removed.Load()
 	if in != nil {
 		s := st.status
 		nv.Role, nv.Term, nv.Vote, nv.Leader = s.Role, s.Term, s.Vote, s.Leader
@@ -119,8 +125,9 @@ var emptyDigest = statemachine.New().DataDigest()
 // from its storage. It is safe to call while the cluster runs.
 func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) (wire.LogPage, error) {
 	r := c.current()
-	if node < 1 || int(node) > len(r.nodes) {
-		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the cluster's own nodes are 1 to %d", wire.ErrUnknownNode, node, len(r.nodes))
+	n := r.node(node)
+	if n == nil {
+		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the cluster's own nodes are %s", wire.ErrUnknownNode, node, wire.NodeList(r.nativeIDs()))
 	}
-	return wire.CommittedLog(node, r.nodes[node-1].storage(), from, limit)
+	return wire.CommittedLog(node, n.storage(), from, limit)
 }

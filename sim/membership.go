@@ -65,20 +65,7 @@ func (c *Cluster) changeMembership(cmd wire.Command) {
 			c.addNode()
 		}
 	}
-	text := fmt.Sprintf("asked leader %s to %s", leader.id, wire.DescribeConfChange(cc))
-	switch cmd.Kind {
-	case wire.CmdPromote:
-		text = fmt.Sprintf("asked leader %s to promote learner %s to voter", leader.id, cmd.Node)
-	case wire.CmdAddLearner:
-		text += fmt.Sprintf(": %s will be a learner, receiving the log without voting", core.NodeID(cc.AsV2().GetChanges()[0].GetNodeId()))
-	case wire.CmdReplace:
-		text += " through a joint configuration"
-	case wire.CmdChange:
-		if cmd.Transition == wire.TransitionExplicit {
-			text += " (joint until a leave-joint command)"
-		}
-	}
-	c.emit(wire.Event{Kind: wire.EvCommand, Node: leader.id, Type: string(cmd.Kind), Text: text})
+	c.emit(wire.Event{Kind: wire.EvCommand, Node: leader.id, Type: string(cmd.Kind), Text: wire.ChangeAskedText(cmd, leader.id, cc)})
 	if err := leader.rn.ProposeConfChange(cc); err != nil {
 		// CheckConfChange said etcd would accept it; record the surprise.
 		c.emit(wire.Event{Kind: wire.EvCommand, Node: leader.id, Type: string(cmd.Kind), Text: "etcd Raft refused the change: " + err.Error()})
@@ -105,8 +92,8 @@ func (c *Cluster) noteConfStates(n *simNode, u *core.Update) {
 	for _, cc := range u.ConfChanges {
 		cs := cc.ConfState
 		if n.conf != nil {
-			for _, id := range confMembers(n.conf) {
-				if slices.Contains(confMembers(cs), id) || int(id) > len(c.nodes) {
+			for _, id := range wire.ConfMembers(n.conf) {
+				if slices.Contains(wire.ConfMembers(cs), id) || int(id) > len(c.nodes) {
 					continue
 				}
 				x := c.nodes[id-1]
@@ -115,20 +102,12 @@ func (c *Cluster) noteConfStates(n *simNode, u *core.Update) {
 				}
 				if !x.removed {
 					x.removed = true
-					c.emit(wire.Event{Kind: wire.EvConfChange, Node: x.id, Index: cc.Index,
-						Text: fmt.Sprintf("%s was removed from the cluster (%s applied the change at %d): no leader sends to it, it serves no client, and its id is never reused", x.id, n.id, cc.Index)})
+					c.emit(wire.RemovedEvent(x.id, n.id, cc.Index))
 				}
 			}
 		}
 		n.conf = cs
 	}
-}
-
-// confMembers lists every node of cs, in any role.
-func confMembers(cs *pb.ConfState) []uint64 {
-	out := slices.Concat(cs.GetVoters(), cs.GetVotersOutgoing(), cs.GetLearners(), cs.GetLearnersNext())
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // handOff has removed leader n hand leadership to the voter of its new
@@ -146,22 +125,12 @@ func (c *Cluster) handOff(n *simNode) {
 	if st.Role != core.RoleLeader || st.LeadTransferee != 0 {
 		return
 	}
-	var to core.NodeID
-	var best core.LogIndex
-	for _, p := range st.Progress {
-		if p.ID == n.id || p.Learner || !slices.Contains(st.Voters, p.ID) {
-			continue
-		}
-		if to == 0 || p.Match > best {
-			to, best = p.ID, p.Match
-		}
-	}
+	to := st.HandOffTarget()
 	if to == 0 {
 		return
 	}
 	if err := n.rn.TransferLeadership(to); err != nil {
 		return // no quorum of the new configuration heard lately: it steps down by itself
 	}
-	c.emit(wire.Event{Kind: wire.EvCommand, Node: n.id, Peer: to,
-		Text: fmt.Sprintf("%s leads no more once removed: it hands leadership to %s, as an etcd server does before it stops", n.id, to)})
+	c.emit(wire.HandOffEvent(n.id, to))
 }

@@ -103,23 +103,38 @@ func (s *safety) checkCommitQuorum(c *Cluster, n *simNode, commit uint64, change
 	if cs == nil {
 		return true // tookOfficeAsVoter has refused such a leader
 	}
-	st := n.rn.Status()
-	match := func(v uint64) bool {
-		for _, p := range st.Progress {
-			if uint64(p.ID) == v {
-				return uint64(p.Match) >= commit
+	// Node ids in a session are 1 to wire.MaxNodes: holds[id] is 1 for a
+	// member whose progress holds commit, 2 for one that has progress but
+	// lags, 0 for one without progress.
+	var holds [wire.MaxNodes + 1]uint8
+	n.rn.EachMatch(func(id core.NodeID, match core.LogIndex) {
+		if int(id) < len(holds) {
+			holds[id] = 2
+			if uint64(match) >= commit {
+				holds[id] = 1
 			}
 		}
-		return changed
+	})
+	held := func(v uint64) bool {
+		if v >= uint64(len(holds)) || holds[v] == 0 {
+			return changed
+		}
+		return holds[v] == 1
 	}
 	for _, set := range voterSets(cs) {
-		var have []uint64
+		count := 0
 		for _, v := range set {
-			if match(v) {
-				have = append(have, v)
+			if held(v) {
+				count++
 			}
 		}
-		if 2*len(have) <= len(set) {
+		if 2*count <= len(set) {
+			var have []uint64
+			for _, v := range set {
+				if held(v) {
+					have = append(have, v)
+				}
+			}
 			c.violate(wire.Violation{Property: wire.PropVoterQuorum, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(commit),
 				Text: fmt.Sprintf("leader %s committed index %d, held by %s only, not a majority of the voters %s", n.id, commit, idsText(have), idsText(set))})
 			return false

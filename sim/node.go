@@ -69,7 +69,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	// replays its log from index 1, bootstrap changes first).
 	hs, cs, _ := n.store.InitialState()
 	n.conf = nil
-	if len(confMembers(cs)) > 0 {
+	if len(wire.ConfMembers(cs)) > 0 {
 		n.conf = cs
 	}
 	n.Narrator.ID = n.id
@@ -157,7 +157,7 @@ func (c *Cluster) observe(n *simNode, u *core.Update) {
 	c.safety.observe(c, n, u)
 	if len(u.ConfChanges) > 0 {
 		c.noteConfStates(n, u)
-	} else if md := u.SnapshotInstalled; md != nil && len(confMembers(md.GetConfState())) > 0 {
+	} else if md := u.SnapshotInstalled; md != nil && len(wire.ConfMembers(md.GetConfState())) > 0 {
 		n.conf = md.GetConfState()
 	}
 	c.clientsObserve(n, u)

@@ -324,3 +324,49 @@ func idList(ids []uint64) string {
 	}
 	return "(" + strings.Join(parts, " ") + ")"
 }
+
+// ConfMembers lists every node of cs, in any role, sorted, each once.
+func ConfMembers(cs *pb.ConfState) []core.NodeID {
+	ids := slices.Concat(cs.GetVoters(), cs.GetVotersOutgoing(), cs.GetLearners(), cs.GetLearnersNext())
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make([]core.NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = core.NodeID(id)
+	}
+	return out
+}
+
+// RemovedEvent is the event that says node id left the configuration, once
+// node by applied the change at index: the removal is committed, so it
+// holds cluster-wide.
+func RemovedEvent(id, by core.NodeID, index core.LogIndex) Event {
+	return Event{Kind: EvConfChange, Node: id, Index: index,
+		Text: fmt.Sprintf("%s was removed from the cluster (%s applied the change at %d): no leader sends to it, it serves no client, and its id is never reused", id, by, index)}
+}
+
+// HandOffEvent is the event that says leader from, removed from the
+// configuration, hands leadership to to.
+func HandOffEvent(from, to core.NodeID) Event {
+	return Event{Kind: EvCommand, Node: from, Peer: to,
+		Text: fmt.Sprintf("%s leads no more once removed: it hands leadership to %s, as an etcd server does before it stops", from, to)}
+}
+
+// ChangeAskedText says that leader was asked to carry out cmd, a checked
+// membership command, as cc (ConfChangeOf).
+func ChangeAskedText(cmd Command, leader core.NodeID, cc pb.ConfChangeI) string {
+	text := fmt.Sprintf("asked leader %s to %s", leader, DescribeConfChange(cc))
+	switch cmd.Kind {
+	case CmdPromote:
+		text = fmt.Sprintf("asked leader %s to promote learner %s to voter", leader, cmd.Node)
+	case CmdAddLearner:
+		text += fmt.Sprintf(": %s will be a learner, receiving the log without voting", core.NodeID(cc.AsV2().GetChanges()[0].GetNodeId()))
+	case CmdReplace:
+		text += " through a joint configuration"
+	case CmdChange:
+		if cmd.Transition == TransitionExplicit {
+			text += " (joint until a leave-joint command)"
+		}
+	}
+	return text
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // TestMembershipOverTheHTTPAPI: membership commands reach the native
-// cluster through POST /api/command, and a refusal comes back in words.
+// cluster through POST /api/command (a new node added and started, a
+// follower removed), and a refusal comes back in words.
 func TestMembershipOverTheHTTPAPI(t *testing.T) {
 	base, stop := start(t, "-native", "3")
 	defer stop()
@@ -43,10 +44,18 @@ func TestMembershipOverTheHTTPAPI(t *testing.T) {
 	}
 	var leader int
 	eventually(t, 10*time.Second, "a leader", func() bool { leader, _ = leaderVoters(); return leader != 0 })
-	code, _, body := send(t, http.MethodPost, base+"/api/command", `{"kind":"add"}`, asJSON)
-	if code == 200 || !strings.Contains(body, "joins from a page") {
-		t.Fatalf("add on the native cluster: %d %s, want a refusal saying how members join", code, body)
+	code, _, body := send(t, http.MethodPost, base+"/api/command", `{"kind":"add","node":7}`, asJSON)
+	if code == 200 || !strings.Contains(body, "the next unused id, n4") {
+		t.Fatalf("add n7 on the native cluster: %d %s, want a refusal naming n4", code, body)
 	}
+	if code, _, body := send(t, http.MethodPost, base+"/api/command", `{"kind":"add"}`, asJSON); code != 200 {
+		t.Fatalf("add: %d %s", code, body)
+	}
+	eventually(t, 10*time.Second, "n4 a voter", func() bool {
+		_, v := leaderVoters()
+		return slices.Equal(v, []int{1, 2, 3, 4})
+	})
+	leader, _ = leaderVoters()
 	follower := 1
 	if follower == leader {
 		follower = 2
@@ -56,6 +65,6 @@ func TestMembershipOverTheHTTPAPI(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "the follower removed", func() bool {
 		_, v := leaderVoters()
-		return len(v) == 2 && !slices.Contains(v, follower)
+		return len(v) == 3 && !slices.Contains(v, follower)
 	})
 }

@@ -74,7 +74,7 @@ func TestCommittedLogOverTheWebsocket(t *testing.T) {
 		wtext string
 	}{
 		{`{}`, wire.KindBadRequest, "bridge: committed-log: node 0 must be 1 or more"},
-		{`{"node": 4}`, wire.KindUnknownNode, "committed log: node 4; the cluster's own nodes are 1 to 3"},
+		{`{"node": 4}`, wire.KindUnknownNode, "committed log: node 4; the cluster's own nodes are n1, n2, n3"},
 		{`{"node": 1, "from": -1}`, wire.KindBadRequest, "bridge: committed-log: from -1 must be 0 (the first the node holds) or more"},
 		{fmt.Sprintf(`{"node": 1, "from": %d}`, p.Commit+1000), wire.KindImpossible, fmt.Sprintf("from %d: n1 has committed up to", p.Commit+1000)},
 		{`{"node": 1, "limit": -1}`, wire.KindBadRequest, "bridge: committed-log: limit -1 must be 0 (the default size) to 1000"},

@@ -11,17 +11,14 @@ import (
 
 // TestMembershipCommandsOverTheWebsocket: membership commands sent as
 // engine calls over /ws act on the native cluster, a page-hosted member
-// included: it can be removed by command, and a command that would add a
-// node is refused in words.
+// included: it can be removed by command, and a node added by command
+// starts on the native cluster with the next id after the members'.
 func TestMembershipCommandsOverTheWebsocket(t *testing.T) {
 	c := startMixed(t, 3)
 	_, srv := serve(t, c, Options{Join: joinNative(c)})
 	_, jr := joinPage(t, wsURL(srv), 4)
 	eventually(t, "the member a voter", func() bool { return slices.Contains(nativeVoters(c), jr.Node) })
 	ws := dial(t, srv)
-	if a := ws.call("command", map[string]any{"kind": "add"}); a.OK || a.Kind != "impossible" || !strings.Contains(a.Error, "joins from a page") {
-		t.Fatalf("add over /ws: %+v, want a refusal saying how members join", a)
-	}
 	if a := ws.call("command", map[string]any{"kind": "promote", "node": int(jr.Node)}); a.OK || !strings.Contains(a.Error, "already a voter") {
 		t.Fatalf("promote a voter over /ws: %+v", a)
 	}
@@ -58,4 +55,20 @@ func TestMembershipCommandsOverTheWebsocket(t *testing.T) {
 	})
 	ws.ok("command", map[string]any{"kind": "remove", "node": 3}, nil)
 	eventually(t, "n3 removed", func() bool { return slices.Equal(nativeVoters(c), []core.NodeID{1, 2, jr2.Node}) })
+	if a := ws.call("command", map[string]any{"kind": "add", "node": int(jr2.Node)}); a.OK || a.Kind != "impossible" || !strings.Contains(a.Error, "already a member") {
+		t.Fatalf("add the member again over /ws: %+v, want a refusal", a)
+	}
+	ws.ok("command", map[string]any{"kind": "add-learner"}, nil)
+	added := jr2.Node + 1
+	eventually(t, "a native learner after the members", leaderConf(func(n wire.NodeView) bool {
+		return slices.Equal(n.Learners, []core.NodeID{added})
+	}))
+	ws.ok("command", map[string]any{"kind": "promote", "node": int(added)}, nil)
+	eventually(t, "the new node a voter", func() bool {
+		return slices.Equal(nativeVoters(c), []core.NodeID{1, 2, jr2.Node, added})
+	})
+	v := c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View
+	if n := v.Nodes[added-1]; n.ID != added || n.Member || !n.Up {
+		t.Fatalf("view of %s: %+v, want a native node, up", added, n)
+	}
 }

@@ -21,7 +21,7 @@ export function roleOf(node) {
   return ROLES[node.role] ? node.role : 'follower';
 }
 
-/** roleLabel is the drawn role's label for node: "Removed" for a node removed from a simulated cluster, where a member hosted outside a native one has "Left". */
+/** roleLabel is the drawn role's label for node: "Removed" for a node removed from the configuration, where a member hosted outside a native cluster has "Left". */
 export function roleLabel(node) {
   return node.left && !node.member ? 'Removed' : ROLES[roleOf(node)].label;
 }
