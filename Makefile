@@ -72,7 +72,7 @@ chaos:
 	@echo "chaos: $(SEEDS) seeds from $(FIRST), $(SECONDS) virtual s each; log in bin/chaos.log"
 	@SESHAT_CHAOS_FIRST=$(FIRST) SESHAT_CHAOS_SEEDS=$(SEEDS) SESHAT_CHAOS_MEMBER_SEEDS=$(SEEDS) SESHAT_CHAOS_SECONDS=$(SECONDS) \
 	  $(GO) test -count=1 -timeout=0 -v -run '^TestChaos(Membership)?$$' ./sim > bin/chaos.log 2>&1; status=$$?; \
-	  grep -E '^ *--- FAIL|^ *chaos_test.go:[0-9]+: |^ +(replay|files in)' bin/chaos.log || true; \
+	  grep -E '^ *--- FAIL|^ *chaos_test.go:[0-9]+: |^ +(replay|files in|shrunk|not shrunk)' bin/chaos.log || true; \
 	  tail -n 1 bin/chaos.log; exit $$status
 
 ## fuzz-member: FuzzMemberFrames (a joined member's raft frames into a real

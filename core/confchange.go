@@ -103,10 +103,24 @@ func (n *RaftNode) pendingRefusal(cc pb.ConfChangeI) string {
 // etcd Raft panics on the error). With no change pending, the configuration
 // in force on the leader is the one cc will be applied to.
 func (n *RaftNode) changerRefusal(cc *pb.ConfChangeV2) error {
-	trk := tracker.MakeProgressTracker(n.cfg.Raft.Inflight(), 0)
 	last, _ := n.storage.LastIndex()
-	chg := confchange.Changer{Tracker: trk, LastIndex: last}
-	cfg, prs, why := confchange.Restore(chg, n.confState)
+	return changeRefusal(n.confState, cc, last)
+}
+
+// ChangeRefusal returns ErrConfChangeRefused with the reason etcd Raft's
+// configuration changer refuses cc applied to the configuration cs (a
+// simple change in a joint configuration, one removing every voter, ...),
+// or nil if it accepts it: etcd Raft panics applying a change its changer
+// refuses. The safety checkers ask it of every change a leader appends.
+func ChangeRefusal(cs *pb.ConfState, cc pb.ConfChangeI) error {
+	return changeRefusal(cs, cc.AsV2(), 0)
+}
+
+// changeRefusal is ChangeRefusal with the log's last index (for the
+// progress of added nodes, which the verdict does not depend on).
+func changeRefusal(cs *pb.ConfState, cc *pb.ConfChangeV2, last uint64) error {
+	chg := confchange.Changer{Tracker: tracker.MakeProgressTracker(DefaultMaxInflightMsgs, 0), LastIndex: last}
+	cfg, prs, why := confchange.Restore(chg, cs)
 	if why != nil {
 		return refusedErr(fmt.Errorf("restore the configuration in force: %w", why))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	pb "go.etcd.io/raft/v3/raftpb"
 	"maps"
 	"os"
 	"path/filepath"
@@ -337,5 +338,35 @@ func TestEachMatchIsStatusProgress(t *testing.T) {
 	c.nodes[follower].EachMatch(func(NodeID, LogIndex) { calls++ })
 	if calls != 0 {
 		t.Fatalf("EachMatch on a follower called f %d times", calls)
+	}
+}
+
+// TestChangeRefusalIsEtcdsChanger: ChangeRefusal gives etcd's changer's
+// verdict on a change applied to a configuration.
+func TestChangeRefusalIsEtcdsChanger(t *testing.T) {
+	one := &pb.ConfState{Voters: []uint64{1}}
+	joint := &pb.ConfState{Voters: []uint64{1, 2, 4}, VotersOutgoing: []uint64{1, 2, 3}}
+	remove := func(id uint64) *pb.ConfChange {
+		return &pb.ConfChange{Type: pb.ConfChangeRemoveNode.Enum(), NodeId: &id}
+	}
+	add := func(id uint64) *pb.ConfChange { return &pb.ConfChange{Type: pb.ConfChangeAddNode.Enum(), NodeId: &id} }
+	for _, tc := range []struct {
+		cs   *pb.ConfState
+		cc   pb.ConfChangeI
+		want string
+	}{
+		{one, add(2), ""},
+		{one, remove(1), "removed all voters"},
+		{joint, add(5), "can't apply simple config change in joint config"},
+		{joint, &pb.ConfChangeV2{}, ""},
+		{one, &pb.ConfChangeV2{}, "can't leave a non-joint config"},
+	} {
+		err := ChangeRefusal(tc.cs, tc.cc)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v on %v: %v, want accepted", tc.cc, tc.cs, err)
+		case tc.want != "" && (!errors.Is(err, ErrConfChangeRefused) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v on %v: %v, want refused with %q", tc.cc, tc.cs, err, tc.want)
+		}
 	}
 }

@@ -66,9 +66,9 @@ func TestChaos(t *testing.T) {
 				return
 			}
 			failed++
-			dir, files := saveChaosFailure(c, seed, err)
-			t.Fatalf("seed %d: %v\nreplay: SESHAT_CHAOS_FIRST=%d SESHAT_CHAOS_SEEDS=1 SESHAT_CHAOS_SECONDS=%d go test ./sim -run 'TestChaos/seed=%d$' -v\nfiles in %s: %s",
-				seed, err, seed, seconds, seed, dir, strings.Join(files, ", "))
+			dir, files, shrunk := saveChaosFailure(c, seed, err, nil)
+			t.Fatalf("seed %d: %v\nreplay: SESHAT_CHAOS_FIRST=%d SESHAT_CHAOS_SEEDS=1 SESHAT_CHAOS_SECONDS=%d go test ./sim -run 'TestChaos/seed=%d$' -v\nfiles in %s: %s\n%s",
+				seed, err, seed, seconds, seed, dir, strings.Join(files, ", "), shrunk)
 		})
 	}
 	t.Logf("chaos: %d seeds from %d, %d virtual s each: %d failed; %d operations checked in log order; Porcupine undecided on %d seeds",
@@ -110,17 +110,18 @@ func TestChaosSeed884Finishes(t *testing.T) {
 func TestChaosCatchesPlantedStaleReads(t *testing.T) {
 	t.Setenv("SESHAT_CHAOS_OUT", t.TempDir())
 	for seed := uint64(1); seed <= 20; seed++ {
-		c, err := chaosRun(seed, 30_000, func(c *Cluster) {
+		plant := func(c *Cluster) {
 			c.hooks.localRead = func(*Cluster, *simNode) bool { return true }
-		})
+		}
+		c, err := chaosRun(seed, 30_000, plant)
 		if err == nil {
 			continue
 		}
 		if !strings.Contains(err.Error(), "linearizab") {
 			t.Fatalf("seed %d failed, but not on linearizability: %v", seed, err)
 		}
-		dir, files := saveChaosFailure(c, seed, err)
-		if !slices.Contains(files, "session.json") || !slices.Contains(files, "linearizability.html") {
+		dir, files, shrunk := saveChaosFailure(c, seed, err, plant)
+		if !slices.Contains(files, "session.json") || !slices.Contains(files, "linearizability.html") || !slices.Contains(files, "session-shrunk.json") {
 			t.Fatalf("files written for seed %d: %v", seed, files)
 		}
 		data, rerr := os.ReadFile(filepath.Join(dir, "session.json"))
@@ -130,6 +131,22 @@ func TestChaosCatchesPlantedStaleReads(t *testing.T) {
 		if _, rerr := UnmarshalSession(data); rerr != nil {
 			t.Fatalf("the saved session does not load: %v", rerr)
 		}
+		// The shrunk session is smaller and still not linearizable.
+		if data, rerr = os.ReadFile(filepath.Join(dir, "session-shrunk.json")); rerr != nil {
+			t.Fatal(rerr)
+		}
+		small, rerr := UnmarshalSession(data)
+		if rerr != nil {
+			t.Fatalf("the shrunk session does not load: %v", rerr)
+		}
+		if len(small.Commands) >= len(c.log) || !strings.HasPrefix(shrunk, "shrunk: ") {
+			t.Fatalf("shrunk to %d commands from %d: %s", len(small.Commands), len(c.log), shrunk)
+		}
+		again, rerr := replayPlanted(small, plant)
+		if rerr != nil || again.CheckLinearizable().OK {
+			t.Fatalf("the shrunk session replays linearizable (%v)", rerr)
+		}
+		t.Logf("seed %d: %s", seed, shrunk)
 		return
 	}
 	t.Fatal("no seed of 20 caught nodes answering reads from their own state")
@@ -346,11 +363,15 @@ func checkConverged(c *Cluster, applied *appliedLog) error {
 	return nil
 }
 
-// saveChaosFailure writes a failing seed's session export and, if its
-// history is not linearizable, Porcupine's visualization, to
-// SESHAT_CHAOS_OUT or a new temporary directory that outlives the test. It
-// returns the directory and the files written.
-func saveChaosFailure(c *Cluster, seed uint64, err error) (string, []string) {
+// saveChaosFailure writes a failing seed's files to SESHAT_CHAOS_OUT/seed<N>
+// (or a new temporary directory): session.json, the session to import;
+// session-shrunk.json, the smallest session found that fails the same way
+// (Shrink: the same checker halting it, or a history that is not
+// linearizable), when the failure is one of those; and for a history that
+// is not linearizable, linearizability.html. It returns the directory,
+// the files written, and what the shrinking found, in words. plant is the
+// fault the run was given, if any: the shrinking plants it in every run.
+func saveChaosFailure(c *Cluster, seed uint64, err error, plant func(*Cluster)) (string, []string, string) {
 	dir := os.Getenv("SESHAT_CHAOS_OUT")
 	var derr error
 	if dir == "" {
@@ -360,13 +381,15 @@ func saveChaosFailure(c *Cluster, seed uint64, err error) (string, []string) {
 		derr = os.MkdirAll(dir, 0o755)
 	}
 	if derr != nil || c == nil {
-		return dir, nil
+		return dir, nil, ""
 	}
 	var files []string
-	if data, merr := MarshalSession(c.Export()); merr == nil && os.WriteFile(filepath.Join(dir, "session.json"), data, 0o644) == nil {
+	s := c.Export()
+	if data, merr := MarshalSession(s); merr == nil && os.WriteFile(filepath.Join(dir, "session.json"), data, 0o644) == nil {
 		files = append(files, "session.json")
 	}
-	if errors.Is(err, errNotLinearizable) {
+	lin := errors.Is(err, errNotLinearizable)
+	if lin {
 		if f, ferr := os.Create(filepath.Join(dir, "linearizability.html")); ferr == nil {
 			werr := c.WriteLinearizabilityHTML(f)
 			if cerr := f.Close(); werr == nil && cerr == nil {
@@ -374,7 +397,22 @@ func saveChaosFailure(c *Cluster, seed uint64, err error) (string, []string) {
 			}
 		}
 	}
-	return dir, files
+	opts := ShrinkOptions{plant: plant}
+	switch {
+	case c.Halted() != nil:
+	case lin:
+		opts.Fails = func(c *Cluster) bool { return !c.CheckLinearizable().OK }
+	default:
+		return dir, files, "not shrunk: the failure is not a checker's (" + err.Error() + ")"
+	}
+	r, serr := Shrink(s, opts)
+	if serr != nil {
+		return dir, files, "not shrunk: " + serr.Error()
+	}
+	if data, merr := MarshalSession(r.Session); merr == nil && os.WriteFile(filepath.Join(dir, "session-shrunk.json"), data, 0o644) == nil {
+		files = append(files, "session-shrunk.json")
+	}
+	return dir, files, fmt.Sprintf("shrunk: %s -> %s in %d runs", r.Before, r.After, r.Runs)
 }
 
 // members are the nodes of the configuration a leader (the only one)
@@ -611,9 +649,9 @@ func TestChaosMembership(t *testing.T) {
 				t.Logf("seed %d: %s", seed, lin.CrossCheck)
 			}
 			if err != nil {
-				dir, files := saveChaosFailure(c, seed, err)
-				t.Fatalf("seed %d: %v\nreplay: SESHAT_CHAOS_FIRST=%d SESHAT_CHAOS_MEMBER_SEEDS=1 SESHAT_CHAOS_SECONDS=%d go test ./sim -run 'TestChaosMembership/seed=%d$' -v\nfiles in %s: %s",
-					seed, err, seed, seconds, seed, dir, strings.Join(files, ", "))
+				dir, files, shrunk := saveChaosFailure(c, seed, err, nil)
+				t.Fatalf("seed %d: %v\nreplay: SESHAT_CHAOS_FIRST=%d SESHAT_CHAOS_MEMBER_SEEDS=1 SESHAT_CHAOS_SECONDS=%d go test ./sim -run 'TestChaosMembership/seed=%d$' -v\nfiles in %s: %s\n%s",
+					seed, err, seed, seconds, seed, dir, strings.Join(files, ", "), shrunk)
 			}
 			if len(c.nodes) > c.initial.Nodes {
 				changed++

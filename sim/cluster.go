@@ -241,6 +241,7 @@ func (c *Cluster) applyDue(limit int64) {
 		}
 		if lc.At > c.now {
 			c.now = lc.At
+			c.horizon = max(c.horizon, c.now)
 		}
 		c.logPos++
 		if err := c.validate(lc.Command); err != nil {

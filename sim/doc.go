@@ -16,7 +16,8 @@
 //
 // Drive a Cluster with Step, RunUntil or RunFor; change it with Apply (or
 // Submit) and a wire.Command; read it with View and Events; travel with
-// SeekTo; save and load it with Export and Import. The schema it answers in
+// SeekTo; save and load it with Export and Import; shrink a failing session
+// to a smaller one that fails the same way with Shrink. The schema it answers in
 // (Command, Event, View, Frame, Config, the error sentinels and kinds) is
 // package wire, shared with the native cluster.
 package sim

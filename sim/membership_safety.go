@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
@@ -144,7 +145,9 @@ func (s *safety) checkCommitQuorum(c *Cluster, n *simNode, commit uint64, change
 }
 
 // checkOneConfChange checks the configuration changes a leader appended:
-// each only once every earlier one in its log is applied.
+// each only once every earlier one in its log is applied, and then only
+// one etcd Raft's configuration changer accepts from the configuration in
+// force (core.ChangeRefusal): every node would stop applying another.
 func (s *safety) checkOneConfChange(c *Cluster, n *simNode, ents []*pb.Entry) bool {
 	applied := s.nodes[n.id].applied
 	for _, e := range ents {
@@ -167,5 +170,47 @@ func (s *safety) checkOneConfChange(c *Cluster, n *simNode, ents []*pb.Entry) bo
 			}
 		}
 	}
+	// No change pending (so at most one appended): it applies to the
+	// configuration in force.
+	cs := n.conf
+	for _, e := range ents {
+		cc := confChangeOf(e)
+		if cc == nil || cs == nil {
+			continue
+		}
+		if err := core.ChangeRefusal(cs, cc); err != nil {
+			c.violate(wire.Violation{Property: wire.PropValidConfChange, Nodes: []core.NodeID{n.id}, Term: n.Term, Index: core.LogIndex(e.GetIndex()),
+				Text: fmt.Sprintf("leader %s appended %s at %d, which etcd Raft's configuration changer refuses in the %s: %s", n.id, wire.DescribeConfChange(cc), e.GetIndex(), wire.DescribeMembership(cs), refusalText(err))})
+			return false
+		}
+	}
 	return true
+}
+
+// confChangeOf decodes a configuration change entry, or returns nil for
+// another entry or one that does not decode (etcd Raft would stop on it:
+// the other checkers see that node's failure).
+func confChangeOf(e *pb.Entry) pb.ConfChangeI {
+	switch e.GetType() {
+	case pb.EntryConfChange:
+		var cc pb.ConfChange
+		if proto.Unmarshal(e.GetData(), &cc) == nil {
+			return &cc
+		}
+	case pb.EntryConfChangeV2:
+		var cc pb.ConfChangeV2
+		if proto.Unmarshal(e.GetData(), &cc) == nil {
+			return &cc
+		}
+	}
+	return nil
+}
+
+// refusalText is etcd's reason in a core.ErrConfChangeRefused error.
+func refusalText(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
 }

@@ -172,3 +172,39 @@ func TestMembershipCheckersAcceptJointElections(t *testing.T) {
 		t.Fatalf("after the elections the leader's configuration is %v; want still joint (explicit transition)", cs)
 	}
 }
+
+// TestFaultSimpleChangeInAJointConfiguration: a leader that skips etcd's
+// check of a proposed change appends a simple change while its
+// configuration is joint, which etcd Raft would stop on when applying it:
+// caught as it is appended. A healthy leader refuses it with etcd's reason.
+func TestFaultSimpleChangeInAJointConfiguration(t *testing.T) {
+	for _, planted := range []bool{false, true} {
+		c := newScenario(t, 3, nil)
+		if planted {
+			c.hooks.noConfChangeCheck = true
+			for _, id := range allIDs(c) { // the nodes start again without etcd's check
+				do(t, c, wire.Command{Kind: wire.CmdCrash, Node: id}, wire.Command{Kind: wire.CmdRestart, Node: id})
+			}
+		}
+		waitLeader(t, c, allIDs(c), 5000)
+		do(t, c, wire.Command{Kind: wire.CmdChange, Transition: wire.TransitionExplicit, Changes: []wire.MemberChange{{Op: wire.OpAddLearner}}})
+		runUntil(t, c, 5000, "a joint configuration", func(v wire.View) bool {
+			l, ok := leaderView(v)
+			return ok && len(l.VotersOutgoing) > 0 && l.Applied == l.Commit
+		})
+		err := c.Apply(wire.Command{Kind: wire.CmdRemoveNode, Node: 3})
+		if !planted {
+			if err == nil || !strings.Contains(err.Error(), "must transition out of joint config first") {
+				t.Fatalf("healthy cluster took a simple change in a joint configuration: %v", err)
+			}
+			if c.Halted() != nil {
+				t.Fatalf("healthy cluster halted: %+v", c.Halted())
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("planted: the change was refused: %v", err)
+		}
+		wantMembershipViolation(t, c, 1000, wire.PropValidConfChange, "can't apply simple config change in joint config")
+	}
+}

@@ -327,27 +327,7 @@ func TestFaultStateMachineSkippingAnEntry(t *testing.T) {
 				continue
 			}
 			// Rebuild the state machine as if this set had been skipped.
-			skipped := statemachine.New()
-			sm := n.rn.StateMachine()
-			var idx uint64
-			for _, kv := range sm.Pairs() {
-				if kv.Key == r.Op.Key {
-					continue
-				}
-				idx++
-				if _, _, err := skipped.Apply(ent(idx, 1, setOp(kv.Key, kv.Value))); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for idx < sm.AppliedIndex() {
-				idx++
-				if _, _, err := skipped.Apply(ent(idx, 1, "")); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := sm.Restore(skipped.Snapshot()); err != nil {
-				t.Fatal(err)
-			}
+			forgetKey(t, n.rn.StateMachine(), r.Op.Key)
 			done = true
 			return
 		}
@@ -359,5 +339,31 @@ func TestFaultStateMachineSkippingAnEntry(t *testing.T) {
 	v := wantViolation(t, c, wire.PropStateMachineSafety)
 	if !strings.Contains(v.Text, "states differ") || v.Nodes[len(v.Nodes)-1] != victim.id && v.Nodes[0] != victim.id {
 		t.Fatalf("violation %+v; want %s's state", v, victim.id)
+	}
+}
+
+// forgetKey rebuilds sm as if the writes of key had been skipped, keeping
+// its applied index.
+func forgetKey(t *testing.T, sm *statemachine.StateMachine, key string) {
+	t.Helper()
+	skipped := statemachine.New()
+	var idx uint64
+	for _, kv := range sm.Pairs() {
+		if kv.Key == key {
+			continue
+		}
+		idx++
+		if _, _, err := skipped.Apply(ent(idx, 1, setOp(kv.Key, kv.Value))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for idx < sm.AppliedIndex() {
+		idx++
+		if _, _, err := skipped.Apply(ent(idx, 1, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sm.Restore(skipped.Snapshot()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -314,7 +314,11 @@ type appliedLog struct {
 
 func watchApplied(c *Cluster) *appliedLog {
 	a := &appliedLog{at: map[uint64]statemachine.Operation{}, idAt: map[uint64]uint64{}}
-	c.hooks.processed = func(_ *Cluster, n *simNode, u *core.Update) {
+	planted := c.hooks.processed // a fault planted before, kept
+	c.hooks.processed = func(c *Cluster, n *simNode, u *core.Update) {
+		if planted != nil {
+			planted(c, n, u)
+		}
 		for _, r := range u.Applied {
 			if r.Op == nil {
 				continue

@@ -53,4 +53,10 @@ const (
 	// PropVoterLeader: only a voter of its own configuration becomes
 	// leader: never a learner, nor a node removed from it.
 	PropVoterLeader = "Only voters lead"
+	// PropValidConfChange: a leader appends only configuration changes
+	// etcd Raft's configuration changer accepts from the configuration in
+	// force (in a joint configuration only the one that leaves it; never
+	// one that removes every voter): every node that applied another would
+	// stop.
+	PropValidConfChange = "Valid configuration changes"
 )
