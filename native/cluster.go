@@ -92,6 +92,9 @@ func validateConfig(cfg wire.Config) error {
 	if cfg.Manual {
 		return fmt.Errorf("%w: manual: the native cluster runs in real time; messages cannot wait for commands", wire.ErrBadConfig)
 	}
+	if len(cfg.Faults) > 0 {
+		return fmt.Errorf("%w: faults: the native cluster runs etcd Raft as it is; faults are planted in the simulator only", wire.ErrBadConfig)
+	}
 	return nil
 }
 

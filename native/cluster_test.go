@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -261,7 +262,7 @@ func TestBadCommandsChangeNothing(t *testing.T) {
 		t.Errorf("deliver: %v; want a sentence saying the cluster runs in real time", err)
 	}
 	after := view(c)
-	if c.Config() != cfgBefore || len(after.Cuts) != 0 || after.Network != before.Network {
+	if !reflect.DeepEqual(c.Config(), cfgBefore) || len(after.Cuts) != 0 || after.Network != before.Network {
 		t.Errorf("a refused command changed the cluster: config %+v, cuts %v, network %+v", c.Config(), after.Cuts, after.Network)
 	}
 	for i := range after.Nodes {

@@ -236,3 +236,13 @@ func TestDurableClusterRefusesNewNodes(t *testing.T) {
 		t.Fatalf("the refused commands left %d nodes, want %d", n, before)
 	}
 }
+
+// TestNativeClusterTakesNoPlantedFaults: planted faults exist in the
+// simulator only; the native cluster refuses a configuration naming one.
+func TestNativeClusterTakesNoPlantedFaults(t *testing.T) {
+	cfg := testConfig(3)
+	cfg.Faults = []wire.FaultKind{wire.FaultForgetVote}
+	if _, err := Start(cfg); !errors.Is(err, wire.ErrBadConfig) || !strings.Contains(err.Error(), "faults are planted in the simulator only") {
+		t.Fatalf("Start with a planted fault: %v", err)
+	}
+}

@@ -171,6 +171,8 @@ type chaosOpts struct {
 	// membership adds membership churn (membershipCommand) from a random
 	// stream of its own.
 	membership bool
+	// faults are planted through the configuration (wire.Config.Faults).
+	faults []wire.FaultKind
 }
 
 // chaosRunOpts is chaosRun with options.
@@ -189,6 +191,7 @@ func chaosRunOpts(seed uint64, duration int64, o chaosOpts) (*Cluster, error) {
 		DropRate: rng.Float64() * 0.05, DuplicateRate: rng.Float64() * 0.05, ReorderRate: rng.Float64() * 0.1,
 	}
 	cfg.Clients = wire.ClientConfig{Count: 3 + rng.IntN(3), RatePerSec: 5, TimeoutMS: 1000 + rng.IntN(2000), Keys: 3}
+	cfg.Faults = o.faults
 	// One seed in three also runs the vote-storm profile (see voteStorm),
 	// from its own random stream: the draws of rng, and so the runs of the
 	// other seeds, stay as they were.

@@ -83,6 +83,7 @@ func New(cfg wire.Config) (*Cluster, error) {
 		trace:   newTrace(defaultTraceKeep),
 	}
 	c.safety = newSafety()
+	c.plantFaults()
 	var err error
 	withEntropy(c.ent, func() {
 		hb := int64(cfg.Raft.HeartbeatIntervalMS)

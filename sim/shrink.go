@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
+	"iter"
+	"reflect"
 	"slices"
 
 	"github.com/seshat-raft/seshat/wire"
@@ -84,21 +87,117 @@ type shrinker struct {
 	fails func(c *Cluster) bool
 	best  Session
 	size  ShrinkSize
+	// yield hands control back to Shrinking.Run after each run; stopped
+	// is set once it returned false (Shrinking.Cancel): no run follows.
+	yield   func(struct{}) bool
+	stopped bool
 }
+
+// errShrinkCancelled is the error of a Shrinking cancelled before it ended.
+var errShrinkCancelled = errors.New("sim: shrink cancelled")
 
 // Shrink searches for a smaller session that fails as s does: fewer
 // commands, a shorter run, simpler settings. s must fail when replayed
 // (a checker halts it, or opts.Fails holds at its end); otherwise Shrink
 // returns an error wrapping wire.ErrImpossible. A session that is not
-// valid returns an error wrapping wire.ErrBadSession.
+// valid returns an error wrapping wire.ErrBadSession. StartShrink runs
+// the same search a run at a time.
 func Shrink(s Session, opts ShrinkOptions) (ShrinkResult, error) {
-	if err := s.Check(); err != nil {
+	j, err := StartShrink(s, opts)
+	if err != nil {
 		return ShrinkResult{}, err
+	}
+	for !j.Run(1 << 30) {
+	}
+	return j.Result()
+}
+
+// Shrinking is a Shrink that runs a run at a time: Run it until it reports
+// it is over, then take Result; Progress says how far it has gone, Cancel
+// stops it. It is not safe for concurrent use.
+type Shrinking struct {
+	sh   *shrinker
+	next func() (struct{}, bool)
+	stop func()
+	done bool
+	res  ShrinkResult
+	err  error
+}
+
+// StartShrink checks s (Session.Check) and returns the search Shrink
+// makes, not yet started: the replay of s is its first run.
+func StartShrink(s Session, opts ShrinkOptions) (*Shrinking, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
 	}
 	sh := &shrinker{o: opts, max: opts.MaxRuns}
 	if sh.max <= 0 {
 		sh.max = DefaultShrinkRuns
 	}
+	j := &Shrinking{sh: sh}
+	j.next, j.stop = iter.Pull(func(yield func(struct{}) bool) {
+		sh.yield = yield
+		j.res, j.err = sh.shrink(s)
+	})
+	return j, nil
+}
+
+// Run runs up to n more runs of the search (n < 1 counts as 1) and
+// reports whether the search is over.
+func (j *Shrinking) Run(n int) bool {
+	for i := 0; i < max(n, 1) && !j.done; i++ {
+		if _, more := j.next(); !more {
+			j.done = true
+		}
+	}
+	return j.done
+}
+
+// Progress says how far the search has gone.
+func (j *Shrinking) Progress() ShrinkProgress {
+	return ShrinkProgress{Runs: j.sh.runs, Max: j.sh.max, Best: j.sh.size}
+}
+
+// Result is what the search found, once Run reported it over: the
+// ShrinkResult, or why there is none.
+func (j *Shrinking) Result() (ShrinkResult, error) {
+	if !j.done {
+		return ShrinkResult{}, fmt.Errorf("%w: shrink: the search is not over (%d runs so far)", wire.ErrImpossible, j.sh.runs)
+	}
+	return j.res, j.err
+}
+
+// Cancel stops the search before its next run; Result then answers an
+// error saying it was cancelled. Cancel after the end does nothing.
+func (j *Shrinking) Cancel() {
+	if j.done {
+		return
+	}
+	j.stop() // the search returns at once: no run follows
+	j.done = true
+	j.res, j.err = ShrinkResult{}, fmt.Errorf("%w after %d runs", errShrinkCancelled, j.sh.runs)
+}
+
+// ran reports a run's progress (ShrinkOptions.Progress) and hands control
+// back to Run; it reports false once the search is cancelled.
+func (sh *shrinker) ran() bool {
+	if sh.o.Progress != nil {
+		sh.o.Progress(ShrinkProgress{Runs: sh.runs, Max: sh.max, Best: sh.size})
+	}
+	if sh.stopped {
+		return false
+	}
+	if sh.yield != nil && !sh.yield(struct{}{}) {
+		sh.stopped = true
+		sh.max = sh.runs
+	}
+	return !sh.stopped
+}
+
+// shrink is the search: the original replayed, then smaller candidates.
+func (sh *shrinker) shrink(s Session) (ShrinkResult, error) {
+	opts := sh.o
+	sh.runs++
 	c, err := replayPlanted(s, opts.plant)
 	if err != nil {
 		return ShrinkResult{}, err
@@ -121,6 +220,9 @@ func Shrink(s Session, opts ShrinkOptions) (ShrinkResult, error) {
 	before := ShrinkSize{Commands: len(s.Commands), Until: s.Until, Events: c.steps}
 	sh.best, sh.size = s, before
 	sh.best.Until = c.horizon
+	if !sh.ran() {
+		return ShrinkResult{}, errShrinkCancelled
+	}
 
 	var simplified []string
 	for {
@@ -134,7 +236,7 @@ func Shrink(s Session, opts ShrinkOptions) (ShrinkResult, error) {
 			}
 			cfg := sh.best.Config
 			step.apply(&cfg)
-			if cfg == sh.best.Config {
+			if reflect.DeepEqual(cfg, sh.best.Config) {
 				continue
 			}
 			if sh.try(cfg, sh.best.Commands, sh.best.Until) {
@@ -145,6 +247,9 @@ func Shrink(s Session, opts ShrinkOptions) (ShrinkResult, error) {
 		if !progress || sh.runs >= sh.max {
 			break
 		}
+	}
+	if sh.stopped {
+		return ShrinkResult{}, errShrinkCancelled
 	}
 	out := sh.best
 	// What the search found must replay, as recorded, to the failure.
@@ -277,15 +382,11 @@ func (sh *shrinker) simplifications() []simplification {
 // until or a halt. If it fails as wanted and is smaller, it becomes the
 // best session; try reports whether it did.
 func (sh *shrinker) try(cfg wire.Config, cmds []wire.LoggedCommand, until int64) bool {
-	if sh.runs >= sh.max {
+	if sh.runs >= sh.max || sh.stopped {
 		return false
 	}
 	sh.runs++
-	defer func() {
-		if sh.o.Progress != nil {
-			sh.o.Progress(ShrinkProgress{Runs: sh.runs, Max: sh.max, Best: sh.size})
-		}
-	}()
+	defer sh.ran()
 	c, err := New(cfg)
 	if err != nil {
 		return false
@@ -307,7 +408,7 @@ func (sh *shrinker) try(cfg wire.Config, cmds []wire.LoggedCommand, until int64)
 	}
 	s := c.Export()
 	size := ShrinkSize{Commands: len(s.Commands), Until: s.Until, Events: c.steps}
-	if !smaller(size, sh.size) && cfg == sh.best.Config {
+	if !smaller(size, sh.size) && reflect.DeepEqual(cfg, sh.best.Config) {
 		return false
 	}
 	sh.best, sh.size = s, size

@@ -222,3 +222,105 @@ func TestImportOfASessionHaltedByACommand(t *testing.T) {
 	}
 	t.Fatal("no membership fault")
 }
+
+// TestShrinkingRunsARunAtATime: StartShrink run one run at a time finds
+// what Shrink finds, reporting its progress between runs; cancelled, it
+// answers an error and runs no more.
+func TestShrinkingRunsARunAtATime(t *testing.T) {
+	t.Setenv("SESHAT_CHAOS_OUT", t.TempDir())
+	fault := plantedFaults(t)[0]
+	var s Session
+	for _, seed := range fault.seeds {
+		if c, err := chaosRunOpts(seed, 30_000, chaosOpts{plant: fault.plant}); err != nil && c.Halted() != nil {
+			s = c.Export()
+			break
+		}
+	}
+	whole, err := Shrink(s, ShrinkOptions{plant: fault.plant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := StartShrink(s, ShrinkOptions{plant: fault.plant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Result(); !errors.Is(err, wire.ErrImpossible) {
+		t.Fatalf("Result before the end: %v", err)
+	}
+	slices := 0
+	for !j.Run(1) {
+		slices++
+		if p := j.Progress(); p.Runs != slices || p.Max != DefaultShrinkRuns {
+			t.Fatalf("after %d slices: progress %+v", slices, p)
+		}
+	}
+	got, err := j.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := MarshalSession(got.Session)
+	b, _ := MarshalSession(whole.Session)
+	if string(a) != string(b) || got.Runs != whole.Runs {
+		t.Fatalf("run by run: %s in %d runs; at once: %s in %d runs", got.After, got.Runs, whole.After, whole.Runs)
+	}
+
+	j, _ = StartShrink(s, ShrinkOptions{plant: fault.plant})
+	j.Run(3)
+	j.Cancel()
+	if _, err := j.Result(); !errors.Is(err, errShrinkCancelled) || !strings.Contains(err.Error(), "after 3 runs") {
+		t.Fatalf("cancelled: %v", err)
+	}
+	if !j.Run(1) || j.Progress().Runs != 3 {
+		t.Fatalf("a cancelled search ran on: %+v", j.Progress())
+	}
+}
+
+// TestPlantedFaultsInTheConfiguration: each fault of wire.FaultRules,
+// planted through the configuration, is caught by one of the properties
+// the table names; its session shrinks, and the shrunk session, imported
+// as a file or link would be, fails the same way: the fault travels with
+// the session.
+func TestPlantedFaultsInTheConfiguration(t *testing.T) {
+	t.Setenv("SESHAT_CHAOS_OUT", t.TempDir())
+	for _, rule := range wire.FaultRules() {
+		t.Run(string(rule.Kind), func(t *testing.T) {
+			var s Session
+			var v *wire.Violation
+			for seed := uint64(1); seed <= 60 && v == nil; seed++ {
+				c, err := chaosRunOpts(seed, 30_000, chaosOpts{faults: []wire.FaultKind{rule.Kind}, membership: rule.Kind == wire.FaultNoConfChangeCheck})
+				if err != nil && c.Halted() != nil {
+					s, v = c.Export(), c.Halted()
+				}
+			}
+			if v == nil {
+				t.Fatal("no seed of 60 was halted")
+			}
+			if !slices.Contains(rule.Caught, v.Property) {
+				t.Fatalf("halted by %s (%s); the table says %v catch it", v.Property, v.Text, rule.Caught)
+			}
+			r, err := Shrink(s, ShrinkOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := MarshalSession(r.Session)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := UnmarshalSession(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Import(back)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := c.Halted(); h == nil || h.Property != v.Property || !slices.Equal(c.View(1).Faults, []wire.FaultKind{rule.Kind}) {
+				t.Fatalf("the shrunk session imports to %+v, faults %v", h, c.View(1).Faults)
+			}
+			t.Logf("%s -> %s: %s", r.Before, r.After, r.Failure)
+		})
+	}
+	if _, err := New(wire.Config{Nodes: 3, Faults: []wire.FaultKind{"typo"}}); !errors.Is(err, wire.ErrBadConfig) || !strings.Contains(err.Error(), `"typo" is not a planted fault`) {
+		t.Fatalf("an unknown fault: %v", err)
+	}
+}

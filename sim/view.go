@@ -28,6 +28,7 @@ func (c *Cluster) ViewWith(o wire.ViewOptions) wire.View {
 		Network: c.cfg.Network,
 		Timing:  wire.TimingView{HeartbeatMS: c.cfg.Raft.HeartbeatIntervalMS, ElectionTicks: c.cfg.Raft.ElectionTicks()},
 		Raft:    wire.RaftViewOf(c.cfg.Raft),
+		Faults:  c.cfg.Faults,
 		Safety:  wire.SafetyView{OK: c.halted == nil, Violation: c.halted},
 		Nodes:   make([]wire.NodeView, 0, len(c.nodes)),
 		Limits:  wire.CommandLimits(),

@@ -105,20 +105,42 @@ type Engine struct {
 	frames frameCache
 }
 
-// job is an import or a seek that runs in slices: its call answers
-// "pending" with its progress, and resume runs the next slice until the
-// answer is the call's own (a Frame or an error); cancel stops it.
+// job is an import, a seek or a shrink that runs in slices: its call
+// answers "pending" with its progress, and resume runs the next slice
+// until the answer is the call's own (a Frame, a ShrinkAnswer or an
+// error); cancel stops it.
 type job struct {
-	op string // "import" or "seek"
+	op string // "import", "seek" or "shrink"
 	r  *sim.Replay
+	s  *sim.Shrinking // a shrink's search
 }
 
 // Progress is the answer's pending field: how far a long import or seek
-// has gone, in virtual ms from From to Until, and the events it has run.
+// has gone, in virtual ms from From to Until, and the events it has run;
+// for a shrink, the runs so far (At, of at most Until) and the search's
+// own progress (Shrink).
 type Progress struct {
 	Op string `json:"op"`
 	sim.ReplayProgress
+	Shrink *sim.ShrinkProgress `json:"shrink,omitempty"`
 }
+
+// ShrinkAnswer is what shrink answers: the smallest session found that a
+// checker halts as it halted the cluster's (import it to see it), how it
+// fails, and the sizes of the cluster's session (Before) and of the one
+// found (After).
+type ShrinkAnswer struct {
+	Session    sim.Session    `json:"session"`
+	Failure    string         `json:"failure"`
+	Before     sim.ShrinkSize `json:"before"`
+	After      sim.ShrinkSize `json:"after"`
+	Runs       int            `json:"runs"`
+	Exhausted  bool           `json:"exhausted"`
+	Simplified []string       `json:"simplified"`
+}
+
+// shrinkSlice is how many runs of a shrink's search one slice runs.
+const shrinkSlice = 1
 
 // cancelError is an import stopped by cancel.
 type cancelError struct{ msg string }
@@ -268,7 +290,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return limits(), nil
 	case "resume":
 		if e.job == nil {
-			return nil, badRequest("resume: no import or seek is running")
+			return nil, badRequest("resume: no import, seek or shrink is running")
 		}
 		return e.runJob()
 	case "cancel":
@@ -397,6 +419,19 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return e.runJob()
 	case "committed-log":
 		return committedLog(c, args)
+	case "shrink":
+		if err := wire.CheckRequest(wire.ReqShrink, args); err != nil {
+			return nil, err
+		}
+		if c.Halted() == nil {
+			return nil, fmt.Errorf("%w: shrink: no checker has halted this session, so there is no failure to shrink", wire.ErrImpossible)
+		}
+		s, err := sim.StartShrink(c.Export(), sim.ShrinkOptions{})
+		if err != nil {
+			return nil, err
+		}
+		e.job = &job{op: "shrink", s: s}
+		return e.runJob()
 	default: // export
 		return c.Export(), nil
 	}
@@ -437,8 +472,11 @@ func full(c *sim.Cluster, op string) error {
 }
 
 func (j *job) what() string {
-	if j.op == "import" {
+	switch j.op {
+	case "import":
 		return "an import"
+	case "shrink":
+		return "a shrink"
 	}
 	return "a seek"
 }
@@ -447,6 +485,9 @@ func (j *job) what() string {
 // when the job is over, else its Progress.
 func (e *Engine) runJob() (any, error) {
 	j := e.job
+	if j.s != nil {
+		return e.runShrink()
+	}
 	n := e.slice
 	if n <= 0 {
 		n = sliceSteps
@@ -465,16 +506,38 @@ func (e *Engine) runJob() (any, error) {
 	return e.frame(0), nil // the trace restarts: every kept event
 }
 
+// runShrink runs one slice of a shrink: it answers the ShrinkAnswer or
+// error when the search is over, else its Progress.
+func (e *Engine) runShrink() (any, error) {
+	s := e.job.s
+	if !s.Run(shrinkSlice) {
+		p := s.Progress()
+		return &Progress{Op: "shrink", ReplayProgress: sim.ReplayProgress{At: int64(p.Runs), Until: int64(p.Max)}, Shrink: &p}, nil
+	}
+	e.job = nil
+	r, err := s.Result()
+	if err != nil {
+		return nil, err
+	}
+	return ShrinkAnswer{Session: r.Session, Failure: r.Failure, Before: r.Before, After: r.After, Runs: r.Runs,
+		Exhausted: r.Exhausted, Simplified: append([]string{}, r.Simplified...)}, nil
+}
+
 // cancel stops the running job. A cancelled import leaves the cluster
 // that was there before; a cancelled seek leaves the cluster where the
-// replay got to, and answers its Frame. With no job it answers
-// {"cancelled": false}.
+// replay got to, and answers its Frame; a cancelled shrink changes
+// nothing. With no job it answers {"cancelled": false}.
 func (e *Engine) cancel() (any, error) {
 	j := e.job
 	if j == nil {
 		return map[string]bool{"cancelled": false}, nil
 	}
 	e.job = nil
+	if j.s != nil {
+		runs := j.s.Progress().Runs
+		j.s.Cancel()
+		return nil, &cancelError{msg: fmt.Sprintf("shrink cancelled after %d runs; nothing was changed", runs)}
+	}
 	if j.op == "seek" {
 		return e.frame(0), nil
 	}

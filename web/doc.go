@@ -49,7 +49,8 @@
 //	  join.js                the Join from this page button and status line
 //	  session-link.js        the session in the URL, Share link, Export, Import
 //	  share.js               packing and reading sessions (links, files, clipboard)
-//	  progress.js            a long import or seek's progress and Cancel
+//	  progress.js            a long import, seek or shrink's progress and Cancel
+//	  shrink.js              Shrink this failure, and the smaller session it offers
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

@@ -31,6 +31,7 @@ import { $ } from './ui/render/dom.js';
 import { bindKeyboard, listShortcuts } from './ui/controls/keyboard.js';
 import { bindForms } from './ui/controls/forms.js';
 import { bindProgress } from './ui/controls/progress.js';
+import { bindShrink } from './ui/controls/shrink.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
@@ -201,6 +202,7 @@ async function start() {
   // Redrawn now that the engine says which commands it refuses.
   listShortcuts($('shortcuts'), (action) => blockedAction(kind, action, refusedCommands(app.engine)) !== null);
   bindProgress(app);
+  bindShrink(app, link);
   if (page.realTime) {
     await attachNative();
     return;

@@ -26,6 +26,9 @@ type Config struct {
 	// Manual holds every message in flight until a command delivers, drops or
 	// duplicates it.
 	Manual bool `json:"manual,omitempty"`
+	// Faults are planted faults (FaultRules): bugs put into the simulated
+	// nodes to watch the checkers catch them. None by default.
+	Faults []FaultKind `json:"faults,omitempty"`
 }
 
 // NetworkConfig is how messages travel between nodes. Each message's latency
@@ -88,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.Nodes < 1 || c.Nodes > MaxNodes {
 		bad("nodes", "is %d; must be 1 to %d", c.Nodes, MaxNodes)
+	}
+	if err := checkFaults(c.Faults); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Raft.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadConfig, err))

@@ -51,11 +51,16 @@ const (
 	ReqExport RequestKind = "export"
 	// ReqImport replays a Session and answers its Frame (or pending).
 	ReqImport RequestKind = "import"
-	// ReqResume runs the next slice of the import or seek that answered
-	// pending.
+	// ReqResume runs the next slice of the import, seek or shrink that
+	// answered pending.
 	ReqResume RequestKind = "resume"
-	// ReqCancel stops the import or seek that answered pending.
+	// ReqCancel stops the import, seek or shrink that answered pending.
 	ReqCancel RequestKind = "cancel"
+	// ReqShrink searches for a smaller session that a checker halts as it
+	// halted this one (sim.Shrink) and answers what it found (or
+	// pending): the session, its size and the original's. The cluster
+	// shown is not changed.
+	ReqShrink RequestKind = "shrink"
 	// ReqCommittedLog answers a LogPage: a page of a node's committed
 	// log, read in full a page at a time (node, from, limit; see
 	// LogPageArgs and CommittedLog).
@@ -142,6 +147,7 @@ var requestRules = []RequestRule{
 	{Kind: ReqImport},
 	{Kind: ReqResume},
 	{Kind: ReqCancel},
+	{Kind: ReqShrink, After: ReqCreate},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},
 		Args: []ArgRule{{Name: "node", Min: 1}, {Name: "from", Zero: "the first the node holds"}, {Name: "limit", Max: MaxLogPage, Zero: "the default size"}}},
 	{Kind: ReqMemberStart, Fields: []string{"id", "raft"}, first: "start a member"},

@@ -37,6 +37,9 @@ type View struct {
 	Timing   TimingView    `json:"timing"`
 	// Raft is the Raft tuning the cluster runs with.
 	Raft RaftView `json:"raft"`
+	// Faults are the faults planted in the simulated nodes (Config.Faults):
+	// a run with any is not etcd Raft as it is.
+	Faults []FaultKind `json:"faults,omitempty"`
 	// Limits are the command limits (MaxKeyBytes, MaxValueBytes).
 	Limits LimitsView `json:"limits"`
 }

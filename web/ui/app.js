@@ -336,6 +336,23 @@ export class App {
     return this.sessionLimits || null;
   }
 
+  /**
+   * shrink asks the engine for a smaller session that the checker that
+   * halted this one halts too (a long call: its progress goes to the
+   * engine's onProgress, Cancel stops it). It answers the engine's shrink
+   * answer ({session, failure, before, after, runs, exhausted,
+   * simplified}), or null after saying why there is none.
+   */
+  async shrink() {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('shrink', {});
+    } catch (err) {
+      this.hooks.onError(describeError('Shrink', err));
+      return null;
+    }
+  }
+
   async exportSession() {
     if (!this.engine) return null;
     try {

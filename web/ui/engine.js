@@ -150,11 +150,30 @@ export function describeError(what, err) {
   return what ? `${what}: ${msg}` : msg;
 }
 
-/** progressText says how far a long import or seek has gone (a progress from the engine). */
+/** plural writes n with its noun: "1 command", "3 commands". */
+function plural(n, noun) { return `${n} ${noun}${n === 1 ? '' : 's'}`; }
+
+/**
+ * shrinkText says what a shrink found (the engine's shrink answer): the
+ * sizes before and after, how many runs, and how it still fails.
+ */
+export function shrinkText(r) {
+  const s = (ms) => (ms / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 3 });
+  const size = (z) => `${plural(z.commands, 'command')}, ${s(z.until)} s, ${z.events.toLocaleString('en-US')} events`;
+  const simpler = r.simplified && r.simplified.length ? `; settings simplified: ${r.simplified.join(', ')}` : '';
+  const limit = r.exhausted ? ' The search stopped at its limit of runs: a smaller one may exist.' : '';
+  return `Shrunk from ${size(r.before)} to ${size(r.after)} in ${plural(r.runs, 'run')}${simpler}. It fails the same way: ${r.failure}.${limit}`;
+}
+
+/** progressText says how far a long import, seek or shrink has gone (a progress from the engine). */
 export function progressText(p) {
   const span = p.until - p.from;
   const pct = span > 0 ? Math.min(100, Math.floor((100 * (p.at - p.from)) / span)) : 100;
   const s = (ms) => (ms / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  if (p.op === 'shrink') {
+    const b = p.shrink && p.shrink.best;
+    return `Shrinking the failure: run ${p.at} of at most ${p.until}${b ? `; the smallest failing session so far has ${plural(b.commands, 'command')} and runs ${s(b.until)} s` : ''}`;
+  }
   return p.op === 'seek'
     ? `Travelling to ${s(p.until)} s: at ${s(p.at)} s (${pct}%)`
     : `Replaying the session: ${s(p.at)} of ${s(p.until)} virtual seconds (${pct}%)`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, refusedCommands, droppedText, realTime, ENGINES, TIME_CONTROLS, progressText, sessionTooBig } from './engine.js';
+import { SerialEngine, engineKind, describeError, engineSearch, disabledControls, blockedAction, refusedCommands, droppedText, realTime, ENGINES, TIME_CONTROLS, progressText, sessionTooBig, shrinkText } from './engine.js';
 import { SHORTCUTS } from './keys.js';
 
 test('calls run one at a time, in order, errors included', async () => {
@@ -113,6 +113,9 @@ test('progress and size texts name the numbers and the limit', () => {
   assert.equal(progressText({ op: 'import', at: 1234500, from: 0, until: 21600000 }), 'Replaying the session: 1,234.5 of 21,600.0 virtual seconds (5%)');
   assert.equal(progressText({ op: 'seek', at: 40000, from: 20000, until: 100000 }), 'Travelling to 100.0 s: at 40.0 s (25%)');
   assert.equal(progressText({ op: 'seek', at: 5, from: 5, until: 5 }), 'Travelling to 0.0 s: at 0.0 s (100%)');
+  assert.equal(progressText({ op: 'shrink', at: 12, from: 0, until: 400, shrink: { runs: 12, max: 400, best: { commands: 1, until: 2500, events: 90 } } }),
+    'Shrinking the failure: run 12 of at most 400; the smallest failing session so far has 1 command and runs 2.5 s');
+  assert.equal(progressText({ op: 'shrink', at: 1, from: 0, until: 400 }), 'Shrinking the failure: run 1 of at most 400');
   const limits = { max_bytes: 16 << 20 };
   assert.equal(sessionTooBig(88_000_000, limits), 'it is 88,000,000 bytes (83.9 MiB); a session may be at most 16,777,216 bytes (16.0 MiB)');
   assert.equal(sessionTooBig(16 << 20, limits), '');
@@ -129,4 +132,13 @@ test('idle resolves after the callers of the calls it waited for have had their 
   while (!release) await new Promise((r) => setImmediate(r));
   release('slow');
   assert.deepEqual(await idle, ['slow', 'create']);
+});
+
+test('a shrink answer is said with its sizes, runs and failure', () => {
+  const r = { before: { commands: 43, until: 6810, events: 827 }, after: { commands: 7, until: 2948, events: 290 }, runs: 131, exhausted: false, simplified: ['no clients'], failure: 'One vote per term violated: n1 voted twice' };
+  assert.equal(shrinkText(r), 'Shrunk from 43 commands, 6.81 s, 827 events to 7 commands, 2.948 s, 290 events in 131 runs; settings simplified: no clients. It fails the same way: One vote per term violated: n1 voted twice.');
+  r.exhausted = true;
+  r.simplified = [];
+  r.after.commands = 1;
+  assert.match(shrinkText(r), /to 1 command, .* in 131 runs\. It fails .* The search stopped at its limit of runs: a smaller one may exist\.$/);
 });

@@ -65,6 +65,7 @@ export {};
  * @property {NetworkConfig} network
  * @property {ClientConfig} clients
  * @property {boolean} [manual]
+ * @property {Array<string>} [faults]
  */
 
 /**
@@ -98,6 +99,7 @@ export {};
  * @property {NetworkConfig} network
  * @property {TimingView} timing
  * @property {RaftView} raft
+ * @property {Array<string>} [faults]
  * @property {LimitsView} limits
  */
 

@@ -67,6 +67,9 @@ export const COMMAND_KINDS = Object.freeze([
 /** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */
 export const MEMBERSHIP = deepFreeze({"kinds":{"add":"add","add_learner":"add-learner","change":"change","leave_joint":"leave-joint","promote":"promote","remove":"remove","replace":"replace"},"ops":{"add":"add","add_learner":"add-learner","remove":"remove"},"transitions":["auto","implicit","explicit"]});
 
+/** FAULTS are the faults the simulator can plant (wire.FaultRules, named in Config.faults): each kind, what it does and the properties that catch it. */
+export const FAULTS = deepFreeze([{"kind":"forget-vote","doc":"a crashed node loses its vote: restarted, it may vote twice in a term","caught":["One vote per term"]},{"kind":"forget-hard-state","doc":"a crashed node loses its term, vote and commit index","caught":["Monotonic term and commit"]},{"kind":"no-conf-change-check","doc":"leaders propose membership changes without etcd Raft's check","caught":["One configuration change at a time","Valid configuration changes"]}]);
+
 /**
  * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):
  * the call it needs first, its fields when its argument is an object of
@@ -87,6 +90,7 @@ export const REQUEST_KINDS = deepFreeze([
   {"kind":"import"},
   {"kind":"resume"},
   {"kind":"cancel"},
+  {"after":"create","kind":"shrink"},
   {"after":"create","args":[{"error":"engine: committed-log: node {value} must be 1 or more","max":0,"min":1,"name":"node"},{"error":"engine: committed-log: from {value} must be 0 (the first the node holds) or more","max":0,"min":0,"name":"from"},{"error":"engine: committed-log: limit {value} must be 0 (the default size) to 1000","max":1000,"min":0,"name":"limit"}],"fields":["node","from","limit"],"kind":"committed-log"},
   {"fields":["id","raft"],"kind":"member-start"},
   {"after":"member-start","kind":"member-tick"},
@@ -183,7 +187,7 @@ export const ERROR_TEMPLATES = Object.freeze({
   session_version: Object.freeze({"kind":"bad-session","text":"sim: invalid session: version {version}; this build reads version 1"}),
   seek: Object.freeze({"kind":"impossible","text":"sim: impossible now: seek to {t} ms; the session spans 0 to {horizon} ms"}),
   real_time: Object.freeze({"kind":"impossible","text":"sim: impossible now: {kind}: {why}"}),
-  unknown_request: Object.freeze({"kind":"bad-request","text":"engine: unknown operation \"{op}\"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, committed-log, member-start, member-tick, member-step, member-view and member-stop"}),
+  unknown_request: Object.freeze({"kind":"bad-request","text":"engine: unknown operation \"{op}\"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, shrink, committed-log, member-start, member-tick, member-step, member-view and member-stop"}),
   unknown_field: Object.freeze({"kind":"bad-request","text":"engine: {op}: unknown field {name}; the fields are {fields}"}),
   before_create: Object.freeze({"kind":"bad-request","text":"engine: {op} before create: create a cluster first"}),
   internal: Object.freeze({"kind":"internal","text":"engine: internal error in \"{op}\": {detail} (this is a bug; the engine is still running)"}),

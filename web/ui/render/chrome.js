@@ -7,7 +7,7 @@ import { isReplaying } from '../model.js';
 import { removeClientState } from '../actions.js';
 import { svg, setText, setAttr, show, $ } from './dom.js';
 import { configOf, describeConfig, ids, MEMBER_COMMAND_HELP } from '../membership.js';
-import { LIMITS } from '../schema.js';
+import { LIMITS, FAULTS } from '../schema.js';
 import { formValues, describeRaft, RAFT_FIELDS, RAFT_SWITCHES } from '../raft-settings.js';
 
 /** statusLine says in one sentence where the cluster stands. */
@@ -64,6 +64,9 @@ export class Chrome {
     this.memberLeave = $('member-leave-joint');
     setText($('member-help'), MEMBER_COMMAND_HELP);
     this.markerKey = '';
+    this.shrink = $('shrink');
+    this.faults = $('faults-chip');
+    this.faultsKey = '';
   }
 
   draw(frame, { playing, dragging, markers }) {
@@ -82,6 +85,8 @@ export class Chrome {
     setAttr(this.safety, 'title', ok ? 'Every safety property the checkers watch holds so far: election safety, log matching, leader completeness, state machine safety, linearizability…' : v.safety.violation.text);
     setText(this.status, statusLine(frame, playing));
     setAttr(this.status, 'data-halted', !ok);
+    show(this.shrink, !ok);
+    this.drawFaults(v.faults || []);
     if (this.manual.checked !== v.manual) this.manual.checked = v.manual;
     setText(this.clients, String(v.clients.length));
     // The engine's limits are in bytes; an input's maxlength counts UTF-16
@@ -99,6 +104,20 @@ export class Chrome {
     this.drawRaft(v.raft);
     this.drawMarkers(markers, frame.horizon);
     this.drawNetwork(v.network);
+  }
+
+  /** drawFaults names the faults planted in the cluster (Config.faults), with what each does: a run with any is not etcd Raft as it is. */
+  drawFaults(faults) {
+    const key = faults.join(',');
+    if (key === this.faultsKey) return;
+    this.faultsKey = key;
+    show(this.faults, faults.length > 0);
+    setText(this.faults, faults.length ? `planted bug: ${faults.join(', ')}` : '');
+    const docs = faults.map((f) => {
+      const rule = FAULTS.find((r) => r.kind === f);
+      return rule ? `${f}: ${rule.doc} (caught by ${rule.caught.join(', ')})` : f;
+    });
+    setAttr(this.faults, 'title', faults.length ? `This run has faults planted in its nodes, to watch the checkers catch them: ${docs.join('; ')}` : '');
   }
 
   /** drawRaft shows the tuning the cluster runs with, and fills the settings form with it where the user is not editing. */

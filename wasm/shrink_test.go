@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/seshat-raft/seshat/internal/simtest"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
+)
+
+// haltedSession is a session a checker halts (simtest.HaltedSession), as
+// JSON.
+func haltedSession(t *testing.T) string {
+	t.Helper()
+	s, err := simtest.HaltedSession(wire.FaultForgetVote, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sim.MarshalSession(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestEngineShrink: shrink answers pending with the runs so far, then a
+// smaller session that imports to the same violation; the cluster shown
+// is not changed, other calls wait, and cancel stops a shrink.
+func TestEngineShrink(t *testing.T) {
+	e := &Engine{}
+	frameOf(t, call(t, e, "create", `{"nodes": 3}`))
+	if r := call(t, e, "shrink", ""); r.OK || r.Kind != "impossible" || !strings.Contains(r.Error, "no checker has halted") {
+		t.Fatalf("shrink of a healthy cluster: %+v", r)
+	}
+	s := haltedSession(t)
+	halted := frameOf(t, call(t, e, "import", s))
+	if halted.Halted == nil {
+		t.Fatal("the session does not halt")
+	}
+	r := call(t, e, "shrink", "")
+	slices := 0
+	for r.Pending != nil {
+		p := r.Pending
+		if p.Op != "shrink" || p.Shrink == nil || p.At != int64(p.Shrink.Runs) || p.Until != int64(sim.DefaultShrinkRuns) {
+			t.Fatalf("slice %d: %+v", slices, p)
+		}
+		if b := call(t, e, "frame", `{"advance_ms": 10}`); b.OK || !strings.Contains(b.Error, "a shrink") {
+			t.Fatalf("frame during a shrink: %+v", b)
+		}
+		slices++
+		r = call(t, e, "resume", "")
+	}
+	if !r.OK || slices < 2 {
+		t.Fatalf("after %d slices: %+v", slices, r)
+	}
+	var a ShrinkAnswer
+	if err := json.Unmarshal(r.Result, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.After.Commands >= a.Before.Commands || a.Runs != slices || !strings.HasPrefix(a.Failure, halted.Halted.Property) {
+		t.Fatalf("shrunk %+v -> %+v in %d runs (%d slices): %s", a.Before, a.After, a.Runs, slices, a.Failure)
+	}
+	// The cluster shown is the one that was halted.
+	if f := frameOf(t, call(t, e, "frame", "")); f.Halted == nil || f.View.Time != halted.View.Time {
+		t.Fatalf("after the shrink the engine shows %d ms, halted %v", f.View.Time, f.Halted)
+	}
+	small, _ := json.Marshal(a.Session)
+	if f := frameOf(t, call(t, e, "import", string(small))); f.Halted == nil || f.Halted.Property != halted.Halted.Property {
+		t.Fatalf("the shrunk session imports to %+v", f.Halted)
+	}
+
+	frameOf(t, call(t, e, "import", s))
+	if r := call(t, e, "shrink", ""); r.Pending == nil {
+		t.Fatalf("shrink: %+v", r)
+	}
+	if r := call(t, e, "cancel", ""); r.OK || r.Kind != "cancelled" || !strings.Contains(r.Error, "shrink cancelled after 1 runs") {
+		t.Fatalf("cancel: %+v", r)
+	}
+	if f := frameOf(t, call(t, e, "frame", "")); f.Halted == nil {
+		t.Fatal("the cancelled shrink changed the cluster")
+	}
+}
