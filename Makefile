@@ -42,10 +42,11 @@ test-native:
 	$(GO) test -race -count=1 ./...
 
 ## test-wasm: the pure packages compiled to WebAssembly and run under node.
-# The long chaos run is native only; the golden-trace test proves wasm
-# determinism against the same runs.
+# The chaos campaigns run 10 seeds each here (100 and 30 natively); the
+# golden-trace test proves wasm determinism against the same runs.
 test-wasm: tools-node
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/... ./internal/member/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/... ./internal/member/... ./internal/simtest/...
+	SESHAT_CHAOS_SEEDS=10 SESHAT_CHAOS_MEMBER_SEEDS=10 GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=10m -run '^TestChaos(Membership)?$$' -exec="$(WASM_EXEC)" ./sim
 
 ## test-load: the native cluster under load with 50 watching pages, 20 s (make load: 60 s).
 ## It checks correctness (every acknowledged write kept, a linearizable
