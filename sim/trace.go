@@ -140,3 +140,15 @@ func (t *trace) since(seq uint64, notable bool, max int) []wire.Event {
 	}
 	return out
 }
+
+// raw returns the kept events, oldest first, as recorded: texts left for
+// later are not filled, and the messages and entries they carry are kept
+// (Event.Message), for the causal answers (wire.Why).
+func (t *trace) raw() []wire.Event {
+	n, size := len(t.ring), cap(t.ring)
+	out := make([]wire.Event, n)
+	for i := range n {
+		out[i] = t.ring[(t.next-n+i+size)%size]
+	}
+	return out
+}

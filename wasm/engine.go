@@ -419,6 +419,18 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return e.runJob()
 	case "committed-log":
 		return committedLog(c, args)
+	case "why":
+		if err := wire.CheckRequest(wire.ReqWhy, args); err != nil {
+			return nil, err
+		}
+		var q wire.WhyQuestion
+		if err := decode(args, &q); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		if q.About == "" {
+			q.About = wire.WhyRole
+		}
+		return c.Why(q)
 	case "shrink":
 		if err := wire.CheckRequest(wire.ReqShrink, args); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,5 +81,37 @@ func TestEngineShrink(t *testing.T) {
 	}
 	if f := frameOf(t, call(t, e, "frame", "")); f.Halted == nil {
 		t.Fatal("the cancelled shrink changed the cluster")
+	}
+}
+
+// TestEngineWhy: why answers a causal question about the cluster now, and
+// refuses a bad one in its words.
+func TestEngineWhy(t *testing.T) {
+	e := &Engine{}
+	if r := call(t, e, "why", `{"about": "role", "node": 1}`); r.OK || r.Kind != "bad-request" {
+		t.Fatalf("why before create: %+v", r)
+	}
+	frameOf(t, call(t, e, "create", `{"nodes": 3, "seed": 4}`))
+	f := frameOf(t, call(t, e, "frame", `{"advance_ms": 3000}`))
+	leader := 0
+	for _, n := range f.View.Nodes {
+		if n.Role == "leader" {
+			leader = int(n.ID)
+		}
+	}
+	r := call(t, e, "why", fmt.Sprintf(`{"about": "role", "node": %d}`, leader))
+	var a wire.WhyAnswer
+	if !r.OK || json.Unmarshal(r.Result, &a) != nil || !strings.Contains(a.Text, "became leader") || len(a.Chain) < 2 {
+		t.Fatalf("why is the leader leader: %+v (%s)", r, r.Result)
+	}
+	for _, bad := range []struct{ args, kind, text string }{
+		{`{"about": "weather", "node": 1}`, "bad-request", `about "weather" must be`},
+		{`{"about": "role", "node": 9}`, "unknown-node", "node 9 is not in the view"},
+		{`{"about": "message", "msg": 123456789}`, "unknown-message", "not in the kept trace"},
+		{`{"about": "role", "node": -1}`, "bad-request", "node -1"},
+	} {
+		if r := call(t, e, "why", bad.args); r.OK || r.Kind != bad.kind || !strings.Contains(r.Error, bad.text) {
+			t.Errorf("why %s: %+v, want %s naming %q", bad.args, r, bad.kind, bad.text)
+		}
 	}
 }

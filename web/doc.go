@@ -51,6 +51,7 @@
 //	  share.js               packing and reading sessions (links, files, clipboard)
 //	  progress.js            a long import, seek or shrink's progress and Cancel
 //	  shrink.js              Shrink this failure, and the smaller session it offers
+//	  why.js                 Why?: causal questions to the engine, the answer and its chain
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

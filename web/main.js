@@ -32,6 +32,7 @@ import { bindKeyboard, listShortcuts } from './ui/controls/keyboard.js';
 import { bindForms } from './ui/controls/forms.js';
 import { bindProgress } from './ui/controls/progress.js';
 import { bindShrink } from './ui/controls/shrink.js';
+import { bindWhy } from './ui/controls/why.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
@@ -203,6 +204,7 @@ async function start() {
   listShortcuts($('shortcuts'), (action) => blockedAction(kind, action, refusedCommands(app.engine)) !== null);
   bindProgress(app);
   bindShrink(app, link);
+  bindWhy(app);
   if (page.realTime) {
     await attachNative();
     return;

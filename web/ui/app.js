@@ -353,6 +353,21 @@ export class App {
     }
   }
 
+  /**
+   * why asks the engine a causal question ({about, node, index, msg}:
+   * wire.WhyQuestion) about the cluster now, and answers the engine's
+   * {text, chain}, or null after saying why there is none.
+   */
+  async why(q) {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('why', q);
+    } catch (err) {
+      this.hooks.onError(describeError('Why', err));
+      return null;
+    }
+  }
+
   async exportSession() {
     if (!this.engine) return null;
     try {

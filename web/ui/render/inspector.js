@@ -192,6 +192,7 @@ export class MessagePanel {
     this.drop = $('msg-drop');
     this.deliver = $('msg-deliver');
     this.dup = $('msg-duplicate');
+    this.why = $('msg-why');
     this.heldList = $('held-list');
     this.heldBox = $('held-box');
     this.heldCount = $('held-count');
@@ -222,6 +223,7 @@ export class MessagePanel {
       setText(this.detail, selected ? `Message #${selected} is no longer in flight (delivered or dropped).` : 'Click a message on the ring (or press ] ) to select it.');
     }
     this.drop.disabled = !m;
+    this.why.disabled = !m;
     this.deliver.disabled = !m || !view.manual;
     this.dup.disabled = !m || !view.manual;
     const why = view.manual ? '' : ' (turn manual delivery on first)';
