@@ -136,3 +136,32 @@ func TestCheckChainCatchesBrokenChains(t *testing.T) {
 		t.Fatalf("a message never sent: %v", err)
 	}
 }
+
+// BenchmarkWhy30Minutes asks every node's role, term, commit and applied
+// index, and the leader's next entry, after 30 virtual minutes of the
+// benchmark workload: one op is one answer, as the page's why call makes
+// it (Cluster.Why: the kept trace copied, the view built, the answer).
+func BenchmarkWhy30Minutes(b *testing.B) {
+	c, err := New(benchConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.RunUntil(30 * 60_000); err != nil {
+		b.Fatal(err)
+	}
+	var qs []wire.WhyQuestion
+	for _, n := range c.View(1).Nodes {
+		for _, about := range []wire.WhyAbout{wire.WhyRole, wire.WhyTerm, wire.WhyCommit, wire.WhyApplied} {
+			qs = append(qs, wire.WhyQuestion{About: about, Node: n.ID})
+		}
+		if n.Role == core.RoleLeader {
+			qs = append(qs, wire.WhyQuestion{About: wire.WhyEntry, Node: n.ID, Index: n.Commit + 1})
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Why(qs[i%len(qs)]); err != nil && !errors.Is(err, wire.ErrImpossible) {
+			b.Fatal(err)
+		}
+	}
+}
