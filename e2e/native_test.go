@@ -119,3 +119,35 @@ func TestNativeMembersOfferOnlyWhatApplies(t *testing.T) {
 	p.poll(`document.querySelector('[data-link="1-5"]').getAttribute('visibility') === 'hidden' && !document.querySelector('[data-link="1-4"]').hasAttribute('visibility')`)
 	p.shot("member-left")
 }
+
+// TestNativeMembershipFromThePage: on the native cluster the Membership
+// panel's buttons act as in the simulator: Add learner starts a new node
+// in the server that catches up, its inspector promotes it, and removing
+// the leader from its inspector hands leadership to another voter.
+func TestNativeMembershipFromThePage(t *testing.T) {
+	p, cl := newNativePage(t, 3)
+	p.open("?engine=native")
+	p.poll(jsLeader + ` > 0`)
+	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="set-key"]`), "k"), chromedp.SetValue(chromedp.CSS(`[data-testid="set-value"]`), "v"))
+	p.click("set-submit")
+	p.poll(`document.querySelector('[data-testid="console-output"]').textContent.includes("set k=v")`)
+
+	p.click("member-add-learner")
+	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'learner'`)
+	p.poll(`document.querySelector('[data-testid="kv-4"]') !== null && document.querySelector('[data-testid="kv-4"]').textContent.includes("k=v")`)
+	p.click("node-4")
+	p.poll(`!document.querySelector('[data-testid="node-4-promote"]').disabled`)
+	p.click("node-4-promote")
+	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'voter'`)
+	p.shot("promoted")
+
+	leader := eval[int](p, jsLeader)
+	p.click(fmt.Sprintf("node-%d", leader))
+	p.poll(fmt.Sprintf(`!document.querySelector('[data-testid="node-%d-remove"]').disabled`, leader))
+	p.click(fmt.Sprintf("node-%d-remove", leader))
+	p.poll(fmt.Sprintf(`(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.up && !n.left && n.role === 'leader'); return l && l.id !== %d && !l.voters.includes(%d) && v.nodes[%d].left; })()`, leader, leader, leader-1))
+	if got := cl.Remotes(); len(got) != 0 {
+		t.Fatalf("members hosted outside: %v, want none (n4 runs in the server)", got)
+	}
+	p.shot("leader-removed")
+}
