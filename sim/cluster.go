@@ -37,9 +37,12 @@ type Cluster struct {
 	// node id; row and column 0 unused.
 	blocked [wire.MaxNodes + 1][wire.MaxNodes + 1]bool
 
-	trace   *trace
-	safety  *safety
-	halted  *wire.Violation
+	trace  *trace
+	safety *safety
+	halted *wire.Violation
+	// watch, if set, sees every event as it is recorded (a search's
+	// replay: search.go).
+	watch   func(*wire.Event)
 	clients []*client
 	console *client // requests typed by a person (client id 0)
 	history []HistoryOp
@@ -289,6 +292,9 @@ func (c *Cluster) schedule(e qevent) {
 func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
 	c.trace.add(&e)
+	if c.watch != nil {
+		c.watch(&e)
+	}
 }
 
 // Events returns the recent events with Seq > since, oldest first. The trace

@@ -110,9 +110,10 @@ type Engine struct {
 // until the answer is the call's own (a Frame, a ShrinkAnswer or an
 // error); cancel stops it.
 type job struct {
-	op string // "import", "seek" or "shrink"
-	r  *sim.Replay
-	s  *sim.Shrinking // a shrink's search
+	op     string // "import", "seek", "shrink" or "search"
+	r      *sim.Replay
+	s      *sim.Shrinking // a shrink's search
+	search *sim.Search
 }
 
 // Progress is the answer's pending field: how far a long import or seek
@@ -290,7 +291,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return limits(), nil
 	case "resume":
 		if e.job == nil {
-			return nil, badRequest("resume: no import, seek or shrink is running")
+			return nil, badRequest("resume: no import, seek, shrink or search is running")
 		}
 		return e.runJob()
 	case "cancel":
@@ -419,6 +420,26 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return e.runJob()
 	case "committed-log":
 		return committedLog(c, args)
+	case "search":
+		if err := wire.CheckRequest(wire.ReqSearch, args); err != nil {
+			return nil, err
+		}
+		var a struct {
+			Query string `json:"query"`
+		}
+		if err := decode(args, &a); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		q, err := wire.ParseSearch(a.Query)
+		if err != nil {
+			return nil, err
+		}
+		s, err := c.StartSearch(q)
+		if err != nil {
+			return nil, err
+		}
+		e.job = &job{op: "search", search: s}
+		return e.runJob()
 	case "why":
 		if err := wire.CheckRequest(wire.ReqWhy, args); err != nil {
 			return nil, err
@@ -489,6 +510,8 @@ func (j *job) what() string {
 		return "an import"
 	case "shrink":
 		return "a shrink"
+	case "search":
+		return "a search"
 	}
 	return "a seek"
 }
@@ -499,6 +522,21 @@ func (e *Engine) runJob() (any, error) {
 	j := e.job
 	if j.s != nil {
 		return e.runShrink()
+	}
+	if j.search != nil {
+		n := e.slice
+		if n <= 0 {
+			n = sliceSteps
+		}
+		done, err := j.search.Run(n)
+		if !done && err == nil {
+			return &Progress{Op: "search", ReplayProgress: j.search.Progress()}, nil
+		}
+		e.job = nil
+		if err != nil {
+			return nil, err
+		}
+		return j.search.Result(), nil
 	}
 	n := e.slice
 	if n <= 0 {
@@ -545,6 +583,9 @@ func (e *Engine) cancel() (any, error) {
 		return map[string]bool{"cancelled": false}, nil
 	}
 	e.job = nil
+	if j.search != nil {
+		return nil, &cancelError{msg: "search cancelled; nothing was changed"}
+	}
 	if j.s != nil {
 		runs := j.s.Progress().Runs
 		j.s.Cancel()

@@ -115,3 +115,27 @@ func TestEngineWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineSearch: search replays the session in slices and answers the
+// events found; a query it does not understand is refused in words.
+func TestEngineSearch(t *testing.T) {
+	e := &Engine{slice: 500}
+	frameOf(t, call(t, e, "create", `{"nodes": 3, "seed": 2}`))
+	frameOf(t, call(t, e, "frame", `{"advance_ms": 30000}`))
+	r := call(t, e, "search", `{"query": "leader changes"}`)
+	slices := 0
+	for r.Pending != nil {
+		if r.Pending.Op != "search" {
+			t.Fatalf("pending %+v", r.Pending)
+		}
+		slices++
+		r = call(t, e, "resume", "")
+	}
+	var got sim.SearchResult
+	if !r.OK || json.Unmarshal(r.Result, &got) != nil || got.Total < 1 || got.Events[0].Kind != wire.EvRole || slices < 2 {
+		t.Fatalf("after %d slices: %+v (%s)", slices, r, r.Result)
+	}
+	if r := call(t, e, "search", `{"query": "leader changes please"}`); r.OK || r.Kind != "bad-command" || !strings.Contains(r.Error, `"please" is not understood`) {
+		t.Fatalf("a search not understood: %+v", r)
+	}
+}

@@ -52,6 +52,7 @@
 //	  progress.js            a long import, seek or shrink's progress and Cancel
 //	  shrink.js              Shrink this failure, and the smaller session it offers
 //	  why.js                 Why?: causal questions to the engine, the answer and its chain
+//	  search.js              search the whole session; results listed and marked on the slider
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

@@ -33,6 +33,7 @@ import { bindForms } from './ui/controls/forms.js';
 import { bindProgress } from './ui/controls/progress.js';
 import { bindShrink } from './ui/controls/shrink.js';
 import { bindWhy } from './ui/controls/why.js';
+import { bindSearch } from './ui/controls/search.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
@@ -205,6 +206,7 @@ async function start() {
   bindProgress(app);
   bindShrink(app, link);
   bindWhy(app);
+  bindSearch(app, () => { page.version++; });
   if (page.realTime) {
     await attachNative();
     return;

@@ -65,6 +65,9 @@ const (
 	// msg) about the cluster as it is now, from its kept trace: a
 	// WhyAnswer.
 	ReqWhy RequestKind = "why"
+	// ReqSearch searches every event of the session (ParseSearch: query)
+	// by replaying it, and answers the events found (or pending).
+	ReqSearch RequestKind = "search"
 	// ReqCommittedLog answers a LogPage: a page of a node's committed
 	// log, read in full a page at a time (node, from, limit; see
 	// LogPageArgs and CommittedLog).
@@ -154,6 +157,7 @@ var requestRules = []RequestRule{
 	{Kind: ReqShrink, After: ReqCreate},
 	{Kind: ReqWhy, After: ReqCreate, Fields: []string{"about", "node", "index", "msg"},
 		Args: []ArgRule{{Name: "about", Words: []string{string(WhyRole), string(WhyTerm), string(WhyVote), string(WhyCommit), string(WhyApplied), string(WhyEntry), string(WhyMessage)}}, {Name: "node", Min: 0, Zero: "none (a message)"}, {Name: "index", Min: 0, Zero: "none"}, {Name: "msg", Min: 0, Zero: "none"}}},
+	{Kind: ReqSearch, After: ReqCreate, Fields: []string{"query"}},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},
 		Args: []ArgRule{{Name: "node", Min: 1}, {Name: "from", Zero: "the first the node holds"}, {Name: "limit", Max: MaxLogPage, Zero: "the default size"}}},
 	{Kind: ReqMemberStart, Fields: []string{"id", "raft"}, first: "start a member"},

@@ -72,6 +72,9 @@ export class App {
     // advancing settles when the newest playing step has landed (and been
     // rescaled, if the speed dropped meanwhile).
     this.advancing = null;
+    // searchMarks are the events the last search found, as slider markers
+    // ({key, at, cls: 'search', label}).
+    this.searchMarks = [];
   }
 
   get frame() { return this.model.frame; }
@@ -364,6 +367,21 @@ export class App {
       return await this.engine.call('why', q);
     } catch (err) {
       this.hooks.onError(describeError('Why', err));
+      return null;
+    }
+  }
+
+  /**
+   * search asks the engine to search every event of the session (a long
+   * call: progress and Cancel as for an import), and answers {events,
+   * total}, or null after saying why there is none.
+   */
+  async search(query) {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('search', { query });
+    } catch (err) {
+      this.hooks.onError(describeError('Search', err));
       return null;
     }
   }

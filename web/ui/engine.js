@@ -170,6 +170,7 @@ export function progressText(p) {
   const span = p.until - p.from;
   const pct = span > 0 ? Math.min(100, Math.floor((100 * (p.at - p.from)) / span)) : 100;
   const s = (ms) => (ms / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  if (p.op === 'search') return `Searching the whole session: ${s(p.at)} of ${s(p.until)} virtual seconds (${pct}%)`;
   if (p.op === 'shrink') {
     const b = p.shrink && p.shrink.best;
     return `Shrinking the failure: run ${p.at} of at most ${p.until}${b ? `; the smallest failing session so far has ${plural(b.commands, 'command')} and runs ${s(b.until)} s` : ''}`;

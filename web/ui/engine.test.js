@@ -142,3 +142,11 @@ test('a shrink answer is said with its sizes, runs and failure', () => {
   r.after.commands = 1;
   assert.match(shrinkText(r), /to 1 command, .* in 131 runs\. It fails .* The search stopped at its limit of runs: a smaller one may exist\.$/);
 });
+
+test('a search says how many events it found and how many it lists', async () => {
+  const { searchSummary } = await import('./controls/search.js');
+  assert.equal(searchSummary('leader changes', { total: 0, events: [] }), 'No event of the session matches “leader changes”.');
+  assert.equal(searchSummary('crashes', { total: 1, events: [{}] }), '1 event of the session matches “crashes”.');
+  assert.equal(searchSummary('kind:send', { total: 900, events: new Array(500) }), '900 events of the session match “kind:send”; the first 500 are listed.');
+  assert.equal(progressText({ op: 'search', at: 15000, from: 0, until: 60000 }), 'Searching the whole session: 15.0 of 60.0 virtual seconds (25%)');
+});

@@ -42,6 +42,7 @@ export const MARKER_SHAPES = {
   net: 'M-1.5,1H1.5V4H-1.5ZM-1.5,6H1.5V9H-1.5Z',
   command: 'M0,1.5L3.5,5L0,8.5L-3.5,5Z',
   violation: 'M-2.5,0H2.5V10H-2.5Z',
+  search: 'M0,0L3,3L0,6L-3,3Z',
 };
 
 export class Chrome {

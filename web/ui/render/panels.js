@@ -43,7 +43,7 @@ export function drawStage(app, { ring, flights }, reducedMotion) {
 export function panelDrawers(app, page, ui, r) {
   return {
     [PANEL.CHROME]: (s) => {
-      r.chrome.draw(s.frame, { playing: s.playing, dragging: s.dragging, markers: s.model.markers });
+      r.chrome.draw(s.frame, { playing: s.playing, dragging: s.dragging, markers: app.searchMarks.length ? s.model.markers.concat(app.searchMarks) : s.model.markers });
       const play = $('play');
       play.setAttribute('aria-pressed', String(s.playing));
       play.querySelector('.lbl').textContent = s.playing ? 'Pause' : 'Play';
