@@ -293,7 +293,10 @@ func (c *Cluster) emit(e wire.Event) {
 	e.At = c.now
 	c.trace.add(&e)
 	if c.watch != nil {
-		c.watch(&e)
+		// A copy: e's address, given to a function value, would move
+		// every event to the heap, watched or not.
+		w := e
+		c.watch(&w)
 	}
 }
 

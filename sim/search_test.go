@@ -71,3 +71,15 @@ func TestSearchFindsEventsOlderThanTheKeptTrace(t *testing.T) {
 		t.Fatalf("the cluster moved: %d ms", c.Now())
 	}
 }
+
+// TestRecordingAnEventAllocatesNothing: the search's watcher once moved
+// every event the simulator records to the heap, watched or not, and
+// Simulate10 allocated twice the bytes; an event recorded with no search
+// running allocates nothing.
+func TestRecordingAnEventAllocatesNothing(t *testing.T) {
+	c := freshRun(t, 3, 0)
+	e := wire.Event{Kind: wire.EvCommand, Node: 1, Type: "set", Text: "console: set k=v"}
+	if n := testing.AllocsPerRun(100, func() { c.emit(e) }); n != 0 {
+		t.Fatalf("recording an event allocates %v times", n)
+	}
+}
