@@ -261,7 +261,7 @@ func (r *run) pick(target core.NodeID) *node {
 	if n := r.node(target); n != nil && n.up() {
 		return n
 	}
-	if n := r.node(core.NodeID(r.leaderHint.Load())); n != nil && n.up() {
+	if n := r.node(core.NodeID(r.leaderHint.Load())); n != nil && n.up() && !n.removed.Load() {
 		return n
 	}
 	return r.leader()
@@ -319,7 +319,8 @@ func (r *run) reclaim(n *node, from core.NodeID) {
 }
 
 // leader returns the up node whose published state shows it leading the
-// highest term, or nil.
+// highest term, or nil. A node removed from the configuration is not the
+// leader, even while it hands leadership on: it takes no proposal.
 func (r *run) leader() *node {
 	var best *node
 	var bestTerm core.Term
@@ -327,7 +328,7 @@ func (r *run) leader() *node {
 		n.mu.Lock()
 		up, st := n.inc != nil, n.state.status
 		n.mu.Unlock()
-		if up && st.Role == core.RoleLeader && (best == nil || st.Term > bestTerm) {
+		if up && !n.removed.Load() && st.Role == core.RoleLeader && (best == nil || st.Term > bestTerm) {
 			best, bestTerm = n, st.Term
 		}
 	}

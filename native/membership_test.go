@@ -246,3 +246,25 @@ func TestNativeClusterTakesNoPlantedFaults(t *testing.T) {
 		t.Fatalf("Start with a planted fault: %v", err)
 	}
 }
+
+// TestRemovedLeaderTakesNoProposal: a leader removed from the
+// configuration leads on until it has handed leadership over, but takes
+// no proposal (etcd drops them): meanwhile the cluster has no leader to
+// propose to, and a membership change or a write waits for the new one,
+// never dropped on the removed node.
+func TestRemovedLeaderTakesNoProposal(t *testing.T) {
+	c := startCluster(t, testConfig(3))
+	l := waitLeader(t, c)
+	mustApply(t, c, wire.Command{Kind: wire.CmdRemoveNode, Node: l.ID})
+	waitFor(t, 10*time.Second, "a learner added after the removal", func() bool {
+		err := c.Apply(wire.Command{Kind: wire.CmdAddLearner})
+		if err != nil && strings.Contains(err.Error(), "dropped") {
+			t.Fatalf("a change was given to the removed leader %s: %v", l.ID, err)
+		}
+		return err == nil
+	})
+	mustSet(t, c, "after", "removal")
+	if lv := waitLeader(t, c); lv.ID == l.ID {
+		t.Fatalf("the leader is %s, which was removed", lv.ID)
+	}
+}

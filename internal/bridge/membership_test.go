@@ -32,7 +32,7 @@ func TestMembershipCommandsOverTheWebsocket(t *testing.T) {
 	leaderConf := func(f func(n wire.NodeView) bool) func() bool {
 		return func() bool {
 			for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View.Nodes {
-				if n.Up && n.Role == core.RoleLeader && len(n.Progress) > 0 {
+				if n.Up && !n.Left && n.Role == core.RoleLeader && len(n.Progress) > 0 {
 					return f(n)
 				}
 			}

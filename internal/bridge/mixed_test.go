@@ -307,7 +307,7 @@ func clusterLeader(c *native.Cluster) (core.NodeID, core.Term) {
 // nativeVoters returns the membership a native leader has applied.
 func nativeVoters(c *native.Cluster) []core.NodeID {
 	for _, n := range c.Frame(^uint64(0), true, 1, wire.ViewOptions{LogWindow: 1}).View.Nodes {
-		if n.Up && n.Role == core.RoleLeader && len(n.Progress) > 0 {
+		if n.Up && !n.Left && n.Role == core.RoleLeader && len(n.Progress) > 0 {
 			return n.Voters
 		}
 	}
