@@ -73,15 +73,7 @@ func (r *run) validate(cmd wire.Command) error {
 
 // startsNodes reports whether cmd, a checked membership command, adds a
 // node that is not running yet (addNodes).
-func (r *run) startsNodes(cmd wire.Command) bool {
-	high := r.highestID()
-	for _, ch := range wire.MemberChanges(cmd, int(high)) {
-		if ch.Op != wire.OpRemove && ch.Node > high {
-			return true
-		}
-	}
-	return false
-}
+func (r *run) startsNodes(cmd wire.Command) bool { return len(r.freshIDs(cmd)) > 0 }
 
 // Membership is the configuration the leader applied, and the nodes
 // removed and the members hosted outside that left.

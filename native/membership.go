@@ -24,14 +24,7 @@ import (
 // start (no loopback port) stays in views, down, with the error; its id is
 // used.
 func (r *run) addNodes(cmd wire.Command) error {
-	high := r.highestID()
-	var fresh []core.NodeID
-	for _, ch := range wire.MemberChanges(cmd, int(high)) {
-		if ch.Op != wire.OpRemove && ch.Node > high {
-			fresh = append(fresh, ch.Node)
-		}
-	}
-	for _, id := range fresh {
+	for _, id := range r.freshIDs(cmd) {
 		n := &node{id: id, r: r, store: storage.NewMemStorage()}
 		r.remoteMu.Lock()
 		nodes := append(slices.Clone(r.all()), n)
@@ -48,6 +41,19 @@ func (r *run) addNodes(cmd wire.Command) error {
 		}
 	}
 	return nil
+}
+
+// freshIDs returns the ids of the nodes a checked membership command adds
+// that no node has yet (above every id given so far), in order.
+func (r *run) freshIDs(cmd wire.Command) []core.NodeID {
+	high := r.highestID()
+	var fresh []core.NodeID
+	for _, ch := range wire.MemberChanges(cmd, int(high)) {
+		if ch.Op != wire.OpRemove && ch.Node > high {
+			fresh = append(fresh, ch.Node)
+		}
+	}
+	return fresh
 }
 
 // noteConfStates records the configurations the node applied in u and
