@@ -58,3 +58,24 @@ func TestSearchPhrasesAndConditions(t *testing.T) {
 		}
 	}
 }
+
+// A search past the text limit, and planted faults named twice or not
+// known, are refused, naming the fault.
+func TestSearchAndFaultsRefuseBadInput(t *testing.T) {
+	if _, err := ParseSearch(strings.Repeat("a", MaxTextBytes+1)); !errors.Is(err, ErrBadCommand) || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("a search too long: %v", err)
+	}
+	cfg := DefaultConfig()
+	cfg.Faults = []FaultKind{FaultForgetVote, FaultForgetVote}
+	if err := cfg.Validate(); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), `"forget-vote" is named twice`) {
+		t.Fatalf("a fault named twice: %v", err)
+	}
+	cfg.Faults = []FaultKind{"forget-everything"}
+	if err := cfg.Validate(); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "the faults are forget-vote, forget-hard-state, no-conf-change-check") {
+		t.Fatalf("an unknown fault: %v", err)
+	}
+	cfg.Faults = []FaultKind{FaultNoConfChangeCheck}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("a known fault: %v", err)
+	}
+}
