@@ -38,7 +38,7 @@ func TestMembershipInThePage(t *testing.T) {
 	p.poll(fmt.Sprintf(jsMember, 4) + ` === 'learner'`)
 	p.poll(`(() => { const v = seshatPage.frame().view; const l = v.nodes.find(n => n.id === ` + jsCurrentLeader + `); const n4 = v.nodes[3]; return l && n4.up && n4.applied === l.applied && n4.applied > 5; })()`)
 	p.poll(`document.querySelector('[data-testid="member-config"]').textContent === "voters (n1 n2 n3), learners (n4)"`)
-	p.poll(`[...document.querySelectorAll('#log-grid .cell.conf')].length > 0`)
+	p.poll(`[...document.querySelectorAll('#log-grid [role="img"]')].some((r) => r.getAttribute('aria-label').includes('membership change'))`)
 	p.shot("1-learner-caught-up")
 
 	// Promote it from its inspector.

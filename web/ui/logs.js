@@ -52,6 +52,44 @@ export function logCell(node, i) {
   return { state, term, op: what, text: `n${node.id} index ${i}${term ? `, term ${term}` : ''}: ${what}${what ? ' — ' : ''}${words}` };
 }
 
+/** STATE_WORDS name a cell state in a row's summary. */
+const STATE_WORDS = { compacted: 'compacted', applied: 'applied', committed: 'committed, not applied', uncommitted: 'not committed' };
+
+/**
+ * logSummary says in words what a node's row of the grid shows for the
+ * indexes lo..hi: the runs of entries by state, the terms, the membership
+ * changes and where the log ends, for screen readers (the cells are
+ * drawn on a canvas). Bounded: a state appears in one run at most (states
+ * follow each other in index order), and at most 5 membership changes
+ * are named.
+ */
+export function logSummary(node, lo, hi) {
+  const head = `n${node.id} log`;
+  if (hi < lo || node.last_index < lo) {
+    return node.last_index ? `${head}: ends at index ${node.last_index}, before the shown indexes` : `${head}: empty`;
+  }
+  const end = Math.min(hi, node.last_index);
+  const runs = [];
+  const terms = new Set();
+  const confs = [];
+  let from = lo, state = entryState(node, lo);
+  for (let i = lo; i <= end + 1; i++) {
+    const s = i <= end ? entryState(node, i) : '';
+    if (s !== state) {
+      runs.push(`${from === i - 1 ? from : `${from} to ${i - 1}`} ${STATE_WORDS[state]}`);
+      from = i; state = s;
+    }
+    const e = i <= end && s !== 'compacted' ? entryAt(node, i) : null;
+    if (e && e.term) terms.add(e.term);
+    if (e && e.type !== 'normal' && confs.length < 5) confs.push(i);
+  }
+  let text = `${head}, indexes ${lo} to ${hi}: ${runs.join('; ')}`;
+  if (terms.size) text += `; term${terms.size > 1 ? 's' : ''} ${[...terms].join(', ')}`;
+  if (confs.length) text += `; membership change${confs.length > 1 ? 's' : ''} at ${confs.join(', ')}`;
+  if (node.last_index < hi) text += `; the log ends at ${node.last_index}`;
+  return text;
+}
+
 /**
  * progressMarks returns, for each follower id, the leader's view of it:
  * {match, next, state}. Empty without a leader.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { roleOf, currentLeader, electionTimer, nodeSummary } from './roles.js';
 import { messageKind, messageLabel, messageProgress, placeMessages, messageTitle, HELD_START, HELD_GAP } from './messages.js';
-import { entryState, logColumns, logCell, progressMarks, termColour, kvText, kvSummary, nextKeysFrom } from './logs.js';
+import { entryState, logColumns, logCell, logSummary, progressMarks, termColour, kvText, kvSummary, nextKeysFrom } from './logs.js';
 import { nodePosition, pointOnLink, ringPositions } from './geometry.js';
 import { advanceFor, nextSpeed, formatTime, SPEEDS, meterStep, lagging, formatRate } from './clock.js';
 import { linkState, cutSet, pairs } from './links.js';
@@ -95,6 +95,19 @@ test('log cells: compacted, applied, committed, uncommitted, none', () => {
   assert.equal(nextKeysFrom({ nodes: [{ up: true, kv: { next: 'k9' } }, { up: true, kv: { next: 'k5' } }, { up: false, kv: { next: 'a' } }, { up: true, kv: { next: '' } }] }), 'k5');
   const marks = progressMarks({ id: 1, progress: [{ id: 1, match: 8, next: 9 }, { id: 2, match: 5, next: 6, state: 'replicate' }] });
   assert.deepEqual([...marks.keys()], [2]);
+});
+
+test('a row of the log grid in words: runs by state, terms, membership changes, the end', () => {
+  const log = [4, 5, 6, 7, 8].map((i) => ({ index: i, term: i < 6 ? 1 : 2, type: i === 7 ? 'conf-change-v2' : 'normal' }));
+  const n = { id: 3, up: true, first_index: 4, snapshot_index: 3, snapshot_term: 1, applied: 5, commit: 7, last_index: 8, log };
+  assert.equal(logSummary(n, 2, 10),
+    'n3 log, indexes 2 to 10: 2 to 3 compacted; 4 to 5 applied; 6 to 7 committed, not applied; 8 not committed; terms 1, 2; membership change at 7; the log ends at 8');
+  assert.equal(logSummary({ ...n, up: false }, 6, 8), 'n3 log, indexes 6 to 8: 6 to 7 committed, not applied; 8 not committed; term 2; membership change at 7');
+  assert.equal(logSummary(n, 20, 30), 'n3 log: ends at index 8, before the shown indexes');
+  assert.equal(logSummary({ id: 1, last_index: 0 }, 1, 0), 'n1 log: empty');
+  const many = { id: 1, up: true, first_index: 1, applied: 20, commit: 20, last_index: 20,
+    log: Array.from({ length: 20 }, (_, k) => ({ index: k + 1, term: 1, type: 'conf-change' })) };
+  assert.match(logSummary(many, 1, 20), /membership changes at 1, 2, 3, 4, 5$/, 'at most 5 named');
 });
 
 test('ring geometry and lanes', () => {

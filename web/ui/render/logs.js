@@ -1,9 +1,14 @@
 // The logs side by side: one row per node, one column per index, cells
 // coloured and numbered by term; commit, applied and the compacted prefix
 // (entries folded into the snapshot) per node; the leader's match and next
-// marked on each follower's row. Cells are reused.
+// marked on each follower's row. A row's cells are drawn on a canvas, each
+// distinct look rasterised once into a sprite and then copied, and only the
+// cells whose look changed are drawn again: a grid of DOM cells cost a
+// style, layout and paint pass over every cell each time the window moved.
+// The row says in words what it shows (logSummary), and a cell's sentence
+// is its tooltip.
 import { ROLES, roleOf, currentLeader } from '../roles.js';
-import { logColumns, logCell, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
+import { logColumns, logCell, logSummary, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
 import { html, setText, setAttr, setClass, sync } from './dom.js';
 import { shortText } from '../text.js';
 
@@ -11,6 +16,95 @@ import { shortText } from '../text.js';
 export const CELL_W = 24;
 /** FIXED_W is the width of the columns before the cells (style.css .lrow), plus room. */
 const FIXED_W = 210;
+/** A cell's box (CSS px) inside its CELL_W by ROW_H slot: room above for nothing, below for the match mark. */
+const BOX_W = 22, BOX_H = 20, BOX_Y = 1, ROW_H = 26;
+/** CELL_FONT is the term's font in a cell. */
+const CELL_FONT = '650 10.5px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** SPRITES_MAX bounds the cell sprites kept; the cache starts over when full. */
+const SPRITES_MAX = 500;
+
+/** stripes draws parallel lines of width w, `period` apart, across the box, along the direction (dx, dy). */
+function stripes(g, x, y, w, h, period, width, dx, dy) {
+  g.beginPath();
+  const d = Math.hypot(w, h);
+  for (let t = -d; t <= d; t += period) {
+    // Lines perpendicular to (dx, dy), t along it from the box's centre.
+    const cx = x + w / 2 + dx * t, cy = y + h / 2 + dy * t;
+    g.moveTo(cx - dy * d, cy + dx * d);
+    g.lineTo(cx + dy * d, cy - dx * d);
+  }
+  g.lineWidth = width;
+  g.stroke();
+}
+
+/**
+ * paintCell draws a cell's look into g (CSS px, the slot's top left at 0,
+ * 0): the looks style.css gives the legend's .c cells, state by state.
+ */
+function paintCell(g, { state, term, conf, match, next, dim }, accent) {
+  const x = 0, y = BOX_Y, w = BOX_W, h = BOX_H;
+  // A crashed or removed node's cells are faded.
+  g.globalAlpha = dim ? 0.6 : 1;
+  const shape = () => {
+    g.beginPath();
+    if (conf) g.ellipse(x + w / 2, y + h / 2, w / 2 - 0.5, h / 2 - 0.5, 0, 0, 2 * Math.PI);
+    else g.roundRect(x + 0.5, y + 0.5, w - 1, h - 1, 3);
+  };
+  g.save();
+  shape();
+  g.clip();
+  if (state === 'compacted') {
+    g.fillStyle = '#f8fafc';
+    g.fillRect(x, y, w, h);
+    g.strokeStyle = '#e2e8f0';
+    stripes(g, x, y, w, h, 6, 3, Math.SQRT1_2, -Math.SQRT1_2);
+  } else {
+    g.fillStyle = termColour(term);
+    g.fillRect(x, y, w, h);
+    if (state === 'committed') {
+      g.strokeStyle = 'rgba(255,255,255,.75)';
+      stripes(g, x, y, w, h, 5, 2, Math.SQRT1_2, Math.SQRT1_2);
+    } else if (state === 'uncommitted') {
+      g.fillStyle = 'rgba(255,255,255,.62)';
+      g.fillRect(x, y, w, h);
+    }
+    if (next) {
+      g.fillStyle = accent;
+      g.fillRect(x + 1, y, 3, h);
+    }
+  }
+  g.restore();
+  shape();
+  g.lineWidth = conf ? 2 : 1;
+  g.setLineDash(state === 'uncommitted' ? [3, 2] : state === 'compacted' ? [1, 1] : []);
+  g.strokeStyle = state === 'uncommitted' ? '#64748b' : state === 'compacted' ? '#94a3b8' : conf ? '#0f172a' : '#334155';
+  g.stroke();
+  if (conf) {
+    // A double border: a membership change has a look of its own.
+    g.beginPath();
+    g.ellipse(x + w / 2, y + h / 2, w / 2 - 3.5, h / 2 - 3.5, 0, 0, 2 * Math.PI);
+    g.lineWidth = 1;
+    g.stroke();
+  }
+  g.setLineDash([]);
+  if (term && state !== 'compacted') {
+    g.font = CELL_FONT;
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    g.fillStyle = state === 'uncommitted' ? '#334155' : '#0f172a';
+    g.fillText(String(term), x + w / 2, y + h / 2 + 0.5);
+  }
+  if (match) {
+    // The leader's match index: a mark under the cell.
+    g.beginPath();
+    g.moveTo(x + w / 2, y + h);
+    g.lineTo(x + w / 2 + 4, y + h + 5);
+    g.lineTo(x + w / 2 - 4, y + h + 5);
+    g.closePath();
+    g.fillStyle = accent;
+    g.fill();
+  }
+}
 
 /** LogGrid draws every node's log into a container. */
 export class LogGrid {
@@ -23,37 +117,48 @@ export class LogGrid {
     this.sig = '';
     this.width = 400;
     this.view = null;
+    this.marks = new Map();
     this.lo = 1;
+    this.dpr = 1;
+    this.sprites = new Map();
+    this.accent = '#4338ca';
     // Tooltips are computed on hover: writing one per cell per frame costs.
-    container.addEventListener('mouseover', (e) => this.tooltip(e.target));
+    container.addEventListener('mousemove', (e) => this.tooltip(e.target, e.offsetX));
   }
 
-  /** resize records the container's width (from a ResizeObserver: no layout reads here). */
-  resize(width) { this.width = width || this.width; }
+  /** resize records the container's width (from a ResizeObserver: no layout reads here), and redraws at a new pixel ratio. */
+  resize(width) {
+    this.width = width || this.width;
+    if ((globalThis.devicePixelRatio || 1) !== this.dpr) this.cols = 0;
+  }
 
   /** fit returns how many index columns fit the container's width. */
   fit() {
     return Math.max(4, Math.floor((this.width - FIXED_W) / CELL_W));
   }
 
-  tooltip(cell) {
-    if (!cell.classList || !cell.classList.contains('cell') || !this.view) return;
-    const r = this.rows.findIndex((row) => row.strip === cell.parentElement);
-    const node = this.view.nodes[r];
+  tooltip(canvas, x) {
+    const r = this.rows.findIndex((row) => row.canvas === canvas);
+    const node = this.view && this.view.nodes[r];
     if (!node) return;
-    const k = this.rows[r].cells.indexOf(cell);
+    const k = Math.floor(x / CELL_W);
     const i = this.lo + k;
+    if (k < 0 || k >= this.cols || this.rows[r].hover === i) return;
+    this.rows[r].hover = i;
     const c = logCell(node, i);
     const mark = this.marks.get(node.id);
     let text = c.text || `index ${i}: no entry on n${node.id}`;
     if (mark && mark.match === i) text += `; the leader's match index for n${node.id}`;
     if (mark && mark.next === i) text += `; the leader sends n${node.id} entries from here (next)`;
-    cell.title = text;
+    canvas.title = text;
   }
 
   build(n, cols) {
     this.box.replaceChildren();
     this.cols = cols;
+    this.dpr = globalThis.devicePixelRatio || 1;
+    this.sprites.clear();
+    this.accent = getComputedStyle(this.box).getPropertyValue('--accent').trim() || this.accent;
     const headCells = [];
     for (let c = 0; c < cols; c++) headCells.push(html('span', { class: 'ix' }));
     this.head = { cells: headCells };
@@ -68,14 +173,31 @@ export class LogGrid {
       const commit = html('span', { class: 'lnum', 'data-testid': `commit-${i}` });
       const applied = html('span', { class: 'lnum', 'data-testid': `applied-${i}` });
       const snap = html('span', { class: 'lsnap', 'data-testid': `snap-${i}` });
-      const cells = [];
-      for (let c = 0; c < cols; c++) cells.push(html('span', { class: 'cell none' }));
+      const canvas = html('canvas', { class: 'lcanvas', width: String(Math.round(cols * CELL_W * this.dpr)), height: String(Math.round(ROW_H * this.dpr)) });
+      canvas.style.width = `${cols * CELL_W}px`;
+      canvas.style.height = `${ROW_H}px`;
       const note = html('span', { class: 'lnote', hidden: true });
-      const strip = html('span', { class: 'lcells', 'data-testid': `log-${i}`, role: 'list', 'aria-label': `n${i} log` }, ...cells, note);
+      const strip = html('span', { class: 'lcells', 'data-testid': `log-${i}`, role: 'img', 'aria-label': `n${i} log` }, canvas, note);
       const row = html('div', { class: 'lrow' }, name, commit, applied, snap, strip);
       this.box.append(row);
-      this.rows.push({ row, name, commit, applied, snap, strip, cells, note, keys: new Array(cols).fill('') });
+      const ctx = canvas.getContext('2d');
+      this.rows.push({ row, name, commit, applied, snap, strip, canvas, ctx, note, hover: 0, keys: new Array(cols).fill('none') });
     }
+  }
+
+  /** sprite returns a cell's look rasterised at the screen's scale, drawing it the first time. */
+  sprite(key, look) {
+    let sp = this.sprites.get(key);
+    if (sp) return sp;
+    if (this.sprites.size >= SPRITES_MAX) this.sprites.clear();
+    sp = document.createElement('canvas');
+    sp.width = Math.ceil(CELL_W * this.dpr);
+    sp.height = Math.ceil(ROW_H * this.dpr);
+    const g = sp.getContext('2d');
+    g.scale(this.dpr, this.dpr);
+    paintCell(g, look, this.accent);
+    this.sprites.set(key, sp);
+    return sp;
   }
 
   /** draw updates the grid to the view; it skips work when nothing it shows changed. */
@@ -123,26 +245,21 @@ export class LogGrid {
     const behind = node.last_index < lo && hi >= lo;
     row.note.hidden = !behind;
     if (behind) setText(row.note, node.last_index ? `← its log ends at index ${node.last_index}` : '← its log is empty');
-    for (let k = 0; k < row.cells.length; k++) {
+    setAttr(row.strip, 'aria-label', logSummary(node, lo, hi));
+    if (row.hover) { row.hover = 0; row.canvas.removeAttribute('title'); }
+    const { ctx, keys } = row;
+    const dim = role === 'down' || role === 'left';
+    const d = this.dpr, slot = CELL_W * d;
+    for (let k = 0; k < keys.length; k++) {
       const i = lo + k;
-      const cell = row.cells[k];
       const state = i <= hi ? entryState(node, i) : 'none';
       const e = state === 'none' || state === 'compacted' ? null : entryAt(node, i);
-      const c = { state, term: e ? e.term : 0 };
-      const conf = e && e.type !== 'normal';
-      const isMatch = mark && mark.match === i, isNext = mark && mark.next === i;
-      const key = `${c.state}|${c.term}|${isMatch}|${isNext}|${conf}`;
-      if (row.keys[k] === key) continue;
-      row.keys[k] = key;
-      // A membership change has a look of its own (and says so in words).
-      let cls = `cell ${c.state}${conf ? ' conf' : ''}`;
-      if (isMatch) cls += ' match';
-      if (isNext) cls += ' next';
-      setClass(cell, cls);
-      setText(cell, c.term ? String(c.term) : '');
-      cell.style.background = c.state === 'applied' || c.state === 'committed' || c.state === 'uncommitted' ? termColour(c.term) : '';
-      cell.removeAttribute('title');
-      setAttr(cell, 'role', c.state === 'none' ? null : 'listitem');
+      const look = { state, term: e ? e.term : 0, conf: !!e && e.type !== 'normal', match: !!mark && mark.match === i, next: !!mark && mark.next === i, dim };
+      const key = state === 'none' ? 'none' : `${state}|${look.term}|${look.match}|${look.next}|${look.conf}|${dim}`;
+      if (keys[k] === key) continue;
+      keys[k] = key;
+      ctx.clearRect(Math.round(k * slot), 0, Math.round(slot), row.canvas.height);
+      if (state !== 'none') ctx.drawImage(this.sprite(key, look), Math.round(k * slot), 0);
     }
   }
 }
