@@ -141,6 +141,17 @@ func (t *trace) since(seq uint64, notable bool, max int) []wire.Event {
 	return out
 }
 
+// all yields the kept events in place, oldest first, as recorded (as raw
+// returns them, without copying them).
+func (t *trace) all(yield func(*wire.Event) bool) {
+	n, size := len(t.ring), cap(t.ring)
+	for i := range n {
+		if !yield(&t.ring[(t.next-n+i+size)%size]) {
+			return
+		}
+	}
+}
+
 // raw returns the kept events, oldest first, as recorded: texts left for
 // later are not filled, and the messages and entries they carry are kept
 // (Event.Message), for the causal answers (wire.Why).

@@ -452,6 +452,15 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			q.About = wire.WhyRole
 		}
 		return c.Why(q)
+	case "diagram":
+		if err := wire.CheckRequest(wire.ReqDiagram, args); err != nil {
+			return nil, err
+		}
+		var q wire.DiagramQuery
+		if err := decode(args, &q); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		return c.Diagram(q)
 	case "shrink":
 		if err := wire.CheckRequest(wire.ReqShrink, args); err != nil {
 			return nil, err

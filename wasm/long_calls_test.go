@@ -139,3 +139,44 @@ func TestEngineSearch(t *testing.T) {
 		t.Fatalf("a search not understood: %+v", r)
 	}
 }
+
+// TestEngineDiagram: diagram answers the messages and marks of a window of
+// the kept trace; a bad window is refused naming the field.
+func TestEngineDiagram(t *testing.T) {
+	e := &Engine{}
+	if r := call(t, e, "diagram", `{"span": 1000}`); r.OK || r.Kind != "bad-request" {
+		t.Fatalf("diagram before create: %+v", r)
+	}
+	frameOf(t, call(t, e, "create", `{"nodes": 3, "seed": 4}`))
+	frameOf(t, call(t, e, "frame", `{"advance_ms": 3000}`))
+	var plain, all wire.Diagram
+	for _, c := range []struct {
+		args string
+		d    *wire.Diagram
+	}{{`{"span": 3000}`, &plain}, {`{"span": 3000, "heartbeats": true}`, &all}} {
+		r := call(t, e, "diagram", c.args)
+		if !r.OK || json.Unmarshal(r.Result, c.d) != nil {
+			t.Fatalf("diagram %s: %+v", c.args, r)
+		}
+	}
+	if plain.To != 3000 || plain.From != 0 || len(plain.Nodes) != 3 || len(plain.Messages) == 0 || len(all.Messages) <= len(plain.Messages) || len(plain.Marks) == 0 {
+		t.Fatalf("diagram: window %d..%d, %d lanes, %d messages (%d with heartbeats), %d marks", plain.From, plain.To, len(plain.Nodes), len(plain.Messages), len(all.Messages), len(plain.Marks))
+	}
+	for _, m := range plain.Messages {
+		if wire.IsHeartbeat(plain.Types[m.Type]) {
+			t.Fatalf("a heartbeat (%+v) in a diagram that did not ask for them", m)
+		}
+	}
+	for _, bad := range []struct{ args, text string }{
+		{`{}`, "span 0 must be 1 to 60000"},
+		{`{"span": 60001}`, "span 60001"},
+		{`{"span": 10, "max": 20001}`, "max 20001"},
+		{`{"span": 10, "to": -1}`, "to -1"},
+		{`{"span": 10, "heartbeats": "yes"}`, "heartbeats"},
+		{`{"span": 10, "colour": 1}`, "colour"},
+	} {
+		if r := call(t, e, "diagram", bad.args); r.OK || r.Kind != "bad-request" || !strings.Contains(r.Error, bad.text) {
+			t.Errorf("diagram %s: %+v, want bad-request naming %q", bad.args, r, bad.text)
+		}
+	}
+}

@@ -68,6 +68,11 @@ const (
 	// ReqSearch searches every event of the session (ParseSearch: query)
 	// by replaying it, and answers the events found (or pending).
 	ReqSearch RequestKind = "search"
+	// ReqDiagram answers the space-time diagram (a Diagram) of the
+	// window of span virtual ms ending at to (0: now), from the kept
+	// trace: messages as lines between the nodes' lanes, notable events
+	// as marks (DiagramQuery: to, span, heartbeats, max).
+	ReqDiagram RequestKind = "diagram"
 	// ReqCommittedLog answers a LogPage: a page of a node's committed
 	// log, read in full a page at a time (node, from, limit; see
 	// LogPageArgs and CommittedLog).
@@ -158,6 +163,8 @@ var requestRules = []RequestRule{
 	{Kind: ReqWhy, After: ReqCreate, Fields: []string{"about", "node", "index", "msg"},
 		Args: []ArgRule{{Name: "about", Words: []string{string(WhyRole), string(WhyTerm), string(WhyVote), string(WhyCommit), string(WhyApplied), string(WhyEntry), string(WhyMessage)}}, {Name: "node", Min: 0, Zero: "none (a message)"}, {Name: "index", Min: 0, Zero: "none"}, {Name: "msg", Min: 0, Zero: "none"}}},
 	{Kind: ReqSearch, After: ReqCreate, Fields: []string{"query"}},
+	{Kind: ReqDiagram, After: ReqCreate, Fields: []string{"to", "span", "heartbeats", "max"},
+		Args: []ArgRule{{Name: "to", Zero: "now"}, {Name: "span", Min: 1, Max: MaxDiagramSpanMS}, {Name: "max", Max: MaxDiagramMessages, Zero: "the default"}}},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},
 		Args: []ArgRule{{Name: "node", Min: 1}, {Name: "from", Zero: "the first the node holds"}, {Name: "limit", Max: MaxLogPage, Zero: "the default size"}}},
 	{Kind: ReqMemberStart, Fields: []string{"id", "raft"}, first: "start a member"},
