@@ -32,6 +32,10 @@ func TestAccessibility(t *testing.T) {
 	p.poll(`document.querySelector('[data-testid="play-toggle"]').textContent.includes("Play")`)
 	p.checkAccessibility("paused")
 	p.shot("paused")
+
+	p.click("diagram-toggle")
+	p.poll(`document.querySelector('[data-testid="diagram-note"]').textContent.includes('messages')`)
+	p.checkAccessibility("diagram")
 }
 
 // TestTheAccessibilityCheckCatchesPlantedViolations plants, in the running

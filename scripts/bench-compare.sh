@@ -13,6 +13,9 @@
 # BENCHES: space-separated PKG|REGEX|BENCHTIME, default the Simulate10 and
 # Frame9 (notable) workloads. GOOS=js GOARCH=wasm test binaries run under
 # Go's go_js_wasm_exec (node); set TARGET=native to run natively instead.
+# AFTER_FLAGS: extra go build flags for the after side only (split on
+# spaces), to measure a build flag against the same code as BASE (e.g.
+# AFTER_FLAGS='-gcflags=time=-l' scripts/bench-compare.sh HEAD 5).
 # The machine should be otherwise idle: on a shared one, run it under the
 # shared lock (e.g. flock /work/wt/heavy.lock scripts/bench-compare.sh ...).
 set -euo pipefail
@@ -55,10 +58,12 @@ fi
 # build SIDE TREE: one test binary per package named in BENCHES.
 build() {
   local side=$1 tree=$2 spec pkg
+  local -a extra=()
+  [ "$side" = after ] && read -r -a extra <<< "${AFTER_FLAGS:-}"
   for spec in $BENCHES; do
     pkg=${spec%%|*}
     bin="$work/$side-$(echo "$pkg" | tr -c 'a-zA-Z0-9\n' _).test"
-    [ -e "$bin" ] || (cd "$tree" && go test -c -o "$bin" "$pkg")
+    [ -e "$bin" ] || (cd "$tree" && go test -c "${extra[@]}" -o "$bin" "$pkg")
   done
 }
 echo "building before ($base = ${commit:0:12}) and after (working tree of $(git rev-parse --short HEAD)) for $TARGET"

@@ -31,13 +31,15 @@
 //	  join.js                the Join from this page flow, a state machine
 //	  session-url.js         a session or a new cluster in the URL, parsed and checked
 //	  events.js, logs.js, messages.js, held.js, links.js, roles.js, geometry.js,
-//	  clock.js, announce.js, network.js, kvinput.js, actions.js, text.js
+//	  clock.js, announce.js, network.js, kvinput.js, actions.js, text.js,
+//	  diagram.js
 //	                         what each part of the page shows, as pure functions
 //
 //	ui/render/               drawing (DOM, SVG, canvas)
 //	  panels.js              each panel's drawing function, by PANEL name; the stage
 //	  ring.js, flights.js    the ring of nodes and the messages in flight
-//	  logs.js                the log grid and the key/value table
+//	  logs.js                the log grid (a canvas per row) and the key/value table
+//	  diagram.js             the space-time diagram on a canvas
 //	  events.js, console.js  the event log and the console's output
 //	  inspector.js           the selected node and the selected message
 //	  chrome.js              clock, slider, status line, the forms' shown settings
@@ -53,6 +55,7 @@
 //	  shrink.js              Shrink this failure, and the smaller session it offers
 //	  why.js                 Why?: causal questions to the engine, the answer and its chain
 //	  search.js              search the whole session; results listed and marked on the slider
+//	  diagram.js             the space-time diagram's card: shown, asked of the engine, picks
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

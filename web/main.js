@@ -34,6 +34,7 @@ import { bindProgress } from './ui/controls/progress.js';
 import { bindShrink } from './ui/controls/shrink.js';
 import { bindWhy } from './ui/controls/why.js';
 import { bindSearch } from './ui/controls/search.js';
+import { bindDiagram } from './ui/controls/diagram.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
@@ -207,6 +208,7 @@ async function start() {
   bindShrink(app, link);
   bindWhy(app);
   bindSearch(app, () => { page.version++; });
+  renderers.diagram = bindDiagram(app, () => { page.version++; });
   if (page.realTime) {
     await attachNative();
     return;
@@ -250,4 +252,4 @@ async function attachNative() {
 
 const ready = start();
 ready.catch(() => {}); // reported on the page; tests await seshatPage.ready
-exposeTestSurface({ ready, app, page, kind, join });
+exposeTestSurface({ ready, app, page, kind, join, diagram: () => renderers.diagram });

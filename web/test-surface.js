@@ -5,9 +5,9 @@ import { shownErrors } from './ui/page-state.js';
 /**
  * exposeTestSurface sets window.seshatPage for the page: ready (the start
  * promise), app (ui/app.js), page (ui/page-state.js), kind (the engine's)
- * and join (ui/join.js's flow).
+ * join (ui/join.js's flow) and diagram (controls/diagram.js's, once bound).
  */
-export function exposeTestSurface({ ready, app, page, kind, join }) {
+export function exposeTestSurface({ ready, app, page, kind, join, diagram }) {
   window.seshatPage = {
     ready,
     frame: () => app.frame,
@@ -38,6 +38,8 @@ export function exposeTestSurface({ ready, app, page, kind, join }) {
     firstLeaderAt: () => page.firstLeaderAt,
     /** engineAt is the page time the engine finished loading. */
     engineAt: () => page.engineAt,
+    /** diagram is what the space-time diagram drew last, with each mark's and message's point on its canvas (render/diagram.js drawn), or null. */
+    diagram: () => { const d = diagram(); return d ? d.drawn() : null; },
     /** engineTiming is when the worker started, instantiated and was ready (page ms), if it says. */
     engineTiming: () => {
       const t = app.engine && app.engine.timing();

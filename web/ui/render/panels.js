@@ -38,7 +38,9 @@ export function drawStage(app, { ring, flights }, reducedMotion) {
 /**
  * panelDrawers are the panels' drawing functions by PANEL name. app is the
  * App, page the page state, ui the event filter, r the renderers (chrome,
- * grid, kv, events, consoleView, inspector, messages).
+ * grid, kv, events, consoleView, inspector, messages, and diagram: the
+ * Diagram view's controls/diagram.js, whose refresh replaces the list's
+ * drawing while it is shown).
  */
 export function panelDrawers(app, page, ui, r) {
   return {
@@ -59,6 +61,7 @@ export function panelDrawers(app, page, ui, r) {
       $('kv-more').disabled = !nextKeysFrom(s.view);
     },
     [PANEL.EVENTS]: (s) => {
+      if (r.diagram && r.diagram.shown()) { r.diagram.refresh(); return; }
       ui.node = syncNodeFilter(s.view.nodes.length, ui.node);
       r.events.draw(s.model, ui.filter, ui.node);
     },
