@@ -30,6 +30,7 @@ type drawnDiagram struct {
 	Nodes    []int          `json:"nodes"`
 	Marks    []diagramPoint `json:"marks"`
 	Messages []diagramPoint `json:"messages"`
+	Chain    []diagramPoint `json:"chain"`
 }
 
 // clickDiagram clicks the diagram's canvas at (x, y), CSS px from its corner.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +39,18 @@ func TestWhyAnswersInThePage(t *testing.T) {
 		t.Fatalf("the causal chain has %d events", n)
 	}
 	p.shot("why-role")
+	// The chain on the space-time diagram, in a window that holds it.
+	p.click("why-diagram")
+	p.poll(`seshatPage.diagram() !== null && seshatPage.diagram().chain.length >= 2 && !document.querySelector('.card.events').checkVisibility()`)
+	d := eval[drawnDiagram](p, `seshatPage.diagram()`)
+	steps := eval[[]diagramPoint](p, `[...document.querySelectorAll('[data-testid="why-chain"] li')].map((li) => ({seq: Number(li.dataset.seq)}))`)
+	for _, c := range d.Chain {
+		if c.At < d.From || c.At > d.To || !slices.ContainsFunc(steps, func(s diagramPoint) bool { return s.Seq == c.Seq }) {
+			t.Fatalf("the diagram from %d to %d draws chain step %+v, not one of the answer's %v", d.From, d.To, c, steps)
+		}
+	}
+	p.shot("why-on-diagram")
+	p.click("diagram-close")
 
 	// A write the leader cannot commit.
 	p.newCluster(3)

@@ -206,9 +206,9 @@ async function start() {
   listShortcuts($('shortcuts'), (action) => blockedAction(kind, action, refusedCommands(app.engine)) !== null);
   bindProgress(app);
   bindShrink(app, link);
-  bindWhy(app);
-  bindSearch(app, () => { page.version++; });
   renderers.diagram = bindDiagram(app, () => { page.version++; });
+  bindWhy(app, (chain) => renderers.diagram.showChain(chain));
+  bindSearch(app, () => { page.version++; });
   if (page.realTime) {
     await attachNative();
     return;

@@ -75,6 +75,9 @@ export class App {
     // searchMarks are the events the last search found, as slider markers
     // ({key, at, cls: 'search', label}).
     this.searchMarks = [];
+    // whyChain is the chain of events of the last causal answer ({seq, at,
+    // node, text} each, oldest first), drawn on the space-time diagram.
+    this.whyChain = [];
   }
 
   get frame() { return this.model.frame; }
@@ -90,6 +93,9 @@ export class App {
     const reselect = this.selected > n;
     if (reselect) this.selected = 1;
     if (isHalted(frame)) this.playing = false;
+    // A new cluster or session: the last search's and causal answer's
+    // events belong to another run.
+    if (mode === 'fresh') { this.searchMarks = []; this.whyChain = []; }
     this.hooks.onChange(mode);
     if (reselect && this.hooks.onSelect) this.hooks.onSelect();
   }

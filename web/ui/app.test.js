@@ -235,3 +235,14 @@ test('slowing down while a fast step is on its way does not overshoot (100x to 0
   await app.advancing;
   assert.equal(app.view.time - t0, 10 + 10000, 'speeding up keeps its step');
 });
+
+test('a new cluster forgets the last search\'s markers and causal chain; a seek keeps them', async () => {
+  const { app } = await newApp();
+  app.searchMarks = [{ key: 's1', at: 5, cls: 'search', label: 'found' }];
+  app.whyChain = [{ seq: 1, at: 5, node: 1, text: 'x' }];
+  await app.seek(0);
+  assert.equal(app.searchMarks.length, 1);
+  assert.equal(app.whyChain.length, 1);
+  await app.create({ nodes: 3, seed: 1 });
+  assert.deepEqual([app.searchMarks, app.whyChain], [[], []]);
+});

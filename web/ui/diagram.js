@@ -6,6 +6,11 @@
 /** DIAGRAM_SPANS are the windows of virtual time (ms) the diagram offers; DIAGRAM_SPAN is the default. */
 export const DIAGRAM_SPANS = Object.freeze([1000, 3000, 10000, 30000]);
 export const DIAGRAM_SPAN = 3000;
+/** spanFor is the shortest window of DIAGRAM_SPANS that holds ms of time (the longest if none does). */
+export function spanFor(ms) {
+  return DIAGRAM_SPANS.find((s) => s >= ms) || DIAGRAM_SPANS[DIAGRAM_SPANS.length - 1];
+}
+
 /** Fates of a message (wire.FateFlight, FateDelivered, FateLost). */
 export const FATE = Object.freeze({ FLIGHT: 0, DELIVERED: 1, LOST: 2 });
 /** GUTTER is the room (CSS px) left of the lanes for their names; AXIS the room above them for the time axis. */

@@ -4,7 +4,7 @@
 // running asks again once it ends), and what a pick or a scroll does: a
 // message travels to its sending and selects it on the ring, a mark
 // travels to its time and selects its node, the wheel moves through time.
-import { DIAGRAM_SPANS, DIAGRAM_SPAN, diagramSummary } from '../diagram.js';
+import { DIAGRAM_SPANS, DIAGRAM_SPAN, diagramSummary, spanFor } from '../diagram.js';
 import { DiagramView } from '../render/diagram.js';
 import { $, setText, show } from '../render/dom.js';
 
@@ -15,9 +15,11 @@ export function diagramArgs(span, heartbeats) {
 
 /**
  * bindDiagram wires the Diagram view to app (the App); redraw asks for a
- * panel pass. It returns {shown(), refresh(), drawn()}: whether the
- * diagram is shown (the Events panel then refreshes it instead of the
- * list), a refresh from the engine now, and what was drawn last (tests).
+ * panel pass. It returns {shown(), refresh(), showChain(chain), drawn()}:
+ * whether the diagram is shown (the Events panel then refreshes it
+ * instead of the list), a refresh from the engine now, showing a causal
+ * answer's chain (App.whyChain, drawn over the lines), and what was drawn
+ * last (tests).
  */
 export function bindDiagram(app, redraw) {
   const toggle = $('diagram-toggle'), box = $('diagram-box'), note = $('diagram-note'), canvas = $('diagram');
@@ -46,7 +48,7 @@ export function bindDiagram(app, redraw) {
     try {
       const d = await app.engine.call('diagram', diagramArgs(Number(spanSel.value), heartbeats));
       if (on) {
-        view.draw(d, app.selectedMsg);
+        view.draw(d, app.selectedMsg, app.whyChain);
         setText(note, diagramSummary(d, heartbeats));
         canvas.setAttribute('aria-label', `Space-time diagram. ${diagramSummary(d, heartbeats)}`);
       }
@@ -69,5 +71,11 @@ export function bindDiagram(app, redraw) {
   $('diagram-close').addEventListener('click', () => turn(false));
   spanSel.addEventListener('change', refresh);
   hb.addEventListener('change', refresh);
-  return { shown: () => on, refresh, drawn: () => view.drawn() };
+  // A causal answer's chain, shown in a window wide enough to hold it.
+  const showChain = (chain) => {
+    if (chain.length && app.frame) spanSel.value = String(spanFor(app.frame.view.time - chain[0].at));
+    turn(true);
+    refresh();
+  };
+  return { shown: () => on, refresh, showChain, drawn: () => view.drawn() };
 }

@@ -8,8 +8,11 @@ import { $, html, setText, show } from '../render/dom.js';
 /** NODE_QUESTIONS are the questions the inspector's buttons ask of the selected node (wire.WhyRole ... wire.WhyApplied). */
 const NODE_QUESTIONS = ['role', 'term', 'vote', 'commit', 'applied'];
 
-/** bindWhy wires the Why? buttons to app (the App). */
-export function bindWhy(app) {
+/**
+ * bindWhy wires the Why? buttons to app (the App); showChain(chain) shows
+ * an answer's chain on the space-time diagram (controls/diagram.js).
+ */
+export function bindWhy(app, showChain) {
   const box = $('why-answer');
   const ask = async (q) => {
     const a = await app.why(q);
@@ -20,8 +23,10 @@ export function bindWhy(app) {
       go.addEventListener('click', () => app.seek(step.at));
       return html('li', { 'data-seq': String(step.seq) }, go, html('span', { text: step.text }));
     }));
+    app.whyChain = a.chain;
     show(box, true);
   };
+  $('why-diagram').addEventListener('click', () => showChain(app.whyChain));
   for (const about of NODE_QUESTIONS) {
     $(`why-${about}`).addEventListener('click', () => { app.setPlaying(false); ask({ about, node: app.selected }); });
   }

@@ -19,6 +19,7 @@ export class DiagramView {
     this.height = 0;
     this.d = null;
     this.scale = null;
+    this.chain = [];
     canvas.addEventListener('click', (e) => {
       const hit = this.d && hitDiagram(this.d, this.scale, e.offsetX, e.offsetY);
       if (hit) onPick(hit);
@@ -36,11 +37,16 @@ export class DiagramView {
     this.height = Math.floor(height);
   }
 
-  /** draw paints diagram d with message `selected` (an id, 0 for none) stressed. */
-  draw(d, selected) {
+  /**
+   * draw paints diagram d with message `selected` (an id, 0 for none)
+   * stressed, and a causal answer's chain (steps {at, node}; those of no
+   * node are left out) as a path through its events.
+   */
+  draw(d, selected, chain = []) {
     const s = diagramScale(d, this.width, this.height);
     this.d = d;
     this.scale = s;
+    this.chain = chain.filter((c) => c.node && c.at >= d.from && c.at <= d.to);
     const dpr = globalThis.devicePixelRatio || 1;
     const c = this.canvas, g = this.ctx;
     const w = Math.round(s.width * dpr), h = Math.round(s.height * dpr);
@@ -100,6 +106,14 @@ export class DiagramView {
       g.lineWidth = 3;
       g.beginPath(); g.moveTo(picked.x1, picked.y1); g.lineTo(picked.x2, picked.y2); g.stroke();
     }
+    if (this.chain.length) {
+      g.strokeStyle = '#4338ca';
+      g.lineWidth = 2;
+      g.beginPath();
+      this.chain.forEach((c, i) => (i ? g.lineTo : g.moveTo).call(g, s.x(c.at), s.y(c.node)));
+      g.stroke();
+      for (const c of this.chain) { g.beginPath(); g.arc(s.x(c.at), s.y(c.node), 6, 0, 2 * Math.PI); g.stroke(); }
+    }
     // Now (or the time travelled to): the window's end.
     g.strokeStyle = '#0f172a';
     g.lineWidth = 1.5;
@@ -118,6 +132,7 @@ export class DiagramView {
       from: d.from, to: d.to, nodes: d.nodes,
       marks: d.marks.map((m) => ({ ...m, x: s.x(m.at), y: s.y(m.node) })),
       messages: d.messages.map((m) => ({ ...m, type: d.types[m.type], ...mid(messageLine(d, m, s)) })),
+      chain: this.chain.map((c) => ({ ...c, x: s.x(c.at), y: s.y(c.node) })),
     };
   }
 
