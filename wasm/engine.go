@@ -110,10 +110,26 @@ type Engine struct {
 // until the answer is the call's own (a Frame, a ShrinkAnswer or an
 // error); cancel stops it.
 type job struct {
-	op     string // "import", "seek", "shrink" or "search"
-	r      *sim.Replay
-	s      *sim.Shrinking // a shrink's search
-	search *sim.Search
+	op   string // "import", "seek", "shrink", "search" or "fork"
+	r    *sim.Replay
+	s    *sim.Shrinking // a shrink's search
+	scan scanner        // a search or a fork's comparison
+}
+
+// scanner is a long call that replays the session beside the cluster,
+// changing nothing, and answers what it found: a search (sim.Search) or
+// a fork's comparison (sim.Fork).
+type scanner interface {
+	Run(maxSteps int) (bool, error)
+	Progress() sim.ReplayProgress
+}
+
+// scanResult is what a finished scanner answers.
+func scanResult(s scanner) any {
+	if f, ok := s.(*sim.Fork); ok {
+		return f.Result()
+	}
+	return s.(*sim.Search).Result()
 }
 
 // Progress is the answer's pending field: how far a long import or seek
@@ -291,7 +307,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return limits(), nil
 	case "resume":
 		if e.job == nil {
-			return nil, badRequest("resume: no import, seek, shrink or search is running")
+			return nil, badRequest("resume: no import, seek, shrink, search or fork is running")
 		}
 		return e.runJob()
 	case "cancel":
@@ -438,7 +454,24 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.job = &job{op: "search", search: s}
+		e.job = &job{op: "search", scan: s}
+		return e.runJob()
+	case "fork":
+		if err := wire.CheckRequest(wire.ReqFork, args); err != nil {
+			return nil, err
+		}
+		var a struct {
+			Change wire.Command `json:"change"`
+			ForMS  int64        `json:"for_ms"`
+		}
+		if err := decode(args, &a); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		f, err := c.StartFork(a.Change, a.ForMS)
+		if err != nil {
+			return nil, err
+		}
+		e.job = &job{op: "fork", scan: f}
 		return e.runJob()
 	case "why":
 		if err := wire.CheckRequest(wire.ReqWhy, args); err != nil {
@@ -521,6 +554,8 @@ func (j *job) what() string {
 		return "a shrink"
 	case "search":
 		return "a search"
+	case "fork":
+		return "a fork's comparison"
 	}
 	return "a seek"
 }
@@ -532,20 +567,20 @@ func (e *Engine) runJob() (any, error) {
 	if j.s != nil {
 		return e.runShrink()
 	}
-	if j.search != nil {
+	if j.scan != nil {
 		n := e.slice
 		if n <= 0 {
 			n = sliceSteps
 		}
-		done, err := j.search.Run(n)
+		done, err := j.scan.Run(n)
 		if !done && err == nil {
-			return &Progress{Op: "search", ReplayProgress: j.search.Progress()}, nil
+			return &Progress{Op: j.op, ReplayProgress: j.scan.Progress()}, nil
 		}
 		e.job = nil
 		if err != nil {
 			return nil, err
 		}
-		return j.search.Result(), nil
+		return scanResult(j.scan), nil
 	}
 	n := e.slice
 	if n <= 0 {
@@ -592,8 +627,8 @@ func (e *Engine) cancel() (any, error) {
 		return map[string]bool{"cancelled": false}, nil
 	}
 	e.job = nil
-	if j.search != nil {
-		return nil, &cancelError{msg: "search cancelled; nothing was changed"}
+	if j.scan != nil {
+		return nil, &cancelError{msg: j.op + " cancelled; nothing was changed"}
 	}
 	if j.s != nil {
 		runs := j.s.Progress().Runs

@@ -180,3 +180,57 @@ func TestEngineDiagram(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineFork: fork compares the session with a fork of it in slices
+// and answers the fork's session and the first difference, with both
+// views; the fork's session imports; cancel stops a comparison; a change
+// the cluster refuses and a comparison too long are refused.
+func TestEngineFork(t *testing.T) {
+	e := &Engine{slice: 300}
+	frameOf(t, call(t, e, "create", `{"nodes": 5, "seed": 2, "clients": {"count": 3, "rate_per_sec": 10}}`))
+	before := frameOf(t, call(t, e, "frame", `{"advance_ms": 3000}`))
+	change := `{"change": {"kind": "network", "network": {"min_latency_ms": 10, "max_latency_ms": 50, "drop_rate": 0.3}}, "for_ms": 5000}`
+	r := call(t, e, "fork", change)
+	slices := 0
+	for r.Pending != nil {
+		if r.Pending.Op != "fork" {
+			t.Fatalf("pending %+v", r.Pending)
+		}
+		slices++
+		r = call(t, e, "resume", "")
+	}
+	var got sim.ForkResult
+	if !r.OK || json.Unmarshal(r.Result, &got) != nil || !got.Diverged || got.At != 3000 || got.Time < 3000 || got.OriginalView == nil || got.ForkedView == nil || slices < 1 {
+		t.Fatalf("after %d slices: %+v (%.300s)", slices, r, r.Result)
+	}
+	if now := frameOf(t, call(t, e, "frame", `{}`)); now.View.Time != before.View.Time {
+		t.Fatalf("forking moved the cluster from %d to %d", before.View.Time, now.View.Time)
+	}
+	b, err := sim.MarshalSession(got.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = call(t, e, "import", string(b))
+	for r.Pending != nil {
+		r = call(t, e, "resume", "")
+	}
+	if f := frameOf(t, r); f.View.Time != got.Session.Until {
+		t.Fatalf("the fork's session imports to %d, not %d", f.View.Time, got.Session.Until)
+	}
+
+	if r := call(t, e, "fork", change); r.Pending == nil {
+		t.Fatalf("a fork of a longer session answered at once: %+v", r)
+	}
+	if r := call(t, e, "cancel", ""); r.OK || r.Kind != "cancelled" || !strings.Contains(r.Error, "fork cancelled; nothing was changed") {
+		t.Fatalf("cancel: %+v", r)
+	}
+	for _, bad := range []struct{ args, kind, text string }{
+		{`{"change": {"kind": "restart", "node": 1}}`, "impossible", "fork: the change: "},
+		{`{"change": {"kind": "network"}, "for_ms": 600001}`, "bad-request", "for_ms 600001"},
+		{`{"change": {"kind": "fly"}}`, "bad-command", "fly"},
+	} {
+		if r := call(t, e, "fork", bad.args); r.OK || r.Kind != bad.kind || !strings.Contains(r.Error, bad.text) {
+			t.Errorf("fork %s: %+v, want %s naming %q", bad.args, r, bad.kind, bad.text)
+		}
+	}
+}

@@ -25,6 +25,11 @@ const (
 	MaxDiagramMessages = 20_000
 	// MaxDiagramMarks is the most marks a diagram lists (the newest).
 	MaxDiagramMarks = 2000
+	// DefaultForkMS is how long past the fork point a fork is compared
+	// with the original run (sim.StartFork) when the call does not say;
+	// MaxForkMS bounds it.
+	DefaultForkMS = 10_000
+	MaxForkMS     = 600_000
 )
 
 // DiagramQuery asks for the diagram of the window of Span virtual ms that

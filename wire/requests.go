@@ -68,6 +68,13 @@ const (
 	// ReqSearch searches every event of the session (ParseSearch: query)
 	// by replaying it, and answers the events found (or pending).
 	ReqSearch RequestKind = "search"
+	// ReqFork compares the session with a fork of it at the current
+	// point where change (a Command) is applied, replaying both for
+	// for_ms virtual ms (0: 10 s) in slices (pending, resume, cancel as
+	// for an import), and answers what it found (sim.ForkResult): the
+	// fork's session, and the first events that differ, with both
+	// clusters' views just after them.
+	ReqFork RequestKind = "fork"
 	// ReqDiagram answers the space-time diagram (a Diagram) of the
 	// window of span virtual ms ending at to (0: now), from the kept
 	// trace: messages as lines between the nodes' lanes, notable events
@@ -163,6 +170,7 @@ var requestRules = []RequestRule{
 	{Kind: ReqWhy, After: ReqCreate, Fields: []string{"about", "node", "index", "msg"},
 		Args: []ArgRule{{Name: "about", Words: []string{string(WhyRole), string(WhyTerm), string(WhyVote), string(WhyCommit), string(WhyApplied), string(WhyEntry), string(WhyMessage)}}, {Name: "node", Min: 0, Zero: "none (a message)"}, {Name: "index", Min: 0, Zero: "none"}, {Name: "msg", Min: 0, Zero: "none"}}},
 	{Kind: ReqSearch, After: ReqCreate, Fields: []string{"query"}},
+	{Kind: ReqFork, After: ReqCreate, Fields: []string{"change", "for_ms"}, Args: []ArgRule{{Name: "for_ms", Max: MaxForkMS, Zero: "10 s"}}},
 	{Kind: ReqDiagram, After: ReqCreate, Fields: []string{"to", "span", "heartbeats", "max"},
 		Args: []ArgRule{{Name: "to", Zero: "now"}, {Name: "span", Min: 1, Max: MaxDiagramSpanMS}, {Name: "max", Max: MaxDiagramMessages, Zero: "the default"}}},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},

@@ -35,7 +35,7 @@ export const EXTRAPOLATE_MS = 150;
 const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
 
 /** TIME_OPS are the engine calls that need a replayable virtual clock. */
-const TIME_OPS = new Set(['seek', 'step', 'next', 'export', 'import', 'shrink', 'why', 'search', 'diagram']);
+const TIME_OPS = new Set(['seek', 'step', 'next', 'export', 'import', 'shrink', 'why', 'search', 'diagram', 'fork']);
 
 /**
  * REAL_TIME_REFUSALS maps each command kind a real-time cluster refuses to

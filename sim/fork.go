@@ -1,0 +1,176 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/seshat-raft/seshat/wire"
+)
+
+// Fork compares the cluster's run with a fork of it (StartFork): the same
+// session up to now, then a change. Both are replayed from their seed, in
+// slices as a replay is, side by side, until their events first differ or
+// the comparison's end is reached. Run it until it reports it is over,
+// then take Result.
+type Fork struct {
+	a, b     *Replay
+	at       int64
+	step     uint64
+	until    int64
+	session  Session
+	qa, qb   []wire.Event // events of each run not yet compared
+	compared int
+	found    bool
+	ea, eb   wire.Event
+	done     bool
+}
+
+// ForkResult is what a comparison found. Session is the fork (shareable as
+// any session); At is where it forks; Until is how far the runs were
+// compared. Diverged says whether they differ by then: Time is the time of
+// the first difference, Original and Forked the two events that differ
+// there (Kind empty when one run has no event left), and OriginalView and
+// ForkedView the two clusters just after it, side by side. Compared counts
+// the events found equal after the fork point.
+type ForkResult struct {
+	Session      Session    `json:"session"`
+	At           int64      `json:"at"`
+	Until        int64      `json:"until"`
+	Diverged     bool       `json:"diverged"`
+	Time         int64      `json:"time,omitempty"`
+	Original     wire.Event `json:"original"`
+	Forked       wire.Event `json:"forked"`
+	OriginalView *wire.View `json:"original_view,omitempty"`
+	ForkedView   *wire.View `json:"forked_view,omitempty"`
+	Compared     int        `json:"compared"`
+}
+
+// ForkSession is the cluster's session up to now (its commands applied so
+// far), then change at this point, run until now + forMS.
+func (c *Cluster) ForkSession(change wire.Command, forMS int64) Session {
+	s := c.Export()
+	keep := s.Commands[:0]
+	for _, lc := range s.Commands {
+		if lc.Step <= c.steps && lc.At <= c.now {
+			keep = append(keep, lc)
+		}
+	}
+	s.Commands = append(keep, wire.LoggedCommand{Step: c.steps, At: c.now, Command: change})
+	s.Until = c.now + forMS
+	return s
+}
+
+// StartFork begins comparing the cluster's run with a fork of it at the
+// current point, where change is applied (a command, e.g. new network
+// settings), for forMS virtual ms past it (0: wire.DefaultForkMS). The
+// cluster is not changed. A change the cluster would refuse now is
+// refused, saying why.
+func (c *Cluster) StartFork(change wire.Command, forMS int64) (*Fork, error) {
+	if forMS == 0 {
+		forMS = wire.DefaultForkMS
+	}
+	if forMS < 1 || forMS > wire.MaxForkMS {
+		return nil, fmt.Errorf("%w: fork: compare for %d ms; from 1 to %d", wire.ErrBadCommand, forMS, wire.MaxForkMS)
+	}
+	// The fork is the cluster as it is now: what this cluster refuses, the
+	// fork would.
+	if err := c.validate(change); err != nil {
+		return nil, fmt.Errorf("fork: the change: %w", err)
+	}
+	fs := c.ForkSession(change, forMS)
+	orig := c.Export()
+	orig.Until = fs.Until
+	a, err := StartImport(orig)
+	if err != nil {
+		return nil, err
+	}
+	b, err := StartImport(fs)
+	if err != nil {
+		return nil, fmt.Errorf("fork: %w", err)
+	}
+	f := &Fork{a: a, b: b, at: c.now, step: c.steps, until: fs.Until, session: fs}
+	a.c.watch = func(e *wire.Event) { f.qa = f.keep(f.qa, e, a.c) }
+	b.c.watch = func(e *wire.Event) { f.qb = f.keep(f.qb, e, b.c) }
+	return f, nil
+}
+
+// keep queues an event of a run for comparison: those after the fork point
+// that are behaviour, not input (commands and network settings, which the
+// fork changes by design, are left out).
+func (f *Fork) keep(q []wire.Event, e *wire.Event, c *Cluster) []wire.Event {
+	if f.found || c.steps <= f.step || e.Kind == wire.EvCommand || e.Kind == wire.EvNetwork {
+		return q
+	}
+	return append(q, *e)
+}
+
+// same says whether two events are the same happening: kind, time, nodes,
+// term, indexes, message and type, client and outcome (texts are made
+// from these).
+func same(x, y *wire.Event) bool {
+	return x.Kind == y.Kind && x.At == y.At && x.Node == y.Node && x.Peer == y.Peer && x.Term == y.Term &&
+		x.Index == y.Index && x.Index2 == y.Index2 && x.Msg == y.Msg && x.Type == y.Type && x.Client == y.Client && x.Outcome == y.Outcome
+}
+
+// Run replays up to maxSteps more events of each run and compares what
+// they did; it reports whether the comparison is over.
+func (f *Fork) Run(maxSteps int) (bool, error) {
+	if f.done {
+		return true, nil
+	}
+	doneA, err := f.a.Run(maxSteps)
+	if err != nil {
+		return true, err
+	}
+	doneB, err := f.b.Run(maxSteps)
+	if err != nil {
+		return true, fmt.Errorf("fork: %w", err)
+	}
+	n := min(len(f.qa), len(f.qb))
+	i := 0
+	for i < n && same(&f.qa[i], &f.qb[i]) {
+		i++
+	}
+	f.compared += i
+	switch {
+	case i < n:
+		f.found, f.ea, f.eb = true, f.qa[i].Described(), f.qb[i].Described()
+	case doneA && doneB && len(f.qa) != len(f.qb):
+		// One run ended with events the other has not.
+		f.found = true
+		if len(f.qa) > n {
+			f.ea = f.qa[n].Described()
+		} else {
+			f.eb = f.qb[n].Described()
+		}
+	}
+	f.qa, f.qb = append(f.qa[:0], f.qa[i:]...), append(f.qb[:0], f.qb[i:]...)
+	f.done = f.found || (doneA && doneB)
+	return f.done, nil
+}
+
+// Progress is how far the fork's replay has gone (the slower of the two).
+func (f *Fork) Progress() ReplayProgress {
+	pa, pb := f.a.Progress(), f.b.Progress()
+	if pb.At < pa.At {
+		return pb
+	}
+	return pa
+}
+
+// Result is what the comparison found so far.
+func (f *Fork) Result() ForkResult {
+	r := ForkResult{Session: f.session, At: f.at, Until: f.until, Diverged: f.found, Original: f.ea, Forked: f.eb, Compared: f.compared}
+	if f.found {
+		switch {
+		case f.ea.Kind == "":
+			r.Time = f.eb.At
+		case f.eb.Kind == "":
+			r.Time = f.ea.At
+		default:
+			r.Time = min(f.ea.At, f.eb.At)
+		}
+		va, vb := f.a.c.ViewWith(wire.ViewOptions{LogWindow: 1}), f.b.c.ViewWith(wire.ViewOptions{LogWindow: 1})
+		r.OriginalView, r.ForkedView = &va, &vb
+	}
+	return r
+}
