@@ -21,7 +21,10 @@ type Fork struct {
 	compared int
 	found    bool
 	ea, eb   wire.Event
-	done     bool
+	// at, once the runs differ: both replayed again to the time of the
+	// difference, for the views side by side there.
+	ra, rb *Replay
+	done   bool
 }
 
 // ForkResult is what a comparison found. Session is the fork (shareable as
@@ -29,7 +32,8 @@ type Fork struct {
 // compared. Diverged says whether they differ by then: Time is the time of
 // the first difference, Original and Forked the two events that differ
 // there (Kind empty when one run has no event left), and OriginalView and
-// ForkedView the two clusters just after it, side by side. Compared counts
+// ForkedView the two clusters at that time, every event up to it run,
+// side by side. Compared counts
 // the events found equal after the fork point.
 type ForkResult struct {
 	Session      Session    `json:"session"`
@@ -112,10 +116,24 @@ func same(x, y *wire.Event) bool {
 }
 
 // Run replays up to maxSteps more events of each run and compares what
-// they did; it reports whether the comparison is over.
+// they did; once they differ, it replays both again to the time of the
+// difference (the first replays ran past it), for the views there. It
+// reports whether the comparison is over.
 func (f *Fork) Run(maxSteps int) (bool, error) {
 	if f.done {
 		return true, nil
+	}
+	if f.ra != nil {
+		doneA, err := f.ra.Run(maxSteps)
+		if err != nil {
+			return true, err
+		}
+		doneB, err := f.rb.Run(maxSteps)
+		if err != nil {
+			return true, fmt.Errorf("fork: %w", err)
+		}
+		f.done = doneA && doneB
+		return f.done, nil
 	}
 	doneA, err := f.a.Run(maxSteps)
 	if err != nil {
@@ -144,13 +162,43 @@ func (f *Fork) Run(maxSteps int) (bool, error) {
 		}
 	}
 	f.qa, f.qb = append(f.qa[:0], f.qa[i:]...), append(f.qb[:0], f.qb[i:]...)
-	f.done = f.found || (doneA && doneB)
+	if f.found {
+		t := f.divergedAt()
+		orig := f.a.c.Export()
+		orig.Until = t
+		fork := f.session
+		fork.Until = t
+		if f.ra, err = StartImport(orig); err != nil {
+			return true, err
+		}
+		if f.rb, err = StartImport(fork); err != nil {
+			return true, fmt.Errorf("fork: %w", err)
+		}
+		return false, nil
+	}
+	f.done = doneA && doneB
 	return f.done, nil
+}
+
+// divergedAt is the time of the first difference: the earlier of the two
+// events that differ (the only one, when a run has no event left).
+func (f *Fork) divergedAt() int64 {
+	switch {
+	case f.ea.Kind == "":
+		return f.eb.At
+	case f.eb.Kind == "":
+		return f.ea.At
+	}
+	return min(f.ea.At, f.eb.At)
 }
 
 // Progress is how far the fork's replay has gone (the slower of the two).
 func (f *Fork) Progress() ReplayProgress {
-	pa, pb := f.a.Progress(), f.b.Progress()
+	a, b := f.a, f.b
+	if f.ra != nil {
+		a, b = f.ra, f.rb
+	}
+	pa, pb := a.Progress(), b.Progress()
 	if pb.At < pa.At {
 		return pb
 	}
@@ -161,15 +209,10 @@ func (f *Fork) Progress() ReplayProgress {
 func (f *Fork) Result() ForkResult {
 	r := ForkResult{Session: f.session, At: f.at, Until: f.until, Diverged: f.found, Original: f.ea, Forked: f.eb, Compared: f.compared}
 	if f.found {
-		switch {
-		case f.ea.Kind == "":
-			r.Time = f.eb.At
-		case f.eb.Kind == "":
-			r.Time = f.ea.At
-		default:
-			r.Time = min(f.ea.At, f.eb.At)
-		}
-		va, vb := f.a.c.ViewWith(wire.ViewOptions{LogWindow: 1}), f.b.c.ViewWith(wire.ViewOptions{LogWindow: 1})
+		r.Time = f.divergedAt()
+	}
+	if f.done && f.ra != nil {
+		va, vb := f.ra.c.ViewWith(wire.ViewOptions{LogWindow: 1}), f.rb.c.ViewWith(wire.ViewOptions{LogWindow: 1})
 		r.OriginalView, r.ForkedView = &va, &vb
 	}
 	return r

@@ -61,6 +61,9 @@ func TestForkFindsTheFirstDivergence(t *testing.T) {
 	if !r.Diverged || r.Time < r.At || r.Original.Kind == "" || r.Forked.Kind == "" || r.OriginalView == nil || r.ForkedView == nil {
 		t.Fatalf("fork at %d: diverged %v at %d, %+v / %+v", r.At, r.Diverged, r.Time, r.Original, r.Forked)
 	}
+	if r.OriginalView.Time != r.Time || r.ForkedView.Time != r.Time {
+		t.Fatalf("the views side by side are at %d and %d ms, not at the difference (%d)", r.OriginalView.Time, r.ForkedView.Time, r.Time)
+	}
 	orig := c.Export()
 	orig.Until = r.Until
 	a, b := behaviour(t, orig, c.steps), behaviour(t, r.Session, c.steps)

@@ -32,7 +32,7 @@
 //	  session-url.js         a session or a new cluster in the URL, parsed and checked
 //	  events.js, logs.js, messages.js, held.js, links.js, roles.js, geometry.js,
 //	  clock.js, announce.js, network.js, kvinput.js, actions.js, text.js,
-//	  diagram.js
+//	  diagram.js, fork.js
 //	                         what each part of the page shows, as pure functions
 //
 //	ui/render/               drawing (DOM, SVG, canvas)
@@ -56,6 +56,7 @@
 //	  why.js                 Why?: causal questions to the engine, the answer and its chain
 //	  search.js              search the whole session; results listed and marked on the slider
 //	  diagram.js             the space-time diagram's card: shown, asked of the engine, picks
+//	  fork.js                Fork with these: a fork compared with this run, side by side
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

@@ -35,6 +35,7 @@ import { bindShrink } from './ui/controls/shrink.js';
 import { bindWhy } from './ui/controls/why.js';
 import { bindSearch } from './ui/controls/search.js';
 import { bindDiagram } from './ui/controls/diagram.js';
+import { bindFork } from './ui/controls/fork.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
@@ -209,6 +210,7 @@ async function start() {
   renderers.diagram = bindDiagram(app, () => { page.version++; });
   bindWhy(app, (chain) => renderers.diagram.showChain(chain));
   bindSearch(app, () => { page.version++; });
+  bindFork(app, { error: showError, notice: showNotice });
   if (page.realTime) {
     await attachNative();
     return;

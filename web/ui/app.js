@@ -5,6 +5,7 @@ import { initialModel, applyFrame, isHalted, EVENT_KEEP } from './model.js';
 import { advanceFor, nextSpeed } from './clock.js';
 import { describeError } from './engine.js';
 import { heldFilterOf, heldMessages, heldShown } from './held.js';
+import { LIMITS } from './schema.js';
 
 /** Steps of checkpoint building per frame call (time travel stays fast). */
 const MAINTAIN_STEPS = 2000;
@@ -303,6 +304,23 @@ export class App {
     return this.seek(from + dms);
   }
 
+  /**
+   * runTo goes to virtual time t paused: by travelling when t is within
+   * the session, else by running on from its end to t (what playing would
+   * do, without the wait). It resolves with the last Frame, or null.
+   */
+  async runTo(t) {
+    if (!this.frame) return null;
+    this.setPlaying(false);
+    if (t <= this.frame.horizon) return this.seek(t);
+    let f = this.frame.view.time < this.frame.horizon ? await this.seek(this.frame.horizon) : this.frame;
+    while (f && f.view.time < t && !isHalted(f)) {
+      const step = Math.min(t - f.view.time, LIMITS.advance_ms);
+      f = await this.call('frame', this.args({ advance_ms: step }), 'continue', `Run to ${(t / 1000).toFixed(3)} s`);
+    }
+    return f;
+  }
+
   /** create starts a new cluster; what names it in an error ("New cluster", or where the config came from). */
   async create(cfg, what = 'New cluster') {
     // New cluster always works: a long import or seek stops first (cancel
@@ -388,6 +406,22 @@ export class App {
       return await this.engine.call('search', { query });
     } catch (err) {
       this.hooks.onError(describeError('Search', err));
+      return null;
+    }
+  }
+
+  /**
+   * fork compares this run with a fork of it at the current point where
+   * change (a Command) applies (a long call: progress and Cancel as for an
+   * import), and answers the engine's fork answer (sim.ForkResult), or
+   * null after saying why there is none.
+   */
+  async fork(change) {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('fork', { change });
+    } catch (err) {
+      this.hooks.onError(describeError('Fork', err));
       return null;
     }
   }

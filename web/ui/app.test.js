@@ -246,3 +246,14 @@ test('a new cluster forgets the last search\'s markers and causal chain; a seek 
   await app.create({ nodes: 3, seed: 1 });
   assert.deepEqual([app.searchMarks, app.whyChain], [[], []]);
 });
+
+test('runTo travels back within the session and runs on past its end, paused', async () => {
+  const { app } = await newApp();
+  await app.runTo(2500);
+  assert.equal(app.frame.view.time, 2500);
+  assert.equal(app.frame.horizon, 2500);
+  await app.runTo(1000);
+  assert.deepEqual([app.frame.view.time, app.frame.horizon], [1000, 2500]);
+  await app.runTo(3000);
+  assert.deepEqual([app.frame.view.time, app.frame.horizon, app.playing], [3000, 3000, false]);
+});
