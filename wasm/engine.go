@@ -110,26 +110,44 @@ type Engine struct {
 // until the answer is the call's own (a Frame, a ShrinkAnswer or an
 // error); cancel stops it.
 type job struct {
-	op   string // "import", "seek", "shrink", "search" or "fork"
-	r    *sim.Replay
-	s    *sim.Shrinking // a shrink's search
-	scan scanner        // a search or a fork's comparison
+	op     string // "import", "seek", "shrink", "search" or "fork"
+	r      *sim.Replay
+	s      *sim.Shrinking // a shrink's search
+	search *sim.Search
+	fork   *sim.Fork
 }
 
-// scanner is a long call that replays the session beside the cluster,
-// changing nothing, and answers what it found: a search (sim.Search) or
-// a fork's comparison (sim.Fork).
-type scanner interface {
-	Run(maxSteps int) (bool, error)
-	Progress() sim.ReplayProgress
-}
+// The jobs are held in fields of their own types, never in an interface:
+// a type put in an interface makes the linker keep every exported method
+// of each type it reaches (a Fork reaches the Cluster), 96 KB of the page
+// with brotli.
 
-// scanResult is what a finished scanner answers.
-func scanResult(s scanner) any {
-	if f, ok := s.(*sim.Fork); ok {
-		return f.Result()
+// scan runs one slice of a search or a fork's comparison, which replay
+// the session beside the cluster and change nothing: it answers what was
+// found once done, else the Progress.
+func (e *Engine) scan(n int) (any, error) {
+	j := e.job
+	var done bool
+	var err error
+	var p sim.ReplayProgress
+	if j.fork != nil {
+		done, err = j.fork.Run(n)
+		p = j.fork.Progress()
+	} else {
+		done, err = j.search.Run(n)
+		p = j.search.Progress()
 	}
-	return s.(*sim.Search).Result()
+	if !done && err == nil {
+		return &Progress{Op: j.op, ReplayProgress: p}, nil
+	}
+	e.job = nil
+	switch {
+	case err != nil:
+		return nil, err
+	case j.fork != nil:
+		return j.fork.Result(), nil
+	}
+	return j.search.Result(), nil
 }
 
 // Progress is the answer's pending field: how far a long import or seek
@@ -454,7 +472,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.job = &job{op: "search", scan: s}
+		e.job = &job{op: "search", search: s}
 		return e.runJob()
 	case "fork":
 		if err := wire.CheckRequest(wire.ReqFork, args); err != nil {
@@ -471,7 +489,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.job = &job{op: "fork", scan: f}
+		e.job = &job{op: "fork", fork: f}
 		return e.runJob()
 	case "why":
 		if err := wire.CheckRequest(wire.ReqWhy, args); err != nil {
@@ -567,24 +585,12 @@ func (e *Engine) runJob() (any, error) {
 	if j.s != nil {
 		return e.runShrink()
 	}
-	if j.scan != nil {
-		n := e.slice
-		if n <= 0 {
-			n = sliceSteps
-		}
-		done, err := j.scan.Run(n)
-		if !done && err == nil {
-			return &Progress{Op: j.op, ReplayProgress: j.scan.Progress()}, nil
-		}
-		e.job = nil
-		if err != nil {
-			return nil, err
-		}
-		return scanResult(j.scan), nil
-	}
 	n := e.slice
 	if n <= 0 {
 		n = sliceSteps
+	}
+	if j.search != nil || j.fork != nil {
+		return e.scan(n)
 	}
 	done, err := j.r.Run(n)
 	if !done {
@@ -627,7 +633,7 @@ func (e *Engine) cancel() (any, error) {
 		return map[string]bool{"cancelled": false}, nil
 	}
 	e.job = nil
-	if j.scan != nil {
+	if j.search != nil || j.fork != nil {
 		return nil, &cancelError{msg: j.op + " cancelled; nothing was changed"}
 	}
 	if j.s != nil {
