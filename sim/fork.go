@@ -143,25 +143,7 @@ func (f *Fork) Run(maxSteps int) (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("fork: %w", err)
 	}
-	n := min(len(f.qa), len(f.qb))
-	i := 0
-	for i < n && same(&f.qa[i], &f.qb[i]) {
-		i++
-	}
-	f.compared += i
-	switch {
-	case i < n:
-		f.found, f.ea, f.eb = true, f.qa[i].Described(), f.qb[i].Described()
-	case doneA && doneB && len(f.qa) != len(f.qb):
-		// One run ended with events the other has not.
-		f.found = true
-		if len(f.qa) > n {
-			f.ea = f.qa[n].Described()
-		} else {
-			f.eb = f.qb[n].Described()
-		}
-	}
-	f.qa, f.qb = append(f.qa[:0], f.qa[i:]...), append(f.qb[:0], f.qb[i:]...)
+	f.compare(doneA, doneB)
 	if f.found {
 		t := f.divergedAt()
 		orig := f.a.c.Export()
@@ -178,6 +160,29 @@ func (f *Fork) Run(maxSteps int) (bool, error) {
 	}
 	f.done = doneA && doneB
 	return f.done, nil
+}
+
+// compare takes the events both runs have queued, equal pairs first, and
+// finds the first difference: two events that differ, or an event of one
+// run when the other is over (doneA, doneB) with none left to match it.
+// What was compared equal leaves the queues, so they hold no more than
+// the slices' lead of one run over the other.
+func (f *Fork) compare(doneA, doneB bool) {
+	n := min(len(f.qa), len(f.qb))
+	i := 0
+	for i < n && same(&f.qa[i], &f.qb[i]) {
+		i++
+	}
+	f.compared += i
+	switch {
+	case i < n:
+		f.found, f.ea, f.eb = true, f.qa[i].Described(), f.qb[i].Described()
+	case doneB && len(f.qa) > n:
+		f.found, f.ea = true, f.qa[n].Described()
+	case doneA && len(f.qb) > n:
+		f.found, f.eb = true, f.qb[n].Described()
+	}
+	f.qa, f.qb = append(f.qa[:0], f.qa[i:]...), append(f.qb[:0], f.qb[i:]...)
 }
 
 // divergedAt is the time of the first difference: the earlier of the two

@@ -115,3 +115,27 @@ func TestForkRefusals(t *testing.T) {
 		t.Fatalf("restarting a running node: %v", err)
 	}
 }
+
+// TestForkComparesQueuedEvents: the comparison takes equal pairs off the
+// queues, stops at the first pair that differs, and counts an event of one
+// run as a difference as soon as the other run is over with nothing to
+// match it (not once the first run ends: its queue would grow meanwhile).
+func TestForkComparesQueuedEvents(t *testing.T) {
+	ev := func(at int64, kind wire.EventKind) wire.Event {
+		return wire.Event{At: at, Kind: kind, Node: 1, Text: "x"}
+	}
+	f := &Fork{qa: []wire.Event{ev(1, wire.EvRole), ev(2, wire.EvTerm), ev(3, wire.EvVote)}, qb: []wire.Event{ev(1, wire.EvRole), ev(2, wire.EvTerm)}}
+	f.compare(false, false)
+	if f.found || f.compared != 2 || len(f.qa) != 1 || len(f.qb) != 0 {
+		t.Fatalf("equal pairs: found %v, %d compared, queues %d and %d", f.found, f.compared, len(f.qa), len(f.qb))
+	}
+	f.compare(false, true)
+	if !f.found || f.ea.At != 3 || f.eb.Kind != "" || f.divergedAt() != 3 {
+		t.Fatalf("the fork over, the original with an event left: found %v, %+v / %+v", f.found, f.ea, f.eb)
+	}
+	g := &Fork{qa: []wire.Event{ev(5, wire.EvRole)}, qb: []wire.Event{ev(4, wire.EvCrash)}}
+	g.compare(false, false)
+	if !g.found || g.divergedAt() != 4 || g.compared != 0 {
+		t.Fatalf("a pair that differs: found %v at %d", g.found, g.divergedAt())
+	}
+}
