@@ -173,3 +173,27 @@ func TestDiagramRefusesBadQueries(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDiagram is the page's diagram call while the diagram is shown:
+// after 10 virtual minutes of the benchmark workload, the 3 s window with
+// heartbeats (the most lines), from the full kept trace. One op is one
+// answer.
+func BenchmarkDiagram(b *testing.B) {
+	c, err := New(benchConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.RunUntil(10 * 60_000); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	lines := 0
+	for i := 0; i < b.N; i++ {
+		d, err := c.Diagram(wire.DiagramQuery{Span: 3000, Heartbeats: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines = len(d.Messages)
+	}
+	b.ReportMetric(float64(lines), "lines")
+}
