@@ -156,6 +156,9 @@ func (f *Fork) Run(maxSteps int) (bool, error) {
 		if f.rb, err = StartImport(fork); err != nil {
 			return true, fmt.Errorf("fork: %w", err)
 		}
+		// The runs compared are done with: two clusters in memory, not four.
+		f.a.c.watch, f.b.c.watch = nil, nil
+		f.a, f.b = f.ra, f.rb
 		return false, nil
 	}
 	f.done = doneA && doneB
@@ -199,11 +202,7 @@ func (f *Fork) divergedAt() int64 {
 
 // Progress is how far the fork's replay has gone (the slower of the two).
 func (f *Fork) Progress() ReplayProgress {
-	a, b := f.a, f.b
-	if f.ra != nil {
-		a, b = f.ra, f.rb
-	}
-	pa, pb := a.Progress(), b.Progress()
+	pa, pb := f.a.Progress(), f.b.Progress()
 	if pb.At < pa.At {
 		return pb
 	}
