@@ -44,6 +44,14 @@ func TestForkAndFirstDivergence(t *testing.T) {
 	}
 	p.shot("fork")
 
+	// A window of its own: the fork's link, at the difference.
+	eval[bool](p, `(window.open = (url) => { window.__opened = url; return {}; }, true)`)
+	p.click("fork-window")
+	p.poll(`typeof window.__opened === 'string'`)
+	if url := eval[string](p, `window.__opened`); !strings.HasPrefix(url, "http://") || !strings.Contains(url, "#") {
+		t.Fatalf("the fork's window opens %q", url)
+	}
+
 	p.click("fork-travel")
 	p.poll(fmt.Sprintf(`seshatPage.frame().view.time === %d`, diverged))
 	p.click("fork-open")

@@ -2,7 +2,8 @@
 // from now, to a fork of this run instead of to it; the engine replays
 // both and the page says where they first differ, shows the two clusters
 // side by side there, and offers to travel there, to open the fork (whose
-// link then reproduces it) or to copy the fork's link.
+// link then reproduces it), to open it in a window of its own beside this
+// one, or to copy the fork's link.
 import { NETWORK_FIELDS, readNetwork } from '../network.js';
 import { describeNetwork, forkSummary, forkRows } from '../fork.js';
 import { sessionURL, copyText } from './share.js';
@@ -21,14 +22,24 @@ export function bindFork(app, { error, notice }) {
     setText($('fork-text'), forkSummary(res, describeNetwork(r.network)));
     $('fork-rows').replaceChildren(...forkRows(res).map((row) => html('tr', { class: row.differs ? 'differs' : '' },
       html('th', { scope: 'row', text: `n${row.id}` }), html('td', { text: row.here }), html('td', { text: row.fork }))));
-    for (const id of ['fork-travel', 'fork-open', 'fork-link']) $(id).disabled = !res.diverged && id === 'fork-travel';
+    $('fork-travel').disabled = !res.diverged;
     show($('fork-box'), true);
   });
   $('fork-travel').addEventListener('click', () => { if (last && last.diverged) app.runTo(last.time); });
   $('fork-open').addEventListener('click', () => { if (last) app.load(last.session, last.diverged ? last.time : undefined, 'Open the fork'); });
+  const forkURL = async () => new URL(await sessionURL(last.session, last.diverged ? last.time : last.session.until), location.href).href;
+  $('fork-window').addEventListener('click', async () => {
+    if (!last) return;
+    const url = await forkURL();
+    // Not 'noopener' (window.open then answers null whatever happened): the
+    // opener link is cut by hand, and null means the window was blocked.
+    const w = window.open(url, '_blank');
+    if (w) w.opener = null;
+    else notice(`The browser kept the new window from opening: the fork's link is ${url}`);
+  });
   $('fork-link').addEventListener('click', async () => {
     if (!last) return;
-    const url = new URL(await sessionURL(last.session, last.diverged ? last.time : last.session.until), location.href).href;
+    const url = await forkURL();
     notice((await copyText(url)) ? 'The fork\'s link is copied: it reproduces the fork, at the difference.' : `The fork's link: ${url}`);
   });
 }
