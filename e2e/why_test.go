@@ -68,11 +68,19 @@ func TestWhyAnswersInThePage(t *testing.T) {
 	p.poll(fmt.Sprintf(`seshatPage.frame().view.nodes[%d].last_index > seshatPage.frame().view.nodes[%[1]d].commit`, l-1))
 	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
 	last := eval[int](p, fmt.Sprintf(`seshatPage.frame().view.nodes[%d].last_index`, l-1))
-	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="node-%d"]`, l))))
-	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="node-%d-crash"]') !== null`, l))
-	p.do(chromedp.SetValue(chromedp.CSS(`[data-testid="why-index"]`), fmt.Sprint(last)))
-	p.click("why-entry")
+	// Click the uncommitted entry in the leader's row of the log grid (a
+	// canvas: the cell's place from the grid's columns, CELL_W 24 px).
+	at := eval[[]float64](p, fmt.Sprintf(`(() => {
+		const v = seshatPage.frame().view, cols = document.querySelectorAll('#log-grid .lhead .ix').length;
+		const hi = Math.max(...v.nodes.map((n) => n.last_index)), lo = Math.max(1, hi - cols + 1);
+		const r = document.querySelector('[data-testid="log-%d"] canvas').getBoundingClientRect();
+		return [r.left + (%d - lo) * 24 + 11, r.top + 11];
+	})()`, l, last))
+	p.do(chromedp.MouseClickXY(at[0], at[1]))
 	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="why-text"]').textContent.includes("Entry %d is not committed")`, last))
+	if asked := eval[string](p, `document.querySelector('[data-testid="why-index"]').value + ' ' + document.querySelector('#insp-title').textContent`); !strings.HasPrefix(asked, fmt.Sprintf("%d n%d ", last, l)) {
+		t.Fatalf("after the click the inspector shows %q, not entry %d of n%d", asked, last, l)
+	}
 	text = eval[string](p, `document.querySelector('[data-testid="why-text"]').textContent`)
 	for _, want := range []string{fmt.Sprintf("n%d lacks it: it is down", f1), fmt.Sprintf("n%d lacks it: the link between n%d and n%[1]d is cut", f2, l)} {
 		if !strings.Contains(text, want) {

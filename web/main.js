@@ -70,7 +70,7 @@ const select = (id) => app.select(id);
 const renderers = {
   ring: new RingView($('links'), $('nodes'), $('labels'), { onSelectNode: (id) => { select(id); revealInspector(motion.matches); } }),
   flights: new FlightsCanvas($('flights'), $('cluster')),
-  grid: new LogGrid($('log-grid'), { onSelectNode: select }),
+  grid: new LogGrid($('log-grid'), { onSelectNode: select, onCell: (node, index) => { if (renderers.why) { renderers.why.askEntry(node, index); revealInspector(motion.matches); } } }),
   kv: new KvTable($('kv-table')),
   events: new EventList($('event-log'), $('event-empty')),
   inspector: new NodeInspector({ onCommand: (cmd) => app.command(cmd), onAction: (kind) => app.nodeCommand(kind) }),
@@ -208,7 +208,7 @@ async function start() {
   bindProgress(app);
   bindShrink(app, link);
   renderers.diagram = bindDiagram(app, () => { page.version++; });
-  bindWhy(app, (chain) => renderers.diagram.showChain(chain));
+  renderers.why = bindWhy(app, (chain) => renderers.diagram.showChain(chain));
   bindSearch(app, () => { page.version++; });
   bindFork(app, { error: showError, notice: showNotice });
   if (page.realTime) {

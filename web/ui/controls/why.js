@@ -10,7 +10,9 @@ const NODE_QUESTIONS = ['role', 'term', 'vote', 'commit', 'applied'];
 
 /**
  * bindWhy wires the Why? buttons to app (the App); showChain(chain) shows
- * an answer's chain on the space-time diagram (controls/diagram.js).
+ * an answer's chain on the space-time diagram (controls/diagram.js). It
+ * returns {askEntry(node, index)}: why that entry of that node is (not)
+ * committed, as the form asks it (the log grid's cells ask it on a click).
  */
 export function bindWhy(app, showChain) {
   const box = $('why-answer');
@@ -35,9 +37,16 @@ export function bindWhy(app, showChain) {
     app.setPlaying(false);
     ask({ about: 'entry', node: app.selected, index: Number($('why-index').value) });
   });
+  const askEntry = (node, index) => {
+    app.setPlaying(false);
+    app.select(node);
+    $('why-index').value = String(index);
+    return ask({ about: 'entry', node, index });
+  };
   $('msg-why').addEventListener('click', () => {
     if (!app.selectedMsg) return;
     app.setPlaying(false);
     ask({ about: 'message', msg: app.selectedMsg });
   });
+  return { askEntry };
 }

@@ -5,8 +5,9 @@
 // distinct look rasterised once into a sprite and then copied, and only the
 // cells whose look changed are drawn again: a grid of DOM cells cost a
 // style, layout and paint pass over every cell each time the window moved.
-// The row says in words what it shows (logSummary), and a cell's sentence
-// is its tooltip.
+// The row says in words what it shows (logSummary), a cell's sentence is
+// its tooltip, and a click on a cell asks why that entry is (not)
+// committed.
 import { ROLES, roleOf, currentLeader } from '../roles.js';
 import { logColumns, logCell, logSummary, entryState, entryAt, progressMarks, termColour, kvText, kvSummary } from '../logs.js';
 import { html, setText, setAttr, setClass, sync } from './dom.js';
@@ -108,7 +109,7 @@ function paintCell(g, { state, term, conf, match, next, dim }, accent) {
 
 /** LogGrid draws every node's log into a container. */
 export class LogGrid {
-  constructor(container, { onSelectNode }) {
+  constructor(container, { onSelectNode, onCell }) {
     this.box = container;
     this.onSelectNode = onSelectNode;
     this.rows = [];
@@ -124,6 +125,10 @@ export class LogGrid {
     this.accent = '#4338ca';
     // Tooltips are computed on hover: writing one per cell per frame costs.
     container.addEventListener('mousemove', (e) => this.tooltip(e.target, e.offsetX));
+    container.addEventListener('click', (e) => {
+      const hit = this.cellAt(e.target, e.offsetX);
+      if (hit && onCell) onCell(hit.node, hit.index);
+    });
   }
 
   /** resize records the container's width (from a ResizeObserver: no layout reads here), and redraws at a new pixel ratio. */
@@ -135,6 +140,16 @@ export class LogGrid {
   /** fit returns how many index columns fit the container's width. */
   fit() {
     return Math.max(4, Math.floor((this.width - FIXED_W) / CELL_W));
+  }
+
+  /** cellAt is the entry under x (CSS px) on a row's canvas: {node, index, r}, or null off the cells or past the node's log. */
+  cellAt(canvas, x) {
+    const r = this.rows.findIndex((row) => row.canvas === canvas);
+    const node = this.view && this.view.nodes[r];
+    const k = Math.floor(x / CELL_W);
+    if (!node || k < 0 || k >= this.cols) return null;
+    const index = this.lo + k;
+    return entryState(node, index) === 'none' ? null : { node: node.id, index, r };
   }
 
   tooltip(canvas, x) {
@@ -150,6 +165,7 @@ export class LogGrid {
     let text = c.text || `index ${i}: no entry on n${node.id}`;
     if (mark && mark.match === i) text += `; the leader's match index for n${node.id}`;
     if (mark && mark.next === i) text += `; the leader sends n${node.id} entries from here (next)`;
+    if (c.state !== 'none') text += '. Click: why is it committed or not?';
     canvas.title = text;
   }
 

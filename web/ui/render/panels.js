@@ -40,7 +40,7 @@ export function drawStage(app, { ring, flights }, reducedMotion) {
  * App, page the page state, ui the event filter, r the renderers (chrome,
  * grid, kv, events, consoleView, inspector, messages, and diagram: the
  * Diagram view's controls/diagram.js, whose refresh replaces the list's
- * drawing while it is shown).
+ * drawing while it is shown; why, controls/why.js's, is not drawn here).
  */
 export function panelDrawers(app, page, ui, r) {
   return {
