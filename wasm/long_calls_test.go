@@ -123,14 +123,7 @@ func TestEngineSearch(t *testing.T) {
 	frameOf(t, call(t, e, "create", `{"nodes": 3, "seed": 2}`))
 	frameOf(t, call(t, e, "frame", `{"advance_ms": 30000}`))
 	r := call(t, e, "search", `{"query": "leader changes"}`)
-	slices := 0
-	for r.Pending != nil {
-		if r.Pending.Op != "search" {
-			t.Fatalf("pending %+v", r.Pending)
-		}
-		slices++
-		r = call(t, e, "resume", "")
-	}
+	r, slices := resumeAll(t, e, r, "search")
 	var got sim.SearchResult
 	if !r.OK || json.Unmarshal(r.Result, &got) != nil || got.Total < 1 || got.Events[0].Kind != wire.EvRole || slices < 2 {
 		t.Fatalf("after %d slices: %+v (%s)", slices, r, r.Result)
@@ -191,14 +184,7 @@ func TestEngineFork(t *testing.T) {
 	before := frameOf(t, call(t, e, "frame", `{"advance_ms": 3000}`))
 	change := `{"change": {"kind": "network", "network": {"min_latency_ms": 10, "max_latency_ms": 50, "drop_rate": 0.3}}, "for_ms": 5000}`
 	r := call(t, e, "fork", change)
-	slices := 0
-	for r.Pending != nil {
-		if r.Pending.Op != "fork" {
-			t.Fatalf("pending %+v", r.Pending)
-		}
-		slices++
-		r = call(t, e, "resume", "")
-	}
+	r, slices := resumeAll(t, e, r, "fork")
 	var got sim.ForkResult
 	if !r.OK || json.Unmarshal(r.Result, &got) != nil || !got.Diverged || got.At != 3000 || got.Time < 3000 || got.OriginalView == nil || got.ForkedView == nil || slices < 1 {
 		t.Fatalf("after %d slices: %+v (%.300s)", slices, r, r.Result)
@@ -233,4 +219,19 @@ func TestEngineFork(t *testing.T) {
 			t.Errorf("fork %s: %+v, want %s naming %q", bad.args, r, bad.kind, bad.text)
 		}
 	}
+}
+
+// resumeAll resumes a long call (op) until it answers, checking that each
+// pending answer is of op; it returns the answer and the slices it took.
+func resumeAll(t *testing.T, e *Engine, r reply, op string) (reply, int) {
+	t.Helper()
+	slices := 0
+	for r.Pending != nil {
+		if r.Pending.Op != op {
+			t.Fatalf("pending %+v, not of %s", r.Pending, op)
+		}
+		slices++
+		r = call(t, e, "resume", "")
+	}
+	return r, slices
 }

@@ -4,7 +4,7 @@
 // side by side there, and offers to travel there, to open the fork (whose
 // link then reproduces it), to open it in a window of its own beside this
 // one, or to copy the fork's link.
-import { NETWORK_FIELDS, readNetwork } from '../network.js';
+import { readNetworkForm } from './forms.js';
 import { describeNetwork, forkSummary, forkRows } from '../fork.js';
 import { sessionURL, copyText } from './share.js';
 import { $, html, setText, show } from '../render/dom.js';
@@ -13,7 +13,7 @@ import { $, html, setText, show } from '../render/dom.js';
 export function bindFork(app, { error, notice }) {
   let last = null;
   $('network-fork').addEventListener('click', async () => {
-    const r = readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
+    const r = readNetworkForm();
     if (r.error) { error(r.error); $(r.field).focus(); return; }
     app.setPlaying(false);
     const res = await app.fork({ kind: 'network', network: r.network });

@@ -17,6 +17,11 @@ import { MEMBERSHIP } from '../schema.js';
  * (the engine runs at wall-clock speed: a new cluster has no seed) and
  * limits() (the engine's ranges for nodes and seed, or {}).
  */
+/** readNetworkForm reads the Network form's fields (network.js readNetwork): {network} or {error, field}. */
+export function readNetworkForm() {
+  return readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
+}
+
 export function bindForms(app, ui, actions) {
   const speed = $('speed');
   for (const s of SPEEDS) speed.append(new Option(formatSpeed(s), String(s), s === 1, s === 1));
@@ -62,7 +67,7 @@ export function bindForms(app, ui, actions) {
   $('net-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     // Checked here first; on any error the fields keep what was typed.
-    const r = readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
+    const r = readNetworkForm();
     if (r.error) { actions.error(r.error); $(r.field).focus(); return; }
     if (await app.command({ kind: 'network', network: r.network })) {
       for (const f of NETWORK_FIELDS) $(f.id).dataset.dirty = 'false';
