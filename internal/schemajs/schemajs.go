@@ -93,6 +93,9 @@ func Generate() ([]byte, error) {
 	w("/** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */\n")
 	w("export const MEMBERSHIP = deepFreeze(%s);\n\n", js(map[string]any{"kinds": kinds, "ops": ops, "transitions": wire.Transitions()}))
 
+	w("/** FATES are how a message of the space-time diagram ended (wire.FateFlight, wire.FateDelivered, wire.FateLost: DiagramMessage.fate, left out when 0). */\n")
+	w("export const FATES = deepFreeze(%s);\n\n", js(map[string]int{"FLIGHT": wire.FateFlight, "DELIVERED": wire.FateDelivered, "LOST": wire.FateLost}))
+
 	w("/** FAULTS are the faults the simulator can plant (wire.FaultRules, named in Config.faults): each kind, what it does and the properties that catch it. */\n")
 	w("export const FAULTS = deepFreeze(%s);\n\n", js(wire.FaultRules()))
 

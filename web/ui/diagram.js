@@ -2,6 +2,7 @@
 // message from its sending to its delivery or loss, marks for the notable
 // events; drawn from the engine's diagram answer (wire.Diagram). Where each
 // thing goes, what a point hits, and the diagram in words. DOM-free and pure.
+import { FATES } from './schema.js';
 
 /** DIAGRAM_SPANS are the windows of virtual time (ms) the diagram offers; DIAGRAM_SPAN is the default. */
 export const DIAGRAM_SPANS = Object.freeze([1000, 3000, 10000, 30000]);
@@ -11,8 +12,8 @@ export function spanFor(ms) {
   return DIAGRAM_SPANS.find((s) => s >= ms) || DIAGRAM_SPANS[DIAGRAM_SPANS.length - 1];
 }
 
-/** Fates of a message (wire.FateFlight, FateDelivered, FateLost). */
-export const FATE = Object.freeze({ FLIGHT: 0, DELIVERED: 1, LOST: 2 });
+/** FATE are the fates of a message (generated from wire.FateFlight, FateDelivered, FateLost). */
+export const FATE = FATES;
 /** GUTTER is the room (CSS px) left of the lanes for their names; AXIS the room above them for the time axis. */
 export const GUTTER = 30;
 export const AXIS = 16;
@@ -111,7 +112,7 @@ export function markStyle(mark) {
 /** diagramSummary says in words what the diagram shows, for screen readers and the note below it. */
 export function diagramSummary(d, heartbeats) {
   const lost = d.messages.filter((m) => m.fate === FATE.LOST).length;
-  const flying = d.messages.filter((m) => !m.fate).length; // omitted when 0 (FATE.FLIGHT)
+  const flying = d.messages.filter((m) => (m.fate || FATE.FLIGHT) === FATE.FLIGHT).length; // fate is left out when 0
   const secs = (t) => (t / 1000).toFixed(3);
   let text = `From ${secs(d.from)} s to ${secs(d.to)} s: ${d.messages.length} message${d.messages.length === 1 ? '' : 's'} (${lost} lost, ${flying} in flight)`;
   text += `, ${d.marks.length} event${d.marks.length === 1 ? '' : 's'} marked; heartbeats ${heartbeats ? 'shown' : 'hidden'}.`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagramScale, messageLine, segmentDistance, hitDiagram, timeTicks, markStyle, diagramSummary, GUTTER, AXIS, LANE_MIN, LANE_MAX, FATE } from './diagram.js';
+import { diagramScale, messageLine, segmentDistance, hitDiagram, timeTicks, markStyle, diagramSummary, GUTTER, AXIS, LANE_MIN, LANE_MAX, FATE, DIAGRAM_SPANS, DIAGRAM_SPAN } from './diagram.js';
 
 // A diagram as the engine answers it (wire.Diagram): fate and due are
 // left out when 0, as Go's omitempty leaves them.
@@ -68,4 +68,11 @@ test('the diagram in words counts what the engine left out as 0', () => {
   assert.equal(diagramSummary(d, false), 'From 1.000 s to 2.000 s: 4 messages (1 lost, 2 in flight), 1 event marked; heartbeats hidden.');
   const cut = diagramSummary({ ...d, cut: 7, kept: 1500 }, true);
   assert.match(cut, /heartbeats shown\. The 7 oldest messages are left out: choose a shorter window\. Before 1\.500 s the trace is no longer kept\.$/);
+});
+
+test('the windows offered are ones the engine takes (its request table, generated)', async () => {
+  const { REQUEST_KINDS } = await import('./schema.js');
+  const span = REQUEST_KINDS.find((r) => r.kind === 'diagram').args.find((a) => a.name === 'span');
+  for (const ms of DIAGRAM_SPANS) assert.ok(ms >= span.min && ms <= span.max, `${ms} ms is outside ${span.min}..${span.max}`);
+  assert.ok(DIAGRAM_SPANS.includes(DIAGRAM_SPAN));
 });

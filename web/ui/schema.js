@@ -67,6 +67,9 @@ export const COMMAND_KINDS = Object.freeze([
 /** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */
 export const MEMBERSHIP = deepFreeze({"kinds":{"add":"add","add_learner":"add-learner","change":"change","leave_joint":"leave-joint","promote":"promote","remove":"remove","replace":"replace"},"ops":{"add":"add","add_learner":"add-learner","remove":"remove"},"transitions":["auto","implicit","explicit"]});
 
+/** FATES are how a message of the space-time diagram ended (wire.FateFlight, wire.FateDelivered, wire.FateLost: DiagramMessage.fate, left out when 0). */
+export const FATES = deepFreeze({"DELIVERED":1,"FLIGHT":0,"LOST":2});
+
 /** FAULTS are the faults the simulator can plant (wire.FaultRules, named in Config.faults): each kind, what it does and the properties that catch it. */
 export const FAULTS = deepFreeze([{"kind":"forget-vote","doc":"a crashed node loses its vote: restarted, it may vote twice in a term","caught":["One vote per term"]},{"kind":"forget-hard-state","doc":"a crashed node loses its term, vote and commit index","caught":["Monotonic term and commit"]},{"kind":"no-conf-change-check","doc":"leaders propose membership changes without etcd Raft's check","caught":["One configuration change at a time","Valid configuration changes"]}]);
 
