@@ -25,6 +25,11 @@ type Fork struct {
 	// difference, for the views side by side there.
 	ra, rb *Replay
 	done   bool
+	// view: a comparison of two sessions (StartCompare) up to viewAt,
+	// with both views there, instead of views at the first difference.
+	view   bool
+	viewAt int64
+	base   Session
 }
 
 // ForkResult is what a comparison found. Session is the fork (shareable as
@@ -34,9 +39,13 @@ type Fork struct {
 // there (Kind empty when one run has no event left), and OriginalView and
 // ForkedView the two clusters at that time, every event up to it run,
 // side by side. Compared counts
-// the events found equal after the fork point.
+// the events found equal after the fork point. Base is the original run's
+// session, run as far as the fork: with Session, what StartCompare takes to
+// show both runs at any other time. ViewAt is the time of the two views
+// (Time after a fork; the time asked for after StartCompare).
 type ForkResult struct {
 	Session      Session    `json:"session"`
+	Base         Session    `json:"base"`
 	At           int64      `json:"at"`
 	Until        int64      `json:"until"`
 	Diverged     bool       `json:"diverged"`
@@ -46,6 +55,7 @@ type ForkResult struct {
 	OriginalView *wire.View `json:"original_view,omitempty"`
 	ForkedView   *wire.View `json:"forked_view,omitempty"`
 	Compared     int        `json:"compared"`
+	ViewAt       int64      `json:"view_at"`
 }
 
 // ForkSession is the cluster's session up to now (its commands applied so
@@ -91,10 +101,41 @@ func (c *Cluster) StartFork(change wire.Command, forMS int64) (*Fork, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fork: %w", err)
 	}
-	f := &Fork{a: a, b: b, at: c.now, step: c.steps, until: fs.Until, session: fs}
-	a.c.watch = func(e *wire.Event) { f.qa = f.keep(f.qa, e, a.c) }
-	b.c.watch = func(e *wire.Event) { f.qb = f.keep(f.qb, e, b.c) }
+	f := &Fork{a: a, b: b, at: c.now, step: c.steps, until: fs.Until, session: fs, base: orig}
+	f.watch()
 	return f, nil
+}
+
+// StartCompare begins comparing the runs of two sessions (a fork's Base
+// and Session, or any two) from their start up to virtual time at, where
+// the result has both clusters' views side by side: the two runs at any
+// moment, not only at their first difference. It reports the first
+// difference by then, if any, as StartFork does (Compared then counts the
+// events alike from the start). A session that is not valid, or that does
+// not reach at, is refused, saying why.
+func StartCompare(base, fork Session, at int64) (*Fork, error) {
+	if end := min(base.Until, fork.Until); at < 0 || at > end {
+		return nil, fmt.Errorf("%w: compare: at %d ms; the two runs span 0 to %d ms", wire.ErrImpossible, at, end)
+	}
+	base.Until, fork.Until = at, at
+	a, err := StartImport(base)
+	if err != nil {
+		return nil, fmt.Errorf("compare: the first run: %w", err)
+	}
+	b, err := StartImport(fork)
+	if err != nil {
+		return nil, fmt.Errorf("compare: the second run: %w", err)
+	}
+	f := &Fork{a: a, b: b, until: at, session: fork, base: base, view: true, viewAt: at}
+	f.watch()
+	return f, nil
+}
+
+// watch queues the events of both runs for comparison.
+func (f *Fork) watch() {
+	a, b := f.a.c, f.b.c
+	a.watch = func(e *wire.Event) { f.qa = f.keep(f.qa, e, a) }
+	b.watch = func(e *wire.Event) { f.qb = f.keep(f.qb, e, b) }
 }
 
 // keep queues an event of a run for comparison: those after the fork point
@@ -143,8 +184,10 @@ func (f *Fork) Run(maxSteps int) (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("fork: %w", err)
 	}
-	f.compare(doneA, doneB)
-	if f.found {
+	if !f.found {
+		f.compare(doneA, doneB)
+	}
+	if f.found && !f.view {
 		t := f.divergedAt()
 		orig := f.a.c.Export()
 		orig.Until = t
@@ -211,13 +254,18 @@ func (f *Fork) Progress() ReplayProgress {
 
 // Result is what the comparison found so far.
 func (f *Fork) Result() ForkResult {
-	r := ForkResult{Session: f.session, At: f.at, Until: f.until, Diverged: f.found, Original: f.ea, Forked: f.eb, Compared: f.compared}
+	r := ForkResult{Session: f.session, Base: f.base, At: f.at, Until: f.until, Diverged: f.found, Original: f.ea, Forked: f.eb, Compared: f.compared}
 	if f.found {
 		r.Time = f.divergedAt()
 	}
-	if f.done && f.ra != nil {
-		va, vb := f.ra.c.ViewWith(wire.ViewOptions{LogWindow: 1}), f.rb.c.ViewWith(wire.ViewOptions{LogWindow: 1})
+	if f.done && (f.ra != nil || f.view) {
+		// After a fork, a and b are the replays to the difference.
+		va, vb := f.a.c.ViewWith(wire.ViewOptions{LogWindow: 1}), f.b.c.ViewWith(wire.ViewOptions{LogWindow: 1})
 		r.OriginalView, r.ForkedView = &va, &vb
+		r.ViewAt = r.Time
+		if f.view {
+			r.ViewAt = f.viewAt
+		}
 	}
 	return r
 }

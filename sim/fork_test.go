@@ -139,3 +139,110 @@ func TestForkComparesQueuedEvents(t *testing.T) {
 		t.Fatalf("a pair that differs: found %v at %d", g.found, g.divergedAt())
 	}
 }
+
+// TestCompareShowsBothRunsAtAnyTime: after a fork, StartCompare over its
+// Base and Session shows the two runs side by side at any time asked:
+// each view is the one its session's replay, alone, reaches at that time;
+// before the difference the two are the same, after it they may not be;
+// and the first difference it reports by then is the fork's.
+func TestCompareShowsBothRunsAtAnyTime(t *testing.T) {
+	c := freshRun(t, 5, 3)
+	net := c.cfg.Network
+	net.DropRate = 0.3
+	f, err := c.StartFork(wire.Command{Kind: wire.CmdNetwork, Network: &net}, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := runFork(t, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fr.Diverged || fr.Base.Until != fr.Until || len(fr.Base.Commands) >= len(fr.Session.Commands) || fr.ViewAt != fr.Time {
+		t.Fatalf("the fork's answer: diverged %v, base until %d (fork until %d), %d base commands, %d fork commands, views at %d (difference %d)",
+			fr.Diverged, fr.Base.Until, fr.Until, len(fr.Base.Commands), len(fr.Session.Commands), fr.ViewAt, fr.Time)
+	}
+	// alone replays one session to time at and answers its view there.
+	alone := func(s Session, at int64) wire.View {
+		s.Until = at
+		r, err := StartImport(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.runAll(); err != nil {
+			t.Fatal(err)
+		}
+		return r.c.ViewWith(wire.ViewOptions{LogWindow: 1})
+	}
+	differ := 0
+	for _, at := range []int64{fr.At, fr.Time - 1, fr.Time, (fr.Time + fr.Until) / 2, fr.Until} {
+		cf, err := StartCompare(fr.Base, fr.Session, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := runFork(t, cf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ViewAt != at || r.OriginalView == nil || r.ForkedView == nil || r.OriginalView.Time != at || r.ForkedView.Time != at {
+			t.Fatalf("compare at %d: views at %d (%v, %v)", at, r.ViewAt, r.OriginalView != nil, r.ForkedView != nil)
+		}
+		wa, wb := alone(fr.Base, at), alone(fr.Session, at)
+		if !viewsEqual(*r.OriginalView, wa) || !viewsEqual(*r.ForkedView, wb) {
+			t.Fatalf("compare at %d: the views side by side are not the runs' own", at)
+		}
+		if at < fr.Time {
+			if r.Diverged || !viewsEqual(wa, wb) {
+				t.Fatalf("compare at %d, before the difference at %d: diverged %v, views equal %v", at, fr.Time, r.Diverged, viewsEqual(wa, wb))
+			}
+			continue
+		}
+		if !viewsEqual(wa, wb) {
+			differ++
+		}
+		if !r.Diverged || r.Time != fr.Time || !same(&r.Original, &fr.Original) || !same(&r.Forked, &fr.Forked) {
+			t.Fatalf("compare at %d: first difference %v at %d (%+v / %+v); the fork found it at %d", at, r.Diverged, r.Time, r.Original, r.Forked, fr.Time)
+		}
+	}
+	// The check of the views must be able to tell the runs apart.
+	if differ == 0 {
+		t.Fatal("the two runs' views never differ after the difference: the comparison of views proves nothing here")
+	}
+}
+
+// viewsEqual compares two views by their nodes' state and messages in
+// flight.
+func viewsEqual(a, b wire.View) bool {
+	if a.Time != b.Time || len(a.Nodes) != len(b.Nodes) || len(a.Messages) != len(b.Messages) {
+		return false
+	}
+	for i := range a.Nodes {
+		x, y := a.Nodes[i], b.Nodes[i]
+		if x.ID != y.ID || x.Role != y.Role || x.Term != y.Term || x.Commit != y.Commit || x.Applied != y.Applied || x.Up != y.Up || x.Vote != y.Vote {
+			return false
+		}
+	}
+	for i := range a.Messages {
+		if a.Messages[i].ID != b.Messages[i].ID || a.Messages[i].Type != b.Messages[i].Type {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCompareRefusals: a time the runs do not reach, and a session that is
+// not valid, are refused in words, naming which.
+func TestCompareRefusals(t *testing.T) {
+	c := freshRun(t, 3, 0)
+	s := c.Export()
+	if _, err := StartCompare(s, s, s.Until+1); !errors.Is(err, wire.ErrImpossible) || !strings.Contains(err.Error(), "span 0 to") {
+		t.Fatalf("past the runs: %v", err)
+	}
+	if _, err := StartCompare(s, s, -1); !errors.Is(err, wire.ErrImpossible) {
+		t.Fatalf("before time 0: %v", err)
+	}
+	bad := s
+	bad.Version = 99
+	if _, err := StartCompare(s, bad, 0); !errors.Is(err, wire.ErrBadSession) || !strings.Contains(err.Error(), "the second run") {
+		t.Fatalf("a bad second session: %v", err)
+	}
+}

@@ -110,7 +110,7 @@ type Engine struct {
 // until the answer is the call's own (a Frame, a ShrinkAnswer or an
 // error); cancel stops it.
 type job struct {
-	op     string // "import", "seek", "shrink", "search" or "fork"
+	op     string // "import", "seek", "shrink", "search", "fork" or "compare"
 	r      *sim.Replay
 	s      *sim.Shrinking // a shrink's search
 	search *sim.Search
@@ -325,7 +325,7 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		return limits(), nil
 	case "resume":
 		if e.job == nil {
-			return nil, badRequest("resume: no import, seek, shrink, search or fork is running")
+			return nil, badRequest("resume: no import, seek, shrink, search, fork or comparison is running")
 		}
 		return e.runJob()
 	case "cancel":
@@ -372,6 +372,29 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, err
 		}
 		e.job = &job{op: "import", r: r}
+		return e.runJob()
+	case "compare":
+		if err := wire.CheckRequest(wire.ReqCompare, args); err != nil {
+			return nil, err
+		}
+		var a struct {
+			Base sim.Session `json:"base"`
+			Fork sim.Session `json:"fork"`
+			At   int64       `json:"at"`
+		}
+		if err := decode(args, &a); err != nil {
+			return nil, badRequest("%s: %v", op, err)
+		}
+		for _, seed := range []uint64{a.Base.Config.Seed, a.Fork.Config.Seed} {
+			if err := checkSeed(wire.ErrBadSession, seed); err != nil {
+				return nil, err
+			}
+		}
+		f, err := sim.StartCompare(a.Base, a.Fork, a.At)
+		if err != nil {
+			return nil, err
+		}
+		e.job = &job{op: "compare", fork: f}
 		return e.runJob()
 	}
 	r, ok := wire.RequestRuleOf(wire.RequestKind(op))
@@ -574,6 +597,8 @@ func (j *job) what() string {
 		return "a search"
 	case "fork":
 		return "a fork's comparison"
+	case "compare":
+		return "a comparison of two runs"
 	}
 	return "a seek"
 }

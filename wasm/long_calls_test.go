@@ -204,6 +204,36 @@ func TestEngineFork(t *testing.T) {
 		t.Fatalf("the fork's session imports to %d, not %d", f.View.Time, got.Session.Until)
 	}
 
+	// Both runs at another time: compare takes the fork's base and session
+	// back, needs no cluster of its own and changes none.
+	at := (got.Time + got.Until) / 2
+	args, err := json.Marshal(map[string]any{"base": got.Base, "fork": got.Session, "at": at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = resumeAll(t, e, call(t, e, "compare", string(args)), "compare")
+	var cmp sim.ForkResult
+	if !r.OK || json.Unmarshal(r.Result, &cmp) != nil || cmp.ViewAt != at || cmp.OriginalView == nil || cmp.ForkedView == nil ||
+		cmp.OriginalView.Time != at || cmp.ForkedView.Time != at || !cmp.Diverged || cmp.Time != got.Time {
+		t.Fatalf("compare at %d: %+v (%.300s)", at, r, r.Result)
+	}
+	if r := call(t, (&Engine{}), "compare", string(args)); !r.OK && r.Pending == nil {
+		t.Fatalf("compare in an engine with no cluster: %+v", r)
+	}
+	for _, bad := range []struct{ args, kind, text string }{
+		{`{"base": {}, "fork": {}, "at": -1}`, "bad-request", "at -1"},
+		{`{"base": {}, "fork": {}, "at": 1, "extra": 1}`, "bad-request", "extra"},
+		{`{"base": {"version": 1}, "fork": {}, "at": 0}`, "bad-session", "compare: the first run"},
+		{strings.Replace(string(args), `"at":`, `"at": 1e9, "x":`, 1), "bad-request", ""},
+	} {
+		if r := call(t, e, "compare", bad.args); r.OK || r.Kind != bad.kind || !strings.Contains(r.Error, bad.text) {
+			t.Errorf("compare %.80s: %+v, want %s naming %q", bad.args, r, bad.kind, bad.text)
+		}
+	}
+	if r := call(t, e, "compare", strings.Replace(string(args), fmt.Sprintf(`"at":%d`, at), `"at":999999999`, 1)); r.OK || r.Kind != "impossible" || !strings.Contains(r.Error, "span 0 to") {
+		t.Errorf("compare past the runs: %+v", r)
+	}
+
 	if r := call(t, e, "fork", change); r.Pending == nil {
 		t.Fatalf("a fork of a longer session answered at once: %+v", r)
 	}

@@ -75,6 +75,12 @@ const (
 	// fork's session, and the first events that differ, with both
 	// clusters' views just after them.
 	ReqFork RequestKind = "fork"
+	// ReqCompare shows two runs side by side at any time: it replays two
+	// sessions (base and fork, e.g. a fork's answer's) to virtual time at
+	// in slices (pending, resume, cancel as for an import), and answers
+	// both clusters' views there and the first difference by then
+	// (sim.ForkResult). It needs no cluster and changes none.
+	ReqCompare RequestKind = "compare"
 	// ReqDiagram answers the space-time diagram (a Diagram) of the
 	// window of span virtual ms ending at to (0: now), from the kept
 	// trace: messages as lines between the nodes' lanes, notable events
@@ -171,6 +177,7 @@ var requestRules = []RequestRule{
 		Args: []ArgRule{{Name: "about", Words: []string{string(WhyRole), string(WhyTerm), string(WhyVote), string(WhyCommit), string(WhyApplied), string(WhyEntry), string(WhyMessage)}}, {Name: "node", Min: 0, Zero: "none (a message)"}, {Name: "index", Min: 0, Zero: "none"}, {Name: "msg", Min: 0, Zero: "none"}}},
 	{Kind: ReqSearch, After: ReqCreate, Fields: []string{"query"}},
 	{Kind: ReqFork, After: ReqCreate, Fields: []string{"change", "for_ms"}, Args: []ArgRule{{Name: "for_ms", Max: MaxForkMS, Zero: "10 s"}}},
+	{Kind: ReqCompare, Fields: []string{"base", "fork", "at"}, Args: []ArgRule{{Name: "at"}}},
 	{Kind: ReqDiagram, After: ReqCreate, Fields: []string{"to", "span", "heartbeats", "max"},
 		Args: []ArgRule{{Name: "to", Zero: "now"}, {Name: "span", Min: 1, Max: MaxDiagramSpanMS}, {Name: "max", Max: MaxDiagramMessages, Zero: "the default"}}},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},

@@ -11,7 +11,7 @@ import (
 // After that names a rule saying what to do first.
 func TestEveryRequestKindHasOneRule(t *testing.T) {
 	kinds := []RequestKind{ReqDefaults, ReqLimits, ReqCreate, ReqFrame, ReqStep, ReqNext, ReqCommand, ReqSeek, ReqExport, ReqImport,
-		ReqResume, ReqCancel, ReqShrink, ReqWhy, ReqSearch, ReqFork, ReqDiagram, ReqCommittedLog, ReqMemberStart, ReqMemberTick, ReqMemberStep, ReqMemberView, ReqMemberStop}
+		ReqResume, ReqCancel, ReqShrink, ReqWhy, ReqSearch, ReqFork, ReqCompare, ReqDiagram, ReqCommittedLog, ReqMemberStart, ReqMemberTick, ReqMemberStep, ReqMemberView, ReqMemberStop}
 	if len(RequestRules()) != len(kinds) {
 		t.Errorf("%d rules; want the %d kinds", len(RequestRules()), len(kinds))
 	}
@@ -106,7 +106,7 @@ func TestRequestOrderAndUnknownOperations(t *testing.T) {
 	}{
 		{must(RequestRuleOf(ReqFrame)).TooEarly(), "engine: frame before create: create a cluster first"},
 		{must(RequestRuleOf(ReqMemberTick)).TooEarly(), "engine: member-tick before member-start: start a member first"},
-		{UnknownRequest("fly"), `engine: unknown operation "fly"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, shrink, why, search, fork, diagram, committed-log, member-start, member-tick, member-step, member-view and member-stop`},
+		{UnknownRequest("fly"), `engine: unknown operation "fly"; the operations are defaults, limits, create, frame, step, next, command, seek, export, import, resume, cancel, shrink, why, search, fork, compare, diagram, committed-log, member-start, member-tick, member-step, member-view and member-stop`},
 		{PanicError("frame", "boom"), `engine: internal error in "frame": boom (this is a bug; the engine is still running)`},
 	} {
 		if tt.err.Error() != tt.werr {
