@@ -138,6 +138,9 @@ type RequestRule struct {
 	// Args are the fields among Fields that CheckRequest checks, in the
 	// order it checks them, after the view's (AllArgs).
 	Args []ArgRule `json:"args,omitempty"`
+	// Virtual says the call needs the simulator's virtual clock (time
+	// travel, replays, the kept trace): a real-time cluster refuses it.
+	Virtual bool `json:"virtual,omitempty"`
 	// After is the call that must have come first (ReqCreate: the call
 	// needs a cluster; ReqMemberStart: a member), "" if none.
 	After RequestKind `json:"after,omitempty"`
@@ -164,21 +167,21 @@ var requestRules = []RequestRule{
 	{Kind: ReqCreate, first: "create a cluster"},
 	{Kind: ReqFrame, After: ReqCreate, View: true, Fields: []string{"advance_ms", "maintain_steps"},
 		Args: []ArgRule{{Name: "advance_ms", Max: MaxAdvanceMS}, {Name: "maintain_steps", Max: MaxMaintainSteps}}},
-	{Kind: ReqStep, After: ReqCreate, View: true, Fields: []string{"n"}, Args: []ArgRule{{Name: "n", Min: 1, Max: MaxStepsPerCall}}},
-	{Kind: ReqNext, After: ReqCreate, View: true},
+	{Kind: ReqStep, Virtual: true, After: ReqCreate, View: true, Fields: []string{"n"}, Args: []ArgRule{{Name: "n", Min: 1, Max: MaxStepsPerCall}}},
+	{Kind: ReqNext, Virtual: true, After: ReqCreate, View: true},
 	{Kind: ReqCommand, After: ReqCreate},
-	{Kind: ReqSeek, After: ReqCreate, View: true, Fields: []string{"t"}},
-	{Kind: ReqExport, After: ReqCreate},
-	{Kind: ReqImport},
+	{Kind: ReqSeek, Virtual: true, After: ReqCreate, View: true, Fields: []string{"t"}},
+	{Kind: ReqExport, Virtual: true, After: ReqCreate},
+	{Kind: ReqImport, Virtual: true},
 	{Kind: ReqResume},
 	{Kind: ReqCancel},
-	{Kind: ReqShrink, After: ReqCreate},
-	{Kind: ReqWhy, After: ReqCreate, Fields: []string{"about", "node", "index", "msg"},
+	{Kind: ReqShrink, Virtual: true, After: ReqCreate},
+	{Kind: ReqWhy, Virtual: true, After: ReqCreate, Fields: []string{"about", "node", "index", "msg"},
 		Args: []ArgRule{{Name: "about", Words: []string{string(WhyRole), string(WhyTerm), string(WhyVote), string(WhyCommit), string(WhyApplied), string(WhyEntry), string(WhyMessage)}}, {Name: "node", Min: 0, Zero: "none (a message)"}, {Name: "index", Min: 0, Zero: "none"}, {Name: "msg", Min: 0, Zero: "none"}}},
-	{Kind: ReqSearch, After: ReqCreate, Fields: []string{"query"}},
-	{Kind: ReqFork, After: ReqCreate, Fields: []string{"change", "for_ms"}, Args: []ArgRule{{Name: "for_ms", Max: MaxForkMS, Zero: "10 s"}}},
-	{Kind: ReqCompare, Fields: []string{"base", "fork", "at"}, Args: []ArgRule{{Name: "at"}}},
-	{Kind: ReqDiagram, After: ReqCreate, Fields: []string{"to", "span", "heartbeats", "max"},
+	{Kind: ReqSearch, Virtual: true, After: ReqCreate, Fields: []string{"query"}},
+	{Kind: ReqFork, Virtual: true, After: ReqCreate, Fields: []string{"change", "for_ms"}, Args: []ArgRule{{Name: "for_ms", Max: MaxForkMS, Zero: "10 s"}}},
+	{Kind: ReqCompare, Virtual: true, Fields: []string{"base", "fork", "at"}, Args: []ArgRule{{Name: "at"}}},
+	{Kind: ReqDiagram, Virtual: true, After: ReqCreate, Fields: []string{"to", "span", "heartbeats", "max"},
 		Args: []ArgRule{{Name: "to", Zero: "now"}, {Name: "span", Min: 1, Max: MaxDiagramSpanMS}, {Name: "max", Max: MaxDiagramMessages, Zero: "the default"}}},
 	{Kind: ReqCommittedLog, After: ReqCreate, Fields: []string{"node", "from", "limit"},
 		Args: []ArgRule{{Name: "node", Min: 1}, {Name: "from", Zero: "the first the node holds"}, {Name: "limit", Max: MaxLogPage, Zero: "the default size"}}},

@@ -342,10 +342,11 @@ func (c *client) call(op string, args []byte) (any, error) {
 			return nil, engineErr(err)
 		}
 		return p, nil
-	case "seek", "step", "next", "export", "import":
-		return nil, impossiblef("%s: the native cluster runs in real time and keeps no replayable history; time travel is for the in-browser engine", op)
 	case "":
 		return nil, badRequest("the message has no op; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report")
+	}
+	if r, ok := wire.RequestRuleOf(wire.RequestKind(op)); ok && r.Virtual {
+		return nil, impossiblef("%s: the native cluster runs in real time and keeps no replayable history; time travel is for the in-browser engine", op)
 	}
 	return nil, badRequest("unknown operation %q; the operations are hello, create, frame, command, committed-log, subscribe, unsubscribe, join and report", op)
 }

@@ -130,7 +130,7 @@ func TestCommandKinds(t *testing.T) {
 func TestTimeTravelRefused(t *testing.T) {
 	_, srv := serve(t, newFake(), Options{})
 	c := dial(t, srv)
-	for _, op := range []string{"seek", "step", "next", "export", "import"} {
+	for _, op := range []string{"seek", "step", "next", "export", "import", "shrink", "why", "search", "diagram", "fork", "compare"} {
 		a := c.call(op, map[string]any{"t": 5})
 		if a.OK || a.Kind != "impossible" || !strings.Contains(a.Error, "real time") {
 			t.Errorf("%s: %+v", op, a)

@@ -104,7 +104,8 @@ func Generate() ([]byte, error) {
 		return nil, err
 	}
 	w("/**\n * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):\n")
-	w(" * the call it needs first, its fields when its argument is an object of\n")
+	w(" * the call it needs first, whether it needs the simulator's virtual clock\n")
+	w(" * (virtual: a real-time cluster refuses it), its fields when its argument is an object of\n")
 	w(" * its own (another is refused), and the fields it checks (a whole number from\n")
 	w(" * min to max, max 0: no bound; or one of words) with the text of their\n")
 	w(" * refusal, of kind bad-request. requestError checks a call with them.\n */\n")
@@ -259,7 +260,7 @@ func GenerateTypes() ([]byte, error) {
 }
 
 // requestKinds returns the request table as the page reads it: each
-// kind, the call it needs first, and its checked fields with their
+// kind, the call it needs first, whether it needs the virtual clock, and its checked fields with their
 // refusals as templates, and the fields of the calls whose argument is an
 // object of their own (a call with another field is refused). The docs
 // stay in Go: every byte of schema.js is downloaded.
@@ -289,6 +290,9 @@ func requestKinds() ([]map[string]any, error) {
 		}
 		if r.After != "" {
 			row["after"] = r.After
+		}
+		if r.Virtual {
+			row["virtual"] = true
 		}
 		if len(args) > 0 {
 			row["args"] = args

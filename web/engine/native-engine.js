@@ -34,8 +34,8 @@ export const EXTRAPOLATE_MS = 150;
 /** ROUTINE_KINDS are the events left out when a call asks for notable ones (wire.EventKind.Routine, from schema.js). */
 const ROUTINE_KINDS = new Set(ROUTINE_EVENT_KINDS);
 
-/** TIME_OPS are the engine calls that need a replayable virtual clock. */
-const TIME_OPS = new Set(['seek', 'step', 'next', 'export', 'import', 'shrink', 'why', 'search', 'diagram', 'fork']);
+/** TIME_OPS are the engine calls that need a replayable virtual clock (wire.RequestRule.Virtual, from schema.js). */
+const TIME_OPS = new Set(REQUEST_KINDS.filter((r) => r.virtual).map((r) => r.kind));
 
 /**
  * REAL_TIME_REFUSALS maps each command kind a real-time cluster refuses to

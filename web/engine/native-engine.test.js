@@ -326,7 +326,7 @@ test('errors carry their kinds; time travel and manual delivery are impossible',
   await assert.rejects(engine.call('frame', { max_events: -1 }), (e) => e.kind === 'bad-request');
   await assert.rejects(engine.call('teleport'), (e) => e.kind === 'bad-request');
   const n = ws.sent.length;
-  for (const op of ['seek', 'step', 'next', 'export', 'import']) {
+  for (const op of ['seek', 'step', 'next', 'export', 'import', 'shrink', 'why', 'search', 'diagram', 'fork', 'compare']) {
     await assert.rejects(engine.call(op, { t: 0 }), (e) => e.kind === 'impossible' && e.message === 'The native cluster runs in real time: no time travel', op);
   }
   for (const kind of ['manual', 'deliver', 'drop', 'duplicate']) {

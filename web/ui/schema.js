@@ -75,7 +75,8 @@ export const FAULTS = deepFreeze([{"kind":"forget-vote","doc":"a crashed node lo
 
 /**
  * REQUEST_KINDS is every call of the engine protocol (wire.RequestRules):
- * the call it needs first, its fields when its argument is an object of
+ * the call it needs first, whether it needs the simulator's virtual clock
+ * (virtual: a real-time cluster refuses it), its fields when its argument is an object of
  * its own (another is refused), and the fields it checks (a whole number from
  * min to max, max 0: no bound; or one of words) with the text of their
  * refusal, of kind bad-request. requestError checks a call with them.
@@ -85,20 +86,20 @@ export const REQUEST_KINDS = deepFreeze([
   {"kind":"limits"},
   {"kind":"create"},
   {"after":"create","args":[{"error":"engine: frame: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: frame: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: frame: advance_ms {value} must be 0 to 60000","max":60000,"min":0,"name":"advance_ms"},{"error":"engine: frame: maintain_steps {value} must be 0 to 200000","max":200000,"min":0,"name":"maintain_steps"}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","advance_ms","maintain_steps"],"kind":"frame"},
-  {"after":"create","args":[{"error":"engine: step: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: step: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: step: n {value} must be 1 to 100000","max":100000,"min":1,"name":"n"}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","n"],"kind":"step"},
-  {"after":"create","args":[{"error":"engine: next: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: next: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events"],"kind":"next"},
+  {"after":"create","args":[{"error":"engine: step: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: step: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]},{"error":"engine: step: n {value} must be 1 to 100000","max":100000,"min":1,"name":"n"}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","n"],"kind":"step","virtual":true},
+  {"after":"create","args":[{"error":"engine: next: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: next: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events"],"kind":"next","virtual":true},
   {"after":"create","kind":"command"},
-  {"after":"create","args":[{"error":"engine: seek: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: seek: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","t"],"kind":"seek"},
-  {"after":"create","kind":"export"},
-  {"kind":"import"},
+  {"after":"create","args":[{"error":"engine: seek: max_events {value} must be 0 (no limit) or more","max":0,"min":0,"name":"max_events"},{"error":"engine: seek: events {value} must be \"all\" or \"notable\"","name":"events","words":["all","notable"]}],"fields":["since","log_window","kv_from","kv_limit","events","max_events","t"],"kind":"seek","virtual":true},
+  {"after":"create","kind":"export","virtual":true},
+  {"kind":"import","virtual":true},
   {"kind":"resume"},
   {"kind":"cancel"},
-  {"after":"create","kind":"shrink"},
-  {"after":"create","args":[{"error":"engine: why: about {value} must be \"role\", \"term\", \"vote\", \"commit\", \"applied\", \"entry\" or \"message\"","name":"about","words":["role","term","vote","commit","applied","entry","message"]},{"error":"engine: why: node {value} must be 0 (none (a message)) or more","max":0,"min":0,"name":"node"},{"error":"engine: why: index {value} must be 0 (none) or more","max":0,"min":0,"name":"index"},{"error":"engine: why: msg {value} must be 0 (none) or more","max":0,"min":0,"name":"msg"}],"fields":["about","node","index","msg"],"kind":"why"},
-  {"after":"create","fields":["query"],"kind":"search"},
-  {"after":"create","args":[{"error":"engine: fork: for_ms {value} must be 0 (10 s) to 600000","max":600000,"min":0,"name":"for_ms"}],"fields":["change","for_ms"],"kind":"fork"},
-  {"args":[{"error":"engine: compare: at {value} must be 0 or more","max":0,"min":0,"name":"at"}],"fields":["base","fork","at"],"kind":"compare"},
-  {"after":"create","args":[{"error":"engine: diagram: to {value} must be 0 (now) or more","max":0,"min":0,"name":"to"},{"error":"engine: diagram: span {value} must be 1 to 60000","max":60000,"min":1,"name":"span"},{"error":"engine: diagram: max {value} must be 0 (the default) to 20000","max":20000,"min":0,"name":"max"}],"fields":["to","span","heartbeats","max"],"kind":"diagram"},
+  {"after":"create","kind":"shrink","virtual":true},
+  {"after":"create","args":[{"error":"engine: why: about {value} must be \"role\", \"term\", \"vote\", \"commit\", \"applied\", \"entry\" or \"message\"","name":"about","words":["role","term","vote","commit","applied","entry","message"]},{"error":"engine: why: node {value} must be 0 (none (a message)) or more","max":0,"min":0,"name":"node"},{"error":"engine: why: index {value} must be 0 (none) or more","max":0,"min":0,"name":"index"},{"error":"engine: why: msg {value} must be 0 (none) or more","max":0,"min":0,"name":"msg"}],"fields":["about","node","index","msg"],"kind":"why","virtual":true},
+  {"after":"create","fields":["query"],"kind":"search","virtual":true},
+  {"after":"create","args":[{"error":"engine: fork: for_ms {value} must be 0 (10 s) to 600000","max":600000,"min":0,"name":"for_ms"}],"fields":["change","for_ms"],"kind":"fork","virtual":true},
+  {"args":[{"error":"engine: compare: at {value} must be 0 or more","max":0,"min":0,"name":"at"}],"fields":["base","fork","at"],"kind":"compare","virtual":true},
+  {"after":"create","args":[{"error":"engine: diagram: to {value} must be 0 (now) or more","max":0,"min":0,"name":"to"},{"error":"engine: diagram: span {value} must be 1 to 60000","max":60000,"min":1,"name":"span"},{"error":"engine: diagram: max {value} must be 0 (the default) to 20000","max":20000,"min":0,"name":"max"}],"fields":["to","span","heartbeats","max"],"kind":"diagram","virtual":true},
   {"after":"create","args":[{"error":"engine: committed-log: node {value} must be 1 or more","max":0,"min":1,"name":"node"},{"error":"engine: committed-log: from {value} must be 0 (the first the node holds) or more","max":0,"min":0,"name":"from"},{"error":"engine: committed-log: limit {value} must be 0 (the default size) to 1000","max":1000,"min":0,"name":"limit"}],"fields":["node","from","limit"],"kind":"committed-log"},
   {"fields":["id","raft"],"kind":"member-start"},
   {"after":"member-start","kind":"member-tick"},
