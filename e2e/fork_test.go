@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestForkAndFirstDivergence, as a person would: with clients writing,
@@ -42,7 +43,31 @@ func TestForkAndFirstDivergence(t *testing.T) {
 	if now, drop := eval[int64](p, `seshatPage.frame().view.time`), eval[float64](p, `seshatPage.frame().view.network.drop_rate`); now != at || drop != 0 {
 		t.Fatalf("forking changed this run: at %d ms (was %d), drop rate %v", now, at, drop)
 	}
+	caption := func() string {
+		return eval[string](p, `document.querySelector('[data-testid="fork-caption"]').textContent`)
+	}
+	if c := caption(); !strings.HasPrefix(c, fmt.Sprintf("Both runs at %.3f s, where they first differ: ", float64(diverged)/1000)) {
+		t.Fatalf("the side-by-side table at the difference: %q", c)
+	}
 	p.shot("fork")
+
+	// Both runs at any other time: the slider's first time (the fork
+	// point), where they are alike, and its last.
+	p.do(chromedp.SendKeys(`#fork-at`, kb.Home))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="fork-caption"]').textContent.startsWith('Both runs at %.3f s, ')`, float64(at)/1000))
+	if c := caption(); !strings.HasSuffix(c, " before they first differ: every node alike.") {
+		t.Fatalf("both runs at the fork point: %q", c)
+	}
+	until := eval[int64](p, `Number(document.querySelector('#fork-at').max)`)
+	p.do(chromedp.SendKeys(`#fork-at`, kb.End))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="fork-caption"]').textContent.startsWith('Both runs at %.3f s, ')`, float64(until)/1000))
+	if c := caption(); !strings.Contains(c, " after they first differ: ") || until <= diverged {
+		t.Fatalf("both runs at the end (%d ms): %q", until, c)
+	}
+	p.shot("fork-compare")
+	// Back to the difference for what follows.
+	eval[bool](p, fmt.Sprintf(`(document.querySelector('#fork-at').value = '%d', document.querySelector('#fork-at').dispatchEvent(new Event('change')), true)`, diverged))
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="fork-caption"]').textContent.startsWith('Both runs at %.3f s, where')`, float64(diverged)/1000))
 
 	// A window of its own: the fork's link, at the difference.
 	eval[bool](p, `(window.open = (url) => { window.__opened = url; return {}; }, true)`)
@@ -58,4 +83,39 @@ func TestForkAndFirstDivergence(t *testing.T) {
 	p.poll(fmt.Sprintf(`seshatPage.frame().view.time === %d && seshatPage.frame().view.network.drop_rate === 0.3`, diverged))
 	p.poll(`location.hash.length > 10`)
 	p.shot("fork-opened")
+}
+
+// TestForkTheNextCommand, as a person would: press Fork the next command,
+// then Crash on the selected node: the crash goes to a fork, not to this
+// run, and the page says where the fork first differs, with the node down
+// in the fork's column only; the button is released.
+func TestForkTheNextCommand(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.poll(jsLeader + ` > 0`)
+	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
+	at := eval[int64](p, `seshatPage.frame().view.time`)
+	p.click("fork-next")
+	if on := eval[string](p, `document.querySelector('[data-testid="fork-next"]').getAttribute('aria-pressed')`); on != "true" {
+		t.Fatalf("Fork the next command pressed: aria-pressed %q", on)
+	}
+	p.click("node-1-crash")
+	p.poll(`!document.querySelector('[data-testid="fork-box"]').hidden`)
+	text := eval[string](p, `document.querySelector('[data-testid="fork-text"]').textContent`)
+	if !strings.HasPrefix(text, fmt.Sprintf("Forked at %.3f s with Crash n1: the runs first differ at ", float64(at)/1000)) {
+		t.Fatalf("fork: %q", text)
+	}
+	if up, now := eval[bool](p, `seshatPage.frame().view.nodes[0].up`), eval[int64](p, `seshatPage.frame().view.time`); !up || now != at {
+		t.Fatalf("the crash went to this run: n1 up %v, at %d ms (was %d)", up, now, at)
+	}
+	row := eval[[]string](p, `[...document.querySelectorAll('[data-testid="fork-rows"] tr')[0].children].map((c) => c.textContent)`)
+	if len(row) != 3 || strings.HasPrefix(row[1], "down") || !strings.HasPrefix(row[2], "down") {
+		t.Fatalf("n1 side by side: %q", row)
+	}
+	if on := eval[string](p, `document.querySelector('[data-testid="fork-next"]').getAttribute('aria-pressed')`); on != "false" {
+		t.Fatalf("after the fork, Fork the next command is still pressed (%q)", on)
+	}
+	// The next crash goes to this run.
+	p.click("node-1-crash")
+	p.poll(`!seshatPage.frame().view.nodes[0].up`)
 }

@@ -93,16 +93,11 @@ func (c *Cluster) StartFork(change wire.Command, forMS int64) (*Fork, error) {
 	fs := c.ForkSession(change, forMS)
 	orig := c.Export()
 	orig.Until = fs.Until
-	a, err := StartImport(orig)
+	f, err := newFork(orig, fs, "fork")
 	if err != nil {
 		return nil, err
 	}
-	b, err := StartImport(fs)
-	if err != nil {
-		return nil, fmt.Errorf("fork: %w", err)
-	}
-	f := &Fork{a: a, b: b, at: c.now, step: c.steps, until: fs.Until, session: fs, base: orig}
-	f.watch()
+	f.at, f.step, f.until = c.now, c.steps, fs.Until
 	return f, nil
 }
 
@@ -118,24 +113,29 @@ func StartCompare(base, fork Session, at int64) (*Fork, error) {
 		return nil, fmt.Errorf("%w: compare: at %d ms; the two runs span 0 to %d ms", wire.ErrImpossible, at, end)
 	}
 	base.Until, fork.Until = at, at
-	a, err := StartImport(base)
+	f, err := newFork(base, fork, "compare")
 	if err != nil {
-		return nil, fmt.Errorf("compare: the first run: %w", err)
+		return nil, err
 	}
-	b, err := StartImport(fork)
-	if err != nil {
-		return nil, fmt.Errorf("compare: the second run: %w", err)
-	}
-	f := &Fork{a: a, b: b, until: at, session: fork, base: base, view: true, viewAt: at}
-	f.watch()
+	f.until, f.view, f.viewAt = at, true, at
 	return f, nil
 }
 
-// watch queues the events of both runs for comparison.
-func (f *Fork) watch() {
-	a, b := f.a.c, f.b.c
-	a.watch = func(e *wire.Event) { f.qa = f.keep(f.qa, e, a) }
-	b.watch = func(e *wire.Event) { f.qb = f.keep(f.qb, e, b) }
+// newFork starts replaying both runs, the original (base) and the fork,
+// and queues their events for comparison; op names the call in errors.
+func newFork(base, fork Session, op string) (*Fork, error) {
+	a, err := StartImport(base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: this run: %w", op, err)
+	}
+	b, err := StartImport(fork)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the fork: %w", op, err)
+	}
+	f := &Fork{a: a, b: b, session: fork, base: base}
+	a.c.watch = func(e *wire.Event) { f.qa = f.keep(f.qa, e, a.c) }
+	b.c.watch = func(e *wire.Event) { f.qb = f.keep(f.qb, e, b.c) }
+	return f, nil
 }
 
 // keep queues an event of a run for comparison: those after the fork point

@@ -242,7 +242,7 @@ func TestCompareRefusals(t *testing.T) {
 	}
 	bad := s
 	bad.Version = 99
-	if _, err := StartCompare(s, bad, 0); !errors.Is(err, wire.ErrBadSession) || !strings.Contains(err.Error(), "the second run") {
+	if _, err := StartCompare(s, bad, 0); !errors.Is(err, wire.ErrBadSession) || !strings.Contains(err.Error(), "compare: the fork: ") {
 		t.Fatalf("a bad second session: %v", err)
 	}
 }

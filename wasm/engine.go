@@ -71,6 +71,20 @@ func limits() Limits {
 
 // checkSeed refuses a seed the page could not carry exactly, wrapping
 // sentinel (wire.ErrBadConfig or wire.ErrBadSession).
+// session reads a session as import does: its size, its version and its
+// seed checked.
+func session(args []byte) (sim.Session, error) {
+	s, err := sim.UnmarshalSession(args)
+	if err != nil {
+		// A seed past uint64 is a JSON error: say it with its range.
+		if serr := checkSessionSeed(args); serr != nil {
+			return s, serr
+		}
+		return s, err
+	}
+	return s, checkSeed(wire.ErrBadSession, s.Config.Seed)
+}
+
 func checkSeed(sentinel error, seed uint64) error {
 	if seed > maxSeed {
 		return fmt.Errorf("%w: seed %d must be 0 to %d (the largest whole number the page holds exactly)", sentinel, seed, uint64(maxSeed))
@@ -356,15 +370,8 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 		e.c = c
 		return e.frame(0), nil
 	case "import":
-		s, err := sim.UnmarshalSession(args)
+		s, err := session(args)
 		if err != nil {
-			// A seed past uint64 is a JSON error: say it with its range.
-			if serr := checkSessionSeed(args); serr != nil {
-				return nil, serr
-			}
-			return nil, err
-		}
-		if err := checkSeed(wire.ErrBadSession, s.Config.Seed); err != nil {
 			return nil, err
 		}
 		r, err := sim.StartImport(s)
@@ -378,19 +385,22 @@ func (e *Engine) call(op string, args []byte) (any, error) {
 			return nil, err
 		}
 		var a struct {
-			Base sim.Session `json:"base"`
-			Fork sim.Session `json:"fork"`
-			At   int64       `json:"at"`
+			Base json.RawMessage `json:"base"`
+			Fork json.RawMessage `json:"fork"`
+			At   int64           `json:"at"`
 		}
 		if err := decode(args, &a); err != nil {
 			return nil, badRequest("%s: %v", op, err)
 		}
-		for _, seed := range []uint64{a.Base.Config.Seed, a.Fork.Config.Seed} {
-			if err := checkSeed(wire.ErrBadSession, seed); err != nil {
-				return nil, err
-			}
+		base, err := session(a.Base)
+		if err != nil {
+			return nil, fmt.Errorf("compare: this run: %w", err)
 		}
-		f, err := sim.StartCompare(a.Base, a.Fork, a.At)
+		fork, err := session(a.Fork)
+		if err != nil {
+			return nil, fmt.Errorf("compare: the fork: %w", err)
+		}
+		f, err := sim.StartCompare(base, fork, a.At)
 		if err != nil {
 			return nil, err
 		}

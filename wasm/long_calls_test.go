@@ -223,7 +223,8 @@ func TestEngineFork(t *testing.T) {
 	for _, bad := range []struct{ args, kind, text string }{
 		{`{"base": {}, "fork": {}, "at": -1}`, "bad-request", "at -1"},
 		{`{"base": {}, "fork": {}, "at": 1, "extra": 1}`, "bad-request", "extra"},
-		{`{"base": {"version": 1}, "fork": {}, "at": 0}`, "bad-session", "compare: the first run"},
+		{`{"base": {"version": 9}, "fork": {}, "at": 0}`, "bad-session", "compare: this run: "},
+		{`{"base": ` + string(b) + `, "fork": {"version": 1, "config": {"seed": 1e30}}, "at": 0}`, "bad-session", "compare: the fork: "},
 		{strings.Replace(string(args), `"at":`, `"at": 1e9, "x":`, 1), "bad-request", ""},
 	} {
 		if r := call(t, e, "compare", bad.args); r.OK || r.Kind != bad.kind || !strings.Contains(r.Error, bad.text) {

@@ -58,6 +58,8 @@ export class App {
     // kvFrom is the first key of the page of each store the page shows
     // (kv_from); "" shows the first keys.
     this.kvFrom = '';
+    // forkNext, when armed (armFork), takes the next command to a fork.
+    this.forkNext = null;
     // Which events the engine sends: "notable" until the event log shows
     // routine traffic (see detailFor in events.js).
     this.detail = 'notable';
@@ -244,6 +246,14 @@ export class App {
    * cluster loses its leader before anyone can deliver one.
    */
   async command(cmd) {
+    if (this.forkNext) {
+      // Armed (armFork): this command goes to a fork of the run, not to it.
+      const done = this.forkNext;
+      this.forkNext = null;
+      this.setPlaying(false);
+      done(await this.fork(cmd), cmd, commandName(cmd));
+      return null;
+    }
     if (cmd.kind === 'manual' && cmd.on && this.playing) this.setPlaying(false);
     const f = await this.call('command', cmd, 'command', commandName(cmd));
     if (f) {
@@ -422,6 +432,31 @@ export class App {
       return await this.engine.call('fork', { change });
     } catch (err) {
       this.hooks.onError(describeError('Fork', err));
+      return null;
+    }
+  }
+
+  /**
+   * armFork sends the next command (from any control) to a fork of this
+   * run instead of to it: then done(answer, command, name) is called with
+   * the fork's answer (or null after an error). null disarms.
+   */
+  armFork(done) {
+    this.forkNext = done || null;
+  }
+
+  /**
+   * compare shows two runs side by side at virtual time at (ms): a fork's
+   * base and session (a long call: progress and Cancel as for an import).
+   * It answers the engine's answer (sim.ForkResult, views at at), or null
+   * after saying why there is none.
+   */
+  async compare(base, fork, at) {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call('compare', { base, fork, at });
+    } catch (err) {
+      this.hooks.onError(describeError('Compare the runs', err));
       return null;
     }
   }

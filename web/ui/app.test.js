@@ -257,3 +257,41 @@ test('runTo travels back within the session and runs on past its end, paused', a
   await app.runTo(3000);
   assert.deepEqual([app.frame.view.time, app.frame.horizon, app.playing], [3000, 3000, false]);
 });
+
+test('an armed fork takes the next command, whatever control gives it, and only that one', async () => {
+  const { app, log } = await newApp();
+  const calls = [];
+  const call = app.engine.call.bind(app.engine);
+  app.engine.call = (op, args) => {
+    calls.push([op, args]);
+    return op === 'fork' ? Promise.resolve({ at: 0, until: 10000, diverged: false }) : call(op, args);
+  };
+  const before = app.view.time;
+  const got = [];
+  app.armFork((res, cmd, name) => got.push([res, cmd, name]));
+  assert.equal(await app.nodeCommand('crash'), null);
+  assert.deepEqual(calls, [['fork', { change: { kind: 'crash', node: 1 } }]]);
+  assert.deepEqual(got, [[{ at: 0, until: 10000, diverged: false }, { kind: 'crash', node: 1 }, 'Crash n1']]);
+  assert.equal(app.playing, false, 'a fork pauses the run');
+  assert.equal(app.view.time, before);
+  assert.ok(app.view.nodes[0].up, 'this run is left as it was');
+  // Disarmed once used: the next command goes to this run.
+  assert.ok(await app.command({ kind: 'crash', node: 2 }));
+  assert.equal(calls[1][0], 'command');
+  assert.equal(app.view.nodes[1].up, false);
+  assert.equal(got.length, 1);
+  // Disarmed by hand: no fork.
+  app.armFork(() => got.push('no'));
+  app.armFork(null);
+  await app.command({ kind: 'restart', node: 2 });
+  assert.equal(got.length, 1);
+  assert.deepEqual(log.errors, []);
+});
+
+test('compare asks the engine for both runs at a time, and says why not in words', async () => {
+  const { app, log } = await newApp();
+  const base = await app.exportSession();
+  // The fake engine has no compare: the page reports the refusal, naming the action.
+  assert.equal(await app.compare(base, base, 100), null);
+  assert.match(log.errors[0], /^Compare the runs: /);
+});

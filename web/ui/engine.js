@@ -165,12 +165,13 @@ export function shrinkText(r) {
   return `Shrunk from ${size(r.before)} to ${size(r.after)} in ${plural(r.runs, 'run')}${simpler}. It fails the same way: ${r.failure}.${limit}`;
 }
 
-/** progressText says how far a long import, seek, search, fork or shrink has gone (a progress from the engine). */
+/** progressText says how far a long import, seek, search, fork, comparison or shrink has gone (a progress from the engine). */
 export function progressText(p) {
   const span = p.until - p.from;
   const pct = span > 0 ? Math.min(100, Math.floor((100 * (p.at - p.from)) / span)) : 100;
   const s = (ms) => (ms / 1000).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   if (p.op === 'search') return `Searching the whole session: ${s(p.at)} of ${s(p.until)} virtual seconds (${pct}%)`;
+  if (p.op === 'compare') return `Replaying both runs to ${s(p.until)} s: ${s(p.at)} s (${pct}%)`;
   if (p.op === 'fork') return `Replaying this run and its fork side by side: ${s(p.at)} of ${s(p.until)} virtual seconds (${pct}%)`;
   if (p.op === 'shrink') {
     const b = p.shrink && p.shrink.best;

@@ -112,6 +112,7 @@ test('cancel goes around the queue to the engine; idle waits for the queue; prog
 test('progress and size texts name the numbers and the limit', () => {
   assert.equal(progressText({ op: 'import', at: 1234500, from: 0, until: 21600000 }), 'Replaying the session: 1,234.5 of 21,600.0 virtual seconds (5%)');
   assert.equal(progressText({ op: 'seek', at: 40000, from: 20000, until: 100000 }), 'Travelling to 100.0 s: at 40.0 s (25%)');
+  assert.equal(progressText({ op: 'compare', at: 5000, from: 0, until: 20000 }), 'Replaying both runs to 20.0 s: 5.0 s (25%)');
   assert.equal(progressText({ op: 'fork', at: 6000, from: 0, until: 24000 }), 'Replaying this run and its fork side by side: 6.0 of 24.0 virtual seconds (25%)');
   assert.equal(progressText({ op: 'seek', at: 5, from: 5, until: 5 }), 'Travelling to 0.0 s: at 0.0 s (100%)');
   assert.equal(progressText({ op: 'shrink', at: 12, from: 0, until: 400, shrink: { runs: 12, max: 400, best: { commands: 1, until: 2500, events: 90 } } }),

@@ -25,16 +25,17 @@ export function forkSummary(r, change) {
 /** nodeState is a node's state in a few words, as the side-by-side view shows it. */
 export function nodeState(n) {
   if (!n) return 'not in this run';
-  return `${roleOf(n)}, term ${n.term}, commit ${n.commit}, applied ${n.up ? n.applied : '—'}`;
+  return `${roleOf(n)}, term ${n.term}, log to ${n.last_index}, commit ${n.commit}, applied ${n.up ? n.applied : '—'}`;
 }
 
 /**
- * forkRows are the two clusters side by side just after the divergence:
- * per node (of either), its state here and in the fork, and whether they
- * differ. Empty without a divergence.
+ * forkRows are the two clusters side by side at the answer's view_at (just
+ * after the divergence, or the time a comparison was asked for): per node
+ * (of either), its state here and in the fork, and whether they differ.
+ * Empty when the answer has no views.
  */
 export function forkRows(r) {
-  if (!r.diverged || !r.original_view || !r.forked_view) return [];
+  if (!r.original_view || !r.forked_view) return [];
   const a = new Map(r.original_view.nodes.map((n) => [n.id, n]));
   const b = new Map(r.forked_view.nodes.map((n) => [n.id, n]));
   const ids = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
@@ -42,4 +43,19 @@ export function forkRows(r) {
     const here = nodeState(a.get(id)), fork = nodeState(b.get(id));
     return { id, here, fork, differs: here !== fork };
   });
+}
+
+/**
+ * compareCaption says what the side-by-side table shows: both runs at its
+ * time, and where that is against the first difference (fork, the fork's
+ * answer, tells it when the comparison at that time has not reached it).
+ */
+export function compareCaption(r, fork) {
+  const head = `Both runs at ${secs(r.view_at)}`;
+  const rows = forkRows(r);
+  const differ = rows.filter((x) => x.differs).map((x) => `n${x.id}`);
+  const nodes = differ.length ? `: ${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'}` : ': every node alike';
+  if (r.diverged) return `${head}, ${r.view_at === r.time ? 'where' : `${secs(r.view_at - r.time)} after`} they first differ${nodes}.`;
+  if (fork && fork.diverged && r.view_at < fork.time) return `${head}, ${secs(fork.time - r.view_at)} before they first differ${nodes}.`;
+  return `${head}, with no difference yet${nodes}.`;
 }
