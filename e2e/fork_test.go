@@ -50,6 +50,7 @@ func TestForkAndFirstDivergence(t *testing.T) {
 		t.Fatalf("the side-by-side table at the difference: %q", c)
 	}
 	p.shot("fork")
+	p.shotOf("fork-panel", `[data-testid="fork-box"]`)
 
 	// Both runs at any other time: the slider's first time (the fork
 	// point), where they are alike, and its last.
@@ -64,7 +65,7 @@ func TestForkAndFirstDivergence(t *testing.T) {
 	if c := caption(); !strings.Contains(c, " after they first differ: ") || until <= diverged {
 		t.Fatalf("both runs at the end (%d ms): %q", until, c)
 	}
-	p.shot("fork-compare")
+	p.shotOf("fork-compare", `[data-testid="fork-box"]`)
 	// Back to the difference for what follows.
 	eval[bool](p, fmt.Sprintf(`(document.querySelector('#fork-at').value = '%d', document.querySelector('#fork-at').dispatchEvent(new Event('change')), true)`, diverged))
 	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="fork-caption"]').textContent.startsWith('Both runs at %.3f s, where')`, float64(diverged)/1000))
@@ -88,7 +89,8 @@ func TestForkAndFirstDivergence(t *testing.T) {
 // TestForkTheNextCommand, as a person would: press Fork the next command,
 // then Crash on the selected node: the crash goes to a fork, not to this
 // run, and the page says where the fork first differs, with the node down
-// in the fork's column only; the button is released.
+// in the fork's column only; the button is released. Then Fork with this
+// seed forks with the run's random numbers from another seed.
 func TestForkTheNextCommand(t *testing.T) {
 	p := newPage(t)
 	p.open("")
@@ -118,4 +120,19 @@ func TestForkTheNextCommand(t *testing.T) {
 	// The next crash goes to this run.
 	p.click("node-1-crash")
 	p.poll(`!seshatPage.frame().view.nodes[0].up`)
+
+	// Fork with this seed: the run's random numbers from seed 7 from now,
+	// in a fork; a seed past what the page holds exactly is refused.
+	at = eval[int64](p, `seshatPage.frame().view.time`)
+	p.do(chromedp.SetValue(chromedp.CSS(`#reseed`), "9007199254740993"))
+	p.click("reseed-fork")
+	if e := p.takeError(`Reseed: seed is "9007199254740993"; it must be a whole number from 0 to 9007199254740991`); e == "" {
+		t.Fatal("no error for a seed past 2^53-1")
+	}
+	p.do(chromedp.SetValue(chromedp.CSS(`#reseed`), "7"))
+	p.click("reseed-fork")
+	p.poll(fmt.Sprintf(`document.querySelector('[data-testid="fork-text"]').textContent.startsWith('Forked at %.3f s with seed 7 from now: the runs first differ at ')`, float64(at)/1000))
+	if now := eval[int64](p, `seshatPage.frame().view.time`); now != at {
+		t.Fatalf("the fork with a seed moved this run from %d to %d ms", at, now)
+	}
 }

@@ -445,7 +445,26 @@ func (p *page) shotDir() (string, error) {
 // prints its path.
 func (p *page) shot(name string) {
 	p.t.Helper()
-	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	p.save(name, chromedp.FullScreenshot(100))
+}
+
+// shotOf saves a screenshot of the viewport with the element sel scrolled
+// into view, as shot does. Panels below the fold are laid out only when
+// they come near (content-visibility), so one scroll may land short: it
+// scrolls until the element's top is in the upper half of the window.
+// (A full-page screenshot lays the page out again, taller, and loses the
+// side column's scroll.)
+func (p *page) shotOf(name, sel string) {
+	p.t.Helper()
+	p.poll(fmt.Sprintf(`(() => { const e = document.querySelector(%q); const r = e.getBoundingClientRect();
+		if (r.top >= 0 && r.top < innerHeight / 2) return true; e.scrollIntoView({block: 'start'}); return false; })()`, sel))
+	p.save(name, chromedp.CaptureScreenshot())
+}
+
+// save runs a screenshot action and writes its PNG as name.
+func (p *page) save(name string, shot chromedp.Action[[]byte]) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, shot)
 	if err != nil {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return

@@ -78,7 +78,7 @@ func New(cfg wire.Config) (*Cluster, error) {
 	c := &Cluster{
 		cfg:     cfg,
 		initial: cfg,
-		rng:     mrand.New(mrand.NewPCG(cfg.Seed, cfg.Seed^0x5e5a7)),
+		rng:     newRand(cfg.Seed),
 		ent:     newEntropy(cfg.Seed),
 		flights: make(map[uint64]*flight),
 		pending: make(map[uint64]*request),

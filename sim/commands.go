@@ -209,6 +209,9 @@ func (c *Cluster) apply(cmd wire.Command) (req uint64) {
 		emitCommand()
 	case wire.CmdManual:
 		c.setManual(cmd.On)
+	case wire.CmdReseed:
+		c.reseed(cmd.Seed)
+		emitCommand()
 	case wire.CmdAddClients:
 		for i := 0; i < cmd.Count; i++ {
 			cl := c.newClient(len(c.clients) + 1)

@@ -70,3 +70,15 @@ func withEntropy(e *entropy, f func()) {
 }
 
 var _ io.Reader = (*entropy)(nil)
+
+// reseed draws the cluster's random numbers from seed from now on: its
+// own (latencies, losses, clients) and etcd Raft's election timeouts,
+// whose stream may be installed as crypto/rand.Reader at this moment (it
+// is changed in place).
+func (c *Cluster) reseed(seed uint64) {
+	c.rng = newRand(seed)
+	c.ent.src = newEntropy(seed).src
+}
+
+// newRand is the cluster's own random numbers from seed.
+func newRand(seed uint64) *mrand.Rand { return mrand.New(mrand.NewPCG(seed, seed^0x5e5a7)) }

@@ -22,7 +22,7 @@ const sliceSteps = 20_000
 // JavaScript number holds exactly (2^53-1). The page reads seeds from links,
 // files and forms as numbers, so a larger seed would be silently rounded
 // and the page would replay a different run than the one named.
-const maxSeed = 1<<53 - 1
+const maxSeed = wire.MaxSeed
 
 // Range is an inclusive range of whole numbers.
 type Range struct {

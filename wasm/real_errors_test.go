@@ -57,6 +57,7 @@ var badCalls = []realError{
 	{Op: "command", Args: json.RawMessage(`{"kind": "network"}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "network", "network": {"min_latency_ms": 30, "max_latency_ms": 10}}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "network", "network": {"min_latency_ms": 1, "max_latency_ms": 2, "drop_rate": 1.5}}`)},
+	{Op: "command", Args: json.RawMessage(`{"kind": "reseed", "seed": 9007199254740992}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "add-clients", "count": 0}`)},
 	{Op: "command", Args: json.RawMessage(`{"kind": "remove-clients", "count": 1}`)},
 	{Fresh: true, Op: "committed-log", Args: json.RawMessage(`{"node": 1}`)},

@@ -210,7 +210,7 @@ async function start() {
   renderers.diagram = bindDiagram(app, () => { page.version++; });
   renderers.why = bindWhy(app, (chain) => renderers.diagram.showChain(chain));
   bindSearch(app, () => { page.version++; });
-  bindFork(app, { error: showError, notice: showNotice });
+  bindFork(app, { error: showError, notice: showNotice, limits: () => page.limits });
   if (page.realTime) {
     await attachNative();
     return;

@@ -38,7 +38,12 @@ const (
 	CmdReplace       CommandKind = "replace"        // Node, Peer optional: replace voter Node with a new voter Peer, through a joint configuration
 	CmdChange        CommandKind = "change"         // Changes, Transition: several changes at once (ConfChangeV2)
 	CmdLeaveJoint    CommandKind = "leave-joint"    // leave the joint configuration (after a change with transition explicit)
+	CmdReseed        CommandKind = "reseed"         // Seed: the run's random numbers come from it from now on
 )
+
+// MaxSeed is the largest seed a configuration or a reseed command takes:
+// the largest whole number the page's JavaScript holds exactly (2^53-1).
+const MaxSeed = 1<<53 - 1
 
 // Command is one instruction from outside the simulation. Which fields matter
 // depends on Kind (see the Cmd constants). Its JSON form is what the page
@@ -60,6 +65,8 @@ type Command struct {
 	// explicit; default auto).
 	Changes    []MemberChange `json:"changes,omitempty"`
 	Transition string         `json:"transition,omitempty"`
+	// Seed is a reseed command's new seed.
+	Seed uint64 `json:"seed,omitempty"`
 }
 
 // LoggedCommand is a command with the point in the run where it was applied:

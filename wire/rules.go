@@ -75,6 +75,7 @@ type CommandRule struct {
 const (
 	realTimeMessages = "the native cluster runs in real time: its messages cannot be held, delivered, dropped or duplicated by hand"
 	realTimeClients  = "the native cluster runs in real time and has no simulated clients; use set, get and del, or the HTTP API"
+	realTimeSeed     = "the native cluster runs in real time: its randomness has no seed to change"
 )
 
 // commandRules is the table, in the order of the Cmd constants.
@@ -104,6 +105,7 @@ var commandRules = []CommandRule{
 	{Kind: CmdReplace, Fields: []string{"node", "peer"}, Doc: "replace voter node with a new voter (peer: the next unused id by default) through a joint configuration", check: checkMembership},
 	{Kind: CmdChange, Fields: []string{"changes", "transition"}, Doc: "change several members at once (ConfChangeV2; transition auto, implicit or explicit)", check: checkMembership},
 	{Kind: CmdLeaveJoint, Fields: []string{}, Doc: "leave the joint configuration (after a change with transition explicit)", check: checkMembership},
+	{Kind: CmdReseed, Fields: []string{"seed"}, Doc: "draw the run's random numbers (latencies, losses, clients, election timeouts) from seed from now on", RealTime: realTimeSeed, check: checkReseed, describe: reseedEvent},
 }
 
 // CommandRules returns the table of command rules, one per kind, in a
@@ -313,6 +315,13 @@ func checkNetwork(c *checker) error {
 	return nil
 }
 
+func checkReseed(c *checker) error {
+	if c.cmd.Seed > MaxSeed {
+		return c.bad("seed %d must be 0 to %d (the largest whole number the page holds exactly)", c.cmd.Seed, uint64(MaxSeed))
+	}
+	return nil
+}
+
 func checkAddClients(c *checker) error {
 	if n := c.s.Clients(); c.cmd.Count < 1 || n+c.cmd.Count > MaxClients {
 		return c.bad("count %d must be at least 1 and keep the clients at most %d (now %d)", c.cmd.Count, MaxClients, n)
@@ -383,6 +392,10 @@ func campaignEvent(cmd Command, _ core.NodeID) Event {
 
 func transferEvent(cmd Command, leader core.NodeID) Event {
 	return note(cmd, fmt.Sprintf("asked leader %s to hand leadership to %s", leader, cmd.Node))
+}
+
+func reseedEvent(cmd Command, _ core.NodeID) Event {
+	return note(cmd, fmt.Sprintf("random numbers from seed %d from now on", cmd.Seed))
 }
 
 func networkEvent(cmd Command, _ core.NodeID) Event {

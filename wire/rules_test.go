@@ -36,13 +36,13 @@ func TestEveryCommandKindHasOneRule(t *testing.T) {
 	}
 	for _, k := range []CommandKind{CmdSet, CmdDel, CmdGet, CmdCrash, CmdRestart, CmdPartition, CmdHeal, CmdCut, CmdIsolate, CmdCampaign,
 		CmdTransfer, CmdDeliver, CmdDrop, CmdDuplicate, CmdNetwork, CmdManual, CmdAddClients, CmdRemoveClients,
-		CmdAddNode, CmdAddLearner, CmdPromote, CmdRemoveNode, CmdReplace, CmdChange, CmdLeaveJoint} {
+		CmdAddNode, CmdAddLearner, CmdPromote, CmdRemoveNode, CmdReplace, CmdChange, CmdLeaveJoint, CmdReseed} {
 		if !seen[k] {
 			t.Errorf("%s has no rule", k)
 		}
 	}
-	if len(seen) != 25 {
-		t.Errorf("%d rules; want the 25 kinds", len(seen))
+	if len(seen) != 26 {
+		t.Errorf("%d rules; want the 26 kinds", len(seen))
 	}
 }
 

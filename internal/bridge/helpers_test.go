@@ -180,11 +180,15 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// clientStats returns the counters of connection id.
-func clientStats(b *Bridge, id uint64) ClientStats {
-	for _, c := range b.Stats().Clients {
-		if c.ID == id {
-			return c
+// clientStats returns the counters of the bridge's side of c's connection
+// (ID 0 while the bridge has not registered it).
+func clientStats(b *Bridge, c *wsClient) ClientStats {
+	// By address, not by id: the bridge numbers connections as it
+	// registers them, which for two dials in a row need not be their order.
+	local := c.conn.LocalAddr().String()
+	for _, s := range b.Stats().Clients {
+		if s.Remote == local {
+			return s
 		}
 	}
 	return ClientStats{}

@@ -417,7 +417,7 @@ func TestHelloReportsTheCommandsTheClusterRefuses(t *testing.T) {
 	c := dial(t, srv)
 	var h Hello
 	c.ok("hello", nil, &h)
-	want := []wire.CommandKind{wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate, wire.CmdManual, wire.CmdAddClients, wire.CmdRemoveClients}
+	want := []wire.CommandKind{wire.CmdDeliver, wire.CmdDrop, wire.CmdDuplicate, wire.CmdManual, wire.CmdAddClients, wire.CmdRemoveClients, wire.CmdReseed}
 	if len(h.Refused) != len(want) {
 		t.Fatalf("hello refused %v; want the kinds %v", h.Refused, want)
 	}

@@ -116,6 +116,7 @@ func errorTemplates() ([]Template, error) {
 		{"network_missing", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork}, big), nil},
 		{"network_latency", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MinLatencyMS: mMin, MaxLatencyMS: mMax}}, big), []string{n(mMin), "{min}", n(mMax), "{max}"}},
 		{"network_rate", wire.CheckCommand(wire.Command{Kind: wire.CmdNetwork, Network: &wire.NetworkConfig{MaxLatencyMS: 1, DropRate: 9.0006}}, big), []string{"drop_rate", "{rate}", "9.0006", "{value}"}},
+		{"reseed_seed", wire.CheckCommand(wire.Command{Kind: wire.CmdReseed, Seed: wire.MaxSeed + 90041}, big), []string{n(wire.MaxSeed + 90041), "{seed}"}},
 		{"add_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdAddClients, Count: -mCount}, big), []string{n(-mCount), "{count}", n(mNow), "{now}"}},
 		{"no_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdRemoveClients, Count: 1}, stubState{nodes: mNodes}), nil},
 		{"remove_clients", wire.CheckCommand(wire.Command{Kind: wire.CmdRemoveClients, Count: mCount}, big), []string{n(mCount), "{count}", n(mNow), "{now}"}},
@@ -199,6 +200,7 @@ func eventTemplates() ([]Template, error) {
 		{"campaign", wire.Command{Kind: wire.CmdCampaign, Node: a}, ids},
 		{"transfer", wire.Command{Kind: wire.CmdTransfer, Node: a}, []string{n(a), "{node}", n(b), "{leader}"}},
 		{"network", wire.Command{Kind: wire.CmdNetwork, Network: net}, []string{"90033", "{min}", "90034", "{max}", "90035", "{drop}", "90036", "{duplicate}", "90037", "{reorder}"}},
+		{"reseed", wire.Command{Kind: wire.CmdReseed, Seed: 90043}, []string{"90043", "{seed}"}},
 	}
 	out := make([]Template, 0, len(cases))
 	for _, c := range cases {

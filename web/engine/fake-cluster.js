@@ -24,7 +24,7 @@ const EVENT_RING = 5000;
 export class FakeCluster {
   constructor(cfg) {
     this.cfg = cfg;
-    this.rand = mulberry32(cfg.seed * 2654435761 + 17);
+    this.reseed(cfg.seed);
     this.now = 0;
     this.steps = 0;
     this.seq = 0;
@@ -52,6 +52,9 @@ export class FakeCluster {
     return { id, up: true, role: 'follower', term: 1, vote: 0, leader: 0, log: [], first: 1, snapIndex: 0, snapTerm: 0, snapKV: [],
       commit: 0, applied: 0, kv: new Map(), elapsed: 0, timeout: this.timeout(), votes: new Set(), progress: new Map() };
   }
+
+  /** reseed draws the cluster's random numbers from seed from now on (the reseed command). */
+  reseed(seed) { this.rand = mulberry32(seed * 2654435761 + 17); }
 
   timeout() { return ELECTION_TICKS + Math.floor(this.rand() * ELECTION_TICKS); }
 

@@ -134,6 +134,9 @@ class Session {
         break;
       }
       case 'manual': break;
+      case 'reseed':
+        if (!(Number.isSafeInteger(cmd.seed || 0) && (cmd.seed || 0) >= 0)) refuse('reseed_seed', { seed: cmd.seed });
+        break;
       case 'add-clients': {
         const now = c.clients.filter((x) => !x.removed).length;
         if (!(cmd.count >= 1 && now + cmd.count <= LIMITS.max_clients)) refuse('add_clients', { count: cmd.count, now });
@@ -220,6 +223,10 @@ class Session {
         record('network', {}, { min: x.min_latency_ms, max: x.max_latency_ms, drop: pct(x.drop_rate), duplicate: pct(x.duplicate_rate), reorder: pct(x.reorder_rate) });
         break;
       }
+      case 'reseed':
+        c.reseed(cmd.seed || 0);
+        record('reseed', { type: 'reseed' }, { seed: cmd.seed || 0 });
+        break;
       case 'manual':
         if (!!cmd.on === !!c.cfg.manual) break;
         c.cfg.manual = !!cmd.on;

@@ -120,3 +120,23 @@ test('committed-log reads a node\'s committed log a page at a time, to the end, 
   assert.equal((await e.call('committed-log', { node: 3 })).entries[0].index, c.first_index);
   await refused({ node: 3, from: 1 }, 'impossible', new RegExp(`from 1: n3's entries before ${c.first_index} are compacted into its snapshot; read from ${c.first_index} to ${c.commit}`));
 });
+
+test('reseed draws the fake cluster\'s random numbers from its seed from then on, in the Go event\'s words', async () => {
+  const run = async (seed) => {
+    const e = await FakeEngine.start();
+    await e.call('create', { nodes: 5, seed: 3 });
+    await e.call('frame', { advance_ms: 1000 });
+    const at = (await e.call('frame', {})).view.time;
+    if (seed !== undefined) await e.call('command', { kind: 'reseed', seed });
+    const f = await e.call('frame', { advance_ms: 3000, since: 0 });
+    const after = f.events.filter((x) => x.at > at && x.type !== 'reseed').map((x) => `${x.at} ${x.kind} ${x.text}`);
+    assert.ok(after.length > 20, `${after.length} events after the reseed`);
+    return { at, f, sent: after.join('\n') };
+  };
+  const plain = await run(), a = await run(7), b = await run(7);
+  assert.equal(a.sent, b.sent, 'the same reseed gives the same run');
+  assert.notEqual(a.sent, plain.sent, 'a reseed changes the run after it');
+  const ev = a.f.events.find((x) => x.kind === 'command' && x.type === 'reseed');
+  assert.equal(ev.text, 'random numbers from seed 7 from now on');
+  assert.equal(ev.at, a.at);
+});

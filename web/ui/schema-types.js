@@ -9,7 +9,7 @@ export {};
 
 /** @typedef {"timeout"|"send"|"deliver"|"drop"|"duplicate"|"role"|"term"|"vote"|"leader"|"append"|"commit"|"apply"|"snapshot-create"|"snapshot-send"|"snapshot-install"|"conf-change"|"crash"|"restart"|"partition"|"heal"|"network"|"client-invoke"|"client-return"|"violation"|"command"} EventKind */
 
-/** @typedef {"set"|"del"|"get"|"crash"|"restart"|"partition"|"heal"|"cut"|"isolate"|"campaign"|"transfer"|"deliver"|"drop"|"duplicate"|"network"|"manual"|"add-clients"|"remove-clients"|"add"|"add-learner"|"promote"|"remove"|"replace"|"change"|"leave-joint"} CommandKind */
+/** @typedef {"set"|"del"|"get"|"crash"|"restart"|"partition"|"heal"|"cut"|"isolate"|"campaign"|"transfer"|"deliver"|"drop"|"duplicate"|"network"|"manual"|"add-clients"|"remove-clients"|"add"|"add-learner"|"promote"|"remove"|"replace"|"change"|"leave-joint"|"reseed"} CommandKind */
 
 /**
  * @typedef {Object} Frame
@@ -55,6 +55,7 @@ export {};
  * @property {number} [count]
  * @property {Array<MemberChange>} [changes]
  * @property {string} [transition]
+ * @property {number} [seed]
  */
 
 /**

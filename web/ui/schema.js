@@ -62,6 +62,7 @@ export const COMMAND_KINDS = Object.freeze([
   Object.freeze({"doc":"replace voter node with a new voter (peer: the next unused id by default) through a joint configuration","fields":["node","peer"],"kind":"replace","real_time":""}),
   Object.freeze({"doc":"change several members at once (ConfChangeV2; transition auto, implicit or explicit)","fields":["changes","transition"],"kind":"change","real_time":""}),
   Object.freeze({"doc":"leave the joint configuration (after a change with transition explicit)","fields":[],"kind":"leave-joint","real_time":""}),
+  Object.freeze({"doc":"draw the run's random numbers (latencies, losses, clients, election timeouts) from seed from now on","fields":["seed"],"kind":"reseed","real_time":"the native cluster runs in real time: its randomness has no seed to change"}),
 ]);
 
 /** MEMBERSHIP is what membership commands take: their kinds (wire.CmdAddNode ... wire.CmdLeaveJoint), a change's operations (wire.OpAddVoter, wire.OpAddLearner, wire.OpRemove) and transitions (wire.Transitions, the default first). */
@@ -186,6 +187,7 @@ export const ERROR_TEMPLATES = Object.freeze({
   network_missing: Object.freeze({"kind":"bad-command","text":"sim: invalid command: network: network settings are missing"}),
   network_latency: Object.freeze({"kind":"bad-config","text":"sim: invalid command: network: latency [{min}, {max}] ms must satisfy 0 <= min_latency_ms <= max_latency_ms"}),
   network_rate: Object.freeze({"kind":"bad-config","text":"sim: invalid command: network.{rate}: is {value}; must be a probability from 0 to 1"}),
+  reseed_seed: Object.freeze({"kind":"bad-command","text":"sim: invalid command: reseed: seed {seed} must be 0 to 9007199254740991 (the largest whole number the page holds exactly)"}),
   add_clients: Object.freeze({"kind":"bad-command","text":"sim: invalid command: add-clients: count {count} must be at least 1 and keep the clients at most 100 (now {now})"}),
   no_clients: Object.freeze({"kind":"bad-command","text":"sim: invalid command: remove-clients: there are no clients to remove"}),
   remove_clients: Object.freeze({"kind":"bad-command","text":"sim: invalid command: remove-clients: count {count} must be from 1 to the number of clients ({now})"}),
@@ -222,6 +224,7 @@ export const EVENT_TEMPLATES = Object.freeze({
   campaign: Object.freeze({"kind":"command","text":"forced {node}'s election timeout"}),
   transfer: Object.freeze({"kind":"command","text":"asked leader {leader} to hand leadership to {node}"}),
   network: Object.freeze({"kind":"network","text":"network: latency {min}-{max} ms, drop {drop}%, duplicate {duplicate}%, reorder {reorder}%"}),
+  reseed: Object.freeze({"kind":"command","text":"random numbers from seed {seed} from now on"}),
 });
 
 /**

@@ -1,5 +1,6 @@
-// Forks: Fork with these (the network settings typed in the Network form)
-// and Fork the next command (whatever command the person gives next, from
+// Forks: Fork with these (the network settings typed in the Network form),
+// Fork with this seed (the run's random numbers from another seed) and
+// Fork the next command (whatever command the person gives next, from
 // any control) apply the change, from now, to a fork of this run instead
 // of to it. The engine replays both and the page says where they first
 // differ and shows the two clusters side by side there; the slider shows
@@ -7,7 +8,7 @@
 // compare). It offers to travel there, to open the fork (whose link then
 // reproduces it), to open it in a window of its own beside this one, or to
 // copy the fork's link.
-import { readNetworkForm } from './forms.js';
+import { readNetworkForm, readReseed } from './forms.js';
 import { describeNetwork, forkSummary, forkRows, compareCaption } from '../fork.js';
 import { sessionURL, copyText } from './share.js';
 import { $, html, setText, show } from '../render/dom.js';
@@ -15,8 +16,11 @@ import { $, html, setText, show } from '../render/dom.js';
 const secs = (t) => `${(t / 1000).toFixed(3)} s`;
 const NEXT_LABEL = 'Fork the next command';
 
-/** bindFork wires the fork controls to app (the App); error and notice show messages. */
-export function bindFork(app, { error, notice }) {
+/**
+ * bindFork wires the fork controls to app (the App); error and notice show
+ * messages, limits() answers the engine's ranges (for the seed).
+ */
+export function bindFork(app, { error, notice, limits }) {
   // last is the fork's answer; shown, the answer whose views the table
   // shows (last, or a comparison at another time).
   let last = null;
@@ -73,6 +77,14 @@ export function bindFork(app, { error, notice }) {
     app.setPlaying(false);
     const res = await app.fork({ kind: 'network', network: r.network });
     if (res) showFork(res, describeNetwork(r.network));
+  });
+
+  $('reseed-fork').addEventListener('click', async () => {
+    const r = readReseed(limits && limits());
+    if (r.error) { error(r.error); $(r.field).focus(); return; }
+    app.setPlaying(false);
+    const res = await app.fork(r.cmd);
+    if (res) showFork(res, `seed ${r.cmd.seed} from now`);
   });
 
   const next = $('fork-next');

@@ -22,6 +22,18 @@ export function readNetworkForm() {
   return readNetwork(NETWORK_FIELDS.map((f) => { const el = $(f.id); return { ...f, value: el.value, min: el.min, max: el.max }; }));
 }
 
+/**
+ * readReseed reads the Seed from now field against limits (the engine's
+ * ranges, {} if unknown): {cmd} (a reseed command) or {error, field}.
+ */
+export function readReseed(limits) {
+  try {
+    return { cmd: { kind: 'reseed', seed: wholeNumber('seed', $('reseed').value.trim(), (limits || {}).seed) } };
+  } catch (err) {
+    return { error: `Reseed: ${err.message}`, field: 'reseed' };
+  }
+}
+
 export function bindForms(app, ui, actions) {
   const speed = $('speed');
   for (const s of SPEEDS) speed.append(new Option(formatSpeed(s), String(s), s === 1, s === 1));
@@ -72,6 +84,12 @@ export function bindForms(app, ui, actions) {
     if (await app.command({ kind: 'network', network: r.network })) {
       for (const f of NETWORK_FIELDS) $(f.id).dataset.dirty = 'false';
     }
+  });
+  $('reseed-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const r = readReseed(actions.limits && actions.limits());
+    if (r.error) { actions.error(r.error); $(r.field).focus(); return; }
+    app.command(r.cmd);
   });
   $('add-client').addEventListener('click', () => app.command({ kind: 'add-clients', count: 1 }));
   $('remove-client').addEventListener('click', () => app.command({ kind: 'remove-clients', count: 1 }));
