@@ -68,6 +68,10 @@ func TestWhyAnswersInThePage(t *testing.T) {
 	p.poll(fmt.Sprintf(`seshatPage.frame().view.nodes[%d].last_index > seshatPage.frame().view.nodes[%[1]d].commit`, l-1))
 	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
 	last := eval[int](p, fmt.Sprintf(`seshatPage.frame().view.nodes[%d].last_index`, l-1))
+	// The grid draws a frame a pass after it arrives: wait until the
+	// leader's row shows the entry (its words say it), or the click asks
+	// of a grid that does not have it yet (a flaky test, 1 run in 2).
+	p.poll(fmt.Sprintf(`/\b%d not committed/.test(document.querySelector('[data-testid="log-%d"]').getAttribute('aria-label'))`, last, l))
 	// Click the uncommitted entry in the leader's row of the log grid (a
 	// canvas: the cell's place from the grid's columns, CELL_W 24 px).
 	at := eval[[]float64](p, fmt.Sprintf(`(() => {
