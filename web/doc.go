@@ -34,6 +34,7 @@
 //	  clock.js, announce.js, network.js, kvinput.js, actions.js, text.js,
 //	  diagram.js, fork.js
 //	                         what each part of the page shows, as pure functions
+//	  tour.js                the guided tour's chapters and the runner that tells them on the engine
 //
 //	ui/render/               drawing (DOM, SVG, canvas)
 //	  panels.js              each panel's drawing function, by PANEL name; the stage
@@ -56,7 +57,9 @@
 //	  why.js                 Why?: causal questions to the engine, the answer and its chain
 //	  search.js              search the whole session; results listed and marked on the slider
 //	  diagram.js             the space-time diagram's card: shown, asked of the engine, picks
-//	  fork.js                Fork with these: a fork compared with this run, side by side
+//	  fork.js                forks (network settings, a seed, the next command) compared with
+//	                         this run, side by side at any time
+//	  tour.js                the guided tour's band (loaded when the tour opens)
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

@@ -56,6 +56,7 @@ const app = new App(null, {
     if (mode === 'reset' || mode === 'fresh' || mode === 'refill') renderers.events.invalidate();
     if (mode === 'fresh') showCluster();
     noteSaid(page, app.model.said);
+    if (page.tour) page.tour.onFrame();
   },
   onError: (text) => showError(text),
   // A real-time engine has no session to put in the URL.
@@ -64,7 +65,20 @@ const app = new App(null, {
   // sees there is what their next click acts on.
   onSelect: () => { if (app.frame) drawSelection(app, renderers); },
 });
-const link = new SessionLink(app, page, { error: showError, notice: showNotice });
+const link = new SessionLink(app, page, { error: showError, notice: showNotice, tour: (id) => openTour(id) });
+
+/**
+ * openTour opens a chapter of the guided tour by id (the first, or the one
+ * left, when absent); the tour's code is loaded on first use. It resolves
+ * false after saying why when the chapter does not run.
+ */
+async function openTour(id) {
+  if (!page.tour) {
+    const { bindTour } = await import('./ui/controls/tour.js');
+    page.tour ||= bindTour(app, { error: showError, notice: showNotice });
+  }
+  return page.tour.open(id);
+}
 
 const select = (id) => app.select(id);
 const renderers = {
@@ -211,6 +225,7 @@ async function start() {
   renderers.why = bindWhy(app, (chain) => renderers.diagram.showChain(chain));
   bindSearch(app, () => { page.version++; });
   bindFork(app, { error: showError, notice: showNotice, limits: () => page.limits });
+  $('tour-open').addEventListener('click', () => openTour());
   if (page.realTime) {
     await attachNative();
     return;

@@ -38,6 +38,16 @@ export function exposeTestSurface({ ready, app, page, kind, join, diagram }) {
     firstLeaderAt: () => page.firstLeaderAt,
     /** engineAt is the page time the engine finished loading. */
     engineAt: () => page.engineAt,
+    /**
+     * tour is the guided tour's state once open: the chapter's id, the
+     * step shown (from 0), its words, and what the engine's view does not
+     * bear out of them ('' when it bears them out); null before the tour
+     * opens or once it is left.
+     */
+    tour: () => {
+      const r = page.tour && page.tour.runner;
+      return r ? { chapter: r.chapter.id, step: r.i, steps: r.chapter.steps.length, said: r.said, problem: r.problem } : null;
+    },
     /** diagram is what the space-time diagram drew last, with each mark's and message's point on its canvas (render/diagram.js drawn), or null. */
     diagram: () => { const d = diagram(); return d ? d.drawn() : null; },
     /** engineTiming is when the worker started, instantiated and was ready (page ms), if it says. */

@@ -45,6 +45,9 @@ export function newPageState(realTime) {
     /** hashGen counts the writes of the URL: only the newest one writes. */
     hashGen: 0,
 
+    /** tour is the guided tour's band once opened (controls/tour.js bindTour), null before. */
+    tour: null,
+
     /** firstLeaderAt is the page time (ms) a leader was first drawn, 0 before. */
     firstLeaderAt: 0,
     /** engineAt is the page time (ms) the engine finished loading, 0 before. */

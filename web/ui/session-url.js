@@ -76,7 +76,7 @@ export async function decodeSession(text, { maxBytes = Infinity } = {}) {
 }
 
 /** A link's parameters: s and t (a shared session), or nodes and seed (a new cluster). */
-const PARAMS = ['s', 't', 'nodes', 'seed'];
+const PARAMS = ['s', 't', 'nodes', 'seed', 'tour'];
 
 /** shown is a parameter's value as an error message quotes it: whole if short. */
 function shown(text) {
@@ -102,7 +102,8 @@ export function wholeNumber(name, text, range) {
 
 /**
  * parseHash reads the page's URL hash: {session, t} for a shared session,
- * {nodes, seed} for a plain configuration link ("#nodes=7&seed=3"), or {}.
+ * {nodes, seed} for a plain configuration link ("#nodes=7&seed=3"), {tour}
+ * for a chapter of the guided tour ("#tour=election"), or {}.
  * limits ({nodes, seed}: ranges from the engine's limits call) bound nodes
  * and seed. Anything else (an unknown or repeated parameter, a value out of
  * range, s with nodes or seed) throws an Error naming the parameter and
@@ -113,11 +114,16 @@ export function parseHash(hash, limits = {}) {
   const out = {};
   const seen = new Set();
   for (const k of params.keys()) {
-    if (!PARAMS.includes(k)) throw new Error(`the link has an unknown parameter ${shown(k)}; a link holds s and t (a shared session) or nodes and seed (a new cluster)`);
+    if (!PARAMS.includes(k)) throw new Error(`the link has an unknown parameter ${shown(k)}; a link holds s and t (a shared session), nodes and seed (a new cluster) or tour (a chapter of the tour)`);
     if (seen.has(k)) throw new Error(`the link has ${k} more than once`);
     seen.add(k);
   }
   if (seen.has('s') && (seen.has('nodes') || seen.has('seed'))) throw new Error('the link has s (a shared session, with its own nodes and seed) and nodes or seed: it may hold one or the other');
+  if (seen.has('tour') && seen.size > 1) throw new Error('the link has tour (a chapter, with its own cluster) and other parameters: a tour link holds tour alone');
+  if (seen.has('tour')) {
+    if (!/^[a-z][a-z-]{0,39}$/.test(params.get('tour'))) throw new Error(`the link's tour ${shown(params.get('tour'))} is not a chapter's name (lower-case letters and dashes)`);
+    out.tour = params.get('tour');
+  }
   if (seen.has('t') && !seen.has('s')) throw new Error('the link has t (a time in a shared session) but no session (s)');
   if (seen.has('s')) {
     if (!params.get('s')) throw new Error('the link\'s session (s) is empty');

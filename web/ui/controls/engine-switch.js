@@ -30,7 +30,7 @@ export function applyEngineKind(kind) {
     e.title = `Not here: ${REAL_TIME_NOTE}`;
   }
   if (!realTime(kind)) return;
-  for (const id of ['tl-label', 'tl-track', 'horizon', 'manual-switch', 'msg-actions', 'session-row', 'session-hint', 'legend-time', 'seed-label', 'insp-why', 'search-form', 'network-fork', 'fork-next', 'reseed-form', 'diagram-toggle']) show($(id), false);
+  for (const id of ['tl-label', 'tl-track', 'horizon', 'manual-switch', 'msg-actions', 'session-row', 'session-hint', 'legend-time', 'seed-label', 'insp-why', 'search-form', 'network-fork', 'fork-next', 'reseed-form', 'diagram-toggle', 'tour-open']) show($(id), false);
   for (const id of ['tl-realtime', 'msg-realtime', 'session-realtime', 'engine-chip']) show($(id), true);
   setText($('tagline'), 'etcd Raft v3.7, native nodes on the dev server');
   $('clock').title = 'Wall-clock time since the native cluster started';

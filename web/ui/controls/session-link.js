@@ -10,8 +10,9 @@ const HASH_DELAY_MS = 500;
 /** SessionLink keeps the session and the URL together for app (the App) and page (the page state). */
 export class SessionLink {
   /** error(text) and notice(text) tell the person. */
-  constructor(app, page, { error, notice }) {
-    Object.assign(this, { app, page, error, notice });
+  /** tour(id), when given, opens a chapter of the guided tour (a #tour= link); it resolves true once the chapter runs. */
+  constructor(app, page, { error, notice, tour }) {
+    Object.assign(this, { app, page, error, notice, tour });
   }
 
   /** schedule puts the session in the URL once it has not changed for HASH_DELAY_MS. */
@@ -95,7 +96,10 @@ export class SessionLink {
       this.error(`This link cannot be opened: ${err.message}. ${first ? 'The default cluster runs instead.' : 'The session that was open stays.'}`);
     }
     let ok = null;
-    if (want && want.session) {
+    if (want && want.tour && this.tour) {
+      ok = await this.tour(want.tour);
+      if (!ok) want = null;
+    } else if (want && want.session) {
       ok = await app.load(want.session, want.t, 'The link\'s session');
     } else if (want && (want.nodes !== undefined || want.seed !== undefined)) {
       ok = await app.create({ nodes: want.nodes, seed: want.seed }, 'The link\'s cluster');

@@ -1,0 +1,103 @@
+// The guided tour's band: the chapter menu, the step's words (an ARIA live
+// region), Back and Next, Restart, the chapter's link, and Leave the tour
+// (the cluster goes on as a normal session; Learn Raft resumes the tour
+// where it was left). A chapter's task is judged on every frame from the
+// engine's view and events. Loaded only when the tour opens.
+import { CHAPTERS, chapterById, stepLabel, TourRunner } from '../tour.js';
+import { copyText } from './share.js';
+import { $, setText, show } from '../render/dom.js';
+
+/**
+ * bindTour wires the tour's band to app (the App); error and notice show
+ * messages. It returns {open(id), onFrame(), runner} for the page: open
+ * starts a chapter by id (the first when absent, or resumes the one left)
+ * and resolves false after saying why when there is none; onFrame judges
+ * the task after each frame.
+ */
+export function bindTour(app, { error, notice }) {
+  const menu = $('tour-chapter');
+  for (const c of CHAPTERS) menu.append(new Option(c.title, c.id));
+  let runner = null;
+  let left = null; // {id, step} of a tour left, to resume
+  let busy = false;
+
+  const draw = () => {
+    const c = runner.chapter;
+    setText($('tour-title'), c.title);
+    menu.value = c.id;
+    setText($('tour-step'), stepLabel(runner.i, c));
+    setText($('tour-text'), runner.said);
+    const task = c.task && runner.last;
+    show($('tour-task'), Boolean(task));
+    if (task) setText($('tour-task'), `${c.task.goal} ${c.task.hint}`);
+    show($('tour-verdict'), false);
+    $('tour-back').disabled = runner.i <= 0;
+    $('tour-next').disabled = runner.last;
+  };
+  // One move at a time: a click while the engine runs to a step is ignored.
+  const move = async (f) => {
+    if (busy || !runner) return false;
+    busy = true;
+    try {
+      const ok = await f();
+      if (ok) draw();
+      return ok;
+    } finally {
+      busy = false;
+    }
+  };
+  const start = async (id, step = 0) => {
+    const chapter = chapterById(id);
+    if (!chapter) {
+      error(`The tour has no chapter ${JSON.stringify(id)}; its chapters are ${CHAPTERS.map((c) => c.id).join(', ')}`);
+      return false;
+    }
+    show($('tour'), true);
+    $('tour-open').textContent = 'Learn Raft';
+    runner = new TourRunner(app, chapter);
+    left = null;
+    return move(async () => {
+      if (!(await runner.start())) return false;
+      for (let i = 1; i <= step; i++) if (!(await runner.next())) return false;
+      return true;
+    });
+  };
+
+  menu.addEventListener('change', () => start(menu.value));
+  $('tour-next').addEventListener('click', () => move(() => runner.next()));
+  $('tour-back').addEventListener('click', () => move(() => runner.back()));
+  $('tour-restart').addEventListener('click', () => start(runner.chapter.id));
+  $('tour-leave').addEventListener('click', () => {
+    if (!runner) return;
+    left = { id: runner.chapter.id, step: runner.i };
+    runner = null;
+    show($('tour'), false);
+    $('tour-open').textContent = 'Resume the tour';
+    app.setPlaying(true);
+    notice('The tour is left: the cluster goes on as a normal session. Resume the tour to go back to where you were.');
+  });
+  $('tour-link').addEventListener('click', async () => {
+    if (!runner) return;
+    const url = new URL(`#tour=${runner.chapter.id}`, location.href).href;
+    notice((await copyText(url)) ? `This chapter's link is copied: ${url}` : `This chapter's link: ${url}`);
+  });
+
+  return {
+    get runner() { return runner; },
+    open(id) {
+      if (!id && left) return start(left.id, left.step);
+      return start(id || CHAPTERS[0].id);
+    },
+    onFrame() {
+      if (!runner || busy || !runner.last || !runner.chapter.task) return;
+      const v = runner.judge(app.model.notable);
+      if (!v.done) return;
+      const el = $('tour-verdict');
+      if (el.hidden || el.textContent !== v.text) {
+        setText(el, v.text);
+        el.dataset.ok = String(v.ok);
+        show(el, true);
+      }
+    },
+  };
+}

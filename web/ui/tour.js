@@ -1,0 +1,261 @@
+// The guided tour: chapters told on the real engine. A chapter is a
+// cluster (a configuration and a seed) and steps, each anchored to a
+// virtual time: the tour runs the engine there (applying the step's
+// commands the first time it is reached; travelling back and forth
+// afterwards replays them), then says what happened in words made from
+// the engine's view, never from a script of what should have happened.
+// Each step's check says whether the view bears its words out (the browser
+// tests walk every step and fail on any false claim). A chapter may end
+// with a task that the person does with the page's own controls, judged
+// from the engine's view and events. DOM-free and pure.
+import { currentLeader, roleOf } from './roles.js';
+
+/** names lists node ids in words: "n1", "n1 and n2", "n1, n2 and n3". */
+export function names(ids) {
+  const n = ids.map((id) => `n${id}`);
+  return n.length < 2 ? n.join('') : `${n.slice(0, -1).join(', ')} and ${n[n.length - 1]}`;
+}
+
+const secs = (t) => `${(t / 1000).toFixed(1)} s`;
+const leaderOf = (v) => currentLeader(v);
+const up = (v) => v.nodes.filter((n) => n.up && !n.left);
+const majority = (v) => Math.floor(v.nodes.length / 2) + 1;
+const valueOf = (n, key) => { const p = n.kv && n.kv.pairs ? n.kv.pairs.find((x) => x.key === key) : null; return p ? p.value : undefined; };
+
+/**
+ * CHAPTERS are the tour's chapters, in order. Each: id (its link:
+ * #tour=ID), title, config (the cluster, for create), steps, and
+ * optionally task. A step: at (virtual ms), act(view, memo) (the commands
+ * to apply when first reached, optional), say(view, memo) (its words),
+ * check(view, memo) ('' when the view bears the words out, else what
+ * does not). The commands are applied 1 ms after the previous step's time
+ * (memo.actedAt), so that going back shows the cluster before them. memo carries facts
+ * from one step to the next (a step sets them in say). A task: goal, hint, and judge(view, events, memo): {done,
+ * ok, text} once it can be told.
+ */
+export const CHAPTERS = Object.freeze([
+  {
+    id: 'replication',
+    title: '1. What Raft is for: one log, copied',
+    config: { nodes: 3, seed: 1 },
+    steps: [
+      {
+        at: 0,
+        say: (v) => `Three servers, ${names(v.nodes.map((n) => n.id))}, each with a log (the rows of squares in the Logs card) and a key-value store built by applying that log in order. Raft keeps the three logs the same, so the three stores stay the same, even when a server crashes. None of them leads yet.`,
+        check: (v) => (v.nodes.length === 3 && !leaderOf(v) ? '' : 'three nodes and no leader at time 0'),
+      },
+      {
+        at: 2000,
+        say: (v, m) => { m.leader = leaderOf(v).id; return `n${m.leader} is the leader now (the star). Every change to the store goes through it: it appends the change to its own log, then sends it to the others.`; },
+        check: (v) => (leaderOf(v) && up(v).filter((n) => n.role === 'leader').length === 1 ? '' : 'exactly one leader'),
+      },
+      {
+        at: 2600,
+        act: () => [{ kind: 'set', key: 'x', value: '1' }],
+        say: (v, m) => `At ${secs(m.actedAt)} a client asked to set x=1. n${m.leader} appended it to its log and sent it out; once a majority (2 of 3) held it, the entry was committed, and every server applied it: each store now reads x=1 (the Key-value stores card).`,
+        check: (v) => (v.nodes.every((n) => valueOf(n, 'x') === '1') && v.nodes.every((n) => n.commit === v.nodes[0].commit) ? '' : 'every store holds x=1 with the same commit index'),
+      },
+    ],
+  },
+  {
+    id: 'election',
+    title: '2. Leader election: timeouts, terms and votes',
+    config: { nodes: 5, seed: 2 },
+    steps: [
+      {
+        at: 0,
+        say: () => 'Five servers start as followers, with no leader. A follower waits to hear from a leader; the ring around each server is its election timer, set to a random length. The first timer to run out starts an election.',
+        check: (v) => (v.nodes.length === 5 && !leaderOf(v) && v.nodes.every((n) => roleOf(n) === 'follower') ? '' : 'five followers, no leader'),
+      },
+      {
+        at: 3000,
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.leader = l.id; m.term = l.term;
+          const voters = v.nodes.filter((n) => n.term === l.term && n.vote === l.id).map((n) => n.id);
+          return `n${l.id}'s timer ran out first. It became a candidate in a new term, term ${l.term}, voted for itself and asked the others for their votes; ${names(voters)} voted for it, a majority of 5, so n${l.id} leads term ${l.term}. A term is an election's number: each term has at most one leader, because each server votes once per term. The timers are random so that one server usually asks first and wins, instead of several splitting the votes.`;
+        },
+        check: (v) => {
+          const l = leaderOf(v);
+          if (!l) return 'a leader by 3 s';
+          const voters = v.nodes.filter((n) => n.term === l.term && n.vote === l.id).length;
+          return voters >= majority(v) ? '' : `a majority voted for the leader (${voters} did)`;
+        },
+      },
+      {
+        at: 7000,
+        act: (v) => [{ kind: 'crash', node: leaderOf(v).id }],
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.second = l.id; m.term2 = l.term;
+          return `n${m.leader} crashed at ${secs(m.actedAt)}. Its heartbeats stopped, a follower's timer ran out, and an election in term ${l.term} made n${l.id} the leader. Terms only grow: a server that sees a higher term than its own moves to it, and a leader that sees one steps down.`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          return l && l.id !== m.leader && l.term > m.term ? '' : 'a new leader, in a higher term, after the crash';
+        },
+      },
+    ],
+    task: {
+      goal: 'Your turn: make n4 the leader, without crashing anyone.',
+      hint: 'Select n4 (click it), ask the leader to hand over to it (Make leader) or force its election timeout (Force timeout), and press Play.',
+      judge: (v, events, memo) => {
+        const crashed = events.some((e) => e.kind === 'crash' && e.at >= memo.taskFrom);
+        if (crashed) return { done: true, ok: false, text: 'A server was crashed: that makes a new election, but not by asking. Press Restart the chapter and try handing leadership over instead.' };
+        const l = leaderOf(v);
+        if (l && l.id === 4) return { done: true, ok: true, text: `Done: n4 leads term ${l.term}, and nobody crashed. A higher term started with n4's campaign: the other servers moved to it and voted.` };
+        return { done: false };
+      },
+    },
+  },
+  {
+    id: 'partition',
+    title: '5. Partitions: the minority cannot commit',
+    config: { nodes: 5, seed: 3, clients: { count: 2, rate_per_sec: 4 } },
+    steps: [
+      {
+        at: 3000,
+        say: (v, m) => { const l = leaderOf(v); m.leader = l.id; m.term = l.term; return `Five servers; n${l.id} leads term ${l.term}, and two clients keep writing keys through it.`; },
+        check: (v) => (leaderOf(v) ? '' : 'a leader by 3 s'),
+      },
+      {
+        at: 8000,
+        act: (v, m) => {
+          const l = leaderOf(v);
+          const other = v.nodes.map((n) => n.id).find((id) => id !== l.id);
+          m.cutCommit = l.commit;
+          return [{ kind: 'partition', groups: [[l.id, other], v.nodes.map((n) => n.id).filter((id) => id !== l.id && id !== other)] }];
+        },
+        say: (v, m) => {
+          const old = v.nodes.find((n) => n.id === m.leader);
+          const l = leaderOf(v);
+          m.second = l.id; m.term2 = l.term;
+          const still = old.role === 'leader'
+            ? `n${m.leader} still believes it leads term ${m.term}`
+            : `n${m.leader} stepped down to ${roleOf(old)} (CheckQuorum: a leader that has not heard from a majority for an election timeout stops leading)`;
+          return `At ${secs(m.actedAt)} the network split: n${m.leader} and one other server on one side, the three others on the other. The three elected n${l.id} in term ${l.term} and go on committing (commit index ${l.commit}): 3 of 5 is a majority. ${still}, but on its side nothing can be committed: an entry is committed only once a majority of the 5 servers (3) hold it, and only 2 are there. Its commit index stays at ${old.commit}, where it was when the network split.`;
+        },
+        check: (v, m) => {
+          const old = v.nodes.find((n) => n.id === m.leader);
+          const l = leaderOf(v);
+          if (!l || l.id === m.leader) return 'a new leader on the majority side';
+          if (old.commit !== m.cutCommit) return `the old leader's commit index stayed at ${m.cutCommit} (it is ${old.commit})`;
+          return l.commit > old.commit && old.term < l.term ? '' : `the majority commits past the old leader (${l.commit} against ${old.commit}) in a higher term`;
+        },
+      },
+      {
+        at: 11000,
+        act: () => [{ kind: 'heal' }],
+        say: (v, m) => {
+          const old = v.nodes.find((n) => n.id === m.leader);
+          const l = leaderOf(v);
+          return `At ${secs(m.actedAt)} the network healed. n${m.leader} heard of term ${l.term}, higher than its own, and follows n${l.id} now (it is a ${roleOf(old)}). Any entries it had appended alone were never committed, and the leader's log replaces them; n${m.leader} commits again, up to index ${old.commit} now.`;
+        },
+        check: (v, m) => {
+          const old = v.nodes.find((n) => n.id === m.leader);
+          const l = leaderOf(v);
+          if (!l || l.id === m.leader || roleOf(old) !== 'follower' || old.term !== l.term || old.leader !== l.id) return 'the old leader a follower of the new leader, in its term';
+          return old.commit > m.cutCommit ? '' : `the old leader committing again past ${m.cutCommit} (it is at ${old.commit})`;
+        },
+      },
+    ],
+  },
+]);
+
+/** chapterById returns the chapter with id, or null. */
+export function chapterById(id) {
+  return CHAPTERS.find((c) => c.id === id) || null;
+}
+
+/** stepLabel says where the reader is: "Step 2 of 3". */
+export function stepLabel(i, chapter) {
+  return `Step ${i + 1} of ${chapter.steps.length}`;
+}
+
+/**
+ * TourRunner runs a chapter on app (the App): start creates its cluster
+ * and goes to the first step; next and back move a step, running the
+ * engine to the step's time (a step's commands are applied the first time
+ * it is reached, 1 ms after the step before; after that, travelling
+ * replays them). said is the current step's words, problem what the
+ * engine's view does not bear out ('' when it bears them out). Once the
+ * last step is shown, a chapter's task starts: the person acts with the
+ * page's controls, and judge(events) tells whether it is done.
+ */
+export class TourRunner {
+  constructor(app, chapter) {
+    this.app = app;
+    this.chapter = chapter;
+    this.i = -1;
+    this.reached = -1;
+    this.actedAt = [];
+    this.memo = {};
+    this.said = '';
+    this.problem = '';
+    // seen is the App's count of commands after the tour's last move.
+    this.seen = 0;
+  }
+
+  /** start creates the chapter's cluster, paused, and shows its first step; false when the engine refused. */
+  async start() {
+    this.app.armFork(null);
+    const f = await this.app.create(this.chapter.config, `Tour: ${this.chapter.title}`);
+    if (!f) return false;
+    this.app.setPlaying(false);
+    this.i = -1;
+    this.reached = -1;
+    this.actedAt = [];
+    this.memo = {};
+    this.seen = this.app.unsaved;
+    return this.go(0);
+  }
+
+  get last() { return this.i === this.chapter.steps.length - 1; }
+
+  /** go shows step i (from the current step, one forward past those reached). */
+  async go(i) {
+    const step = this.chapter.steps[i];
+    if (this.app.unsaved !== this.seen) {
+      // The person gave commands since the tour's last move: the run from
+      // here is theirs, and the steps after this one apply their commands
+      // again when reached.
+      this.reached = Math.min(this.reached, this.i);
+      this.seen = this.app.unsaved;
+    }
+    if (!step || i > this.reached + 1 || !this.app.view) return false;
+    if (i > this.reached) {
+      // First time here: the step's commands 1 ms after the step before
+      // (so travelling back to that step shows the cluster before them),
+      // then the run to its time.
+      if (step.act) await this.app.runTo(i > 0 ? this.chapter.steps[i - 1].at + 1 : 0);
+      this.actedAt[i] = this.app.view.time;
+      if (step.act) {
+        this.memo.actedAt = this.actedAt[i];
+        for (const cmd of step.act(this.app.view, this.memo)) {
+          if (!(await this.app.command(cmd))) return false;
+        }
+        this.seen = this.app.unsaved;
+      }
+      this.reached = i;
+    }
+    const f = await this.app.runTo(step.at);
+    if (!f) return false;
+    this.i = i;
+    this.memo.actedAt = this.actedAt[i];
+    this.said = step.say(this.app.view, this.memo);
+    this.problem = step.check(this.app.view, this.memo);
+    if (this.last && this.chapter.task) this.memo.taskFrom = this.app.view.time;
+    return true;
+  }
+
+  next() { return this.go(this.i + 1); }
+
+  back() { return this.i > 0 ? this.go(this.i - 1) : Promise.resolve(false); }
+
+  /** judge tells whether the chapter's task is done, from the view and events (the model's): {done, ok, text}; done false before the last step or with no task. */
+  judge(events) {
+    const t = this.chapter.task;
+    if (!t || !this.last || !this.app.view) return { done: false };
+    return t.judge(this.app.view, events || [], this.memo);
+  }
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App } from './app.js';
+import { SerialEngine } from './engine.js';
+import { FakeEngine } from '../engine/fake-engine.js';
+import { CHAPTERS, chapterById, names, stepLabel, TourRunner } from './tour.js';
+import { parseHash } from './session-url.js';
+
+test('chapters are well formed: link-safe unique ids, steps forward in time, words and checks', () => {
+  const ids = new Set();
+  for (const c of CHAPTERS) {
+    assert.match(c.id, /^[a-z][a-z-]{0,39}$/);
+    assert.ok(!ids.has(c.id), c.id);
+    ids.add(c.id);
+    assert.equal(chapterById(c.id), c);
+    let at = -1;
+    for (const s of c.steps) {
+      assert.ok(s.at > at, `${c.id}: steps go forward in time`);
+      at = s.at;
+      assert.equal(typeof s.say, 'function');
+      assert.equal(typeof s.check, 'function');
+    }
+    if (c.task) for (const f of ['goal', 'hint']) assert.ok(c.task[f].length > 10, `${c.id}: task ${f}`);
+  }
+  assert.equal(chapterById('nope'), null);
+  assert.equal(stepLabel(1, CHAPTERS[0]), `Step 2 of ${CHAPTERS[0].steps.length}`);
+  assert.deepEqual([names([1]), names([1, 2]), names([1, 2, 3])], ['n1', 'n1 and n2', 'n1, n2 and n3']);
+});
+
+test('a tour link is a chapter alone, by a link-safe name', () => {
+  assert.deepEqual(parseHash('#tour=election'), { tour: 'election' });
+  assert.throws(() => parseHash('#tour=election&seed=2'), /tour link holds tour alone/);
+  assert.throws(() => parseHash('#tour=Bad%21'), /is not a chapter's name/);
+  assert.throws(() => parseHash('#tour=a&tour=b'), /more than once/);
+});
+
+// A chapter for the runner's mechanics on the fake engine: a crash at the
+// second step, said with the time it was applied.
+const chapter = {
+  id: 'test', title: 'Test', config: { nodes: 3, seed: 1 },
+  steps: [
+    { at: 0, say: () => 'three nodes', check: (v) => (v.nodes.length === 3 ? '' : 'three nodes') },
+    { at: 1000, act: () => [{ kind: 'crash', node: 1 }], say: (v, m) => { m.crashed = 1; return `n1 crashed at ${m.actedAt} ms`; }, check: (v) => (v.nodes[0].up ? 'n1 is down' : '') },
+    { at: 2000, say: (v, m) => `n${m.crashed} is still down`, check: (v) => (v.nodes[0].up ? 'n1 is down' : '') },
+  ],
+  task: { goal: 'Restart n1 now, please.', hint: 'Press Restart on n1.', judge: (v) => (v.nodes[0].up ? { done: true, ok: true, text: 'n1 is back' } : { done: false }) },
+};
+
+test('the runner applies a step\'s commands once, travels back and forth, and judges the task from the view', async () => {
+  const errors = [];
+  const app = new App(new SerialEngine(await FakeEngine.start(), 'fake'), { onChange() {}, onError: (t) => errors.push(t), onSessionChange() {} });
+  const r = new TourRunner(app, chapter);
+  assert.equal(await r.go(1), false, 'no step before the tour starts');
+  assert.ok(await r.start());
+  assert.deepEqual([r.i, r.said, r.problem, app.view.time, app.playing], [0, 'three nodes', '', 0, false]);
+  assert.equal(await r.go(2), false, 'no skipping past the steps reached');
+  assert.ok(await r.next());
+  assert.deepEqual([r.i, r.said, r.problem, app.view.time], [1, 'n1 crashed at 1 ms', '', 1000]);
+  assert.ok(await r.back());
+  assert.deepEqual([r.i, app.view.time, app.view.nodes[0].up], [0, 0, true], 'back travels in time');
+  assert.ok(await r.next());
+  assert.deepEqual([r.i, app.view.time, app.view.nodes[0].up, r.said], [1, 1000, false, 'n1 crashed at 1 ms']);
+  assert.ok(await r.next());
+  assert.deepEqual([r.i, r.last, r.said, r.problem], [2, true, 'n1 is still down', '']);
+  const s = await app.exportSession();
+  assert.deepEqual(s.commands.map((c) => c.cmd.kind), ['crash'], 'the crash was applied once, replayed after');
+  // A command of the person's own, back at step 1's time: the run from
+  // there is theirs, and step 3 applies nothing again (it has no command)
+  // but is reached anew.
+  assert.ok(await r.back());
+  await app.command({ kind: 'restart', node: 1 });
+  assert.ok(await r.next());
+  assert.deepEqual([r.i, r.reached, app.view.time, app.view.nodes[0].up], [2, 2, 2000, true]);
+  assert.match(r.problem, /n1 is down/, 'the words the view no longer bears out are reported');
+  assert.ok(await r.back());
+  await app.command({ kind: 'crash', node: 1 });
+  assert.deepEqual(r.judge([]), { done: false }, 'no task before the last step');
+  assert.ok(await r.next());
+  assert.deepEqual(r.judge([]), { done: false });
+  await app.command({ kind: 'restart', node: 1 });
+  assert.deepEqual(r.judge([]), { done: true, ok: true, text: 'n1 is back' });
+  assert.deepEqual(errors, []);
+  // A check that the view does not bear out is reported, not hidden.
+  const wrong = new TourRunner(app, { ...chapter, steps: [{ at: 0, say: () => 'x', check: () => 'what is wrong' }] });
+  assert.ok(await wrong.start());
+  assert.equal(wrong.problem, 'what is wrong');
+  assert.equal(await wrong.back(), false);
+});
