@@ -109,6 +109,97 @@ export const CHAPTERS = Object.freeze([
     },
   },
   {
+    id: 'commit',
+    title: '3. Log replication and the commit rule',
+    config: { nodes: 5, seed: 4 },
+    steps: [
+      {
+        at: 2000,
+        say: (v, m) => { const l = leaderOf(v); m.leader = l.id; return `n${l.id} leads term ${l.term}. Its log is the one the others copy: each row of the Logs card is one server's log, a square per entry, coloured by the term it was written in.`; },
+        check: (v) => (leaderOf(v) ? '' : 'a leader by 2 s'),
+      },
+      {
+        at: 3000,
+        act: (v, m) => {
+          const l = leaderOf(v);
+          const others = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
+          m.down = others.slice(0, 2);
+          m.first = l.last_index + 1;
+          return [...m.down.map((id) => ({ kind: 'crash', node: id })), { kind: 'set', key: 'y', value: '2' }];
+        },
+        say: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          return `At ${secs(m.actedAt)} ${names(m.down)} crashed, and a client set y=2. n${m.leader} appended it at index ${m.first} and sent it to the servers it can reach. With its own copy, 3 of the 5 servers hold it: a majority, so it is committed (n${m.leader}'s commit index is ${l.commit}) and applied. The crashed servers do not have it yet.`;
+        },
+        check: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          const lacking = m.down.every((id) => v.nodes.find((n) => n.id === id).last_index < m.first);
+          return l.commit >= m.first && valueOf(l, 'y') === '2' && lacking ? '' : `entry ${m.first} committed by the leader, not held by the crashed servers`;
+        },
+      },
+      {
+        at: 5000,
+        act: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          m.third = v.nodes.map((n) => n.id).find((id) => id !== m.leader && !m.down.includes(id));
+          m.second = l.last_index + 1;
+          m.before = l.commit;
+          return [{ kind: 'crash', node: m.third }, { kind: 'set', key: 'z', value: '3' }];
+        },
+        say: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          return `At ${secs(m.actedAt)} n${m.third} crashed too, and a client set z=3. n${m.leader} appended it at index ${m.second}, but now only 2 of the 5 servers can hold it: not a majority, so it is not committed. n${m.leader}'s commit index stays at ${l.commit}, and no store has z. That is the commit rule: an entry counts only once a majority holds it, so that any future majority, which must share a server with this one, knows of it.`;
+        },
+        check: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          return l.last_index >= m.second && l.commit === m.before && l.commit < m.second && v.nodes.every((n) => valueOf(n, 'z') === undefined) ? '' : `entry ${m.second} appended by n${m.leader} and not committed`;
+        },
+      },
+    ],
+  },
+  {
+    id: 'crash',
+    title: '4. The leader crashes: who may win the next election',
+    config: { nodes: 3, seed: 5 },
+    steps: [
+      {
+        at: 2000,
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.leader = l.id;
+          [m.keep, m.lag] = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
+          return `n${l.id} leads term ${l.term}; n${m.keep} and n${m.lag} follow.`;
+        },
+        check: (v) => (leaderOf(v) ? '' : 'a leader by 2 s'),
+      },
+      {
+        at: 3000,
+        act: (v, m) => {
+          m.index = leaderOf(v).last_index + 1;
+          return [{ kind: 'crash', node: m.lag }, { kind: 'set', key: 'a', value: '1' }];
+        },
+        say: (v, m) => `At ${secs(m.actedAt)} n${m.lag} crashed, then a client set a=1. n${m.leader} and n${m.keep} hold it at index ${m.index}: 2 of 3, a majority, so it is committed. n${m.lag} does not have it.`,
+        check: (v, m) => {
+          const at = (id) => v.nodes.find((n) => n.id === id);
+          return at(m.leader).commit >= m.index && at(m.keep).last_index >= m.index && at(m.lag).last_index < m.index ? '' : `entry ${m.index} committed on n${m.leader} and n${m.keep}, missing on n${m.lag}`;
+        },
+      },
+      {
+        at: 9000,
+        act: (v, m) => [{ kind: 'crash', node: m.leader }, { kind: 'restart', node: m.lag }],
+        say: (v, m) => {
+          const l = leaderOf(v);
+          return `At ${secs(m.actedAt)} the leader n${m.leader} crashed and n${m.lag} came back. Either could have asked for votes, and with 2 of 3 up a candidate needs both. But a server votes only for a candidate whose log is at least as up to date as its own (a later last term, or the same term and at least as long), and n${m.lag}'s log lacks entry ${m.index}: n${m.keep} refuses it. So n${m.keep}, which has every committed entry, won term ${l.term}, and then sent n${m.lag} what it lacked: its store reads a=1 too. A committed entry is never lost.`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return l && l.id === m.keep && valueOf(lag, 'a') === '1' ? '' : `n${m.keep} leads and n${m.lag} learnt a=1`;
+        },
+      },
+    ],
+  },
+  {
     id: 'partition',
     title: '5. Partitions: the minority cannot commit',
     config: { nodes: 5, seed: 3, clients: { count: 2, rate_per_sec: 4 } },
