@@ -82,7 +82,9 @@ func TestTourChapters(t *testing.T) {
 
 // TestTourTask: the election chapter's task, done the intended way (n4
 // made leader by hand-over) and failed one wrong way (crashing the
-// leader), judged from the engine's view and events; Leave the tour lets
+// leader), and the partition chapter's (a write committed with n1 and n2
+// isolated; the wrong way, a write with them connected), judged from the
+// engine's view and events; Leave the tour lets
 // the cluster run on, and Resume the tour goes back to where it was; a
 // #tour= link opens its chapter, and an unknown one is refused in words.
 func TestTourTask(t *testing.T) {
@@ -124,6 +126,38 @@ func TestTourTask(t *testing.T) {
 	p.poll(`document.querySelector('[data-testid="tour"]').hidden && seshatPage.tour() === null && document.querySelector('[data-testid="play-toggle"]').getAttribute('aria-pressed') === 'true'`)
 	p.click("tour-open")
 	tourAt(p, "election", s.Steps-1)
+
+	// Chapter 5's task: a write with n1 and n2 still connected is judged
+	// the wrong way, then with both isolated the right one.
+	r := newPage(t)
+	r.open("#tour=partition")
+	ps := tourAt(r, "partition", 0)
+	for i := 1; i < ps.Steps; i++ {
+		r.click("tour-next")
+		tourAt(r, "partition", i)
+	}
+	r.click("set-submit")
+	eval[bool](r, `(seshatPage.setPlaying(true), true)`)
+	r.poll(`document.querySelector('[data-testid="tour-verdict"]').dataset.ok === 'false' && !document.querySelector('[data-testid="tour-verdict"]').hidden`)
+	eval[bool](r, `(seshatPage.setPlaying(false), true)`)
+	for _, id := range []int{1, 2} {
+		eval[bool](r, fmt.Sprintf(`(seshatPage.selectNode(%d), true)`, id))
+		r.click(fmt.Sprintf("node-%d-isolate", id))
+	}
+	r.click("set-submit")
+	eval[bool](r, `(seshatPage.setPlaying(true), true)`)
+	r.poll(`document.querySelector('[data-testid="tour-verdict"]').dataset.ok === 'true'`)
+	if v := eval[string](r, `document.querySelector('[data-testid="tour-verdict"]').textContent`); !strings.HasPrefix(v, "Done: with n1 and n2 cut off") {
+		t.Fatalf("the partition task's verdict: %q", v)
+	}
+	// The write judged is the one made after both were isolated.
+	if ok := eval[bool](r, `(() => { const n = seshatPage.model().notable;
+		const ret = n.filter((e) => e.kind === 'client-return' && !e.client && e.outcome === 'ok');
+		const cut = n.filter((e) => e.kind === 'partition');
+		return ret.length >= 2 && cut.length > 0 && ret[ret.length - 1].at >= cut[cut.length - 1].at && ret[ret.length - 2].at < cut[cut.length - 1].at; })()`); !ok {
+		t.Fatal("the partition task passed on a write made before n1 and n2 were cut off")
+	}
+	r.shot("tour-partition-task")
 
 	// An unknown chapter's link is refused in words, and the default
 	// cluster runs.

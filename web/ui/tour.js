@@ -250,6 +250,22 @@ export const CHAPTERS = Object.freeze([
         },
       },
     ],
+    task: {
+      goal: 'Your turn: commit a value of your own while n1 and n2 are cut off from the others.',
+      hint: 'Select n1 and press Isolate, the same for n2, then Set a key in the Console and press Play.',
+      judge: (v, events, memo) => {
+        const since = events.filter((e) => e.at >= memo.taskFrom);
+        const mine = since.filter((e) => e.kind === 'client-return' && !e.client && e.type === 'set' && e.outcome === 'ok');
+        if (!mine.length) return { done: false };
+        const ret = mine[mine.length - 1];
+        // The links as they are now, and no cut or heal after the write
+        // was answered: they were so when it committed.
+        const changed = since.some((e) => (e.kind === 'partition' || e.kind === 'heal') && e.at > ret.at);
+        const off = [1, 2].every((a) => [3, 4, 5].every((b) => v.cuts.some((c) => c.from === a && c.to === b) && v.cuts.some((c) => c.from === b && c.to === a)));
+        if (off && !changed) return { done: true, ok: true, text: `Done: with n1 and n2 cut off, ${names([3, 4, 5])} still make 3 of 5, a majority, so your write was committed and answered.` };
+        return { done: true, ok: false, text: 'Your write was committed, but not while n1 and n2 were both cut off from the others: Isolate n1 and n2 first, then write again.' };
+      },
+    },
   },
 ]);
 

@@ -86,3 +86,19 @@ test('the runner applies a step\'s commands once, travels back and forth, and ju
   assert.equal(wrong.problem, 'what is wrong');
   assert.equal(await wrong.back(), false);
 });
+
+test('the partition task is judged from the events: a write answered before the cut does not count', () => {
+  const judge = chapterById('partition').task.judge;
+  const all = [];
+  for (const a of [1, 2]) for (const b of [3, 4, 5]) all.push({ from: a, to: b }, { from: b, to: a });
+  const view = (cuts) => ({ cuts, nodes: [] });
+  const memo = { taskFrom: 1000 };
+  const write = (at) => ({ kind: 'client-return', at, type: 'set', outcome: 'ok' });
+  const cut = (at, node) => ({ kind: 'partition', at, node });
+  assert.deepEqual(judge(view([]), [], memo), { done: false });
+  assert.equal(judge(view([]), [write(1100)], memo).ok, false, 'a write with n1 and n2 connected');
+  assert.equal(judge(view(all), [write(1100), cut(1200, 1), cut(1200, 2)], memo).ok, false, 'a write answered before the cut');
+  assert.equal(judge(view(all), [write(1100), cut(1200, 1), cut(1200, 2), write(1300)], memo).ok, true);
+  assert.equal(judge(view(all), [write(900)], memo).done, false, 'a write before the task began');
+  assert.equal(judge(view(all), [{ ...write(1300), client: 2 }], memo).done, false, 'a simulated client\'s write');
+});
