@@ -27,6 +27,18 @@ func tourAt(p *page, chapter string, i int) tourState {
 	return s
 }
 
+// tourToEnd presses Next from the first step of chapter to its last,
+// each step checked as tourAt checks it, and returns the first step.
+func tourToEnd(p *page, chapter string) tourState {
+	p.t.Helper()
+	s := tourAt(p, chapter, 0)
+	for i := 1; i < s.Steps; i++ {
+		p.click("tour-next")
+		tourAt(p, chapter, i)
+	}
+	return s
+}
+
 // TestTourChapters, as a person would: Learn Raft opens the first chapter
 // one click from the front page; every chapter is walked forward to its
 // end, back to its start and forward again, each step's words checked
@@ -90,11 +102,7 @@ func TestTourChapters(t *testing.T) {
 func TestTourTask(t *testing.T) {
 	p := newPage(t)
 	p.open("#tour=election")
-	s := tourAt(p, "election", 0)
-	for i := 1; i < s.Steps; i++ {
-		p.click("tour-next")
-		tourAt(p, "election", i)
-	}
+	s := tourToEnd(p, "election")
 	if task := eval[string](p, `document.querySelector('[data-testid="tour-task"]').textContent`); !strings.Contains(task, "make n4 the leader") {
 		t.Fatalf("the task: %q", task)
 	}
@@ -106,11 +114,7 @@ func TestTourTask(t *testing.T) {
 	}
 	// The intended way, from the chapter's start: hand leadership to n4.
 	p.click("tour-restart")
-	tourAt(p, "election", 0)
-	for i := 1; i < s.Steps; i++ {
-		p.click("tour-next")
-		tourAt(p, "election", i)
-	}
+	tourToEnd(p, "election")
 	p.poll(`document.querySelector('[data-testid="tour-verdict"]').hidden`)
 	eval[bool](p, `(seshatPage.selectNode(4), true)`)
 	p.click("node-4-transfer")
@@ -131,11 +135,7 @@ func TestTourTask(t *testing.T) {
 	// the wrong way, then with both isolated the right one.
 	r := newPage(t)
 	r.open("#tour=partition")
-	ps := tourAt(r, "partition", 0)
-	for i := 1; i < ps.Steps; i++ {
-		r.click("tour-next")
-		tourAt(r, "partition", i)
-	}
+	tourToEnd(r, "partition")
 	r.click("set-submit")
 	eval[bool](r, `(seshatPage.setPlaying(true), true)`)
 	r.poll(`document.querySelector('[data-testid="tour-verdict"]').dataset.ok === 'false' && !document.querySelector('[data-testid="tour-verdict"]').hidden`)

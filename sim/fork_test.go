@@ -21,6 +21,21 @@ func runFork(t *testing.T, f *Fork) (ForkResult, error) {
 	return ForkResult{}, nil
 }
 
+// forkTo forks c with change for forMS and runs the comparison to its
+// end, failing the test on an error.
+func forkTo(t *testing.T, c *Cluster, change wire.Command, forMS int64) ForkResult {
+	t.Helper()
+	f, err := c.StartFork(change, forMS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runFork(t, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // behaviour replays a session to its end and returns its events after
 // step `after` that a fork compares (Fork.keep), for checking a fork's
 // answer the long way.
@@ -50,14 +65,7 @@ func TestForkFindsTheFirstDivergence(t *testing.T) {
 	c := freshRun(t, 5, 3)
 	net := c.cfg.Network
 	net.DropRate = 0.3
-	f, err := c.StartFork(wire.Command{Kind: wire.CmdNetwork, Network: &net}, 5000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := runFork(t, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := forkTo(t, c, wire.Command{Kind: wire.CmdNetwork, Network: &net}, 5000)
 	if !r.Diverged || r.Time < r.At || r.Original.Kind == "" || r.Forked.Kind == "" || r.OriginalView == nil || r.ForkedView == nil {
 		t.Fatalf("fork at %d: diverged %v at %d, %+v / %+v", r.At, r.Diverged, r.Time, r.Original, r.Forked)
 	}
@@ -88,14 +96,7 @@ func TestForkWithNoChangeNeverDiverges(t *testing.T) {
 	c := freshRun(t, 5, 3)
 	now, steps, hash := c.Now(), c.steps, c.TraceHash()
 	net := c.cfg.Network
-	f, err := c.StartFork(wire.Command{Kind: wire.CmdNetwork, Network: &net}, 3000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := runFork(t, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := forkTo(t, c, wire.Command{Kind: wire.CmdNetwork, Network: &net}, 3000)
 	if r.Diverged || r.Compared < 100 || r.Until != now+3000 {
 		t.Fatalf("an unchanged fork: diverged %v (%+v / %+v), %d events compared, until %d", r.Diverged, r.Original, r.Forked, r.Compared, r.Until)
 	}
@@ -149,14 +150,7 @@ func TestCompareShowsBothRunsAtAnyTime(t *testing.T) {
 	c := freshRun(t, 5, 3)
 	net := c.cfg.Network
 	net.DropRate = 0.3
-	f, err := c.StartFork(wire.Command{Kind: wire.CmdNetwork, Network: &net}, 5000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := runFork(t, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr := forkTo(t, c, wire.Command{Kind: wire.CmdNetwork, Network: &net}, 5000)
 	if !fr.Diverged || fr.Base.Until != fr.Until || len(fr.Base.Commands) >= len(fr.Session.Commands) || fr.ViewAt != fr.Time {
 		t.Fatalf("the fork's answer: diverged %v, base until %d (fork until %d), %d base commands, %d fork commands, views at %d (difference %d)",
 			fr.Diverged, fr.Base.Until, fr.Until, len(fr.Base.Commands), len(fr.Session.Commands), fr.ViewAt, fr.Time)
@@ -280,14 +274,7 @@ func TestReseedChangesTheRunFromNowOnly(t *testing.T) {
 		t.Fatal("the session with a reseed does not replay the run")
 	}
 	// A fork with another seed: the same up to the fork point, then it differs.
-	f, err := freshRun(t, 5, 3).StartFork(wire.Command{Kind: wire.CmdReseed, Seed: 7}, 4000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := runFork(t, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := forkTo(t, freshRun(t, 5, 3), wire.Command{Kind: wire.CmdReseed, Seed: 7}, 4000)
 	if !r.Diverged || r.Time < r.At {
 		t.Fatalf("a fork with another seed: diverged %v at %d (forked at %d)", r.Diverged, r.Time, r.At)
 	}
