@@ -374,20 +374,29 @@ export class App {
   }
 
   /**
+   * ask makes an engine call that answers something other than a Frame
+   * (what names it in an error): its answer, or null after saying why
+   * there is none.
+   */
+  async ask(op, args, what) {
+    if (!this.engine) return null;
+    try {
+      return await this.engine.call(op, args);
+    } catch (err) {
+      this.hooks.onError(describeError(what, err));
+      return null;
+    }
+  }
+
+  /**
    * shrink asks the engine for a smaller session that the checker that
    * halted this one halts too (a long call: its progress goes to the
    * engine's onProgress, Cancel stops it). It answers the engine's shrink
    * answer ({session, failure, before, after, runs, exhausted,
    * simplified}), or null after saying why there is none.
    */
-  async shrink() {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('shrink', {});
-    } catch (err) {
-      this.hooks.onError(describeError('Shrink', err));
-      return null;
-    }
+  shrink() {
+    return this.ask('shrink', {}, 'Shrink');
   }
 
   /**
@@ -395,14 +404,8 @@ export class App {
    * wire.WhyQuestion) about the cluster now, and answers the engine's
    * {text, chain}, or null after saying why there is none.
    */
-  async why(q) {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('why', q);
-    } catch (err) {
-      this.hooks.onError(describeError('Why', err));
-      return null;
-    }
+  why(q) {
+    return this.ask('why', q, 'Why');
   }
 
   /**
@@ -410,14 +413,8 @@ export class App {
    * call: progress and Cancel as for an import), and answers {events,
    * total}, or null after saying why there is none.
    */
-  async search(query) {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('search', { query });
-    } catch (err) {
-      this.hooks.onError(describeError('Search', err));
-      return null;
-    }
+  search(query) {
+    return this.ask('search', { query }, 'Search');
   }
 
   /**
@@ -426,14 +423,8 @@ export class App {
    * import), and answers the engine's fork answer (sim.ForkResult), or
    * null after saying why there is none.
    */
-  async fork(change) {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('fork', { change });
-    } catch (err) {
-      this.hooks.onError(describeError('Fork', err));
-      return null;
-    }
+  fork(change) {
+    return this.ask('fork', { change }, 'Fork');
   }
 
   /**
@@ -451,23 +442,11 @@ export class App {
    * It answers the engine's answer (sim.ForkResult, views at at), or null
    * after saying why there is none.
    */
-  async compare(base, fork, at) {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('compare', { base, fork, at });
-    } catch (err) {
-      this.hooks.onError(describeError('Compare the runs', err));
-      return null;
-    }
+  compare(base, fork, at) {
+    return this.ask('compare', { base, fork, at }, 'Compare the runs');
   }
 
-  async exportSession() {
-    if (!this.engine) return null;
-    try {
-      return await this.engine.call('export', {});
-    } catch (err) {
-      this.hooks.onError(describeError('Export', err));
-      return null;
-    }
+  exportSession() {
+    return this.ask('export', {}, 'Export');
   }
 }
