@@ -25,8 +25,9 @@ func TestForkAndFirstDivergence(t *testing.T) {
 	p.click("add-client")
 	eval[bool](p, `(seshatPage.setSpeed(1), seshatPage.setPlaying(true), true)`)
 	p.poll(`seshatPage.frame().view.time > 3000 && seshatPage.frame().view.clients.length === 2`)
-	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
-	at := eval[int64](p, `seshatPage.frame().view.time`)
+	// Paused with no frame still on its way (one arriving after the time
+	// is read would move the fork point).
+	at := eval[int64](p, `seshatPage.pause()`)
 	p.do(chromedp.SetValue(chromedp.CSS(`#drop`), "30"))
 	p.click("network-fork")
 	p.poll(`!document.querySelector('[data-testid="fork-box"]').hidden`)
@@ -95,8 +96,7 @@ func TestForkTheNextCommand(t *testing.T) {
 	p := newPage(t)
 	p.open("")
 	p.poll(jsLeader + ` > 0`)
-	eval[bool](p, `(seshatPage.setPlaying(false), true)`)
-	at := eval[int64](p, `seshatPage.frame().view.time`)
+	at := eval[int64](p, `seshatPage.pause()`)
 	p.click("fork-next")
 	if on := eval[string](p, `document.querySelector('[data-testid="fork-next"]').getAttribute('aria-pressed')`); on != "true" {
 		t.Fatalf("Fork the next command pressed: aria-pressed %q", on)

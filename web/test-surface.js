@@ -14,6 +14,8 @@ export function exposeTestSurface({ ready, app, page, kind, join, diagram }) {
     model: () => app.model,
     setSpeed: (s) => app.setSpeed(s),
     setPlaying: (on) => app.setPlaying(on),
+    /** pause pauses, waits until no engine call is in flight, and resolves with the virtual time the page then shows (ms). */
+    pause: async () => { app.setPlaying(false); await app.engine.idle(); return app.frame.view.time; },
     /** next runs to the next event and pauses, as the Next event button does; it resolves with the Frame. */
     next: () => app.next(),
     selectNode: (id) => app.select(id),
