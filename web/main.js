@@ -269,4 +269,4 @@ async function attachNative() {
 
 const ready = start();
 ready.catch(() => {}); // reported on the page; tests await seshatPage.ready
-exposeTestSurface({ ready, app, page, kind, join, diagram: () => renderers.diagram });
+exposeTestSurface({ ready, app, page, kind, join, diagram: () => renderers.diagram, flights: () => renderers.flights.drawn });

@@ -5,9 +5,10 @@ import { shownErrors } from './ui/page-state.js';
 /**
  * exposeTestSurface sets window.seshatPage for the page: ready (the start
  * promise), app (ui/app.js), page (ui/page-state.js), kind (the engine's)
- * join (ui/join.js's flow) and diagram (controls/diagram.js's, once bound).
+ * join (ui/join.js's flow), diagram (controls/diagram.js's, once bound)
+ * and flights (the message tags the stage drew last).
  */
-export function exposeTestSurface({ ready, app, page, kind, join, diagram }) {
+export function exposeTestSurface({ ready, app, page, kind, join, diagram, flights }) {
   window.seshatPage = {
     ready,
     frame: () => app.frame,
@@ -43,13 +44,16 @@ export function exposeTestSurface({ ready, app, page, kind, join, diagram }) {
     /**
      * tour is the guided tour's state once open: the chapter's id, the
      * step shown (from 0), its words, and what the engine's view does not
-     * bear out of them ('' when it bears them out); null before the tour
+     * bear out of them ('' when it bears them out), the bug zoo's bugs
+     * planted and whether a checker stopped the run; null before the tour
      * opens or once it is left.
      */
     tour: () => {
       const r = page.tour && page.tour.runner;
-      return r ? { chapter: r.chapter.id, step: r.i, steps: r.chapter.steps.length, said: r.said, problem: r.problem } : null;
+      return r ? { chapter: r.chapter.id, step: r.i, steps: r.chapter.steps.length, said: r.said, problem: r.problem, faults: r.faults, stopped: r.stopped } : null;
     },
+    /** flights are the message tags the stage drew last: each message's id and centre (x, y). */
+    flights: () => (flights() || []).map((d) => ({ id: d.ids[0], x: d.x, y: d.y })),
     /** diagram is what the space-time diagram drew last, with each mark's and message's point on its canvas (render/diagram.js drawn), or null. */
     diagram: () => { const d = diagram(); return d ? d.drawn() : null; },
     /** engineTiming is when the worker started, instantiated and was ready (page ms), if it says. */

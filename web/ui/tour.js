@@ -9,6 +9,7 @@
 // with a task that the person does with the page's own controls, judged
 // from the engine's view and events. DOM-free and pure.
 import { currentLeader, roleOf } from './roles.js';
+import { FAULTS } from './schema.js';
 
 /** names lists node ids in words: "n1", "n1 and n2", "n1, n2 and n3". */
 export function names(ids) {
@@ -20,6 +21,10 @@ const secs = (t) => `${(t / 1000).toFixed(1)} s`;
 const leaderOf = (v) => currentLeader(v);
 const up = (v) => v.nodes.filter((n) => n.up && !n.left);
 const majority = (v) => Math.floor(v.nodes.length / 2) + 1;
+/** caughtBy is the properties that catch the planted faults named (the schema's FAULTS table). */
+export const caughtBy = (faults) => FAULTS.filter((f) => (faults || []).includes(f.kind)).flatMap((f) => f.caught);
+/** readReturn is the console's read answered (or given up) at or after t, from events. */
+const readReturn = (events, t) => (events || []).find((e) => e.kind === 'client-return' && !e.client && e.type === 'get' && e.at >= t);
 const valueOf = (n, key) => { const p = n.kv && n.kv.pairs ? n.kv.pairs.find((x) => x.key === key) : null; return p ? p.value : undefined; };
 
 /**
@@ -267,7 +272,270 @@ export const CHAPTERS = Object.freeze([
       },
     },
   },
+  {
+    id: 'persist',
+    title: '6. Why a server writes to disk before it answers',
+    config: { nodes: 3, seed: 6 },
+    zoo: ['ack-before-persist', 'forget-hard-state', 'skip-entry'],
+    steps: [
+      {
+        at: 2000,
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.leader = l.id;
+          [m.keep, m.lag] = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
+          return `n${l.id} leads term ${l.term}; n${m.keep} and n${m.lag} follow. Before a server answers (a vote, or "I have these entries"), it must write what it promises to disk: its term, its vote and the new entries. etcd Raft hands them over in a Ready, and the program around it must save them before it sends that Ready's messages. This chapter shows why.`;
+        },
+        check: (v) => (leaderOf(v) ? '' : 'a leader by 2 s'),
+      },
+      {
+        at: 3000,
+        act: (v, m) => {
+          m.index = leaderOf(v).last_index + 1;
+          return [{ kind: 'crash', node: m.lag }, { kind: 'set', key: 'a', value: '1' }];
+        },
+        say: (v, m) => `At ${secs(m.actedAt)} n${m.lag} crashed, then a client set a=1, at index ${m.index}. n${m.keep} wrote the entry to disk and then acknowledged it; with that answer n${m.leader} had it on 2 of 3 servers, so it committed the entry and told the client OK.`,
+        check: (v, m) => {
+          const at = (id) => v.nodes.find((n) => n.id === id);
+          return at(m.leader).commit >= m.index && at(m.keep).last_index >= m.index && at(m.lag).last_index < m.index ? '' : `entry ${m.index} committed on n${m.leader} and n${m.keep}, missing on n${m.lag}`;
+        },
+      },
+      {
+        at: 7000,
+        act: (v, m) => [{ kind: 'crash', node: m.keep }, { kind: 'crash', node: m.leader }, { kind: 'restart', node: m.keep }, { kind: 'restart', node: m.lag }],
+        say: (v, m) => {
+          const l = leaderOf(v);
+          return `At ${secs(m.actedAt)} n${m.keep} and n${m.leader} crashed, and n${m.keep} and n${m.lag} came back. n${m.keep} had written entry ${m.index} to disk before acknowledging it, so it still has it: n${m.lag} voted for it (its log was more up to date), n${l.id} leads term ${l.term}, and both stores read a=1. An acknowledged write survives any crash, as long as the servers kept what they promised.`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return l && l.id === m.keep && valueOf(l, 'a') === '1' && valueOf(lag, 'a') === '1' ? '' : `n${m.keep} leads and both running stores read a=1`;
+        },
+      },
+    ],
+    task: {
+      goal: 'Your turn: lose the acknowledged write a=1.',
+      hint: 'Crash and restart any servers you like (select one, then Crash or Restart), and press Play; the task is judged once every server is running again.',
+      judge: (v, events, memo) => {
+        const bad = v.safety && v.safety.violation;
+        if (bad) return { done: true, ok: true, text: `Lost, and caught: the checker stopped the run at ${secs(bad.at)} (${bad.property}: ${bad.text}). Only the planted bug made this possible.` };
+        const acted = events.some((e) => e.kind === 'restart' && e.at >= memo.taskFrom);
+        const l = leaderOf(v);
+        if (!acted || !l || v.nodes.some((n) => !n.up)) return { done: false };
+        if (valueOf(l, 'a') === '1') return { done: true, ok: false, text: `a=1 is still there: n${l.id} leads and holds it. It cannot be lost: it was acknowledged only once a majority had it on disk, any majority that elects a leader shares a server with that one, and a server votes only for a candidate whose log is at least as up to date as its own. Switch on the bug "ack-before-persist" in the bug zoo below to see what a server that answers before writing breaks.` };
+        return { done: false };
+      },
+    },
+  },
+  {
+    id: 'snapshot',
+    title: '7. Snapshots, and a follower that fell too far behind',
+    config: { nodes: 3, seed: 7, raft: { snapshot_interval_entries: 10, snapshot_catchup_entries: 3 }, clients: { count: 2, rate_per_sec: 5 } },
+    steps: [
+      {
+        at: 2000,
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.leader = l.id;
+          m.lag = Math.max(...v.nodes.map((n) => n.id).filter((id) => id !== l.id));
+          return `n${l.id} leads, and two clients keep writing. A log that only grows would fill the disk, so every ${v.raft.snapshot_interval_entries} applied entries (in this chapter; etcd's default is ${(10000).toLocaleString('en')}) each server saves a snapshot of its store and drops the log entries before it, keeping the last ${v.raft.snapshot_catchup_entries}.`;
+        },
+        check: (v) => (leaderOf(v) && v.raft.snapshot_interval_entries === 10 ? '' : 'a leader by 2 s, snapshots every 10 entries'),
+      },
+      {
+        at: 8000,
+        act: (v, m) => [{ kind: 'crash', node: m.lag }],
+        say: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return `At ${secs(m.actedAt)} n${m.lag} crashed. The others went on: n${m.leader}'s latest snapshot is at index ${l.snapshot_index}, and its log now starts at index ${l.first_index}. n${m.lag}'s log ends at index ${lag.last_index}: the entries it lacks, ${lag.last_index + 1} to ${l.first_index - 1}, are in no server's log any more.`;
+        },
+        check: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return l.snapshot_index > 0 && lag.last_index + 1 < l.first_index ? '' : `the leader's log compacted past n${m.lag}'s last entry`;
+        },
+      },
+      {
+        at: 8300,
+        act: (v, m) => { m.snap = v.nodes.find((n) => n.id === m.leader).snapshot_index; return [{ kind: 'restart', node: m.lag }]; },
+        say: (v, m) => `At ${secs(m.actedAt)} n${m.lag} came back. n${m.leader} cannot send it entries it no longer has, so it sent its snapshot instead (MsgSnap, up to index ${m.snap}). n${m.lag} installed it, replacing its log and its store: its log now starts right after the snapshot, at index ${m.snap + 1}.`,
+        check: (v, m) => {
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return lag.snapshot_index === m.snap && lag.first_index === m.snap + 1 ? '' : `n${m.lag} installed the leader's snapshot at index ${m.snap} (it has ${lag.snapshot_index}, first index ${lag.first_index})`;
+        },
+      },
+      {
+        at: 10000,
+        say: (v, m) => {
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return `From the snapshot on, n${m.lag} took the entries after it as usual, and it is caught up: it has applied up to index ${lag.applied}, like the others, and takes its own snapshots again.`;
+        },
+        check: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          const lag = v.nodes.find((n) => n.id === m.lag);
+          return lag.applied === l.applied && lag.snapshot_index > m.snap ? '' : `n${m.lag} caught up with n${m.leader} and snapshotting on its own`;
+        },
+      },
+    ],
+    task: {
+      goal: 'Your turn: make a follower need a snapshot again.',
+      hint: 'Crash a follower, let the clients write (Play) until the leader\'s log starts after the follower\'s last entry, then Restart it.',
+      judge: (v, events, memo) => {
+        const since = events.filter((e) => e.at >= memo.taskFrom);
+        const inst = since.find((e) => e.kind === 'snapshot-install' && since.some((r) => r.kind === 'restart' && r.node === e.node && r.at <= e.at));
+        if (inst) return { done: true, ok: true, text: `Done: n${inst.node} came back behind the leader's compacted log, and caught up by installing a snapshot (${inst.text}).` };
+        const l = leaderOf(v);
+        const back = since.filter((e) => e.kind === 'restart').map((e) => v.nodes.find((n) => n.id === e.node)).find((n) => n && l && n.up && n.id !== l.id && n.applied >= l.commit);
+        if (back) return { done: true, ok: false, text: `n${back.id} came back and caught up from the log: the leader still had every entry it lacked. Crash it again and wait longer, until the leader has snapshotted past it.` };
+        return { done: false };
+      },
+    },
+  },
+  {
+    id: 'reads',
+    title: '8. Linearizable reads: ReadIndex, and a stale read',
+    config: { nodes: 3, seed: 8, raft: { check_quorum: false } },
+    zoo: ['local-read'],
+    steps: [
+      {
+        at: 2000,
+        say: (v, m) => { const l = leaderOf(v); m.leader = l.id; return `n${l.id} leads term ${l.term}. A read must see every write that finished before it was sent: that is what linearizable means. Reads change nothing, so they are not written to the log; this chapter shows how a leader answers them safely.`; },
+        check: (v) => (leaderOf(v) && leaderOf(v).id === 1 ? '' : 'n1 leads by 2 s (the task names it)'),
+      },
+      {
+        at: 2600,
+        act: () => [{ kind: 'set', key: 'x', value: '1' }],
+        say: (v, m) => `At ${secs(m.actedAt)} a client set x=1: committed and applied everywhere.`,
+        check: (v) => (v.nodes.every((n) => valueOf(n, 'x') === '1') ? '' : 'every store reads x=1'),
+      },
+      {
+        at: 3000,
+        act: () => [{ kind: 'get', key: 'x' }],
+        say: (v, m, events) => {
+          const r = readReturn(events, m.actedAt);
+          return `At ${secs(m.actedAt)} a client read x, and n${m.leader} answered ${r ? JSON.stringify(r.output) : 'nothing'}. Not from its store at once: etcd Raft's ReadIndex noted the commit index, sent a round of heartbeats, and only when a majority answered (so n${m.leader} was still the leader) and it had applied that index did it answer.`;
+        },
+        check: (v, m, events) => { const r = readReturn(events, m.actedAt); return r && r.output === '1' ? '' : 'the read answered 1'; },
+      },
+      {
+        at: 6000,
+        act: (v, m) => [{ kind: 'isolate', node: m.leader }],
+        say: (v, m) => {
+          const l = leaderOf(v);
+          const old = v.nodes.find((n) => n.id === m.leader);
+          m.second = l.id;
+          return `At ${secs(m.actedAt)} n${m.leader} was cut off. The other two elected n${l.id} in term ${l.term}. CheckQuorum is off in this chapter, so n${m.leader} still believes it leads term ${old.term}: a deposed leader that does not know it. (With CheckQuorum on it would step down after an election timeout, but a read could still reach it before then.)`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          const old = v.nodes.find((n) => n.id === m.leader);
+          return l && l.id !== m.leader && old.role === 'leader' && old.term < l.term ? '' : `a new leader, and n${m.leader} still a leader of an older term`;
+        },
+      },
+      {
+        at: 6500,
+        act: () => [{ kind: 'set', key: 'x', value: '2' }],
+        say: (v, m) => `At ${secs(m.actedAt)} a client set x=2 through n${m.second}: committed by the majority and answered OK. n${m.leader}, cut off, still reads x=1 in its store.`,
+        check: (v, m) => {
+          const old = v.nodes.find((n) => n.id === m.leader);
+          return valueOf(leaderOf(v), 'x') === '2' && valueOf(old, 'x') === '1' ? '' : `x=2 on the new leader, x=1 on n${m.leader}`;
+        },
+      },
+      {
+        at: 9000,
+        act: (v, m) => [{ kind: 'get', key: 'x', node: m.leader }],
+        say: (v, m, events) => {
+          const r = readReturn(events, m.actedAt);
+          return `At ${secs(m.actedAt)} a client sent a read of x to n${m.leader}. Answered from n${m.leader}'s store it would say x=1, though x=2 had been acknowledged before the read was sent: a stale read. With ReadIndex, n${m.leader} must first hear from a majority, and it cannot, so it never answered; ${r ? `the client gave up at ${secs(r.at)}, and tries another server next time` : 'the client is still waiting'}.`;
+        },
+        check: (v, m, events) => { const r = readReturn(events, m.actedAt); return r && r.outcome !== 'ok' && r.outcome !== 'not-found' ? '' : `the read sent to n${m.leader} not answered`; },
+      },
+    ],
+    task: {
+      goal: 'Your turn: get a stale read from the deposed leader.',
+      hint: 'In the Client console, choose Ask: n1, press Get to read x, and press Play. Then Restart the chapter with the bug "local-read" switched on in the bug zoo below, and try again.',
+      judge: (v, events, memo) => {
+        const bad = v.safety && v.safety.violation;
+        if (bad && caughtBy(['local-read']).includes(bad.property)) return { done: true, ok: true, text: `Done, with a planted bug: ${bad.text}. The linearizability checker stopped the run at ${secs(bad.at)}. etcd Raft as it is never answers a read without ReadIndex (or a lease, which needs CheckQuorum).` };
+        const r = events.find((e) => e.kind === 'client-return' && !e.client && e.type === 'get' && e.at >= memo.taskFrom);
+        if (!r) return { done: false };
+        if (r.outcome === 'ok') return { done: true, ok: false, text: `That read answered ${JSON.stringify(r.output)}, the value a linearizable read must see: it was asked of a server that could confirm it leads. Ask n${memo.leader}, the deposed leader.` };
+        return { done: true, ok: false, text: `The read was not answered: n${memo.leader} could not hear from a majority, so ReadIndex never confirmed it still leads, and a read it cannot confirm it does not answer. With etcd Raft as it is a stale read is impossible; switch on the bug "local-read" in the bug zoo to see one.` };
+      },
+    },
+  },
+  {
+    id: 'membership',
+    title: '9. Membership changes and joint consensus',
+    config: { nodes: 3, seed: 9 },
+    steps: [
+      {
+        at: 2000,
+        say: (v) => { const l = leaderOf(v); return `n${l.id} leads three voters, ${names(l.voters)}. Who votes is itself in the log: a change of members is an entry, and a server uses a configuration once it applies it.`; },
+        check: (v) => (leaderOf(v) && leaderOf(v).voters.length === 3 ? '' : 'a leader of three voters'),
+      },
+      {
+        at: 3000,
+        act: () => [{ kind: 'add' }],
+        say: (v, m) => {
+          const l = leaderOf(v);
+          m.leader = l.id;
+          m.added = Math.max(...v.nodes.map((n) => n.id));
+          return `At ${secs(m.actedAt)} n${l.id} was asked to add a server. It proposed "add n${m.added}" as an entry; once committed and applied, the voters are ${l.voters.length}, and a majority is ${Math.floor(l.voters.length / 2) + 1} of them. n${m.added} started empty and caught up by copying the log.`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          const added = v.nodes.find((n) => n.id === m.added);
+          return l && l.voters.length === 4 && added && added.applied === l.applied ? '' : 'four voters, the new one caught up';
+        },
+      },
+      {
+        at: 3050,
+        act: (v, m) => [{ kind: 'replace', node: m.leader }],
+        say: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          m.newcomer = Math.max(...v.nodes.map((n) => n.id));
+          return `At ${secs(m.actedAt)} n${m.leader} was asked to replace itself with a new server, n${m.newcomer}: two changes at once. Switching straight from the old voters to the new would let an old majority and a new majority decide different things for a moment. So etcd Raft passes through a joint configuration, (${names(l.voters_outgoing)}) and (${names(l.voters)}): until it is left, every commit and every election needs a majority of both.`;
+        },
+        check: (v, m) => {
+          const l = v.nodes.find((n) => n.id === m.leader);
+          return (l.voters_outgoing || []).length > 0 && !l.voters.includes(m.leader) && l.voters.length === 4 ? '' : `n${m.leader} in a joint configuration that drops it`;
+        },
+      },
+      {
+        at: 6000,
+        say: (v, m) => {
+          const l = leaderOf(v);
+          return `Then the joint configuration was left by a second entry: the voters are ${names(l.voters)}. n${m.leader}, removed, stopped leading and handed leadership over first (an etcd server does the same): n${l.id} leads term ${l.term}. n${m.leader} is shown as left.`;
+        },
+        check: (v, m) => {
+          const l = leaderOf(v);
+          const old = v.nodes.find((n) => n.id === m.leader);
+          return l && l.id !== m.leader && !(l.voters_outgoing || []).length && old.left ? '' : `a new leader outside the joint configuration, n${m.leader} left`;
+        },
+      },
+    ],
+    task: {
+      goal: 'Your turn: take one server out of the cluster, so that a majority is 2 of 3 again.',
+      hint: 'Select a follower (click it), press Remove in its card on the right, then Play.',
+      judge: (v, events, memo) => {
+        const l = leaderOf(v);
+        if (l && l.voters.length === 3 && !(l.voters_outgoing || []).length) return { done: true, ok: true, text: `Done: the voters are ${names(l.voters)}; a majority is 2 of 3.` };
+        const crashed = events.find((e) => e.kind === 'crash' && e.at >= memo.taskFrom);
+        if (crashed) return { done: true, ok: false, text: `n${crashed.node} crashed, but it is still a voter: a crashed server counts towards the majority as before, and the cluster waits for it. Removing it is a membership change.` };
+        return { done: false };
+      },
+    },
+  },
 ]);
+
+/** caughtSay says what a checker found in a run with planted bugs (faults): when, which rule, and which bug did it. */
+export function caughtSay(bad, faults) {
+  const docs = FAULTS.filter((f) => faults.includes(f.kind)).map((f) => `"${f.kind}": ${f.doc}`).join('; ');
+  return `The checker stopped the run at ${secs(bad.at)}: ${bad.property} was broken: ${bad.text}. The planted bug did it (${docs || 'none planted'}); etcd Raft as it is never does this. The run cannot go on past a broken rule, so the chapter ends here: Back shows the steps before, and Restart with the bug off shows the run as etcd Raft runs it.`;
+}
 
 /** chapterById returns the chapter with id, or null. */
 export function chapterById(id) {
@@ -290,9 +558,13 @@ export function stepLabel(i, chapter) {
  * page's controls, and judge(events) tells whether it is done.
  */
 export class TourRunner {
-  constructor(app, chapter) {
+  constructor(app, chapter, faults = []) {
     this.app = app;
     this.chapter = chapter;
+    // faults are the bug zoo's planted bugs (the chapter's zoo), none by default.
+    this.faults = faults.filter((f) => (chapter.zoo || []).includes(f));
+    // stopped: a checker halted the run (a planted bug caught); the chapter ends there.
+    this.stopped = false;
     this.i = -1;
     this.reached = -1;
     this.actedAt = [];
@@ -306,18 +578,19 @@ export class TourRunner {
   /** start creates the chapter's cluster, paused, and shows its first step; false when the engine refused. */
   async start() {
     this.app.armFork(null);
-    const f = await this.app.create(this.chapter.config, `Tour: ${this.chapter.title}`);
+    const config = this.faults.length ? { ...this.chapter.config, faults: this.faults } : this.chapter.config;
+    const f = await this.app.create(config, `Tour: ${this.chapter.title}${this.faults.length ? ` (planted bug: ${this.faults.join(', ')})` : ''}`);
     if (!f) return false;
     this.app.setPlaying(false);
     this.i = -1;
     this.reached = -1;
     this.actedAt = [];
-    this.memo = {};
+    this.memo = { faults: this.faults };
     this.seen = this.app.unsaved;
     return this.go(0);
   }
 
-  get last() { return this.i === this.chapter.steps.length - 1; }
+  get last() { return this.i === this.chapter.steps.length - 1 || this.stopped; }
 
   /** go shows step i (from the current step, one forward past those reached). */
   async go(i) {
@@ -349,13 +622,22 @@ export class TourRunner {
     if (!f) return false;
     this.i = i;
     this.memo.actedAt = this.actedAt[i];
-    this.said = step.say(this.app.view, this.memo);
-    this.problem = step.check(this.app.view, this.memo);
+    const v = this.app.view;
+    const events = this.app.model.notable;
+    const bad = v.safety && v.safety.violation;
+    this.stopped = Boolean(bad);
+    if (bad) {
+      this.said = caughtSay(bad, this.faults);
+      this.problem = caughtBy(this.faults).includes(bad.property) ? '' : `no violation (the run stopped: ${bad.property}: ${bad.text})`;
+    } else {
+      this.said = step.say(v, this.memo, events);
+      this.problem = step.check(v, this.memo, events);
+    }
     if (this.last && this.chapter.task) this.memo.taskFrom = this.app.view.time;
     return true;
   }
 
-  next() { return this.go(this.i + 1); }
+  next() { return this.stopped ? Promise.resolve(false) : this.go(this.i + 1); }
 
   back() { return this.i > 0 ? this.go(this.i - 1) : Promise.resolve(false); }
 

@@ -61,7 +61,10 @@ export function bindForms(app, ui, actions) {
   const kvCommand = (kind, what, value = '') => {
     const bad = checkKeyValue(what, key(), value, app.view && app.view.limits);
     if (bad) { actions.error(bad); return; }
-    app.command(kind === 'set' ? { kind, key: key(), value } : { kind, key: key() });
+    const cmd = kind === 'set' ? { kind, key: key(), value } : { kind, key: key() };
+    const node = Number($('kv-node').value);
+    if (node) cmd.node = node;
+    app.command(cmd);
   };
   $('console-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -170,4 +173,16 @@ export function syncNodeFilter(n, current) {
     sel.value = String(node);
   }
   return node;
+}
+
+/** syncAskNode keeps the console's Ask menu (the node a request goes to) in step with the cluster's nodes, the leader first; a node gone keeps the choice on the leader. */
+export function syncAskNode(view) {
+  const sel = $('kv-node');
+  const ids = view.nodes.filter((n) => !n.left).map((n) => n.id);
+  const key = ids.join(',');
+  if (sel.dataset.ids === key) return;
+  sel.dataset.ids = key;
+  const was = sel.value;
+  sel.replaceChildren(new Option('the leader', ''), ...ids.map((id) => new Option(`n${id}`, String(id))));
+  sel.value = ids.includes(Number(was)) ? was : '';
 }

@@ -4,6 +4,7 @@
 // where it was left). A chapter's task is judged on every frame from the
 // engine's view and events. Loaded only when the tour opens.
 import { CHAPTERS, chapterById, stepLabel, TourRunner } from '../tour.js';
+import { FAULTS } from '../schema.js';
 import { copyText } from './share.js';
 import { $, setText, show } from '../render/dom.js';
 
@@ -33,6 +34,40 @@ export function bindTour(app, { error, notice }) {
     show($('tour-verdict'), false);
     $('tour-back').disabled = runner.i <= 0;
     $('tour-next').disabled = runner.last;
+    drawZoo();
+  };
+  // The bug zoo: a switch per bug the chapter offers; switching one
+  // restarts the chapter with the bugs on. A run with a bug says so in
+  // words, above the cluster, as long as it lasts.
+  let zooFor = '';
+  const drawZoo = () => {
+    const c = runner.chapter;
+    const zoo = $('tour-zoo');
+    show(zoo, Boolean(c.zoo && c.zoo.length));
+    const key = `${c.id}:${runner.faults.join(',')}`;
+    if (zooFor !== key) {
+      zooFor = key;
+      const list = $('tour-zoo-list');
+      list.replaceChildren(...(c.zoo || []).map((kind) => {
+        const f = FAULTS.find((x) => x.kind === kind);
+        const label = document.createElement('label');
+        const box = document.createElement('input');
+        box.type = 'checkbox';
+        box.value = kind;
+        box.checked = runner.faults.includes(kind);
+        box.dataset.testid = `tour-bug-${kind}`;
+        box.addEventListener('change', () => {
+          const on = [...list.querySelectorAll('input:checked')].map((x) => x.value);
+          start(c.id, 0, on);
+        });
+        label.append(box, ` ${kind}: ${f ? f.doc : 'unknown bug'} (caught by ${f ? f.caught.join(', ') : 'nothing'})`);
+        return label;
+      }));
+      if (runner.faults.length) zoo.open = true;
+    }
+    const bug = $('tour-bug');
+    show(bug, runner.faults.length > 0);
+    setText(bug, runner.faults.length ? `Planted bug on: ${runner.faults.join(', ')}. This run is not etcd Raft as it is; switch the bug off in the bug zoo to see the real thing.` : '');
   };
   // One move at a time: a click while the engine runs to a step is ignored.
   const move = async (f) => {
@@ -46,7 +81,7 @@ export function bindTour(app, { error, notice }) {
       busy = false;
     }
   };
-  const start = async (id, step = 0) => {
+  const start = async (id, step = 0, faults = []) => {
     const chapter = chapterById(id);
     if (!chapter) {
       error(`The tour has no chapter ${JSON.stringify(id)}; its chapters are ${CHAPTERS.map((c) => c.id).join(', ')}`);
@@ -54,7 +89,7 @@ export function bindTour(app, { error, notice }) {
     }
     show($('tour'), true);
     $('tour-open').textContent = 'Learn Raft';
-    runner = new TourRunner(app, chapter);
+    runner = new TourRunner(app, chapter, faults);
     left = null;
     return move(async () => {
       if (!(await runner.start())) return false;
@@ -66,10 +101,10 @@ export function bindTour(app, { error, notice }) {
   menu.addEventListener('change', () => start(menu.value));
   $('tour-next').addEventListener('click', () => move(() => runner.next()));
   $('tour-back').addEventListener('click', () => move(() => runner.back()));
-  $('tour-restart').addEventListener('click', () => start(runner.chapter.id));
+  $('tour-restart').addEventListener('click', () => start(runner.chapter.id, 0, runner.faults));
   $('tour-leave').addEventListener('click', () => {
     if (!runner) return;
-    left = { id: runner.chapter.id, step: runner.i };
+    left = { id: runner.chapter.id, step: runner.i, faults: runner.faults };
     runner = null;
     show($('tour'), false);
     $('tour-open').textContent = 'Resume the tour';
@@ -85,7 +120,7 @@ export function bindTour(app, { error, notice }) {
   return {
     get runner() { return runner; },
     open(id) {
-      if (!id && left) return start(left.id, left.step);
+      if (!id && left) return start(left.id, left.step, left.faults);
       return start(id || CHAPTERS[0].id);
     },
     onFrame() {

@@ -5,7 +5,7 @@
 import { PANEL } from '../panels.js';
 import { nextKeysFrom } from '../logs.js';
 import { nodeRadius } from '../geometry.js';
-import { syncNodeFilter } from '../controls/forms.js';
+import { syncAskNode, syncNodeFilter } from '../controls/forms.js';
 import { showDropped } from '../controls/engine-switch.js';
 import { $ } from './dom.js';
 
@@ -67,6 +67,7 @@ export function panelDrawers(app, page, ui, r) {
     },
     [PANEL.SELECTION]: (s) => {
       drawSelection(app, r);
+      syncAskNode(s.view);
       r.consoleView.draw(s.model.console);
     },
   };
