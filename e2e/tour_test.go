@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // tourState is what the page's test surface says of the tour.
@@ -271,4 +275,112 @@ func TestTourLaterTasks(t *testing.T) {
 		t.Fatalf("the verdict on a removal: %q", v)
 	}
 	m.shot("tour-membership-task")
+}
+
+// tabTo presses Tab until the control testid has the focus, at most max
+// times, as a person on a keyboard moves through the page.
+func tabTo(p *page, testid string, max int) {
+	p.t.Helper()
+	for range max {
+		if eval[string](p, `document.activeElement ? document.activeElement.dataset.testid || '' : ''`) == testid {
+			return
+		}
+		p.do(chromedp.KeyEvent(kb.Tab))
+	}
+	p.t.Fatalf("%s is not reached by %d presses of Tab (the focus is on %s)", testid, max, eval[string](p, `document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : 'nothing'`))
+}
+
+// jsFocusRing tells whether the focused control shows a focus ring.
+const jsFocusRing = `(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1 || s.boxShadow !== 'none'; })()`
+
+// TestTourForEveryReader: the tour by keyboard alone (Learn Raft, Next
+// and Back reached with Tab and pressed with Enter and Space, each with a
+// focus ring), its words in a live region, readable at phone width
+// without sideways scrolling, and with reduced motion asked for, messages
+// drawn still (the same run drawn moving without it, so the check can
+// fail).
+func TestTourForEveryReader(t *testing.T) {
+	p := newPage(t)
+	p.open("")
+	p.poll(jsLeader + ` > 0`)
+	eval[bool](p, `(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)`)
+	tabTo(p, "tour-open", 12)
+	p.do(chromedp.KeyEvent(kb.Enter))
+	tourAt(p, "replication", 0)
+	if live := eval[string](p, `document.querySelector('[data-testid="tour-text"]').getAttribute('aria-live')`); live != "polite" {
+		t.Fatalf("the tour's words are in no live region (aria-live %q)", live)
+	}
+	tabTo(p, "tour-next", 12)
+	if !eval[bool](p, jsFocusRing) {
+		t.Error("Next has the focus but no focus ring")
+	}
+	p.do(chromedp.KeyEvent(kb.Enter))
+	tourAt(p, "replication", 1)
+	p.do(chromedp.KeyEvent(kb.Enter))
+	tourAt(p, "replication", 2)
+	p.do(chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if f := eval[string](p, `document.activeElement.dataset.testid || ''`); f != "tour-back" {
+		t.Fatalf("Shift+Tab from Next went to %q, not Back", f)
+	}
+	p.do(chromedp.KeyEvent(" "))
+	tourAt(p, "replication", 1)
+	// The chapter menu by keyboard: focused, the arrow keys pick the next chapter.
+	eval[bool](p, `(document.querySelector('[data-testid="tour-chapter"]').focus(), true)`)
+	p.do(chromedp.KeyEvent(kb.ArrowDown))
+	tourAt(p, "election", 0)
+
+	// A phone: the band and its controls fit the screen's width.
+	q := newPage(t)
+	if _, err := chromedp.Call(q.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 2, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	q.open("#tour=partition")
+	tourToEnd(q, "partition")
+	if w := eval[[]int](q, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Fatalf("with the tour open the page is %d px wide in a %d px screen", w[0], w[1])
+	}
+	if bad := eval[[]string](q, `[...document.querySelectorAll('#tour button, #tour select, #tour p')].filter((e) => !e.hidden && e.getClientRects().length).filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth; }).map((e) => e.dataset.testid || e.id)`); len(bad) > 0 {
+		t.Fatalf("tour controls past the phone's edge: %v", bad)
+	}
+	if px := eval[float64](q, `parseFloat(getComputedStyle(document.querySelector('[data-testid="tour-text"]')).fontSize)`); px < 14 {
+		t.Errorf("the tour's words are %.0f px on a phone", px)
+	}
+	q.checkAccessibility("tour on a phone")
+	eval[bool](q, `(window.scrollTo(0, 0), true)`)
+	q.shot("tour-phone")
+
+	// Reduced motion: a message in flight is drawn at the same place at two
+	// times; without it, it moves.
+	r := newPage(t)
+	r.open("#tour=election")
+	tourToEnd(r, "election") // the run is recorded to 7 s: the times below are travelled to
+	moved := func() float64 {
+		return eval[float64](r, `(async () => {
+			const frames = () => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+			for (let t = 5000; t < 5600; t += 2) {
+				await seshatPage.seek(t); await frames();
+				const a = seshatPage.flights().filter((d) => seshatPage.frame().view.messages.some((m) => m.id === d.id && m.deliver_at > t + 4));
+				if (!a.length) continue;
+				await seshatPage.seek(t + 3); await frames();
+				const b = seshatPage.flights();
+				let most = 0;
+				for (const d of a) { const e = b.find((x) => x.id === d.id); if (e) most = Math.max(most, Math.hypot(e.x - d.x, e.y - d.y)); }
+				return most;
+			}
+			return -1;
+		})()`)
+	}
+	eval[bool](r, `(seshatPage.setPlaying(false), true)`)
+	if d := moved(); d <= 0 {
+		t.Fatalf("without reduced motion, a message in flight moved %.2f between two times (-1: none found)", d)
+	}
+	if _, err := chromedp.Call(r.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := moved(); d != 0 {
+		t.Fatalf("with reduced motion asked for, a message in flight moved %.2f between two times", d)
+	}
+	if tr := eval[string](r, `getComputedStyle(document.querySelector('[data-testid="tour-next"]')).transitionDuration`); tr != "0s" {
+		t.Errorf("with reduced motion, the tour's buttons still transition (%s)", tr)
+	}
 }
