@@ -12,11 +12,13 @@ import (
 
 // tourState is what the page's test surface says of the tour.
 type tourState struct {
-	Chapter string `json:"chapter"`
-	Step    int    `json:"step"`
-	Steps   int    `json:"steps"`
-	Said    string `json:"said"`
-	Problem string `json:"problem"`
+	Chapter string   `json:"chapter"`
+	Step    int      `json:"step"`
+	Steps   int      `json:"steps"`
+	Said    string   `json:"said"`
+	Problem string   `json:"problem"`
+	Faults  []string `json:"faults"`
+	Stopped bool     `json:"stopped"`
 }
 
 // tourAt waits until the tour shows step i of chapter and returns it,
@@ -382,5 +384,78 @@ func TestTourForEveryReader(t *testing.T) {
 	}
 	if tr := eval[string](r, `getComputedStyle(document.querySelector('[data-testid="tour-next"]')).transitionDuration`); tr != "0s" {
 		t.Errorf("with reduced motion, the tour's buttons still transition (%s)", tr)
+	}
+}
+
+// TestTourBugZoo: the bug zoo is off by default and marked in words when
+// on; switched on by keyboard, each bug a chapter offers is caught by the
+// checker its rule names, the run stopped at the moment it broke the rule
+// and the chapter ending with what broke, when and by which bug; the tasks
+// that are impossible on etcd Raft as it is (losing an acknowledged
+// write, a stale read) are done only with a bug planted.
+func TestTourBugZoo(t *testing.T) {
+	for _, c := range []struct {
+		chapter string
+		bugs    []string
+		task    string
+	}{
+		{"persist", []string{"ack-before-persist", "forget-hard-state", "skip-entry"}, "Lost, and caught"},
+		{"reads", []string{"local-read"}, "Done, with a planted bug"},
+	} {
+		p := newPage(t)
+		p.open("#tour=" + c.chapter)
+		s := tourAt(p, c.chapter, 0)
+		if len(s.Faults) != 0 || !eval[bool](p, `document.querySelector('[data-testid="tour-bug"]').hidden && document.querySelector('[data-testid="faults"]').hidden`) {
+			t.Fatalf("%s: a bug is on by default (%v)", c.chapter, s.Faults)
+		}
+		offered := eval[[]string](p, `[...document.querySelectorAll('#tour-zoo-list input')].map((b) => b.value)`)
+		if strings.Join(offered, ",") != strings.Join(c.bugs, ",") {
+			t.Fatalf("%s offers the bugs %v, want %v", c.chapter, offered, c.bugs)
+		}
+		for i, bug := range c.bugs {
+			// Only this bug on: the one before off, this one on, by keyboard.
+			eval[bool](p, `(document.getElementById('tour-zoo').open = true, true)`)
+			if i > 0 {
+				eval[bool](p, fmt.Sprintf(`(document.querySelector('[data-testid="tour-bug-%s"]').focus(), true)`, c.bugs[i-1]))
+				p.do(chromedp.KeyEvent(" "))
+				p.poll(fmt.Sprintf(`(() => { const s = seshatPage.tour(); return s && s.faults.length === 0 && s.step === 0 && document.querySelector('[data-testid="tour-bug"]').hidden; })()`))
+			}
+			eval[bool](p, fmt.Sprintf(`(document.querySelector('[data-testid="tour-bug-%s"]').focus(), true)`, bug))
+			p.do(chromedp.KeyEvent(" "))
+			p.poll(fmt.Sprintf(`(() => { const s = seshatPage.tour(); return s && s.faults.join() === %q && s.step === 0 && !s.stopped; })()`, bug))
+			if mark := eval[string](p, `document.querySelector('[data-testid="tour-bug"]').textContent`); !strings.Contains(mark, "Planted bug on: "+bug) || !strings.Contains(mark, "not etcd Raft as it is") {
+				t.Fatalf("%s with %s: the band says %q", c.chapter, bug, mark)
+			}
+			p.poll(fmt.Sprintf(`document.querySelector('[data-testid="faults"]').textContent.includes(%q)`, bug))
+			// Walk on until the checker stops the run.
+			st := tourAt(p, c.chapter, 0)
+			for i := 1; !eval[bool](p, `seshatPage.tour().stopped`); i++ {
+				if i >= st.Steps {
+					t.Fatalf("%s with %s: no checker stopped the run", c.chapter, bug)
+				}
+				p.click("tour-next")
+				tourAt(p, c.chapter, i)
+			}
+			caught := eval[[]string](p, fmt.Sprintf(`(async () => (await import('./ui/schema.js')).FAULTS.find((f) => f.kind === %q).caught)()`, bug))
+			bad := eval[struct {
+				At       int64  `json:"at"`
+				Property string `json:"property"`
+				Time     int64  `json:"time"`
+			}](p, `({...seshatPage.frame().view.safety.violation, time: seshatPage.frame().view.time})`)
+			said := eval[string](p, `seshatPage.tour().said`)
+			if !strings.Contains(strings.Join(caught, "|"), bad.Property) || bad.Time != bad.At || !strings.Contains(said, bad.Property+" was broken") || !strings.Contains(said, `"`+bug+`"`) {
+				t.Fatalf("%s with %s: caught by %q at %d (the run at %d), said %q; the bug is caught by %v", c.chapter, bug, bad.Property, bad.At, bad.Time, said, caught)
+			}
+			if !eval[bool](p, `document.querySelector('[data-testid="tour-next"]').disabled`) {
+				t.Errorf("%s with %s: Next is offered past the checker's halt", c.chapter, bug)
+			}
+			if st.Steps > 0 && eval[int](p, `seshatPage.tour().step`) == st.Steps-1 {
+				if v := verdict(p, true); !strings.HasPrefix(v, c.task) {
+					t.Errorf("%s with %s: the task's verdict %q", c.chapter, bug, v)
+				}
+			}
+			p.t.Logf("%s with %s: %s", c.chapter, bug, said)
+			p.shot("zoo-" + c.chapter + "-" + bug)
+		}
 	}
 }

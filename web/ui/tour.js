@@ -531,6 +531,9 @@ export const CHAPTERS = Object.freeze([
   },
 ]);
 
+/** halted tells whether a checker stopped the run the view shows. */
+const halted = (v) => Boolean(v && v.safety && v.safety.violation);
+
 /** caughtSay says what a checker found in a run with planted bugs (faults): when, which rule, and which bug did it. */
 export function caughtSay(bad, faults) {
   const docs = FAULTS.filter((f) => faults.includes(f.kind)).map((f) => `"${f.kind}": ${f.doc}`).join('; ');
@@ -612,6 +615,9 @@ export class TourRunner {
       if (step.act) {
         this.memo.actedAt = this.actedAt[i];
         for (const cmd of step.act(this.app.view, this.memo)) {
+          // A checker that halts the run (a planted bug caught) ends the
+          // step's commands: the engine takes none after a halt.
+          if (halted(this.app.view)) break;
           if (!(await this.app.command(cmd))) return false;
         }
         this.seen = this.app.unsaved;

@@ -35,6 +35,8 @@ export function bindTour(app, { error, notice }) {
     $('tour-back').disabled = runner.i <= 0;
     $('tour-next').disabled = runner.last;
     drawZoo();
+    // A run a checker stopped makes no more frames: its verdict is told now.
+    judge();
   };
   // The bug zoo: a switch per bug the chapter offers; switching one
   // restarts the chapter with the bugs on. A run with a bug says so in
@@ -68,6 +70,18 @@ export function bindTour(app, { error, notice }) {
     const bug = $('tour-bug');
     show(bug, runner.faults.length > 0);
     setText(bug, runner.faults.length ? `Planted bug on: ${runner.faults.join(', ')}. This run is not etcd Raft as it is; switch the bug off in the bug zoo to see the real thing.` : '');
+  };
+  // judge shows the verdict on the chapter's task, once it can be told.
+  const judge = () => {
+    if (!runner || !runner.last || !runner.chapter.task) return;
+    const v = runner.judge(app.model.notable);
+    if (!v.done) return;
+    const el = $('tour-verdict');
+    if (el.hidden || el.textContent !== v.text) {
+      setText(el, v.text);
+      el.dataset.ok = String(v.ok);
+      show(el, true);
+    }
   };
   // One move at a time: a click while the engine runs to a step is ignored.
   const move = async (f) => {
@@ -124,15 +138,7 @@ export function bindTour(app, { error, notice }) {
       return start(id || CHAPTERS[0].id);
     },
     onFrame() {
-      if (!runner || busy || !runner.last || !runner.chapter.task) return;
-      const v = runner.judge(app.model.notable);
-      if (!v.done) return;
-      const el = $('tour-verdict');
-      if (el.hidden || el.textContent !== v.text) {
-        setText(el, v.text);
-        el.dataset.ok = String(v.ok);
-        show(el, true);
-      }
+      if (!busy) judge();
     },
   };
 }
