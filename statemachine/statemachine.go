@@ -58,6 +58,8 @@ type StateMachine struct {
 	// sum is the wrapping sum of pairHash over all pairs in data, kept up to
 	// date by every change so that Digest is O(1).
 	sum uint64
+	// skip is set by SkipNextWrite until Apply skips a write.
+	skip bool
 }
 
 // New returns an empty StateMachine with applied index 0.
@@ -105,6 +107,11 @@ func (sm *StateMachine) Apply(e *pb.Entry) (res Result, applied bool, err error)
 			break
 		}
 		res.Op = &op
+		if sm.skip {
+			sm.skip = false
+			res.Output = sm.outputOf(op)
+			break
+		}
 		res.Output = sm.execute(op)
 	case pb.EntryConfChange, pb.EntryConfChangeV2:
 	default:
@@ -112,6 +119,26 @@ func (sm *StateMachine) Apply(e *pb.Entry) (res Result, applied bool, err error)
 	}
 	sm.applied = idx
 	return res, true, nil
+}
+
+// SkipNextWrite plants a bug: the next Set or Del that Apply executes
+// changes nothing, though Apply returns the Result it would have given and
+// advances the applied index. The simulator uses it for a planted fault
+// (wire.FaultSkipEntry), which State Machine Safety must catch: the skip
+// shows in Digest. A state machine restored from a snapshot into a new
+// StateMachine is not told.
+func (sm *StateMachine) SkipNextWrite() { sm.skip = true }
+
+// outputOf returns the Output op would have, executed now.
+func (sm *StateMachine) outputOf(op Operation) string {
+	switch {
+	case op.Kind == OpSet:
+		return outputOK
+	case sm.Exists(op.Key):
+		return outputDeleted
+	default:
+		return outputMissing
+	}
 }
 
 // execute runs a decoded operation on the data and returns its Output.
