@@ -610,13 +610,12 @@ func voteStorm(c *Cluster, rng *mrand.Rand, apply func(wire.Command) error) erro
 // one-vote-per-term check at work: with a planted bug (a node's vote is lost
 // when it crashes) some seed must fail on a node voting twice in a term, or
 // on the two leaders that follows. Without the profile, the campaign passed
-// 200 seeds with this bug.
+// 200 seeds with this bug. The bug is the configuration's planted fault
+// (wire.FaultForgetVote), as the page plants it.
 func TestChaosCatchesPlantedForgottenVote(t *testing.T) {
 	t.Setenv("SESHAT_CHAOS_OUT", t.TempDir())
 	for seed := uint64(1); seed <= 30; seed++ {
-		c, err := chaosRun(seed, 30_000, func(c *Cluster) {
-			c.hooks.crashed = func(_ *Cluster, n *simNode) { n.store = rebuilt(t, n.store, forgetVote, 0, nil) }
-		})
+		c, err := chaosRunOpts(seed, 30_000, chaosOpts{faults: []wire.FaultKind{wire.FaultForgetVote}})
 		if err == nil {
 			continue
 		}

@@ -181,6 +181,9 @@ func (c *Cluster) submit(r *request) {
 		v, ok := n.rn.StateMachine().Get(r.op.Key)
 		c.history[r.hist].Index = n.rn.StateMachine().AppliedIndex()
 		c.finish(r, v, ok, false, false)
+		if c.hooks.checkLocalReads {
+			c.checkLocalRead(n, r.hist)
+		}
 		return
 	}
 	var err error

@@ -115,7 +115,11 @@ func (c *Cluster) deliver(id uint64) {
 	}
 	// Errors from Step are etcd Raft refusing a message it should ignore
 	// (e.g. a response from a removed peer); nothing changes.
-	_ = to.rn.Step(f.m)
+	if c.hooks.crashed == nil {
+		_ = to.rn.Step(f.m)
+	} else {
+		c.stepDamaged(to, f.m)
+	}
 	if f.m.GetType() == pb.MsgSnap && from.up() {
 		from.rn.ReportSnapshot(f.to, true)
 		c.drain(from)
@@ -125,6 +129,21 @@ func (c *Cluster) deliver(id uint64) {
 	// which must not reuse this one while it is being handled. (Not
 	// deferred: a defer on every delivery costs under WebAssembly.)
 	c.freeFlight(f)
+}
+
+// stepDamaged hands a message to a node whose storage a planted fault may
+// have damaged (hooks.crashed). etcd Raft panics on some damage it finds (a
+// heartbeat committing past the end of a log that lost entries: "Was the
+// raft log corrupted, truncated, or lost?"), as an etcd server would exit:
+// the node stops, with the panic as its error. (Not for every message: a
+// defer on every delivery costs under WebAssembly.)
+func (c *Cluster) stepDamaged(n *simNode, m *pb.Message) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.nodeFailed(n, fmt.Errorf("etcd Raft panicked: %v", p))
+		}
+	}()
+	_ = n.rn.Step(m)
 }
 
 // drop records a lost message and tells the sender of a lost snapshot.

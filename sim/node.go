@@ -30,6 +30,9 @@ type simNode struct {
 	conf    *pb.ConfState
 
 	upd core.Update // the Ready round being handled (reused)
+	// skipped is set once its state machine has skipped a write
+	// (hooks.skipWrite): it skips one in the whole run, crashes included.
+	skipped bool
 
 	// shown is the log window the last view showed, from index shownLo:
 	// the next view reuses the description of every entry still there
@@ -116,6 +119,9 @@ func (c *Cluster) drain(n *simNode) {
 		if c.hooks.roundFails != nil {
 			err = c.hooks.roundFails(c, n)
 		}
+		if c.hooks.skipWrite && n.id == 2 && !n.skipped {
+			n.rn.StateMachine().SkipNextWrite()
+		}
 		// The update lives in the node, not on the heap afresh each round,
 		// and is filled in place (not copied in, then cleared wholesale).
 		if err == nil {
@@ -146,9 +152,27 @@ func (c *Cluster) nodeFailed(n *simNode, err error) {
 	c.crashLocked(n)
 }
 
+// skippedWrite tells whether a round of a state machine told to skip its
+// next write (SkipNextWrite) skipped one: it applied a write, and installed
+// no snapshot first (a snapshot brings a new state machine, not told).
+func skippedWrite(u *core.Update) bool {
+	if u.SnapshotInstalled != nil {
+		return false
+	}
+	for _, r := range u.Applied {
+		if r.Op != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // observe records what one Ready round did.
 func (c *Cluster) observe(n *simNode, u *core.Update) {
 	n.Observe(u, !c.trace.off, c.emit)
+	if c.hooks.skipWrite && n.id == 2 && !n.skipped {
+		n.skipped = skippedWrite(u)
+	}
 	if c.hooks.processed != nil {
 		c.hooks.processed(c, n, u)
 	}

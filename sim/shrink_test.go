@@ -107,7 +107,10 @@ func plantedFaults(t *testing.T) []struct {
 	}{
 		{"forgotten vote", crashed(forgetVote, 0, nil), false, 30, upTo(30), nil},
 		{"forgotten hard state", crashed(forgetHardState, 0, nil), false, 30, upTo(30), nil},
-		{"acknowledged before persisted", crashed(keepHardState, 1, nil), false, 30, upTo(30), nil},
+		// The configuration's fault (wire.FaultAckBeforePersist) as planted.
+		{"acknowledged before persisted", func(c *Cluster) {
+			c.hooks.crashed = func(_ *Cluster, n *simNode) { n.store = loseLastEntry(n.store) }
+		}, false, 30, upTo(30), nil},
 		{"corrupted entry", crashed(keepHardState, 0, func(e *pb.Entry) *pb.Entry {
 			if e.GetType() == pb.EntryNormal && len(e.GetData()) > 0 {
 				return ent(e.GetIndex(), e.GetTerm(), setOp("k", "garbage"))

@@ -27,6 +27,23 @@ const (
 	// joint configuration, one removing every voter). One configuration
 	// change at a time and Valid configuration changes catch it.
 	FaultNoConfChangeCheck FaultKind = "no-conf-change-check"
+	// FaultAckBeforePersist: a node acknowledges entries before they are
+	// on disk: a crash loses its last log entry (one its snapshot does not
+	// cover), and the commit index it saved is lowered to what is left.
+	// Leader Completeness catches a node elected without an entry that
+	// was committed with its acknowledgement, Monotonic term and commit a
+	// node that had saved that entry as committed.
+	FaultAckBeforePersist FaultKind = "ack-before-persist"
+	// FaultSkipEntry: node 2's state machine skips the first write (set or
+	// del) it applies: the key keeps its old value there. Nothing happens
+	// in a cluster without a node 2. State Machine Safety catches it: the
+	// state machines of nodes at the same applied index differ.
+	FaultSkipEntry FaultKind = "skip-entry"
+	// FaultLocalRead: a node that believes it leads answers a get from its
+	// own state machine at once, without ReadIndex: a leader deposed
+	// without knowing it serves stale values. Linearizability catches a
+	// read that misses a write acknowledged before it was sent.
+	FaultLocalRead FaultKind = "local-read"
 )
 
 // FaultRule is what the table says of one planted fault.
@@ -43,6 +60,9 @@ var faultRules = []FaultRule{
 	{FaultForgetVote, "a crashed node loses its vote: restarted, it may vote twice in a term", []string{PropOneVote}},
 	{FaultForgetHardState, "a crashed node loses its term, vote and commit index", []string{PropMonotonic}},
 	{FaultNoConfChangeCheck, "leaders propose membership changes without etcd Raft's check", []string{PropOneConfChange, PropValidConfChange}},
+	{FaultAckBeforePersist, "a node acknowledges entries before they are on disk: a crash loses the last entry it acknowledged", []string{PropLeaderCompleteness, PropMonotonic}},
+	{FaultSkipEntry, "n2's state machine skips the first write it applies", []string{PropStateMachineSafety}},
+	{FaultLocalRead, "a node that believes it leads answers reads from its own store, without ReadIndex", []string{PropLinearizable}},
 }
 
 // FaultRules returns the table of planted faults, in a fixed order. The

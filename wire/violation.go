@@ -59,4 +59,12 @@ const (
 	// one that removes every voter): every node that applied another would
 	// stop.
 	PropValidConfChange = "Valid configuration changes"
+	// PropLinearizable: a read sees every write acknowledged before it was
+	// sent. Checked online only for reads a node answers from its own
+	// state machine (the planted fault FaultLocalRead): such a read is
+	// stale when its node had not applied the highest log index of an
+	// acknowledged write of the key, and no write that may take effect at
+	// or after that index gives the value read. The whole history is
+	// checked at the end of a run by the linearizability checkers.
+	PropLinearizable = "Linearizability"
 )
