@@ -418,7 +418,7 @@ func TestTourBugZoo(t *testing.T) {
 			if i > 0 {
 				eval[bool](p, fmt.Sprintf(`(document.querySelector('[data-testid="tour-bug-%s"]').focus(), true)`, c.bugs[i-1]))
 				p.do(chromedp.KeyEvent(" "))
-				p.poll(fmt.Sprintf(`(() => { const s = seshatPage.tour(); return s && s.faults.length === 0 && s.step === 0 && document.querySelector('[data-testid="tour-bug"]').hidden; })()`))
+				p.poll(`(() => { const s = seshatPage.tour(); return s && s.faults.length === 0 && s.step === 0 && document.querySelector('[data-testid="tour-bug"]').hidden; })()`)
 			}
 			eval[bool](p, fmt.Sprintf(`(document.querySelector('[data-testid="tour-bug-%s"]').focus(), true)`, bug))
 			p.do(chromedp.KeyEvent(" "))

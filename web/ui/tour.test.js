@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { App } from './app.js';
 import { SerialEngine } from './engine.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { CHAPTERS, chapterById, names, stepLabel, TourRunner } from './tour.js';
+import { CHAPTERS, caughtBy, chapterById, names, stepLabel, TourRunner } from './tour.js';
 import { parseHash } from './session-url.js';
 
 test('chapters are well formed: link-safe unique ids, steps forward in time, words and checks', () => {
@@ -101,4 +101,53 @@ test('the partition task is judged from the events: a write answered before the 
   assert.equal(judge(view(all), [write(1100), cut(1200, 1), cut(1200, 2), write(1300)], memo).ok, true);
   assert.equal(judge(view(all), [write(900)], memo).done, false, 'a write before the task began');
   assert.equal(judge(view(all), [{ ...write(1300), client: 2 }], memo).done, false, 'a simulated client\'s write');
+});
+
+// stubApp is an App stand-in whose run halts with violation at halt ms.
+function stubApp(violation, halt) {
+  const app = {
+    created: null, unsaved: 0, model: { notable: [] }, view: null,
+    armFork() {}, setPlaying() {},
+    async create(cfg) { app.created = cfg; app.view = { time: 0, nodes: [], safety: { ok: true } }; return {}; },
+    async runTo(t) {
+      const bad = t >= halt;
+      app.view = { time: bad ? halt : t, nodes: [1, 2, 3].map((id) => ({ id, up: true })), safety: bad ? { ok: false, violation } : { ok: true } };
+      return {};
+    },
+    async command() { return {}; },
+  };
+  return app;
+}
+
+test('the bug zoo: only the chapter\'s bugs are planted, none by default; a checker\'s halt ends the chapter, said from the violation', async () => {
+  const zooChapter = { ...chapter, zoo: ['local-read'] };
+  const plain = stubApp(null, Infinity);
+  assert.ok(await new TourRunner(plain, zooChapter).start());
+  assert.equal(plain.created.faults, undefined, 'no bug by default');
+  const other = stubApp(null, Infinity);
+  const r0 = new TourRunner(other, zooChapter, ['forget-vote', 'local-read']);
+  assert.deepEqual(r0.faults, ['local-read'], 'a bug the chapter does not offer is not planted');
+  assert.ok(await r0.start());
+  assert.deepEqual(other.created.faults, ['local-read']);
+  assert.deepEqual(other.created.nodes, 3, 'the chapter\'s cluster, with the bug');
+
+  const v = { at: 1500, property: 'Linearizability', text: 'n1 answered a stale read' };
+  const app = stubApp(v, 1500);
+  const r = new TourRunner(app, zooChapter, ['local-read']);
+  assert.ok(await r.start());
+  assert.ok(await r.next());
+  assert.deepEqual([r.stopped, r.last, r.i], [false, false, 1]);
+  assert.ok(await r.next());
+  assert.deepEqual([r.stopped, r.last], [true, true], 'the halt ends the chapter');
+  assert.match(r.said, /^The checker stopped the run at 1\.5 s: Linearizability was broken: n1 answered a stale read\. The planted bug did it \("local-read": /);
+  assert.ok(caughtBy(['local-read']).includes('Linearizability'), 'the schema says the linearizability checker catches local-read');
+  assert.equal(r.problem, '', 'the halt is the one the bug is known for');
+  assert.equal(await r.next(), false, 'no step past the halt');
+  // A halt with no bug planted, or by a property the bug does not break,
+  // is a false claim, reported.
+  const bare = new TourRunner(stubApp(v, 1500), zooChapter);
+  assert.ok(await bare.start());
+  assert.ok(await bare.next());
+  assert.ok(await bare.next());
+  assert.match(bare.problem, /^no violation \(the run stopped: Linearizability/);
 });
