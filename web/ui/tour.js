@@ -23,6 +23,8 @@ const up = (v) => v.nodes.filter((n) => n.up && !n.left);
 const majority = (v) => Math.floor(v.nodes.length / 2) + 1;
 /** caughtBy is the properties that catch the planted faults named (the schema's FAULTS table). */
 export const caughtBy = (faults) => FAULTS.filter((f) => (faults || []).includes(f.kind)).flatMap((f) => f.caught);
+/** held is a message from -> to of type waiting on its link, or undefined. */
+const held = (v, from, to, type) => v.messages.find((x) => x.from === from && x.to === to && x.type === type);
 /** readReturn is the console's read answered (or given up) at or after t, from events. */
 const readReturn = (events, t) => (events || []).find((e) => e.kind === 'client-return' && !e.client && e.type === 'get' && e.at >= t);
 const valueOf = (n, key) => { const p = n.kv && n.kv.pairs ? n.kv.pairs.find((x) => x.key === key) : null; return p ? p.value : undefined; };
@@ -329,6 +331,51 @@ export const CHAPTERS = Object.freeze([
     },
   },
   {
+    id: 'vote',
+    title: '6b. A vote is written to disk before it is sent',
+    config: { nodes: 3, seed: 10, manual: true, raft: { pre_vote: false } },
+    zoo: ['forget-vote'],
+    steps: [
+      {
+        at: 100,
+        say: () => 'Three servers and no leader yet. In this chapter every message waits on its link until it is delivered (Manual delivery is on), so that the order is ours to choose, and PreVote is off, so a candidate asks for votes at once.',
+        check: (v) => (v.manual && !leaderOf(v) && v.nodes.length === 3 ? '' : 'three servers, manual delivery, no leader'),
+      },
+      {
+        at: 110,
+        act: () => [{ kind: 'campaign', node: 1 }],
+        say: (v) => `n1's election timeout was forced: it is a candidate in term ${v.nodes[0].term}, voted for itself, and its requests for votes wait on the links to n2 and n3.`,
+        check: (v) => (roleOf(v.nodes[0]) === 'candidate' && held(v, 1, 3, 'MsgVote') ? '' : 'n1 a candidate, its vote request to n3 held'),
+      },
+      {
+        at: 120,
+        act: (v) => [{ kind: 'deliver', msg: held(v, 1, 3, 'MsgVote').id }],
+        say: (v) => `n3 received n1's request and voted for n1 in term ${v.nodes[2].term}. Before its answer left, it wrote its term and its vote to disk: the answer is a promise.`,
+        check: (v) => (v.nodes[2].vote === 1 && v.nodes[2].term === v.nodes[0].term ? '' : 'n3 voted for n1 in n1\'s term'),
+      },
+      {
+        at: 130,
+        act: () => [{ kind: 'crash', node: 3 }, { kind: 'restart', node: 3 }],
+        say: (v, m) => (m.faults.includes('forget-vote')
+          ? `n3 crashed and restarted from its disk. With the planted bug its vote was never made durable: it knows term ${v.nodes[2].term}, but not that it voted (Voted for: none).`
+          : `n3 crashed and restarted from its disk: it still knows that it voted for n1 in term ${v.nodes[2].term} (its card says Voted for n1).`),
+        check: (v, m) => (v.nodes[2].up && v.nodes[2].vote === (m.faults.includes('forget-vote') ? 0 : 1) ? '' : 'n3 restarted, its vote as its disk kept it'),
+      },
+      {
+        at: 140,
+        act: () => [{ kind: 'campaign', node: 2 }],
+        say: (v) => `n2's timeout ran out too. It never heard of n1's campaign, so it asks for votes in the same term, ${v.nodes[1].term}.`,
+        check: (v) => (roleOf(v.nodes[1]) === 'candidate' && v.nodes[1].term === v.nodes[0].term && held(v, 2, 3, 'MsgVote') ? '' : 'n2 a candidate in n1\'s term'),
+      },
+      {
+        at: 150,
+        act: (v) => [{ kind: 'deliver', msg: held(v, 2, 3, 'MsgVote').id }],
+        say: (v) => `n3 received n2's request and refused it: it already voted in term ${v.nodes[2].term}, and its disk says so. n1 and n2 each have one vote, their own, and at most one of them can ever get a second: each server votes once per term, even across a crash, so a term has at most one leader.`,
+        check: (v) => (v.nodes[2].vote === 1 && held(v, 3, 2, 'MsgVoteResp') && held(v, 3, 2, 'MsgVoteResp').reject ? '' : 'n3 kept its vote for n1 and refused n2'),
+      },
+    ],
+  },
+  {
     id: 'snapshot',
     title: '7. Snapshots, and a follower that fell too far behind',
     config: { nodes: 3, seed: 7, raft: { snapshot_interval_entries: 10, snapshot_catchup_entries: 3 }, clients: { count: 2, rate_per_sec: 5 } },
@@ -537,7 +584,7 @@ const halted = (v) => Boolean(v && v.safety && v.safety.violation);
 /** caughtSay says what a checker found in a run with planted bugs (faults): when, which rule, and which bug did it. */
 export function caughtSay(bad, faults) {
   const docs = FAULTS.filter((f) => faults.includes(f.kind)).map((f) => `"${f.kind}": ${f.doc}`).join('; ');
-  return `The checker stopped the run at ${secs(bad.at)}: ${bad.property} was broken: ${bad.text}. The planted bug did it (${docs || 'none planted'}); etcd Raft as it is never does this. The run cannot go on past a broken rule, so the chapter ends here: Back shows the steps before, and Restart with the bug off shows the run as etcd Raft runs it.`;
+  return `The checker stopped the run at ${(bad.at / 1000).toFixed(3)} s: ${bad.property} was broken: ${bad.text}. The planted bug did it (${docs || 'none planted'}); etcd Raft as it is never does this. The run cannot go on past a broken rule, so the chapter ends here: Back shows the steps before, and Restart with the bug off shows the run as etcd Raft runs it.`;
 }
 
 /** chapterById returns the chapter with id, or null. */

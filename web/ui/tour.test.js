@@ -139,7 +139,7 @@ test('the bug zoo: only the chapter\'s bugs are planted, none by default; a chec
   assert.deepEqual([r.stopped, r.last, r.i], [false, false, 1]);
   assert.ok(await r.next());
   assert.deepEqual([r.stopped, r.last], [true, true], 'the halt ends the chapter');
-  assert.match(r.said, /^The checker stopped the run at 1\.5 s: Linearizability was broken: n1 answered a stale read\. The planted bug did it \("local-read": /);
+  assert.match(r.said, /^The checker stopped the run at 1\.500 s: Linearizability was broken: n1 answered a stale read\. The planted bug did it \("local-read": /);
   assert.ok(caughtBy(['local-read']).includes('Linearizability'), 'the schema says the linearizability checker catches local-read');
   assert.equal(r.problem, '', 'the halt is the one the bug is known for');
   assert.equal(await r.next(), false, 'no step past the halt');
