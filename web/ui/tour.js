@@ -32,9 +32,11 @@ const valueOf = (n, key) => { const p = n.kv && n.kv.pairs ? n.kv.pairs.find((x)
 /**
  * CHAPTERS are the tour's chapters, in order. Each: id (its link:
  * #tour=ID), title, config (the cluster, for create), steps, and
- * optionally task. A step: at (virtual ms), act(view, memo) (the commands
- * to apply when first reached, optional), say(view, memo) (its words),
- * check(view, memo) ('' when the view bears the words out, else what
+ * optionally task and zoo (the planted bugs, FAULTS kinds, its bug zoo
+ * offers; none is on unless switched on). A step: at (virtual ms), act(view, memo) (the commands
+ * to apply when first reached, optional), say(view, memo, events) (its
+ * words; events are the model's notable ones), check(view, memo, events)
+ * ('' when the view bears the words out, else what
  * does not). The commands are applied 1 ms after the previous step's time
  * (memo.actedAt), so that going back shows the cluster before them. memo carries facts
  * from one step to the next (a step sets them in say). A task: goal, hint, and judge(view, events, memo): {done,

@@ -1,8 +1,10 @@
 // The guided tour's band: the chapter menu, the step's words (an ARIA live
 // region), Back and Next, Restart, the chapter's link, and Leave the tour
 // (the cluster goes on as a normal session; Learn Raft resumes the tour
-// where it was left). A chapter's task is judged on every frame from the
-// engine's view and events. Loaded only when the tour opens.
+// where it was left), and the bug zoo's switches for the chapters that
+// offer planted bugs (off by default; a run with one says so in words). A
+// chapter's task is judged on every frame from the engine's view and
+// events. Loaded only when the tour opens.
 import { CHAPTERS, chapterById, stepLabel, TourRunner } from '../tour.js';
 import { FAULTS } from '../schema.js';
 import { copyText } from './share.js';
