@@ -211,6 +211,7 @@ func TestTourLaterTasks(t *testing.T) {
 	if v := verdict(p, false); !strings.Contains(v, "a=1 is still there") || !strings.Contains(v, "ack-before-persist") {
 		t.Fatalf("the verdict on chapter 6's task: %q", v)
 	}
+	p.checkAccessibility("tour, a task's verdict")
 	p.shot("tour-persist-task")
 
 	// 7: a follower restarted at once catches up from the log (the wrong
@@ -428,6 +429,9 @@ func TestTourBugZoo(t *testing.T) {
 				t.Fatalf("%s with %s: the band says %q", c.chapter, bug, mark)
 			}
 			p.poll(fmt.Sprintf(`document.querySelector('[data-testid="faults"]').textContent.includes(%q)`, bug))
+			if i == 0 {
+				p.checkAccessibility("tour, bug zoo on")
+			}
 			// Walk on until the checker stops the run.
 			st := tourAt(p, c.chapter, 0)
 			for i := 1; !eval[bool](p, `seshatPage.tour().stopped`); i++ {
