@@ -23,6 +23,13 @@ const up = (v) => v.nodes.filter((n) => n.up && !n.left);
 const majority = (v) => Math.floor(v.nodes.length / 2) + 1;
 /** caughtBy is the properties that catch the planted faults named (the schema's FAULTS table). */
 export const caughtBy = (faults) => FAULTS.filter((f) => (faults || []).includes(f.kind)).flatMap((f) => f.caught);
+/** leaderAndTwo notes in memo the leader of a three-server cluster (leader) and its followers (keep, lag), and returns the leader's view. */
+const leaderAndTwo = (v, m) => {
+  const l = leaderOf(v);
+  m.leader = l.id;
+  [m.keep, m.lag] = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
+  return l;
+};
 /** held is a message from -> to of type waiting on its link, or undefined. */
 const held = (v, from, to, type) => v.messages.find((x) => x.from === from && x.to === to && x.type === type);
 /** readReturn is the console's read answered (or given up) at or after t, from events. */
@@ -173,12 +180,7 @@ export const CHAPTERS = Object.freeze([
     steps: [
       {
         at: 2000,
-        say: (v, m) => {
-          const l = leaderOf(v);
-          m.leader = l.id;
-          [m.keep, m.lag] = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
-          return `n${l.id} leads term ${l.term}; n${m.keep} and n${m.lag} follow.`;
-        },
+        say: (v, m) => { const l = leaderAndTwo(v, m); return `n${l.id} leads term ${l.term}; n${m.keep} and n${m.lag} follow.`; },
         check: (v) => (leaderOf(v) ? '' : 'a leader by 2 s'),
       },
       {
@@ -285,9 +287,7 @@ export const CHAPTERS = Object.freeze([
       {
         at: 2000,
         say: (v, m) => {
-          const l = leaderOf(v);
-          m.leader = l.id;
-          [m.keep, m.lag] = v.nodes.map((n) => n.id).filter((id) => id !== l.id);
+          const l = leaderAndTwo(v, m);
           return `n${l.id} leads term ${l.term}; n${m.keep} and n${m.lag} follow. Before a server answers (a vote, or "I have these entries"), it must write what it promises to disk: its term, its vote and the new entries. etcd Raft hands them over in a Ready, and the program around it must save them before it sends that Ready's messages. This chapter shows why.`;
         },
         check: (v) => (leaderOf(v) ? '' : 'a leader by 2 s'),
