@@ -1,0 +1,36 @@
+// Package etcdscript plays etcd Raft's own datadriven scripts (the
+// testdata/*.txt files of go.etcd.io/raft/v3) with etcd's own interpreter,
+// rafttest.InteractionEnv, one directive at a time, and shows each step in
+// Seshat's view schema (wire.NodeView).
+//
+// The output is etcd's by construction: every directive goes to
+// InteractionEnv.Handle, the function etcd's TestInteraction calls. What this
+// package adds is around that call:
+//
+//   - Parse reads a script with github.com/cockroachdb/datadriven's line
+//     parser (datadriven.ParseLine) and the same reading rules as its
+//     RunTest: comments, "\" continuations, input up to "----", expected
+//     output up to a blank line or between "----"/"----" fences. It bounds
+//     the file (MaxScriptBytes) and refuses binary input.
+//   - A Runner checks each directive before etcd sees it (a known command,
+//     node indexes in range, at most MaxNodes nodes, see checkDirective), runs
+//     it, recovers a panic inside etcd, and turns every refusal into a
+//     *LineError naming the script and line. Handle's *testing.T is a fresh
+//     one per directive, used on a goroutine of its own, so a t.Fatal in
+//     etcd's argument parsing ends that goroutine, not the caller.
+//   - After each directive a Step records the directive's text, etcd's
+//     expected output (from the file), the actual output, and every node's
+//     state as a wire.NodeView.
+//
+// The scripts are read in place from the module cache (ModuleDir finds the
+// raft module of the version this binary was built with; ReadDir and
+// ReadScript list and read its testdata). They are etcd's, under etcd's
+// Apache 2.0 licence (the module's LICENSE file); this package ships no copy
+// of them. Package wasm must not import this package (it pulls in testing,
+// testify and datadriven).
+//
+// The conformance test (TestEtcdScripts) runs all of them and compares
+// every directive's output with the file; Normalize is the one place where
+// output may be rewritten before that comparison, and KnownDifferences
+// lists the scripts that cannot match, with the reason.
+package etcdscript
