@@ -188,3 +188,35 @@ func TestChromeTraceDeterministic(t *testing.T) {
 		t.Fatal("two runs of one session give different traces")
 	}
 }
+
+// TestChromeTraceUnpairedMessages: a message whose send is not in the
+// events (kept trace starts after it) or that was never delivered has no
+// arrow; a node past nodes named in an event gets its track.
+func TestChromeTraceUnpairedMessages(t *testing.T) {
+	events := []wire.Event{
+		{Seq: 1, At: 1, Kind: wire.EvDeliver, Node: 2, Peer: 1, Msg: 7, Type: "MsgApp"},
+		{Seq: 2, At: 2, Kind: wire.EvSend, Node: 1, Peer: 4, Msg: 8, Type: "MsgApp"},
+		{Seq: 3, At: 3, Kind: wire.EvSend, Node: 1, Peer: 2, Msg: 9, Type: "MsgApp"},
+		{Seq: 4, At: 5, Kind: wire.EvDeliver, Node: 2, Peer: 1, Msg: 9, Type: "MsgApp"},
+	}
+	var buf bytes.Buffer
+	if err := WriteChromeTrace(&buf, events, 3); err != nil {
+		t.Fatal(err)
+	}
+	byPh, err := validateTrace(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byPh["s"]) != 1 || byPh["s"][0]["id"] != "m9" || byPh["f"][0]["ts"] != json.Number("5000") {
+		t.Errorf("flows %v %v, want one, m9, ending at 5000 µs", byPh["s"], byPh["f"])
+	}
+	threads := 0
+	for _, m := range byPh["M"] {
+		if m["name"] == "thread_name" {
+			threads++
+		}
+	}
+	if threads != 5 {
+		t.Errorf("%d tracks, want the network and n1..n4", threads)
+	}
+}
