@@ -89,7 +89,7 @@ func (r *Runner) run(d *Directive) (Step, error) {
 	if err := check(d, len(r.env.Nodes)); err != nil {
 		return Step{}, &LineError{Script: name, Line: d.Line, Err: err}
 	}
-	out, err := handle(r.env, d.testData(name))
+	out, nodes, err := handle(r.env, d.testData(name))
 	if err != nil {
 		return Step{}, &LineError{Script: name, Line: d.Line, Err: err}
 	}
@@ -99,14 +99,15 @@ func (r *Runner) run(d *Directive) (Step, error) {
 	if r.output += len(out); r.output > MaxOutputBytes {
 		return Step{}, lineErr(name, d.Line, ErrTooLarge, "output over %d bytes", MaxOutputBytes)
 	}
-	return Step{Line: d.Line, Text: d.Text, Expected: d.Expected, Actual: out, Nodes: nodeViews(r.env)}, nil
+	return Step{Line: d.Line, Text: d.Text, Expected: d.Expected, Actual: out, Nodes: nodes}, nil
 }
 
 // handle calls env.Handle on a goroutine of its own with a fresh
-// *testing.T: InteractionEnv's argument parsing calls t.Fatal, which ends
-// the calling goroutine (runtime.Goexit), and etcd may panic. Both come
-// back as errors; the caller waits, so nothing runs concurrently.
-func handle(env *rafttest.InteractionEnv, td datadriven.TestData) (out string, err error) {
+// *testing.T, then reads the nodes' views: InteractionEnv's argument
+// parsing calls t.Fatal, which ends the calling goroutine
+// (runtime.Goexit), and etcd may panic. Both come back as errors; the
+// caller waits, so nothing runs concurrently.
+func handle(env *rafttest.InteractionEnv, td datadriven.TestData) (out string, nodes []wire.NodeView, err error) {
 	done := make(chan struct{})
 	go func() {
 		returned := false
@@ -119,10 +120,11 @@ func handle(env *rafttest.InteractionEnv, td datadriven.TestData) (out string, e
 			close(done)
 		}()
 		out = env.Handle(new(testing.T), td)
+		nodes = nodeViews(env)
 		returned = true
 	}()
 	<-done
-	return out, err
+	return out, nodes, err
 }
 
 // Run parses nothing: it runs every directive of s and returns the steps,

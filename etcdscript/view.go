@@ -14,8 +14,11 @@ import (
 
 // nodeViews returns the view of every node of env, in id order. A node's
 // log window is its storage's newest entries (at most wire.DefaultLogWindow,
-// what the Ready handling has persisted, as in sim); its snapshot is the
-// one its storage would send (InteractionEnv's history).
+// what the Ready handling has persisted, as in sim); its snapshot index and
+// term are those of the storage's compaction point (FirstIndex-1, the
+// entry the log's dummy holds: an initial snapshot, one received, or a
+// compact directive). InteractionEnv's Storage.Snapshot is not used: it
+// answers with a fresh snapshot of every applied index.
 func nodeViews(env *rafttest.InteractionEnv) []wire.NodeView {
 	out := make([]wire.NodeView, 0, len(env.Nodes))
 	for i := range env.Nodes {
@@ -37,10 +40,6 @@ func nodeView(n *rafttest.Node) wire.NodeView {
 		Log:            []wire.EntryView{},
 		KV:             wire.EmptyKV(""),
 	}
-	if snap, err := n.Storage.Snapshot(); err == nil {
-		nv.SnapshotIndex = core.LogIndex(snap.GetMetadata().GetIndex())
-		nv.SnapshotTerm = core.Term(snap.GetMetadata().GetTerm())
-	}
 	fi, err1 := n.Storage.FirstIndex()
 	li, err2 := n.Storage.LastIndex()
 	if err1 != nil || err2 != nil {
@@ -48,6 +47,10 @@ func nodeView(n *rafttest.Node) wire.NodeView {
 		return nv
 	}
 	nv.FirstIndex, nv.LastIndex = core.LogIndex(fi), core.LogIndex(li)
+	nv.SnapshotIndex = core.LogIndex(fi - 1)
+	if term, err := n.Storage.Term(fi - 1); err == nil {
+		nv.SnapshotTerm = core.Term(term)
+	}
 	lo := fi
 	if li >= lo && li-lo+1 > wire.DefaultLogWindow {
 		lo = li - wire.DefaultLogWindow + 1
