@@ -41,7 +41,7 @@ func ParseFormat(name string) (Format, error) {
 
 // MaxLinkBytes is the longest session link WriteSession repeats in each
 // operation of a Porcupine page; past it the page names times only.
-const MaxLinkBytes = 8 << 10
+const MaxLinkBytes = 2 << 10
 
 // WriteSession replays session s (sim.Import: the session is checked
 // against sim's limits first, and a bad one is an error wrapping

@@ -26,7 +26,7 @@ func main() {
 }
 
 // errUsage is a mistake in the command line; run prints the usage after it.
-var errUsage = errors.New("usage")
+var errUsage = errors.New("bad arguments")
 
 // run is the command with its arguments and streams; it returns the exit
 // code: 0, 1 for a failed export, 2 for a bad command line.
