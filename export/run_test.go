@@ -12,15 +12,17 @@ import (
 const testNodes = 3
 
 // testRun runs a small deterministic session with every kind of fault the
-// exporters annotate (a crash and its restart, a partition and a heal, a
-// cut) and console requests whose keys and values need escaping, and
-// returns its cluster.
+// exporters annotate (a crash and its restart, a partition, the leader
+// isolated, a cut, heals), console requests whose keys and values need
+// escaping, and client requests that fail or end unknown (a short client
+// timeout during the faults), and returns its cluster.
 func testRun(t *testing.T) *sim.Cluster {
 	t.Helper()
 	cfg := wire.DefaultConfig()
 	cfg.Nodes = testNodes
 	cfg.Seed = 7
 	cfg.Clients.Count = 2
+	cfg.Clients.TimeoutMS = 200 // short, so the partition leaves requests failed or unknown
 	c, err := sim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +37,7 @@ func testRun(t *testing.T) *sim.Cluster {
 		{1500, wire.Command{Kind: wire.CmdCrash, Node: 1}},
 		{2500, wire.Command{Kind: wire.CmdRestart, Node: 1}},
 		{3000, wire.Command{Kind: wire.CmdPartition, Groups: [][]core.NodeID{{1}, {2, 3}}}},
+		{3500, wire.Command{Kind: wire.CmdIsolate}}, // the leader, below: its writes end unknown
 		{4000, wire.Command{Kind: wire.CmdHeal}},
 		{4500, wire.Command{Kind: wire.CmdCut, Node: 2, Peer: 3}},
 		{5000, wire.Command{Kind: wire.CmdHeal}},
@@ -42,6 +45,13 @@ func testRun(t *testing.T) *sim.Cluster {
 	for _, s := range steps {
 		if err := c.RunUntil(s.at); err != nil {
 			t.Fatal(err)
+		}
+		if s.cmd.Kind == wire.CmdIsolate {
+			for _, n := range c.View(0).Nodes {
+				if n.Up && n.Role == core.RoleLeader {
+					s.cmd.Node = n.ID
+				}
+			}
 		}
 		if err := c.Apply(s.cmd); err != nil {
 			t.Fatalf("%v: %v", s.cmd, err)
