@@ -19,6 +19,9 @@ import (
 // orders found so far.
 const PorcupineTimeout = sim.PorcupineTimeout
 
+// HTMLMaxOps is the most operations WritePorcupineHTML draws.
+const HTMLMaxOps = sim.HTMLMaxOps
+
 // FaultTag is the Porcupine annotation tag of faults that belong to no
 // node (partitions, cuts, heals, network settings); a node's faults go on
 // a row tagged with its name ("n1").
@@ -221,13 +224,16 @@ func FaultAnnotations(events []wire.Event) []porcupine.Annotation {
 // follows the mouse, so the link is there to read and copy by hand, not to
 // click.
 //
-// The orders drawn come from Porcupine's search within PorcupineTimeout of
-// wall-clock time; everything else in the page is a function of the
-// inputs. A history of thousands of operations makes a slow page; sim's
-// WriteHistoryHTML draws a bounded window instead, without annotations.
+// At most HTMLMaxOps operations are drawn, the last ones: a page of
+// thousands is too slow to use (sim.WriteHistoryHTML draws a window around
+// the first operation no order explains, without annotations). The orders
+// drawn come from Porcupine's search within PorcupineTimeout of wall-clock
+// time; everything else in the page is a function of the inputs.
 func WritePorcupineHTML(w io.Writer, h []sim.HistoryOp, events []wire.Event, pageURL string) error {
 	m := kvModel()
-	_, info := porcupine.CheckOperationsVerbose(m, porcupineOps(h, pageURL), PorcupineTimeout)
+	ops := porcupineOps(h, pageURL)
+	ops = ops[max(0, len(ops)-HTMLMaxOps):]
+	_, info := porcupine.CheckOperationsVerbose(m, ops, PorcupineTimeout)
 	info.AddAnnotations(FaultAnnotations(events))
 	return porcupine.Visualize(m, info, w)
 }

@@ -152,3 +152,47 @@ func TestSessionLinkRoundTrip(t *testing.T) {
 		t.Errorf("the link unpacks to %s, want %s", again, want)
 	}
 }
+
+// TestWriteSessionLongLink: a session whose link is longer than
+// MaxLinkBytes gives a Porcupine page with times and no links.
+func TestWriteSessionLongLink(t *testing.T) {
+	cfg := wire.DefaultConfig()
+	cfg.Nodes, cfg.Clients.Count = 3, 0
+	c, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 120 {
+		if err := c.RunFor(20); err != nil {
+			t.Fatal(err)
+		}
+		v := fmt.Sprintf("%08x", uint32(i)*2654435761)
+		if err := c.Apply(wire.Command{Kind: wire.CmdSet, Key: "k" + v[:2], Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.RunFor(1000); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Export()
+	if link, _ := SessionLink("https://x/", s); len(link) <= MaxLinkBytes {
+		t.Fatalf("the link is %d bytes; the test wants one past %d", len(link), MaxLinkBytes)
+	}
+	var buf bytes.Buffer
+	if err := WriteSession(&buf, s, FormatPorcupine, "https://x/"); err != nil {
+		t.Fatal(err)
+	}
+	d := readPorcupineHTML(t, buf.Bytes())
+	n := 0
+	for _, p := range d.Partitions {
+		for _, op := range p.History {
+			n++
+			if strings.Contains(op.Metadata, "href") || !strings.Contains(op.Metadata, "called at") {
+				t.Fatalf("operation %q: metadata %q", op.Description, op.Metadata)
+			}
+		}
+	}
+	if n != 120 {
+		t.Errorf("%d operations drawn, want 120", n)
+	}
+}
