@@ -48,8 +48,13 @@ type ednOp struct {
 // Each operation of h gives two lines: an :invoke at its Call and its
 // completion at its Return, :ok for an acknowledged request, :fail for one
 // that certainly had no effect (Failed), and :info for one whose outcome is
-// unknown (Unknown) or that never returned (Return < 0); a completion with
-// no return time is placed at the latest time in h. :f is :read, :write or
+// unknown (Unknown) or that never returned. sim records no return time
+// (Return -1) for a request its client gave up on, nor for one still
+// pending: WithGiveUpTimes fills in the first from the run's events. A
+// completion without a return time is placed at the client's next
+// invocation (a workload client sends its next request after giving up on
+// one), or, for the console (client 0, which does not wait) and a
+// client's last request, at the latest time in h. :f is :read, :write or
 // :delete (FRead, FWrite, FDelete). :value is a key-value tuple [k v], as
 // jepsen.independent writes it, so a per-key checker splits the history by
 // key: [k v] for a write, [k nil] for the invocation of a read or a delete,
@@ -84,6 +89,16 @@ func ednOps(h []sim.HistoryOp) []ednOp {
 		end = max(end, op.Call, op.Return)
 		maxClient = max(maxClient, op.Client)
 	}
+	// next[i] is the call of the next request of op i's client.
+	next := make([]int64, len(h))
+	lastOf := map[int]int{} // client -> its latest request so far
+	for i, op := range h {
+		next[i] = end
+		if j, ok := lastOf[op.Client]; ok && op.Client != 0 {
+			next[j] = op.Call
+		}
+		lastOf[op.Client] = i
+	}
 	ops := make([]ednOp, 0, 2*len(h))
 	for i, op := range h {
 		f := fNames[op.Kind]
@@ -114,14 +129,14 @@ func ednOps(h []sim.HistoryOp) []ednOp {
 			}
 		}
 		if done.time < 0 {
-			done.time = end
+			done.time = max(next[i], op.Call)
 		}
 		ops = append(ops, inv, done)
 	}
 	slices.SortStableFunc(ops, func(a, b ednOp) int { return cmp.Compare(a.time, b.time) })
 
 	// Processes, in time order.
-	next := maxClient + 1
+	fresh := maxClient + 1
 	cur := map[int]int{}    // client -> its current process
 	open := map[int]bool{}  // process -> an operation outstanding
 	procOf := map[int]int{} // history index -> process
@@ -134,8 +149,8 @@ func ednOps(h []sim.HistoryOp) []ednOp {
 				cur[op.client] = p
 			}
 			if open[p] {
-				p = next
-				next++
+				p = fresh
+				fresh++
 			}
 			open[p] = true
 			procOf[op.op] = p
@@ -146,8 +161,8 @@ func ednOps(h []sim.HistoryOp) []ednOp {
 		op.process = p
 		open[p] = false
 		if op.typ == "info" && cur[op.client] == p {
-			cur[op.client] = next
-			next++
+			cur[op.client] = fresh
+			fresh++
 		}
 	}
 	return ops
@@ -208,4 +223,30 @@ func ednString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// WithGiveUpTimes returns a copy of h in which each request its client gave
+// up on (Unknown or Failed, with Return -1, as sim records it) has Return
+// set to the time it gave up, read from its EvClientReturn event in events
+// (matched by client and request id). A request whose event is not in
+// events (sim's trace keeps the most recent events only) keeps Return -1.
+// h is not modified.
+func WithGiveUpTimes(h []sim.HistoryOp, events []wire.Event) []sim.HistoryOp {
+	type req struct {
+		client int
+		id     uint64
+	}
+	at := map[req]int64{}
+	for _, e := range events {
+		if e.Kind == wire.EvClientReturn && (e.Outcome == wire.OutcomeUnknown || e.Outcome == wire.OutcomeFailed) {
+			at[req{e.Client, e.Msg}] = e.At
+		}
+	}
+	out := slices.Clone(h)
+	for i, op := range out {
+		if t, ok := at[req{op.Client, op.ID}]; ok && op.Return < 0 && (op.Unknown || op.Failed) {
+			out[i].Return = t
+		}
+	}
+	return out
 }

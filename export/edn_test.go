@@ -214,15 +214,51 @@ func TestEDNStringEscapes(t *testing.T) {
 // TestEDNRoundTrip: the EDN history of a run with console requests, faults
 // and workload clients parses, op by op, back into the history it came from.
 func TestEDNRoundTrip(t *testing.T) {
-	h := testRun(t).History()
-	var buf bytes.Buffer
-	if err := WriteEDN(&buf, h); err != nil {
-		t.Fatal(err)
+	c := testRun(t)
+	for _, h := range [][]sim.HistoryOp{c.History(), WithGiveUpTimes(c.History(), c.Events(0))} {
+		var buf bytes.Buffer
+		if err := WriteEDN(&buf, h); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(buf.Bytes()) {
+			t.Fatal("the EDN is not UTF-8")
+		}
+		checkEDN(t, h, parseEDNLines(t, buf.Bytes()))
 	}
-	if !utf8.Valid(buf.Bytes()) {
-		t.Fatal("the EDN is not UTF-8")
+}
+
+// TestWithGiveUpTimes: every request given up on in the run gets the time
+// of its client-return event, after its call; the others are unchanged.
+func TestWithGiveUpTimes(t *testing.T) {
+	c := testRun(t)
+	h := c.History()
+	gaveUp := map[uint64]int64{}
+	for _, e := range c.Events(0) {
+		if e.Kind == wire.EvClientReturn && (e.Outcome == wire.OutcomeUnknown || e.Outcome == wire.OutcomeFailed) {
+			gaveUp[e.Msg] = e.At
+		}
 	}
-	checkEDN(t, h, parseEDNLines(t, buf.Bytes()))
+	got := WithGiveUpTimes(h, c.Events(0))
+	n := 0
+	for i, op := range h {
+		want := op
+		if t, ok := gaveUp[op.ID]; ok {
+			want.Return = t
+			n++
+		}
+		if got[i] != want {
+			t.Errorf("request %d: %+v, want %+v", op.ID, got[i], want)
+		}
+		if (op.Unknown || op.Failed) && got[i].Return < op.Call {
+			t.Errorf("request %d given up on at %d ms, before its call at %d ms", op.ID, got[i].Return, op.Call)
+		}
+	}
+	if n == 0 {
+		t.Error("the run gave up on no request")
+	}
+	if h[0].Return != c.History()[0].Return {
+		t.Error("WithGiveUpTimes modified its input")
+	}
 }
 
 // checkEDN checks ops are the EDN history of h: two lines per operation,
@@ -235,6 +271,20 @@ func checkEDN(t *testing.T, h []sim.HistoryOp, ops []map[keyword]any) {
 	end := int64(0)
 	for _, op := range h {
 		end = max(end, op.Call, op.Return)
+	}
+	// A completion without a return time: at the client's next call.
+	noReturn := map[int]int64{} // history index -> its completion's time
+	for i, op := range h {
+		if op.Return >= 0 {
+			continue
+		}
+		noReturn[i] = end
+		for _, o := range h[i+1:] {
+			if op.Client != 0 && o.Client == op.Client {
+				noReturn[i] = max(o.Call, op.Call)
+				break
+			}
+		}
 	}
 	byReq := map[[2]int64][]map[keyword]any{}
 	outstanding := map[int64]bool{}
@@ -271,7 +321,7 @@ func checkEDN(t *testing.T, h []sim.HistoryOp, ops []map[keyword]any) {
 		k := [2]int64{m["client"].(int64), m["req"].(int64)}
 		byReq[k] = append(byReq[k], m)
 	}
-	for _, op := range h {
+	for i, op := range h {
 		pair := byReq[[2]int64{int64(op.Client), int64(op.ID)}]
 		if len(pair) != 2 {
 			t.Fatalf("request %d of client %d has %d lines, want 2", op.ID, op.Client, len(pair))
@@ -292,7 +342,7 @@ func checkEDN(t *testing.T, h []sim.HistoryOp, ops []map[keyword]any) {
 			wtyp = "info"
 		}
 		if wtime < 0 {
-			wtime = end
+			wtime = noReturn[i]
 		}
 		if done["type"] != wtyp || done["time"] != wtime*1e6 {
 			t.Errorf("request %d (%+v): completion %v at %v, want %v at %d ms", op.ID, op, done["type"], done["time"], wtyp, wtime)

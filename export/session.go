@@ -51,7 +51,8 @@ const MaxLinkBytes = 2 << 10
 // link as a bare "#s=..." hash to append to the page's address by hand. A
 // link longer than MaxLinkBytes is left out and the times stand alone.
 //
-// The trace is what the cluster keeps after the replay: sim keeps the most
+// The EDN history has its give-up times filled in (WithGiveUpTimes). The
+// trace is what the cluster keeps after the replay: sim keeps the most
 // recent events only (20,000), so a long session's trace and its fault
 // annotations start late; the history is whole.
 func WriteSession(w io.Writer, s sim.Session, f Format, pageURL string) error {
@@ -64,7 +65,7 @@ func WriteSession(w io.Writer, s sim.Session, f Format, pageURL string) error {
 	}
 	switch f {
 	case FormatEDN:
-		return WriteEDN(w, c.History())
+		return WriteEDN(w, WithGiveUpTimes(c.History(), c.Events(0)))
 	case FormatTrace:
 		return WriteChromeTrace(w, c.Events(0), c.Config().Nodes)
 	}
