@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"slices"
@@ -95,6 +96,7 @@ type kvMeta struct {
 	client int
 	id     uint64
 	note   string // why the operation has no return, if it has none
+	detail string // HTML a caller adds (HistoryHTMLOptions.Detail)
 }
 
 // partitionByKey splits operations by key, keys in order of first
@@ -187,7 +189,7 @@ func kvModel() porcupine.Model {
 			if !st.present {
 				return "(absent)"
 			}
-			return fmt.Sprintf("%q", st.value)
+			return html.EscapeString(fmt.Sprintf("%q", st.value))
 		},
 		DescribeOperationMetadata: func(info any) string {
 			m, ok := info.(kvMeta)
@@ -201,7 +203,8 @@ func kvModel() porcupine.Model {
 			if m.note != "" {
 				s += "; " + m.note
 			}
-			return s
+			// Porcupine puts the metadata in its tooltip as HTML.
+			return html.EscapeString(s) + m.detail
 		},
 	}
 }
@@ -314,7 +317,34 @@ func checkPorcupine(ops []porcupine.Operation, timeout time.Duration, maxOps int
 // not start at the beginning of the history starts from an absent key, so
 // its first operations may show as unexplained.
 func WriteHistoryHTML(w io.Writer, h []HistoryOp) error {
+	return WriteHistoryHTMLWith(w, h, HistoryHTMLOptions{})
+}
+
+// HistoryHTMLOptions are what WriteHistoryHTMLWith adds to the drawing.
+type HistoryHTMLOptions struct {
+	// Annotations are drawn beside the operations (the run's faults, for
+	// instance), in the history's unit of time (virtual ms).
+	Annotations []porcupine.Annotation
+	// Detail, if set, is HTML appended to an operation's tooltip (the
+	// caller escapes what it writes).
+	Detail func(op HistoryOp) string
+}
+
+// WriteHistoryHTMLWith is WriteHistoryHTML with annotations and more words
+// for each operation (o).
+func WriteHistoryHTMLWith(w io.Writer, h []HistoryOp, o HistoryHTMLOptions) error {
 	ops := operations(h)
+	if o.Detail != nil {
+		byID := make(map[uint64]int, len(h)) // looked up, never iterated
+		for i, op := range h {
+			byID[op.ID] = i
+		}
+		for i := range ops {
+			m := ops[i].Metadata.(kvMeta)
+			m.detail = o.Detail(h[byID[m.id]])
+			ops[i].Metadata = m
+		}
+	}
 	lo := CheckLogOrder(h)
 	if !lo.OK {
 		ops = slices.DeleteFunc(ops, func(op porcupine.Operation) bool {
@@ -336,6 +366,7 @@ func WriteHistoryHTML(w io.Writer, h []HistoryOp) error {
 	}
 	m := kvModel()
 	_, info := porcupine.CheckOperationsVerbose(m, ops, PorcupineTimeout)
+	info.AddAnnotations(o.Annotations)
 	return porcupine.Visualize(m, info, w)
 }
 
