@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/seshat-raft/seshat/core"
 )
 
 // tiny is a valid script of three nodes and an election.
@@ -41,7 +43,7 @@ func TestBadInput(t *testing.T) {
 		{"node not a number", "add-nodes 1\n----\nok\n\ntick-heartbeat one\n----\nok\n", 5, ErrBadArgument},
 		{"before any node", "campaign 1\n----\nok\n", 1, ErrBadArgument},
 		{"10000 nodes", "add-nodes 10000 voters=(1)\n----\nok\n", 1, ErrTooManyNodes},
-		{"nodes add up", tiny + "\nadd-nodes 62\n----\nok\n", 17, ErrTooManyNodes},
+		{"nodes add up", tiny + "\nadd-nodes 14\n----\nok\n", 17, ErrTooManyNodes},
 		{"huge count", "add-nodes 99999999999999999999\n", 1, ErrBadArgument},
 		{"negative count", "add-nodes -1\n", 1, ErrBadArgument},
 		{"bad voter", "add-nodes 1 voters=(x)\n", 1, ErrBadArgument},
@@ -59,6 +61,7 @@ func TestBadInput(t *testing.T) {
 		{"etcd refuses", tiny + "\nset-randomized-election-timeout 1 timeout=(3,4)\n", 17, ErrRefused},
 		{"binary junk", tiny + "\n\x00\x01\x02\xff\xfe", 17, ErrBinary},
 		{"invalid utf-8", "raft-state\n----\nok\n\n\xc3\x28\n", 5, ErrBinary},
+		{"too many directives", strings.Repeat("raft-state\n----\nok\n\n", MaxDirectives) + "raft-state\n", 4*MaxDirectives + 1, ErrTooLarge},
 		{"too large", strings.Repeat("# padding\n", MaxScriptBytes/10+1), 0, ErrTooLarge},
 	}
 	for _, tt := range tests {
@@ -138,4 +141,31 @@ func FuzzScript(f *testing.F) {
 			t.Fatalf("not a *LineError: %v", err)
 		}
 	})
+}
+
+// TestWorstCase runs a script at the limits: MaxNodes voters, then
+// proposals and stabilizes up to MaxDirectives, silenced. It must finish
+// (the test's own timeout is the bound) and keep LogWindow entries per view.
+func TestWorstCase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	var b strings.Builder
+	b.WriteString("log-level none\n----\nok\n\nadd-nodes 16 voters=(1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16) index=2\n----\nok\n\n")
+	b.WriteString("campaign 1\n----\nok\n\nstabilize\n----\nok\n\n")
+	for i := 4; i < MaxDirectives; i += 2 {
+		b.WriteString("propose 1 xxxxxxxxxxxxxxxx\n----\nok\n\nstabilize\n----\nok\n\n")
+	}
+	s, err := Parse("worst.txt", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := steps[len(steps)-1].Nodes
+	if len(last) != MaxNodes || len(last[15].Log) != LogWindow || last[15].Commit != core.LogIndex(3+(MaxDirectives-4)/2) {
+		t.Fatalf("%d nodes; node 16: %d entries shown, commit %d", len(last), len(last[15].Log), last[15].Commit)
+	}
 }

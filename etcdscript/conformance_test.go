@@ -89,3 +89,23 @@ func TestEtcdScripts(t *testing.T) {
 		t.Logf("differing: %v", slices.Sorted(maps.Keys(differ)))
 	}
 }
+
+// TestWasmDoesNotImport keeps this package (with testing, testify and
+// datadriven) out of the page's engine, whose weight budget is nearly
+// spent.
+func TestWasmDoesNotImport(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool")
+	}
+	cmd := exec.Command("go", "list", "-deps", "../wasm")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ../wasm: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "github.com/seshat-raft/seshat/etcdscript" || p == "github.com/cockroachdb/datadriven" {
+			t.Errorf("package wasm imports %s", p)
+		}
+	}
+}

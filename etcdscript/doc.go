@@ -11,16 +11,21 @@
 //     parser (datadriven.ParseLine) and the same reading rules as its
 //     RunTest: comments, "\" continuations, input up to "----", expected
 //     output up to a blank line or between "----"/"----" fences. It bounds
-//     the file (MaxScriptBytes) and refuses binary input.
+//     the file (MaxScriptBytes, MaxDirectives) and refuses binary input.
 //   - A Runner checks each directive before etcd sees it (a known command,
-//     node indexes in range, at most MaxNodes nodes, see checkDirective), runs
+//     node indexes in range, at most MaxNodes nodes: the table in checkFor), runs
 //     it, recovers a panic inside etcd, and turns every refusal into a
 //     *LineError naming the script and line. Handle's *testing.T is a fresh
 //     one per directive, used on a goroutine of its own, so a t.Fatal in
-//     etcd's argument parsing ends that goroutine, not the caller.
+//     etcd's argument parsing ends that goroutine, not the caller (outside
+//     a test binary that t.Fatal panics instead, on testing's unregistered
+//     flags; either way it is ErrRefused).
 //   - After each directive a Step records the directive's text, etcd's
 //     expected output (from the file), the actual output, and every node's
-//     state as a wire.NodeView.
+//     state as a wire.NodeView (the newest LogWindow entries of each log).
+//   - set-randomized-election-timeout needs raft.SetRandomizedElectionTimeout,
+//     which etcd defines in a _test.go file; setRandomizedElectionTimeout
+//     does the same through reflect (see its comment).
 //
 // The scripts are read in place from the module cache (ModuleDir finds the
 // raft module of the version this binary was built with; ReadDir and

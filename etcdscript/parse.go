@@ -17,7 +17,15 @@ const (
 	MaxScriptBytes = 1 << 20
 	// MaxNodes is the most nodes a script may add (etcd's scripts use at
 	// most 7).
-	MaxNodes = 64
+	MaxNodes = 16
+	// MaxDirectives is the most directives a script may hold (etcd's
+	// longest has 74). With MaxNodes and LogWindow it bounds the work and
+	// the memory of a run, which MaxOutputBytes alone does not (log-level
+	// none silences the output).
+	MaxDirectives = 1000
+	// LogWindow is how many of a node's newest entries a step's view
+	// shows.
+	LogWindow = 64
 	// MaxOutputBytes bounds the output a Runner keeps over a whole script
 	// (actual outputs summed).
 	MaxOutputBytes = 32 << 20
@@ -64,7 +72,7 @@ func (d *Directive) testData(script string) datadriven.TestData {
 // next "----" twice. name is used in errors only.
 //
 // The errors, each a *LineError: ErrTooLarge (over MaxScriptBytes, line
-// 0), ErrBinary (a NUL byte or invalid UTF-8, at its line), ErrSyntax (a
+// 0, or over MaxDirectives, at the first one too many), ErrBinary (a NUL byte or invalid UTF-8, at its line), ErrSyntax (a
 // line datadriven.ParseLine refuses, a subtest, which InteractionEnv
 // scripts do not use, or text after a closing "----" fence). Directives
 // are not checked here; a Runner checks each when it runs it.
@@ -99,6 +107,9 @@ func Parse(name string, src []byte) (*Script, error) {
 		}
 		if cmd == "subtest" {
 			return nil, lineErr(name, lineNo, ErrSyntax, "subtests are not supported")
+		}
+		if len(s.Directives) == MaxDirectives {
+			return nil, lineErr(name, lineNo, ErrTooLarge, "more than %d directives", MaxDirectives)
 		}
 		d := Directive{Line: lineNo, Text: line, Cmd: cmd, Args: args}
 		var input strings.Builder

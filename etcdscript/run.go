@@ -1,7 +1,9 @@
 package etcdscript
 
 import (
+	"bytes"
 	"fmt"
+	"runtime/debug"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
@@ -114,6 +116,12 @@ func handle(env *rafttest.InteractionEnv, td datadriven.TestData) (out string, n
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("%w: %v", ErrEtcdPanic, p)
+				if bytes.Contains(debug.Stack(), []byte("testing.(*common).")) {
+					// Outside a test binary testing's flags are not
+					// registered, and t.Fatal dereferences one: still
+					// InteractionEnv refusing the arguments.
+					err = ErrRefused
+				}
 			} else if !returned {
 				err = ErrRefused
 			}
@@ -127,8 +135,9 @@ func handle(env *rafttest.InteractionEnv, td datadriven.TestData) (out string, n
 	return out, nodes, err
 }
 
-// Run parses nothing: it runs every directive of s and returns the steps,
-// stopping at the first error (returned with the steps before it).
+// Run runs every directive of s in a new Runner and returns the steps. It
+// stops at the first error, returning it (a *LineError) with the steps
+// before it.
 func Run(s *Script) ([]Step, error) {
 	r := NewRunner(s)
 	steps := make([]Step, 0, len(s.Directives))

@@ -13,7 +13,7 @@ import (
 )
 
 // nodeViews returns the view of every node of env, in id order. A node's
-// log window is its storage's newest entries (at most wire.DefaultLogWindow,
+// log window is its storage's newest entries (at most LogWindow,
 // what the Ready handling has persisted, as in sim); its snapshot index and
 // term are those of the storage's compaction point (FirstIndex-1, the
 // entry the log's dummy holds: an initial snapshot, one received, or a
@@ -52,8 +52,8 @@ func nodeView(n *rafttest.Node) wire.NodeView {
 		nv.SnapshotTerm = core.Term(term)
 	}
 	lo := fi
-	if li >= lo && li-lo+1 > wire.DefaultLogWindow {
-		lo = li - wire.DefaultLogWindow + 1
+	if li >= lo && li-lo+1 > LogWindow {
+		lo = li - LogWindow + 1
 		nv.LogOmitted = int(lo - fi)
 	}
 	if li >= lo {
