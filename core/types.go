@@ -27,3 +27,16 @@ const (
 	RoleCandidate    Role = "candidate"
 	RoleLeader       Role = "leader"
 )
+
+// NodeIDs converts etcd's node ids (a ConfState's voters, for instance),
+// nil for none.
+func NodeIDs(ids []uint64) []NodeID {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = NodeID(id)
+	}
+	return out
+}

@@ -33,8 +33,8 @@ func nodeView(n *rafttest.Node) wire.NodeView {
 		ID: core.NodeID(st.ID), Up: true, Role: roleOf(st.RaftState),
 		Term: core.Term(st.GetTerm()), Vote: core.NodeID(st.GetVote()), Leader: core.NodeID(st.Lead),
 		Commit: core.LogIndex(st.GetCommit()), Applied: core.LogIndex(st.Applied),
-		Voters:         ids(st.Config.Voters[0].Slice()),
-		VotersOutgoing: ids(st.Config.Voters[1].Slice()),
+		Voters:         core.NodeIDs(st.Config.Voters[0].Slice()),
+		VotersOutgoing: core.NodeIDs(st.Config.Voters[1].Slice()),
 		Learners:       setIDs(st.Config.Learners),
 		LearnersNext:   setIDs(st.Config.LearnersNext),
 		Log:            []wire.EntryView{},
@@ -81,17 +81,6 @@ func entryView(e *pb.Entry) wire.EntryView {
 		}
 	}
 	return ev
-}
-
-func ids(s []uint64) []core.NodeID {
-	if len(s) == 0 {
-		return nil
-	}
-	out := make([]core.NodeID, len(s))
-	for i, id := range s {
-		out[i] = core.NodeID(id)
-	}
-	return out
 }
 
 func setIDs(m map[uint64]struct{}) []core.NodeID {

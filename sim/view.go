@@ -96,8 +96,8 @@ func (c *Cluster) nodeView(n *simNode, o wire.ViewOptions) wire.NodeView {
 	} else {
 		hs, cs, _ := n.store.InitialState()
 		nv.Term, nv.Vote, nv.Commit = core.Term(hs.GetTerm()), core.NodeID(hs.GetVote()), core.LogIndex(hs.GetCommit())
-		nv.Voters = nodeIDs(cs.GetVoters())
-		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = nodeIDs(cs.GetLearners()), nodeIDs(cs.GetVotersOutgoing()), nodeIDs(cs.GetLearnersNext())
+		nv.Voters = core.NodeIDs(cs.GetVoters())
+		nv.Learners, nv.VotersOutgoing, nv.LearnersNext = core.NodeIDs(cs.GetLearners()), core.NodeIDs(cs.GetVotersOutgoing()), core.NodeIDs(cs.GetLearnersNext())
 	}
 	lo := ss.FirstIndex
 	if ss.LastIndex >= lo && ss.LastIndex-lo+1 > uint64(window) {
@@ -144,16 +144,4 @@ func (c *Cluster) CommittedLog(node core.NodeID, from core.LogIndex, limit int) 
 		return wire.LogPage{}, fmt.Errorf("%w: committed log: node %d; the nodes are 1 to %d", wire.ErrUnknownNode, node, len(c.nodes))
 	}
 	return wire.CommittedLog(node, c.nodes[node-1].store, from, limit)
-}
-
-// nodeIDs converts etcd's ids, nil for none.
-func nodeIDs(ids []uint64) []core.NodeID {
-	if len(ids) == 0 {
-		return nil
-	}
-	out := make([]core.NodeID, len(ids))
-	for i, id := range ids {
-		out[i] = core.NodeID(id)
-	}
-	return out
 }
