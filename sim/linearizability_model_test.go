@@ -200,10 +200,14 @@ func TestKVModelDescriptions(t *testing.T) {
 		{m.DescribeOperation(kvInput{kind: wire.OpGet, key: "x"}, kvOutput{output: "a", found: true}), "get x → a"},
 		{m.DescribeOperation(kvInput{kind: wire.OpGet, key: "x"}, kvOutput{}), "get x → not found"},
 		{m.DescribeState(kvState{}), "(absent)"},
-		{m.DescribeState(kvState{present: true}), `""`},
-		{m.DescribeState(kvState{present: true, value: "a"}), `"a"`},
+		// Porcupine's page puts states and metadata into its tooltip as HTML
+		// (innerHTML): a key or value, a person's input, is escaped.
+		{m.DescribeState(kvState{present: true}), `&#34;&#34;`},
+		{m.DescribeState(kvState{present: true, value: "a"}), `&#34;a&#34;`},
+		{m.DescribeState(kvState{present: true, value: "<img src=x onerror=alert(1)>"}), `&#34;&lt;img src=x onerror=alert(1)&gt;&#34;`},
 		{m.DescribeOperationMetadata(kvMeta{client: 2, id: 7}), "request #7 from client 2"},
 		{m.DescribeOperationMetadata(kvMeta{client: 0, id: 8, note: "n"}), "request #8 from the console; n"},
+		{m.DescribeOperationMetadata(kvMeta{client: 0, id: 9, note: "<b>", detail: "<br>kept"}), "request #9 from the console; &lt;b&gt;<br>kept"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
