@@ -27,6 +27,30 @@
 //     which etcd defines in a _test.go file; setRandomizedElectionTimeout
 //     does the same through reflect (see its comment).
 //
+// Export (and ExportSession, which replays a sim.Session first) goes the
+// other way: it writes a Seshat run as a datadriven script that etcd's
+// InteractionEnv runs unchanged, expected outputs included, ending in the
+// run's State (SeshatState: the leader; each node's term, commit index and
+// log after the founding configuration, which add-nodes takes as a
+// snapshot). It reproduces the outcome, not the schedule: InteractionEnv
+// delivers all of a node's pending messages at once and Seshat's nodes
+// tick on a clock over a network with latencies, so the script elects each
+// term's leader (from the trace) with campaign, burns leaderless terms with
+// campaigns whose messages it drops, proposes each entry on its leader
+// (normal entries as proposal tokens, see token.go; configuration changes
+// with propose-conf-change) and stabilizes among the nodes whose final log
+// holds it, dropping the messages to the others (a crashed or cut-off
+// node). Export runs the script and compares States before writing
+// (ErrNotReproduced). It refuses, with ErrNotExpressible: a single-node
+// cluster (add-nodes needs a snapshot index above 1), compacted logs
+// (snapshots), nodes added after the start, logs that diverge (a deposed
+// leader's uncommitted entries), a removed node whose term rose after its
+// removal, and a leader that must campaign again without CheckQuorum.
+// Votes, roles other than the leader, applied indexes, the key-value data
+// and message timing are not compared; with PreVote, terms a node reached
+// on its own (an isolated node's campaigns) are not written, and the
+// State check reports them.
+//
 // The scripts are read in place from the module cache (ModuleDir finds the
 // raft module of the version this binary was built with; ReadDir and
 // ReadScript list and read its testdata). They are etcd's, under etcd's

@@ -1,0 +1,424 @@
+package etcdscript
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/sim"
+	"github.com/seshat-raft/seshat/wire"
+)
+
+// Errors of Export and ExportSession; test them with errors.Is.
+var (
+	// ErrNoSession: the session or cluster to export is nil.
+	ErrNoSession = errors.New("etcdscript: no session to export")
+	// ErrNotExpressible: the session reached a state this exporter cannot
+	// write as a script (the error says what: compacted logs, diverging
+	// logs, a membership change adding nodes, ...).
+	ErrNotExpressible = errors.New("etcdscript: the session cannot be exported as a script")
+	// ErrNotReproduced: the script written for the session does not reach
+	// the session's State in InteractionEnv (the error names the first
+	// difference). Export checks this before writing anything.
+	ErrNotReproduced = errors.New("etcdscript: the script does not reach the session's state")
+)
+
+// ExportSession replays s (sim.Import) and exports the cluster it reaches
+// with Export.
+func ExportSession(w io.Writer, s *sim.Session) error {
+	if s == nil {
+		return fmt.Errorf("%w: the session is nil", ErrNoSession)
+	}
+	c, err := sim.Import(*s)
+	if err != nil {
+		return fmt.Errorf("etcdscript: export: %w", err)
+	}
+	return Export(w, c)
+}
+
+// Export writes a datadriven script that etcd Raft's own
+// rafttest.InteractionEnv runs unchanged (expected outputs included, as
+// etcd's TestInteraction compares them) and that ends in c's State: the
+// same leader, and every node's term, commit index and log after the
+// founding configuration (SeshatState with base c.Config().Nodes).
+//
+// The script reproduces the outcome, not the schedule: Seshat's nodes tick
+// on a clock and exchange messages over a network with latencies, while
+// InteractionEnv delivers all pending messages to a node at once, so the
+// script elects each term's leader with campaign (burning terms that had
+// no leader with a campaign whose messages are dropped), proposes each
+// entry on that leader, and stabilizes among the nodes whose final log
+// holds the entry, dropping the messages to the others (a crashed or cut
+// off node). See doc.go for what this cannot express.
+//
+// Export runs the script in InteractionEnv and compares the State it
+// reaches with c's before writing: it writes nothing and returns
+// ErrNotReproduced when they differ, ErrNotExpressible when c's state is
+// outside what the exporter can write, and ErrNoSession for a nil c.
+func Export(w io.Writer, c *sim.Cluster) error {
+	if c == nil {
+		return fmt.Errorf("%w: the cluster is nil", ErrNoSession)
+	}
+	p, base, want, err := plan(c)
+	if err != nil {
+		return err
+	}
+	src := p.buf.Bytes()
+	s, err := Parse("export.txt", src)
+	if err != nil {
+		return fmt.Errorf("etcdscript: export: the plan does not parse: %w", err)
+	}
+	r := NewRunner(s)
+	var out bytes.Buffer
+	for !r.Done() {
+		st, err := r.Step()
+		if err != nil {
+			return fmt.Errorf("etcdscript: export: %w", err)
+		}
+		out.WriteString(p.notes[r.next-1])
+		writeDirective(&out, s.Directives[r.next-1], st.Actual)
+	}
+	got, err := EnvState(r.Env(), base)
+	if err != nil {
+		return err
+	}
+	if err := want.Diff(got); err != nil {
+		return err
+	}
+	_, err = w.Write(append(header(src), out.Bytes()...))
+	return err
+}
+
+// header returns the comment lines at the start of src.
+func header(src []byte) []byte {
+	var h []byte
+	for _, line := range bytes.SplitAfter(src, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("#")) {
+			break
+		}
+		h = append(h, line...)
+	}
+	return append(h, '\n')
+}
+
+// writeDirective writes d and its output as datadriven's rewrite writes
+// them: output with a blank line goes between doubled "----" fences.
+func writeDirective(w *bytes.Buffer, d Directive, output string) {
+	w.WriteString(d.Text + "\n")
+	if d.Input != "" {
+		w.WriteString(d.Input + "\n")
+	}
+	if strings.Contains(output, "\n\n") {
+		fmt.Fprintf(w, "----\n----\n%s----\n----\n\n", output)
+		return
+	}
+	fmt.Fprintf(w, "----\n%s\n", output)
+}
+
+// planner writes an export's directives.
+type planner struct {
+	buf     bytes.Buffer
+	ids     []uint64          // every node, in id order
+	term    map[uint64]uint64 // each node's term in the script so far
+	prevote bool
+	quorum  bool            // CheckQuorum: voters must forget their leader first
+	leader  uint64          // the leader the script elected last, if it still leads
+	removed map[uint64]bool // nodes a conf change in the log removed
+	count   int             // directives written
+	notes   map[int]string  // comment lines before directive i
+}
+
+func (p *planner) line(format string, args ...any) {
+	fmt.Fprintf(&p.buf, format+"\n----\n\n", args...)
+	p.count++
+}
+
+// note puts a comment line before the next directive.
+func (p *planner) note(format string, args ...any) {
+	p.notes[p.count] += "# " + fmt.Sprintf(format, args...) + "\n"
+}
+
+// plan returns the script (without expected outputs) for c, the index of
+// its founding configuration, and the State it must reach.
+func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
+	cfg := c.Config()
+	n := uint64(cfg.Nodes)
+	if n < 2 {
+		return nil, 0, State{}, fmt.Errorf("%w: a single-node cluster: add-nodes bootstraps from a snapshot at an index above 1", ErrNotExpressible)
+	}
+	v := c.View(0)
+	if uint64(len(v.Nodes)) != n {
+		return nil, 0, State{}, fmt.Errorf("%w: the session has %d nodes, %d founding: membership changes that add nodes are not exported", ErrNotExpressible, len(v.Nodes), n)
+	}
+	for i, nv := range v.Nodes {
+		if uint64(nv.ID) != uint64(i+1) {
+			return nil, 0, State{}, fmt.Errorf("%w: node ids are not 1..%d", ErrNotExpressible, n)
+		}
+		ents, err := c.LogEntries(nv.ID)
+		if err != nil {
+			return nil, 0, State{}, err
+		}
+		if len(ents) > 0 && ents[0].GetIndex() != 1 {
+			return nil, 0, State{}, fmt.Errorf("%w: node %d's log is compacted to index %d (snapshots are not exported)", ErrNotExpressible, nv.ID, ents[0].GetIndex())
+		}
+		for _, e := range ents[:min(uint64(len(ents)), n)] {
+			if e.GetType() != pb.EntryConfChange || e.GetTerm() != 1 {
+				return nil, 0, State{}, fmt.Errorf("%w: node %d's entry %d is not a founding configuration change", ErrNotExpressible, nv.ID, e.GetIndex())
+			}
+		}
+	}
+	base = n
+	if want, err = SeshatState(c, base); err != nil {
+		return nil, 0, State{}, err
+	}
+	ref, err := referenceLog(want)
+	if err != nil {
+		return nil, 0, State{}, err
+	}
+	leaders := map[uint64]uint64{}
+	for _, e := range c.Events(0) {
+		if e.Kind == wire.EvRole && e.Type == string(core.RoleLeader) {
+			leaders[uint64(e.Term)] = uint64(e.Node)
+		}
+	}
+
+	p = &planner{term: map[uint64]uint64{}, notes: map[int]string{}, removed: map[uint64]bool{}, prevote: cfg.Raft.PreVote, quorum: cfg.Raft.CheckQuorum}
+	for id := uint64(1); id <= n; id++ {
+		p.ids = append(p.ids, id)
+	}
+	fmt.Fprintf(&p.buf, "# Exported from a Seshat session (etcdscript.Export): %d nodes, seed %d, %d ms\n", n, cfg.Seed, c.Now())
+	fmt.Fprintf(&p.buf, "# of virtual time. It reaches the session's leader, terms, commit indexes and\n")
+	fmt.Fprintf(&p.buf, "# logs; it does not replay its schedule (Seshat ticks every %d ms, %d ticks to an\n", cfg.Raft.HeartbeatIntervalMS, cfg.Raft.ElectionTicks())
+	fmt.Fprintf(&p.buf, "# election timeout; this script ticks only to depose a leader). Entries 1..%d, the\n", n)
+	fmt.Fprintf(&p.buf, "# founding configuration, are the snapshot add-nodes starts from. Proposals are\n")
+	fmt.Fprintf(&p.buf, "# Seshat's operations as text: set:<id>:<key>:<value>, del:<id>:<key> (escaped).\n")
+	ro := "safe"
+	if cfg.Raft.ReadOnlyLeaseBased {
+		ro = "lease-based"
+	}
+	p.line("add-nodes %d voters=(%s) index=%d prevote=%t checkquorum=%t inflight=%d read-only=%s step-down-on-removal=true",
+		n, join(p.ids), n, p.prevote, p.quorum, cfg.Raft.Inflight(), ro)
+
+	for i := 0; i < len(ref); {
+		t := ref[i].Term
+		lead, ok := leaders[t]
+		if !ok {
+			return nil, 0, State{}, fmt.Errorf("%w: no leader of term %d in the trace", ErrNotExpressible, t)
+		}
+		if err := p.elect(lead, t, want); err != nil {
+			return nil, 0, State{}, err
+		}
+		for ; i < len(ref) && ref[i].Term == t; i++ {
+			if err := p.append(lead, ref[i], want); err != nil {
+				return nil, 0, State{}, err
+			}
+		}
+	}
+	for _, ns := range want.Nodes {
+		if p.term[ns.ID] >= ns.Term {
+			continue
+		}
+		if p.removed[ns.ID] {
+			return nil, 0, State{}, fmt.Errorf("%w: node %d reached term %d after it was removed, and a script sends nothing to a removed node", ErrNotExpressible, ns.ID, ns.Term)
+		}
+		if p.prevote {
+			continue // the State check reports it
+		}
+		if err := p.stepDown(ns.ID); err != nil {
+			return nil, 0, State{}, err
+		}
+		for p.term[ns.ID] < ns.Term {
+			p.failedCampaign(ns.ID, nil)
+		}
+	}
+	return p, base, want, nil
+}
+
+// referenceLog returns the longest log of want, checking every node's log
+// is a prefix of it.
+func referenceLog(want State) ([]Entry, error) {
+	var ref []Entry
+	for _, ns := range want.Nodes {
+		if len(ns.Log) > len(ref) {
+			ref = ns.Log
+		}
+	}
+	for _, ns := range want.Nodes {
+		for j, e := range ns.Log {
+			r := ref[j]
+			if e.Index != r.Index || e.Term != r.Term || e.Type != r.Type || !bytes.Equal(e.Data, r.Data) {
+				return nil, fmt.Errorf("%w: node %d's log diverges at index %d (uncommitted entries of a deposed leader)", ErrNotExpressible, ns.ID, e.Index)
+			}
+		}
+	}
+	return ref, nil
+}
+
+// voters returns the nodes other than lead whose final term is at least t:
+// those that heard of term t.
+func (p *planner) voters(lead, t uint64, want State) []uint64 {
+	var ids []uint64
+	for _, ns := range want.Nodes {
+		if ns.ID != lead && ns.Term >= t && !p.removed[ns.ID] {
+			ids = append(ids, ns.ID)
+		}
+	}
+	return ids
+}
+
+// elect makes lead the leader of term t: campaigns whose messages are
+// dropped take it to term t-1, then a campaign among the nodes that
+// heard of term t.
+func (p *planner) elect(lead, t uint64, want State) error {
+	vs := p.voters(lead, t, want)
+	if err := p.stepDown(lead); err != nil {
+		return err
+	}
+	for p.term[lead]+1 < t {
+		p.failedCampaign(lead, vs)
+	}
+	if p.term[lead]+1 != t {
+		return fmt.Errorf("%w: node %d leads term %d but the script has it at term %d", ErrNotExpressible, lead, t, p.term[lead])
+	}
+	p.forget(vs)
+	p.note("Node %d becomes the leader of term %d.", lead, t)
+	p.line("campaign %d", lead)
+	if p.prevote {
+		p.round(lead, vs)
+	}
+	p.round(lead, vs)
+	p.term[lead] = t
+	for _, id := range vs {
+		p.term[id] = t
+	}
+	p.leader = lead
+	return nil
+}
+
+// stepDown makes lead a follower if the script has it leading: etcd
+// ignores a leader's campaign. With CheckQuorum, two election timeouts
+// without an answer (its heartbeats are dropped) make it step down;
+// without, nothing in a script can depose it without raising another
+// node's term.
+func (p *planner) stepDown(lead uint64) error {
+	if p.leader != lead {
+		return nil
+	}
+	if !p.quorum {
+		return fmt.Errorf("%w: node %d, the script's leader, campaigns again; without CheckQuorum it cannot step down on its own", ErrNotExpressible, lead)
+	}
+	p.note("Node %d hears nothing for two election timeouts and steps down.", lead)
+	for range 2 {
+		p.line("tick-election %d", lead)
+		p.line("process-ready %d", lead)
+		p.deliver(nil)
+	}
+	p.leader = 0
+	return nil
+}
+
+// failedCampaign takes lead one term up: it campaigns and its vote
+// requests are dropped (with PreVote, its pre-vote round among vs
+// succeeds first, so the campaign reaches a new term).
+func (p *planner) failedCampaign(lead uint64, vs []uint64) {
+	p.note("Node %d campaigns for term %d and hears nothing back.", lead, p.term[lead]+1)
+	if p.prevote {
+		p.forget(vs)
+	}
+	p.line("campaign %d", lead)
+	if p.prevote {
+		p.round(lead, vs)
+	}
+	p.line("process-ready %d", lead)
+	p.deliver(nil)
+	p.term[lead]++
+}
+
+// forget makes each of ids forget its leader, when CheckQuorum would make
+// it ignore a vote request inside its leader's lease (the script never
+// ticks, so the lease never runs out).
+func (p *planner) forget(ids []uint64) {
+	if !p.quorum {
+		return
+	}
+	for _, id := range ids {
+		p.line("forget-leader %d", id)
+	}
+}
+
+// round is one request/response exchange between lead and vs: lead's
+// messages go to vs (the others' are dropped), their answers to lead.
+func (p *planner) round(lead uint64, vs []uint64) {
+	p.line("process-ready %d", lead)
+	p.deliver(vs)
+	if len(vs) > 0 {
+		p.line("process-ready %s", joinSp(vs))
+	}
+	p.deliver([]uint64{lead})
+}
+
+// deliver delivers the messages to ids and drops those to every other
+// node.
+func (p *planner) deliver(ids []uint64) {
+	args := make([]string, 0, len(p.ids))
+	for _, id := range p.ids {
+		if slices.Contains(ids, id) {
+			args = append(args, strconv.FormatUint(id, 10))
+		} else {
+			args = append(args, "drop="+strconv.FormatUint(id, 10))
+		}
+	}
+	p.line("deliver-msgs %s", strings.Join(args, " "))
+}
+
+// append has lead append e (proposing it unless the leader appends it by
+// itself) and replicates it to the nodes whose final log holds it.
+func (p *planner) append(lead uint64, e Entry, want State) error {
+	holders := want.holders(e.Index)
+	if !slices.Contains(holders, lead) {
+		return fmt.Errorf("%w: entry %d of term %d is not in its leader %d's final log", ErrNotExpressible, e.Index, e.Term, lead)
+	}
+	switch {
+	case e.Type == pb.EntryNormal && len(e.Data) == 0:
+		// The empty entry of a new leader, or of an automatic leave-joint.
+	case e.Type == pb.EntryNormal:
+		p.line("propose %d %s", lead, encodeToken(e.Data))
+	case e.Type == pb.EntryConfChangeV2 && strings.TrimSpace(string(e.Data)) == "auto":
+		// The leader leaves a joint configuration by itself.
+	default:
+		word, changes, _ := strings.Cut(string(e.Data), " ")
+		opt := "transition=" + word
+		if word == "v1" {
+			opt = "v1=true"
+		}
+		fmt.Fprintf(&p.buf, "propose-conf-change %d %s\n%s\n----\n\n", lead, opt, changes)
+		p.count++
+		for _, ch := range strings.Fields(changes) {
+			if id, err := strconv.ParseUint(ch[1:], 10, 64); err == nil {
+				p.removed[id] = ch[0] == 'r'
+			}
+		}
+	}
+	p.line("stabilize %s", joinSp(holders))
+	if len(holders) < len(p.ids) {
+		p.deliver(nil)
+	}
+	return nil
+}
+
+func join(ids []uint64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatUint(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func joinSp(ids []uint64) string { return strings.ReplaceAll(join(ids), ",", " ") }
