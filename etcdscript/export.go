@@ -406,11 +406,36 @@ func (p *planner) append(lead uint64, e Entry, want State) error {
 			}
 		}
 	}
+	if knowing := want.committed(e.Index, holders); len(knowing) < len(holders) {
+		p.withholdCommit(lead, e.Index, holders, knowing)
+		return nil
+	}
 	p.line("stabilize %s", joinSp(holders))
 	if len(holders) < len(p.ids) {
 		p.deliver(nil)
 	}
 	return nil
+}
+
+// withholdCommit replicates entry index to holders one exchange at a
+// time, so that only the nodes in knowing learn it is committed: the
+// others (a follower whose commit index lags its log by one, as one that
+// had not heard the next heartbeat yet) get the entry but not the
+// leader's next message.
+func (p *planner) withholdCommit(lead, index uint64, holders, knowing []uint64) {
+	followers := slices.DeleteFunc(slices.Clone(holders), func(id uint64) bool { return id == lead })
+	p.note("Entry %d reaches nodes %s; only %s learn it is committed.", index, join(holders), join(knowing))
+	p.line("process-ready %s", joinSp(holders))
+	p.deliver(followers)
+	p.line("process-ready %s", joinSp(holders))
+	if slices.Contains(knowing, lead) {
+		p.deliver([]uint64{lead})
+		p.line("process-ready %s", joinSp(holders))
+	}
+	if len(knowing) > 0 {
+		p.line("stabilize %s", joinSp(knowing))
+	}
+	p.deliver(nil)
 }
 
 func join(ids []uint64) string {

@@ -173,3 +173,15 @@ func (st State) holders(index uint64) []uint64 {
 	slices.Sort(ids)
 	return ids
 }
+
+// committed returns those of ids whose commit index in st is at least
+// index.
+func (st State) committed(index uint64, ids []uint64) []uint64 {
+	var out []uint64
+	for _, n := range st.Nodes {
+		if slices.Contains(ids, n.ID) && n.Commit >= index {
+			out = append(out, n.ID)
+		}
+	}
+	return out
+}
