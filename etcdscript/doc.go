@@ -41,15 +41,20 @@
 // with propose-conf-change) and stabilizes among the nodes whose final log
 // holds it, dropping the messages to the others (a crashed or cut-off
 // node). Export runs the script and compares States before writing
-// (ErrNotReproduced). It refuses, with ErrNotExpressible: a single-node
-// cluster (add-nodes needs a snapshot index above 1), compacted logs
-// (snapshots), nodes added after the start, logs that diverge (a deposed
-// leader's uncommitted entries), a removed node whose term rose after its
-// removal, and a leader that must campaign again without CheckQuorum.
-// Votes, roles other than the leader, applied indexes, the key-value data
-// and message timing are not compared; with PreVote, terms a node reached
-// on its own (an isolated node's campaigns) are not written, and the
-// State check reports them.
+// (ErrNotReproduced). Logs may diverge: each term's entries are
+// replayed to the nodes whose final log holds them, so a deposed leader's
+// uncommitted write stays on the nodes that kept it. Export refuses, with
+// ErrNotExpressible: a single-node cluster (add-nodes needs a snapshot
+// index above 1), compacted logs (snapshots), nodes added after the start
+// (a script's new node would start from the founding snapshot, not from
+// entry 1), a removed node whose term rose after its removal, a term
+// whose leader the trace does not name, and a leader that must campaign
+// again without CheckQuorum (nothing in a script deposes it without
+// raising another node's term). What the script leaves out: entries no
+// node kept (an overwritten write), votes, roles other than the leader,
+// applied indexes, the key-value data, ticks and message timing; with
+// PreVote, a term a node reached alone is not written (the State check
+// then refuses the export).
 //
 // The scripts are read in place from the module cache (ModuleDir finds the
 // raft module of the version this binary was built with; ReadDir and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,8 +22,8 @@ var (
 	// ErrNoSession: the session or cluster to export is nil.
 	ErrNoSession = errors.New("etcdscript: no session to export")
 	// ErrNotExpressible: the session reached a state this exporter cannot
-	// write as a script (the error says what: compacted logs, diverging
-	// logs, a membership change adding nodes, ...).
+	// write as a script (the error says what: compacted logs, a
+	// membership change adding nodes, ...; see the package overview).
 	ErrNotExpressible = errors.New("etcdscript: the session cannot be exported as a script")
 	// ErrNotReproduced: the script written for the session does not reach
 	// the session's State in InteractionEnv (the error names the first
@@ -129,7 +130,7 @@ type planner struct {
 	term    map[uint64]uint64 // each node's term in the script so far
 	prevote bool
 	quorum  bool            // CheckQuorum: voters must forget their leader first
-	leader  uint64          // the leader the script elected last, if it still leads
+	leading map[uint64]bool // nodes the script elected that may still lead
 	removed map[uint64]bool // nodes a conf change in the log removed
 	count   int             // directives written
 	notes   map[int]string  // comment lines before directive i
@@ -178,7 +179,7 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 	if want, err = SeshatState(c, base); err != nil {
 		return nil, 0, State{}, err
 	}
-	ref, err := referenceLog(want)
+	runs, err := termRuns(want)
 	if err != nil {
 		return nil, 0, State{}, err
 	}
@@ -189,7 +190,7 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 		}
 	}
 
-	p = &planner{term: map[uint64]uint64{}, notes: map[int]string{}, removed: map[uint64]bool{}, prevote: cfg.Raft.PreVote, quorum: cfg.Raft.CheckQuorum}
+	p = &planner{term: map[uint64]uint64{}, notes: map[int]string{}, leading: map[uint64]bool{}, removed: map[uint64]bool{}, prevote: cfg.Raft.PreVote, quorum: cfg.Raft.CheckQuorum}
 	for id := uint64(1); id <= n; id++ {
 		p.ids = append(p.ids, id)
 	}
@@ -206,19 +207,16 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 	p.line("add-nodes %d voters=(%s) index=%d prevote=%t checkquorum=%t inflight=%d read-only=%s step-down-on-removal=true",
 		n, join(p.ids), n, p.prevote, p.quorum, cfg.Raft.Inflight(), ro)
 
-	for i := 0; i < len(ref); {
-		t := ref[i].Term
-		lead, ok := leaders[t]
+	for _, run := range runs {
+		lead, ok := leaders[run.term]
 		if !ok {
-			return nil, 0, State{}, fmt.Errorf("%w: no leader of term %d in the trace", ErrNotExpressible, t)
+			return nil, 0, State{}, fmt.Errorf("%w: no leader of term %d in the trace", ErrNotExpressible, run.term)
 		}
-		if err := p.elect(lead, t, want); err != nil {
+		if err := p.elect(lead, run.term, want); err != nil {
 			return nil, 0, State{}, err
 		}
-		for ; i < len(ref) && ref[i].Term == t; i++ {
-			if err := p.append(lead, ref[i], want); err != nil {
-				return nil, 0, State{}, err
-			}
+		for _, e := range run.entries {
+			p.append(lead, e, want)
 		}
 	}
 	for _, ns := range want.Nodes {
@@ -241,24 +239,45 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 	return p, base, want, nil
 }
 
-// referenceLog returns the longest log of want, checking every node's log
-// is a prefix of it.
-func referenceLog(want State) ([]Entry, error) {
-	var ref []Entry
+// termRun is the entries one term's leader appended, in index order.
+type termRun struct {
+	term    uint64
+	entries []Entry
+}
+
+// termRuns returns, by term, the entries of every node's log: a deposed
+// leader's entries that only some nodes kept are in their term's run. It
+// checks that two nodes holding an index at the same term hold the same
+// entry (Raft's log matching) and that each run has no gap.
+func termRuns(want State) ([]termRun, error) {
+	byTerm := map[uint64]map[uint64]Entry{}
 	for _, ns := range want.Nodes {
-		if len(ns.Log) > len(ref) {
-			ref = ns.Log
-		}
-	}
-	for _, ns := range want.Nodes {
-		for j, e := range ns.Log {
-			r := ref[j]
-			if e.Index != r.Index || e.Term != r.Term || e.Type != r.Type || !bytes.Equal(e.Data, r.Data) {
-				return nil, fmt.Errorf("%w: node %d's log diverges at index %d (uncommitted entries of a deposed leader)", ErrNotExpressible, ns.ID, e.Index)
+		for _, e := range ns.Log {
+			m := byTerm[e.Term]
+			if m == nil {
+				m = map[uint64]Entry{}
+				byTerm[e.Term] = m
 			}
+			if o, ok := m[e.Index]; ok && (o.Type != e.Type || !bytes.Equal(o.Data, e.Data)) {
+				return nil, fmt.Errorf("%w: two nodes hold different entries at index %d, term %d", ErrNotExpressible, e.Index, e.Term)
+			}
+			m[e.Index] = e
 		}
 	}
-	return ref, nil
+	terms := slices.Sorted(maps.Keys(byTerm))
+	runs := make([]termRun, 0, len(terms))
+	for _, t := range terms {
+		idx := slices.Sorted(maps.Keys(byTerm[t]))
+		if idx[len(idx)-1]-idx[0] != uint64(len(idx)-1) {
+			return nil, fmt.Errorf("%w: the entries of term %d have a gap (%d..%d, %d entries)", ErrNotExpressible, t, idx[0], idx[len(idx)-1], len(idx))
+		}
+		run := termRun{term: t}
+		for _, i := range idx {
+			run.entries = append(run.entries, byTerm[t][i])
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
 
 // voters returns the nodes other than lead whose final term is at least t:
@@ -281,6 +300,14 @@ func (p *planner) elect(lead, t uint64, want State) error {
 	if err := p.stepDown(lead); err != nil {
 		return err
 	}
+	for _, v := range vs {
+		if p.quorum && p.leading[v] {
+			// A CheckQuorum leader ignores vote requests in its lease.
+			if err := p.stepDown(v); err != nil {
+				return err
+			}
+		}
+	}
 	for p.term[lead]+1 < t {
 		p.failedCampaign(lead, vs)
 	}
@@ -297,8 +324,9 @@ func (p *planner) elect(lead, t uint64, want State) error {
 	p.term[lead] = t
 	for _, id := range vs {
 		p.term[id] = t
+		p.leading[id] = false
 	}
-	p.leader = lead
+	p.leading[lead] = true
 	return nil
 }
 
@@ -308,7 +336,7 @@ func (p *planner) elect(lead, t uint64, want State) error {
 // without, nothing in a script can depose it without raising another
 // node's term.
 func (p *planner) stepDown(lead uint64) error {
-	if p.leader != lead {
+	if !p.leading[lead] {
 		return nil
 	}
 	if !p.quorum {
@@ -320,7 +348,7 @@ func (p *planner) stepDown(lead uint64) error {
 		p.line("process-ready %d", lead)
 		p.deliver(nil)
 	}
-	p.leader = 0
+	p.leading[lead] = false
 	return nil
 }
 
@@ -379,11 +407,13 @@ func (p *planner) deliver(ids []uint64) {
 }
 
 // append has lead append e (proposing it unless the leader appends it by
-// itself) and replicates it to the nodes whose final log holds it.
-func (p *planner) append(lead uint64, e Entry, want State) error {
-	holders := want.holders(e.Index)
+// itself) and replicates it to the nodes whose final log holds it (and the
+// leader, whose copy a later leader may overwrite).
+func (p *planner) append(lead uint64, e Entry, want State) {
+	holders := want.holders(e.Index, e.Term)
 	if !slices.Contains(holders, lead) {
-		return fmt.Errorf("%w: entry %d of term %d is not in its leader %d's final log", ErrNotExpressible, e.Index, e.Term, lead)
+		holders = append(holders, lead)
+		slices.Sort(holders)
 	}
 	switch {
 	case e.Type == pb.EntryNormal && len(e.Data) == 0:
@@ -408,13 +438,12 @@ func (p *planner) append(lead uint64, e Entry, want State) error {
 	}
 	if knowing := want.committed(e.Index, holders); len(knowing) < len(holders) {
 		p.withholdCommit(lead, e.Index, holders, knowing)
-		return nil
+		return
 	}
 	p.line("stabilize %s", joinSp(holders))
 	if len(holders) < len(p.ids) {
 		p.deliver(nil)
 	}
-	return nil
 }
 
 // withholdCommit replicates entry index to holders one exchange at a

@@ -162,11 +162,12 @@ func (want State) Diff(got State) error {
 	return nil
 }
 
-// holders returns, in id order, the nodes whose log in st reaches index.
-func (st State) holders(index uint64) []uint64 {
+// holders returns, in id order, the nodes whose log in st holds the
+// entry at index written in term.
+func (st State) holders(index, term uint64) []uint64 {
 	var ids []uint64
 	for _, n := range st.Nodes {
-		if len(n.Log) > 0 && n.Log[len(n.Log)-1].Index >= index {
+		if j := slices.IndexFunc(n.Log, func(e Entry) bool { return e.Index == index }); j >= 0 && n.Log[j].Term == term {
 			ids = append(ids, n.ID)
 		}
 	}
