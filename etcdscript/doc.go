@@ -43,9 +43,15 @@
 // node). Export runs the script and compares States before writing
 // (ErrNotReproduced). Logs may diverge: each term's entries are
 // replayed to the nodes whose final log holds them, so a deposed leader's
-// uncommitted write stays on the nodes that kept it. Export refuses, with
+// uncommitted write stays on the nodes that kept it. Snapshots export: a
+// node whose log Seshat compacted gets a compact directive at the end;
+// entries every node compacted are replayed as stand-ins ("propose <n>
+// compacted-<index>", in the term the trace shows their leader appending
+// them), as their data is gone (a compacted configuration change would
+// come back as a normal entry, and the State check would then refuse the
+// export). Export refuses, with
 // ErrNotExpressible: a single-node cluster (add-nodes needs a snapshot
-// index above 1), compacted logs (snapshots), nodes added after the start
+// index above 1), nodes added after the start
 // (a script's new node would start from the founding snapshot, not from
 // entry 1), a removed node whose term rose after its removal, a term
 // whose leader the trace does not name, and a leader that must campaign

@@ -22,8 +22,8 @@ var (
 	// ErrNoSession: the session or cluster to export is nil.
 	ErrNoSession = errors.New("etcdscript: no session to export")
 	// ErrNotExpressible: the session reached a state this exporter cannot
-	// write as a script (the error says what: compacted logs, a
-	// membership change adding nodes, ...; see the package overview).
+	// write as a script (the error says what: a membership change adding
+	// nodes, a single-node cluster, ...; see the package overview).
 	ErrNotExpressible = errors.New("etcdscript: the session cannot be exported as a script")
 	// ErrNotReproduced: the script written for the session does not reach
 	// the session's State in InteractionEnv (the error names the first
@@ -129,11 +129,12 @@ type planner struct {
 	ids     []uint64          // every node, in id order
 	term    map[uint64]uint64 // each node's term in the script so far
 	prevote bool
-	quorum  bool            // CheckQuorum: voters must forget their leader first
-	leading map[uint64]bool // nodes the script elected that may still lead
-	removed map[uint64]bool // nodes a conf change in the log removed
-	count   int             // directives written
-	notes   map[int]string  // comment lines before directive i
+	quorum  bool              // CheckQuorum: voters must forget their leader first
+	leading map[uint64]bool   // nodes the script elected that may still lead
+	removed map[uint64]bool   // nodes a conf change in the log removed
+	snap    map[uint64]uint64 // each compacted node's snapshot index
+	count   int               // directives written
+	notes   map[int]string    // comment lines before directive i
 }
 
 func (p *planner) line(format string, args ...any) {
@@ -155,6 +156,7 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 		return nil, 0, State{}, fmt.Errorf("%w: a single-node cluster: add-nodes bootstraps from a snapshot at an index above 1", ErrNotExpressible)
 	}
 	v := c.View(0)
+	compact := map[uint64]uint64{} // node -> its snapshot index, if compacted
 	if uint64(len(v.Nodes)) != n {
 		return nil, 0, State{}, fmt.Errorf("%w: the session has %d nodes, %d founding: membership changes that add nodes are not exported", ErrNotExpressible, len(v.Nodes), n)
 	}
@@ -166,8 +168,11 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 		if err != nil {
 			return nil, 0, State{}, err
 		}
-		if len(ents) > 0 && ents[0].GetIndex() != 1 {
-			return nil, 0, State{}, fmt.Errorf("%w: node %d's log is compacted to index %d (snapshots are not exported)", ErrNotExpressible, nv.ID, ents[0].GetIndex())
+		if nv.FirstIndex > 1 {
+			if uint64(nv.FirstIndex)-1 > n { // at or below n, add-nodes' snapshot covers it
+				compact[uint64(nv.ID)] = uint64(nv.FirstIndex) - 1
+			}
+			continue
 		}
 		for _, e := range ents[:min(uint64(len(ents)), n)] {
 			if e.GetType() != pb.EntryConfChange || e.GetTerm() != 1 {
@@ -179,18 +184,27 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 	if want, err = SeshatState(c, base); err != nil {
 		return nil, 0, State{}, err
 	}
-	runs, err := termRuns(want)
-	if err != nil {
-		return nil, 0, State{}, err
-	}
 	leaders := map[uint64]uint64{}
-	for _, e := range c.Events(0) {
+	written := map[uint64]uint64{} // index -> term of the last leader's append there
+	events := c.Events(0)
+	for _, e := range events {
 		if e.Kind == wire.EvRole && e.Type == string(core.RoleLeader) {
 			leaders[uint64(e.Term)] = uint64(e.Node)
 		}
 	}
+	for _, e := range events {
+		if e.Kind == wire.EvAppend && leaders[uint64(e.Term)] == uint64(e.Node) {
+			for i := e.Index; i <= e.Index2; i++ {
+				written[uint64(i)] = uint64(e.Term)
+			}
+		}
+	}
+	runs, err := termRuns(want, compactedEntries(want, base, compact, written))
+	if err != nil {
+		return nil, 0, State{}, err
+	}
 
-	p = &planner{term: map[uint64]uint64{}, notes: map[int]string{}, leading: map[uint64]bool{}, removed: map[uint64]bool{}, prevote: cfg.Raft.PreVote, quorum: cfg.Raft.CheckQuorum}
+	p = &planner{term: map[uint64]uint64{}, notes: map[int]string{}, leading: map[uint64]bool{}, removed: map[uint64]bool{}, snap: compact, prevote: cfg.Raft.PreVote, quorum: cfg.Raft.CheckQuorum}
 	for id := uint64(1); id <= n; id++ {
 		p.ids = append(p.ids, id)
 	}
@@ -215,8 +229,8 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 		if err := p.elect(lead, run.term, want); err != nil {
 			return nil, 0, State{}, err
 		}
-		for _, e := range run.entries {
-			p.append(lead, e, want)
+		for i, e := range run.entries {
+			p.append(lead, e, i == 0, want)
 		}
 	}
 	for _, ns := range want.Nodes {
@@ -236,7 +250,35 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 			p.failedCampaign(ns.ID, nil)
 		}
 	}
+	for _, id := range slices.Sorted(maps.Keys(compact)) {
+		p.note("Node %d compacts its log up to its snapshot at index %d, as Seshat's did.", id, compact[id])
+		p.line("compact %d %d", id, compact[id])
+	}
 	return p, base, want, nil
+}
+
+// compactedEntries returns stand-ins for the entries after base that no
+// node holds any more, up to the highest snapshot index in compact: each
+// with the term its leader appended it in (written, from the trace) and
+// no data. Their data is gone with the logs; the State does not hold them.
+func compactedEntries(want State, base uint64, compact, written map[uint64]uint64) []Entry {
+	var top uint64
+	for _, i := range compact {
+		top = max(top, i)
+	}
+	held := map[uint64]bool{}
+	for _, ns := range want.Nodes {
+		for _, e := range ns.Log {
+			held[e.Index] = true
+		}
+	}
+	var out []Entry
+	for i := base + 1; i <= top; i++ {
+		if t, ok := written[i]; ok && !held[i] {
+			out = append(out, Entry{Index: i, Term: t, compacted: true})
+		}
+	}
+	return out
 }
 
 // termRun is the entries one term's leader appended, in index order.
@@ -249,10 +291,14 @@ type termRun struct {
 // leader's entries that only some nodes kept are in their term's run. It
 // checks that two nodes holding an index at the same term hold the same
 // entry (Raft's log matching) and that each run has no gap.
-func termRuns(want State) ([]termRun, error) {
+func termRuns(want State, compacted []Entry) ([]termRun, error) {
 	byTerm := map[uint64]map[uint64]Entry{}
+	logs := [][]Entry{compacted}
 	for _, ns := range want.Nodes {
-		for _, e := range ns.Log {
+		logs = append(logs, ns.Log)
+	}
+	for _, log := range logs {
+		for _, e := range log {
 			m := byTerm[e.Term]
 			if m == nil {
 				m = map[uint64]Entry{}
@@ -409,13 +455,22 @@ func (p *planner) deliver(ids []uint64) {
 // append has lead append e (proposing it unless the leader appends it by
 // itself) and replicates it to the nodes whose final log holds it (and the
 // leader, whose copy a later leader may overwrite).
-func (p *planner) append(lead uint64, e Entry, want State) {
+func (p *planner) append(lead uint64, e Entry, first bool, want State) {
 	holders := want.holders(e.Index, e.Term)
+	for id, snap := range p.snap {
+		if snap >= e.Index && !slices.Contains(holders, id) {
+			holders = append(holders, id)
+		}
+	}
 	if !slices.Contains(holders, lead) {
 		holders = append(holders, lead)
-		slices.Sort(holders)
 	}
+	slices.Sort(holders)
 	switch {
+	case e.compacted && !first:
+		p.line("propose %d compacted-%d", lead, e.Index)
+	case e.compacted:
+		// The empty entry of a new leader (now compacted).
 	case e.Type == pb.EntryNormal && len(e.Data) == 0:
 		// The empty entry of a new leader, or of an automatic leave-joint.
 	case e.Type == pb.EntryNormal:

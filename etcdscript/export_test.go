@@ -24,6 +24,7 @@ type exportCase struct {
 	nodes   int
 	prevote bool
 	steps   []exportStep
+	tune    func(*wire.Config) // may be nil
 	// notExpressible is set on a session Export refuses with
 	// ErrNotExpressible, the reason in words (matched in the error).
 	notExpressible string
@@ -38,6 +39,10 @@ func run(ms int64) exportStep { return exportStep{wait: ms} }
 func do(cmd wire.Command, ms int64) exportStep {
 	return exportStep{cmd: &cmd, wait: ms}
 }
+func snapshotEvery(n uint64) func(*wire.Config) {
+	return func(c *wire.Config) { c.Raft.SnapshotIntervalEntries, c.Raft.SnapshotCatchupEntries = n, 1 }
+}
+
 func set(k, v string) wire.Command { return wire.Command{Kind: wire.CmdSet, Key: k, Value: v} }
 
 var exportCases = []exportCase{
@@ -59,6 +64,17 @@ var exportCases = []exportCase{
 		do(wire.Command{Kind: wire.CmdHeal}, 5000)}},
 	{name: "remove-node", nodes: 5, steps: []exportStep{run(2000), do(set("a", "1"), 500),
 		do(wire.Command{Kind: wire.CmdRemoveNode, Node: 5}, 2000), do(set("b", "2"), 2000)}},
+	{name: "transfer", nodes: 3, steps: []exportStep{run(2000), do(set("a", "1"), 500),
+		do(wire.Command{Kind: wire.CmdTransfer, Node: 3}, 1000), do(set("b", "2"), 1000)}},
+	{name: "campaign", nodes: 5, steps: []exportStep{run(2000),
+		do(wire.Command{Kind: wire.CmdCampaign, Node: 4}, 1000), do(set("b", "2"), 1000)}},
+	// Nodes snapshot and compact their logs every few entries; a crashed
+	// follower misses some and gets the leader's snapshot after restart.
+	{name: "snapshot", nodes: 3, tune: snapshotEvery(4), steps: []exportStep{run(2000),
+		do(wire.Command{Kind: wire.CmdCrash, Node: 3}, 100),
+		do(set("a", "1"), 200), do(set("b", "2"), 200), do(set("c", "3"), 200), do(set("d", "4"), 200),
+		do(set("e", "5"), 200), do(set("f", "6"), 200), do(set("g", "7"), 200),
+		do(wire.Command{Kind: wire.CmdRestart, Node: 3}, 3000)}},
 	// The removed leader's term rose after its removal (a vote request
 	// from a node that had not applied the removal yet); in a script the
 	// removal is applied everywhere before the next campaign, which then
@@ -91,6 +107,9 @@ func (tc exportCase) session(t *testing.T) sim.Session {
 	cfg := wire.DefaultConfig()
 	cfg.Nodes = tc.nodes
 	cfg.Raft.PreVote = tc.prevote
+	if tc.tune != nil {
+		tc.tune(&cfg)
+	}
 	c, err := sim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -266,9 +285,9 @@ func TestExportBadInput(t *testing.T) {
 // isolations on several seeds: each either exports, reaching the run's
 // State (Export checks it), or is refused as not expressible; never
 // ErrNotReproduced. Some of them need a follower that has not learnt the
-// last commit (withholdCommit).
+// last commit (withholdCommit); two in five snapshot every few entries.
 func TestExportChaos(t *testing.T) {
-	exported, withheld := 0, 0
+	exported, withheld, compacted := 0, 0, 0
 	for seed := uint64(1); seed <= 60; seed++ {
 		cfg := wire.DefaultConfig()
 		cfg.Nodes = 3 + int(seed%3)
@@ -276,6 +295,9 @@ func TestExportChaos(t *testing.T) {
 		cfg.Clients.Count = 2
 		cfg.Network.DropRate = 0.05
 		cfg.Raft.PreVote = seed%4 < 2
+		if seed%5 < 2 {
+			snapshotEvery(5 + seed%4)(&cfg)
+		}
 		c, err := sim.New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -308,12 +330,15 @@ func TestExportChaos(t *testing.T) {
 			if strings.Contains(buf.String(), "learn it is committed") {
 				withheld++
 			}
+			if strings.Contains(buf.String(), "\ncompact ") {
+				compacted++
+			}
 		case !errors.Is(err, ErrNotExpressible):
 			t.Errorf("seed %d: %v", seed, err)
 		}
 	}
-	t.Logf("%d of 60 runs exported, %d withholding a commit", exported, withheld)
-	if exported < 50 || withheld == 0 {
-		t.Errorf("%d runs exported, %d withholding a commit; want at least 50 and 1", exported, withheld)
+	t.Logf("%d of 60 runs exported, %d withholding a commit, %d compacting", exported, withheld, compacted)
+	if exported < 50 || withheld == 0 || compacted == 0 {
+		t.Errorf("%d runs exported, %d withholding a commit, %d compacting; want at least 50, 1 and 1", exported, withheld, compacted)
 	}
 }

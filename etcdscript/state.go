@@ -40,6 +40,9 @@ type Entry struct {
 	Index, Term uint64
 	Type        pb.EntryType
 	Data        []byte
+	// compacted marks an exporter's stand-in for an entry every node has
+	// compacted away (its data unknown).
+	compacted bool
 }
 
 // SeshatState reads c's State, leaving out the log entries at and before
