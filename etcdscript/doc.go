@@ -52,13 +52,16 @@
 // export). Export refuses, with
 // ErrNotExpressible: a single-node cluster (add-nodes needs a snapshot
 // index above 1), nodes added after the start
-// (a script's new node would start from the founding snapshot, not from
+// (a script's new node would start from a snapshot of the leader, not from
 // entry 1), a removed node whose term rose after its removal, a term
 // whose leader the trace does not name, and a leader that must campaign
 // again without CheckQuorum (nothing in a script deposes it without
 // raising another node's term). What the script leaves out: entries no
 // node kept (an overwritten write), votes, roles other than the leader,
-// applied indexes, the key-value data, ticks and message timing; with
+// applied indexes, the key-value data, ticks and message timing. A
+// follower whose commit index lags its log by one is reproduced (the
+// leader's next message is withheld from it); by two or more (pipelined
+// appends) it is not, and Export returns ErrNotReproduced. With
 // PreVote, a term a node reached alone is not written (the State check
 // then refuses the export).
 //
