@@ -56,7 +56,7 @@ func plan(c *sim.Cluster) (p *planner, base uint64, want State, err error) {
 		if uint64(nv.ID) != uint64(i+1) {
 			return nil, 0, State{}, fmt.Errorf("%w: node ids are not 1..%d", ErrNotExpressible, n)
 		}
-		ents, err := c.LogEntries(nv.ID)
+		ents, err := sim.LogEntries(c, nv.ID)
 		if err != nil {
 			return nil, 0, State{}, err
 		}

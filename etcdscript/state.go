@@ -52,7 +52,7 @@ func SeshatState(c *sim.Cluster, base uint64) (State, error) {
 	var st State
 	var leaderTerm uint64
 	for _, nv := range c.View(0).Nodes {
-		ents, err := c.LogEntries(nv.ID)
+		ents, err := sim.LogEntries(c, nv.ID)
 		if err != nil {
 			return State{}, err
 		}

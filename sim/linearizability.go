@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"math"
 	"slices"
@@ -189,7 +188,7 @@ func kvModel() porcupine.Model {
 			if !st.present {
 				return "(absent)"
 			}
-			return html.EscapeString(fmt.Sprintf("%q", st.value))
+			return escapeHTML(fmt.Sprintf("%q", st.value))
 		},
 		DescribeOperationMetadata: func(info any) string {
 			m, ok := info.(kvMeta)
@@ -204,9 +203,38 @@ func kvModel() porcupine.Model {
 				s += "; " + m.note
 			}
 			// Porcupine puts the metadata in its tooltip as HTML.
-			return html.EscapeString(s) + m.detail
+			return escapeHTML(s) + m.detail
 		},
 	}
+}
+
+// escapeHTML escapes text for Porcupine's tooltip, which it fills as
+// HTML, as html.EscapeString does. Neither package html (its entity table,
+// kept by the import alone) nor a strings.Replacer (built at start-up) is
+// used: the checker's model is linked into the page's engine, and each cost
+// it tens of KB.
+func escapeHTML(s string) string {
+	if !strings.ContainsAny(s, `&'<>"`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&#34;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // operations converts a history to Porcupine operations. Failed requests
