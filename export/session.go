@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/seshat-raft/seshat/etcdscript"
 	"github.com/seshat-raft/seshat/sim"
 )
 
@@ -17,10 +18,14 @@ const (
 	FormatEDN       Format = "edn"       // WriteEDN
 	FormatTrace     Format = "trace"     // WriteChromeTrace
 	FormatPorcupine Format = "porcupine" // WritePorcupineHTML
+	// FormatScript is a datadriven script that etcd's own
+	// rafttest.InteractionEnv runs unchanged, reaching the run's leader,
+	// terms, commits and logs (etcdscript.Export, with its limits).
+	FormatScript Format = "etcd-script"
 )
 
 // Formats lists the formats, in the order a usage message names them.
-func Formats() []Format { return []Format{FormatEDN, FormatTrace, FormatPorcupine} }
+func Formats() []Format { return []Format{FormatEDN, FormatTrace, FormatPorcupine, FormatScript} }
 
 // ErrFormat is the error, wrapped, for a format name ParseFormat does not
 // know.
@@ -68,6 +73,8 @@ func WriteSession(w io.Writer, s sim.Session, f Format, pageURL string) error {
 		return WriteEDN(w, WithGiveUpTimes(c.History(), c.Events(0)))
 	case FormatTrace:
 		return WriteChromeTrace(w, c.Events(0), c.Config().Nodes)
+	case FormatScript:
+		return etcdscript.Export(w, c)
 	}
 	link, err := SessionLink(pageURL, s)
 	if err != nil {

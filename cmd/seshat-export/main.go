@@ -4,6 +4,7 @@
 //	seshat-export -format edn session.json > history.edn        # Jepsen: Knossos, Elle
 //	seshat-export -format trace -o trace.json session.json      # Perfetto, chrome://tracing
 //	seshat-export -format porcupine -page https://host/ session.json > history.html
+//	seshat-export -format etcd-script session.json > run.txt          # etcd raft's rafttest.InteractionEnv
 //
 // The input "-" is standard input. See package export for what each format
 // holds.

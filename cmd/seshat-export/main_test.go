@@ -56,6 +56,7 @@ func TestFormats(t *testing.T) {
 		{[]string{"-format", "edn", "-"}, string(data), "{:type :invoke, :f :"},
 		{[]string{"-format", "trace", name}, "", `{"traceEvents":[`},
 		{[]string{"-format", "porcupine", "-page", "https://x/", name}, "", "https://x/#s=z"},
+		{[]string{"-format", "etcd-script", name}, "", "add-nodes 3 voters=(1,2,3) index=3"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, strings.NewReader(tc.stdin), &out, &errb); code != 0 || !strings.Contains(out.String(), tc.want) {
