@@ -10,6 +10,7 @@
 // from the engine's view and events. DOM-free and pure.
 import { currentLeader, roleOf } from './roles.js';
 import { FAULTS } from './schema.js';
+import { isHalted } from './model.js';
 
 /** names lists node ids in words: "n1", "n1 and n2", "n1, n2 and n3". */
 export function names(ids) {
@@ -580,9 +581,6 @@ export const CHAPTERS = Object.freeze([
   },
 ]);
 
-/** halted tells whether a checker stopped the run the view shows. */
-const halted = (v) => Boolean(v && v.safety && v.safety.violation);
-
 /** caughtSay says what a checker found in a run with planted bugs (faults): when, which rule, and which bug did it. */
 export function caughtSay(bad, faults) {
   const docs = FAULTS.filter((f) => faults.includes(f.kind)).map((f) => `"${f.kind}": ${f.doc}`).join('; ');
@@ -666,7 +664,7 @@ export class TourRunner {
         for (const cmd of step.act(this.app.view, this.memo)) {
           // A checker that halts the run (a planted bug caught) ends the
           // step's commands: the engine takes none after a halt.
-          if (halted(this.app.view)) break;
+          if (isHalted(this.app.frame)) break;
           if (!(await this.app.command(cmd))) return false;
         }
         this.seen = this.app.unsaved;
