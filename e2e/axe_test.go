@@ -11,7 +11,8 @@ import (
 )
 
 // TestAccessibility runs axe-core on the simulator's page while it plays,
-// with a node selected and a command answered, and again paused: no
+// with a node selected and a command answered, with the selected node
+// crashed, and again paused: no
 // serious or critical violation, and every element inside a landmark.
 // The native view is checked in TestTheNativeClusterInThePage, the phone
 // view in TestUsableOnAPhone.
@@ -26,6 +27,12 @@ func TestAccessibility(t *testing.T) {
 	p.click("set-submit")
 	p.poll(`document.querySelector('[data-testid="console-output"]').textContent.includes("set a11y=checked")`)
 	p.checkAccessibility("simulator")
+
+	// The selected node crashed: its row in the log grid keeps the
+	// selection's background under the crashed name's colour.
+	p.click(fmt.Sprintf("node-%d-crash", leader))
+	p.poll(fmt.Sprintf(`document.querySelector('button.lname[title="Select n%d"]')?.getAttribute('aria-label').includes('Crashed')`, leader))
+	p.checkAccessibility("crashed node selected")
 
 	p.click("play-toggle")
 	p.poll(`document.querySelector('[data-testid="play-toggle"]').getAttribute('aria-pressed') === "false"`)
