@@ -54,6 +54,8 @@ type RaftNode struct {
 	// confRefused is etcd's reason for ignoring the change being proposed,
 	// noted by the explainer during ProposeConfChange.
 	confRefused string
+	// probe, if set, sees each call into etcd Raft (WithRaftProbe).
+	probe RaftProbe
 }
 
 // Option adjusts how New builds a RaftNode.
@@ -63,6 +65,8 @@ type options struct {
 	logger       raft.Logger
 	keepOnRemove bool
 	noCCCheck    bool
+	probe        RaftProbe
+	raftConfig   func(*raft.Config)
 }
 
 // WithoutConfChangeValidation turns off etcd Raft's check of a proposed
@@ -108,7 +112,7 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 	if st == nil {
 		st = storage.NewMemStorage()
 	}
-	n := &RaftNode{id: cfg.Node.ID, cfg: cfg, storage: st, sm: statemachine.New(), lastHeard: make(map[NodeID]uint64)}
+	n := &RaftNode{id: cfg.Node.ID, cfg: cfg, storage: st, sm: statemachine.New(), lastHeard: make(map[NodeID]uint64), probe: o.probe}
 
 	hs, cs, err := st.InitialState()
 	if err != nil {
@@ -152,11 +156,15 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		StepDownOnRemoval:           !o.keepOnRemove,
 		DisableConfChangeValidation: o.noCCCheck,
 	}
+	if o.raftConfig != nil {
+		o.raftConfig(rc)
+	}
 	rn, err := raft.NewRawNode(rc)
 	if err != nil {
 		return nil, raftErr("start raft", err)
 	}
 	n.rn = rn
+	n.call(CallNew, true, nil, nil)
 	if fresh && cfg.Cluster.Bootstrap {
 		// The founding membership goes into the log as configuration changes
 		// at indexes 1..n, committed in term 1: a node that later joins and
@@ -168,6 +176,7 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		if err := rn.Bootstrap(peers); err != nil {
 			return nil, raftErr("bootstrap", err)
 		}
+		n.call(CallBootstrap, true, nil, nil)
 	}
 	return n, nil
 }
@@ -222,7 +231,9 @@ func (n *RaftNode) RestartApplied() LogIndex { return LogIndex(n.restartApplied)
 func (n *RaftNode) Tick() {
 	n.ticks++
 	n.readySeen = false
+	n.call(CallTick, false, nil, nil)
 	n.rn.Tick()
+	n.call(CallTick, true, nil, nil)
 }
 
 // Campaign makes the node start an election (a pre-vote first, with PreVote).
@@ -230,7 +241,10 @@ func (n *RaftNode) Tick() {
 // an election started: watch the node's role.
 func (n *RaftNode) Campaign() error {
 	n.readySeen = false // a role change, like Step and Tick
-	return raftErr("campaign", n.rn.Campaign())
+	n.call(CallCampaign, false, nil, nil)
+	err := n.rn.Campaign()
+	n.call(CallCampaign, true, nil, nil)
+	return raftErr("campaign", err)
 }
 
 // Step hands the node a message from a peer.
@@ -244,7 +258,9 @@ func (n *RaftNode) Step(m *pb.Message) error {
 	}
 	n.stepping = m
 	n.readySeen = false
+	n.call(CallStep, false, m, nil)
 	err := n.rn.Step(m)
+	n.call(CallStep, true, m, nil)
 	n.stepping = nil
 	return raftErr("step", err)
 }
@@ -262,7 +278,10 @@ func (n *RaftNode) Propose(data []byte) error {
 	if err := n.leaderOnly(); err != nil {
 		return err
 	}
-	return raftErr("propose", n.rn.Propose(data))
+	n.call(CallPropose, false, nil, nil)
+	err := n.rn.Propose(data)
+	n.call(CallPropose, true, nil, nil)
+	return raftErr("propose", err)
 }
 
 // ProposeConfChange asks the leader to change the membership. Like Propose it
@@ -276,7 +295,10 @@ func (n *RaftNode) ProposeConfChange(cc pb.ConfChangeI) error {
 		return err
 	}
 	n.confRefused = ""
-	if err := n.rn.ProposeConfChange(cc); err != nil {
+	n.call(CallProposeConfChange, false, nil, cc)
+	err := n.rn.ProposeConfChange(cc)
+	n.call(CallProposeConfChange, true, nil, cc)
+	if err != nil {
 		return raftErr("propose conf change", err)
 	}
 	if why := n.confRefused; why != "" {
@@ -295,7 +317,9 @@ func (n *RaftNode) ReadIndex(rctx []byte) error {
 	if n.LeaderID() == 0 {
 		return &NotLeaderError{}
 	}
+	n.call(CallReadIndex, false, nil, nil)
 	n.rn.ReadIndex(rctx)
+	n.call(CallReadIndex, true, nil, nil)
 	return nil
 }
 
@@ -307,13 +331,19 @@ func (n *RaftNode) TransferLeadership(to NodeID) error {
 		return err
 	}
 	n.readySeen = false
+	n.call(CallTransferLeader, false, nil, nil)
 	n.rn.TransferLeader(uint64(to))
+	n.call(CallTransferLeader, true, nil, nil)
 	return nil
 }
 
 // ReportUnreachable tells the node that the last message to id was not
 // delivered, so a replicating leader goes back to probing it.
-func (n *RaftNode) ReportUnreachable(id NodeID) { n.rn.ReportUnreachable(uint64(id)) }
+func (n *RaftNode) ReportUnreachable(id NodeID) {
+	n.call(CallReportUnreachable, false, nil, nil)
+	n.rn.ReportUnreachable(uint64(id))
+	n.call(CallReportUnreachable, true, nil, nil)
+}
 
 // ReportSnapshot tells a leader whether the snapshot it sent to id arrived.
 // The owner must call it after delivering or losing every MsgSnap.
@@ -322,7 +352,9 @@ func (n *RaftNode) ReportSnapshot(id NodeID, delivered bool) {
 	if !delivered {
 		status = raft.SnapshotFailure
 	}
+	n.call(CallReportSnapshot, false, nil, nil)
 	n.rn.ReportSnapshot(uint64(id), status)
+	n.call(CallReportSnapshot, true, nil, nil)
 }
 
 // IsLeader reports whether the node is the leader of its current term.

@@ -148,7 +148,9 @@ func (n *RaftNode) ProcessInto(u *Update) error {
 	if !ready {
 		return nil
 	}
+	n.call(CallReady, false, nil, nil)
 	rd := n.rn.Ready()
+	n.call(CallReady, true, nil, nil)
 	if rd.SoftState != nil {
 		u.RoleChanged = true
 		u.Role = roleOf(rd.SoftState.RaftState)
@@ -212,7 +214,9 @@ func (n *RaftNode) ProcessInto(u *Update) error {
 	}
 
 	// 3. Advance.
+	n.call(CallAdvance, false, nil, nil)
 	n.rn.Advance(rd)
+	n.call(CallAdvance, true, nil, nil)
 
 	// 4. Snapshot and compact.
 	if err := n.maybeSnapshot(u, len(u.ConfChanges) > 0); err != nil {
@@ -222,7 +226,9 @@ func (n *RaftNode) ProcessInto(u *Update) error {
 }
 
 func (n *RaftNode) applyConfChange(u *Update, e *pb.Entry, cc pb.ConfChangeI) {
+	n.call(CallApplyConfChange, false, nil, cc)
 	cs := n.rn.ApplyConfChange(cc)
+	n.call(CallApplyConfChange, true, nil, cc)
 	n.confState = cs
 	u.ConfChanges = append(u.ConfChanges, AppliedConfChange{Index: LogIndex(e.GetIndex()), Change: cc, ConfState: cs})
 }

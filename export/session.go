@@ -22,10 +22,15 @@ const (
 	// rafttest.InteractionEnv runs unchanged, reaching the run's leader,
 	// terms, commits and logs (etcdscript.Export, with its limits).
 	FormatScript Format = "etcd-script"
+	// FormatTLA is etcd Raft's TLA+ trace of the run, NDJSON for its
+	// tla/validate.sh and Traceetcdraft.tla (TLATrace, WriteTLA).
+	FormatTLA Format = "tla"
 )
 
 // Formats lists the formats, in the order a usage message names them.
-func Formats() []Format { return []Format{FormatEDN, FormatTrace, FormatPorcupine, FormatScript} }
+func Formats() []Format {
+	return []Format{FormatEDN, FormatTrace, FormatPorcupine, FormatScript, FormatTLA}
+}
 
 // ErrFormat is the error, wrapped, for a format name ParseFormat does not
 // know.
@@ -63,6 +68,13 @@ const MaxLinkBytes = 2 << 10
 func WriteSession(w io.Writer, s sim.Session, f Format, pageURL string) error {
 	if _, err := ParseFormat(string(f)); err != nil {
 		return err
+	}
+	if f == FormatTLA {
+		events, err := TLATrace(s)
+		if err != nil {
+			return err
+		}
+		return WriteTLA(w, events)
 	}
 	c, err := sim.Import(s)
 	if err != nil {

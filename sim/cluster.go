@@ -67,11 +67,17 @@ type Cluster struct {
 
 	cps     *checkpoints // replicas for seeking back
 	replica bool         // this cluster is a checkpoint replica
+
+	// raftOpts are added to every node's core options (ImportWithOptions).
+	raftOpts []core.Option
 }
 
 // New creates a cluster from cfg: its nodes bootstrapped and not yet ticked,
 // at virtual time 0.
-func New(cfg wire.Config) (*Cluster, error) {
+func New(cfg wire.Config) (*Cluster, error) { return newCluster(cfg, nil) }
+
+// newCluster is New with raftOpts added to every node's core options.
+func newCluster(cfg wire.Config, raftOpts []core.Option) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -84,6 +90,8 @@ func New(cfg wire.Config) (*Cluster, error) {
 		pending: make(map[uint64]*request),
 		cps:     &checkpoints{every: DefaultCheckpointEveryMS},
 		trace:   newTrace(defaultTraceKeep),
+
+		raftOpts: raftOpts,
 	}
 	c.safety = newSafety()
 	c.plantFaults()

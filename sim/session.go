@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -57,8 +58,15 @@ func UnmarshalSession(data []byte) (Session, error) {
 // the same trace as the run that was exported. The session is checked
 // against the limits (Session.Check) before any work starts; to run the
 // replay in slices, use StartImport.
-func Import(s Session) (*Cluster, error) {
-	r, err := StartImport(s)
+func Import(s Session) (*Cluster, error) { return ImportWithOptions(s) }
+
+// ImportWithOptions is Import with opts added to the core options of every
+// node the replay starts (and restarts): for tools that watch etcd Raft
+// inside the replay (core.WithRaftProbe) or set what core leaves alone
+// (core.WithRaftConfig). The options must not change what Raft does, or
+// the replay is no longer the session's run.
+func ImportWithOptions(s Session, opts ...core.Option) (*Cluster, error) {
+	r, err := startImport(s, opts)
 	if err != nil {
 		return nil, err
 	}
