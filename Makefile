@@ -38,8 +38,11 @@ test-browser: tools-e2e tools-wasm-opt
 	@echo "screenshots: $(CURDIR)/bin/e2e/<test name>/"
 
 ## test-native: all Go tests on this machine, with the race detector.
+# The second line: the TLA+ exporter against etcd Raft's own trace logger
+# (the with_tla build tag).
 test-native:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags with_tla -run 'TLA' ./export
 
 ## test-wasm: the pure packages compiled to WebAssembly and run under node.
 # The chaos campaigns run 10 seeds each here (100 and 30 natively); the
@@ -90,6 +93,7 @@ fuzz-member:
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags with_tla ./export
 	GOOS=js GOARCH=wasm $(GO) vet $(PURE_PKGS)
 	$(GO) run $(STATICCHECK) ./...
 	bash scripts/check-purity.sh $(PURE_PKGS)

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +61,9 @@ func TestEveryReturnedErrorHasAKind(t *testing.T) {
 			}
 			if fd.Name.Name == "Unwrap" && fd.Recv != nil {
 				continue // returns the cause, by design
+			}
+			if fd.Recv != nil && len(fd.Recv.List) == 1 && types.ExprString(fd.Recv.List[0].Type) == "*probedRaw" {
+				continue // stands in for etcd's RawNode: its callers wrap, as they wrap the RawNode's
 			}
 			if k := errorResult(fd); k != "" {
 				funcs = append(funcs, fd)

@@ -21,9 +21,12 @@ import (
 // output comes from HandleReady (or Process), which the owner calls after input
 // and whose messages it delivers.
 type RaftNode struct {
-	id      NodeID
-	cfg     Config
-	rn      *raft.RawNode
+	id  NodeID
+	cfg Config
+	// raw is etcd's RawNode, read through it; rn is the same RawNode, or
+	// a probedRaw around it (WithRaftProbe), changed through it.
+	raw     *raft.RawNode
+	rn      rawNode
 	storage *storage.MemStorage
 	sm      *statemachine.StateMachine
 
@@ -54,8 +57,6 @@ type RaftNode struct {
 	// confRefused is etcd's reason for ignoring the change being proposed,
 	// noted by the explainer during ProposeConfChange.
 	confRefused string
-	// probe, if set, sees each call into etcd Raft (WithRaftProbe).
-	probe RaftProbe
 }
 
 // Option adjusts how New builds a RaftNode.
@@ -65,8 +66,10 @@ type options struct {
 	logger       raft.Logger
 	keepOnRemove bool
 	noCCCheck    bool
-	probe        RaftProbe
-	raftConfig   func(*raft.Config)
+	// wrap, if set, wraps the RawNode (WithRaftProbe); raftConfig
+	// adjusts etcd's Config (WithRaftConfig).
+	wrap       func(*raft.RawNode, *RaftNode) rawNode
+	raftConfig func(*raft.Config)
 }
 
 // WithoutConfChangeValidation turns off etcd Raft's check of a proposed
@@ -112,7 +115,7 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 	if st == nil {
 		st = storage.NewMemStorage()
 	}
-	n := &RaftNode{id: cfg.Node.ID, cfg: cfg, storage: st, sm: statemachine.New(), lastHeard: make(map[NodeID]uint64), probe: o.probe}
+	n := &RaftNode{id: cfg.Node.ID, cfg: cfg, storage: st, sm: statemachine.New(), lastHeard: make(map[NodeID]uint64)}
 
 	hs, cs, err := st.InitialState()
 	if err != nil {
@@ -163,8 +166,10 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 	if err != nil {
 		return nil, raftErr("start raft", err)
 	}
-	n.rn = rn
-	n.call(CallNew, true, nil, nil)
+	n.raw, n.rn = rn, rn
+	if o.wrap != nil {
+		n.rn = o.wrap(rn, n)
+	}
 	if fresh && cfg.Cluster.Bootstrap {
 		// The founding membership goes into the log as configuration changes
 		// at indexes 1..n, committed in term 1: a node that later joins and
@@ -173,10 +178,9 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		for i, m := range cfg.Cluster.InitialMembers {
 			peers[i] = raft.Peer{ID: uint64(m.ID)}
 		}
-		if err := rn.Bootstrap(peers); err != nil {
+		if err := n.rn.Bootstrap(peers); err != nil {
 			return nil, raftErr("bootstrap", err)
 		}
-		n.call(CallBootstrap, true, nil, nil)
 	}
 	return n, nil
 }
@@ -231,9 +235,7 @@ func (n *RaftNode) RestartApplied() LogIndex { return LogIndex(n.restartApplied)
 func (n *RaftNode) Tick() {
 	n.ticks++
 	n.readySeen = false
-	n.call(CallTick, false, nil, nil)
 	n.rn.Tick()
-	n.call(CallTick, true, nil, nil)
 }
 
 // Campaign makes the node start an election (a pre-vote first, with PreVote).
@@ -241,10 +243,7 @@ func (n *RaftNode) Tick() {
 // an election started: watch the node's role.
 func (n *RaftNode) Campaign() error {
 	n.readySeen = false // a role change, like Step and Tick
-	n.call(CallCampaign, false, nil, nil)
-	err := n.rn.Campaign()
-	n.call(CallCampaign, true, nil, nil)
-	return raftErr("campaign", err)
+	return raftErr("campaign", n.rn.Campaign())
 }
 
 // Step hands the node a message from a peer.
@@ -258,9 +257,7 @@ func (n *RaftNode) Step(m *pb.Message) error {
 	}
 	n.stepping = m
 	n.readySeen = false
-	n.call(CallStep, false, m, nil)
 	err := n.rn.Step(m)
-	n.call(CallStep, true, m, nil)
 	n.stepping = nil
 	return raftErr("step", err)
 }
@@ -278,10 +275,7 @@ func (n *RaftNode) Propose(data []byte) error {
 	if err := n.leaderOnly(); err != nil {
 		return err
 	}
-	n.call(CallPropose, false, nil, nil)
-	err := n.rn.Propose(data)
-	n.call(CallPropose, true, nil, nil)
-	return raftErr("propose", err)
+	return raftErr("propose", n.rn.Propose(data))
 }
 
 // ProposeConfChange asks the leader to change the membership. Like Propose it
@@ -295,10 +289,7 @@ func (n *RaftNode) ProposeConfChange(cc pb.ConfChangeI) error {
 		return err
 	}
 	n.confRefused = ""
-	n.call(CallProposeConfChange, false, nil, cc)
-	err := n.rn.ProposeConfChange(cc)
-	n.call(CallProposeConfChange, true, nil, cc)
-	if err != nil {
+	if err := n.rn.ProposeConfChange(cc); err != nil {
 		return raftErr("propose conf change", err)
 	}
 	if why := n.confRefused; why != "" {
@@ -317,9 +308,7 @@ func (n *RaftNode) ReadIndex(rctx []byte) error {
 	if n.LeaderID() == 0 {
 		return &NotLeaderError{}
 	}
-	n.call(CallReadIndex, false, nil, nil)
 	n.rn.ReadIndex(rctx)
-	n.call(CallReadIndex, true, nil, nil)
 	return nil
 }
 
@@ -331,19 +320,13 @@ func (n *RaftNode) TransferLeadership(to NodeID) error {
 		return err
 	}
 	n.readySeen = false
-	n.call(CallTransferLeader, false, nil, nil)
 	n.rn.TransferLeader(uint64(to))
-	n.call(CallTransferLeader, true, nil, nil)
 	return nil
 }
 
 // ReportUnreachable tells the node that the last message to id was not
 // delivered, so a replicating leader goes back to probing it.
-func (n *RaftNode) ReportUnreachable(id NodeID) {
-	n.call(CallReportUnreachable, false, nil, nil)
-	n.rn.ReportUnreachable(uint64(id))
-	n.call(CallReportUnreachable, true, nil, nil)
-}
+func (n *RaftNode) ReportUnreachable(id NodeID) { n.rn.ReportUnreachable(uint64(id)) }
 
 // ReportSnapshot tells a leader whether the snapshot it sent to id arrived.
 // The owner must call it after delivering or losing every MsgSnap.
@@ -352,19 +335,17 @@ func (n *RaftNode) ReportSnapshot(id NodeID, delivered bool) {
 	if !delivered {
 		status = raft.SnapshotFailure
 	}
-	n.call(CallReportSnapshot, false, nil, nil)
 	n.rn.ReportSnapshot(uint64(id), status)
-	n.call(CallReportSnapshot, true, nil, nil)
 }
 
 // IsLeader reports whether the node is the leader of its current term.
-func (n *RaftNode) IsLeader() bool { return n.rn.BasicStatus().RaftState == raft.StateLeader }
+func (n *RaftNode) IsLeader() bool { return n.raw.BasicStatus().RaftState == raft.StateLeader }
 
 // LeaderID returns the leader the node knows of, or 0.
-func (n *RaftNode) LeaderID() NodeID { return NodeID(n.rn.BasicStatus().Lead) }
+func (n *RaftNode) LeaderID() NodeID { return NodeID(n.raw.BasicStatus().Lead) }
 
 func (n *RaftNode) leaderOnly() error {
-	st := n.rn.BasicStatus()
+	st := n.raw.BasicStatus()
 	if st.RaftState != raft.StateLeader {
 		return &NotLeaderError{Leader: NodeID(st.Lead)}
 	}
@@ -397,7 +378,7 @@ func (n *RaftNode) quorumActive() bool {
 }
 
 // Role returns the node's current role, cheaply (no allocation).
-func (n *RaftNode) Role() Role { return roleOf(n.rn.BasicStatus().RaftState) }
+func (n *RaftNode) Role() Role { return roleOf(n.raw.BasicStatus().RaftState) }
 
 // Term returns the node's current term, cheaply.
-func (n *RaftNode) Term() Term { return Term(n.rn.BasicStatus().HardState.GetTerm()) }
+func (n *RaftNode) Term() Term { return Term(n.raw.BasicStatus().HardState.GetTerm()) }

@@ -104,7 +104,7 @@ type AppliedConfChange struct {
 // HasReady reports whether HandleReady has work to do, or something to tell
 // (a refused vote, a lost quorum).
 func (n *RaftNode) HasReady() bool {
-	if n.readySeen || n.rn.HasReady() {
+	if n.readySeen || n.raw.HasReady() {
 		n.readySeen = true
 		return true
 	}
@@ -143,14 +143,12 @@ func (n *RaftNode) Process() (Update, error) {
 func (n *RaftNode) ProcessInto(u *Update) error {
 	u.Refusals, u.LostQuorum = n.refusals, n.lostQuorum
 	n.refusals, n.lostQuorum = nil, false
-	ready := n.readySeen || n.rn.HasReady()
+	ready := n.readySeen || n.raw.HasReady()
 	n.readySeen = false
 	if !ready {
 		return nil
 	}
-	n.call(CallReady, false, nil, nil)
 	rd := n.rn.Ready()
-	n.call(CallReady, true, nil, nil)
 	if rd.SoftState != nil {
 		u.RoleChanged = true
 		u.Role = roleOf(rd.SoftState.RaftState)
@@ -214,9 +212,7 @@ func (n *RaftNode) ProcessInto(u *Update) error {
 	}
 
 	// 3. Advance.
-	n.call(CallAdvance, false, nil, nil)
 	n.rn.Advance(rd)
-	n.call(CallAdvance, true, nil, nil)
 
 	// 4. Snapshot and compact.
 	if err := n.maybeSnapshot(u, len(u.ConfChanges) > 0); err != nil {
@@ -226,9 +222,7 @@ func (n *RaftNode) ProcessInto(u *Update) error {
 }
 
 func (n *RaftNode) applyConfChange(u *Update, e *pb.Entry, cc pb.ConfChangeI) {
-	n.call(CallApplyConfChange, false, nil, cc)
 	cs := n.rn.ApplyConfChange(cc)
-	n.call(CallApplyConfChange, true, nil, cc)
 	n.confState = cs
 	u.ConfChanges = append(u.ConfChanges, AppliedConfChange{Index: LogIndex(e.GetIndex()), Change: cc, ConfState: cs})
 }

@@ -28,3 +28,20 @@ func ExampleWriteEDN() {
 	// {:type :invoke, :f :write, :value ["x" "c"], :process 1, :time 40000000, :index 4, :client 1, :req 3}
 	// {:type :info, :f :write, :value ["x" "c"], :process 1, :time 90000000, :index 5, :client 1, :req 3}
 }
+
+// One event of etcd Raft's TLA+ trace as WriteTLA writes it: a line as
+// etcd's zap trace logger would, which Traceetcdraft.tla reads (the event
+// of a line tagged "trace") and validate.sh sorts (by ts).
+func ExampleWriteTLA() {
+	ev := []export.TLAEvent{{
+		Name: "BecomeLeader", NodeID: "2",
+		State: export.TLAState{Term: 2, Vote: "2", Commit: 3},
+		Role:  "StateLeader", LogSize: 3,
+		Conf: [2][]string{{"1", "2", "3"}, {}},
+	}}
+	if err := export.WriteTLA(os.Stdout, ev); err != nil {
+		panic(err)
+	}
+	// Output:
+	// {"level":"debug","ts":1000000001,"msg":"trace","tag":"trace","event":{"name":"BecomeLeader","nid":"2","state":{"term":2,"vote":"2","commit":3},"role":"StateLeader","log":3,"conf":[["1","2","3"],[]]}}
+}

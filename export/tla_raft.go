@@ -32,7 +32,6 @@ type rmsg struct {
 	rejectHint, snapIndex                        uint64
 	reject                                       bool
 	entries                                      int
-	entryTypes                                   []pb.EntryType
 }
 
 // nodeState is what a node's trace events show of it, and what the
@@ -42,9 +41,9 @@ type nodeState struct {
 	role               raft.StateType
 	log                uint64
 	conf               [2][]uint64
-	// cfg is the tracker's configuration; progress the node's own
-	// progress and ok whether it has one (is in the configuration);
-	// peers every member's progress (leaders only, as raft.Status).
+	// cfg is the tracker's configuration; self the node's own progress
+	// and selfOK whether it has one (is in the configuration); peers
+	// every member's progress (leaders only, as raft.Status).
 	cfg      tracker.Config
 	self     tracker.Progress
 	selfOK   bool
@@ -54,7 +53,8 @@ type nodeState struct {
 	steps    []rmsg // RawNode.stepsOnAdvance
 	pending  uint64 // raft.pendingConfIndex
 	unstSnap uint64 // index of the unstable snapshot, 0 if none
-	// appended are the types of the unstable entries.
+	// unstOffset is the index of the first unstable entry, unstTypes
+	// the types of the unstable entries.
 	unstOffset uint64
 	unstTypes  []pb.EntryType
 }

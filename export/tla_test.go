@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -149,8 +150,8 @@ func TestTLAOutputIsNDJSONTraceetcdraftReads(t *testing.T) {
 		prevTS := ""
 		for i, line := range lines {
 			var l struct {
-				TS    json.Number               `json:"ts"`
-				Tag   string                    `json:"tag"`
+				TS    json.Number                `json:"ts"`
+				Tag   string                     `json:"tag"`
 				Event map[string]json.RawMessage `json:"event"`
 			}
 			dec := json.NewDecoder(strings.NewReader(line))
@@ -249,6 +250,19 @@ func tlaDiff(want, got []string) string {
 	return ""
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonInt(i)) }
+func itoa(i int) string { return jsonInt(i) }
 
 func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// Another etcd Raft, whose RawNode lacks a field the tracer reads, is an
+// error naming the field, not a panic.
+func TestTLARaftInternalsMissing(t *testing.T) {
+	var rr rawReader
+	v := rr.field(reflect.ValueOf(struct{ A int }{}), "msgs")
+	if v.IsValid() || !errors.Is(rr.err, ErrRaftInternals) || !strings.Contains(rr.err.Error(), "msgs") {
+		t.Fatalf("value %v, err %v", v, rr.err)
+	}
+	if got := rr.messages(rr.field(v, "x")); got != nil {
+		t.Fatalf("messages of nothing: %v", got)
+	}
+}

@@ -13,7 +13,8 @@ import (
 
 // tlaTracer rebuilds etcd Raft's TLA+ trace from outside Raft. It sees
 // every call a node makes into its RawNode (core.WithRaftProbe), reads the
-// node's state just before and just after the call (readState), and emits
+// node's state just after the call (readState; the state before is the
+// state after its previous call), and emits
 // the events etcd's trace points (traceInitState, traceSendMessage, ...)
 // fire inside that call, in their order, each with the state etcd reads at
 // that point. Which points fire, and the state between two of them, follow
@@ -21,10 +22,12 @@ import (
 type tlaTracer struct {
 	events []TLAEvent
 	err    error
-	pre    map[core.NodeID]nodeState // state before the call under way
+	// last is each node's state after its last call: the state before
+	// its next (Raft changes only in the calls the probe sees).
+	last map[core.NodeID]nodeState
 }
 
-func newTLATracer() *tlaTracer { return &tlaTracer{pre: make(map[core.NodeID]nodeState)} }
+func newTLATracer() *tlaTracer { return &tlaTracer{last: make(map[core.NodeID]nodeState)} }
 
 // observe is the core.RaftProbe.
 func (t *tlaTracer) observe(c core.RaftCall) {
@@ -41,12 +44,9 @@ func (t *tlaTracer) observe(c core.RaftCall) {
 		return
 	}
 	id := c.Node.ID()
-	if !c.Done {
-		t.pre[id] = st
-		return
-	}
+	s0 := t.last[id]
+	t.last[id] = st
 	e := &tlaEmitter{t: t, id: uint64(id)}
-	s0 := t.pre[id]
 	switch c.Kind {
 	case core.CallNew:
 		e.newRaft(c.Node, st)

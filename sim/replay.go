@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -83,14 +82,11 @@ type Replay struct {
 
 // StartImport checks s (Check) and returns the replay that rebuilds its
 // cluster; Run it to the end, then take Cluster. Nothing is simulated yet.
-func StartImport(s Session) (*Replay, error) { return startImport(s, nil) }
-
-// startImport is StartImport with raftOpts for every node (ImportWithOptions).
-func startImport(s Session, raftOpts []core.Option) (*Replay, error) {
+func StartImport(s Session) (*Replay, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	c, err := newCluster(s.Config, raftOpts)
+	c, err := New(s.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", wire.ErrBadSession, err)
 	}

@@ -5,6 +5,7 @@
 //	seshat-export -format trace -o trace.json session.json      # Perfetto, chrome://tracing
 //	seshat-export -format porcupine -page https://host/ session.json > history.html
 //	seshat-export -format etcd-script session.json > run.txt          # etcd raft's rafttest.InteractionEnv
+//	seshat-export -format tla session.json > run.ndjson               # etcd raft's tla/validate.sh (TLC)
 //
 // The input "-" is standard input. See package export for what each format
 // holds.

@@ -57,6 +57,7 @@ func TestFormats(t *testing.T) {
 		{[]string{"-format", "trace", name}, "", `{"traceEvents":[`},
 		{[]string{"-format", "porcupine", "-page", "https://x/", name}, "", "https://x/#s=z"},
 		{[]string{"-format", "etcd-script", name}, "", "add-nodes 3 voters=(1,2,3) index=3"},
+		{[]string{"-format", "tla", name}, "", `{"level":"debug","ts":1000000001,"msg":"trace","tag":"trace","event":{"name":"InitState","nid":"1",`},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, strings.NewReader(tc.stdin), &out, &errb); code != 0 || !strings.Contains(out.String(), tc.want) {
@@ -92,7 +93,7 @@ func TestBadInput(t *testing.T) {
 		code  int
 		wants []string
 	}{
-		{[]string{"-format", "pdf", name}, 2, []string{`unknown format "pdf"`, "edn, trace, porcupine", "usage:"}},
+		{[]string{"-format", "pdf", name}, 2, []string{`unknown format "pdf"`, "edn, trace, porcupine, etcd-script, tla", "usage:"}},
 		{[]string{}, 2, []string{"want one session file", "usage:"}},
 		{[]string{name, name}, 2, []string{"got 2 arguments"}},
 		{[]string{"-bogus", name}, 2, []string{"flag provided but not defined"}},
