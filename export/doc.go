@@ -15,7 +15,8 @@
 //
 // The TLA+ trace is rebuilt from outside Raft, as the page's build has no
 // trace points: TLATrace replays the session with a core.RaftProbe in
-// every node, reads each node's state just before and after each call
+// every node, reads each node's state just after each call (the state
+// before a call is the state after the node's previous one)
 // into etcd's RawNode (its Status, and with package reflect, read-only,
 // the last log index and the messages queued in the call), and emits the
 // events etcd's trace points fire in that call, in etcd's order, with the
