@@ -7,6 +7,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/seshat-raft/seshat/export"
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -133,4 +135,71 @@ func TestPastingALinkLoadsItsRun(t *testing.T) {
 		t.Fatalf("after a bad link: %d nodes, want 4", n)
 	}
 	p.shot("after-bad-paste")
+}
+
+// TestAGoMadeLinkOpensInThePage opens a link written in Go
+// (export.SessionLink and export.OpLink, as seshat-export's Porcupine page
+// links each operation): the page replays the session to the link's time
+// and shows what the simulator had there, node by node.
+func TestAGoMadeLinkOpensInThePage(t *testing.T) {
+	cfg := wire.DefaultConfig()
+	cfg.Nodes = 3
+	cfg.Seed = 23
+	c, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		at  int64
+		cmd wire.Command
+	}{
+		{1200, wire.Command{Kind: wire.CmdSet, Key: "from", Value: "go"}},
+		{1500, wire.Command{Kind: wire.CmdCrash, Node: 2}},
+		{1800, wire.Command{Kind: wire.CmdSet, Key: "later", Value: "two of three"}},
+	} {
+		if err := c.RunUntil(s.at); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Apply(s.cmd); err != nil {
+			t.Fatalf("%v: %v", s.cmd, err)
+		}
+	}
+	const at = 2600
+	if err := c.RunUntil(at); err != nil {
+		t.Fatal(err)
+	}
+	want := c.View(0)
+	link, err := export.SessionLink("", c.Export())
+	if err != nil {
+		t.Fatal(err)
+	}
+	link = export.OpLink(link, at)
+	if !strings.HasPrefix(link, "#"+wire.LinkSession+"="+wire.LinkDeflate) || !strings.HasSuffix(link, fmt.Sprintf("&%s=%d", wire.LinkTime, at)) {
+		t.Fatalf("the link is %q", link)
+	}
+
+	p := newPage(t)
+	p.open(link)
+	p.poll(fmt.Sprintf(`seshatPage.frame().view.time === %d && seshatPage.frame().view.seed === %d && %s === 3`, at, cfg.Seed, jsDrawn))
+	type node struct {
+		ID     uint64 `json:"id"`
+		Up     bool   `json:"up"`
+		Role   string `json:"role"`
+		Term   uint64 `json:"term"`
+		Commit uint64 `json:"commit"`
+	}
+	got := eval[[]node](p, `seshatPage.frame().view.nodes.map(n => ({id: n.id, up: n.up, role: n.role || '', term: n.term, commit: n.commit}))`)
+	if len(got) != len(want.Nodes) {
+		t.Fatalf("the page shows %d nodes, the simulator had %d", len(got), len(want.Nodes))
+	}
+	for i, w := range want.Nodes {
+		g := got[i]
+		if g.ID != uint64(w.ID) || g.Up != w.Up || g.Term != uint64(w.Term) || g.Commit != uint64(w.Commit) || (w.Up && g.Role != string(w.Role)) {
+			t.Errorf("n%d: the page shows %+v, the simulator had up=%v role=%s term=%d commit=%d", w.ID, g, w.Up, w.Role, w.Term, w.Commit)
+		}
+	}
+	if got[1].Up || want.Nodes[1].Up {
+		t.Errorf("n2 crashed at 1.5 s: the page shows it up=%v, the simulator up=%v", got[1].Up, want.Nodes[1].Up)
+	}
+	p.shot("go-made-link")
 }

@@ -32,18 +32,18 @@ const FaultTag = "network"
 // it has is replaced. It returns "" for a pageURL without a session hash:
 // the page has no link to a time alone.
 func OpLink(pageURL string, t int64) string {
-	i := strings.Index(pageURL, "#s=")
+	i := strings.Index(pageURL, "#"+wire.LinkSession+"=")
 	if i < 0 {
 		return ""
 	}
 	base, hash := pageURL[:i], pageURL[i+1:]
 	var keep []string
 	for p := range strings.SplitSeq(hash, "&") {
-		if !strings.HasPrefix(p, "t=") {
+		if !strings.HasPrefix(p, wire.LinkTime+"=") {
 			keep = append(keep, p)
 		}
 	}
-	return fmt.Sprintf("%s#%s&t=%d", base, strings.Join(keep, "&"), max(t, 0))
+	return fmt.Sprintf("%s#%s&%s=%d", base, strings.Join(keep, "&"), wire.LinkTime, max(t, 0))
 }
 
 // opDetail is the HTML WritePorcupineHTML adds to an operation's tooltip:

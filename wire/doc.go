@@ -29,6 +29,10 @@
 //   - The error sentinels (ErrBadCommand, ErrImpossible, ErrUnavailable,
 //     ...) and one typed ErrorKind, with KindOf naming the kind of an error.
 //   - Violation, the safety property a checker found broken.
+//   - The page link's hash: its parameters (LinkSession, LinkTime,
+//     LinkNodes, LinkSeed, LinkTour, LinkParams) and the letters of a
+//     packed session (LinkDeflate, LinkPlain), which the page and
+//     export.SessionLink both use.
 //   - The words: EntryViewOf, MessageViewOf, DescribeConfChange,
 //     DescribeOp, AppliedOps, NodeList, RoleText, LeaderText and
 //     RefusalEvent, so every producer narrates etcd Raft alike.

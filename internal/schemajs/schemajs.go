@@ -131,6 +131,11 @@ func Generate() ([]byte, error) {
 		"flow": map[string]any{"inflight": core.DefaultMaxInflightMsgs, "max_inflight": core.MaxMaxInflightMsgs,
 			"size_per_msg": core.DefaultMaxSizePerMsg, "max_size_per_msg": core.MaxMaxSizePerMsg},
 	}))
+	w("/** LINK is the page link's hash (wire.LinkParams and the Link constants): its parameters by meaning, and the letters that start a session packed as raw DEFLATE or as plain JSON. */\n")
+	w("export const LINK = deepFreeze(%s);\n\n", js(map[string]any{
+		"session": wire.LinkSession, "time": wire.LinkTime, "nodes": wire.LinkNodes, "seed": wire.LinkSeed, "tour": wire.LinkTour,
+		"params": wire.LinkParams(), "deflate": wire.LinkDeflate, "plain": wire.LinkPlain,
+	}))
 	w("/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */\n")
 	w("export const SESSION_VERSION = %d;\n\n", sim.SessionVersion)
 

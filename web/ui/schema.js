@@ -130,6 +130,9 @@ export const ERROR_KINDS = Object.freeze({
 /** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), flow control's defaults and bounds (core.DefaultMaxInflightMsgs, core.MaxMaxInflightMsgs, core.DefaultMaxSizePerMsg, core.MaxMaxSizePerMsg), and an exported session's (sim.Limits). */
 export const LIMITS = deepFreeze({"advance_ms":60000,"flow":{"inflight":256,"max_inflight":10000,"max_size_per_msg":67108864,"size_per_msg":1048576},"key_bytes":256,"log_page":200,"log_window":200,"max_clients":100,"max_log_page":1000,"max_nodes":9,"member_messages":4096,"session":{"max_until_ms":21600000,"max_commands":100000,"max_events":10000000,"max_bytes":16777216},"steps_per_call":100000,"value_bytes":4096});
 
+/** LINK is the page link's hash (wire.LinkParams and the Link constants): its parameters by meaning, and the letters that start a session packed as raw DEFLATE or as plain JSON. */
+export const LINK = deepFreeze({"deflate":"z","nodes":"nodes","params":["s","t","nodes","seed","tour"],"plain":"j","seed":"seed","session":"s","time":"t","tour":"tour"});
+
 /** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
 export const SESSION_VERSION = 1;
 

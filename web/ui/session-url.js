@@ -1,7 +1,13 @@
 // A session in the URL: "#s=<packed session>&t=<ms>". The session (the
 // engine's export: seed, config, commands) is deflated and base64url-encoded
 // ("z" prefix), or base64url JSON where CompressionStream is missing ("j").
+// The parameters and the packing letters are the wire schema's (LINK, made
+// from package wire), which Go's export.SessionLink writes too.
 // DOM-free: uses only web-platform globals that node also has.
+
+import { LINK } from './schema.js';
+
+const { session: S, time: T, nodes: NODES, seed: SEED, tour: TOUR } = LINK;
 
 /** toBase64url encodes bytes as base64url without padding. */
 export function toBase64url(bytes) {
@@ -28,8 +34,8 @@ async function pipe(bytes, stream) {
 /** encodeSession packs a session for the URL; compress false forces the plain form. */
 export async function encodeSession(session, { compress = typeof CompressionStream !== 'undefined' } = {}) {
   const json = new TextEncoder().encode(JSON.stringify(session));
-  if (compress) return 'z' + toBase64url(await pipe(json, new CompressionStream('deflate-raw')));
-  return 'j' + toBase64url(json);
+  if (compress) return LINK.deflate + toBase64url(await pipe(json, new CompressionStream('deflate-raw')));
+  return LINK.plain + toBase64url(json);
 }
 
 /** tooBig is the error for a session past maxBytes bytes. */
@@ -65,18 +71,16 @@ async function inflate(bytes, maxBytes) {
  */
 export async function decodeSession(text, { maxBytes = Infinity } = {}) {
   if (!text) throw new Error('the link holds no session');
-  if (text[0] === 'j' && ((text.length - 1) * 3) / 4 > maxBytes + 3) throw tooBig('holds', maxBytes);
+  if (text[0] === LINK.plain && ((text.length - 1) * 3) / 4 > maxBytes + 3) throw tooBig('holds', maxBytes);
   const body = fromBase64url(text.slice(1));
   let json;
-  if (text[0] === 'z') json = await inflate(body, maxBytes);
-  else if (text[0] === 'j') json = body;
+  if (text[0] === LINK.deflate) json = await inflate(body, maxBytes);
+  else if (text[0] === LINK.plain) json = body;
   else throw new Error('unknown session encoding');
   if (json.length > maxBytes) throw tooBig('holds', maxBytes);
   return JSON.parse(new TextDecoder().decode(json));
 }
 
-/** A link's parameters: s and t (a shared session), or nodes and seed (a new cluster). */
-const PARAMS = ['s', 't', 'nodes', 'seed', 'tour'];
 
 /** shown is a parameter's value as an error message quotes it: whole if short. */
 function shown(text) {
@@ -114,28 +118,28 @@ export function parseHash(hash, limits = {}) {
   const out = {};
   const seen = new Set();
   for (const k of params.keys()) {
-    if (!PARAMS.includes(k)) throw new Error(`the link has an unknown parameter ${shown(k)}; a link holds s and t (a shared session), nodes and seed (a new cluster) or tour (a chapter of the tour)`);
+    if (!LINK.params.includes(k)) throw new Error(`the link has an unknown parameter ${shown(k)}; a link holds ${S} and ${T} (a shared session), ${NODES} and ${SEED} (a new cluster) or ${TOUR} (a chapter of the tour)`);
     if (seen.has(k)) throw new Error(`the link has ${k} more than once`);
     seen.add(k);
   }
-  if (seen.has('s') && (seen.has('nodes') || seen.has('seed'))) throw new Error('the link has s (a shared session, with its own nodes and seed) and nodes or seed: it may hold one or the other');
-  if (seen.has('tour') && seen.size > 1) throw new Error('the link has tour (a chapter, with its own cluster) and other parameters: a tour link holds tour alone');
-  if (seen.has('tour')) {
-    if (!/^[a-z][a-z-]{0,39}$/.test(params.get('tour'))) throw new Error(`the link's tour ${shown(params.get('tour'))} is not a chapter's name (lower-case letters and dashes)`);
-    out.tour = params.get('tour');
+  if (seen.has(S) && (seen.has(NODES) || seen.has(SEED))) throw new Error(`the link has ${S} (a shared session, with its own nodes and seed) and ${NODES} or ${SEED}: it may hold one or the other`);
+  if (seen.has(TOUR) && seen.size > 1) throw new Error(`the link has ${TOUR} (a chapter, with its own cluster) and other parameters: a tour link holds ${TOUR} alone`);
+  if (seen.has(TOUR)) {
+    if (!/^[a-z][a-z-]{0,39}$/.test(params.get(TOUR))) throw new Error(`the link's ${TOUR} ${shown(params.get(TOUR))} is not a chapter's name (lower-case letters and dashes)`);
+    out.tour = params.get(TOUR);
   }
-  if (seen.has('t') && !seen.has('s')) throw new Error('the link has t (a time in a shared session) but no session (s)');
-  if (seen.has('s')) {
-    if (!params.get('s')) throw new Error('the link\'s session (s) is empty');
-    out.session = params.get('s');
+  if (seen.has(T) && !seen.has(S)) throw new Error(`the link has ${T} (a time in a shared session) but no session (${S})`);
+  if (seen.has(S)) {
+    if (!params.get(S)) throw new Error(`the link's session (${S}) is empty`);
+    out.session = params.get(S);
   }
-  if (seen.has('t')) out.t = wholeNumber('t (ms)', params.get('t'));
-  if (seen.has('nodes')) out.nodes = wholeNumber('nodes', params.get('nodes'), limits.nodes);
-  if (seen.has('seed')) out.seed = wholeNumber('seed', params.get('seed'), limits.seed);
+  if (seen.has(T)) out.t = wholeNumber(`${T} (ms)`, params.get(T));
+  if (seen.has(NODES)) out.nodes = wholeNumber(NODES, params.get(NODES), limits.nodes);
+  if (seen.has(SEED)) out.seed = wholeNumber(SEED, params.get(SEED), limits.seed);
   return out;
 }
 
 /** buildHash makes the URL hash for a packed session seen at time t. */
 export function buildHash(packed, t) {
-  return `#s=${packed}${t !== undefined && t !== null ? `&t=${Math.round(t)}` : ''}`;
+  return `#${S}=${packed}${t !== undefined && t !== null ? `&${T}=${Math.round(t)}` : ''}`;
 }

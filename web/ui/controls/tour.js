@@ -6,7 +6,7 @@
 // chapter's task is judged on every frame from the engine's view and
 // events. Loaded only when the tour opens.
 import { CHAPTERS, chapterById, stepLabel, TourRunner } from '../tour.js';
-import { FAULTS } from '../schema.js';
+import { FAULTS, LINK } from '../schema.js';
 import { copyText } from './share.js';
 import { $, setText, show } from '../render/dom.js';
 
@@ -129,7 +129,7 @@ export function bindTour(app, { error, notice }) {
   });
   $('tour-link').addEventListener('click', async () => {
     if (!runner) return;
-    const url = new URL(`#tour=${runner.chapter.id}`, location.href).href;
+    const url = new URL(`#${LINK.tour}=${runner.chapter.id}`, location.href).href;
     notice((await copyText(url)) ? `This chapter's link is copied: ${url}` : `This chapter's link: ${url}`);
   });
 
