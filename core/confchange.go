@@ -59,7 +59,7 @@ func refusedErr(why error) error {
 // changes it accepted are the configuration-change entries of its term
 // (those it refused became normal entries).
 func (n *RaftNode) pendingRefusal(cc pb.ConfChangeI) string {
-	bs := n.raw.BasicStatus()
+	bs := n.rn.BasicStatus()
 	term := bs.HardState.GetTerm()
 	first, _ := n.storage.FirstIndex()
 	last, _ := n.storage.LastIndex()

@@ -104,7 +104,7 @@ func (n *RaftNode) noteRefusal(reason RefusalReason, ticksLeft int) *VoteRefusal
 	if m == nil || (m.GetType() != pb.MsgVote && m.GetType() != pb.MsgPreVote) || len(n.refusals) >= maxRefusals {
 		return nil
 	}
-	st := n.raw.BasicStatus()
+	st := n.rn.BasicStatus()
 	term, vote, lead := st.HardState.GetTerm(), st.HardState.GetVote(), st.Lead
 	r := VoteRefusal{
 		Candidate: NodeID(m.GetFrom()),

@@ -21,12 +21,9 @@ import (
 // output comes from HandleReady (or Process), which the owner calls after input
 // and whose messages it delivers.
 type RaftNode struct {
-	id  NodeID
-	cfg Config
-	// raw is etcd's RawNode, read through it; rn is the same RawNode, or
-	// a probedRaw around it (WithRaftProbe), changed through it.
-	raw     *raft.RawNode
-	rn      rawNode
+	id      NodeID
+	cfg     Config
+	rn      rawNode // etcd's RawNode, or a probe around it (WithRaftProbe)
 	storage *storage.MemStorage
 	sm      *statemachine.StateMachine
 
@@ -63,13 +60,12 @@ type RaftNode struct {
 type Option func(*options)
 
 type options struct {
+	// probe holds WithRaftProbe's and WithRaftConfig's settings (empty in
+	// the page's engine: probe_engine.go).
+	probe        probeOptions
 	logger       raft.Logger
 	keepOnRemove bool
 	noCCCheck    bool
-	// wrap, if set, wraps the RawNode (WithRaftProbe); raftConfig
-	// adjusts etcd's Config (WithRaftConfig).
-	wrap       func(*raft.RawNode, *RaftNode) rawNode
-	raftConfig func(*raft.Config)
 }
 
 // WithoutConfChangeValidation turns off etcd Raft's check of a proposed
@@ -159,17 +155,12 @@ func New(cfg Config, st *storage.MemStorage, opts ...Option) (*RaftNode, error) 
 		StepDownOnRemoval:           !o.keepOnRemove,
 		DisableConfChangeValidation: o.noCCCheck,
 	}
-	if o.raftConfig != nil {
-		o.raftConfig(rc)
-	}
+	o.probe.adjust(rc)
 	rn, err := raft.NewRawNode(rc)
 	if err != nil {
 		return nil, raftErr("start raft", err)
 	}
-	n.raw, n.rn = rn, rn
-	if o.wrap != nil {
-		n.rn = o.wrap(rn, n)
-	}
+	n.rn = o.probe.wrapRaw(rn, n)
 	if fresh && cfg.Cluster.Bootstrap {
 		// The founding membership goes into the log as configuration changes
 		// at indexes 1..n, committed in term 1: a node that later joins and
@@ -339,13 +330,13 @@ func (n *RaftNode) ReportSnapshot(id NodeID, delivered bool) {
 }
 
 // IsLeader reports whether the node is the leader of its current term.
-func (n *RaftNode) IsLeader() bool { return n.raw.BasicStatus().RaftState == raft.StateLeader }
+func (n *RaftNode) IsLeader() bool { return n.rn.BasicStatus().RaftState == raft.StateLeader }
 
 // LeaderID returns the leader the node knows of, or 0.
-func (n *RaftNode) LeaderID() NodeID { return NodeID(n.raw.BasicStatus().Lead) }
+func (n *RaftNode) LeaderID() NodeID { return NodeID(n.rn.BasicStatus().Lead) }
 
 func (n *RaftNode) leaderOnly() error {
-	st := n.raw.BasicStatus()
+	st := n.rn.BasicStatus()
 	if st.RaftState != raft.StateLeader {
 		return &NotLeaderError{Leader: NodeID(st.Lead)}
 	}
@@ -378,7 +369,7 @@ func (n *RaftNode) quorumActive() bool {
 }
 
 // Role returns the node's current role, cheaply (no allocation).
-func (n *RaftNode) Role() Role { return roleOf(n.raw.BasicStatus().RaftState) }
+func (n *RaftNode) Role() Role { return roleOf(n.rn.BasicStatus().RaftState) }
 
 // Term returns the node's current term, cheaply.
-func (n *RaftNode) Term() Term { return Term(n.raw.BasicStatus().HardState.GetTerm()) }
+func (n *RaftNode) Term() Term { return Term(n.rn.BasicStatus().HardState.GetTerm()) }

@@ -1,3 +1,5 @@
+//go:build !seshat_engine
+
 package core
 
 import (
@@ -7,7 +9,10 @@ import (
 )
 
 // rawNode is what a RaftNode calls of etcd Raft's RawNode: the RawNode
-// itself, or with WithRaftProbe a probedRaw around it.
+// itself, or with WithRaftProbe a probedRaw around it. The page's engine
+// is built with the seshat_engine tag (scripts/build-engine.sh), where
+// rawNode is the RawNode itself (probe_engine.go): its calls into etcd Raft
+// go through no interface, and none of the probe is linked.
 type rawNode interface {
 	Bootstrap(peers []raft.Peer) error
 	Tick()
@@ -78,7 +83,7 @@ type RaftProbe func(RaftCall)
 // none of it.
 func WithRaftProbe(p RaftProbe) Option {
 	return func(o *options) {
-		o.wrap = func(rn *raft.RawNode, n *RaftNode) rawNode {
+		o.probe.wrap = func(rn *raft.RawNode, n *RaftNode) rawNode {
 			r := &probedRaw{RawNode: rn, n: n, p: p}
 			r.show(CallNew, nil, nil)
 			return r
@@ -90,7 +95,29 @@ func WithRaftProbe(p RaftProbe) Option {
 // RawNode is created from it: for a build of etcd Raft with options this
 // package does not set (its TraceLogger under the with_tla build tag).
 // Changing what core set (ID, Storage, Applied, ticks) breaks the node.
-func WithRaftConfig(f func(*raft.Config)) Option { return func(o *options) { o.raftConfig = f } }
+func WithRaftConfig(f func(*raft.Config)) Option { return func(o *options) { o.probe.raftConfig = f } }
+
+// probeOptions are WithRaftProbe's wrapper and WithRaftConfig's change.
+type probeOptions struct {
+	wrap       func(*raft.RawNode, *RaftNode) rawNode
+	raftConfig func(*raft.Config)
+}
+
+// adjust applies WithRaftConfig's change to rc.
+func (p *probeOptions) adjust(rc *raft.Config) {
+	if p.raftConfig != nil {
+		p.raftConfig(rc)
+	}
+}
+
+// wrapRaw is rn as node n calls it: wrapped by WithRaftProbe's probe, or
+// itself.
+func (p *probeOptions) wrapRaw(rn *raft.RawNode, n *RaftNode) rawNode {
+	if p.wrap != nil {
+		return p.wrap(rn, n)
+	}
+	return rn
+}
 
 // probedRaw is a RawNode that shows each call that can change it to a
 // probe, after the call.

@@ -104,7 +104,7 @@ type AppliedConfChange struct {
 // HasReady reports whether HandleReady has work to do, or something to tell
 // (a refused vote, a lost quorum).
 func (n *RaftNode) HasReady() bool {
-	if n.readySeen || n.raw.HasReady() {
+	if n.readySeen || n.rn.HasReady() {
 		n.readySeen = true
 		return true
 	}
@@ -143,7 +143,7 @@ func (n *RaftNode) Process() (Update, error) {
 func (n *RaftNode) ProcessInto(u *Update) error {
 	u.Refusals, u.LostQuorum = n.refusals, n.lostQuorum
 	n.refusals, n.lostQuorum = nil, false
-	ready := n.readySeen || n.raw.HasReady()
+	ready := n.readySeen || n.rn.HasReady()
 	n.readySeen = false
 	if !ready {
 		return nil

@@ -69,7 +69,7 @@ type PeerProgress struct {
 
 // Status returns the node's current state.
 func (n *RaftNode) Status() Status {
-	bs := n.raw.BasicStatus()
+	bs := n.rn.BasicStatus()
 	ss := n.storage.Stats()
 	st := Status{
 		ID:             n.id,
@@ -91,7 +91,7 @@ func (n *RaftNode) Status() Status {
 		AutoLeave:      n.confState.GetAutoLeave(),
 	}
 	if bs.RaftState == raft.StateLeader {
-		n.raw.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
+		n.rn.WithProgress(func(id uint64, typ raft.ProgressType, pr tracker.Progress) {
 			st.Progress = append(st.Progress, PeerProgress{
 				ID:              NodeID(id),
 				Match:           LogIndex(pr.Match),
@@ -115,7 +115,7 @@ func (n *RaftNode) AddInflights(st *Status) {
 	if len(st.Progress) == 0 {
 		return
 	}
-	full := n.raw.Status()
+	full := n.rn.Status()
 	for i := range st.Progress {
 		if pr, ok := full.Progress[uint64(st.Progress[i].ID)]; ok && pr.Inflights != nil {
 			st.Progress[i].Inflight = pr.Inflights.Count()
@@ -170,10 +170,10 @@ func (s Status) HandOffTarget() NodeID {
 // that does not lead it calls nothing. Unlike Status it allocates nothing,
 // for checks run on every commit.
 func (n *RaftNode) EachMatch(f func(id NodeID, match LogIndex)) {
-	if n.raw.BasicStatus().RaftState != raft.StateLeader {
+	if n.rn.BasicStatus().RaftState != raft.StateLeader {
 		return
 	}
-	n.raw.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+	n.rn.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
 		f(NodeID(id), LogIndex(pr.Match))
 	})
 }

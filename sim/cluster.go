@@ -64,20 +64,18 @@ type Cluster struct {
 	horizon int64
 
 	hooks hooks // test-only faults
+	// tools are what New's options add (tools.go; nothing in the page's
+	// engine, tools_engine.go).
+	tools toolOptions
 
 	cps     *checkpoints // replicas for seeking back
 	replica bool         // this cluster is a checkpoint replica
-
-	// raftOpts are added to every node's core options (ImportWithOptions).
-	raftOpts []core.Option
 }
 
 // New creates a cluster from cfg: its nodes bootstrapped and not yet ticked,
-// at virtual time 0.
-func New(cfg wire.Config) (*Cluster, error) { return newCluster(cfg, nil) }
-
-// newCluster is New with raftOpts added to every node's core options.
-func newCluster(cfg wire.Config, raftOpts []core.Option) (*Cluster, error) {
+// at virtual time 0. opts are for tools that watch etcd Raft inside a run
+// (WithRaftOptions); a run is the same with them as without.
+func New(cfg wire.Config, opts ...Option) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -90,8 +88,9 @@ func newCluster(cfg wire.Config, raftOpts []core.Option) (*Cluster, error) {
 		pending: make(map[uint64]*request),
 		cps:     &checkpoints{every: DefaultCheckpointEveryMS},
 		trace:   newTrace(defaultTraceKeep),
-
-		raftOpts: raftOpts,
+	}
+	for _, o := range opts {
+		o(&c.tools)
 	}
 	c.safety = newSafety()
 	c.plantFaults()

@@ -61,7 +61,7 @@ func (c *Cluster) startNode(n *simNode, restart bool) error {
 	if c.hooks.noConfChangeCheck {
 		opts = append(opts, core.WithoutConfChangeValidation())
 	}
-	opts = append(opts, c.raftOpts...)
+	opts = c.tools.nodeOptions(opts)
 	rn, err := core.New(c.nodeConfig(n.id), n.store, opts...)
 	if err != nil {
 		return fmt.Errorf("sim: start %s: %w", n.id, err)

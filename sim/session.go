@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -86,25 +85,3 @@ func (c *Cluster) SeekTo(t int64) error {
 // Horizon returns the furthest virtual time the session has reached: the end
 // of the time-travel slider.
 func (c *Cluster) Horizon() int64 { return c.horizon }
-
-// ImportWithOptions is Import with opts added to the core options of every
-// node the replay starts (and restarts): for tools that watch etcd Raft
-// inside the replay (core.WithRaftProbe) or set what core leaves alone
-// (core.WithRaftConfig). The options must not change what Raft does, or
-// the replay is no longer the session's run. (Import's body repeated, not
-// shared, so the page's engine, which never calls this, links none of it.)
-func ImportWithOptions(s Session, opts ...core.Option) (*Cluster, error) {
-	if err := s.Check(); err != nil {
-		return nil, err
-	}
-	c, err := newCluster(s.Config, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", wire.ErrBadSession, err)
-	}
-	c.log = append(c.log, s.Commands...)
-	r := &Replay{c: c, target: s.Until, isImport: true}
-	if err := r.runAll(); err != nil {
-		return nil, err
-	}
-	return r.Cluster(), nil
-}
