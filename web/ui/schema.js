@@ -133,6 +133,12 @@ export const LIMITS = deepFreeze({"advance_ms":60000,"flow":{"inflight":256,"max
 /** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
 export const SESSION_VERSION = 1;
 
+/** EXPORT_FORMATS are the formats the interop module (web/interop.wasm) exports a session to (export.Formats), besides the session's own JSON, in the order a menu lists them. */
+export const EXPORT_FORMATS = Object.freeze(["edn","trace","porcupine","etcd-script"]);
+
+/** ETCD_SCRIPT bounds a datadriven script the interop module plays: its bytes (etcdscript.MaxScriptBytes) and directives (etcdscript.MaxDirectives). */
+export const ETCD_SCRIPT = deepFreeze({"max_bytes":1048576,"max_directives":1000});
+
 /** DEFAULT_CONFIG is wire.DefaultConfig() as JSON. Copy it (structuredClone) before changing it. */
 export const DEFAULT_CONFIG = deepFreeze({
   "nodes": 5,
