@@ -206,7 +206,7 @@ export function summary(result, typedFrom = Infinity) {
   const file = result.steps.slice(0, Math.min(typedFrom, result.steps.length));
   const matched = file.filter((s) => s.matches).length;
   const yours = result.steps.length - file.length;
-  const mine = yours ? `, then ${yours} of your directive${yours === 1 ? '' : 's'}` : '';
+  const mine = yours ? `, then ${yours} directive${yours === 1 ? '' : 's'} of yours` : '';
   return `${matched} of ${file.length} directives match etcd's expected output${mine}.`;
 }
 

@@ -140,7 +140,7 @@ test('marks: a differing output and a directive of your own are told in words', 
   assert.equal(v.mark, 'yours');
   assert.equal(v.expected, '');
   assert.match(v.markText, /your directive/);
-  assert.equal(summary(yours, 4), "4 of 4 directives match etcd's expected output, then 1 of your directive.");
+  assert.equal(summary(yours, 4), "4 of 4 directives match etcd's expected output, then 1 directive of yours.");
   assert.equal(summary(differs), "3 of 4 directives match etcd's expected output.");
 });
 
