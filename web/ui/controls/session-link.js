@@ -81,14 +81,18 @@ export class SessionLink {
       return;
     }
     const label = (exportChoices().find((c) => c.value === format) || { label: format }).label;
+    const loading = `Loading the export module (WebAssembly) for the ${label}`;
+    const stop = interop.onProgress((done, total) => this.notice(`${loading}: ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`));
     try {
-      if (!interop.loaded) this.notice(`Loading the export module for the ${label}…`);
+      if (!interop.loaded) this.notice(`${loading}…`);
       const client = await interop.get();
       const r = await client.exportSession(s, format);
       share.downloadText(r.text, r.filename, r.mime);
       this.notice(`Exported: ${r.filename}`);
     } catch (err) {
       this.error(`Export as ${label}: ${err.message}`);
+    } finally {
+      stop();
     }
   }
 
