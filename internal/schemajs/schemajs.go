@@ -318,6 +318,7 @@ var errorKinds = []struct {
 	{"HALTED", wire.KindHalted},
 	{"UNAVAILABLE", wire.KindUnavailable},
 	{"OUTCOME_UNKNOWN", wire.KindOutcomeUnknown},
+	{"BAD_SCRIPT", wire.KindBadScript},
 	{"CANCELLED", wire.KindCancelled},
 	{"FORBIDDEN", wire.KindForbidden},
 	{"UNAUTHORIZED", wire.KindUnauthorized},

@@ -121,6 +121,7 @@ export const ERROR_KINDS = Object.freeze({
   HALTED: "halted",
   UNAVAILABLE: "unavailable",
   OUTCOME_UNKNOWN: "unknown-outcome",
+  BAD_SCRIPT: "bad-script",
   CANCELLED: "cancelled",
   FORBIDDEN: "forbidden",
   UNAUTHORIZED: "unauthorized",
