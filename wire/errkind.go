@@ -35,11 +35,6 @@ const (
 	// KindOutcomeUnknown is the kind of ErrOutcomeUnknown: a write that may
 	// or may not be applied.
 	KindOutcomeUnknown ErrorKind = "unknown-outcome"
-	// KindBadScript is a datadriven script the interop module
-	// (package interop) refuses: not text, too large, a line that does not
-	// parse, or a directive etcd's InteractionEnv refuses or panics on.
-	// The answer names the line at fault.
-	KindBadScript ErrorKind = "bad-script"
 	// KindCancelled is a call the wasm engine's caller cancelled.
 	KindCancelled ErrorKind = "cancelled"
 	// KindForbidden is a bridge request that names a host the server does
@@ -88,3 +83,11 @@ func KindOf(err error) ErrorKind {
 	}
 	return KindInternal
 }
+
+// KindBadScript is a datadriven script the interop module (package
+// interop, web/interop.wasm) refuses: not text, too large, a line that
+// does not parse, or a directive etcd's InteractionEnv refuses or panics
+// on. The answer names the line at fault. (It comes after KindOf, which
+// never returns it, so that adding it moved nothing the page's engine is
+// built from.)
+const KindBadScript ErrorKind = "bad-script"

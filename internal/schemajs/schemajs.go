@@ -318,11 +318,11 @@ var errorKinds = []struct {
 	{"HALTED", wire.KindHalted},
 	{"UNAVAILABLE", wire.KindUnavailable},
 	{"OUTCOME_UNKNOWN", wire.KindOutcomeUnknown},
-	{"BAD_SCRIPT", wire.KindBadScript},
 	{"CANCELLED", wire.KindCancelled},
 	{"FORBIDDEN", wire.KindForbidden},
 	{"UNAUTHORIZED", wire.KindUnauthorized},
 	{"INTERNAL", wire.KindInternal},
+	{"BAD_SCRIPT", wire.KindBadScript},
 }
 
 // typedefs returns a JSDoc typedef for each struct type reachable from
