@@ -329,6 +329,7 @@ var errorKinds = []struct {
 	{"FORBIDDEN", wire.KindForbidden},
 	{"UNAUTHORIZED", wire.KindUnauthorized},
 	{"INTERNAL", wire.KindInternal},
+	{"BAD_SCRIPT", wire.KindBadScript},
 }
 
 // typedefs returns a JSDoc typedef for each struct type reachable from

@@ -125,6 +125,7 @@ export const ERROR_KINDS = Object.freeze({
   FORBIDDEN: "forbidden",
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
+  BAD_SCRIPT: "bad-script",
 });
 
 /** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), flow control's defaults and bounds (core.DefaultMaxInflightMsgs, core.MaxMaxInflightMsgs, core.DefaultMaxSizePerMsg, core.MaxMaxSizePerMsg), and an exported session's (sim.Limits). */
