@@ -51,7 +51,8 @@ test-native:
 # The chaos campaigns run 10 seeds each here (100 and 30 natively); the
 # golden-trace test proves wasm determinism against the same runs.
 test-wasm: tools-node
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -tags seshat_engine -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm/... ./internal/member/... ./internal/simtest/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -tags seshat_engine -skip='^TestChaos' -exec="$(WASM_EXEC)" $(PURE_PKGS) ./wasm ./internal/member/... ./internal/simtest/...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=20m -exec="$(WASM_EXEC)" ./interop/... ./wasm/interop
 	SESHAT_CHAOS_SEEDS=10 SESHAT_CHAOS_MEMBER_SEEDS=10 GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout=10m -run '^TestChaos(Membership)?$$' -exec="$(WASM_EXEC)" ./sim
 
 ## test-load: the native cluster under load with 50 watching pages, 20 s (make load: 60 s).
@@ -97,8 +98,8 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags with_tla ./export
-	GOOS=js GOARCH=wasm $(GO) vet $(PURE_PKGS)
-	GOOS=js GOARCH=wasm $(GO) vet -tags seshat_engine $(PURE_PKGS) ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) vet $(PURE_PKGS) ./interop/... ./wasm/interop
+	GOOS=js GOARCH=wasm $(GO) vet -tags seshat_engine $(PURE_PKGS) ./wasm
 	$(GO) run $(STATICCHECK) ./...
 	bash scripts/check-purity.sh $(PURE_PKGS)
 
@@ -157,12 +158,15 @@ generate:
 	$(GO) test -count=1 -run '^(TestRealFrames|TestRealErrors)$$' ./wasm -update
 
 ## wasm: build the in-browser engine (web/seshat.wasm, optimised by Binaryen's
-## wasm-opt: scripts/build-engine.sh), copy Go's loader, and write their brotli
-## copies (*.br) for the dev server: two minutes or so when the engine changed,
-## nothing when it did not.
+## wasm-opt: scripts/build-engine.sh), copy Go's loader, build the interop module
+## the page loads on demand (web/interop.wasm, with etcd raft's scripts in
+## web/etcd-raft/: scripts/build-interop.sh), and write brotli copies (*.br) for
+## the dev server: two minutes or so when the engine changed, a few seconds
+## when nothing did.
 wasm: tools-wasm-opt
 	GO="$(GO)" bash scripts/build-engine.sh web
-	$(GO) run ./cmd/precompress web/seshat.wasm web/wasm_exec.js
+	GO="$(GO)" bash scripts/build-interop.sh web
+	$(GO) run ./cmd/precompress web/seshat.wasm web/wasm_exec.js web/interop.wasm
 
 ## run: build the engine and start the dev server on 127.0.0.1:8080 (another address: make run ADDR=127.0.0.1:9000).
 ADDR ?= 127.0.0.1:8080

@@ -34,7 +34,8 @@ import (
 // (t.ArtifactDir()), whose path each test logs.
 var shots = flag.String("shots", "", "save screenshots in `DIR`/<test name>/")
 
-// built is the directory holding seshat.wasm and wasm_exec.js, built once.
+// built is the directory holding seshat.wasm, wasm_exec.js, interop.wasm
+// and etcd-raft/, built once.
 var built struct {
 	once sync.Once
 	dir  string
@@ -67,6 +68,13 @@ func buildWasm() (string, error) {
 		cmd := exec.Command("bash", filepath.Join("..", "scripts", "build-engine.sh"), dir)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("building the wasm engine (scripts/build-engine.sh; make tools-wasm-opt installs wasm-opt): %v\n%s", err, out)
+			return
+		}
+		// The interop module and etcd raft's scripts, which the page
+		// loads on demand, as make wasm builds them.
+		cmd = exec.Command("bash", filepath.Join("..", "scripts", "build-interop.sh"), dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("building the interop module (scripts/build-interop.sh): %v\n%s", err, out)
 			return
 		}
 		built.dir = dir

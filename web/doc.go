@@ -35,6 +35,11 @@
 //	  diagram.js, fork.js
 //	                         what each part of the page shows, as pure functions
 //	  tour.js                the guided tour's chapters and the runner that tells them on the engine
+//	  etcd-script.js         etcd's datadriven scripts: where a directive's block ends, a script
+//	                         cut at a step, a typed directive appended, a step's view and words
+//	  etcd-player.js         the etcd scripts player's state: the play, the step, taking over
+//	  interop-lazy.js        the interop module (engine/interop.js) made on first use, shared
+//	  export-formats.js      the Export menu's formats (EXPORT_FORMATS from package export)
 //
 //	ui/render/               drawing (DOM, SVG, canvas)
 //	  panels.js              each panel's drawing function, by PANEL name; the stage
@@ -60,6 +65,8 @@
 //	  fork.js                forks (network settings, a seed, the next command) compared with
 //	                         this run, side by side at any time
 //	  tour.js                the guided tour's band (loaded when the tour opens)
+//	  etcd-player.js         the etcd scripts player's band (loaded when it opens, with
+//	                         ../etcd-player.css)
 //	  engine-switch.js       the engine menu, and the page on a real-time engine
 //
 //	  schema.js              GENERATED from package wire (go generate ./wire, or

@@ -39,6 +39,7 @@ import { bindFork } from './ui/controls/fork.js';
 import { bindEngineSwitch, applyEngineKind, offerWayOut } from './ui/controls/engine-switch.js';
 import { newJoin, offerJoin } from './ui/controls/join.js';
 import { SessionLink } from './ui/controls/session-link.js';
+import { lazyInterop } from './ui/interop-lazy.js';
 import { exposeTestSurface } from './test-surface.js';
 
 const motion = window.matchMedia('(prefers-reduced-motion: reduce)');
@@ -65,7 +66,9 @@ const app = new App(null, {
   // sees there is what their next click acts on.
   onSelect: () => { if (app.frame) drawSelection(app, renderers); },
 });
-const link = new SessionLink(app, page, { error: showError, notice: showNotice, tour: (id) => openTour(id) });
+/** interop is etcd's script interpreter and the export formats (web/interop.wasm), loaded on first use. */
+const interop = lazyInterop();
+const link = new SessionLink(app, page, { error: showError, notice: showNotice, tour: (id) => openTour(id), interop });
 
 /**
  * openTour opens a chapter of the guided tour by id (the first, or the one
@@ -78,6 +81,19 @@ async function openTour(id) {
     page.tour ||= bindTour(app, { error: showError, notice: showNotice });
   }
   return page.tour.open(id);
+}
+
+/**
+ * openPlayer opens the etcd scripts player (its code and the interop
+ * module are loaded on first use); it resolves false after saying why
+ * when the module cannot load.
+ */
+async function openPlayer() {
+  if (!page.player) {
+    const { bindPlayer } = await import('./ui/controls/etcd-player.js');
+    page.player ||= bindPlayer(interop);
+  }
+  return page.player.open();
 }
 
 const select = (id) => app.select(id);
@@ -169,7 +185,7 @@ function bindPage() {
   bindEngineSwitch(kind);
   applyEngineKind(kind);
   bindForms(app, ui, {
-    share: () => link.shareLink(), exportFile: () => link.exportFile(), importFile: (file) => link.importFile(file),
+    share: () => link.shareLink(), exportFile: (format) => link.exportFile(format), importFile: (file) => link.importFile(file),
     error: showError, realTime: page.realTime, limits: () => page.limits,
   });
   const help = () => { $('keys-panel').focus(); $('keys-panel').scrollIntoView({ block: 'nearest' }); };
@@ -226,6 +242,7 @@ async function start() {
   bindSearch(app, () => { page.version++; });
   bindFork(app, { error: showError, notice: showNotice, limits: () => page.limits });
   $('tour-open').addEventListener('click', () => openTour());
+  $('etcd-open').addEventListener('click', () => openPlayer());
   if (page.realTime) {
     await attachNative();
     return;
@@ -269,4 +286,4 @@ async function attachNative() {
 
 const ready = start();
 ready.catch(() => {}); // reported on the page; tests await seshatPage.ready
-exposeTestSurface({ ready, app, page, kind, join, diagram: () => renderers.diagram, flights: () => renderers.flights.drawn });
+exposeTestSurface({ ready, app, page, kind, join, diagram: () => renderers.diagram, flights: () => renderers.flights.drawn, openPlayer });

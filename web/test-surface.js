@@ -6,9 +6,10 @@ import { shownErrors } from './ui/page-state.js';
  * exposeTestSurface sets window.seshatPage for the page: ready (the start
  * promise), app (ui/app.js), page (ui/page-state.js), kind (the engine's)
  * join (ui/join.js's flow), diagram (controls/diagram.js's, once bound)
- * and flights (the message tags the stage drew last).
+ * flights (the message tags the stage drew last) and openPlayer (main.js's:
+ * opens the etcd scripts player).
  */
-export function exposeTestSurface({ ready, app, page, kind, join, diagram, flights }) {
+export function exposeTestSurface({ ready, app, page, kind, join, diagram, flights, openPlayer }) {
   window.seshatPage = {
     ready,
     frame: () => app.frame,
@@ -52,6 +53,14 @@ export function exposeTestSurface({ ready, app, page, kind, join, diagram, fligh
       const r = page.tour && page.tour.runner;
       return r ? { chapter: r.chapter.id, step: r.i, steps: r.chapter.steps.length, said: r.said, problem: r.problem, faults: r.faults, stopped: r.stopped } : null;
     },
+    /**
+     * etcdPlayer is the etcd scripts player's state once a script plays:
+     * {name, step (from 0), steps, typedFrom (the first step typed, -1
+     * before taking over), text (the script played), busy}; null before.
+     */
+    etcdPlayer: () => (page.player ? page.player.state() : null),
+    /** openEtcdPlayer opens the player as its button does; it resolves true once a script plays. */
+    openEtcdPlayer: () => openPlayer(),
     /** flights are the message tags the stage drew last: each message's id and centre (x, y). */
     flights: () => (flights() || []).map((d) => ({ id: d.ids[0], x: d.x, y: d.y })),
     /** diagram is what the space-time diagram drew last, with each mark's and message's point on its canvas (render/diagram.js drawn), or null. */

@@ -83,3 +83,11 @@ func KindOf(err error) ErrorKind {
 	}
 	return KindInternal
 }
+
+// KindBadScript is a datadriven script the interop module (package
+// interop, web/interop.wasm) refuses: not text, too large, a line that
+// does not parse, or a directive etcd's InteractionEnv refuses or panics
+// on. The answer names the line at fault. (It comes after KindOf, which
+// never returns it, so that adding it moved nothing the page's engine is
+// built from.)
+const KindBadScript ErrorKind = "bad-script"

@@ -22,7 +22,8 @@ import (
 
 // served lists the file types the server hands out; anything else (Go
 // sources) is not found, and neither are tests (*.test.js) and their
-// fixtures (anything under a testdata directory), which no page loads.
+// fixtures (anything under a testdata directory), which no page loads,
+// except etcd raft's scripts under etcd-raft/ (see hidden).
 var served = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
@@ -33,6 +34,23 @@ var served = map[string]string{
 	".svg":  "image/svg+xml",
 	".png":  "image/png",
 	".ico":  "image/x-icon",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+// etcdScripts is where make wasm copies etcd raft's datadriven scripts
+// (scripts/build-interop.sh): etcd-raft/testdata/*.txt, its LICENSE.txt and
+// index.json, which the page's script player loads.
+const etcdScripts = "etcd-raft/"
+
+// hidden reports whether file name is never served, whatever its type:
+// tests and their fixtures (a testdata directory), but for etcd raft's
+// own testdata, which is the page's content.
+func hidden(name string) bool {
+	if strings.HasSuffix(name, ".test.js") || strings.HasSuffix(name, ".test.mjs") {
+		return true
+	}
+	rest, _ := strings.CutPrefix(name, etcdScripts+"testdata/")
+	return slices.Contains(strings.Split(rest, "/"), "testdata")
 }
 
 // asset is a file ready to serve: its bytes, gzipped and brotli bytes
@@ -122,7 +140,7 @@ func (h *Handler) BytesSent() int64 {
 
 func (h *Handler) load(name string) (*asset, error) {
 	ctype, ok := served[path.Ext(name)]
-	if !ok || strings.HasSuffix(name, ".test.js") || strings.HasSuffix(name, ".test.mjs") || slices.Contains(strings.Split(name, "/"), "testdata") {
+	if !ok || hidden(name) {
 		return nil, fs.ErrNotExist
 	}
 	stamp := ""

@@ -141,3 +141,45 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestServesEtcdScripts: the interop module and etcd raft's scripts that
+// make wasm copies into web/ are served with their types (the scripts'
+// testdata directory is the page's content, unlike every other testdata),
+// and the interop module goes out as its fresh brotli copy.
+func TestServesEtcdScripts(t *testing.T) {
+	mod := append([]byte("\x00asm"), bytes.Repeat([]byte("interop "), 200_000)...) // over maxBrotliInMemory
+	fs := fstest.MapFS{
+		"interop.wasm":                        {Data: mod},
+		"interop.wasm.br":                     {Data: brotliOf(t, mod, 5)},
+		"etcd-raft/index.json":                {Data: []byte(`{"scripts": [` + strings.Repeat(`{"name": "campaign"},`, 50) + `{}]}`)},
+		"etcd-raft/LICENSE.txt":               {Data: []byte(strings.Repeat("Apache License\n", 50))},
+		"etcd-raft/testdata/campaign.txt":     {Data: []byte(strings.Repeat("campaign 1\n----\nok\n\n", 50))},
+		"etcd-raft/testdata/testdata/x.txt":   {Data: []byte("x")},
+		"etcd-raft/other/testdata/x.txt":      {Data: []byte("x")},
+		"engine/testdata/notes.txt":           {Data: []byte("x")},
+		"etcd-raft/testdata/campaign.test.js": {Data: []byte("x")},
+	}
+	h := NewHandler(fs, Options{Cache: true})
+	if err := h.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ path, ctype string }{
+		{"/interop.wasm", "application/wasm"},
+		{"/etcd-raft/index.json", "application/json"},
+		{"/etcd-raft/LICENSE.txt", "text/plain; charset=utf-8"},
+		{"/etcd-raft/testdata/campaign.txt", "text/plain; charset=utf-8"},
+	} {
+		r := get(t, h, tt.path, map[string]string{"Accept-Encoding": "br"})
+		if r.StatusCode != 200 || r.Header.Get("Content-Type") != tt.ctype || r.Header.Get("Content-Encoding") != "br" {
+			t.Errorf("%s: %d %q %q", tt.path, r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"))
+		}
+		if got := body(t, r); !bytes.Equal(got, fs[tt.path[1:]].Data) {
+			t.Errorf("%s: body differs", tt.path)
+		}
+	}
+	for _, path := range []string{"/etcd-raft/testdata/testdata/x.txt", "/etcd-raft/other/testdata/x.txt", "/engine/testdata/notes.txt", "/etcd-raft/testdata/campaign.test.js"} {
+		if r := get(t, h, path, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, r.StatusCode)
+		}
+	}
+}

@@ -25,6 +25,8 @@ import (
 	"strings"
 
 	"github.com/seshat-raft/seshat/core"
+	"github.com/seshat-raft/seshat/etcdscript"
+	"github.com/seshat-raft/seshat/export"
 	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
@@ -138,6 +140,11 @@ func Generate() ([]byte, error) {
 	}))
 	w("/** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */\n")
 	w("export const SESSION_VERSION = %d;\n\n", sim.SessionVersion)
+
+	w("/** EXPORT_FORMATS are the formats the interop module (web/interop.wasm) exports a session to (export.Formats), besides the session's own JSON, in the order a menu lists them. */\n")
+	w("export const EXPORT_FORMATS = Object.freeze(%s);\n\n", js(export.Formats()))
+	w("/** ETCD_SCRIPT bounds a datadriven script the interop module plays: its bytes (etcdscript.MaxScriptBytes) and directives (etcdscript.MaxDirectives). */\n")
+	w("export const ETCD_SCRIPT = deepFreeze(%s);\n\n", js(map[string]int{"max_bytes": etcdscript.MaxScriptBytes, "max_directives": etcdscript.MaxDirectives}))
 
 	def, err := json.MarshalIndent(wire.DefaultConfig(), "", "  ")
 	if err != nil {
@@ -327,6 +334,7 @@ var errorKinds = []struct {
 	{"FORBIDDEN", wire.KindForbidden},
 	{"UNAUTHORIZED", wire.KindUnauthorized},
 	{"INTERNAL", wire.KindInternal},
+	{"BAD_SCRIPT", wire.KindBadScript},
 }
 
 // typedefs returns a JSDoc typedef for each struct type reachable from

@@ -47,6 +47,8 @@ export function newPageState(realTime) {
 
     /** tour is the guided tour's band once opened (controls/tour.js bindTour), null before. */
     tour: null,
+    /** player is the etcd scripts player's band once opened (controls/etcd-player.js bindPlayer), null before. */
+    player: null,
 
     /** firstLeaderAt is the page time (ms) a leader was first drawn, 0 before. */
     firstLeaderAt: 0,

@@ -125,6 +125,7 @@ export const ERROR_KINDS = Object.freeze({
   FORBIDDEN: "forbidden",
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
+  BAD_SCRIPT: "bad-script",
 });
 
 /** LIMITS are the schema's limits: key and value bytes (wire.MaxKeyBytes, wire.MaxValueBytes), nodes (wire.MaxNodes), clients (wire.MaxClients), the default log window (wire.DefaultLogWindow), one engine call's (wire.MaxAdvanceMS, wire.MaxStepsPerCall, wire.MaxMemberMessages), a committed-log page's default and largest size (wire.DefaultLogPage, wire.MaxLogPage), flow control's defaults and bounds (core.DefaultMaxInflightMsgs, core.MaxMaxInflightMsgs, core.DefaultMaxSizePerMsg, core.MaxMaxSizePerMsg), and an exported session's (sim.Limits). */
@@ -135,6 +136,12 @@ export const LINK = deepFreeze({"deflate":"z","nodes":"nodes","params":["s","t",
 
 /** SESSION_VERSION is the version of an exported session this build reads and writes (sim.SessionVersion). */
 export const SESSION_VERSION = 1;
+
+/** EXPORT_FORMATS are the formats the interop module (web/interop.wasm) exports a session to (export.Formats), besides the session's own JSON, in the order a menu lists them. */
+export const EXPORT_FORMATS = Object.freeze(["edn","trace","porcupine","etcd-script","tla"]);
+
+/** ETCD_SCRIPT bounds a datadriven script the interop module plays: its bytes (etcdscript.MaxScriptBytes) and directives (etcdscript.MaxDirectives). */
+export const ETCD_SCRIPT = deepFreeze({"max_bytes":1048576,"max_directives":1000});
 
 /** DEFAULT_CONFIG is wire.DefaultConfig() as JSON. Copy it (structuredClone) before changing it. */
 export const DEFAULT_CONFIG = deepFreeze({

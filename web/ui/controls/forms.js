@@ -9,6 +9,7 @@ import { wholeNumber } from '../session-url.js';
 import { parseMemberCommand } from '../membership.js';
 import { readRaft, RAFT_FIELDS, RAFT_SWITCHES } from '../raft-settings.js';
 import { MEMBERSHIP } from '../schema.js';
+import { exportChoices } from '../export-formats.js';
 
 /**
  * bindForms wires the page's controls to handlers:
@@ -146,7 +147,9 @@ export function bindForms(app, ui, actions) {
     }
   });
   $('share').addEventListener('click', () => actions.share());
-  $('export').addEventListener('click', () => actions.exportFile());
+  const formats = $('export-format');
+  formats.replaceChildren(...exportChoices().map((c) => new Option(c.label, c.value)));
+  $('export').addEventListener('click', () => actions.exportFile(formats.value));
   $('import').addEventListener('change', async (e) => {
     const file = e.target.files[0];
     e.target.value = '';

@@ -3,6 +3,7 @@
 // tab, and what the URL asks for when the page opens (share.js packs and
 // reads them).
 import * as share from './share.js';
+import { SESSION_JSON, exportChoices } from '../export-formats.js';
 
 /** HASH_DELAY_MS is how long the URL waits for the session to settle before it is rewritten. */
 const HASH_DELAY_MS = 500;
@@ -11,8 +12,9 @@ const HASH_DELAY_MS = 500;
 export class SessionLink {
   /** error(text) and notice(text) tell the person. */
   /** tour(id), when given, opens a chapter of the guided tour (a #tour= link); it resolves true once the chapter runs. */
-  constructor(app, page, { error, notice, tour }) {
-    Object.assign(this, { app, page, error, notice, tour });
+  /** interop (ui/interop-lazy.js) writes the export formats other than the session's JSON. */
+  constructor(app, page, { error, notice, tour, interop }) {
+    Object.assign(this, { app, page, error, notice, tour, interop });
   }
 
   /** schedule puts the session in the URL once it has not changed for HASH_DELAY_MS. */
@@ -63,12 +65,34 @@ export class SessionLink {
     this.notice((await share.copyText(url)) ? 'Link copied: it reproduces exactly this session.' : 'The link is in the address bar: it reproduces exactly this session.');
   }
 
-  /** exportFile saves the session as a file. */
-  async exportFile() {
+  /**
+   * exportFile saves the session as a file in format (exportChoices'
+   * values): its own JSON, or what the interop module writes (loaded on
+   * first use), downloaded with the
+   * filename and type it answers. A refusal is shown in its words.
+   */
+  async exportFile(format = SESSION_JSON) {
+    const { interop } = this;
     const s = await this.app.exportSession();
-    if (s) {
+    if (!s) return;
+    if (format === SESSION_JSON) {
       share.download(s);
       this.app.unsaved = 0;
+      return;
+    }
+    const label = (exportChoices().find((c) => c.value === format) || { label: format }).label;
+    const loading = `Loading the export module (WebAssembly) for the ${label}`;
+    const stop = interop.onProgress((done, total) => this.notice(`${loading}: ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`));
+    try {
+      if (!interop.loaded) this.notice(`${loading}…`);
+      const client = await interop.get();
+      const r = await client.exportSession(s, format);
+      share.downloadText(r.text, r.filename, r.mime);
+      this.notice(`Exported: ${r.filename}`);
+    } catch (err) {
+      this.error(`Export as ${label}: ${err.message}`);
+    } finally {
+      stop();
     }
   }
 

@@ -34,9 +34,14 @@ export async function readHash(limits) {
 
 /** download saves a session as a JSON file. */
 export function download(session) {
+  downloadText(JSON.stringify(session, null, 1), `seshat-seed${session.config.seed}-${(session.until / 1000).toFixed(1)}s.json`, 'application/json');
+}
+
+/** downloadText saves text as a file named filename, of type mime. */
+export function downloadText(text, filename, mime) {
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([JSON.stringify(session, null, 1)], { type: 'application/json' }));
-  a.download = `seshat-seed${session.config.seed}-${(session.until / 1000).toFixed(1)}s.json`;
+  a.href = URL.createObjectURL(new Blob([text], { type: mime }));
+  a.download = filename;
   document.body.append(a);
   a.click();
   a.remove();
