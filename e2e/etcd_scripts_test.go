@@ -14,6 +14,8 @@ import (
 
 	"github.com/seshat-raft/seshat/core"
 	"github.com/seshat-raft/seshat/etcdscript"
+	"github.com/seshat-raft/seshat/export"
+	"github.com/seshat-raft/seshat/sim"
 	"github.com/seshat-raft/seshat/wire"
 )
 
@@ -365,6 +367,7 @@ func TestExportMenu(t *testing.T) {
 		p.poll(fmt.Sprintf(`window.__downloads.length > %d`, n))
 		return eval[download](p, fmt.Sprintf(`window.__downloads[%d]`, n))
 	}
+	var sessionJSON string // the json export, which the Go side writes the tla export from
 	for _, f := range formats {
 		d := exportAs(f)
 		t.Logf("%s: %s (%s, %d bytes)", f, d.Name, d.Type, len(d.Text))
@@ -376,6 +379,7 @@ func TestExportMenu(t *testing.T) {
 			if err := json.Unmarshal([]byte(d.Text), &s); err != nil || s.Config.Seed == nil || d.Type != "application/json" || !strings.HasSuffix(d.Name, ".json") {
 				t.Errorf("the session's JSON: %s %s %v %.100q", d.Name, d.Type, err, d.Text)
 			}
+			sessionJSON = d.Text
 		case "edn":
 			if !strings.HasPrefix(d.Text, "{:type") || !strings.HasSuffix(d.Name, ".edn") || !strings.Contains(d.Text, `"k"`) {
 				t.Errorf("the EDN history %s: %.200q", d.Name, d.Text)
@@ -401,7 +405,31 @@ func TestExportMenu(t *testing.T) {
 			if len(steps) < 3 || !strings.Contains(d.Text, "add-nodes") {
 				t.Errorf("the exported etcd script %s:\n%s", d.Name, d.Text)
 			}
-		default: // tla, or a format added later: a file of its own with text
+		case "tla":
+			// The page's TLA+ trace is the one Go writes from the same
+			// session (export's, checked against etcd's own trace logger).
+			lines := strings.Split(strings.TrimSuffix(d.Text, "\n"), "\n")
+			var first struct {
+				Tag   string `json:"tag"`
+				Event struct {
+					Name string `json:"name"`
+				} `json:"event"`
+			}
+			if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.Tag != "trace" || first.Event.Name != "InitState" || len(lines) < 10 || d.Name != "seshat-tla-trace.ndjson" || d.Type != "application/x-ndjson" {
+				t.Errorf("the TLA+ trace %s: %v, %d lines, first %.200q", d.Name, err, len(lines), lines[0])
+			}
+			s, err := sim.UnmarshalSession([]byte(sessionJSON))
+			if err != nil {
+				t.Fatalf("the page's session: %v", err)
+			}
+			var want strings.Builder
+			if err := export.WriteSession(&want, s, export.FormatTLA, ""); err != nil {
+				t.Fatal(err)
+			}
+			if d.Text != want.String() {
+				t.Errorf("the page's TLA+ trace (%d bytes) differs from Go's for the same session (%d bytes)", len(d.Text), want.Len())
+			}
+		default: // a format added later: a file of its own with text
 			if d.Name == "" || len(d.Text) == 0 {
 				t.Errorf("the %s export: %+v", f, d)
 			}

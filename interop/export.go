@@ -34,6 +34,7 @@ var fileOf = map[export.Format]FormatInfo{
 	export.FormatTrace:     {Filename: "seshat-trace.json", Mime: "application/json"},
 	export.FormatPorcupine: {Filename: "seshat-porcupine.html", Mime: "text/html"},
 	export.FormatScript:    {Filename: "seshat-etcd-script.txt", Mime: "text/plain"},
+	export.FormatTLA:       {Filename: "seshat-tla-trace.ndjson", Mime: "application/x-ndjson"},
 }
 
 // Formats returns the formats Export writes (export.Formats, in its order)
