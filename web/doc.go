@@ -15,10 +15,13 @@
 //	test-surface.js          window.seshatPage, what the browser tests (e2e/) call
 //
 //	engine/                  the engines, all answering docs/engine-protocol.md:
-//	  wasm-engine.js         the simulator in a Web Worker (worker.js, worker-loop.js)
+//	  wasm-engine.js         the simulator in a Web Worker (worker.js, worker-loop.js;
+//	                         go-worker.js starts Go in it, as in interop-worker.js)
 //	  native-engine.js       the dev server's native nodes over the websocket
 //	  page-member.js         the Raft node this page hosts (Join from this page)
 //	  fake-engine.js         a toy cluster in JS (fake-cluster.js), ?engine=fake
+//	  interop.js             the interop module's client (interop-worker.js runs
+//	                         interop.wasm): etcd's scripts and the exports, on demand
 //
 //	ui/ (DOM-free)
 //	  engine.js              which engine, calls run one at a time, what each engine can do

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker as NodeWorker } from 'node:worker_threads';
+import { webWorker as nodeWebWorker } from './testdata/node-worker.mjs';
 import { appendDirective, createInterop } from './interop.js';
 import { WasmEngine } from './wasm-engine.js';
 
@@ -19,49 +19,8 @@ const built = ['interop.wasm', 'wasm_exec.js', 'etcd-raft/index.json'].every((f)
 const skip = built ? false : `no interop.wasm, wasm_exec.js and etcd-raft/ in ${dir}: run make wasm`;
 const engineBuilt = existsSync(join(dir, 'seshat.wasm'));
 
-// BOOT runs in the worker thread before the worker script and gives it what
-// a browser's worker has: self, location, importScripts, fetch, postMessage
-// and onmessage. Build outputs come from workerData.dir, the worker's own
-// scripts from beside it.
-const BOOT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
-const { pathToFileURL } = require('node:url');
-globalThis.self = globalThis;
-self.location = new URL(pathToFileURL(workerData.script).href);
-const local = (url) => {
-  const name = path.basename(new URL(url).pathname);
-  const built = path.join(workerData.dir, name);
-  return fs.existsSync(built) ? built : path.join(path.dirname(workerData.script), name);
-};
-self.importScripts = (...urls) => {
-  for (const url of urls) vm.runInThisContext(fs.readFileSync(local(url), 'utf8'), { filename: url });
-};
-self.fetch = async (url) => {
-  const file = local(url);
-  if (!fs.existsSync(file)) return new Response('not found', { status: 404, statusText: 'Not Found' });
-  const body = fs.readFileSync(file);
-  return new Response(body, { headers: { 'content-type': 'application/wasm', 'content-length': String(body.length) } });
-};
-self.postMessage = (m) => parentPort.postMessage(m);
-parentPort.on('message', (data) => self.onmessage && self.onmessage({ data }));
-vm.runInThisContext(fs.readFileSync(workerData.script, 'utf8'), { filename: workerData.script });
-`;
-
-/** webWorker returns a Worker class backed by worker_threads. */
-function webWorker(from = dir) {
-  return class {
-    constructor(url) {
-      this.thread = new NodeWorker(BOOT, { eval: true, workerData: { script: fileURLToPath(url), dir: from } });
-      this.thread.on('message', (data) => this.onmessage && this.onmessage({ data }));
-      this.thread.on('error', (err) => this.onerror && this.onerror({ message: err.message }));
-    }
-    postMessage(m) { this.thread.postMessage(m); }
-    terminate() { this.thread.terminate(); }
-  };
-}
+/** webWorker is a Worker class reading the build outputs in from (testdata/node-worker.mjs). */
+const webWorker = (from = dir) => nodeWebWorker({ from });
 
 const index = built ? JSON.parse(readFileSync(join(dir, 'etcd-raft/index.json'), 'utf8')) : null;
 const script = (name) => readFileSync(join(dir, index.scripts.find((s) => s.name === name).file), 'utf8');

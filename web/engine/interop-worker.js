@@ -28,21 +28,13 @@
 //
 // interop.wasm and wasm_exec.js are looked up next to the page's files, one
 // directory above this script.
-/* global importScripts, Go, seshatInterop */
+/* global importScripts, seshatInterop */
 'use strict';
 
+importScripts(new URL('go-worker.js', self.location.href).href);
+const { describe, fatality, start } = self.SeshatGoWorker;
 const base = new URL('../', self.location.href);
-let fatal = null; // why the module is not running, once known
-
-function describe(err) {
-  return err && err.message ? err.message : String(err);
-}
-
-function die(message) {
-  if (fatal) return;
-  fatal = message;
-  self.postMessage({ id: 0, fatal });
-}
+const fate = fatality(); // why the module is not running, once known
 
 // download fetches url and returns a Response of its bytes, posting the
 // progress as they come (at most every 64 KiB, and at the end).
@@ -85,23 +77,8 @@ async function instantiate(url, importObject) {
   return WebAssembly.instantiate(await response.arrayBuffer(), importObject);
 }
 
-async function load() {
-  importScripts(new URL('wasm_exec.js', base).href);
-  const go = new Go();
-  let exitCode = null;
-  const exit = go.exit;
-  go.exit = (code) => { exitCode = code; exit.call(go, code); };
-  const { instance } = await instantiate(new URL('interop.wasm', base).href, go.importObject);
-  // run's promise settles when the Go program exits; main never returns,
-  // so that means it crashed (a runtime fatal error).
-  go.run(instance).then(
-    () => die(`the interop module stopped (exit code ${exitCode}); reload the page`),
-    (err) => die(`the interop module stopped: ${describe(err)}; reload the page`),
-  );
-  for (let i = 0; i < 100 && typeof self.seshatInterop === 'undefined' && !fatal; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  if (typeof self.seshatInterop === 'undefined') throw new Error('interop.wasm started but did not register globalThis.seshatInterop');
+function load() {
+  return start({ base, wasm: 'interop.wasm', name: 'seshatInterop', what: 'the interop module', instantiate, fate });
 }
 
 // call runs one call and returns its parsed reply.
@@ -116,16 +93,16 @@ function call(op, args) {
 }
 
 const ready = load().then(
-  () => { if (!fatal) self.postMessage({ id: 0, ready: true }); },
-  (err) => die(`cannot start the interop module: ${describe(err)}`),
+  () => { if (!fate.why()) self.postMessage({ id: 0, ready: true }); },
+  (err) => fate.die(`cannot start the interop module: ${describe(err)}`),
 );
 
 self.onmessage = async (e) => {
   await ready; // calls wait for the module, in the order they came
   const msg = e.data;
   if (!msg || typeof msg !== 'object' || !(msg.id > 0)) return;
-  if (fatal) {
-    self.postMessage({ id: msg.id, reply: { error: { kind: 'internal', message: fatal } } });
+  if (fate.why()) {
+    self.postMessage({ id: msg.id, reply: { error: { kind: 'internal', message: fate.why() } } });
     return;
   }
   self.postMessage({ id: msg.id, reply: call(msg.op, msg.args) });

@@ -9,57 +9,15 @@ import { existsSync, mkdtempSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker as NodeWorker } from 'node:worker_threads';
+import { webWorker as nodeWebWorker } from './testdata/node-worker.mjs';
 import { WasmEngine } from './wasm-engine.js';
 
 const dir = process.env.SESHAT_WASM_DIR || fileURLToPath(new URL('../', import.meta.url));
 const built = existsSync(join(dir, 'seshat.wasm')) && existsSync(join(dir, 'wasm_exec.js'));
 const skip = built ? false : `no seshat.wasm and wasm_exec.js in ${dir}: run make wasm`;
 
-// BOOT runs in the worker thread before worker.js and gives it what a
-// browser's worker has: self, location, importScripts, fetch, postMessage
-// and onmessage. seshat.wasm and wasm_exec.js come from workerData.dir; the
-// wasm is served with workerData.mime.
-const BOOT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
-const { pathToFileURL } = require('node:url');
-globalThis.self = globalThis;
-self.location = new URL(pathToFileURL(workerData.script).href);
-// The engine's build outputs come from workerData.dir, the worker's own
-// scripts (worker-loop.js) from beside worker.js.
-const local = (url) => {
-  const name = path.basename(new URL(url).pathname);
-  const built = path.join(workerData.dir, name);
-  return fs.existsSync(built) ? built : path.join(path.dirname(workerData.script), name);
-};
-self.importScripts = (...urls) => {
-  for (const url of urls) vm.runInThisContext(fs.readFileSync(local(url), 'utf8'), { filename: url });
-};
-self.fetch = async (url) => {
-  const file = local(url);
-  if (!fs.existsSync(file)) return new Response('not found', { status: 404, statusText: 'Not Found' });
-  return new Response(fs.readFileSync(file), { headers: { 'content-type': workerData.mime } });
-};
-self.postMessage = (m) => parentPort.postMessage(m);
-parentPort.on('message', (data) => self.onmessage && self.onmessage({ data }));
-vm.runInThisContext(fs.readFileSync(workerData.script, 'utf8'), { filename: workerData.script });
-`;
-
-/** webWorker returns a Worker class for WasmEngine.start backed by worker_threads. */
-function webWorker({ from = dir, mime = 'application/wasm' } = {}) {
-  return class {
-    constructor(url) {
-      this.thread = new NodeWorker(BOOT, { eval: true, workerData: { script: fileURLToPath(url), dir: from, mime } });
-      this.thread.on('message', (data) => this.onmessage && this.onmessage({ data }));
-      this.thread.on('error', (err) => this.onerror && this.onerror({ message: err.message }));
-    }
-    postMessage(m) { this.thread.postMessage(m); }
-    terminate() { this.thread.terminate(); }
-  };
-}
+/** webWorker is a Worker class for WasmEngine.start (testdata/node-worker.mjs). */
+const webWorker = ({ from = dir, mime = 'application/wasm' } = {}) => nodeWebWorker({ from, mime });
 
 const leader = (frame) => frame.view.nodes.find((n) => n.up && n.role === 'leader');
 

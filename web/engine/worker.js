@@ -19,22 +19,14 @@
 //
 // seshat.wasm and wasm_exec.js are looked up next to the page's files, one
 // directory above this script.
-/* global importScripts, Go, seshat */
+/* global importScripts, seshat */
 'use strict';
 
+importScripts(new URL('go-worker.js', self.location.href).href);
+const { describe, fatality, start } = self.SeshatGoWorker;
 const base = new URL('../', self.location.href);
 let memory = null; // the instance's WebAssembly.Memory
-let fatal = null; // why the engine is not running, once known
-
-function describe(err) {
-  return err && err.message ? err.message : String(err);
-}
-
-function die(message) {
-  if (fatal) return;
-  fatal = message;
-  self.postMessage({ id: 0, fatal });
-}
+const fate = fatality(); // why the engine is not running, once known
 
 // instantiate compiles and instantiates seshat.wasm, streaming when the
 // server sends application/wasm and from an ArrayBuffer when it does not.
@@ -57,25 +49,8 @@ async function instantiate(url, importObject) {
 }
 
 async function load() {
-  importScripts(new URL('wasm_exec.js', base).href);
-  const go = new Go();
-  let exitCode = null;
-  const exit = go.exit;
-  go.exit = (code) => { exitCode = code; exit.call(go, code); };
-  const { instance } = await instantiate(new URL('seshat.wasm', base).href, go.importObject);
+  const instance = await start({ base, wasm: 'seshat.wasm', name: 'seshat', what: 'the engine', instantiate, fate });
   memory = instance.exports.mem;
-  // run returns a promise settled when the Go program exits; main never
-  // returns, so that means it crashed (a runtime fatal error).
-  go.run(instance).then(
-    () => die(`the engine stopped (exit code ${exitCode}); reload the page`),
-    (err) => die(`the engine stopped: ${describe(err)}; reload the page`),
-  );
-  // main registers globalThis.seshat before it blocks, so it is there by
-  // now; wait a little in case a future runtime starts main later.
-  for (let i = 0; i < 100 && typeof self.seshat === 'undefined' && !fatal; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  if (typeof self.seshat === 'undefined') throw new Error('seshat.wasm started but did not register globalThis.seshat');
 }
 
 importScripts(new URL('worker-loop.js', self.location.href).href);
@@ -98,15 +73,15 @@ const loop = self.SeshatWorkerLoop.createLoop({
 });
 
 const ready = load().then(
-  () => { if (!fatal) self.postMessage({ id: 0, ready: true }); },
-  (err) => die(`cannot start the engine: ${describe(err)}`),
+  () => { if (!fate.why()) self.postMessage({ id: 0, ready: true }); },
+  (err) => fate.die(`cannot start the engine: ${describe(err)}`),
 );
 
 self.onmessage = async (e) => {
   await ready; // calls wait for the engine, in the order they came
-  if (fatal) {
+  if (fate.why()) {
     const id = e.data && e.data.id;
-    self.postMessage({ id, reply: { ok: false, kind: 'internal', error: fatal } });
+    self.postMessage({ id, reply: { ok: false, kind: 'internal', error: fate.why() } });
     return;
   }
   loop.receive(e.data);
