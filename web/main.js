@@ -43,6 +43,12 @@ import { lazyInterop } from './ui/interop-lazy.js';
 import { exposeTestSurface } from './test-surface.js';
 
 const motion = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+// The sticky top bar wraps to a second row on narrower screens: the page
+// scrolls a control it brings into view (focus, find, a click) below the
+// bar's real height, --topbar-now (style.css), not below one row's.
+const topbar = document.querySelector('.topbar');
+new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-now', `${topbar.offsetHeight}px`)).observe(topbar);
 /** kind is the engine this page runs on (?engine=native|fake; the WebAssembly one by default); switching reloads the page. */
 const kind = engineKind(location.search);
 const page = newPageState(realTime(kind));
