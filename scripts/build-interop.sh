@@ -21,7 +21,9 @@
 # Files in DIR are replaced only when their bytes change (through a
 # temporary name, so a reader never sees half a file): an unchanged build
 # leaves them and their brotli copies (cmd/precompress) as they are, and
-# make wasm stays quick (a cached go build, a few seconds).
+# make wasm stays quick (a cached go build, a few seconds). -buildvcs=false
+# keeps the commit out of the module, so a commit that changes no Go code
+# leaves interop.wasm's bytes, and its 45-second brotli copy, as they are.
 set -euo pipefail
 
 out=${1:?usage: build-interop.sh DIR}
@@ -40,7 +42,7 @@ put() {
   fi
 }
 
-(cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -ldflags="-s -w" -o "$tmp/interop.wasm" ./wasm/interop)
+(cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -buildvcs=false -ldflags="-s -w" -o "$tmp/interop.wasm" ./wasm/interop)
 put "$tmp/interop.wasm" "$out/interop.wasm"
 
 read -r module version dir < <(cd "$root" && "$go" list -m -f '{{.Path}} {{.Version}} {{.Dir}}' go.etcd.io/raft/v3)
